@@ -1,0 +1,110 @@
+# unum: build the kernel, its test build, the boot image and host tests.
+#   make            build/kernel.elf (+ kernel.sym, kernel.map)
+#   make run        boot it under QEMU (tools/unum run)
+#   make test       every test; last line "N passed, N failed"
+#   make image      build/unum.img, a GRUB (BIOS, multiboot2) disk image
+#   make bench      benchmarks side by side with the baseline
+BUILD ?= build
+CC ?= gcc
+LD ?= ld
+PYTHON ?= python3
+V ?= @
+
+ARCH := arch/x86_64
+GCC_INC := $(shell $(CC) -print-file-name=include)
+KCFLAGS := -std=gnu11 -O2 -g -nostdinc -isystem $(GCC_INC) -ffreestanding \
+	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Iinclude -I$(ARCH) -MD -MP
+KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
+	--no-warn-rwx-segments -T $(ARCH)/kernel.ld
+
+KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c mm/*.c drivers/*.c)
+KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
+# the test build swaps core/run.c for the in-guest test runner
+TSRCS := $(wildcard tests/kernel/*.c)
+TOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
+	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(TSRCS)))
+
+all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# Two links: the first gives the symbols, the second embeds them in
+# .ksyms, which the linker script places last so no address moves (checked).
+define link_kernel
+	@mkdir -p $(BUILD)/obj
+	$(V)$(PYTHON) tools/mksyms.py /dev/null $(BUILD)/obj/$(1).ksyms0.S
+	$(V)$(CC) -c $(BUILD)/obj/$(1).ksyms0.S -o $(BUILD)/obj/$(1).ksyms0.o
+	$(V)$(LD) $(KLDFLAGS) -o $(BUILD)/obj/$(1).pass1 $(2) $(BUILD)/obj/$(1).ksyms0.o
+	$(V)nm -n $(BUILD)/obj/$(1).pass1 > $(BUILD)/obj/$(1).nm1
+	$(V)$(PYTHON) tools/mksyms.py $(BUILD)/obj/$(1).nm1 $(BUILD)/obj/$(1).ksyms.S
+	$(V)$(CC) -c $(BUILD)/obj/$(1).ksyms.S -o $(BUILD)/obj/$(1).ksyms.o
+	$(V)$(LD) $(KLDFLAGS) -Map $(BUILD)/$(1).map -o $(BUILD)/$(1).elf $(2) $(BUILD)/obj/$(1).ksyms.o
+	$(V)nm -n $(BUILD)/$(1).elf > $(BUILD)/$(1).sym
+	$(V)diff <(grep -v _kernel_end $(BUILD)/obj/$(1).nm1) <(grep -v _kernel_end $(BUILD)/$(1).sym) >/dev/null || \
+		{ echo "$(1): symbol addresses moved between links" >&2; rm -f $(BUILD)/$(1).elf; exit 1; }
+endef
+
+SHELL := /bin/bash
+
+$(BUILD)/kernel.elf: $(KOBJS) $(ARCH)/kernel.ld tools/mksyms.py
+	$(call link_kernel,kernel,$(KOBJS))
+
+$(BUILD)/kernel-test.elf: $(TOBJS) $(ARCH)/kernel.ld tools/mksyms.py
+	$(call link_kernel,kernel-test,$(TOBJS))
+
+# --- GRUB disk image (shared/QEMU.md recipe) ---
+image: $(BUILD)/unum.img
+$(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg
+	$(V)tools/deps.sh
+	$(V)rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	$(V)cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	$(V)strip -o $(BUILD)/iso/boot/kernel.elf $(BUILD)/kernel.elf
+	$(V)grub-mkrescue -d /usr/lib/grub/i386-pc \
+		--install-modules="multiboot2 normal serial terminal configfile" \
+		--fonts= --locales= --themes= --compress=xz -o $@.tmp $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log \
+		|| { cat $(BUILD)/grub-mkrescue.log >&2; rm -f $@.tmp; exit 1; }
+	$(V)mv $@.tmp $@
+
+# --- host unit tests (tests/unit): kernel logic compiled for the host ---
+UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-Itests/unit/shim -Iinclude -DUNIT_TEST
+UNIT_SRCS_test_fmt := core/fmt.c core/string.c
+UNIT_SRCS_test_cmdline := core/cmdline.c core/fmt.c
+UNIT_SRCS_test_bootinfo := arch/x86_64/bootinfo_pvh.c arch/x86_64/bootinfo_mb2.c core/bootinfo.c
+UNIT_SRCS_test_frame := mm/frame.c core/fmt.c
+UNIT_SRCS_test_heap := mm/heap.c core/fmt.c
+UNIT_SRCS_test_ksym := core/ksym.c
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard tests/unit/shim/*.h) $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(UCFLAGS) -o $@ $< $(UNIT_SRCS_$*) -lpthread
+
+.SECONDEXPANSION:
+unit: $(UNIT_TESTS)
+
+# --- entry points ---
+run: $(BUILD)/kernel.elf
+	tools/unum run $(BUILD)/kernel.elf
+
+test: all unit image
+	tests/run
+
+bench: all
+	tools/bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all image unit run test bench clean
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,223 @@
+/* The IDT and trap dispatch: exceptions (SDM vol. 3, 6.15), device
+ * interrupts by vector, the fault recovery of arch_try and the
+ * exception fixup table, and the register dump with a symbolized
+ * backtrace that precedes every fatal exception. */
+#include "arch.h"
+#include "errno.h"
+#include "irq.h"
+#include "ksym.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+
+struct idt_gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+} __packed;
+
+struct recover {
+	uint64_t rsp, rip;
+	int64_t vector;
+	struct recover *prev;
+	uint64_t rbp;
+};
+
+extern char isr_stubs[];
+extern const struct ex_entry __start_ex_table[], __stop_ex_table[];
+
+static struct idt_gate idt[256] __aligned(16);
+static struct {
+	irq_handler_t fn;
+	void *arg;
+} handlers[256];
+
+static const char *const exc_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 FP error", "alignment check", "machine check",
+	"SIMD FP error", "virtualization", "control protection",
+};
+
+void
+arch_idt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __packed idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+
+	for (int v = 0; v < 256; v++) {
+		uintptr_t a = (uintptr_t)isr_stubs + 16 * v;
+		uint8_t ist = v == 8 ? 2 : v == 2 ? 3 : v == 18 ? 4 : 1;
+		idt[v] = (struct idt_gate){
+			.off_lo = a & 0xffff,
+			.sel = 0x08,
+			.ist = ist,
+			.type = 0x8e, /* present, DPL 0, interrupt gate */
+			.off_mid = (a >> 16) & 0xffff,
+			.off_hi = a >> 32,
+		};
+	}
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+uintptr_t
+arch_fixup_lookup(uintptr_t rip)
+{
+	for (const struct ex_entry *e = __start_ex_table; e < __stop_ex_table; e++)
+		if (e->insn == rip)
+			return e->fixup;
+	return 0;
+}
+
+void
+irq_set_handler(int vector, irq_handler_t fn, void *arg)
+{
+	handlers[vector].arg = arg;
+	__atomic_store_n(&handlers[vector].fn, fn, __ATOMIC_RELEASE);
+}
+
+int
+irq_alloc_vector(irq_handler_t fn, void *arg)
+{
+	for (int v = IRQ_VEC_FIRST; v <= IRQ_VEC_LAST; v++) {
+		irq_handler_t none = NULL;
+		if (__atomic_compare_exchange_n(&handlers[v].fn, &none, fn, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+			handlers[v].arg = arg;
+			return v;
+		}
+	}
+	return -ENOSPC;
+}
+
+static bool
+readable(uintptr_t va, size_t len)
+{
+	if (va + len < va)
+		return false;
+	for (uintptr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + len; p += PAGE_SIZE)
+		if (!(mm_query(p) & PTE_P))
+			return false;
+	return true;
+}
+
+static void
+print_sym(const char *what, uintptr_t addr, int level)
+{
+	uintptr_t off;
+	const char *name = ksym_lookup(addr, &off);
+	char lv[4] = { '<', (char)('0' + level), '>', 0 };
+
+	if (name)
+		printk("%s%s %016lx %s+%#lx", lv, what, (unsigned long)addr, name,
+		       (unsigned long)off);
+	else
+		printk("%s%s %016lx ?", lv, what, (unsigned long)addr);
+}
+
+void
+arch_backtrace(uintptr_t rbp, uintptr_t rip, int level)
+{
+	char lv[4] = { '<', (char)('0' + level), '>', 0 };
+
+	printk("%sbacktrace:", lv);
+	if (rip)
+		print_sym("  ", rip, level);
+	for (int depth = 0; depth < 32 && rbp && !(rbp & 7); depth++) {
+		uint64_t *fp = (uint64_t *)rbp;
+		if (rbp < MM_DIRECT_BASE || !readable(rbp, 16))
+			break;
+		if (!fp[1])
+			break;
+		print_sym("  ", fp[1], level);
+		if (fp[0] <= rbp) /* stacks grow down: the chain must go up */
+			break;
+		rbp = fp[0];
+	}
+}
+
+void
+arch_dump_frame(const struct trapframe *tf, int level)
+{
+	char lv[4] = { '<', (char)('0' + level), '>', 0 };
+
+	printk("%sRIP %016lx RSP %016lx RFLAGS %08lx CS %lx SS %lx", lv, tf->rip, tf->rsp,
+	       tf->rflags, tf->cs, tf->ss);
+	printk("%sRAX %016lx RBX %016lx RCX %016lx RDX %016lx", lv, tf->rax, tf->rbx, tf->rcx,
+	       tf->rdx);
+	printk("%sRSI %016lx RDI %016lx RBP %016lx R8  %016lx", lv, tf->rsi, tf->rdi, tf->rbp,
+	       tf->r8);
+	printk("%sR9  %016lx R10 %016lx R11 %016lx R12 %016lx", lv, tf->r9, tf->r10, tf->r11,
+	       tf->r12);
+	printk("%sR13 %016lx R14 %016lx R15 %016lx", lv, tf->r13, tf->r14, tf->r15);
+	printk("%sCR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx", lv, read_cr0(), read_cr2(),
+	       read_cr3(), read_cr4());
+}
+
+static void
+describe_pf(const struct trapframe *tf, char *buf, size_t n)
+{
+	uint64_t e = tf->error, cr2 = read_cr2();
+
+	fmt_snprintf(buf, n, "page fault at %#lx: %s, %s%s", cr2,
+		     e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
+		     e & 1 ? "protection violation" : "not present",
+		     cr2 < 0x10000 ? " (null pointer?)" : "");
+}
+
+static void
+exception(struct trapframe *tf)
+{
+	struct percpu *pc = this_cpu();
+	uintptr_t fix;
+	char why[160];
+
+	if (tf->vector == 14 && (fix = arch_fixup_lookup(tf->rip))) {
+		tf->rip = fix;
+		return;
+	}
+	if (pc->recover && tf->vector != 8 && tf->vector != 18) {
+		struct recover *r = pc->recover;
+		r->vector = tf->vector;
+		tf->rip = r->rip;
+		tf->rsp = r->rsp;
+		tf->rbp = r->rbp;
+		tf->rax = (uint64_t)-EFAULT;
+		return;
+	}
+	if (tf->vector == 14)
+		describe_pf(tf, why, sizeof(why));
+	else if (tf->vector == 8)
+		fmt_snprintf(why, sizeof(why), "double fault (kernel stack overflow?)");
+	else
+		fmt_snprintf(why, sizeof(why), "%s", exc_names[tf->vector] ? exc_names[tf->vector]
+									 : "reserved exception");
+	printk(KERN_EMERG "exception %lu (%s), error code %#lx, CPU %u", tf->vector,
+	       exc_names[tf->vector] ? exc_names[tf->vector] : "reserved", tf->error,
+	       pc->cpu_index);
+	panic_trap(tf, "%s at %#lx", why, tf->rip);
+}
+
+void
+trap_dispatch(struct trapframe *tf)
+{
+	irq_handler_t fn;
+
+	if (tf->vector < 32) {
+		exception(tf);
+		return;
+	}
+	if (tf->vector < IRQ_VEC_FIRST)
+		return; /* a spurious IRQ from the masked 8259s: no LAPIC EOI */
+	fn = __atomic_load_n(&handlers[tf->vector].fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(tf, handlers[tf->vector].arg);
+	else if (tf->vector != VEC_SPURIOUS)
+		printk(KERN_WARN "unexpected interrupt vector %lu", tf->vector);
+	if (tf->vector != VEC_SPURIOUS)
+		lapic_eoi();
+}

@@ -1,0 +1,64 @@
+/* Kernel start-up: every subsystem's init, in order, one call per line
+ * (DESIGN.md, Boot). Reached from boot.S through arch_start. */
+#include "acpi.h"
+#include "arch.h"
+#include "boot.h"
+#include "clock.h"
+#include "cmdline.h"
+#include "irq.h"
+#include "lib.h"
+#include "mm.h"
+#include "power.h"
+#include "printk.h"
+
+void printk_init(void);
+const char *arch_early_init(uint32_t kind, uint32_t info);
+struct percpu *arch_boot_cpu(void);
+void kernel_run(void) __noreturn; /* core/run.c or the test build's */
+void pic_disable(void);
+
+/* milestones for tools/bench (docs/host-guest.md): never inlined, empty */
+__noinline void mark_kernel_entry(void) { __asm__ volatile(""); }
+__noinline void mark_ready(void) { __asm__ volatile(""); }
+
+static void
+banner(void)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < boot_info.nmem; i++)
+		if (boot_info.mem[i].type == MEM_RAM)
+			total += boot_info.mem[i].len;
+	console_printf("unum: boot=%s mem=%luK free=%luK cpus=%d tables=%s clock=%s "
+		       "tsc=%luMHz timer=%s\n",
+		       boot_info.path, (unsigned long)(total >> 10),
+		       (unsigned long)(frame_free_bytes() >> 10), platform.ncpus,
+		       platform.source, clock_source(),
+		       (unsigned long)(clock_tsc_hz() / 1000000), clock_timer_kind());
+}
+
+void
+arch_start(uint32_t kind, uint32_t info)
+{
+	const char *err;
+
+	mark_kernel_entry();
+	printk_init();                         /* COM1 console, COM2 log */
+	err = arch_early_init(kind, info);     /* per-CPU, CPU features, boot info */
+	if (err)
+		panic("%s", err);
+	if (boot_info.cmdline_truncated)
+		printk(KERN_WARN "cmdline: longer than %d bytes, truncated", BOOT_CMDLINE_MAX);
+	cmdline_parse(boot_info.cmdline);      /* every CMDLINE_KEY */
+	mm_init();                             /* frames, heap, page tables */
+	arch_cpu_init_tables(arch_boot_cpu()); /* GDT, TSS, IST stacks */
+	arch_idt_init();                       /* exceptions and interrupts */
+	platform_init();                       /* ACPI or MP table: CPUs, IOAPICs */
+	pic_disable();                         /* legacy 8259s off vectors 0-15 */
+	lapic_init();                          /* this CPU's local APIC */
+	ioapic_init();                         /* all lines masked */
+	clock_init();                          /* monotonic clock, one-shot timer */
+	mark_ready();
+	banner();
+	kernel_run();
+}

@@ -1,0 +1,150 @@
+/* Kernel log, console and error streams over the serial ports, with the
+ * COM2 record framing of docs/host-guest.md. */
+#include "arch.h"
+#include "cmdline.h"
+#include "errno.h"
+#include "lib.h"
+#include "printk.h"
+#include "spinlock.h"
+
+#define REC_SEP '\x1e'
+
+static bool have_com1, have_com2;
+static int log_level = 6;
+static struct spinlock log_lock = SPINLOCK_INIT;
+
+void
+printk_init(void)
+{
+	have_com1 = serial_init(COM1);
+	have_com2 = serial_init(COM2);
+}
+
+void
+printk_set_level(int level)
+{
+	log_level = level;
+}
+
+static int
+set_loglevel(const char *v)
+{
+	uint64_t n;
+
+	if (!v || parse_u64(v, strlen(v), &n, false) || n > 7)
+		return -EINVAL;
+	log_level = (int)n;
+	return 0;
+}
+CMDLINE_KEY("loglevel", set_loglevel);
+
+static int
+set_quiet(const char *v)
+{
+	if (v)
+		return -EINVAL;
+	log_level = 4;
+	return 0;
+}
+CMDLINE_KEY("quiet", set_quiet);
+
+void
+console_write(const char *buf, size_t n)
+{
+	if (have_com1)
+		serial_write(COM1, buf, n);
+}
+
+void
+console_printf(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
+}
+
+void
+errstream_write(const char *buf, size_t n)
+{
+	size_t i, start = 0;
+
+	if (!have_com2) {
+		console_write(buf, n);
+		return;
+	}
+	/* a literal record separator is sent doubled */
+	for (i = 0; i < n; i++) {
+		if (buf[i] != REC_SEP)
+			continue;
+		serial_write(COM2, buf + start, i + 1 - start);
+		start = i;
+	}
+	serial_write(COM2, buf + start, n - start);
+}
+
+/* one record: text without its level prefix, newline added if missing */
+static void
+emit_record(const char *text, size_t n)
+{
+	static const char sep = REC_SEP;
+	uint64_t f = spin_lock_irqsave(&log_lock);
+
+	if (have_com2) {
+		serial_write(COM2, &sep, 1);
+		serial_write(COM2, text, n);
+		if (!n || text[n - 1] != '\n')
+			serial_write(COM2, "\n", 1);
+	} else {
+		console_write(text, n);
+		if (!n || text[n - 1] != '\n')
+			console_write("\n", 1);
+	}
+	spin_unlock_irqrestore(&log_lock, f);
+}
+
+void
+vprintk(const char *fmt, va_list ap)
+{
+	char buf[512];
+	int level = 6, n;
+	char *p = buf, *nl;
+
+	if (fmt[0] == '<' && fmt[1] >= '0' && fmt[1] <= '7' && fmt[2] == '>') {
+		level = fmt[1] - '0';
+		fmt += 3;
+	}
+	if (level > log_level)
+		return;
+	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	/* each line is its own record so the host's framing stays simple */
+	while (p < buf + n) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = buf + n;
+		emit_record(p, nl - p);
+		p = nl + 1;
+	}
+}
+
+void
+printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+}
+
+void
+printk_final_record(const char *text)
+{
+	emit_record(text, strlen(text));
+}

@@ -1,0 +1,13 @@
+/* What the kernel does once ready, without an app: report and power off.
+ * (The app loader takes over here once static binaries run.) */
+#include "power.h"
+#include "printk.h"
+
+void kernel_run(void) __noreturn;
+
+void
+kernel_run(void)
+{
+	printk(KERN_INFO "no app to run");
+	kernel_exit(0);
+}

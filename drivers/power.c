@@ -1,0 +1,37 @@
+/* VM power-off: debug-exit, ACPI S5, i8042 reset, halt. */
+#include "acpi.h"
+#include "arch.h"
+#include "lib.h"
+#include "power.h"
+#include "printk.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+
+void
+power_off(int status)
+{
+	uint16_t port;
+	uint16_t val;
+
+	irq_disable();
+	outl(DEBUG_EXIT_PORT, (uint32_t)status);
+	/* still here: no isa-debug-exit device */
+	if (acpi_s5(&port, &val) == 0) {
+		outw(port, val);
+		for (volatile int i = 0; i < 1000000; i++)
+			;
+	}
+	outb(0x64, 0xfe); /* i8042 pulse reset; QEMU -no-reboot exits */
+	for (;;)
+		cpu_halt();
+}
+
+void
+kernel_exit(int status)
+{
+	char rec[32];
+
+	fmt_snprintf(rec, sizeof(rec), "unum: exit %d", status & 0xff);
+	printk_final_record(rec);
+	power_off(status);
+}

@@ -1,0 +1,146 @@
+/* x86-64 CPU primitives (port and MSR access, control registers, CPUID)
+ * and the arch subsystem's contract: trap frames, per-CPU data, the
+ * interrupt stacks, fault recovery. */
+#ifndef UNUM_ARCH_H
+#define UNUM_ARCH_H
+
+#include "types.h"
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
+static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
+static inline uint64_t irq_save(void)
+{
+	uint64_t f;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
+	return f;
+}
+static inline void irq_restore(uint64_t f)
+{
+	if (f & (1 << 9))
+		irq_enable();
+}
+static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+
+#define MSR_EFER 0xc0000080
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_APIC_BASE 0x1b
+#define MSR_TSC_DEADLINE 0x6e0
+#define CR0_WP (1ul << 16)
+#define EFER_NXE (1ul << 11)
+
+/* CPU features, filled by arch_cpu_detect() before anything uses them */
+struct cpu_features {
+	bool x2apic, tsc_deadline, xsave, avx, rdrand, rdseed, fsgsbase;
+	bool smep, smap, nx, pdpe1gb, invariant_tsc, hypervisor;
+	bool kvm_clock; /* KVM_FEATURE_CLOCKSOURCE2 offered */
+	char vendor[13];
+	char brand[49];
+};
+extern struct cpu_features cpu_features;
+void arch_cpu_detect(void);
+
+/* Saved registers at an interrupt or exception, lowest address first
+ * (the order entry.S pushes them). */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* Per-CPU data, reached through GS. The first fields are read by
+ * entry.S at fixed offsets (asm.h). */
+struct percpu {
+	struct percpu *self;
+	uintptr_t kstack_lo;   /* current thread's kernel stack; set at switch */
+	uintptr_t kstack_hi;
+	struct recover *recover; /* armed by arch_try(); NULL otherwise */
+	uint32_t cpu_index;    /* 0 = boot CPU */
+	uint32_t apic_id;
+	void *ist_stacks;      /* IST1..4 memory */
+};
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Entry of the kernel in 64-bit mode (boot.S); kind is BOOT_PVH or
+ * BOOT_MB2, info the physical address of the loader's structure. */
+void arch_start(uint32_t kind, uint32_t info) __noreturn;
+
+/* Descriptor tables. arch_cpu_init_tables() loads this CPU's GDT, TSS and
+ * the shared IDT; IST stacks come from the heap (ENOMEM is fatal at boot). */
+void arch_idt_init(void);
+void arch_cpu_init_tables(struct percpu *pc);
+/* Tell the entry path which kernel stack the running thread owns:
+ * interrupt frames are moved there off the IST (DESIGN.md "Ring 0"). */
+void arch_set_kstack(uintptr_t lo, uintptr_t hi);
+
+/* Fault recovery. arch_try runs fn(arg) with a recovery point armed: a
+ * CPU exception inside it (page fault, #GP, #UD, ...) unwinds to the
+ * arch_try call, which returns -EFAULT and records the vector in
+ * *vector (when not NULL). Otherwise it returns fn's value.
+ * Typical use: tests proving that a write to rodata faults. */
+long arch_try(long (*fn)(void *), void *arg, int *vector);
+
+/* Exception fixup table: an instruction that may fault on a pointer the
+ * kernel was handed names a fixup address to continue at. */
+struct ex_entry {
+	uintptr_t insn, fixup;
+};
+uintptr_t arch_fixup_lookup(uintptr_t rip);
+
+/* Trap dispatch, called from entry.S */
+void trap_dispatch(struct trapframe *tf);
+void arch_dump_frame(const struct trapframe *tf, int level);
+void arch_backtrace(uintptr_t rbp, uintptr_t rip, int level);
+
+#endif

@@ -1,0 +1,45 @@
+/* Time: a monotonic nanosecond clock (kvmclock when KVM offers it, else
+ * the TSC calibrated against the PIT) and a one-shot timer interrupt on
+ * this CPU (TSC-deadline where present, else the LAPIC timer one-shot).
+ * Typical use:
+ *   clock_init();                       // at boot, after the LAPIC
+ *   uint64_t t = clock_ns();
+ *   clock_set_timer_handler(fn);        // called in interrupt context
+ *   clock_timer_arm(t + 1000000);       // absolute deadline, ns
+ */
+#ifndef UNUM_CLOCK_H
+#define UNUM_CLOCK_H
+
+#include "types.h"
+
+void clock_init(void);
+uint64_t clock_ns(void);
+const char *clock_source(void);     /* "kvmclock" or "tsc" */
+uint64_t clock_tsc_hz(void);
+const char *clock_timer_kind(void); /* "tsc-deadline" or "lapic" */
+uint64_t clock_lapic_hz(void);
+
+/* fire the timer handler once at or after 'deadline_ns' (monotonic);
+ * a deadline in the past fires at once; 0 disarms */
+void clock_timer_arm(uint64_t deadline_ns);
+void clock_set_timer_handler(void (*fn)(void));
+
+/* calibration pieces, separately testable */
+struct tsc_scale {
+	uint64_t tsc0, ns0;
+	uint64_t mult; /* ns per TSC tick, 32.32 fixed point */
+};
+static inline uint64_t
+tsc_scale_ns(const struct tsc_scale *s, uint64_t tsc)
+{
+	return s->ns0 + (uint64_t)(((unsigned __int128)(tsc - s->tsc0) * s->mult) >> 32);
+}
+/* PIT-based measurement over a LAPIC one-shot window: 0 or -ENODEV
+ * (no PIT answers) */
+int pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz);
+
+/* kvmclock (drivers/kvmclock.c): 0 when available and started */
+int kvmclock_init(void);
+uint64_t kvmclock_ns(void);
+
+#endif

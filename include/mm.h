@@ -1,0 +1,96 @@
+/* Memory: physical frames (a buddy allocator over the boot memory map),
+ * the kernel page tables (a direct map of all RAM at MM_DIRECT_BASE plus
+ * the kernel image, W^X), MMIO mappings, and the kernel heap.
+ * Errors: allocation functions return NULL (frame: 0) when memory is
+ * exhausted; nothing here panics except broken invariants. */
+#ifndef UNUM_MM_H
+#define UNUM_MM_H
+
+#include "types.h"
+
+#define PAGE_SIZE 4096ul
+#define PAGE_SHIFT 12
+#define MM_DIRECT_BASE 0xffff800000000000ul
+#define MM_KERNEL_VMA 0xffffffff80000000ul
+#define FRAME_MAX_ORDER 10 /* largest block: 4 MiB */
+
+static inline void *mm_p2v(uint64_t pa) { return (void *)(pa + MM_DIRECT_BASE); }
+static inline uint64_t mm_v2p(const void *va)
+{
+	uintptr_t v = (uintptr_t)va;
+	return v >= MM_KERNEL_VMA ? v - MM_KERNEL_VMA : v - MM_DIRECT_BASE;
+}
+
+/* --- frames (mm/frame.c) ---
+ * A buddy allocator: one byte of state per frame in a map carved from
+ * the first free range that holds it; free blocks are linked through
+ * their own memory, reached at direct_base + phys. At boot only memory
+ * below 'limit' is reachable (the boot page tables map 1 GiB), so the
+ * rest waits for frame_add_high() after the direct map is complete.
+ * Typical use at boot:
+ *   frame_init(MM_DIRECT_BASE, ranges, n, GiB(1));  // free RAM ranges
+ *   ... build page tables ...; frame_add_high();
+ *   uint64_t pa = frame_alloc(0); ... frame_free(pa, 0);
+ * Freeing a block that is not allocated at that order panics. */
+struct frame_range {
+	uint64_t base, len;
+};
+int frame_init(uintptr_t direct_base, const struct frame_range *r, int n, uint64_t limit);
+void frame_add_high(void);
+uint64_t frame_alloc(unsigned order); /* physical address; 0 when none */
+void frame_free(uint64_t pa, unsigned order);
+uint64_t frame_free_bytes(void);
+uint64_t frame_total_bytes(void);
+
+/* --- page tables (mm/paging.c) --- */
+#define PTE_P (1ul << 0)
+#define PTE_W (1ul << 1)
+#define PTE_U (1ul << 2)
+#define PTE_PWT (1ul << 3)
+#define PTE_PCD (1ul << 4)
+#define PTE_PS (1ul << 7)
+#define PTE_G (1ul << 8)
+#define PTE_NX (1ul << 63)
+#define PTE_ADDR 0x000ffffffffff000ul
+
+/* Build the kernel's tables: direct map of every RAM range in boot_info
+ * (NX, 2 MiB pages where aligned) and the kernel image with 4 KiB
+ * pages, text RX, rodata R+NX, data RW+NX; then switch CR3. Panics
+ * naming the shortage when frames run out. */
+void mm_paging_init(void);
+/* Map 'len' bytes of device memory at 'pa' uncached into the direct map
+ * and return its address (idempotent; pages already mapped are left as
+ * they are). Panics when out of frames for page tables. */
+void *mm_map_mmio(uint64_t pa, size_t len);
+/* The same, cached and read-only: firmware tables (ACPI, MP) that may lie
+ * outside RAM in the memory map */
+const void *mm_map_firmware(uint64_t pa, size_t len);
+/* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */
+uint64_t mm_query(uintptr_t va);
+
+/* --- heap (mm/heap.c) ---
+ * kmalloc: size classes 16..2048 bytes from one-page slabs; larger
+ * requests take whole frame blocks. Memory is 16-byte aligned and not
+ * zeroed (kzalloc zeroes). kfree(NULL) is a no-op. */
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+/* page-granular, page-aligned, zeroed; for stacks and tables */
+void *kpage_alloc(unsigned order);
+void kpage_free(void *p, unsigned order);
+
+struct heap_stats {
+	uint64_t slab_pages, large_pages, allocs, frees;
+};
+void heap_stats(struct heap_stats *st);
+
+/* host unit tests build heap.c over this page source */
+struct heap_page_ops {
+	void *(*alloc)(unsigned order);
+	void (*free)(void *p, unsigned order);
+};
+void heap_init(const struct heap_page_ops *ops);
+
+void mm_init(void);
+
+#endif

@@ -1,0 +1,45 @@
+/* Ticket spinlock for short kernel critical sections that may also be
+ * entered from interrupt handlers (the _irqsave forms). The scheduler's
+ * hot path takes none of these. */
+#ifndef UNUM_SPINLOCK_H
+#define UNUM_SPINLOCK_H
+
+#include "arch.h"
+
+struct spinlock {
+	volatile uint32_t next, owner;
+};
+#define SPINLOCK_INIT { 0, 0 }
+
+static inline void
+spin_lock(struct spinlock *l)
+{
+	uint32_t me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		cpu_relax();
+}
+
+static inline void
+spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t
+spin_lock_irqsave(struct spinlock *l)
+{
+	uint64_t f = irq_save();
+
+	spin_lock(l);
+	return f;
+}
+
+static inline void
+spin_unlock_irqrestore(struct spinlock *l, uint64_t f)
+{
+	spin_unlock(l);
+	irq_restore(f);
+}
+
+#endif

@@ -1,0 +1,232 @@
+/* Physical frame allocator: binary buddy system, orders 0..FRAME_MAX_ORDER.
+ * State map: one byte per frame; free lists threaded through the free
+ * blocks. Host-tested by tests/unit/test_frame.c (random alloc/free
+ * against a shadow model). */
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "spinlock.h"
+
+#define ST_TAIL 0x00      /* not a block head, or not RAM */
+#define ST_FREE 0x80      /* | order: head of a free block */
+#define ST_USED 0x40      /* | order: head of an allocated block */
+#define MAX_PENDING 64
+
+struct free_block {
+	struct free_block *next, *prev;
+};
+
+static struct {
+	uintptr_t direct;                  /* virtual = direct + physical */
+	uint64_t lo_pfn, npfn;             /* frames the map covers */
+	uint8_t *state;                    /* npfn bytes */
+	struct free_block *free[FRAME_MAX_ORDER + 1];
+	uint64_t free_pages, total_pages;
+	struct frame_range pending[MAX_PENDING]; /* above the boot limit */
+	int npending;
+	struct spinlock lock;
+} fa;
+
+static inline struct free_block *
+blk(uint64_t pfn)
+{
+	return (struct free_block *)(fa.direct + (pfn << PAGE_SHIFT));
+}
+
+static inline uint64_t
+pfn_of(struct free_block *b)
+{
+	return ((uintptr_t)b - fa.direct) >> PAGE_SHIFT;
+}
+
+static void
+list_push(unsigned order, uint64_t pfn)
+{
+	struct free_block *b = blk(pfn);
+
+	b->prev = NULL;
+	b->next = fa.free[order];
+	if (b->next)
+		b->next->prev = b;
+	fa.free[order] = b;
+	fa.state[pfn - fa.lo_pfn] = ST_FREE | order;
+}
+
+static void
+list_remove(unsigned order, uint64_t pfn)
+{
+	struct free_block *b = blk(pfn);
+
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		fa.free[order] = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	fa.state[pfn - fa.lo_pfn] = ST_TAIL;
+}
+
+static bool
+in_map(uint64_t pfn)
+{
+	return pfn >= fa.lo_pfn && pfn < fa.lo_pfn + fa.npfn;
+}
+
+/* free a block and merge it with its buddies (caller holds the lock) */
+static void
+free_block(uint64_t pfn, unsigned order)
+{
+	while (order < FRAME_MAX_ORDER) {
+		uint64_t buddy = pfn ^ (1ull << order);
+		if (!in_map(buddy) || fa.state[buddy - fa.lo_pfn] != (ST_FREE | order))
+			break;
+		list_remove(order, buddy);
+		pfn &= ~(1ull << order);
+		order++;
+	}
+	list_push(order, pfn);
+}
+
+/* hand a page-aligned range to the free lists in maximal aligned blocks */
+static void
+add_range(uint64_t start_pfn, uint64_t end_pfn)
+{
+	while (start_pfn < end_pfn) {
+		unsigned order = FRAME_MAX_ORDER;
+		while (order && ((start_pfn & ((1ull << order) - 1)) ||
+				 start_pfn + (1ull << order) > end_pfn))
+			order--;
+		fa.free_pages += 1ull << order;
+		fa.total_pages += 1ull << order;
+		free_block(start_pfn, order);
+		start_pfn += 1ull << order;
+	}
+}
+
+static void
+add_limited(uint64_t base, uint64_t len, uint64_t limit)
+{
+	uint64_t s = ALIGN_UP(base, PAGE_SIZE) >> PAGE_SHIFT;
+	uint64_t e = ALIGN_DOWN(base + len, PAGE_SIZE) >> PAGE_SHIFT;
+	uint64_t lim = limit >> PAGE_SHIFT;
+
+	if (s >= e)
+		return;
+	if (e > lim && fa.npending < MAX_PENDING) {
+		uint64_t hs = MAX(s, lim);
+		fa.pending[fa.npending++] = (struct frame_range){ hs << PAGE_SHIFT,
+								  (e - hs) << PAGE_SHIFT };
+		e = hs;
+	}
+	if (s < e)
+		add_range(s, e);
+}
+
+int
+frame_init(uintptr_t direct_base, const struct frame_range *r, int n, uint64_t limit)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, need;
+	int i, carve = -1;
+
+	memset(&fa, 0, sizeof(fa));
+	fa.direct = direct_base;
+	for (i = 0; i < n; i++) {
+		if (!r[i].len)
+			continue;
+		lo = MIN(lo, ALIGN_DOWN(r[i].base, PAGE_SIZE));
+		hi = MAX(hi, ALIGN_UP(r[i].base + r[i].len, PAGE_SIZE));
+	}
+	if (lo >= hi)
+		return -ENOMEM;
+	fa.lo_pfn = lo >> PAGE_SHIFT;
+	fa.npfn = (hi - lo) >> PAGE_SHIFT;
+	need = ALIGN_UP(fa.npfn, PAGE_SIZE);
+	for (i = 0; i < n && carve < 0; i++) {
+		uint64_t b = ALIGN_UP(r[i].base, PAGE_SIZE);
+		if (b + need <= r[i].base + r[i].len && b + need <= limit)
+			carve = i;
+	}
+	if (carve < 0)
+		return -ENOMEM;
+	fa.state = (uint8_t *)(direct_base + ALIGN_UP(r[carve].base, PAGE_SIZE));
+	memset(fa.state, ST_TAIL, fa.npfn);
+	for (i = 0; i < n; i++) {
+		uint64_t b = r[i].base, len = r[i].len;
+		if (i == carve) {
+			uint64_t used = ALIGN_UP(b, PAGE_SIZE) + need - b;
+			b += used;
+			len -= used;
+		}
+		add_limited(b, len, limit);
+	}
+	return 0;
+}
+
+void
+frame_add_high(void)
+{
+	uint64_t f = spin_lock_irqsave(&fa.lock);
+
+	for (int i = 0; i < fa.npending; i++)
+		add_limited(fa.pending[i].base, fa.pending[i].len, UINT64_MAX);
+	fa.npending = 0;
+	spin_unlock_irqrestore(&fa.lock, f);
+}
+
+uint64_t
+frame_alloc(unsigned order)
+{
+	uint64_t f, pfn;
+	unsigned o;
+
+	if (order > FRAME_MAX_ORDER)
+		return 0;
+	f = spin_lock_irqsave(&fa.lock);
+	for (o = order; o <= FRAME_MAX_ORDER && !fa.free[o]; o++)
+		;
+	if (o > FRAME_MAX_ORDER) {
+		spin_unlock_irqrestore(&fa.lock, f);
+		return 0;
+	}
+	pfn = pfn_of(fa.free[o]);
+	list_remove(o, pfn);
+	/* split: the upper halves go back on the lists */
+	while (o > order) {
+		o--;
+		list_push(o, pfn + (1ull << o));
+	}
+	fa.state[pfn - fa.lo_pfn] = ST_USED | order;
+	fa.free_pages -= 1ull << order;
+	spin_unlock_irqrestore(&fa.lock, f);
+	return pfn << PAGE_SHIFT;
+}
+
+void
+frame_free(uint64_t pa, unsigned order)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT, f;
+
+	if ((pa & (PAGE_SIZE - 1)) || order > FRAME_MAX_ORDER || !in_map(pfn))
+		panic("frame_free: bad address %#lx order %u", (unsigned long)pa, order);
+	f = spin_lock_irqsave(&fa.lock);
+	if (fa.state[pfn - fa.lo_pfn] != (ST_USED | order))
+		panic("frame_free: %#lx order %u is not an allocated block (state %#x)",
+		      (unsigned long)pa, order, fa.state[pfn - fa.lo_pfn]);
+	fa.state[pfn - fa.lo_pfn] = ST_TAIL;
+	fa.free_pages += 1ull << order;
+	free_block(pfn, order);
+	spin_unlock_irqrestore(&fa.lock, f);
+}
+
+uint64_t
+frame_free_bytes(void)
+{
+	return fa.free_pages << PAGE_SHIFT;
+}
+
+uint64_t
+frame_total_bytes(void)
+{
+	return fa.total_pages << PAGE_SHIFT;
+}

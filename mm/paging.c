@@ -1,0 +1,153 @@
+/* The kernel's page tables: the direct map of RAM (and firmware tables)
+ * at MM_DIRECT_BASE, the kernel image at MM_KERNEL_VMA with W^X, device
+ * memory mapped uncached on request. x86-64 4-level paging (SDM vol. 3,
+ * 4.5). The identity map of the boot tables is gone afterwards: the
+ * lower half belongs to the app. */
+#include "arch.h"
+#include "boot.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "spinlock.h"
+
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _data_end[], _ksyms_start[], _kernel_end[];
+
+static uint64_t *pml4;
+static struct spinlock pt_lock = SPINLOCK_INIT;
+static uint64_t tables_used; /* pages of page tables, for the boot report */
+
+static uint64_t *
+new_table(void)
+{
+	uint64_t pa = frame_alloc(0);
+
+	if (!pa)
+		panic("out of memory: no frame for a page table (%lu table pages so far, "
+		      "%lu KiB free)",
+		      (unsigned long)tables_used, (unsigned long)(frame_free_bytes() >> 10));
+	tables_used++;
+	memset(mm_p2v(pa), 0, PAGE_SIZE);
+	return mm_p2v(pa);
+}
+
+/* the entry for va at 'level' (1 = PT, 2 = PD, 3 = PDPT), creating
+ * intermediate tables on the way */
+static uint64_t *
+walk_create(uintptr_t va, int level)
+{
+	uint64_t *t = pml4;
+
+	for (int l = 4; l > level; l--) {
+		uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(*e & PTE_P))
+			*e = mm_v2p(new_table()) | PTE_P | PTE_W;
+		else if (*e & PTE_PS)
+			panic("walk_create: %p already mapped by a large page", (void *)va);
+		t = mm_p2v(*e & PTE_ADDR);
+	}
+	return &t[(va >> (12 + 9 * (level - 1))) & 511];
+}
+
+static void
+map_range(uintptr_t va, uint64_t pa, uint64_t len, uint64_t flags, bool large)
+{
+	uint64_t end = pa + len;
+
+	while (pa < end) {
+		if (large && !(va & (MiB(2) - 1)) && !(pa & (MiB(2) - 1)) &&
+		    pa + MiB(2) <= end) {
+			uint64_t *e = walk_create(va, 2);
+			if (!(*e & PTE_P))
+				*e = pa | flags | PTE_PS;
+			va += MiB(2);
+			pa += MiB(2);
+		} else {
+			uint64_t *e = walk_create(va, 1);
+			*e = pa | flags;
+			va += PAGE_SIZE;
+			pa += PAGE_SIZE;
+		}
+	}
+}
+
+static void
+map_kernel_part(char *start, char *end, uint64_t flags)
+{
+	map_range((uintptr_t)start, mm_v2p(start), end - start, flags, false);
+}
+
+void
+mm_paging_init(void)
+{
+	const uint64_t kflags = PTE_P | PTE_G;
+
+	pml4 = new_table();
+	/* low 1 MiB: BIOS data, EBDA, MP table, RSDP scan area */
+	map_range(MM_DIRECT_BASE, 0, MiB(1), PTE_P | PTE_W | PTE_NX, true);
+	for (int i = 0; i < boot_info.nmem; i++) {
+		const struct boot_mem *m = &boot_info.mem[i];
+		uint64_t b = ALIGN_DOWN(m->base, PAGE_SIZE);
+		uint64_t e = ALIGN_UP(m->base + m->len, PAGE_SIZE);
+		if (m->type != MEM_RAM && m->type != MEM_ACPI && m->type != MEM_NVS)
+			continue;
+		b = MAX(b, MiB(1));
+		if (b < e)
+			map_range(MM_DIRECT_BASE + b, b, e - b, PTE_P | PTE_W | PTE_NX, true);
+	}
+	map_kernel_part(_text_start, _text_end, kflags);
+	map_kernel_part(_rodata_start, _rodata_end, kflags | PTE_NX);
+	map_kernel_part(_data_start, _data_end, kflags | PTE_W | PTE_NX);
+	map_kernel_part(_ksyms_start, _kernel_end, kflags | PTE_NX);
+	write_cr3(mm_v2p(pml4));
+}
+
+static void *
+map_phys(uint64_t pa, size_t len, uint64_t flags)
+{
+	uint64_t b = ALIGN_DOWN(pa, PAGE_SIZE), e = ALIGN_UP(pa + len, PAGE_SIZE);
+	uint64_t f = spin_lock_irqsave(&pt_lock);
+
+	for (; b < e; b += PAGE_SIZE) {
+		if (mm_query(MM_DIRECT_BASE + b) & PTE_P)
+			continue;
+		*walk_create(MM_DIRECT_BASE + b, 1) = b | flags;
+		invlpg(MM_DIRECT_BASE + b);
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	return mm_p2v(pa);
+}
+
+void *
+mm_map_mmio(uint64_t pa, size_t len)
+{
+	return map_phys(pa, len, PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_NX);
+}
+
+const void *
+mm_map_firmware(uint64_t pa, size_t len)
+{
+	return map_phys(pa, len, PTE_P | PTE_NX);
+}
+
+uint64_t
+mm_query(uintptr_t va)
+{
+	uint64_t *t = pml4;
+
+	for (int l = 4; l >= 1; l--) {
+		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & PTE_P))
+			return 0;
+		if (l == 1 || (e & PTE_PS))
+			return e;
+		t = mm_p2v(e & PTE_ADDR);
+	}
+	return 0;
+}
+
+uint64_t
+mm_table_pages(void)
+{
+	return tables_used;
+}
