@@ -9,6 +9,7 @@ static struct tsc_scale scale;
 static uint64_t tsc_hz, lapic_hz;
 static bool use_kvmclock, use_deadline;
 static void (*timer_fn)(void);
+static uint64_t armed_deadline; /* ns; 0 = disarmed. This CPU only. */
 
 void lapic_tsc_deadline_mode(void);
 
@@ -19,11 +20,21 @@ ns_to_ticks(uint64_t ns, uint64_t hz)
 	return ns / 1000000000u * hz + ns % 1000000000u * hz / 1000000000u;
 }
 
+/* The hardware timer may fire a little early (calibration error, a
+ * count capped at 32 bits): then re-arm for the rest, so a deadline is
+ * never reported before it has passed. */
 static void
 on_timer(struct trapframe *tf, void *arg)
 {
-	(void)tf;
-	(void)arg;
+	uint64_t d = armed_deadline;
+
+	if (!d)
+		return;
+	if (clock_ns() < d) {
+		clock_timer_arm(d);
+		return;
+	}
+	armed_deadline = 0;
 	if (timer_fn)
 		timer_fn();
 }
@@ -103,6 +114,7 @@ clock_timer_arm(uint64_t deadline_ns)
 {
 	uint64_t now, delta;
 
+	armed_deadline = deadline_ns;
 	if (!deadline_ns) {
 		if (use_deadline)
 			wrmsr(MSR_TSC_DEADLINE, 0);

@@ -17,15 +17,15 @@ put(struct out *o, char c)
 	o->len++;
 }
 
+/* s[0..pre) is a sign or "0x", which zero padding goes after */
 static void
-put_padded(struct out *o, const char *s, size_t n, int width, bool left, char pad)
+put_padded(struct out *o, const char *s, size_t n, size_t pre, int width, bool left, char pad)
 {
 	int fill = width > (int)n ? width - (int)n : 0;
 
-	if (!left && pad == '0' && n && (*s == '-')) {
-		put(o, *s++);
-		n--;
-	}
+	if (!left && pad == '0')
+		for (; pre; pre--, n--)
+			put(o, *s++);
 	if (!left)
 		while (fill-- > 0)
 			put(o, pad);
@@ -82,6 +82,10 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		if (*fmt == '*') {
 			width = va_arg(ap, int);
 			fmt++;
+			if (width < 0) { /* as C: a negative width means '-' */
+				left = true;
+				width = width < -__INT_MAX__ ? __INT_MAX__ : -width;
+			}
 		}
 		while (*fmt >= '0' && *fmt <= '9')
 			width = width * 10 + (*fmt++ - '0');
@@ -108,7 +112,7 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (v < 0)
 				tmp[n++] = '-';
 			n += utoa(tmp + n, u, 10, false);
-			put_padded(&o, tmp, n, width, left, pad);
+			put_padded(&o, tmp, n, v < 0, width, left, pad);
 			break;
 		}
 		case 'u':
@@ -118,10 +122,10 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			n = 0;
 			if (alt && *fmt != 'u') {
 				tmp[n++] = '0';
-				tmp[n++] = 'x';
+				tmp[n++] = *fmt; /* 0x or 0X */
 			}
 			n += utoa(tmp + n, v, *fmt == 'u' ? 10 : 16, *fmt == 'X');
-			put_padded(&o, tmp, n, width, left, pad);
+			put_padded(&o, tmp, n, alt && *fmt != 'u' ? 2 : 0, width, left, pad);
 			break;
 		}
 		case 'p': {
@@ -129,7 +133,7 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			tmp[0] = '0';
 			tmp[1] = 'x';
 			n = 2 + utoa(tmp + 2, v, 16, false);
-			put_padded(&o, tmp, n, width, left, ' ');
+			put_padded(&o, tmp, n, 0, width, left, ' ');
 			break;
 		}
 		case 's': {
@@ -137,12 +141,12 @@ fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			if (!s)
 				s = "(null)";
 			n = prec >= 0 ? strnlen(s, prec) : strlen(s);
-			put_padded(&o, s, n, width, left, ' ');
+			put_padded(&o, s, n, 0, width, left, ' ');
 			break;
 		}
 		case 'c':
 			tmp[0] = (char)va_arg(ap, int);
-			put_padded(&o, tmp, 1, width, left, ' ');
+			put_padded(&o, tmp, 1, 0, width, left, ' ');
 			break;
 		case '%':
 			put(&o, '%');

@@ -54,6 +54,7 @@ arch_start(uint32_t kind, uint32_t info)
 	arch_cpu_init_tables(arch_boot_cpu()); /* GDT, TSS, IST stacks */
 	arch_idt_init();                       /* exceptions and interrupts */
 	platform_init();                       /* ACPI or MP table: CPUs, IOAPICs */
+	arch_percpu_alloc_all();               /* per-CPU areas and stacks, all CPUs */
 	pic_disable();                         /* legacy 8259s off vectors 0-15 */
 	lapic_init();                          /* this CPU's local APIC */
 	ioapic_init();                         /* all lines masked */

@@ -1,9 +1,10 @@
 /* TSC and LAPIC timer calibration against the i8254 PIT (1.193182 MHz).
- * No busy polling: PIT channel 0 counts down once (its IRQ stays masked
- * at the IOAPIC) while the CPU halts until a LAPIC one-shot fires; the
- * counter is latched at both ends, so the cost is a few port accesses
- * and one wait. Channel 0, not 2: channel 2's gate is port 0x61, which
- * microvm does not have. */
+ * No busy polling: the PIT's channel 0 counts 1 ms once and raises IRQ0
+ * while the CPU halts; the LAPIC timer counts down free (masked) over
+ * the same span. On the wake-up all three counters are read together,
+ * so the interrupt's latency does not matter: the PIT keeps counting
+ * past its terminal count and the LAPIC never reaches zero. */
+#include "acpi.h"
 #include "arch.h"
 #include "clock.h"
 #include "errno.h"
@@ -13,15 +14,21 @@
 #define PIT_HZ 1193182ull
 #define PIT_CH0 0x40
 #define PIT_CMD 0x43
+#define WINDOW 1193 /* PIT ticks: 1 ms */
 
 static volatile bool fired;
 
 static void
-on_timer(struct trapframe *tf, void *arg)
+on_irq0(struct trapframe *tf, void *arg)
 {
-	(void)tf;
-	(void)arg;
 	fired = true;
+}
+
+/* the LAPIC counting down from its maximum wakes us if the PIT never
+ * interrupts (seconds later), so a silent PIT cannot hang the boot */
+static void
+on_lapic(struct trapframe *tf, void *arg)
+{
 }
 
 static uint16_t
@@ -35,70 +42,83 @@ pit_read0(void)
 	return (uint16_t)(lo | (hi << 8));
 }
 
-/* read-back command: channel 0 status, bit 7 = OUT (high once the count
- * has run out in mode 0) */
-static bool
-pit_out0(void)
+static void
+pit_start0(uint16_t count)
 {
-	outb(PIT_CMD, 0xe2);
-	return inb(PIT_CH0) & 0x80;
+	outb(PIT_CMD, 0x30); /* channel 0, lobyte/hibyte, mode 0 */
+	outb(PIT_CH0, count & 0xff);
+	outb(PIT_CH0, count >> 8);
 }
 
-/* one window of 'ticks' LAPIC ticks; returns PIT ticks elapsed, or 0 when
- * the PIT ran out (window too long) */
-static uint32_t
-window(uint32_t ticks, uint64_t *tsc_delta)
+/* the three counters read close together: of a few tries, the one with
+ * the smallest TSC span around it (a host preemption between the reads
+ * would skew the calibration) */
+static void
+sample(uint16_t *p, uint64_t *t, uint32_t *c)
 {
-	uint16_t p0, p1;
-	uint64_t t0, t1, flags;
+	uint64_t best = UINT64_MAX;
 
-	/* channel 0, mode 0, lobyte/hibyte, count 0xffff */
-	outb(PIT_CMD, 0x30);
-	outb(PIT_CH0, 0xff);
-	outb(PIT_CH0, 0xff);
-	flags = irq_save();
-	fired = false;
-	p0 = pit_read0();
-	t0 = rdtsc();
-	lapic_timer_oneshot(ticks);
-	while (!fired) {
-		/* sti;hlt is atomic: the timer cannot slip in between */
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	for (int i = 0; i < 4; i++) {
+		uint64_t a = rdtsc();
+		uint16_t pp = pit_read0();
+		uint32_t cc = lapic_timer_current();
+		uint64_t b = rdtsc();
+		if (b - a < best) {
+			best = b - a;
+			*p = pp;
+			*c = cc;
+			*t = a + (b - a) / 2;
+		}
 	}
-	p1 = pit_read0();
-	t1 = rdtsc();
-	irq_restore(flags);
-	if (pit_out0()) /* the count ran out: window too long */
-		return 0;
-	*tsc_delta = t1 - t0;
-	return (uint32_t)(p0 - p1);
 }
 
 int
 pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
 {
-	uint32_t ticks = 1000000, pit = 0;
-	uint64_t tsc = 0;
+	uint32_t gsi, c0, c1;
+	bool level, low;
+	uint64_t flags, t0, t1, limit;
+	uint16_t p0, p1, pit;
+	int vec, err;
 
 	/* an absent PIT reads back 0xff everywhere */
-	outb(PIT_CMD, 0x30);
-	outb(PIT_CH0, 0x34);
-	outb(PIT_CH0, 0x12);
+	pit_start0(0x1234);
 	if (pit_read0() == 0xffff)
 		return -ENODEV;
-	irq_set_handler(VEC_TIMER, on_timer, NULL);
-	for (int tries = 0; tries < 6; tries++) {
-		pit = window(ticks, &tsc);
-		if (pit >= 100) /* long enough for 1% */
-			break;
-		ticks = pit ? ticks * 8 : ticks / 16;
-		if (ticks < 1000)
-			break;
-	}
+	vec = irq_alloc_vector(on_irq0, NULL);
+	if (vec < 0)
+		return vec;
+	platform_isa_irq(0, &gsi, &level, &low);
+	err = ioapic_route_flags(gsi, vec, level, low);
+	if (err)
+		goto out_free;
+
+	flags = irq_save();
+	fired = false;
+	irq_set_handler(VEC_TIMER, on_lapic, NULL);
+	lapic_timer_oneshot(0xffffffff);
+	pit_start0(WINDOW);
+	sample(&p0, &t0, &c0);
+	/* against a PIT that never interrupts: give up after ~1G TSC ticks */
+	limit = t0 + 1000000000;
+	while (!fired && rdtsc() < limit && lapic_timer_current() != 0)
+		__asm__ volatile("sti; hlt; cli" ::: "memory"); /* atomic: no lost IRQ */
+	sample(&p1, &t1, &c1);
+	lapic_timer_oneshot(0);
 	irq_set_handler(VEC_TIMER, NULL, NULL);
-	if (pit < 100)
-		return -ENODEV;
-	*tsc_hz = tsc * PIT_HZ / pit;
-	*lapic_hz = (uint64_t)ticks * PIT_HZ / pit;
-	return 0;
+	irq_restore(flags);
+	ioapic_mask(gsi, true);
+	err = fired ? 0 : -ENODEV;
+	pit = (uint16_t)(p0 - p1);
+	if (err)
+		printk(KERN_WARN "clock: the PIT never interrupted");
+	if (!err && pit < WINDOW / 2)
+		err = -ENODEV;
+	if (!err) {
+		*tsc_hz = (t1 - t0) * PIT_HZ / pit;
+		*lapic_hz = (uint64_t)(c0 - c1) * PIT_HZ / pit;
+	}
+out_free:
+	irq_set_handler(vec, NULL, NULL);
+	return err;
 }

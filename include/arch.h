@@ -103,7 +103,13 @@ struct percpu {
 	uint32_t cpu_index;    /* 0 = boot CPU */
 	uint32_t apic_id;
 	void *ist_stacks;      /* IST1..4 memory */
+	void *tables;          /* GDT and TSS */
 };
+
+/* every CPU's per-CPU area, [0] = boot CPU; filled at boot for all the
+ * CPUs the platform tables list */
+extern struct percpu *percpu_of[];
+void arch_percpu_alloc_all(void);
 
 static inline struct percpu *this_cpu(void)
 {

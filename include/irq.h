@@ -35,7 +35,6 @@ void lapic_send_ipi(uint32_t apic_id, int vector);
  * 0 stops it */
 void lapic_timer_oneshot(uint32_t ticks);
 uint32_t lapic_timer_current(void);
-void lapic_timer_start_count(void); /* free-running max count, for calibration */
 
 /* IOAPIC (arch/x86_64/ioapic.c) */
 void ioapic_init(void);

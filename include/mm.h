@@ -65,6 +65,12 @@ void *mm_map_mmio(uint64_t pa, size_t len);
 /* The same, cached and read-only: firmware tables (ACPI, MP) that may lie
  * outside RAM in the memory map */
 const void *mm_map_firmware(uint64_t pa, size_t len);
+/* Map [va, va+len) to [pa, pa+len) with 4 KiB pages and the given PTE
+ * flags (PTE_P added); replaces existing 4 KiB mappings. 0, or -ENOMEM
+ * when a page table cannot be allocated, or -EINVAL on misalignment or
+ * a range inside a large page. mm_unmap clears and flushes. */
+int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
+void mm_unmap(uintptr_t va, size_t len);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */
 uint64_t mm_query(uintptr_t va);
 

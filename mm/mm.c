@@ -1,5 +1,5 @@
 /* Memory start-up: free RAM ranges from the boot map minus what is in
- * use (low 1 MiB, the kernel image, boot modules), then frames, heap
+ * use (page 0, the kernel image, boot modules), then frames, heap
  * and the kernel's own page tables. */
 #include "boot.h"
 #include "lib.h"
@@ -79,7 +79,7 @@ mm_init(void)
 		if (boot_info.mem[i].type == MEM_RAM && nranges < MAX_RANGES)
 			ranges[nranges++] =
 				(struct frame_range){ boot_info.mem[i].base, boot_info.mem[i].len };
-	cut(0, MiB(1));
+	cut(0, PAGE_SIZE); /* page 0: the BIOS data area, and null stays unmapped */
 	cut(kstart, kend);
 	for (int i = 0; i < boot_info.nmods; i++)
 		cut(ALIGN_DOWN(boot_info.mods[i].base, PAGE_SIZE),

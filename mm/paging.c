@@ -5,6 +5,7 @@
  * lower half belongs to the app. */
 #include "arch.h"
 #include "boot.h"
+#include "errno.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
@@ -144,6 +145,81 @@ mm_query(uintptr_t va)
 		t = mm_p2v(e & PTE_ADDR);
 	}
 	return 0;
+}
+
+/* like walk_create, but fails instead of panicking */
+static uint64_t *
+walk_try(uintptr_t va)
+{
+	uint64_t *t = pml4;
+
+	for (int l = 4; l > 1; l--) {
+		uint64_t *e = &t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(*e & PTE_P)) {
+			uint64_t pa = frame_alloc(0);
+			if (!pa)
+				return ERR_PTR(-ENOMEM);
+			memset(mm_p2v(pa), 0, PAGE_SIZE);
+			tables_used++;
+			*e = pa | PTE_P | PTE_W;
+		} else if (*e & PTE_PS) {
+			return ERR_PTR(-EINVAL);
+		}
+		t = mm_p2v(*e & PTE_ADDR);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+int
+mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags)
+{
+	uint64_t f;
+	int err = 0;
+
+	if ((va | pa | len) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	f = spin_lock_irqsave(&pt_lock);
+	for (size_t off = 0; off < len; off += PAGE_SIZE) {
+		uint64_t *pte = walk_try(va + off);
+		if (IS_ERR(pte)) {
+			err = (int)PTR_ERR(pte);
+			break;
+		}
+		*pte = (pa + off) | flags | PTE_P;
+		invlpg(va + off);
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	return err;
+}
+
+/* the 4 KiB PTE for va, or NULL when no page table covers it */
+static uint64_t *
+walk_pte(uintptr_t va)
+{
+	uint64_t *t = pml4;
+
+	for (int l = 4; l > 1; l--) {
+		uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		t = mm_p2v(e & PTE_ADDR);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+void
+mm_unmap(uintptr_t va, size_t len)
+{
+	uint64_t f = spin_lock_irqsave(&pt_lock);
+
+	for (uintptr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + len; p += PAGE_SIZE) {
+		uint64_t *pte = walk_pte(p);
+		if (pte && (*pte & PTE_P)) {
+			*pte = 0;
+			invlpg(p);
+		}
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
 }
 
 uint64_t

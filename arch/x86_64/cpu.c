@@ -1,6 +1,7 @@
 /* CPU features (CPUID), per-CPU data through GS, and each CPU's GDT and
  * TSS with its IST stacks: IST1 = interrupt entry (frames move off it),
  * IST2 = #DF, IST3 = NMI, IST4 = #MC. */
+#include "acpi.h"
 #include "arch.h"
 #include "asm.h"
 #include "lib.h"
@@ -98,21 +99,23 @@ tss_desc_lo(uintptr_t base, uint32_t limit)
 	       ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)((base >> 24) & 0xff) << 56);
 }
 
-void
-arch_cpu_init_tables(struct percpu *pc)
+struct percpu *percpu_of[MAX_CPUS];
+
+/* this CPU's GDT and TSS memory and IST stacks; panics naming the
+ * shortage, since a CPU without them cannot take an interrupt */
+static void
+alloc_tables(struct percpu *pc)
 {
 	struct cpu_tables *t = kzalloc(sizeof(*t));
 	char *ist = kpage_alloc(3); /* NIST * IST_STACK_SIZE = 32 KiB */
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __packed gdtr;
 
 	if (!t || !ist)
-		panic("out of memory: CPU %u tables and IST stacks need %lu KiB, %lu KiB free",
+		panic("out of memory: CPU %u needs %lu KiB for its tables and interrupt "
+		      "stacks, %lu KiB free (%d CPUs)",
 		      pc->cpu_index, (unsigned long)((sizeof(*t) + NIST * IST_STACK_SIZE) >> 10),
-		      (unsigned long)(frame_free_bytes() >> 10));
+		      (unsigned long)(frame_free_bytes() >> 10), platform.ncpus);
 	pc->ist_stacks = ist;
+	pc->tables = t;
 	for (int i = 0; i < NIST; i++)
 		t->tss.ist[i] = (uintptr_t)ist + (i + 1) * IST_STACK_SIZE;
 	t->tss.iomap_base = sizeof(struct tss);
@@ -120,6 +123,20 @@ arch_cpu_init_tables(struct percpu *pc)
 	t->gdt[2] = 0x00cf92000000ffff; /* 0x10: data */
 	t->gdt[3] = tss_desc_lo((uintptr_t)&t->tss, sizeof(struct tss) - 1);
 	t->gdt[4] = (uintptr_t)&t->tss >> 32;
+}
+
+void
+arch_cpu_init_tables(struct percpu *pc)
+{
+	struct cpu_tables *t;
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __packed gdtr;
+
+	if (!pc->tables)
+		alloc_tables(pc);
+	t = pc->tables;
 	gdtr.limit = sizeof(t->gdt) - 1;
 	gdtr.base = (uintptr_t)t->gdt;
 	__asm__ volatile("lgdt %0\n\t"
@@ -137,6 +154,22 @@ arch_cpu_init_tables(struct percpu *pc)
 			 :
 			 : "m"(gdtr)
 			 : "rax", "memory");
+}
+
+void
+arch_percpu_alloc_all(void)
+{
+	percpu_of[0] = this_cpu();
+	for (int i = 1; i < platform.ncpus; i++) {
+		struct percpu *pc = kzalloc(sizeof(*pc));
+		if (!pc)
+			panic("out of memory: per-CPU data for CPU %d of %d", i, platform.ncpus);
+		pc->self = pc;
+		pc->cpu_index = i;
+		pc->apic_id = platform.cpu_apic_id[i];
+		alloc_tables(pc);
+		percpu_of[i] = pc;
+	}
 }
 
 void

@@ -96,13 +96,6 @@ lapic_timer_oneshot(uint32_t ticks)
 	wr(REG_TIMER_INIT, ticks);
 }
 
-void
-lapic_timer_start_count(void)
-{
-	wr(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
-	wr(REG_TIMER_INIT, 0xffffffff);
-}
-
 uint32_t
 lapic_timer_current(void)
 {
