@@ -2,11 +2,16 @@
  * calls to memcpy/memset/memmove/memcmp itself, so these must exist. */
 #include "lib.h"
 
+/* rep movsq/stosq move eight bytes a step: under TCG each step of a rep
+ * prefix costs an instruction, and page-sized copies are common */
 void *
 memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n)::"memory");
+	size_t q = n / 8, r = n % 8;
+
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q)::"memory");
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r)::"memory");
 	return ret;
 }
 
@@ -27,7 +32,11 @@ void *
 memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	uint64_t v = 0x0101010101010101ull * (uint8_t)c;
+	size_t q = n / 8, r = n % 8;
+
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(v) : "memory");
 	return ret;
 }
 

@@ -80,6 +80,7 @@ pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	uint64_t flags, t0, t1, limit;
 	uint16_t p0, p1, pit;
 	int vec, err;
+	bool alt;
 
 	/* an absent PIT reads back 0xff everywhere */
 	pit_start0(0x1234);
@@ -92,6 +93,9 @@ pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	err = ioapic_route_flags(gsi, vec, level, low);
 	if (err)
 		goto out_free;
+	/* QEMU wires the PIT to IOAPIC pin 2 even where its tables give no
+	 * override (microvm's MADT): listen on pin 2 too */
+	alt = gsi == 0 && ioapic_route_flags(2, vec, false, false) == 0;
 
 	flags = irq_save();
 	fired = false;
@@ -108,6 +112,8 @@ pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	irq_set_handler(VEC_TIMER, NULL, NULL);
 	irq_restore(flags);
 	ioapic_mask(gsi, true);
+	if (alt)
+		ioapic_mask(2, true);
 	err = fired ? 0 : -ENODEV;
 	pit = (uint16_t)(p0 - p1);
 	if (err)
