@@ -93,6 +93,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard tests/unit/shim
 .SECONDEXPANSION:
 unit: $(UNIT_TESTS)
 
+# --- the measuring kit: floor kernel, icount plugin, Linux-guest runner ---
+include tools/bench/bench.mk
+
 # --- entry points ---
 run: $(BUILD)/kernel.elf
 	tools/unum run $(BUILD)/kernel.elf

@@ -30,10 +30,10 @@ mb2_header_end:
 	.section .note.Xen, "a"
 	.balign 4
 	.long 4			/* name size */
-	.long 4			/* desc size */
+	.long 8			/* desc size: QEMU reads 8 bytes for ELF64 */
 	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
 	.asciz "Xen"
-	.long pvh_start
+	.quad pvh_start
 
 	.section .boot.text, "ax"
 	.code32

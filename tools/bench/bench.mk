@@ -1,0 +1,53 @@
+# Benchmark kit: floor kernel, icount TCG plugin, Linux-guest /init shim and
+# the pinned Linux kernel. Included by the top Makefile; also standalone:
+#   make -f tools/bench/bench.mk bench-tools     (all of build/bench/)
+#   make -f tools/bench/bench.mk bench-check     (tests/e2e/bench_kit.sh)
+
+BUILD ?= build
+BENCH_SRC := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+BENCH_OUT := $(BUILD)/bench
+BENCH_ROOT := $(BENCH_SRC)/../..
+
+BENCH_CC ?= gcc
+BENCH_MUSL_CC ?= musl-gcc
+BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
+
+.PHONY: bench-tools bench-check
+bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
+	$(BENCH_OUT)/linux-init $(BUILD)/linux/vmlinuz
+
+# Floor kernel: 32-bit PVH entry that exits through isa-debug-exit; and
+# exact.elf, whose instruction counts are known (tests/e2e/bench_kit.sh).
+$(BENCH_OUT)/%.o: $(BENCH_SRC)/floor/%.S
+	@mkdir -p $(@D)
+	$(BENCH_CC) -c -o $@ $<
+
+$(BENCH_OUT)/%.elf: $(BENCH_OUT)/%.o $(BENCH_SRC)/floor/floor.ld
+	ld -nostdlib -z noexecstack -T $(BENCH_SRC)/floor/floor.ld -o $@ $<
+
+$(BENCH_OUT)/%.sym: $(BENCH_OUT)/%.elf
+	nm -n $< >$@
+
+# qemu-plugin.h from Debian's qemu source package (pinned in deps.lock).
+$(BUILD)/qemu/include/qemu-plugin.h: $(BENCH_ROOT)/deps.lock $(BENCH_SRC)/fetch-src.sh
+	BUILD=$(abspath $(BUILD)) $(BENCH_SRC)/fetch-src.sh qemu-plugin-h >/dev/null
+	@touch $@
+
+$(BENCH_OUT)/icount.so: $(BENCH_SRC)/icount.c $(BUILD)/qemu/include/qemu-plugin.h
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -shared -fPIC -I$(BUILD)/qemu/include -o $@ $<
+
+# /init of the Linux-guest baseline: static, linked high (256 MiB) so its
+# code never shares an address with the benchmark binary's (icount marks).
+$(BENCH_OUT)/linux-init: $(BENCH_SRC)/linux-init.c
+	@mkdir -p $(@D)
+	$(BENCH_MUSL_CC) $(BENCH_CFLAGS) -Os -static -no-pie \
+		-Wl,-Ttext-segment=0x10000000 -o $@ $<
+
+# Debian's cloud kernel, unpacked (never installed).
+$(BUILD)/linux/vmlinuz: $(BENCH_ROOT)/deps.lock $(BENCH_SRC)/fetch-src.sh
+	BUILD=$(abspath $(BUILD)) $(BENCH_SRC)/fetch-src.sh linux >/dev/null
+	@touch $@
+
+bench-check: bench-tools $(BENCH_OUT)/exact.elf $(BENCH_OUT)/exact.sym
+	BUILD=$(BUILD) $(BENCH_ROOT)/tests/e2e/bench_kit.sh
