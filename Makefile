@@ -86,11 +86,11 @@ UNIT_SRCS_test_heap := mm/heap.c core/fmt.c
 UNIT_SRCS_test_ksym := core/ksym.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard tests/unit/shim/*.h) $(wildcard include/*.h)
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard tests/unit/*.h tests/unit/shim/*.h include/*.h)
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(UCFLAGS) -o $@ $< $(UNIT_SRCS_$*) -lpthread
 
-.SECONDEXPANSION:
 unit: $(UNIT_TESTS)
 
 # --- the measuring kit: floor kernel, icount plugin, Linux-guest runner ---

@@ -26,53 +26,54 @@ remove_at(struct boot_info *bi, int i)
 	bi->nmem--;
 }
 
+/* Cut the non-RAM entry r out of every RAM entry: a head stays in place,
+ * a tail past r becomes a new entry (lost when the table is full: RAM
+ * is dropped, never invented), a covered entry gets length 0. */
+static void
+cut_out(struct boot_info *bi, const struct boot_mem *r)
+{
+	uint64_t rend = r->base + r->len;
+
+	for (int i = 0; i < bi->nmem; i++) {
+		struct boot_mem *a = &bi->mem[i];
+		uint64_t aend = a->base + a->len;
+
+		if (a->type != MEM_RAM || aend <= r->base || a->base >= rend)
+			continue;
+		if (a->base < r->base) {
+			if (aend > rend && bi->nmem < BOOT_MAX_MEM)
+				bi->mem[bi->nmem++] = (struct boot_mem){ rend, aend - rend, MEM_RAM };
+			a->len = r->base - a->base;
+		} else {
+			a->base = MIN(rend, aend);
+			a->len = aend - a->base;
+		}
+	}
+}
+
 uint64_t
 boot_mem_normalize(struct boot_info *bi)
 {
 	uint64_t total = 0;
 	int i;
 
+	for (i = 0; i < bi->nmem; i++)
+		if (bi->mem[i].type != MEM_RAM && bi->mem[i].len)
+			cut_out(bi, &bi->mem[i]);
 	for (i = 0; i < bi->nmem;)
 		if (bi->mem[i].len == 0)
 			remove_at(bi, i);
 		else
 			i++;
 	sort_mem(bi);
-	/* trim RAM entries that overlap a following non-RAM entry or RAM */
+	/* merge overlapping RAM; after the cuts only RAM starts inside RAM */
 	for (i = 0; i + 1 < bi->nmem;) {
 		struct boot_mem *a = &bi->mem[i], *b = &bi->mem[i + 1];
 		uint64_t aend = a->base + a->len, bend = b->base + b->len;
 
-		if (aend <= b->base) {
-			i++;
-			continue;
-		}
-		if (a->type == MEM_RAM && b->type == MEM_RAM) {
+		if (a->type == MEM_RAM && b->type == MEM_RAM && b->base < aend) {
 			a->len = MAX(aend, bend) - a->base;
 			remove_at(bi, i + 1);
-		} else if (a->type == MEM_RAM) {
-			/* b wins; keep a's tail after b, if any, as a new entry */
-			a->len = b->base - a->base;
-			if (aend > bend && bi->nmem < BOOT_MAX_MEM) {
-				struct boot_mem tail = { bend, aend - bend, MEM_RAM };
-				memmove(&bi->mem[i + 3], &bi->mem[i + 2],
-					(bi->nmem - i - 2) * sizeof(bi->mem[0]));
-				bi->mem[i + 2] = tail;
-				bi->nmem++;
-			}
-			if (a->len == 0)
-				remove_at(bi, i);
-			else
-				i++;
-		} else if (b->type == MEM_RAM) {
-			/* a wins over b's head */
-			if (bend <= aend) {
-				remove_at(bi, i + 1);
-			} else {
-				b->len = bend - aend;
-				b->base = aend;
-				sort_mem(bi);
-			}
 		} else {
 			i++;
 		}

@@ -110,14 +110,41 @@ emit_record(const char *text, size_t n)
 void
 vprintk(const char *fmt, va_list ap)
 {
-	char buf[512];
-	int level = 6, n;
-	char *p = buf, *nl;
+	int level = 6;
 
 	if (fmt[0] == '<' && fmt[1] >= '0' && fmt[1] <= '7' && fmt[2] == '>') {
 		level = fmt[1] - '0';
 		fmt += 3;
 	}
+	vprintk_level(level, fmt, ap);
+}
+
+void
+printk_level(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk_level(level, fmt, ap);
+	va_end(ap);
+}
+
+void
+printk_flush(void)
+{
+	if (have_com1)
+		serial_flush(COM1);
+	if (have_com2)
+		serial_flush(COM2);
+}
+
+void
+vprintk_level(int level, const char *fmt, va_list ap)
+{
+	char buf[512];
+	int n;
+	char *p = buf, *nl;
+
 	if (level > log_level)
 		return;
 	n = fmt_vsnprintf(buf, sizeof(buf), fmt, ap);

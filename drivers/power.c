@@ -14,6 +14,7 @@ power_off(int status)
 	uint16_t val;
 
 	irq_disable();
+	printk_flush();
 	outl(DEBUG_EXIT_PORT, (uint32_t)status);
 	/* still here: no isa-debug-exit device */
 	if (acpi_s5(&port, &val) == 0) {

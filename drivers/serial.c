@@ -13,6 +13,7 @@
 #define UART_LSR 5
 #define UART_SCR 7
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40
 
 bool
 serial_init(uint16_t port)
@@ -33,14 +34,21 @@ serial_init(uint16_t port)
 	return true;
 }
 
+/* QEMU's UART is ready at once unless the host reader lags; then wait,
+ * never overwrite a byte still in the holding register */
 void
 serial_write(uint16_t port, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		/* QEMU's UART is always ready; real hardware may not be */
-		for (int spin = 0; spin < 100000; spin++)
-			if (inb(port + UART_LSR) & LSR_THRE)
-				break;
+		while (!(inb(port + UART_LSR) & LSR_THRE))
+			cpu_relax();
 		outb(port + UART_THR, (uint8_t)buf[i]);
 	}
+}
+
+void
+serial_flush(uint16_t port)
+{
+	while (!(inb(port + UART_LSR) & LSR_TEMT))
+		cpu_relax();
 }

@@ -18,6 +18,11 @@
 
 void printk(const char *fmt, ...) __printf(1, 2);
 void vprintk(const char *fmt, va_list ap);
+/* the level as a number, for code that passes it along (dumps) */
+void printk_level(int level, const char *fmt, ...) __printf(2, 3);
+void vprintk_level(int level, const char *fmt, va_list ap);
+/* wait until both UARTs have sent every byte (before power-off) */
+void printk_flush(void);
 void printk_set_level(int level);
 
 /* The console (COM1); every byte goes out as given. */
@@ -48,5 +53,6 @@ void panic_trap(const struct trapframe *tf, const char *fmt, ...) __printf(2, 3)
 #define COM2 0x2f8
 bool serial_init(uint16_t port); /* false when no UART answers */
 void serial_write(uint16_t port, const char *buf, size_t n);
+void serial_flush(uint16_t port); /* until the transmitter is empty */
 
 #endif

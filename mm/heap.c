@@ -101,10 +101,11 @@ large_alloc(size_t size)
 	unsigned order = 0;
 	struct page_hdr *h;
 
+	/* before the loop: size + HDR_SIZE may wrap, the shift overflow */
+	if (size > (PAGE_SIZE << FRAME_MAX_ORDER) - HDR_SIZE)
+		return NULL;
 	while ((PAGE_SIZE << order) < size + HDR_SIZE)
 		order++;
-	if (order > FRAME_MAX_ORDER)
-		return NULL;
 	h = heap.ops->alloc(order);
 	if (!h)
 		return NULL;

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Boot build/kernel.elf on microvm under hardware KVM (-cpu host).
+. "$(dirname "$0")/lib/e2e.sh"
+has_hw_kvm || skip "no hardware KVM"
+need "$KERNEL"
+run "$UNUM" run "$KERNEL" --accel kvm --timeout "$BOOT_TIMEOUT"
+expect_status 0
+expect_banner
+expect_err '^unum: accel kvm '

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+# tools/unum before QEMU starts: what FILE is (PVH kernel, app, disk image,
+# 126/127), which accelerator (PVM never counts) and the QEMU command line.
+# Run: python3 tests/unit/test_unum_qemu.py (silent on success).
+
+import os
+import sys
+import struct
+import tempfile
+import unittest
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+import unum_tool  # noqa: E402
+
+unum = unum_tool.load()
+
+
+def elf64(notes=b"", note_align=4):
+    """A minimal ELF64 x86-64 header, one PT_NOTE holding `notes` if any."""
+    phnum = 1 if notes else 0
+    eh = (b"\x7fELF\x02\x01\x01" + b"\0" * 9 +
+          struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0x100000, 64, 0, 0, 64,
+                      56, phnum, 64, 0, 0))
+    ph = struct.pack("<IIQQQQQQ", 4, 4, 64 + 56, 0, 0, len(notes), len(notes),
+                     note_align) if notes else b""
+    return eh + ph + notes
+
+
+def note(name, typ, desc):
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(name), len(desc), typ) + pad(name) + pad(desc)
+
+
+class Classify(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def kind(self, data):
+        path = os.path.join(self.dir.name, "f")
+        with open(path, "wb") as f:
+            f.write(data)
+        return unum.classify_file(path)
+
+    def status(self, data):
+        with self.assertRaises(unum.RunError) as cm:
+            self.kind(data)
+        return cm.exception.status, str(cm.exception)
+
+    def test_pvh_kernel(self):
+        pvh = note(b"Xen\0", 18, struct.pack("<I", 0x100000))
+        self.assertEqual(self.kind(elf64(pvh)), "kernel")
+        gnu = note(b"GNU\0", 1, b"\0" * 16)
+        self.assertEqual(self.kind(elf64(gnu + pvh)), "kernel")
+
+    def test_other_elf_is_an_app(self):
+        self.assertEqual(self.kind(elf64()), "app")
+        self.assertEqual(self.kind(elf64(note(b"Xen\0", 17, b"abcd"))), "app")
+
+    def test_disk_image(self):
+        self.assertEqual(self.kind(b"\xeb\x63" + b"\0" * 508 + b"\x55\xaa"), "image")
+
+    def test_unusable(self):
+        self.assertEqual(self.status(b""), (126, self.path() + ": empty file"))
+        self.assertEqual(self.status(b"#!/bin/sh\n")[0], 126)
+        self.assertIn("not an ELF or a disk image", self.status(b"hello")[1])
+        self.assertIn("truncated", self.status(b"\x7fELF\x02\x01")[1])
+        self.assertIn("truncated", self.status(elf64(note(b"Xen\0", 18, b"1234"))[:130])[1])
+
+    def test_not_found_and_directory(self):
+        with self.assertRaises(unum.RunError) as cm:
+            unum.classify_file(self.path() + ".missing")
+        self.assertEqual(cm.exception.status, 127)
+        self.assertTrue(str(cm.exception).endswith(": not found"))
+        with self.assertRaises(unum.RunError) as cm:
+            unum.classify_file(self.dir.name)
+        self.assertEqual(cm.exception.status, 126)
+
+    def path(self):
+        return os.path.join(self.dir.name, "f")
+
+
+class Accel(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.sys = os.path.join(self.dir.name, "module")
+        self.dev = os.path.join(self.dir.name, "kvm")
+        os.mkdir(self.sys)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def choose(self, requested):
+        return unum.choose_accel(requested, self.sys, self.dev)
+
+    def test_pvm_is_never_used(self):
+        os.mkdir(os.path.join(self.sys, "kvm_pvm"))
+        open(self.dev, "w").close()
+        accel, line = self.choose("auto")
+        self.assertEqual(accel, "tcg")
+        self.assertEqual(line, f"unum: accel tcg (no hardware KVM: {self.dev} is kvm_pvm)")
+        with self.assertRaises(unum.UsageError):
+            self.choose("kvm")
+
+    def test_hardware_kvm(self):
+        os.mkdir(os.path.join(self.sys, "kvm_intel"))
+        self.assertEqual(self.choose("auto")[0], "tcg")  # no device yet
+        open(self.dev, "w").close()
+        self.assertEqual(self.choose("auto"), ("kvm", f"unum: accel kvm (kvm_intel, {self.dev})"))
+        self.assertEqual(self.choose("kvm")[0], "kvm")
+        self.assertEqual(self.choose("tcg"), ("tcg", "unum: accel tcg (--accel tcg)"))
+
+
+class Command(unittest.TestCase):
+    def cfg(self, *argv, kind="kernel", tty=False):
+        c = unum.parse_args(["k.elf"] + list(argv))
+        c.kind, c.kernel, c.tty = kind, "k.elf", tty
+        return c
+
+    def cmd(self, cfg, accel="tcg"):
+        return unum.build_qemu_command(cfg, accel, "/dev/fd/7", "/dev/fd/8")
+
+    def after(self, cmd, opt):
+        return cmd[cmd.index(opt) + 1]
+
+    def test_microvm_tcg(self):
+        cmd = self.cmd(self.cfg("--kernel-args", "a=1"))
+        self.assertEqual(self.after(cmd, "-M"), "microvm,acpi=off")
+        self.assertEqual(self.after(cmd, "-cpu"), "max")
+        self.assertEqual(self.after(cmd, "-accel"), "tcg")
+        self.assertEqual(self.after(cmd, "-m"), "128M")
+        self.assertEqual(self.after(cmd, "-kernel"), "k.elf")
+        self.assertEqual(self.after(cmd, "-append"), "a=1")
+        for want in ("isa-serial,chardev=com1,iobase=0x3f8,irq=4",
+                     "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
+                     "isa-debug-exit,iobase=0xf4,iosize=4",
+                     "file,id=com1,path=/dev/fd/7", "-no-reboot", "-nodefaults"):
+            self.assertIn(want, cmd)
+
+    def test_kvm_cpu_model_and_tty(self):
+        cmd = self.cmd(self.cfg("--machine", "q35", "--cpus", "4", "--mem", "1G",
+                                tty=True), accel="kvm")
+        self.assertEqual((self.after(cmd, "-M"), self.after(cmd, "-cpu"),
+                          self.after(cmd, "-smp"), self.after(cmd, "-m"),
+                          self.after(cmd, "-append")), ("q35", "host", "4", "1024M", "tty"))
+        cmd = self.cmd(self.cfg("--cpu", "qemu64"))
+        self.assertEqual(self.after(cmd, "-cpu"), "qemu64")
+        self.assertNotIn("-append", self.cmd(self.cfg()))
+
+    def test_image_boots_from_disk_on_q35(self):
+        c = self.cfg(kind="image")
+        c.file = "u.img"
+        cmd = self.cmd(c)
+        self.assertEqual(self.after(cmd, "-M"), "q35")
+        self.assertEqual(self.after(cmd, "-drive"), "file=u.img,format=raw")
+        self.assertNotIn("-kernel", cmd)
+
+
+if __name__ == "__main__":
+    unittest.main()
