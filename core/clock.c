@@ -9,7 +9,6 @@ static struct tsc_scale scale;
 static uint64_t tsc_hz, lapic_hz;
 static bool use_kvmclock, use_deadline;
 static void (*timer_fn)(void);
-static uint64_t armed_deadline; /* ns; 0 = disarmed. This CPU only. */
 
 void lapic_tsc_deadline_mode(void);
 
@@ -21,20 +20,11 @@ ns_to_ticks(uint64_t ns, uint64_t hz)
 }
 
 /* The hardware timer may fire a little early (calibration error, a
- * count capped at 32 bits): then re-arm for the rest, so a deadline is
- * never reported before it has passed. */
+ * count capped at 32 bits): the handler (core/timer.c) runs only what is
+ * due and re-arms for the rest, so no deadline is met early. */
 static void
 on_timer(struct trapframe *tf, void *arg)
 {
-	uint64_t d = armed_deadline;
-
-	if (!d)
-		return;
-	if (clock_ns() < d) {
-		clock_timer_arm(d);
-		return;
-	}
-	armed_deadline = 0;
 	if (timer_fn)
 		timer_fn();
 }
@@ -114,7 +104,6 @@ clock_timer_arm(uint64_t deadline_ns)
 {
 	uint64_t now, delta;
 
-	armed_deadline = deadline_ns;
 	if (!deadline_ns) {
 		if (use_deadline)
 			wrmsr(MSR_TSC_DEADLINE, 0);

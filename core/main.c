@@ -10,12 +10,14 @@
 #include "mm.h"
 #include "power.h"
 #include "printk.h"
+#include "sched.h"
 
 void printk_init(void);
 const char *arch_early_init(uint32_t kind, uint32_t info);
 struct percpu *arch_boot_cpu(void);
 void kernel_run(void) __noreturn; /* core/run.c or the test build's */
 void pic_disable(void);
+void arch_fpu_init_cpu(bool boot);
 
 /* milestones for tools/bench (docs/host-guest.md): never inlined, empty */
 __noinline void mark_kernel_entry(void) { __asm__ volatile(""); }
@@ -32,7 +34,7 @@ banner(void)
 	console_printf("unum: boot=%s mem=%luK free=%luK cpus=%d tables=%s clock=%s "
 		       "tsc=%luMHz timer=%s\n",
 		       boot_info.path, (unsigned long)(total >> 10),
-		       (unsigned long)(frame_free_bytes() >> 10), platform.ncpus,
+		       (unsigned long)(frame_free_bytes() >> 10), smp_online_cpus(),
 		       platform.source, clock_source(),
 		       (unsigned long)(clock_tsc_hz() / 1000000), clock_timer_kind());
 }
@@ -59,6 +61,9 @@ arch_start(uint32_t kind, uint32_t info)
 	lapic_init();                          /* this CPU's local APIC */
 	ioapic_init();                         /* all lines masked */
 	clock_init();                          /* monotonic clock, one-shot timer */
+	arch_fpu_init_cpu(true);               /* SSE/AVX on, XSAVE area sized */
+	sched_init();                          /* boot code becomes thread "main" */
+	smp_boot_aps();                        /* every other CPU, idle */
 	mark_ready();
 	banner();
 	kernel_run();

@@ -72,8 +72,8 @@ sample(uint16_t *p, uint64_t *t, uint32_t *c)
 	}
 }
 
-int
-pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
+static int
+calibrate_once(uint64_t *tsc_hz, uint64_t *lapic_hz)
 {
 	uint32_t gsi, c0, c1;
 	bool level, low;
@@ -86,6 +86,7 @@ pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	pit_start0(0x1234);
 	if (pit_read0() == 0xffff)
 		return -ENODEV;
+	pit_start0(0xffff); /* no terminal count (no stray edge) before the window */
 	vec = irq_alloc_vector(on_irq0, NULL);
 	if (vec < 0)
 		return vec;
@@ -114,17 +115,29 @@ pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	ioapic_mask(gsi, true);
 	if (alt)
 		ioapic_mask(2, true);
-	err = fired ? 0 : -ENODEV;
 	pit = (uint16_t)(p0 - p1);
+	err = fired && pit >= WINDOW / 2 ? 0 : -ENODEV;
 	if (err)
-		printk(KERN_WARN "clock: the PIT never interrupted");
-	if (!err && pit < WINDOW / 2)
-		err = -ENODEV;
+		printk(KERN_WARN "clock: calibration window failed: PIT %s, %u PIT ticks, %lu TSC "
+				 "ticks, %u LAPIC ticks",
+		       fired ? "interrupted" : "never interrupted", pit, (unsigned long)(t1 - t0),
+		       c0 - c1);
 	if (!err) {
 		*tsc_hz = (t1 - t0) * PIT_HZ / pit;
 		*lapic_hz = (uint64_t)(c0 - c1) * PIT_HZ / pit;
 	}
 out_free:
 	irq_set_handler(vec, NULL, NULL);
+	return err;
+}
+
+/* a host too busy to run the guest on time can spoil one window: retry */
+int
+pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz)
+{
+	int err = -ENODEV;
+
+	for (int i = 0; i < 3 && err; i++)
+		err = calibrate_once(tsc_hz, lapic_hz);
 	return err;
 }

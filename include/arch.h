@@ -104,6 +104,7 @@ struct percpu {
 	uint32_t apic_id;
 	void *ist_stacks;      /* IST1..4 memory */
 	void *tables;          /* GDT and TSS */
+	struct thread *current; /* running thread; written by the scheduler */
 };
 
 /* every CPU's per-CPU area, [0] = boot CPU; filled at boot for all the

@@ -19,8 +19,10 @@ uint64_t clock_tsc_hz(void);
 const char *clock_timer_kind(void); /* "tsc-deadline" or "lapic" */
 uint64_t clock_lapic_hz(void);
 
-/* fire the timer handler once at or after 'deadline_ns' (monotonic);
- * a deadline in the past fires at once; 0 disarms */
+/* fire this CPU's timer interrupt once at or after about 'deadline_ns'
+ * (monotonic; the hardware may be early by its calibration error, so the
+ * handler checks the time); a deadline in the past fires at once; 0
+ * disarms. The scheduler's timers (core/timer.c) are its one user. */
 void clock_timer_arm(uint64_t deadline_ns);
 void clock_set_timer_handler(void (*fn)(void));
 

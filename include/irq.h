@@ -31,6 +31,8 @@ void lapic_eoi(void);
 uint32_t lapic_id(void);
 bool lapic_is_x2apic(void);
 void lapic_send_ipi(uint32_t apic_id, int vector);
+void lapic_send_init(uint32_t apic_id);
+void lapic_send_sipi(uint32_t apic_id, uint8_t page); /* start at page * 4 KiB */
 /* one-shot timer: fire VEC_TIMER after 'ticks' of the LAPIC timer clock;
  * 0 stops it */
 void lapic_timer_oneshot(uint32_t ticks);

@@ -73,6 +73,7 @@ int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
 void mm_unmap(uintptr_t va, size_t len);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */
 uint64_t mm_query(uintptr_t va);
+uint64_t mm_kernel_cr3(void); /* physical address of the kernel's PML4 */
 
 /* --- heap (mm/heap.c) ---
  * kmalloc: size classes 16..2048 bytes from one-page slabs; larger
@@ -96,6 +97,11 @@ struct heap_page_ops {
 	void (*free)(void *p, unsigned order);
 };
 void heap_init(const struct heap_page_ops *ops);
+
+/* --- kernel stacks (mm/kstack.c): guard page below each --- */
+int kstack_alloc(uintptr_t *lo, uintptr_t *hi); /* 0, -ENOMEM, -EAGAIN */
+void kstack_free(uintptr_t lo);
+bool kstack_is_guard(uintptr_t addr);
 
 void mm_init(void);
 

@@ -158,10 +158,12 @@ add_limited(uint64_t base, uint64_t len, uint64_t limit)
 
 	if (s >= e)
 		return;
-	if (e > lim && fa.npending < MAX_PENDING) {
+	if (e > lim) {
 		uint64_t hs = MAX(s, lim);
-		fa.pending[fa.npending++] = (struct frame_range){ hs << PAGE_SHIFT,
-								  (e - hs) << PAGE_SHIFT };
+		/* XXX: with every slot taken, memory above the limit is lost */
+		if (fa.npending < MAX_PENDING)
+			fa.pending[fa.npending++] = (struct frame_range){ hs << PAGE_SHIFT,
+									  (e - hs) << PAGE_SHIFT };
 		e = hs;
 	}
 	if (s < e)

@@ -76,17 +76,38 @@ lapic_id(void)
 	return x2 ? rd(REG_ID) : rd(REG_ID) >> 24;
 }
 
+static void icr(uint32_t apic_id, uint32_t lo);
+
 void
 lapic_send_ipi(uint32_t apic_id, int vector)
 {
+	icr(apic_id, (uint32_t)vector);
+}
+
+/* INIT and STARTUP IPIs (SDM vol. 3, 8.4.4.1) for bringing up an AP */
+static void
+icr(uint32_t apic_id, uint32_t lo)
+{
 	if (x2) {
-		wrmsr(0x830, ((uint64_t)apic_id << 32) | (uint32_t)vector);
+		wrmsr(0x830, ((uint64_t)apic_id << 32) | lo);
 		return;
 	}
 	wr(REG_ICR_HI, apic_id << 24);
-	wr(REG_ICR_LO, (uint32_t)vector);
-	while (rd(REG_ICR_LO) & (1u << 12)) /* delivery pending */
+	wr(REG_ICR_LO, lo);
+	while (rd(REG_ICR_LO) & (1u << 12))
 		cpu_relax();
+}
+
+void
+lapic_send_init(uint32_t apic_id)
+{
+	icr(apic_id, 0x4500); /* INIT, level assert */
+}
+
+void
+lapic_send_sipi(uint32_t apic_id, uint8_t page)
+{
+	icr(apic_id, 0x4600 | page);
 }
 
 void

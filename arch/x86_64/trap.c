@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "sched.h"
 
 struct idt_gate {
 	uint16_t off_lo, sel;
@@ -42,13 +43,19 @@ static const char *const exc_names[32] = {
 };
 
 void
-arch_idt_init(void)
+arch_idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __packed idtr = { sizeof(idt) - 1, (uintptr_t)idt };
 
+	__asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+void
+arch_idt_init(void)
+{
 	for (int v = 0; v < 256; v++) {
 		uintptr_t a = (uintptr_t)isr_stubs + 16 * v;
 		uint8_t ist = v == 8 ? 2 : v == 2 ? 3 : v == 18 ? 4 : 1;
@@ -61,7 +68,7 @@ arch_idt_init(void)
 			.off_hi = a >> 32,
 		};
 	}
-	__asm__ volatile("lidt %0" ::"m"(idtr));
+	arch_idt_load();
 }
 
 uintptr_t
@@ -110,21 +117,18 @@ print_sym(const char *what, uintptr_t addr, int level)
 {
 	uintptr_t off;
 	const char *name = ksym_lookup(addr, &off);
-	char lv[4] = { '<', (char)('0' + level), '>', 0 };
 
 	if (name)
-		printk("%s%s %016lx %s+%#lx", lv, what, (unsigned long)addr, name,
-		       (unsigned long)off);
+		printk_level(level, "%s %016lx %s+%#lx", what, (unsigned long)addr, name,
+			     (unsigned long)off);
 	else
-		printk("%s%s %016lx ?", lv, what, (unsigned long)addr);
+		printk_level(level, "%s %016lx ?", what, (unsigned long)addr);
 }
 
 void
 arch_backtrace(uintptr_t rbp, uintptr_t rip, int level)
 {
-	char lv[4] = { '<', (char)('0' + level), '>', 0 };
-
-	printk("%sbacktrace:", lv);
+	printk_level(level, "backtrace:");
 	if (rip)
 		print_sym("  ", rip, level);
 	for (int depth = 0; depth < 32 && rbp && !(rbp & 7); depth++) {
@@ -143,19 +147,17 @@ arch_backtrace(uintptr_t rbp, uintptr_t rip, int level)
 void
 arch_dump_frame(const struct trapframe *tf, int level)
 {
-	char lv[4] = { '<', (char)('0' + level), '>', 0 };
-
-	printk("%sRIP %016lx RSP %016lx RFLAGS %08lx CS %lx SS %lx", lv, tf->rip, tf->rsp,
-	       tf->rflags, tf->cs, tf->ss);
-	printk("%sRAX %016lx RBX %016lx RCX %016lx RDX %016lx", lv, tf->rax, tf->rbx, tf->rcx,
-	       tf->rdx);
-	printk("%sRSI %016lx RDI %016lx RBP %016lx R8  %016lx", lv, tf->rsi, tf->rdi, tf->rbp,
-	       tf->r8);
-	printk("%sR9  %016lx R10 %016lx R11 %016lx R12 %016lx", lv, tf->r9, tf->r10, tf->r11,
-	       tf->r12);
-	printk("%sR13 %016lx R14 %016lx R15 %016lx", lv, tf->r13, tf->r14, tf->r15);
-	printk("%sCR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx", lv, read_cr0(), read_cr2(),
-	       read_cr3(), read_cr4());
+	printk_level(level, "RIP %016lx RSP %016lx RFLAGS %08lx CS %lx SS %lx", tf->rip, tf->rsp,
+		     tf->rflags, tf->cs, tf->ss);
+	printk_level(level, "RAX %016lx RBX %016lx RCX %016lx RDX %016lx", tf->rax, tf->rbx,
+		     tf->rcx, tf->rdx);
+	printk_level(level, "RSI %016lx RDI %016lx RBP %016lx R8  %016lx", tf->rsi, tf->rdi,
+		     tf->rbp, tf->r8);
+	printk_level(level, "R9  %016lx R10 %016lx R11 %016lx R12 %016lx", tf->r9, tf->r10,
+		     tf->r11, tf->r12);
+	printk_level(level, "R13 %016lx R14 %016lx R15 %016lx", tf->r13, tf->r14, tf->r15);
+	printk_level(level, "CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx", read_cr0(),
+		     read_cr2(), read_cr3(), read_cr4());
 }
 
 static void
@@ -189,7 +191,10 @@ exception(struct trapframe *tf)
 		tf->rax = (uint64_t)-EFAULT;
 		return;
 	}
-	if (tf->vector == 14)
+	if (tf->vector == 14 && kstack_is_guard(read_cr2()))
+		fmt_snprintf(why, sizeof(why), "kernel stack overflow in thread %s (guard page %#lx)",
+			     pc->current ? pc->current->t_name : "?", read_cr2());
+	else if (tf->vector == 14)
 		describe_pf(tf, why, sizeof(why));
 	else if (tf->vector == 8)
 		fmt_snprintf(why, sizeof(why), "double fault (kernel stack overflow?)");
@@ -220,4 +225,5 @@ trap_dispatch(struct trapframe *tf)
 		printk(KERN_WARN "unexpected interrupt vector %lu", tf->vector);
 	if (tf->vector != VEC_SPURIOUS)
 		lapic_eoi();
+	sched_preempt_check();
 }

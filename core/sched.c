@@ -1,0 +1,527 @@
+/* The scheduler (include/sched.h; DESIGN.md, Scheduler).
+ * - Each CPU owns a run queue (c->rq) that only it touches, with
+ *   interrupts off: no lock on the switch path.
+ * - Other CPUs hand it threads through c->incoming, a lock-free MPSC
+ *   queue, and send an IPI only when it is idle (c->idle).
+ * - A thread's state moves by CAS (RUNNING, BLOCKING, BLOCKED, READY), so
+ *   a wake that races with a block is never lost: it finds BLOCKING and
+ *   turns it back to RUNNING, or finds BLOCKED and queues the thread.
+ * - A thread switched out on one CPU may be run by another only when its
+ *   t_on_cpu has dropped: the old CPU clears it after the switch.
+ * - Tickless: the slice timer is armed only while another thread waits. */
+#include "acpi.h"
+#include "arch.h"
+#include "clock.h"
+#include "errno.h"
+#include "irq.h"
+#include "lib.h"
+#include "printk.h"
+#include "sched.h"
+
+#define SLICE_NS 4000000ull /* 4 ms */
+
+struct cpu_sched {
+	struct list_node rq;         /* READY threads: own CPU, irqs off */
+	int nready;                  /* rq length; others read it for placement */
+	struct mpsc_queue incoming;  /* threads handed over by any CPU */
+	int idle;                    /* 1 while halted or about to halt */
+	bool need_resched;           /* own CPU, irqs off */
+	bool online;
+	struct thread *idle_thread;
+	struct thread *from;         /* the thread being switched away from */
+	struct timer slice;          /* armed while rq is not empty */
+	uint64_t last_switch_ns;
+	struct sched_cpu_stats st;
+} __aligned(64);
+
+static struct cpu_sched cpus[MAX_CPUS];
+static int ncpus_online = 1;
+
+void thread_finish(struct thread *t); /* core/thread.c: after it left its CPU */
+struct thread *thread_create_idle(int cpu);
+void sched_after_switch(void);
+void arch_switch(uintptr_t *save_rsp, uintptr_t new_rsp);
+void arch_fpu_save(void *area);
+void arch_fpu_restore(const void *area);
+
+static inline struct cpu_sched *
+this_sched(void)
+{
+	return &cpus[(int)this_cpu()->cpu_index];
+}
+
+struct thread *
+thread_self(void)
+{
+	return this_cpu()->current;
+}
+
+int
+sched_this_cpu(void)
+{
+	return (int)this_cpu()->cpu_index;
+}
+
+int
+sched_cpu_count(void)
+{
+	return ncpus_online;
+}
+
+static void
+on_slice(struct timer *tm)
+{
+	this_sched()->need_resched = true;
+}
+
+static void
+on_ipi(struct trapframe *tf, void *arg)
+{
+	this_sched()->need_resched = true;
+}
+
+/* pull everything handed to this CPU onto its run queue (irqs off) */
+static void
+drain_incoming(struct cpu_sched *c)
+{
+	struct mpsc_node *n;
+
+	while ((n = mpsc_pop(&c->incoming))) {
+		struct thread *t = container_of(n, struct thread, t_wake);
+		list_add_tail(&c->rq, &t->t_rq);
+		c->nready++;
+	}
+}
+
+static void
+kick(int cpu)
+{
+	struct cpu_sched *c = &cpus[cpu];
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* push before the idle check */
+	if (cpu != (int)this_cpu()->cpu_index && __atomic_load_n(&c->idle, __ATOMIC_RELAXED)) {
+		this_sched()->st.ipis_sent++;
+		lapic_send_ipi(platform.cpu_apic_id[cpu], VEC_IPI);
+	}
+}
+
+/* hand a READY thread to 'cpu' */
+static void
+enqueue(struct thread *t, int cpu)
+{
+	t->t_cpu = cpu;
+	mpsc_push(&cpus[cpu].incoming, &t->t_wake);
+	if (cpu == (int)this_cpu()->cpu_index)
+		this_sched()->need_resched |= thread_self()->t_idle;
+	else
+		kick(cpu);
+}
+
+static bool
+allowed(const struct thread *t, int cpu)
+{
+	return (t->t_affinity >> cpu) & 1;
+}
+
+/* an idle CPU the thread may run on, or -1 */
+static int
+find_idle(const struct thread *t, int prefer)
+{
+	if (prefer >= 0 && allowed(t, prefer) && READ_ONCE(cpus[prefer].idle) &&
+	    !READ_ONCE(cpus[prefer].nready))
+		return prefer;
+	for (int i = 0; i < ncpus_online; i++)
+		if (allowed(t, i) && READ_ONCE(cpus[i].idle) && !READ_ONCE(cpus[i].nready) &&
+		    mpsc_empty(&cpus[i].incoming))
+			return i;
+	return -1;
+}
+
+/* where a woken thread should run: its own CPU when idle, else any idle
+ * CPU, else the waker's (which is running, so needs no IPI) */
+static int
+place_woken(struct thread *t)
+{
+	int me = (int)this_cpu()->cpu_index, cpu = find_idle(t, t->t_cpu);
+
+	if (cpu >= 0)
+		return cpu;
+	if (allowed(t, me))
+		return me;
+	return t->t_cpu; /* pinned elsewhere: queue there, it runs in turn */
+}
+
+bool
+sched_wake(struct thread *t)
+{
+	for (;;) {
+		int s = __atomic_load_n(&t->t_state, __ATOMIC_ACQUIRE);
+		if (s == T_BLOCKING) {
+			if (__atomic_compare_exchange_n(&t->t_state, &s, T_RUNNING, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return true;
+		} else if (s == T_BLOCKED) {
+			if (__atomic_compare_exchange_n(&t->t_state, &s, T_READY, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				uint64_t f = irq_save();
+				if (t->t_cpu != (int)this_cpu()->cpu_index)
+					this_sched()->st.wakeups_remote++;
+				enqueue(t, place_woken(t));
+				irq_restore(f);
+				return true;
+			}
+		} else {
+			return false;
+		}
+	}
+}
+
+/* give waiting threads to idle CPUs (own run queue, irqs off) */
+static void
+balance(struct cpu_sched *c)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &c->rq) {
+		struct thread *t = list_entry(n, struct thread, t_rq);
+		int cpu = find_idle(t, -1);
+		if (cpu < 0 || cpu == (int)this_cpu()->cpu_index)
+			continue;
+		list_del(&t->t_rq);
+		c->nready--;
+		enqueue(t, cpu);
+	}
+}
+
+static void
+account(struct cpu_sched *c, struct thread *prev, uint64_t now)
+{
+	uint64_t d = now - c->last_switch_ns;
+
+	prev->t_runtime_ns += d;
+	if (prev->t_idle)
+		c->st.idle_ns += d;
+	else
+		c->st.busy_ns += d;
+	c->last_switch_ns = now;
+}
+
+static void
+arm_slice(struct cpu_sched *c)
+{
+	if (!list_empty(&c->rq)) {
+		if (c->slice.tm_cpu < 0)
+			timer_arm(&c->slice, clock_ns() + SLICE_NS);
+	} else if (c->slice.tm_cpu >= 0) {
+		timer_cancel(&c->slice);
+	}
+}
+
+/* the core: pick the next thread and switch to it (interrupts off).
+ * 'yield': prev gives up the CPU to a waiting thread if there is one. */
+static void
+schedule(bool yield)
+{
+	struct percpu *pc = this_cpu();
+	struct cpu_sched *c = &cpus[pc->cpu_index];
+	struct thread *prev = pc->current, *next;
+	int s = T_BLOCKING;
+
+	c->need_resched = false;
+	drain_incoming(c);
+	/* a wake since sched_prepare_block() made it RUNNING: then it stays */
+	__atomic_compare_exchange_n(&prev->t_state, &s, T_BLOCKED, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
+	s = __atomic_load_n(&prev->t_state, __ATOMIC_ACQUIRE);
+	if (s == T_RUNNING && prev->t_migrate_to >= 0) {
+		/* it runs on the other CPU once this one is off its stack */
+		int to = prev->t_migrate_to;
+		prev->t_migrate_to = -1;
+		prev->t_state = T_READY;
+		enqueue(prev, to);
+	} else if (s == T_RUNNING && !prev->t_idle) {
+		if (!yield || list_empty(&c->rq)) {
+			arm_slice(c);
+			return; /* keeps the CPU */
+		}
+		prev->t_state = T_READY;
+		list_add_tail(&c->rq, &prev->t_rq);
+		c->nready++;
+	}
+	if (!list_empty(&c->rq)) {
+		next = list_first_entry(&c->rq, struct thread, t_rq);
+		list_del(&next->t_rq);
+		c->nready--;
+	} else {
+		next = c->idle_thread;
+	}
+	if (next == prev) {
+		next->t_state = T_RUNNING;
+		arm_slice(c);
+		return;
+	}
+	balance(c);
+	/* wait until the CPU it last ran on is completely off its stack */
+	while (__atomic_load_n(&next->t_on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	next->t_state = T_RUNNING;
+	next->t_on_cpu = true;
+	next->t_cpu = pc->cpu_index;
+	account(c, prev, clock_ns());
+	c->st.switches++;
+	prev->t_switches++;
+	if (!prev->t_idle) {
+		arch_fpu_save(prev->t_fpu);
+		prev->t_fs_base = rdmsr(MSR_FS_BASE);
+	}
+	c->from = prev;
+	pc->current = next;
+	arch_set_kstack(next->t_kstack_lo, next->t_kstack_hi);
+	if (!next->t_idle) {
+		wrmsr(MSR_FS_BASE, next->t_fs_base);
+		arch_fpu_restore(next->t_fpu);
+	}
+	arch_switch(&prev->t_rsp, next->t_rsp);
+	/* back in prev, on some CPU, after someone switched to it */
+	sched_after_switch();
+}
+
+/* the tail of every switch, run by the thread switched to (new threads
+ * call it first thing): the thread we came from is off our stack now */
+void
+sched_after_switch(void)
+{
+	struct cpu_sched *c = this_sched();
+	struct thread *from = c->from;
+
+	c->from = NULL;
+	if (from) {
+		if (__atomic_load_n(&from->t_state, __ATOMIC_ACQUIRE) == T_DEAD)
+			thread_finish(from);
+		else
+			__atomic_store_n(&from->t_on_cpu, false, __ATOMIC_RELEASE);
+	}
+	arm_slice(c);
+}
+
+void
+sched_yield(void)
+{
+	uint64_t f = irq_save();
+
+	schedule(true);
+	irq_restore(f);
+}
+
+void
+sched_prepare_block(void)
+{
+	__atomic_store_n(&thread_self()->t_state, T_BLOCKING, __ATOMIC_SEQ_CST);
+}
+
+void
+sched_cancel_block(void)
+{
+	int s = T_BLOCKING;
+
+	__atomic_compare_exchange_n(&thread_self()->t_state, &s, T_RUNNING, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+void
+sched_block(void)
+{
+	uint64_t f = irq_save();
+
+	schedule(false);
+	irq_restore(f);
+}
+
+static void
+on_wait_timeout(struct timer *tm)
+{
+	struct thread *t = container_of(tm, struct thread, t_timer);
+
+	t->t_timed_out = true;
+	sched_wake(t);
+}
+
+bool
+sched_block_until(uint64_t deadline_ns)
+{
+	struct thread *t = thread_self();
+
+	if (!deadline_ns) {
+		sched_block();
+		return true;
+	}
+	t->t_timed_out = false;
+	timer_init(&t->t_timer, on_wait_timeout);
+	timer_arm(&t->t_timer, deadline_ns);
+	sched_block();
+	timer_cancel(&t->t_timer);
+	return !t->t_timed_out;
+}
+
+void
+sched_sleep_until(uint64_t deadline_ns)
+{
+	while (clock_ns() < deadline_ns) {
+		sched_prepare_block();
+		sched_block_until(deadline_ns);
+	}
+}
+
+void
+sched_sleep_ns(uint64_t ns)
+{
+	sched_sleep_until(clock_ns() + ns);
+}
+
+/* the end of every interrupt: switch if something asked for it */
+void
+sched_preempt_check(void)
+{
+	struct cpu_sched *c = this_sched();
+
+	if (c->need_resched && c->online)
+		schedule(true);
+}
+
+int
+sched_migrate_self(int cpu)
+{
+	struct thread *t = thread_self();
+	uint64_t f;
+
+	if (cpu < 0 || cpu >= ncpus_online)
+		return -EINVAL;
+	t->t_affinity = 1ull << cpu;
+	if (cpu == sched_this_cpu())
+		return 0;
+	f = irq_save();
+	t->t_migrate_to = cpu;
+	schedule(false);
+	irq_restore(f);
+	return 0;
+}
+
+void
+sched_set_affinity(struct thread *t, uint64_t mask)
+{
+	t->t_affinity = mask ? mask : ~0ull;
+}
+
+void
+sched_stats(int cpu, struct sched_cpu_stats *st)
+{
+	*st = cpus[cpu].st;
+	if (cpu == sched_this_cpu()) {
+		/* include the running stretch */
+		uint64_t d = clock_ns() - cpus[cpu].last_switch_ns;
+		if (thread_self()->t_idle)
+			st->idle_ns += d;
+		else
+			st->busy_ns += d;
+	}
+}
+
+/* each CPU's idle thread: halt until an interrupt brings work */
+static void __noreturn
+idle_loop(struct cpu_sched *c)
+{
+	for (;;) {
+		irq_disable();
+		__atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
+		if (!mpsc_empty(&c->incoming) || !list_empty(&c->rq) || c->need_resched) {
+			__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
+			schedule(false);
+			continue;
+		}
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
+		schedule(false);
+	}
+}
+
+struct thread *thread_adopt_boot(const char *name, uintptr_t lo, uintptr_t hi, bool idle);
+
+static void
+cpu_init(int cpu, struct thread *idle)
+{
+	struct cpu_sched *c = &cpus[cpu];
+
+	list_init(&c->rq);
+	mpsc_init(&c->incoming);
+	timer_init(&c->slice, on_slice);
+	timer_cpu_init(cpu);
+	c->idle_thread = idle;
+	c->last_switch_ns = clock_ns();
+}
+
+/* the boot CPU: its boot thread becomes an ordinary thread ("main") and
+ * a fresh idle thread is made for it */
+void
+sched_init(void)
+{
+	extern char boot_stack_bottom[], boot_stack_top[];
+	struct thread *main = thread_adopt_boot("main", (uintptr_t)boot_stack_bottom,
+						(uintptr_t)boot_stack_top, false);
+	struct thread *idle = thread_create_idle(0);
+
+	cpu_init(0, idle);
+	this_cpu()->current = main;
+	irq_set_handler(VEC_IPI, on_ipi, NULL);
+	clock_set_timer_handler(timer_interrupt);
+	cpus[0].online = true;
+}
+
+/* an AP, on its boot stack: that stack becomes its idle thread */
+void
+sched_start_cpu(void)
+{
+	struct percpu *pc = this_cpu();
+	struct thread *idle = thread_adopt_boot("idle", pc->kstack_lo, pc->kstack_hi, true);
+	struct cpu_sched *c = &cpus[pc->cpu_index];
+
+	cpu_init(pc->cpu_index, idle);
+	pc->current = idle;
+	c->online = true;
+	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	idle_loop(c);
+}
+
+/* the boot CPU's idle thread body */
+void *
+sched_idle_main(void *arg)
+{
+	idle_loop(this_sched());
+}
+
+int
+sched_least_loaded(const struct thread *t)
+{
+	int best = -1, load = INT32_MAX;
+
+	for (int i = 0; i < ncpus_online; i++) {
+		int l;
+		if (!allowed(t, i))
+			continue;
+		l = READ_ONCE(cpus[i].nready) + !READ_ONCE(cpus[i].idle);
+		if (l < load) {
+			load = l;
+			best = i;
+		}
+	}
+	return best < 0 ? sched_this_cpu() : best;
+}
+
+void
+sched_enqueue_new(struct thread *t, int cpu)
+{
+	uint64_t f = irq_save();
+
+	t->t_state = T_READY;
+	enqueue(t, cpu);
+	irq_restore(f);
+}

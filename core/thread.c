@@ -1,0 +1,274 @@
+/* Threads: creation with a guarded kernel stack and an FPU area, exit,
+ * join and detach (include/sched.h). A thread's memory is freed only
+ * after it is off its CPU (thread_finish, called by the scheduler from
+ * the next thread on that CPU). */
+#include "arch.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "sched.h"
+
+struct joiner {
+	struct list_node link;
+	struct thread *t;
+};
+
+static struct list_node all_threads = LIST_HEAD_INIT(all_threads);
+static struct spinlock all_lock = SPINLOCK_INIT;
+static size_t nthreads;
+static int next_tid = 1;
+
+size_t arch_fpu_area_size(void);
+void arch_fpu_init_area(void *area);
+void arch_thread_entry(void);
+void sched_after_switch(void);
+int sched_least_loaded(const struct thread *t);
+void sched_enqueue_new(struct thread *t, int cpu);
+void *sched_idle_main(void *arg);
+
+static struct thread *
+thread_alloc(const char *name, bool fpu)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (fpu) {
+		t->t_fpu_raw = kmalloc(arch_fpu_area_size() + 64);
+		if (!t->t_fpu_raw) {
+			kfree(t);
+			return NULL;
+		}
+		t->t_fpu = (void *)ALIGN_UP((uintptr_t)t->t_fpu_raw, 64);
+		arch_fpu_init_area(t->t_fpu);
+	}
+	fmt_snprintf(t->t_name, sizeof(t->t_name), "%s", name);
+	list_init(&t->t_joiners);
+	list_init(&t->t_rq);
+	t->t_lock = (struct spinlock)SPINLOCK_INIT;
+	t->t_affinity = ~0ull;
+	t->t_migrate_to = -1;
+	t->t_timer.tm_cpu = -1;
+	t->t_id = __atomic_fetch_add(&next_tid, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+static void
+thread_free(struct thread *t)
+{
+	uint64_t f = spin_lock_irqsave(&all_lock);
+
+	list_del(&t->t_all);
+	nthreads--;
+	spin_unlock_irqrestore(&all_lock, f);
+	if (t->t_stack_owned)
+		kstack_free(t->t_kstack_lo);
+	kfree(t->t_fpu_raw);
+	kfree(t);
+}
+
+static void
+publish(struct thread *t)
+{
+	uint64_t f = spin_lock_irqsave(&all_lock);
+
+	list_add_tail(&all_threads, &t->t_all);
+	nthreads++;
+	spin_unlock_irqrestore(&all_lock, f);
+}
+
+/* a thread whose stack is laid out to enter arch_thread_entry */
+static struct thread *
+thread_new(void *(*fn)(void *), void *arg, const char *name, bool idle)
+{
+	struct thread *t = thread_alloc(name, !idle);
+	uint64_t *sp;
+	int err;
+
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	err = kstack_alloc(&t->t_kstack_lo, &t->t_kstack_hi);
+	if (err) {
+		kfree(t->t_fpu_raw);
+		kfree(t);
+		return ERR_PTR(err);
+	}
+	t->t_stack_owned = true;
+	t->t_fn = fn;
+	t->t_arg = arg;
+	t->t_idle = idle;
+	/* popped by arch_switch: r15 r14 r13 r12 rbx rbp, then ret; two zero
+	 * words on top end backtraces and keep the entry 16-byte aligned */
+	sp = (uint64_t *)t->t_kstack_hi;
+	*--sp = 0;
+	*--sp = 0;
+	*--sp = (uintptr_t)arch_thread_entry;
+	*--sp = 0;               /* rbp */
+	*--sp = 0;               /* rbx */
+	*--sp = (uintptr_t)fn;   /* r12 */
+	*--sp = (uintptr_t)arg;  /* r13 */
+	*--sp = 0;               /* r14 */
+	*--sp = 0;               /* r15 */
+	t->t_rsp = (uintptr_t)sp;
+	t->t_state = T_READY;
+	publish(t);
+	return t;
+}
+
+struct thread *
+thread_create(void *(*fn)(void *), void *arg, const char *name, int cpu)
+{
+	struct thread *t = thread_new(fn, arg, name, false);
+
+	if (IS_ERR(t))
+		return t;
+	if (cpu >= 0 && cpu < sched_cpu_count())
+		t->t_affinity = 1ull << cpu;
+	else
+		cpu = sched_least_loaded(t);
+	sched_enqueue_new(t, cpu);
+	return t;
+}
+
+struct thread *
+thread_create_idle(int cpu)
+{
+	struct thread *t = thread_new(sched_idle_main, NULL, "idle", true);
+
+	if (IS_ERR(t))
+		panic("out of memory: idle thread of CPU %d", cpu);
+	t->t_affinity = 1ull << cpu;
+	t->t_cpu = cpu;
+	return t;
+}
+
+/* the code already running on a boot stack becomes a thread */
+struct thread *
+thread_adopt_boot(const char *name, uintptr_t lo, uintptr_t hi, bool idle)
+{
+	struct thread *t = thread_alloc(name, !idle);
+
+	if (!t)
+		panic("out of memory: thread struct for %s", name);
+	t->t_kstack_lo = lo; /* not from kstack_alloc: never freed */
+	t->t_kstack_hi = hi;
+	t->t_idle = idle;
+	t->t_state = T_RUNNING;
+	t->t_on_cpu = true;
+	t->t_cpu = sched_this_cpu();
+	if (idle)
+		t->t_affinity = 1ull << t->t_cpu;
+	arch_set_kstack(lo, hi);
+	publish(t);
+	return t;
+}
+
+/* first C of a new thread (arch_thread_entry) */
+void
+thread_start(void *arg, void *(*fn)(void *))
+{
+	sched_after_switch();
+	irq_enable();
+	thread_exit(fn(arg));
+}
+
+void
+thread_exit(void *result)
+{
+	struct thread *t = thread_self();
+
+	t->t_result = result;
+	irq_disable();
+	__atomic_store_n(&t->t_state, T_DEAD, __ATOMIC_RELEASE);
+	sched_block();
+	panic("thread_exit: dead thread %s ran again", t->t_name);
+}
+
+/* t is off its CPU for good (interrupts off, on another thread) */
+void
+thread_finish(struct thread *t)
+{
+	struct list_node *n, *tmp;
+	bool detached;
+
+	spin_lock(&t->t_lock);
+	t->t_finished = true;
+	__atomic_store_n(&t->t_on_cpu, false, __ATOMIC_RELEASE);
+	detached = t->t_detached;
+	list_for_each_safe(n, tmp, &t->t_joiners) {
+		struct joiner *j = list_entry(n, struct joiner, link);
+		list_del(&j->link);
+		sched_wake(j->t);
+	}
+	spin_unlock(&t->t_lock);
+	if (detached)
+		thread_free(t);
+}
+
+int
+thread_join(struct thread *t, void **result)
+{
+	struct joiner j = { .t = thread_self() };
+	uint64_t f;
+
+	if (t == thread_self())
+		return -EDEADLK;
+	for (;;) {
+		f = spin_lock_irqsave(&t->t_lock);
+		if (t->t_detached) {
+			spin_unlock_irqrestore(&t->t_lock, f);
+			return -EINVAL;
+		}
+		if (t->t_finished)
+			break;
+		list_init(&j.link);
+		list_add_tail(&t->t_joiners, &j.link);
+		sched_prepare_block();
+		spin_unlock_irqrestore(&t->t_lock, f);
+		sched_block();
+		f = spin_lock_irqsave(&t->t_lock);
+		if (!list_unlinked(&j.link))
+			list_del(&j.link); /* woken by something else */
+		spin_unlock_irqrestore(&t->t_lock, f);
+	}
+	spin_unlock_irqrestore(&t->t_lock, f);
+	if (result)
+		*result = t->t_result;
+	thread_free(t);
+	return 0;
+}
+
+void
+thread_detach(struct thread *t)
+{
+	uint64_t f = spin_lock_irqsave(&t->t_lock);
+	bool finished = t->t_finished;
+
+	t->t_detached = true;
+	spin_unlock_irqrestore(&t->t_lock, f);
+	if (finished)
+		thread_free(t);
+}
+
+size_t
+thread_count(void)
+{
+	return nthreads;
+}
+
+/* for watchdogs: print every thread and its state */
+void
+thread_dump_all(int level)
+{
+	static const char *const names[] = { "running", "blocking", "blocked", "ready", "dead" };
+	uint64_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *n;
+
+	list_for_each(n, &all_threads) {
+		struct thread *t = list_entry(n, struct thread, t_all);
+		printk_level(level, "thread %d %-15s %-8s cpu %d switches %lu", t->t_id,
+			     t->t_name, names[t->t_state], t->t_cpu, (unsigned long)t->t_switches);
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+}

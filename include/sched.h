@@ -1,0 +1,125 @@
+/* Threads and the scheduler (DESIGN.md, Scheduler): one run queue per
+ * CPU touched only by that CPU with interrupts off; wake-ups from other
+ * CPUs arrive through a lock-free MPSC queue per CPU, with an IPI only
+ * when the CPU is idle; thread states change by compare-and-swap so no
+ * wake-up is lost; preemption by a one-shot deadline armed only when
+ * another thread is runnable.
+ *
+ * Blocking, the one pattern every primitive uses:
+ *   sched_prepare_block();            // state RUNNING -> BLOCKING
+ *   if (!condition) sched_block();    // sleeps unless a wake came first
+ *   else sched_cancel_block();
+ * and the waker: set condition; sched_wake(t).
+ */
+#ifndef UNUM_SCHED_H
+#define UNUM_SCHED_H
+
+#include "mpsc.h"
+#include "queue.h"
+#include "spinlock.h"
+#include "types.h"
+
+enum thread_state {
+	T_RUNNING,  /* on a CPU, or switching away from it */
+	T_BLOCKING, /* about to block; a wake turns it back to RUNNING */
+	T_BLOCKED,  /* switched out, on no queue; a wake makes it READY */
+	T_READY,    /* on a run queue or an incoming queue */
+	T_DEAD,     /* exited; its stack is freed once it is switched out */
+};
+
+#define THREAD_NAME_MAX 16
+#define THREAD_STACK_SIZE (16 * 1024)
+
+struct timer {
+	struct list_node tm_link;  /* on its CPU's timer list; own CPU, irqs off */
+	uint64_t tm_deadline;      /* monotonic ns */
+	void (*tm_fn)(struct timer *tm);
+	int tm_cpu;                /* -1 when not armed */
+};
+
+struct thread {
+	uintptr_t t_rsp;           /* saved stack pointer while switched out */
+	uintptr_t t_kstack_lo, t_kstack_hi; /* guard page below lo */
+	bool t_stack_owned;        /* from kstack_alloc (not a boot stack) */
+	int t_state;               /* enum thread_state, CAS only */
+	int t_cpu;                 /* CPU whose queues hold it */
+	bool t_on_cpu;             /* still on a CPU (until the switch is done) */
+	bool t_detached, t_idle;
+	struct mpsc_node t_wake;   /* link on a CPU's incoming queue */
+	struct list_node t_rq;     /* link on a CPU's run queue */
+	struct list_node t_all;    /* link on the list of all threads */
+	void *t_fpu;               /* XSAVE/FXSAVE area, 64-byte aligned */
+	uint64_t t_fs_base;
+	void *(*t_fn)(void *);
+	void *t_arg, *t_result;
+	struct list_node t_joiners; /* threads in thread_join, under t_lock */
+	struct timer t_timer;      /* sleeps and wait timeouts */
+	bool t_timed_out;          /* set by t_timer's expiry */
+	struct spinlock t_lock;    /* t_joiners, t_detached */
+	uint64_t t_runtime_ns;     /* time on a CPU; updated at each switch */
+	uint64_t t_switches;
+	uint64_t t_started_ns;     /* when it last got a CPU */
+	uint64_t t_affinity;       /* bit per CPU; all ones = anywhere */
+	int t_migrate_to;          /* CPU to move to at the next switch, or -1 */
+	bool t_finished;           /* off its CPU for good; under t_lock */
+	void *t_fpu_raw;           /* allocation behind t_fpu */
+	int t_id;
+	char t_name[THREAD_NAME_MAX];
+};
+
+/* --- threads (core/thread.c) --- */
+/* Create a thread running fn(arg) on 'cpu' (-1: the least loaded CPU).
+ * Returns the thread or ERR_PTR(-ENOMEM / -EAGAIN). */
+struct thread *thread_create(void *(*fn)(void *), void *arg, const char *name, int cpu);
+/* Wait for t to exit, free it, return its result. A detached thread
+ * cannot be joined (-EINVAL). */
+int thread_join(struct thread *t, void **result);
+void thread_detach(struct thread *t);
+void thread_exit(void *result) __noreturn;
+struct thread *thread_self(void);
+size_t thread_count(void);
+
+/* --- scheduler (core/sched.c) --- */
+void sched_init(void);           /* boot CPU, before any thread */
+void sched_start_cpu(void) __noreturn; /* an AP's idle loop */
+void sched_yield(void);
+void sched_prepare_block(void);
+void sched_cancel_block(void);
+void sched_block(void);
+/* sched_block with a deadline (monotonic ns; 0 = none): false when the
+ * deadline passed before a wake */
+bool sched_block_until(uint64_t deadline_ns);
+/* wake a thread that blocks or is about to; true when this call woke it */
+bool sched_wake(struct thread *t);
+/* from the timer interrupt and other interrupt handlers */
+void sched_preempt_check(void);
+int sched_cpu_count(void);
+int sched_this_cpu(void);
+/* move the calling thread to 'cpu' (affinity pinning) */
+int sched_migrate_self(int cpu);
+void sched_set_affinity(struct thread *t, uint64_t mask);
+
+struct sched_cpu_stats {
+	uint64_t busy_ns, idle_ns, switches, ipis_sent, wakeups_remote;
+};
+void sched_stats(int cpu, struct sched_cpu_stats *st);
+
+/* --- timers (core/timer.c) ---
+ * One sorted list per CPU under a per-CPU lock; a timer is armed on the
+ * calling CPU and its function runs there, in interrupt context, with
+ * interrupts off. timer_cancel works from any CPU. */
+void timer_init(struct timer *tm, void (*fn)(struct timer *tm));
+void timer_arm(struct timer *tm, uint64_t deadline_ns);
+bool timer_cancel(struct timer *tm); /* true when it had not fired */
+void timer_cpu_init(int cpu);
+void timer_interrupt(void);  /* the clock interrupt's handler */
+
+/* sleep with nanosecond resolution; never returns early */
+void sched_sleep_ns(uint64_t ns);
+void sched_sleep_until(uint64_t deadline_ns);
+
+/* SMP start-up (core/smp.c): every CPU of the platform tables */
+void smp_boot_aps(void);
+int smp_online_cpus(void);
+
+#endif
