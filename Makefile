@@ -23,7 +23,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=no
 KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c mm/*.c drivers/*.c)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 # the test build swaps core/run.c for the in-guest test runner
-TSRCS := $(wildcard tests/kernel/*.c)
+TSRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
 TOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
 	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(TSRCS)))
 
@@ -91,7 +91,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $$(UNIT_SRCS_%) $(wildcard tests/unit/*.h 
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(UCFLAGS) -o $@ $< $(UNIT_SRCS_$*) -lpthread
 
-unit: $(UNIT_TESTS)
+# test_mpsc again under ThreadSanitizer, which cannot share a binary with ASan
+UNIT_TSAN := $(BUILD)/tests/unit/test_mpsc_tsan
+$(BUILD)/tests/unit/test_mpsc_tsan: tests/unit/test_mpsc.c $(wildcard tests/unit/*.h tests/unit/shim/*.h include/*.h)
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(filter-out -fsanitize=% -fno-sanitize-recover=%,$(UCFLAGS)) -fsanitize=thread -o $@ $< -pthread
+
+unit: $(UNIT_TESTS) $(UNIT_TSAN)
 
 # --- the measuring kit: floor kernel, icount plugin, Linux-guest runner ---
 include tools/bench/bench.mk

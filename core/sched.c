@@ -12,9 +12,11 @@
 #include "acpi.h"
 #include "arch.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "errno.h"
 #include "irq.h"
 #include "lib.h"
+#include "mm.h"
 #include "printk.h"
 #include "sched.h"
 
@@ -31,6 +33,8 @@ struct cpu_sched {
 	struct thread *from;         /* the thread being switched away from */
 	struct timer slice;          /* armed while rq is not empty */
 	uint64_t last_switch_ns;
+	uint64_t cur_start_ns;       /* when the running thread got the CPU */
+	bool running_idle;           /* the idle thread has the CPU (for stats) */
 	struct sched_cpu_stats st;
 } __aligned(64);
 
@@ -68,16 +72,41 @@ sched_cpu_count(void)
 	return ncpus_online;
 }
 
+/* The slice timer is armed lazily and never cancelled: programming the
+ * hardware timer at every switch would cost more than the switch. When
+ * it fires it preempts only a thread that has had a whole slice. */
 static void
 on_slice(struct timer *tm)
 {
-	this_sched()->need_resched = true;
+	struct cpu_sched *c = this_sched();
+	uint64_t now = clock_ns();
+
+	if (list_empty(&c->rq) && mpsc_empty(&c->incoming))
+		return; /* alone again: stay tickless */
+	if (now - c->cur_start_ns < SLICE_NS && !thread_self()->t_idle) {
+		timer_arm(tm, c->cur_start_ns + SLICE_NS);
+		return;
+	}
+	c->need_resched = true;
 }
 
+static void arm_slice(struct cpu_sched *c);
+static void drain_incoming(struct cpu_sched *c);
+
+/* Another CPU handed us a thread: an idle CPU switches to it; a busy one
+ * takes it onto its run queue and starts the slice timer, so the thread
+ * now running shares the CPU from its next slice on. */
 static void
 on_ipi(struct trapframe *tf, void *arg)
 {
-	this_sched()->need_resched = true;
+	struct cpu_sched *c = this_sched();
+
+	if (thread_self()->t_idle) {
+		c->need_resched = true;
+	} else {
+		drain_incoming(c);
+		arm_slice(c);
+	}
 }
 
 /* pull everything handed to this CPU onto its run queue (irqs off) */
@@ -93,13 +122,18 @@ drain_incoming(struct cpu_sched *c)
 	}
 }
 
+/* After a push to another CPU's queue: an IPI when it is idle (it must
+ * wake), and when it runs a lone thread with no slice timer armed (else
+ * the new thread would wait until that one blocks). A CPU with a slice
+ * armed finds the thread at its next switch, with no IPI. */
 static void
 kick(int cpu)
 {
 	struct cpu_sched *c = &cpus[cpu];
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* push before the idle check */
-	if (cpu != (int)this_cpu()->cpu_index && __atomic_load_n(&c->idle, __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&c->idle, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&c->slice.tm_cpu, __ATOMIC_RELAXED) < 0) {
 		this_sched()->st.ipis_sent++;
 		lapic_send_ipi(platform.cpu_apic_id[cpu], VEC_IPI);
 	}
@@ -111,10 +145,14 @@ enqueue(struct thread *t, int cpu)
 {
 	t->t_cpu = cpu;
 	mpsc_push(&cpus[cpu].incoming, &t->t_wake);
-	if (cpu == (int)this_cpu()->cpu_index)
-		this_sched()->need_resched |= thread_self()->t_idle;
-	else
+	if (cpu != (int)this_cpu()->cpu_index) {
 		kick(cpu);
+	} else if (thread_self()->t_idle) {
+		this_sched()->need_resched = true;
+	} else {
+		drain_incoming(this_sched());
+		arm_slice(this_sched());
+	}
 }
 
 static bool
@@ -209,12 +247,8 @@ account(struct cpu_sched *c, struct thread *prev, uint64_t now)
 static void
 arm_slice(struct cpu_sched *c)
 {
-	if (!list_empty(&c->rq)) {
-		if (c->slice.tm_cpu < 0)
-			timer_arm(&c->slice, clock_ns() + SLICE_NS);
-	} else if (c->slice.tm_cpu >= 0) {
-		timer_cancel(&c->slice);
-	}
+	if (!list_empty(&c->rq) && c->slice.tm_cpu < 0 && !c->slice.tm_running)
+		timer_arm(&c->slice, c->cur_start_ns + SLICE_NS);
 }
 
 /* the core: pick the next thread and switch to it (interrupts off).
@@ -268,6 +302,7 @@ schedule(bool yield)
 	next->t_on_cpu = true;
 	next->t_cpu = pc->cpu_index;
 	account(c, prev, clock_ns());
+	c->cur_start_ns = c->last_switch_ns;
 	c->st.switches++;
 	prev->t_switches++;
 	if (!prev->t_idle) {
@@ -276,6 +311,11 @@ schedule(bool yield)
 	}
 	c->from = prev;
 	pc->current = next;
+	c->running_idle = next->t_idle;
+	/* an interrupt that woke the halted idle thread may switch right
+	 * here, inside it, before idle_loop clears the flag */
+	if (!next->t_idle)
+		__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
 	arch_set_kstack(next->t_kstack_lo, next->t_kstack_hi);
 	if (!next->t_idle) {
 		wrmsr(MSR_FS_BASE, next->t_fs_base);
@@ -412,26 +452,58 @@ sched_set_affinity(struct thread *t, uint64_t mask)
 	t->t_affinity = mask ? mask : ~0ull;
 }
 
+/* racy by design when cpu is another CPU: figures for reports */
 void
 sched_stats(int cpu, struct sched_cpu_stats *st)
 {
-	*st = cpus[cpu].st;
-	if (cpu == sched_this_cpu()) {
-		/* include the running stretch */
-		uint64_t d = clock_ns() - cpus[cpu].last_switch_ns;
-		if (thread_self()->t_idle)
-			st->idle_ns += d;
+	struct cpu_sched *c = &cpus[cpu];
+	uint64_t last = READ_ONCE(c->last_switch_ns), now = clock_ns();
+
+	*st = c->st;
+	/* include the stretch running since the last switch */
+	if (now > last) {
+		if (READ_ONCE(c->running_idle))
+			st->idle_ns += now - last;
 		else
-			st->busy_ns += d;
+			st->busy_ns += now - last;
 	}
 }
 
-/* each CPU's idle thread: halt until an interrupt brings work */
+/* How long an idle CPU watches its queue before it halts. A wake-up that
+ * arrives meanwhile needs no IPI, and the CPU needs no wake from halt:
+ * both cost far more than a short poll (most of all under emulation). */
+static uint64_t idle_poll_ns = 30000;
+
+static int
+set_idle_poll(const char *v)
+{
+	return v ? parse_u64(v, strlen(v), &idle_poll_ns, false) : -EINVAL;
+}
+CMDLINE_KEY("idle_poll", set_idle_poll);
+
+static void
+idle_poll(struct cpu_sched *c)
+{
+	uint64_t end;
+
+	if (!idle_poll_ns)
+		return;
+	end = clock_ns() + idle_poll_ns;
+	irq_enable();
+	while (mpsc_empty(&c->incoming) && list_empty(&c->rq) && !c->need_resched &&
+	       clock_ns() < end)
+		cpu_relax();
+	irq_disable();
+}
+
+/* each CPU's idle thread: poll briefly, then halt until an interrupt
+ * brings work */
 static void __noreturn
 idle_loop(struct cpu_sched *c)
 {
 	for (;;) {
 		irq_disable();
+		idle_poll(c);
 		__atomic_store_n(&c->idle, 1, __ATOMIC_SEQ_CST);
 		if (!mpsc_empty(&c->incoming) || !list_empty(&c->rq) || c->need_resched) {
 			__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
@@ -457,6 +529,7 @@ cpu_init(int cpu, struct thread *idle)
 	timer_cpu_init(cpu);
 	c->idle_thread = idle;
 	c->last_switch_ns = clock_ns();
+	c->running_idle = idle == this_cpu()->current;
 }
 
 /* the boot CPU: its boot thread becomes an ordinary thread ("main") and
@@ -484,10 +557,10 @@ sched_start_cpu(void)
 	struct thread *idle = thread_adopt_boot("idle", pc->kstack_lo, pc->kstack_hi, true);
 	struct cpu_sched *c = &cpus[pc->cpu_index];
 
-	cpu_init(pc->cpu_index, idle);
 	pc->current = idle;
+	cpu_init(pc->cpu_index, idle);
 	c->online = true;
-	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	mm_smp_join(__atomic_add_fetch(&ncpus_online, 1, __ATOMIC_SEQ_CST));
 	idle_loop(c);
 }
 
@@ -524,4 +597,15 @@ sched_enqueue_new(struct thread *t, int cpu)
 	t->t_state = T_READY;
 	enqueue(t, cpu);
 	irq_restore(f);
+}
+
+void
+sched_dump(void)
+{
+	for (int i = 0; i < ncpus_online; i++) {
+		struct cpu_sched *c = &cpus[i];
+		printk("sched: CPU %d idle %d nready %d incoming %s slice %d current %s", i, c->idle,
+		       c->nready, mpsc_empty(&c->incoming) ? "empty" : "busy", c->slice.tm_cpu,
+		       percpu_of[i]->current ? percpu_of[i]->current->t_name : "-");
+	}
 }

@@ -209,8 +209,15 @@ thread_finish(struct thread *t)
 int
 thread_join(struct thread *t, void **result)
 {
+	return thread_join_until(t, result, 0);
+}
+
+int
+thread_join_until(struct thread *t, void **result, uint64_t deadline_ns)
+{
 	struct joiner j = { .t = thread_self() };
 	uint64_t f;
+	bool in_time = true;
 
 	if (t == thread_self())
 		return -EDEADLK;
@@ -222,14 +229,18 @@ thread_join(struct thread *t, void **result)
 		}
 		if (t->t_finished)
 			break;
+		if (!in_time) {
+			spin_unlock_irqrestore(&t->t_lock, f);
+			return -ETIMEDOUT;
+		}
 		list_init(&j.link);
 		list_add_tail(&t->t_joiners, &j.link);
 		sched_prepare_block();
 		spin_unlock_irqrestore(&t->t_lock, f);
-		sched_block();
+		in_time = sched_block_until(deadline_ns);
 		f = spin_lock_irqsave(&t->t_lock);
 		if (!list_unlinked(&j.link))
-			list_del(&j.link); /* woken by something else */
+			list_del(&j.link); /* woken by something else, or timed out */
 		spin_unlock_irqrestore(&t->t_lock, f);
 	}
 	spin_unlock_irqrestore(&t->t_lock, f);

@@ -25,6 +25,7 @@ timer_init(struct timer *tm, void (*fn)(struct timer *tm))
 	tm->tm_fn = fn;
 	tm->tm_cpu = -1;
 	tm->tm_deadline = 0;
+	tm->tm_running = false;
 }
 
 /* program this CPU's hardware for its earliest timer (caller: lock held) */
@@ -49,6 +50,8 @@ remove_locked(struct timer *tm)
 	return true;
 }
 
+static bool cancel(struct timer *tm);
+
 void
 timer_arm(struct timer *tm, uint64_t deadline_ns)
 {
@@ -57,7 +60,7 @@ timer_arm(struct timer *tm, uint64_t deadline_ns)
 	struct list_node *h = &cpu_timers[cpu].list, *n;
 	bool first;
 
-	timer_cancel(tm);
+	cancel(tm);
 	spin_lock(&cpu_timers[cpu].lock);
 	tm->tm_deadline = deadline_ns ? deadline_ns : 1;
 	tm->tm_cpu = cpu;
@@ -72,8 +75,10 @@ timer_arm(struct timer *tm, uint64_t deadline_ns)
 	irq_restore(f);
 }
 
-bool
-timer_cancel(struct timer *tm)
+/* remove tm from its list if it is on one; does not wait for a running
+ * callback (timer_arm may be called from the callback itself) */
+static bool
+cancel(struct timer *tm)
 {
 	uint64_t f = irq_save();
 	bool was;
@@ -98,6 +103,19 @@ timer_cancel(struct timer *tm)
 	return was;
 }
 
+/* Like del_timer_sync: after it returns the callback is not running
+ * anywhere, so the timer's memory may be freed. Never call it from the
+ * timer's own callback. */
+bool
+timer_cancel(struct timer *tm)
+{
+	bool was = cancel(tm);
+
+	while (__atomic_load_n(&tm->tm_running, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	return was;
+}
+
 void
 timer_interrupt(void)
 {
@@ -113,9 +131,11 @@ timer_interrupt(void)
 		if (tm->tm_deadline > clock_ns())
 			break;
 		remove_locked(tm);
+		__atomic_store_n(&tm->tm_running, true, __ATOMIC_RELAXED);
 		/* the function may re-arm this or another timer */
 		spin_unlock(&cpu_timers[cpu].lock);
 		tm->tm_fn(tm);
+		__atomic_store_n(&tm->tm_running, false, __ATOMIC_RELEASE);
 		spin_lock(&cpu_timers[cpu].lock);
 	}
 	reprogram(cpu);

@@ -18,6 +18,7 @@ typedef void (*irq_handler_t)(struct trapframe *tf, void *arg);
 #define IRQ_VEC_LAST 239
 #define VEC_TIMER 240   /* LAPIC timer */
 #define VEC_IPI 241     /* scheduler wake-up */
+#define VEC_TLB 242     /* TLB shootdown */
 #define VEC_SPURIOUS 255
 
 int irq_alloc_vector(irq_handler_t fn, void *arg);
@@ -31,6 +32,7 @@ void lapic_eoi(void);
 uint32_t lapic_id(void);
 bool lapic_is_x2apic(void);
 void lapic_send_ipi(uint32_t apic_id, int vector);
+void lapic_send_ipi_others(int vector); /* every CPU but this one */
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t page); /* start at page * 4 KiB */
 /* one-shot timer: fire VEC_TIMER after 'ticks' of the LAPIC timer clock;

@@ -42,6 +42,13 @@ void ktest_note(const char *fmt, ...) __printf(1, 2);
 				   #a, #b, _a, _b);                               \
 	} while (0)
 
+/* A watchdog for cases that could hang: every second it checks that
+ * *progress moved; after 'seconds' without movement it lists every
+ * thread and panics (the VM ends with 125 and the list on COM2).
+ * Typical use: ktest_watchdog_start(&iterations, 20); ...; ktest_watchdog_stop(); */
+void ktest_watchdog_start(volatile uint64_t *progress, int seconds);
+void ktest_watchdog_stop(void);
+
 /* run every case; returns the number that failed */
 int ktest_run_all(void);
 

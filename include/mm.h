@@ -70,7 +70,11 @@ const void *mm_map_firmware(uint64_t pa, size_t len);
  * when a page table cannot be allocated, or -EINVAL on misalignment or
  * a range inside a large page. mm_unmap clears and flushes. */
 int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
+/* unmapping flushes every CPU's TLB (an IPI shootdown): call it holding
+ * no spinlock */
 void mm_unmap(uintptr_t va, size_t len);
+/* a CPU came online: 'ncpus' now take part in shootdowns */
+void mm_smp_join(int ncpus);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */
 uint64_t mm_query(uintptr_t va);
 uint64_t mm_kernel_cr3(void); /* physical address of the kernel's PML4 */

@@ -79,9 +79,11 @@ mpsc_push(struct mpsc_queue *q, struct mpsc_node *n)
 {
 	struct mpsc_node *prev;
 
-	/* Relaxed: published by the exchange's release half below, and to
-	 * the consumer by the release store of the link. */
-	__atomic_store_n(&n->next, NULL, __ATOMIC_RELAXED);
+	/* Plain: nobody else reads or writes n->next until the exchange
+	 * below publishes n (its release half), and the consumer gets n
+	 * through the link's release. Not atomic on purpose, so that
+	 * ThreadSanitizer checks this claim and the exchange's orderings. */
+	n->next = NULL;
 	/* Release: the producer that links behind n (it exchanges n out of
 	 * mq_tail, reading our value) then writes n->next only after our
 	 * NULL above; no NULL can land on its link. Acquire: the same for
@@ -118,7 +120,7 @@ mpsc_pop(struct mpsc_queue *q)
 	next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
 	if (head == &q->mq_stub) {
 		if (next == NULL)
-			return NULL; /* empty, or the first push in its window */
+			return NULL;      /* empty, or the first push in its window */
 		q->mq_head = head = next; /* skip the stub */
 		next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
 	}

@@ -35,6 +35,7 @@ struct timer {
 	uint64_t tm_deadline;      /* monotonic ns */
 	void (*tm_fn)(struct timer *tm);
 	int tm_cpu;                /* -1 when not armed */
+	bool tm_running;           /* its function is running (timer_cancel waits) */
 };
 
 struct thread {
@@ -74,6 +75,9 @@ struct thread *thread_create(void *(*fn)(void *), void *arg, const char *name, i
 /* Wait for t to exit, free it, return its result. A detached thread
  * cannot be joined (-EINVAL). */
 int thread_join(struct thread *t, void **result);
+/* the same with a deadline (monotonic ns; 0 = none): -ETIMEDOUT, and t
+ * may be joined again later */
+int thread_join_until(struct thread *t, void **result, uint64_t deadline_ns);
 void thread_detach(struct thread *t);
 void thread_exit(void *result) __noreturn;
 struct thread *thread_self(void);
@@ -110,7 +114,9 @@ void sched_stats(int cpu, struct sched_cpu_stats *st);
  * interrupts off. timer_cancel works from any CPU. */
 void timer_init(struct timer *tm, void (*fn)(struct timer *tm));
 void timer_arm(struct timer *tm, uint64_t deadline_ns);
-bool timer_cancel(struct timer *tm); /* true when it had not fired */
+/* true when it had not fired; waits for a running callback to finish
+ * (never call it from the timer's own callback) */
+bool timer_cancel(struct timer *tm);
 void timer_cpu_init(int cpu);
 void timer_interrupt(void);  /* the clock interrupt's handler */
 

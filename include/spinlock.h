@@ -20,6 +20,17 @@ spin_lock(struct spinlock *l)
 		cpu_relax();
 }
 
+static inline bool
+spin_trylock(struct spinlock *l)
+{
+	uint32_t me = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint32_t expect = me;
+
+	/* take a ticket only if it would be served at once */
+	return __atomic_compare_exchange_n(&l->next, &expect, me + 1, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
 static inline void
 spin_unlock(struct spinlock *l)
 {

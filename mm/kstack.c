@@ -1,7 +1,10 @@
 /* Kernel thread stacks: THREAD_STACK_SIZE bytes mapped in their own
  * window of the kernel stack area, with an unmapped guard page below, so
  * an overflow faults (and is reported as such) instead of corrupting
- * whatever lies beneath. Windows are recycled through a free list. */
+ * whatever lies beneath. A freed stack stays mapped in a small cache for
+ * the next thread: no page-table work and no TLB shootdown (an IPI to
+ * every CPU) on the create/exit path. Past the cache, stacks are
+ * unmapped, and their windows reused only after the shootdown. */
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -15,8 +18,11 @@
 
 static struct spinlock lock = SPINLOCK_INIT;
 static uint32_t next_slot;
-static uint32_t free_slots[256]; /* recycled windows */
+static uint32_t free_slots[256]; /* unmapped windows, reusable */
 static int nfree;
+#define CACHE_MAX 64
+static uintptr_t cache[CACHE_MAX];   /* mapped stacks (their lo), ready */
+static int ncache;
 
 static void
 unmap_free(uintptr_t lo, size_t len)
@@ -30,6 +36,8 @@ unmap_free(uintptr_t lo, size_t len)
 	}
 }
 
+static void release_slot(uintptr_t lo);
+
 /* map a stack; *lo and *hi bound it. 0, -ENOMEM or -EAGAIN (no window) */
 int
 kstack_alloc(uintptr_t *lo, uintptr_t *hi)
@@ -38,6 +46,12 @@ kstack_alloc(uintptr_t *lo, uintptr_t *hi)
 	uint32_t slot;
 	uintptr_t base;
 
+	if (ncache) {
+		*lo = cache[--ncache];
+		*hi = *lo + THREAD_STACK_SIZE;
+		spin_unlock_irqrestore(&lock, f);
+		return 0;
+	}
 	if (nfree)
 		slot = free_slots[--nfree];
 	else if (next_slot < KSTACK_SLOTS)
@@ -53,8 +67,7 @@ kstack_alloc(uintptr_t *lo, uintptr_t *hi)
 		if (!pa || mm_map(base + off, pa, PAGE_SIZE, PTE_W | PTE_NX | PTE_G)) {
 			if (pa)
 				frame_free(pa, 0);
-			unmap_free(base, off);
-			kstack_free(base);
+			release_slot(base);
 			return -ENOMEM;
 		}
 	}
@@ -63,17 +76,33 @@ kstack_alloc(uintptr_t *lo, uintptr_t *hi)
 	return 0;
 }
 
-void
-kstack_free(uintptr_t lo)
+static void
+release_slot(uintptr_t lo)
 {
 	uint32_t slot = (uint32_t)((lo - PAGE_SIZE - KSTACK_AREA) / KSTACK_SLOT);
 	uint64_t f;
 
 	unmap_free(lo, THREAD_STACK_SIZE);
 	f = spin_lock_irqsave(&lock);
+	/* XXX: past 256 waiting windows, a window is never reused (its
+	 * address space only; there are KSTACK_SLOTS of them) */
 	if (nfree < (int)ARRAY_SIZE(free_slots))
 		free_slots[nfree++] = slot;
 	spin_unlock_irqrestore(&lock, f);
+}
+
+void
+kstack_free(uintptr_t lo)
+{
+	uint64_t f = spin_lock_irqsave(&lock);
+
+	if (ncache < CACHE_MAX) {
+		cache[ncache++] = lo;
+		spin_unlock_irqrestore(&lock, f);
+		return;
+	}
+	spin_unlock_irqrestore(&lock, f);
+	release_slot(lo);
 }
 
 /* the guard page that 'addr' falls in, if any: for the fault report */

@@ -9,10 +9,13 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "acpi.h"
+#include "irq.h"
 #include "spinlock.h"
 
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _data_end[], _ksyms_start[], _kernel_end[];
+extern char boot_pd[], boot_stack_bottom[]; /* adjacent pages (boot.S) */
 
 static uint64_t *pml4;
 static struct spinlock pt_lock = SPINLOCK_INIT;
@@ -98,7 +101,10 @@ mm_paging_init(void)
 	}
 	map_kernel_part(_text_start, _text_end, kflags);
 	map_kernel_part(_rodata_start, _rodata_end, kflags | PTE_NX);
-	map_kernel_part(_data_start, _data_end, kflags | PTE_W | PTE_NX);
+	/* the page below the boot stack (boot.S's last page table, unused
+	 * from here on) stays unmapped: the boot thread's guard page */
+	map_kernel_part(_data_start, boot_pd, kflags | PTE_W | PTE_NX);
+	map_kernel_part(boot_stack_bottom, _data_end, kflags | PTE_W | PTE_NX);
 	map_kernel_part(_ksyms_start, _kernel_end, kflags | PTE_NX);
 	write_cr3(mm_v2p(pml4));
 }
@@ -207,6 +213,90 @@ walk_pte(uintptr_t va)
 	return &t[(va >> 12) & 511];
 }
 
+/* --- TLB shootdown ---
+ * One request at a time (sd_lock); each other CPU flushes from its IPI
+ * handler and acknowledges by copying the generation. A CPU waiting for
+ * sd_lock serves the current request itself, so two initiators with
+ * interrupts off cannot deadlock. The initiator must hold no spinlock
+ * another CPU could be spinning on with interrupts off. */
+#define FLUSH_ALL_PAGES 64
+
+static struct spinlock sd_lock = SPINLOCK_INIT;
+static struct {
+	uintptr_t va;
+	size_t len;
+	uint64_t gen; /* written last (release) */
+} sd;
+static uint64_t sd_acked[MAX_CPUS];
+static volatile int sd_cpus = 1; /* CPUs that take part (online) */
+
+static void
+flush_local(uintptr_t va, size_t len)
+{
+	if (len / PAGE_SIZE > FLUSH_ALL_PAGES) {
+		uint64_t cr4 = read_cr4();
+		write_cr4(cr4 & ~(1ul << 7)); /* PGE off and on: global entries too */
+		write_cr4(cr4);
+		return;
+	}
+	for (uintptr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + len; p += PAGE_SIZE)
+		invlpg(p);
+}
+
+static void
+sd_serve(void)
+{
+	int me = this_cpu()->cpu_index;
+	uint64_t gen = __atomic_load_n(&sd.gen, __ATOMIC_ACQUIRE);
+
+	if (sd_acked[me] != gen) {
+		flush_local(sd.va, sd.len);
+		__atomic_store_n(&sd_acked[me], gen, __ATOMIC_RELEASE);
+	}
+}
+
+static void
+on_tlb_ipi(struct trapframe *tf, void *arg)
+{
+	sd_serve();
+}
+
+void
+mm_smp_join(int ncpus)
+{
+	irq_set_handler(VEC_TLB, on_tlb_ipi, NULL);
+	for (int i = 0; i < MAX_CPUS; i++)
+		sd_acked[i] = sd.gen;
+	__atomic_store_n(&sd_cpus, ncpus, __ATOMIC_SEQ_CST);
+}
+
+static void
+shootdown(uintptr_t va, size_t len)
+{
+	int n = __atomic_load_n(&sd_cpus, __ATOMIC_ACQUIRE), me;
+	uint64_t f, gen;
+
+	if (n < 2)
+		return;
+	f = irq_save();
+	while (!spin_trylock(&sd_lock)) {
+		sd_serve();
+		cpu_relax();
+	}
+	me = this_cpu()->cpu_index;
+	sd.va = va;
+	sd.len = len;
+	gen = sd.gen + 1;
+	__atomic_store_n(&sd.gen, gen, __ATOMIC_RELEASE);
+	sd_acked[me] = gen;
+	lapic_send_ipi_others(VEC_TLB);
+	for (int i = 0; i < n; i++)
+		while (__atomic_load_n(&sd_acked[i], __ATOMIC_ACQUIRE) != gen)
+			cpu_relax();
+	spin_unlock(&sd_lock);
+	irq_restore(f);
+}
+
 void
 mm_unmap(uintptr_t va, size_t len)
 {
@@ -220,6 +310,7 @@ mm_unmap(uintptr_t va, size_t len)
 		}
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
+	shootdown(va, len);
 }
 
 uint64_t

@@ -125,6 +125,7 @@ boot_gdt_ptr:
 boot_pml4:	.skip 4096
 boot_pdpt_lo:	.skip 4096
 boot_pdpt_hi:	.skip 4096
+	.globl boot_pd
 boot_pd:	.skip 4096
 	.globl boot_stack_bottom, boot_stack_top
 boot_stack_bottom:

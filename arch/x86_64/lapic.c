@@ -99,6 +99,12 @@ icr(uint32_t apic_id, uint32_t lo)
 }
 
 void
+lapic_send_ipi_others(int vector)
+{
+	icr(0, 0xc0000 | (uint32_t)vector); /* shorthand: all excluding self */
+}
+
+void
 lapic_send_init(uint32_t apic_id)
 {
 	icr(apic_id, 0x4500); /* INIT, level assert */

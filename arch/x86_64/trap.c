@@ -191,9 +191,11 @@ exception(struct trapframe *tf)
 		tf->rax = (uint64_t)-EFAULT;
 		return;
 	}
-	if (tf->vector == 14 && kstack_is_guard(read_cr2()))
+	uint64_t cr2 = read_cr2();
+	if (tf->vector == 14 && (kstack_is_guard(cr2) ||
+				 (cr2 < pc->kstack_lo && cr2 >= pc->kstack_lo - PAGE_SIZE)))
 		fmt_snprintf(why, sizeof(why), "kernel stack overflow in thread %s (guard page %#lx)",
-			     pc->current ? pc->current->t_name : "?", read_cr2());
+			     pc->current ? pc->current->t_name : "?", cr2);
 	else if (tf->vector == 14)
 		describe_pf(tf, why, sizeof(why));
 	else if (tf->vector == 8)
@@ -201,9 +203,10 @@ exception(struct trapframe *tf)
 	else
 		fmt_snprintf(why, sizeof(why), "%s", exc_names[tf->vector] ? exc_names[tf->vector]
 									 : "reserved exception");
-	printk(KERN_EMERG "exception %lu (%s), error code %#lx, CPU %u", tf->vector,
-	       exc_names[tf->vector] ? exc_names[tf->vector] : "reserved", tf->error,
-	       pc->cpu_index);
+	printk(KERN_EMERG "exception %lu (%s), error code %#lx, CPU %u, thread %d %s",
+	       tf->vector, exc_names[tf->vector] ? exc_names[tf->vector] : "reserved", tf->error,
+	       pc->cpu_index, pc->current ? pc->current->t_id : -1,
+	       pc->current ? pc->current->t_name : "-");
 	panic_trap(tf, "%s at %#lx", why, tf->rip);
 }
 

@@ -1,0 +1,119 @@
+/* In-kernel side of the scheduler benchmarks (tools/bench/sections/
+ * 20-sched.sh): the kernel argument bench=NAME runs one instead of the
+ * tests, prints "bench NAME OPS NS" on the console and exits. The Linux
+ * side is the same program as pthreads (tools/bench/progs/schedbench.c).
+ * mark_bench_start/stop bracket the timed part for the icount plugin.
+ *   pingpong-same   futex ping-pong, both threads on CPU 0 (one switch per op)
+ *   pingpong-cross  the same across CPUs 0 and 1 (one wake-up per op)
+ *   create-join     create a thread that returns at once, join it */
+#include "clock.h"
+#include "cmdline.h"
+#include "errno.h"
+#include "lib.h"
+#include "printk.h"
+#include "sched.h"
+#include "sync.h"
+
+__noinline void mark_bench_start(void) { __asm__ volatile(""); }
+__noinline void mark_bench_stop(void) { __asm__ volatile(""); }
+
+static char bench_name[32];
+static uint64_t bench_ops = 100000;
+
+static int
+set_bench(const char *v)
+{
+	if (!v || strlen(v) >= sizeof(bench_name))
+		return -EINVAL;
+	memcpy(bench_name, v, strlen(v) + 1);
+	return 0;
+}
+CMDLINE_KEY("bench", set_bench);
+
+static int
+set_ops(const char *v)
+{
+	return v ? parse_u64(v, strlen(v), &bench_ops, true) : -EINVAL;
+}
+CMDLINE_KEY("bench.ops", set_ops);
+
+static uint32_t word;
+
+/* each op: one hand-over of the turn, so ops = 2 * rounds */
+static void *
+player(void *arg)
+{
+	uint32_t me = (uint32_t)(uintptr_t)arg;
+
+	for (uint64_t i = 0; i < bench_ops / 2; i++) {
+		while (__atomic_load_n(&word, __ATOMIC_ACQUIRE) != me)
+			futex_wait(&word, !me, 0, FUTEX_BITSET_MATCH_ANY);
+		__atomic_store_n(&word, !me, __ATOMIC_RELEASE);
+		futex_wake(&word, 1, FUTEX_BITSET_MATCH_ANY);
+	}
+	return NULL;
+}
+
+static uint64_t
+pingpong(int cpu_a, int cpu_b)
+{
+	uint64_t t0;
+
+	word = 0;
+	sched_migrate_self(cpu_a);
+	struct thread *b = thread_create(player, (void *)1, "player1", cpu_b);
+	if (IS_ERR(b))
+		panic("bench: thread_create failed: %ld", PTR_ERR(b));
+	mark_bench_start();
+	t0 = clock_ns();
+	player((void *)0);
+	thread_join(b, NULL);
+	t0 = clock_ns() - t0;
+	mark_bench_stop();
+	return t0;
+}
+
+static void *
+nothing(void *arg)
+{
+	return arg;
+}
+
+static uint64_t
+create_join(void)
+{
+	uint64_t t0;
+
+	mark_bench_start();
+	t0 = clock_ns();
+	for (uint64_t i = 0; i < bench_ops; i++) {
+		struct thread *t = thread_create(nothing, NULL, "bench", -1);
+		if (IS_ERR(t) || thread_join(t, NULL))
+			panic("bench: create/join failed");
+	}
+	t0 = clock_ns() - t0;
+	mark_bench_stop();
+	return t0;
+}
+
+/* true when a benchmark was asked for (and has run) */
+bool
+bench_run(void)
+{
+	uint64_t ns;
+	int other = sched_cpu_count() > 1 ? 1 : 0;
+
+	if (!bench_name[0])
+		return false;
+	if (!strcmp(bench_name, "pingpong-same"))
+		ns = pingpong(0, 0);
+	else if (!strcmp(bench_name, "pingpong-cross"))
+		ns = pingpong(0, other);
+	else if (!strcmp(bench_name, "create-join"))
+		ns = create_join();
+	else
+		panic("bench=%s: unknown (pingpong-same, pingpong-cross, create-join)", bench_name);
+	console_printf("bench %s %lu %lu\n", bench_name, (unsigned long)bench_ops,
+		       (unsigned long)ns);
+	return true;
+}
