@@ -18,11 +18,19 @@ power_off(int status)
 	outl(DEBUG_EXIT_PORT, (uint32_t)status);
 	/* still here: no isa-debug-exit device */
 	if (acpi_s5(&port, &val) == 0) {
+		printk(KERN_NOTICE "power: no debug-exit device; ACPI S5");
+		printk_flush();
 		outw(port, val);
 		for (volatile int i = 0; i < 1000000; i++)
 			;
 	}
+	printk(KERN_NOTICE "power: i8042 reset");
+	printk_flush();
 	outb(0x64, 0xfe); /* i8042 pulse reset; QEMU -no-reboot exits */
+	for (volatile int i = 0; i < 1000000; i++)
+		;
+	printk(KERN_NOTICE "power: nothing ended the VM; halting");
+	printk_flush();
 	for (;;)
 		cpu_halt();
 }

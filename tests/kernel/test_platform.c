@@ -47,8 +47,11 @@ KTEST(tables_source_and_ioapic)
 	EXPECT(platform.lapic_addr == 0xfee00000);
 	EXPECT_EQ(lapic_id(), platform.cpu_apic_id[0]);
 	if (!strcmp(platform.source, "acpi") && platform.pm1a_cnt) {
+		/* a full ACPI machine (q35): S5 for power-off, ECAM for PCI */
 		uint16_t port, val;
 		EXPECT_EQ(acpi_s5(&port, &val), 0);
+		EXPECT(platform.mcfg_base != 0);
+		EXPECT(platform.mcfg_bus_end >= platform.mcfg_bus_start);
 	}
 }
 
