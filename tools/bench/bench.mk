@@ -14,7 +14,8 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 
 .PHONY: bench-tools bench-check
 bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
-	$(BENCH_OUT)/linux-init $(BUILD)/linux/vmlinuz
+	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench \
+	$(BENCH_OUT)/schedbench.sym $(BUILD)/linux/vmlinuz
 
 # Floor kernel: 32-bit PVH entry that exits through isa-debug-exit; and
 # exact.elf, whose instruction counts are known (tests/e2e/bench_kit.sh).
@@ -43,6 +44,15 @@ $(BENCH_OUT)/linux-init: $(BENCH_SRC)/linux-init.c
 	@mkdir -p $(@D)
 	$(BENCH_MUSL_CC) $(BENCH_CFLAGS) -Os -static -no-pie \
 		-Wl,-Ttext-segment=0x10000000 -o $@ $<
+
+# Linux side of the scheduler benchmarks (sections/20-sched.sh): glibc,
+# static non-PIE so nm gives the addresses of its icount marks.
+$(BENCH_OUT)/schedbench: $(BENCH_SRC)/progs/schedbench.c
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
+
+$(BENCH_OUT)/schedbench.sym: $(BENCH_OUT)/schedbench
+	nm -n $< >$@
 
 # Debian's cloud kernel, unpacked (never installed).
 $(BUILD)/linux/vmlinuz: $(BENCH_ROOT)/deps.lock $(BENCH_SRC)/fetch-src.sh
