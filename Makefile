@@ -16,11 +16,11 @@ KCFLAGS := -std=gnu11 -O2 -g -nostdinc -isystem $(GCC_INC) -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Iinclude -I$(ARCH) -MD -MP
+	-Iinclude -I$(ARCH) -I$(BUILD)/gen -MD -MP
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
 	--no-warn-rwx-segments -T $(ARCH)/kernel.ld
 
-KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c mm/*.c drivers/*.c)
+KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c mm/*.c drivers/*.c loader/*.c)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 # the test build swaps core/run.c for the in-guest test runner
 TSRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
@@ -28,6 +28,13 @@ TOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
 	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(TSRCS)))
 
 all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf
+
+# system-call names, from the host's Linux UAPI header (linux-libc-dev)
+UNISTD_H := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+$(BUILD)/gen/sysnames.h: $(UNISTD_H) tools/mksysnames.py
+	@mkdir -p $(dir $@)
+	$(V)$(PYTHON) tools/mksysnames.py $< $@
+$(BUILD)/obj/core/syscall.o: $(BUILD)/gen/sysnames.h
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -11,6 +11,8 @@
 #include "power.h"
 #include "printk.h"
 #include "sched.h"
+#include "syscall.h"
+#include "vfs.h"
 
 void printk_init(void);
 const char *arch_early_init(uint32_t kind, uint32_t info);
@@ -23,15 +25,18 @@ void arch_fpu_init_cpu(bool boot);
 __noinline void mark_kernel_entry(void) { __asm__ volatile(""); }
 __noinline void mark_ready(void) { __asm__ volatile(""); }
 
+/* on the console when the kernel runs alone; with an app, the console is
+ * the app's stdout and the banner goes to the kernel log */
 static void
 banner(void)
 {
 	uint64_t total = 0;
+	void (*out)(const char *fmt, ...) = boot_info.nmods ? printk : console_printf;
 
 	for (int i = 0; i < boot_info.nmem; i++)
 		if (boot_info.mem[i].type == MEM_RAM)
 			total += boot_info.mem[i].len;
-	console_printf("unum: boot=%s mem=%luK free=%luK cpus=%d tables=%s clock=%s "
+	out("unum: boot=%s mem=%luK free=%luK cpus=%d tables=%s clock=%s "
 		       "tsc=%luMHz timer=%s\n",
 		       boot_info.path, (unsigned long)(total >> 10),
 		       (unsigned long)(frame_free_bytes() >> 10), smp_online_cpus(),
@@ -63,6 +68,9 @@ arch_start(uint32_t kind, uint32_t info)
 	clock_init();                          /* monotonic clock, one-shot timer */
 	arch_fpu_init_cpu(true);               /* SSE/AVX on, XSAVE area sized */
 	sched_init();                          /* boot code becomes thread "main" */
+	arch_syscall_init();                   /* the SYSCALL door on this CPU */
+	syscall_init();                        /* the table, by Linux number */
+	vfs_init();                            /* the root file system */
 	smp_boot_aps();                        /* every other CPU, idle */
 	mark_ready();
 	banner();

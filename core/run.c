@@ -1,5 +1,6 @@
 /* What the kernel does once ready, without an app: report and power off.
  * (The app loader takes over here once static binaries run.) */
+#include "loader.h"
 #include "power.h"
 #include "printk.h"
 
@@ -8,6 +9,7 @@ void kernel_run(void) __noreturn;
 void
 kernel_run(void)
 {
+	app_run(); /* returns when the initrd has no app */
 	printk(KERN_INFO "no app to run");
 	kernel_exit(0);
 }

@@ -30,6 +30,7 @@ ap_entry(struct percpu *pc)
 	arch_cpu_init_tables(pc);
 	arch_idt_load();
 	arch_fpu_init_cpu(false);
+	arch_syscall_init();
 	lapic_init();
 	__atomic_store_n(&ap_started, 1, __ATOMIC_RELEASE);
 	sched_start_cpu();

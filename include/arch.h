@@ -105,7 +105,20 @@ struct percpu {
 	void *ist_stacks;      /* IST1..4 memory */
 	void *tables;          /* GDT and TSS */
 	struct thread *current; /* running thread; written by the scheduler */
+	uintptr_t syscall_rsp;  /* the app's %rsp during SYSCALL entry (entry.S) */
 };
+
+/* The SYSCALL door (arch/x86_64/syscall.S): the app's registers at the
+ * instruction, saved on the thread's kernel stack */
+struct syscall_frame {
+	uint64_t r15, r14, r13, r12, rbp, rbx;
+	uint64_t r9, r8, r10, rdx, rsi, rdi, rax;
+	uint64_t rip, rflags, rsp; /* from rcx, r11, and the app's %rsp */
+};
+void arch_syscall_init(void); /* this CPU's STAR/LSTAR/FMASK */
+long syscall_dispatch(struct syscall_frame *f);
+/* jump to the app: never returns */
+void arch_enter_app(uintptr_t entry, uintptr_t sp) __noreturn;
 
 /* every CPU's per-CPU area, [0] = boot CPU; filled at boot for all the
  * CPUs the platform tables list */

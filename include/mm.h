@@ -77,7 +77,11 @@ void mm_unmap(uintptr_t va, size_t len);
 void mm_smp_join(int ncpus);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */
 uint64_t mm_query(uintptr_t va);
-uint64_t mm_kernel_cr3(void); /* physical address of the kernel's PML4 */
+uint64_t mm_kernel_cr3(void);
+/* the 4 KiB entry as stored (present or not), 0 when no table covers va;
+ * and clearing its present bit, keeping the frame (PROT_NONE) */
+uint64_t mm_pte_raw(uintptr_t va);
+void mm_set_not_present(uintptr_t va); /* physical address of the kernel's PML4 */
 
 /* --- heap (mm/heap.c) ---
  * kmalloc: size classes 16..2048 bytes from one-page slabs; larger

@@ -314,6 +314,31 @@ mm_unmap(uintptr_t va, size_t len)
 }
 
 uint64_t
+mm_pte_raw(uintptr_t va)
+{
+	uint64_t f = spin_lock_irqsave(&pt_lock);
+	uint64_t *pte = walk_pte(va);
+	uint64_t v = pte ? *pte : 0;
+
+	spin_unlock_irqrestore(&pt_lock, f);
+	return v;
+}
+
+void
+mm_set_not_present(uintptr_t va)
+{
+	uint64_t f = spin_lock_irqsave(&pt_lock);
+	uint64_t *pte = walk_pte(va);
+
+	if (pte) {
+		*pte &= ~PTE_P;
+		invlpg(va);
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	shootdown(va, PAGE_SIZE);
+}
+
+uint64_t
 mm_kernel_cr3(void)
 {
 	assert(mm_v2p(pml4) < GiB(4)); /* a 32-bit CR3 load in the trampoline */

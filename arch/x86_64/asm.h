@@ -15,5 +15,6 @@
 #define PCPU_KSTACK_LO 8
 #define PCPU_KSTACK_HI 16
 #define PCPU_RECOVER 24
+#define PCPU_SYSCALL_RSP 64
 
 #endif

@@ -12,6 +12,8 @@ _Static_assert(__builtin_offsetof(struct percpu, self) == PCPU_SELF, "percpu sel
 _Static_assert(__builtin_offsetof(struct percpu, kstack_lo) == PCPU_KSTACK_LO, "percpu kstack_lo");
 _Static_assert(__builtin_offsetof(struct percpu, kstack_hi) == PCPU_KSTACK_HI, "percpu kstack_hi");
 _Static_assert(__builtin_offsetof(struct percpu, recover) == PCPU_RECOVER, "percpu recover");
+_Static_assert(__builtin_offsetof(struct percpu, syscall_rsp) == PCPU_SYSCALL_RSP,
+	       "percpu syscall_rsp");
 
 #define IST_STACK_SIZE 8192
 #define NIST 4
@@ -177,4 +179,22 @@ arch_percpu_install(struct percpu *pc)
 {
 	pc->self = pc;
 	wrmsr(MSR_GS_BASE, (uintptr_t)pc);
+}
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define EFER_SCE 1ul
+
+void syscall_entry(void);
+
+/* SYSCALL from the app (ring 0 too): CS 0x08 / SS 0x10, interrupts,
+ * direction, trap and alignment-check flags cleared on entry */
+void
+arch_syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, (0x08ul << 32) | (0x08ul << 48));
+	wrmsr(MSR_LSTAR, (uintptr_t)syscall_entry);
+	wrmsr(MSR_FMASK, (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18));
 }

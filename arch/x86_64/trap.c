@@ -10,6 +10,9 @@
 #include "mm.h"
 #include "printk.h"
 #include "sched.h"
+#include "power.h"
+#include "uaccess.h"
+#include "vma.h"
 
 struct idt_gate {
 	uint16_t off_lo, sel;
@@ -171,6 +174,32 @@ describe_pf(const struct trapframe *tf, char *buf, size_t n)
 		     cr2 < 0x10000 ? " (null pointer?)" : "");
 }
 
+/* a fault in the app's code with no handler: the VM ends with 128+N and
+ * the app's registers (DESIGN.md, Ring 0) */
+static void __noreturn
+app_crash(struct trapframe *tf)
+{
+	static const struct {
+		uint8_t vec, sig;
+		const char *name;
+	} map[] = { { 0, 8, "SIGFPE" }, { 6, 4, "SIGILL" }, { 3, 5, "SIGTRAP" },
+		    { 1, 5, "SIGTRAP" }, { 16, 8, "SIGFPE" }, { 19, 8, "SIGFPE" },
+		    { 17, 7, "SIGBUS" } };
+	int sig = 11;
+	const char *name = "SIGSEGV";
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (map[i].vec == tf->vector) {
+			sig = map[i].sig;
+			name = map[i].name;
+		}
+	printk(KERN_ERR "app: %s (%s at %#lx, fault address %#lx, error %#lx)", name,
+	       exc_names[tf->vector] ? exc_names[tf->vector] : "exception", tf->rip, read_cr2(),
+	       tf->error);
+	arch_dump_frame(tf, 3);
+	kernel_exit(128 + sig);
+}
+
 static void
 exception(struct trapframe *tf)
 {
@@ -178,10 +207,23 @@ exception(struct trapframe *tf)
 	uintptr_t fix;
 	char why[160];
 
+	/* the app's memory is demand-paged: a first touch, by the app or by
+	 * the kernel copying for it, maps the page (may sleep: interrupts on) */
+	if (tf->vector == 14 && read_cr2() < USER_TOP) {
+		uint64_t cr2 = read_cr2();
+		int err;
+		irq_enable();
+		err = vma_fault(cr2, tf->error & 2, tf->error & 16);
+		irq_disable();
+		if (!err)
+			return;
+	}
 	if (tf->vector == 14 && (fix = arch_fixup_lookup(tf->rip))) {
 		tf->rip = fix;
 		return;
 	}
+	if (tf->rip < USER_TOP && pc->recover == NULL)
+		app_crash(tf);
 	if (pc->recover && tf->vector != 8 && tf->vector != 18) {
 		struct recover *r = pc->recover;
 		r->vector = tf->vector;

@@ -1,0 +1,77 @@
+/* The SYSCALL door (DESIGN.md, The Linux system-call layer): the app is
+ * in ring 0 and keeps its own stack and red zone, so the entry moves to
+ * the thread's kernel stack before it pushes anything, and the return is
+ * a jump (SYSRET would drop to ring 3). Interrupts are off on entry
+ * (FMASK) until the stack is switched. rcx and r11 are clobbered, as on
+ * Linux; everything else but rax is preserved. */
+#include "asm.h"
+
+	.text
+	.globl syscall_entry
+syscall_entry:
+	mov %rsp, %gs:PCPU_SYSCALL_RSP
+	mov %gs:PCPU_KSTACK_HI, %rsp
+	pushq %gs:PCPU_SYSCALL_RSP	/* rsp */
+	push %r11			/* rflags */
+	push %rcx			/* rip */
+	push %rax
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	sti
+	xor %ebp, %ebp
+	call syscall_dispatch
+	cli
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	add $8, %rsp			/* the saved rax: the result replaces it */
+	pop %rcx			/* rip */
+	popfq				/* the app's flags (IF on again) */
+	pop %r11			/* the app's rsp */
+	mov %r11, %rsp
+	jmp *%rcx
+
+	.globl arch_enter_app
+/* void arch_enter_app(uintptr_t entry, uintptr_t sp): the ELF entry with
+ * the ABI's initial state: rsp at argc, rdx 0 (no atexit function), the
+ * other registers zero, flags clear but IF */
+arch_enter_app:
+	mov %rsi, %rsp
+	mov %rdi, %rcx
+	xor %eax, %eax
+	xor %ebx, %ebx
+	xor %edx, %edx
+	xor %esi, %esi
+	xor %edi, %edi
+	xor %ebp, %ebp
+	xor %r8d, %r8d
+	xor %r9d, %r9d
+	xor %r10d, %r10d
+	xor %r11d, %r11d
+	xor %r12d, %r12d
+	xor %r13d, %r13d
+	xor %r14d, %r14d
+	xor %r15d, %r15d
+	pushq $0x202
+	popfq
+	jmp *%rcx

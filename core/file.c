@@ -1,0 +1,409 @@
+/* Open files, the fd table and the console streams (include/vfs.h).
+ * One app, so one fd table, under one mutex. */
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "printk.h"
+#include "uaccess.h"
+#include "vfs.h"
+
+static struct {
+	struct file *f[FD_MAX];
+	bool cloexec[FD_MAX];
+	struct mutex lock;
+	struct vnode *cwd;
+} fds;
+
+/* --- ramfs files and directories --- */
+static long
+node_read(struct file *f, void *buf, size_t n, uint64_t *off)
+{
+	struct vnode *v = f->f_node;
+	long got = 0;
+
+	if ((v->v_mode & S_IFMT) == S_IFDIR)
+		return -EISDIR;
+	mutex_lock(&v->v_lock);
+	if (*off < v->v_size) {
+		got = (long)MIN(n, v->v_size - *off);
+		/* the caller's buffer may be the app's: never a kernel fault */
+		if (copy_to_user(buf, v->v_data + *off, got))
+			got = -EFAULT;
+		else
+			*off += got;
+	}
+	mutex_unlock(&v->v_lock);
+	return got;
+}
+
+static long
+node_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	struct vnode *v = f->f_node;
+	uint8_t *tmp;
+	int err;
+
+	if ((v->v_mode & S_IFMT) == S_IFDIR)
+		return -EISDIR;
+	if (f->f_flags & O_APPEND)
+		*off = v->v_size;
+	tmp = kmalloc(n ? n : 1);
+	if (!tmp)
+		return -ENOMEM;
+	if (copy_from_user(tmp, buf, n)) {
+		kfree(tmp);
+		return -EFAULT;
+	}
+	err = vfs_write_data(v, *off, tmp, n);
+	kfree(tmp);
+	if (err)
+		return err;
+	*off += n;
+	return (long)n;
+}
+
+static int
+node_stat(struct file *f, void *statbuf)
+{
+	vfs_stat_node(f->f_node, statbuf);
+	return 0;
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+} __packed;
+
+/* f_off counts entries: 0 ".", 1 "..", then the children in order */
+static long
+node_getdents(struct file *f, void *buf, size_t n)
+{
+	struct vnode *dir = f->f_node;
+	uint8_t rec[300];
+	size_t used = 0;
+	uint64_t idx = 0;
+	struct list_node *c;
+
+	if ((dir->v_mode & S_IFMT) != S_IFDIR)
+		return -ENOTDIR;
+	mutex_lock(&dir->v_lock);
+	c = dir->v_children.next;
+	for (;; idx++) {
+		struct vnode *v;
+		const char *name;
+		if (idx == 0)
+			v = dir, name = ".";
+		else if (idx == 1)
+			v = dir->v_parent, name = "..";
+		else if (c == &dir->v_children)
+			break;
+		else {
+			v = list_entry(c, struct vnode, v_sibling);
+			name = v->v_name;
+			c = c->next;
+		}
+		if (idx < f->f_off)
+			continue;
+		size_t len = strlen(name), reclen = ALIGN_UP(sizeof(struct linux_dirent64) + len + 1, 8);
+		if (used + reclen > n)
+			break;
+		struct linux_dirent64 *d = (void *)rec;
+		memset(rec, 0, reclen);
+		d->d_ino = v->v_ino;
+		d->d_off = (int64_t)idx + 1;
+		d->d_reclen = (uint16_t)reclen;
+		d->d_type = (uint8_t)((v->v_mode & S_IFMT) >> 12);
+		memcpy(d->d_name, name, len);
+		if (copy_to_user((uint8_t *)buf + used, rec, reclen)) {
+			mutex_unlock(&dir->v_lock);
+			return -EFAULT;
+		}
+		used += reclen;
+		f->f_off = idx + 1;
+	}
+	mutex_unlock(&dir->v_lock);
+	if (used == 0 && c != &dir->v_children)
+		return -EINVAL; /* buffer too small for the next entry */
+	return (long)used;
+}
+
+static const struct file_ops node_ops = {
+	.read = node_read,
+	.write = node_write,
+	.stat = node_stat,
+	.getdents = node_getdents,
+	.seekable = true,
+};
+
+static struct file *
+file_new(const struct file_ops *ops, struct vnode *v, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->f_ops = ops;
+	f->f_node = v;
+	f->f_flags = flags;
+	f->f_refs = 1;
+	return f;
+}
+
+struct file *
+file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err)
+{
+	struct vnode *v;
+	struct file *f;
+	int e = vfs_lookup(cwd, path, !(flags & O_NOFOLLOW), &v);
+
+	if (e == -ENOENT && (flags & O_CREAT))
+		e = vfs_create(cwd, path, S_IFREG | (mode & 07777), &v);
+	else if (!e && (flags & O_CREAT) && (flags & O_EXCL))
+		e = -EEXIST;
+	if (!e && (v->v_mode & S_IFMT) == S_IFLNK)
+		e = -ELOOP; /* O_NOFOLLOW on a symlink */
+	if (!e && (flags & O_DIRECTORY) && (v->v_mode & S_IFMT) != S_IFDIR)
+		e = -ENOTDIR;
+	if (!e && (v->v_mode & S_IFMT) == S_IFDIR && (flags & O_ACCMODE) != O_RDONLY)
+		e = -EISDIR;
+	if (!e && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
+		e = vfs_truncate(v, 0);
+	if (e) {
+		*err = e;
+		return NULL;
+	}
+	f = file_new(&node_ops, v, flags);
+	if (!f)
+		*err = -ENOMEM;
+	return f;
+}
+
+void
+file_get(struct file *f)
+{
+	__atomic_fetch_add(&f->f_refs, 1, __ATOMIC_RELAXED);
+}
+
+void
+file_put(struct file *f)
+{
+	if (__atomic_sub_fetch(&f->f_refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->f_ops->close)
+		f->f_ops->close(f);
+	kfree(f);
+}
+
+int
+fd_install(struct file *f, int min_fd, bool cloexec)
+{
+	mutex_lock(&fds.lock);
+	for (int i = MAX(min_fd, 0); i < FD_MAX; i++) {
+		if (!fds.f[i]) {
+			fds.f[i] = f;
+			fds.cloexec[i] = cloexec;
+			mutex_unlock(&fds.lock);
+			return i;
+		}
+	}
+	mutex_unlock(&fds.lock);
+	return -EMFILE;
+}
+
+struct file *
+fd_get(int fd)
+{
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	mutex_lock(&fds.lock);
+	if ((f = fds.f[fd]))
+		file_get(f);
+	mutex_unlock(&fds.lock);
+	return f;
+}
+
+int
+fd_close(int fd)
+{
+	struct file *f;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	mutex_lock(&fds.lock);
+	f = fds.f[fd];
+	fds.f[fd] = NULL;
+	mutex_unlock(&fds.lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+/* dup (newfd < 0: the lowest free >= min_fd) and dup2/dup3 */
+int
+fd_dup(int oldfd, int newfd, int min_fd, bool cloexec)
+{
+	struct file *f = fd_get(oldfd), *old = NULL;
+
+	if (!f)
+		return -EBADF;
+	if (newfd < 0) {
+		int fd = fd_install(f, min_fd, cloexec);
+		if (fd < 0)
+			file_put(f);
+		return fd;
+	}
+	if (newfd >= FD_MAX) {
+		file_put(f);
+		return -EBADF;
+	}
+	mutex_lock(&fds.lock);
+	old = fds.f[newfd];
+	fds.f[newfd] = f;
+	fds.cloexec[newfd] = cloexec;
+	mutex_unlock(&fds.lock);
+	if (old)
+		file_put(old);
+	return newfd;
+}
+
+struct vnode *
+vfs_cwd(void)
+{
+	return fds.cwd ? fds.cwd : vfs_root();
+}
+
+void
+vfs_set_cwd(struct vnode *v)
+{
+	fds.cwd = v;
+}
+
+/* --- the console streams --- */
+static struct {
+	const uint8_t *data;
+	size_t len, pos;
+	bool tty;
+} in;
+
+static long
+stdin_read(struct file *f, void *buf, size_t n, uint64_t *off)
+{
+	size_t k = MIN(n, in.len - in.pos);
+
+	if (copy_to_user(buf, in.data + in.pos, k))
+		return -EFAULT;
+	in.pos += k;
+	return (long)k; /* 0: end of file */
+}
+
+/* write through a bounce buffer: the source may be a bad app pointer */
+static long
+stream_write(const void *buf, size_t n, void (*out)(const char *, size_t))
+{
+	char tmp[256];
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = MIN(n - done, sizeof(tmp));
+		if (copy_from_user(tmp, (const char *)buf + done, k))
+			return done ? (long)done : -EFAULT;
+		out(tmp, k);
+		done += k;
+	}
+	return (long)n;
+}
+
+static void
+tty_out(const char *b, size_t n)
+{
+	/* a terminal's line discipline: \n becomes \r\n (ONLCR) */
+	size_t s = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] != '\n')
+			continue;
+		console_write(b + s, i - s);
+		console_write("\r\n", 2);
+		s = i + 1;
+	}
+	console_write(b + s, n - s);
+}
+
+static long
+stdout_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	return stream_write(buf, n, in.tty ? tty_out : console_write);
+}
+
+static long
+stderr_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	return stream_write(buf, n, errstream_write);
+}
+
+static int
+stream_stat(struct file *f, void *statbuf)
+{
+	struct vnode v = { .v_mode = (in.tty ? S_IFCHR : 0010000 /* FIFO */) | 0620,
+			   .v_ino = 0x10 + (uint64_t)(uintptr_t)f->f_priv };
+
+	vfs_stat_node(&v, statbuf);
+	return 0;
+}
+
+#define TCGETS 0x5401
+#define TIOCGWINSZ 0x5413
+
+static int
+stream_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	if (!in.tty)
+		return -ENOTTY;
+	if (cmd == TIOCGWINSZ) {
+		uint16_t ws[4] = { 24, 80, 0, 0 };
+		return copy_to_user(arg, ws, sizeof(ws)) ? -EFAULT : 0;
+	}
+	if (cmd == TCGETS) {
+		/* a cooked terminal: ICRNL | IXON, OPOST | ONLCR, B38400 | CS8 | CREAD,
+		 * ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN */
+		uint32_t t[15] = { 0x500, 0x5, 0xbf, 0x8a3b };
+		return copy_to_user(arg, t, 60) ? -EFAULT : 0;
+	}
+	return -ENOTTY;
+}
+
+static const struct file_ops stdin_ops = { .read = stdin_read, .stat = stream_stat,
+					   .ioctl = stream_ioctl };
+static const struct file_ops stdout_ops = { .write = stdout_write, .stat = stream_stat,
+					    .ioctl = stream_ioctl };
+static const struct file_ops stderr_ops = { .write = stderr_write, .stat = stream_stat,
+					    .ioctl = stream_ioctl };
+
+bool
+console_is_tty(void)
+{
+	return in.tty;
+}
+
+void
+console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
+{
+	const struct file_ops *ops[3] = { &stdin_ops, &stdout_ops, &stderr_ops };
+	int modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
+
+	in.data = stdin_data;
+	in.len = stdin_len;
+	in.tty = tty;
+	for (int i = 0; i < 3; i++) {
+		struct file *f = file_new(ops[i], NULL, modes[i]);
+		if (!f || fd_install(f, i, false) != i)
+			panic("out of memory: the console files");
+		f->f_priv = (void *)(uintptr_t)i;
+	}
+}

@@ -1,0 +1,111 @@
+/* The initrd: a cpio "newc" archive (the format of Linux's initramfs;
+ * 110-byte ASCII headers, magic 070701) unpacked into the ramfs. Every
+ * header is checked: a truncated or malformed archive is an error naming
+ * the entry, never a partial tree taken as good. */
+#include "errno.h"
+#include "lib.h"
+#include "vfs.h"
+
+#define HDR 110
+
+static bool
+hex8(const uint8_t *p, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 8; i++) {
+		uint8_t c = p[i];
+		uint32_t d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return false;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return true;
+}
+
+/* fields after the magic, in order: ino mode uid gid nlink mtime filesize
+ * devmajor devminor rdevmajor rdevminor namesize check */
+enum { F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_SIZE, F_NAMESIZE = 11, NFIELDS = 13 };
+
+static int
+add_entry(const char *name, uint32_t mode, uint32_t mtime, const uint8_t *data, uint32_t size)
+{
+	struct vnode *v;
+	int err;
+
+	while (*name == '/')
+		name++;
+	if (!*name || !strcmp(name, "."))
+		return 0; /* the root itself */
+	err = vfs_create(NULL, name, mode, &v);
+	if (err == -EEXIST && (v->v_mode & S_IFMT) == (mode & S_IFMT) &&
+	    (mode & S_IFMT) == S_IFDIR)
+		err = 0; /* a directory named twice */
+	if (err)
+		return err;
+	v->v_mode = mode;
+	v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
+	if ((mode & S_IFMT) == S_IFREG || (mode & S_IFMT) == S_IFLNK) {
+		err = vfs_write_data(v, 0, data, size);
+		v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
+	}
+	return err;
+}
+
+int
+initrd_unpack(const uint8_t *data, size_t len, const char **why)
+{
+	size_t off = 0;
+	static char msg[160];
+
+	for (;;) {
+		uint32_t f[NFIELDS];
+		if (off + HDR > len) {
+			fmt_snprintf(msg, sizeof(msg), "truncated: header at byte %lu runs past the end (%lu bytes)",
+				     (unsigned long)off, (unsigned long)len);
+			goto bad;
+		}
+		if (memcmp(data + off, "070701", 6) && memcmp(data + off, "070702", 6)) {
+			fmt_snprintf(msg, sizeof(msg), "bad header magic at byte %lu (not cpio newc)",
+				     (unsigned long)off);
+			goto bad;
+		}
+		for (int i = 0; i < NFIELDS; i++)
+			if (!hex8(data + off + 6 + 8 * i, &f[i])) {
+				fmt_snprintf(msg, sizeof(msg), "bad header field at byte %lu",
+					     (unsigned long)(off + 6 + 8 * i));
+				goto bad;
+			}
+		size_t name_at = off + HDR, data_at = ALIGN_UP(name_at + f[F_NAMESIZE], 4);
+		if (f[F_NAMESIZE] == 0 || f[F_NAMESIZE] > 4096 || data_at > len ||
+		    data[name_at + f[F_NAMESIZE] - 1] != '\0') {
+			fmt_snprintf(msg, sizeof(msg), "bad or truncated name at byte %lu",
+				     (unsigned long)name_at);
+			goto bad;
+		}
+		const char *name = (const char *)data + name_at;
+		if (!strcmp(name, "TRAILER!!!"))
+			return 0;
+		if (data_at + f[F_SIZE] > len) {
+			fmt_snprintf(msg, sizeof(msg), "truncated: %s needs %u bytes, %lu left", name,
+				     f[F_SIZE], (unsigned long)(len - data_at));
+			goto bad;
+		}
+		int err = add_entry(name, f[F_MODE], f[F_MTIME], data + data_at, f[F_SIZE]);
+		if (err) {
+			fmt_snprintf(msg, sizeof(msg), "cannot add %s (error %d)", name, -err);
+			goto bad;
+		}
+		off = ALIGN_UP(data_at + f[F_SIZE], 4);
+	}
+bad:
+	*why = msg;
+	return -EINVAL;
+}

@@ -1,0 +1,450 @@
+/* File system calls over the VFS and fd table (include/vfs.h), with
+ * Linux's semantics and errno values. Every app pointer goes through
+ * uaccess: a bad one gives -EFAULT. */
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "syscall.h"
+#include "uaccess.h"
+#include "vfs.h"
+
+#define AT_FDCWD -100
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EMPTY_PATH 0x1000
+#define PATH_MAX 4096
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define FIONBIO 0x5421
+
+struct iovec {
+	void *base;
+	size_t len;
+};
+
+static long
+get_path(const char *upath, char **out)
+{
+	char *p = kmalloc(PATH_MAX);
+	long n;
+
+	if (!p)
+		return -ENOMEM;
+	n = strncpy_from_user(p, upath, PATH_MAX);
+	if (n < 0) {
+		kfree(p);
+		return n;
+	}
+	*out = p;
+	return 0;
+}
+
+/* the directory a *at() call resolves from */
+static long
+dir_of(int dirfd, const char *path, struct vnode **dir)
+{
+	struct file *f;
+
+	if (path[0] == '/' || dirfd == AT_FDCWD) {
+		*dir = vfs_cwd();
+		return 0;
+	}
+	if (!(f = fd_get(dirfd)))
+		return -EBADF;
+	*dir = f->f_node;
+	file_put(f);
+	if (!*dir || (((*dir)->v_mode & S_IFMT) != S_IFDIR))
+		return -ENOTDIR;
+	return 0;
+}
+
+static long
+do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
+{
+	struct vnode *dir;
+	struct file *f;
+	char *path;
+	long err;
+	int e, fd;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if ((err = dir_of(dirfd, path, &dir))) {
+		kfree(path);
+		return err;
+	}
+	f = file_open(dir, path, flags, mode, &e);
+	kfree(path);
+	if (!f)
+		return e;
+	fd = fd_install(f, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+SYSCALL(257, openat) { return do_openat((int)a0, (const char *)a1, (int)a2, (uint32_t)a3); }
+SYSCALL(2, open) { return do_openat(AT_FDCWD, (const char *)a0, (int)a1, (uint32_t)a2); }
+SYSCALL(85, creat)
+{
+	return do_openat(AT_FDCWD, (const char *)a0, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a1);
+}
+SYSCALL(3, close) { return fd_close((int)a0); }
+
+static long
+rw(int fd, void *buf, size_t n, bool write, int64_t pos)
+{
+	struct file *f = fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (write ? (f->f_flags & O_ACCMODE) == O_RDONLY : (f->f_flags & O_ACCMODE) == O_WRONLY) {
+		file_put(f);
+		return -EBADF;
+	}
+	if (!(write ? f->f_ops->write != NULL : f->f_ops->read != NULL)) {
+		file_put(f);
+		return -EINVAL;
+	}
+	if (pos >= 0 && !f->f_ops->seekable) {
+		file_put(f);
+		return -ESPIPE;
+	}
+	mutex_lock(&f->f_lock);
+	uint64_t off = pos >= 0 ? (uint64_t)pos : f->f_off;
+	r = write ? f->f_ops->write(f, buf, n, &off) : f->f_ops->read(f, buf, n, &off);
+	if (pos < 0)
+		f->f_off = off;
+	mutex_unlock(&f->f_lock);
+	file_put(f);
+	return r;
+}
+
+SYSCALL(0, read) { return rw((int)a0, (void *)a1, (size_t)a2, false, -1); }
+SYSCALL(1, write) { return rw((int)a0, (void *)a1, (size_t)a2, true, -1); }
+SYSCALL(17, pread64)
+{
+	return a3 < 0 ? -EINVAL : rw((int)a0, (void *)a1, (size_t)a2, false, a3);
+}
+SYSCALL(18, pwrite64)
+{
+	return a3 < 0 ? -EINVAL : rw((int)a0, (void *)a1, (size_t)a2, true, a3);
+}
+
+static long
+rwv(int fd, const struct iovec *uiov, int cnt, bool write, int64_t pos)
+{
+	long total = 0;
+
+	if (cnt < 0 || cnt > 1024)
+		return -EINVAL;
+	for (int i = 0; i < cnt; i++) {
+		struct iovec v;
+		long r;
+		if (copy_from_user(&v, &uiov[i], sizeof(v)))
+			return -EFAULT;
+		if (!v.len)
+			continue;
+		r = rw(fd, v.base, v.len, write, pos < 0 ? -1 : pos + total);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((size_t)r < v.len)
+			break;
+	}
+	return total;
+}
+
+SYSCALL(19, readv) { return rwv((int)a0, (const struct iovec *)a1, (int)a2, false, -1); }
+SYSCALL(20, writev) { return rwv((int)a0, (const struct iovec *)a1, (int)a2, true, -1); }
+
+SYSCALL(8, lseek)
+{
+	struct file *f = fd_get((int)a0);
+	int64_t base, off = a1;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!f->f_ops->seekable) {
+		file_put(f);
+		return -ESPIPE;
+	}
+	mutex_lock(&f->f_lock);
+	switch (a2) {
+	case 0: base = 0; break;
+	case 1: base = (int64_t)f->f_off; break;
+	case 2: base = f->f_node ? (int64_t)f->f_node->v_size : 0; break;
+	default: base = -1; break;
+	}
+	if (base < 0 || base + off < 0)
+		r = -EINVAL;
+	else
+		r = (long)(f->f_off = (uint64_t)(base + off));
+	mutex_unlock(&f->f_lock);
+	file_put(f);
+	return r;
+}
+
+static long
+stat_fd(int fd, void *ubuf)
+{
+	struct file *f = fd_get(fd);
+	uint8_t st[144];
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = f->f_ops->stat(f, st);
+	file_put(f);
+	if (!err && copy_to_user(ubuf, st, sizeof(st)))
+		err = -EFAULT;
+	return err;
+}
+
+static long
+stat_path(int dirfd, const char *upath, void *ubuf, int flags)
+{
+	struct vnode *dir, *v;
+	uint8_t st[144];
+	char *path;
+	long err;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if (!path[0] && (flags & AT_EMPTY_PATH)) {
+		kfree(path);
+		return dirfd == AT_FDCWD ? -EINVAL : stat_fd(dirfd, ubuf);
+	}
+	if (!(err = dir_of(dirfd, path, &dir)))
+		err = vfs_lookup(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), &v);
+	kfree(path);
+	if (err)
+		return err;
+	vfs_stat_node(v, st);
+	return copy_to_user(ubuf, st, sizeof(st)) ? -EFAULT : 0;
+}
+
+SYSCALL(5, fstat) { return stat_fd((int)a0, (void *)a1); }
+SYSCALL(4, stat) { return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, 0); }
+SYSCALL(6, lstat)
+{
+	return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, AT_SYMLINK_NOFOLLOW);
+}
+SYSCALL(262, newfstatat)
+{
+	return stat_path((int)a0, (const char *)a1, (void *)a2, (int)a3);
+}
+
+static long
+access_at(int dirfd, const char *upath)
+{
+	struct vnode *dir, *v;
+	char *path;
+	long err;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if (!(err = dir_of(dirfd, path, &dir)))
+		err = vfs_lookup(dir, path, true, &v);
+	kfree(path);
+	return err; /* root may do anything to what exists */
+}
+
+SYSCALL(21, access) { return access_at(AT_FDCWD, (const char *)a0); }
+SYSCALL(269, faccessat) { return access_at((int)a0, (const char *)a1); }
+SYSCALL(439, faccessat2) { return access_at((int)a0, (const char *)a1); }
+
+SYSCALL(217, getdents64)
+{
+	struct file *f = fd_get((int)a0);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	if (!f->f_ops->getdents) {
+		file_put(f);
+		return -ENOTDIR;
+	}
+	mutex_lock(&f->f_lock);
+	r = f->f_ops->getdents(f, (void *)a1, (size_t)a2);
+	mutex_unlock(&f->f_lock);
+	file_put(f);
+	return r;
+}
+
+SYSCALL(16, ioctl)
+{
+	struct file *f = fd_get((int)a0);
+	long r = -ENOTTY;
+
+	if (!f)
+		return -EBADF;
+	if (a1 == FIONBIO) {
+		int on;
+		r = copy_from_user(&on, (void *)a2, sizeof(on)) ? -EFAULT : 0;
+		if (!r)
+			f->f_flags = on ? f->f_flags | O_NONBLOCK : f->f_flags & ~O_NONBLOCK;
+	} else if (f->f_ops->ioctl) {
+		r = f->f_ops->ioctl(f, (unsigned long)a1, (void *)a2);
+	}
+	file_put(f);
+	return r;
+}
+
+SYSCALL(32, dup) { return fd_dup((int)a0, -1, 0, false); }
+SYSCALL(33, dup2)
+{
+	struct file *f = fd_get((int)a0);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return a0 == a1 ? a1 : fd_dup((int)a0, (int)a1, 0, false);
+}
+SYSCALL(292, dup3)
+{
+	if (a0 == a1 || (a2 & ~O_CLOEXEC))
+		return -EINVAL;
+	return fd_dup((int)a0, (int)a1, 0, a2 & O_CLOEXEC);
+}
+
+SYSCALL(72, fcntl)
+{
+	struct file *f = fd_get((int)a0);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	switch (a1) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		file_put(f);
+		return fd_dup((int)a0, -1, (int)a2, a1 == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+	case F_SETFD:
+		r = 0; /* XXX: close-on-exec is tracked but exec does not exist yet */
+		break;
+	case F_GETFL:
+		r = f->f_flags & ~O_CLOEXEC;
+		break;
+	case F_SETFL:
+		f->f_flags = (f->f_flags & ~(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK));
+		break;
+	case 5: case 6: case 7: /* F_GETLK, F_SETLK, F_SETLKW: one process, no conflicts */
+		r = 0;
+		break;
+	default:
+		r = -EINVAL;
+	}
+	file_put(f);
+	return r;
+}
+
+SYSCALL(79, getcwd)
+{
+	char buf[PATH_MAX];
+	size_t len = 0;
+	struct vnode *v = vfs_cwd();
+
+	/* build from the leaf up, then reverse the components */
+	buf[0] = '\0';
+	while (v != vfs_root()) {
+		size_t n = strlen(v->v_name);
+		if (len + n + 1 >= sizeof(buf))
+			return -ENAMETOOLONG;
+		memmove(buf + n + 1, buf, len + 1);
+		buf[0] = '/';
+		memcpy(buf + 1, v->v_name, n);
+		len += n + 1;
+		v = v->v_parent;
+	}
+	if (!len) {
+		buf[0] = '/';
+		buf[1] = '\0';
+		len = 1;
+	}
+	if ((size_t)a1 < len + 1)
+		return -ERANGE;
+	return copy_to_user((void *)a0, buf, len + 1) ? -EFAULT : (long)(len + 1);
+}
+
+SYSCALL(80, chdir)
+{
+	struct vnode *v;
+	char *path;
+	long err;
+
+	if ((err = get_path((const char *)a0, &path)))
+		return err;
+	err = vfs_lookup(vfs_cwd(), path, true, &v);
+	kfree(path);
+	if (!err && (v->v_mode & S_IFMT) != S_IFDIR)
+		err = -ENOTDIR;
+	if (!err)
+		vfs_set_cwd(v);
+	return err;
+}
+
+static long
+mkdir_at(int dirfd, const char *upath, uint32_t mode)
+{
+	struct vnode *dir, *v;
+	char *path;
+	long err;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if (!(err = dir_of(dirfd, path, &dir)))
+		err = vfs_create(dir, path, S_IFDIR | (mode & 07777), &v);
+	kfree(path);
+	return err;
+}
+
+SYSCALL(83, mkdir) { return mkdir_at(AT_FDCWD, (const char *)a0, (uint32_t)a1); }
+SYSCALL(258, mkdirat) { return mkdir_at((int)a0, (const char *)a1, (uint32_t)a2); }
+
+static long
+unlink_at(int dirfd, const char *upath)
+{
+	struct vnode *dir;
+	char *path;
+	long err;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if (!(err = dir_of(dirfd, path, &dir)))
+		err = vfs_unlink(dir, path);
+	kfree(path);
+	return err;
+}
+
+SYSCALL(87, unlink) { return unlink_at(AT_FDCWD, (const char *)a0); }
+SYSCALL(263, unlinkat) { return unlink_at((int)a0, (const char *)a1); }
+
+static long
+readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
+{
+	struct vnode *dir, *v;
+	char *path;
+	long err;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if (!(err = dir_of(dirfd, path, &dir)))
+		err = vfs_lookup(dir, path, false, &v);
+	kfree(path);
+	if (err)
+		return err;
+	if ((v->v_mode & S_IFMT) != S_IFLNK)
+		return -EINVAL;
+	size_t n = MIN(size, v->v_size);
+	return copy_to_user(ubuf, v->v_data, n) ? -EFAULT : (long)n;
+}
+
+SYSCALL(89, readlink) { return readlink_at(AT_FDCWD, (const char *)a0, (char *)a1, (size_t)a2); }
+SYSCALL(267, readlinkat) { return readlink_at((int)a0, (const char *)a1, (char *)a2, (size_t)a3); }

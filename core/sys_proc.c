@@ -1,0 +1,265 @@
+/* Process, thread, identity and time system calls: one app, root, in a
+ * VM of its own. */
+#include "arch.h"
+#include "clock.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "power.h"
+#include "random.h"
+#include "sched.h"
+#include "sync.h"
+#include "syscall.h"
+#include "uaccess.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
+#define TIMER_ABSTIME 1
+
+struct timespec {
+	int64_t sec, nsec;
+};
+
+SYSCALL(60, exit)
+{
+	/* the last thread of the app ends the VM; one thread for now */
+	kernel_exit((int)a0 & 0xff);
+}
+
+SYSCALL(231, exit_group) { kernel_exit((int)a0 & 0xff); }
+
+SYSCALL(39, getpid) { return 1; }
+SYSCALL(110, getppid) { return 0; }
+SYSCALL(186, gettid) { return thread_self()->t_id; }
+SYSCALL(102, getuid) { return 0; }
+SYSCALL(107, geteuid) { return 0; }
+SYSCALL(104, getgid) { return 0; }
+SYSCALL(108, getegid) { return 0; }
+
+SYSCALL(158, arch_prctl)
+{
+	uint64_t v;
+
+	switch (a0) {
+	case ARCH_SET_FS:
+		if ((uintptr_t)a1 >= USER_TOP)
+			return -EPERM;
+		wrmsr(MSR_FS_BASE, (uint64_t)a1);
+		return 0;
+	case ARCH_GET_FS:
+		v = rdmsr(MSR_FS_BASE);
+		return copy_to_user((void *)a1, &v, sizeof(v)) ? -EFAULT : 0;
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		return -EPERM; /* GS is the kernel's per-CPU base */
+	default:
+		return -EINVAL;
+	}
+}
+
+static uint32_t *clear_tid; /* set_tid_address; used when threads exit */
+
+SYSCALL(218, set_tid_address)
+{
+	clear_tid = (uint32_t *)a0;
+	return thread_self()->t_id;
+}
+
+SYSCALL(273, set_robust_list)
+{
+	return a1 == 24 ? 0 : -EINVAL; /* XXX: kept nowhere: one thread, no futex owners die */
+}
+
+SYSCALL(63, uname)
+{
+	static const char f[6][65] = { "Linux", "unum", "6.1.0-unum", "#1 SMP unum",
+				       "x86_64", "(none)" };
+
+	return copy_to_user((void *)a0, f, sizeof(f)) ? -EFAULT : 0;
+}
+
+static long
+clock_read(int clk, struct timespec *ts)
+{
+	uint64_t ns;
+
+	switch (clk) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		ns = clock_realtime_ns();
+		break;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		ns = clock_ns();
+		break;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		ns = thread_self()->t_runtime_ns + (clock_ns() - thread_self()->t_started_ns);
+		break;
+	default:
+		return -EINVAL;
+	}
+	ts->sec = (int64_t)(ns / 1000000000u);
+	ts->nsec = (int64_t)(ns % 1000000000u);
+	return 0;
+}
+
+SYSCALL(228, clock_gettime)
+{
+	struct timespec ts;
+	long err = clock_read((int)a0, &ts);
+
+	if (err)
+		return err;
+	return copy_to_user((void *)a1, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+SYSCALL(229, clock_getres)
+{
+	struct timespec ts = { 0, 1 };
+
+	if (a0 < 0 || a0 > CLOCK_BOOTTIME)
+		return -EINVAL;
+	return a1 && copy_to_user((void *)a1, &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+SYSCALL(96, gettimeofday)
+{
+	uint64_t ns = clock_realtime_ns();
+	int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000) };
+
+	return a0 && copy_to_user((void *)a0, tv, sizeof(tv)) ? -EFAULT : 0;
+}
+
+SYSCALL(201, time)
+{
+	int64_t t = (int64_t)(clock_realtime_ns() / 1000000000u);
+
+	if (a0 && copy_to_user((void *)a0, &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+static long
+sleep_ts(int clk, int flags, const struct timespec *ureq)
+{
+	struct timespec ts;
+	uint64_t ns, deadline;
+
+	if (copy_from_user(&ts, ureq, sizeof(ts)))
+		return -EFAULT;
+	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+		return -EINVAL;
+	ns = (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+	if (flags & TIMER_ABSTIME)
+		deadline = clk == CLOCK_REALTIME ? clock_realtime_to_mono(ns) : ns;
+	else
+		deadline = clock_ns() + ns;
+	sched_sleep_until(deadline ? deadline : 1);
+	return 0;
+}
+
+SYSCALL(35, nanosleep) { return sleep_ts(CLOCK_MONOTONIC, 0, (const struct timespec *)a0); }
+SYSCALL(230, clock_nanosleep)
+{
+	if (a0 != CLOCK_REALTIME && a0 != CLOCK_MONOTONIC && a0 != CLOCK_BOOTTIME)
+		return -EINVAL;
+	return sleep_ts((int)a0, (int)a1, (const struct timespec *)a2);
+}
+
+SYSCALL(24, sched_yield)
+{
+	sched_yield();
+	return 0;
+}
+
+SYSCALL(202, futex)
+{
+	uint64_t timeout = UINT64_MAX;
+	int cmd = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+
+	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a3) {
+		struct timespec ts;
+		if (copy_from_user(&ts, (void *)a3, sizeof(ts)))
+			return -EFAULT;
+		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
+			return -EINVAL;
+		timeout = (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+	} else if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE) {
+		timeout = (uint64_t)(uint32_t)a3; /* val2: how many to requeue */
+	}
+	return futex_op((uint32_t *)a0, (int)a1, (uint32_t)a2, timeout, (uint32_t *)a4,
+			(uint32_t)a5);
+}
+
+SYSCALL(318, getrandom)
+{
+	uint8_t buf[256];
+	size_t done = 0, n = (size_t)a1;
+
+	while (done < n) {
+		size_t k = MIN(n - done, sizeof(buf));
+		random_bytes(buf, k);
+		if (copy_to_user((uint8_t *)a0 + done, buf, k))
+			return done ? (long)done : -EFAULT;
+		done += k;
+	}
+	return (long)n;
+}
+
+struct rlimit {
+	uint64_t cur, max;
+};
+
+SYSCALL(302, prlimit64)
+{
+	struct rlimit r = { ~0ull, ~0ull };
+
+	if (a0 != 0 && a0 != 1)
+		return -ESRCH;
+	if (a1 < 0 || a1 > 15)
+		return -EINVAL;
+	if (a1 == 3) /* RLIMIT_STACK */
+		r.cur = r.max = 8ull << 20;
+	if (a1 == 7) /* RLIMIT_NOFILE */
+		r.cur = r.max = 1024;
+	if (a3 && copy_to_user((void *)a3, &r, sizeof(r)))
+		return -EFAULT;
+	return 0; /* XXX: new limits are accepted and not enforced */
+}
+
+SYSCALL(97, getrlimit) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
+
+SYSCALL(204, sched_getaffinity)
+{
+	uint64_t mask = 0;
+	int n = sched_cpu_count();
+
+	if ((size_t)a1 < sizeof(mask))
+		return -EINVAL;
+	mask = n >= 64 ? ~0ull : (1ull << n) - 1;
+	return copy_to_user((void *)a2, &mask, sizeof(mask)) ? -EFAULT : (long)sizeof(mask);
+}
+
+SYSCALL(309, getcpu)
+{
+	uint32_t cpu = (uint32_t)sched_this_cpu(), node = 0;
+
+	if (a0 && copy_to_user((void *)a0, &cpu, 4))
+		return -EFAULT;
+	if (a1 && copy_to_user((void *)a1, &node, 4))
+		return -EFAULT;
+	return 0;
+}

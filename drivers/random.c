@@ -1,0 +1,76 @@
+/* Kernel randomness: RDRAND where the CPU has it, mixed into a
+ * xoshiro256** generator seeded from the host (the initrd's /.unum/seed),
+ * the TSC, and RDSEED/RDRAND. XXX: not a cryptographic generator; the
+ * virtio-rng driver will feed a proper pool. */
+#include "arch.h"
+#include "lib.h"
+#include "spinlock.h"
+
+static uint64_t s[4] = { 0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
+			 0x2545f4914f6cdd1dull };
+static struct spinlock lock = SPINLOCK_INIT;
+
+static inline uint64_t
+rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t
+next(void)
+{
+	uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return r;
+}
+
+static bool
+rdrand(uint64_t *v)
+{
+	uint8_t ok;
+
+	for (int i = 0; i < 10; i++) {
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+void
+random_seed(const void *seed, size_t len)
+{
+	uint64_t f = spin_lock_irqsave(&lock);
+	const uint8_t *p = seed;
+
+	for (size_t i = 0; i < len; i++)
+		s[i % 4] ^= (uint64_t)p[i] << (8 * (i % 8));
+	s[0] ^= rdtsc();
+	for (int i = 0; i < 16; i++)
+		next();
+	spin_unlock_irqrestore(&lock, f);
+}
+
+void
+random_bytes(void *buf, size_t n)
+{
+	uint8_t *out = buf;
+	uint64_t f = spin_lock_irqsave(&lock);
+
+	while (n) {
+		uint64_t v = next(), hw;
+		if (cpu_features.rdrand && rdrand(&hw))
+			v ^= hw;
+		size_t k = MIN(n, sizeof(v));
+		memcpy(out, &v, k);
+		out += k;
+		n -= k;
+	}
+	spin_unlock_irqrestore(&lock, f);
+}

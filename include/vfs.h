@@ -1,0 +1,104 @@
+/* Files: a ramfs tree (the root file system, filled from the initrd),
+ * open files behind one ops table (ramfs files and directories, the
+ * console streams), and the app's fd table. Errors are -errno values.
+ * Paths resolve with ".", "..", and symlinks (40 hops: -ELOOP).
+ * XXX: one mount (the ramfs root); /dev, /proc, /tmp come later. */
+#ifndef UNUM_VFS_H
+#define UNUM_VFS_H
+
+#include "queue.h"
+#include "sync.h"
+#include "types.h"
+
+#define S_IFMT 0170000
+#define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define S_IFLNK 0120000
+#define S_IFCHR 0020000
+
+#define O_ACCMODE 3
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+
+/* a node of the ramfs tree */
+struct vnode {
+	uint32_t v_mode;          /* S_IF* | permission bits */
+	uint64_t v_ino;
+	uint64_t v_mtime_ns;
+	size_t v_size;            /* file bytes; symlink target length */
+	size_t v_cap;             /* bytes allocated in v_data */
+	uint8_t *v_data;          /* file contents or symlink target */
+	struct vnode *v_parent;   /* directories: ".." (root: itself) */
+	struct list_node v_children; /* directories */
+	struct list_node v_sibling;
+	char *v_name;
+	int v_nlink;
+	struct mutex v_lock;      /* data and children */
+};
+
+struct file;
+struct file_ops {
+	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);   /* optional */
+	long (*write)(struct file *f, const void *buf, size_t n, uint64_t *off); /* optional */
+	int (*stat)(struct file *f, void *statbuf); /* struct linux_stat */
+	long (*getdents)(struct file *f, void *buf, size_t n); /* optional: directories */
+	int (*ioctl)(struct file *f, unsigned long cmd, void *arg); /* optional */
+	void (*close)(struct file *f);              /* optional */
+	bool seekable;
+};
+
+struct file {
+	const struct file_ops *f_ops;
+	struct vnode *f_node;      /* ramfs files and directories */
+	uint64_t f_off;            /* protected by f_lock */
+	int f_flags;               /* O_* */
+	int f_refs;                /* atomic */
+	void *f_priv;
+	struct mutex f_lock;
+};
+
+/* --- the tree (core/ramfs.c) --- */
+void vfs_init(void);
+struct vnode *vfs_root(void);
+/* resolve 'path' from 'cwd' (absolute paths ignore it); 'follow': the
+ * last component's symlink too. *out, or -ENOENT, -ENOTDIR, -ELOOP,
+ * -ENAMETOOLONG */
+int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out);
+/* create a node at path (its parent must exist): -EEXIST when present */
+int vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out);
+int vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n);
+int vfs_truncate(struct vnode *v, uint64_t size);
+int vfs_unlink(struct vnode *cwd, const char *path);
+void vfs_stat_node(struct vnode *v, void *statbuf);
+
+/* --- open files and the fd table (core/file.c) --- */
+#define FD_MAX 1024
+struct file *file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err);
+void file_get(struct file *f);
+void file_put(struct file *f);
+int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
+struct file *fd_get(int fd);      /* with a reference, or NULL (-EBADF) */
+int fd_close(int fd);
+int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
+struct vnode *vfs_cwd(void);
+void vfs_set_cwd(struct vnode *v);
+
+/* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
+ * the COM1 keyboard later), stdout (COM1), stderr (COM2) */
+void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
+bool console_is_tty(void);
+
+/* --- the initrd (core/initrd.c): cpio newc into the ramfs --- */
+/* 0, or -EINVAL with *why saying what is wrong with the archive */
+int initrd_unpack(const uint8_t *data, size_t len, const char **why);
+
+#endif

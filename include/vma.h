@@ -1,0 +1,45 @@
+/* The app's address space (the lower half; DESIGN.md, Memory): a sorted
+ * list of regions with their protection. Anonymous memory is demand-
+ * paged: a region costs nothing until touched, so reserving 64 GiB with
+ * PROT_NONE or MAP_NORESERVE is free. App pages are mapped supervisor
+ * (the app runs in ring 0); PROT_NONE and read-only really fault. */
+#ifndef UNUM_VMA_H
+#define UNUM_VMA_H
+
+#include "types.h"
+
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_NORESERVE 0x4000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_STACK 0x20000
+
+#define APP_STACK_TOP 0x7ffffffff000ul
+#define APP_STACK_SIZE (8ul << 20)
+#define APP_MMAP_TOP (APP_STACK_TOP - APP_STACK_SIZE - (1ul << 30))
+#define APP_MMAP_BOTTOM 0x10000ul
+
+/* Map [addr, addr+len): with MAP_FIXED exactly there (replacing what is
+ * there), else at addr when free, else where there is room below
+ * APP_MMAP_TOP. The address, or -ENOMEM / -EINVAL / -EEXIST. */
+long vma_map(uintptr_t addr, size_t len, int prot, int flags);
+int vma_unmap(uintptr_t addr, size_t len);
+int vma_protect(uintptr_t addr, size_t len, int prot);
+/* brk: set the break (0 asks); returns the break, unchanged on failure */
+uintptr_t vma_brk(uintptr_t want);
+void vma_set_brk_base(uintptr_t base);
+/* A fault at addr ('write', 'exec' access): map the page when a region
+ * allows it. 0, or -EFAULT (no region, or the protection forbids it). */
+int vma_fault(uintptr_t addr, bool write, bool exec);
+/* copy into app memory at load time (pages faulted in as needed) */
+int vma_fill(uintptr_t addr, const void *src, size_t len);
+/* MADV_DONTNEED: drop pages, so they read back as zeros */
+int vma_discard(uintptr_t addr, size_t len);
+
+#endif

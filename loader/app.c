@@ -1,0 +1,99 @@
+/* Starting the app: the initrd unpacked into the root file system, its
+ * argv, environment and seed read from /.unum (docs/host-guest.md), the
+ * console files opened, the ELF loaded, and a thread that jumps in. */
+#include "arch.h"
+#include "boot.h"
+#include "errno.h"
+#include "lib.h"
+#include "loader.h"
+#include "mm.h"
+#include "power.h"
+#include "printk.h"
+#include "random.h"
+#include "sched.h"
+#include "vfs.h"
+
+#define MAX_ARGS 4096
+
+static struct app_image img;
+
+/* NUL-separated strings of a /.unum file, as a NULL-terminated array */
+static char **
+read_list(const char *path, char *fallback)
+{
+	struct vnode *v;
+	char **list;
+	int n = 0;
+
+	list = kzalloc(MAX_ARGS * sizeof(char *));
+	if (!list)
+		panic("out of memory: the app's arguments");
+	if (vfs_lookup(NULL, path, true, &v)) {
+		list[0] = fallback;
+		return list;
+	}
+	for (size_t i = 0; i < v->v_size && n + 1 < MAX_ARGS;) {
+		char *s = (char *)v->v_data + i;
+		size_t len = strnlen(s, v->v_size - i);
+		if (i + len >= v->v_size)
+			break; /* an unterminated tail is dropped */
+		list[n++] = s;
+		i += len + 1;
+	}
+	if (!n)
+		list[n++] = fallback;
+	return list;
+}
+
+static void *
+app_thread(void *arg)
+{
+	arch_enter_app(img.entry, img.sp);
+}
+
+static bool tty_flag;
+
+static int
+set_tty(const char *v)
+{
+	tty_flag = true;
+	return v ? -EINVAL : 0;
+}
+#include "cmdline.h"
+CMDLINE_KEY("tty", set_tty);
+
+void
+app_run(void)
+{
+	const char *why;
+	struct vnode *v;
+	uint8_t rnd[16];
+	const void *in = "";
+	size_t inlen = 0;
+
+	if (boot_info.nmods == 0)
+		return;
+	if (initrd_unpack(mm_p2v(boot_info.mods[0].base), boot_info.mods[0].len, &why))
+		panic("initrd: %s", why);
+	if (!vfs_lookup(NULL, "/.unum/seed", true, &v))
+		random_seed(v->v_data, v->v_size);
+	random_bytes(rnd, sizeof(rnd));
+	if (!vfs_lookup(NULL, "/.unum/stdin", true, &v)) {
+		in = v->v_data;
+		inlen = v->v_size;
+	}
+	console_files_init(in, inlen, tty_flag);
+	char **argv = read_list("/.unum/argv", "/app/app");
+	char **envp = read_list("/.unum/env", NULL);
+	int err = elf_load(argv[0], argv, envp, rnd, &img, &why);
+	if (err) {
+		printk(KERN_ERR "unum: %s: cannot run: %s", argv[0], why);
+		kernel_exit(err == -ENOENT ? 127 : 126);
+	}
+	struct thread *t = thread_create(app_thread, NULL, "app", -1);
+	if (IS_ERR(t))
+		panic("out of memory: the app's thread");
+	/* the app ends the VM (exit_group); this thread has nothing more to do */
+	thread_join(t, NULL);
+	kernel_exit(0);
+}

@@ -1,0 +1,220 @@
+/* ELF64 executables for x86-64 (System V ABI, gABI chapter 5): the
+ * PT_LOAD segments mapped at their addresses (ET_EXEC) or at a Linux-like
+ * base (static-PIE, told from a shared object by DF_1_PIE), and the
+ * initial stack with auxv (System V x86-64 ABI 3.4.1). */
+#include "arch.h"
+#include "errno.h"
+#include "lib.h"
+#include "loader.h"
+#include "mm.h"
+#include "uaccess.h"
+#include "vfs.h"
+#include "vma.h"
+
+#define PIE_BASE 0x555555554000ul
+
+struct ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+} __packed;
+
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+} __packed;
+
+#define PT_LOAD 1
+#define PT_DYNAMIC 2
+#define PT_INTERP 3
+#define ET_EXEC 2
+#define ET_DYN 3
+#define DT_FLAGS_1 0x6ffffffb
+#define DF_1_PIE 0x08000000
+
+enum { AT_NULL, AT_PHDR = 3, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY,
+       AT_UID = 11, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK,
+       AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2, AT_EXECFN = 31 };
+
+static bool
+dyn_is_pie(const uint8_t *file, size_t size, const struct phdr *ph, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (ph[i].type != PT_DYNAMIC || ph[i].offset + ph[i].filesz > size)
+			continue;
+		const uint64_t *d = (const uint64_t *)(file + ph[i].offset);
+		for (size_t k = 0; k + 1 < ph[i].filesz / 8 && d[k]; k += 2)
+			if (d[k] == DT_FLAGS_1 && (d[k + 1] & DF_1_PIE))
+				return true;
+	}
+	return false;
+}
+
+static int
+check(const uint8_t *f, size_t size, const char **why)
+{
+	const struct ehdr *e = (const void *)f;
+
+	if (size < sizeof(*e) || memcmp(e->ident, "\177ELF", 4)) {
+		*why = size ? "not an ELF file" : "empty file";
+		return -ENOEXEC;
+	}
+	if (e->ident[4] != 2 || e->machine != 62) {
+		*why = "ELF for another architecture (not x86-64)";
+		return -ENOEXEC;
+	}
+	if (e->phentsize != sizeof(struct phdr) || e->phoff + (uint64_t)e->phnum * 56 > size) {
+		*why = "truncated ELF (program headers past the end)";
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* the stack Linux gives a new process, built top-down */
+static int
+build_stack(struct app_image *img, char *const argv[], char *const envp[],
+	    const uint8_t random[16], const char *execfn)
+{
+	int argc = 0, envc = 0, err;
+	uintptr_t sp = APP_STACK_TOP, ptrs;
+	uintptr_t *uargv, *uenv;
+
+	while (argv[argc])
+		argc++;
+	while (envp[envc])
+		envc++;
+	uargv = kmalloc((argc + envc + 2) * sizeof(uintptr_t));
+	if (!uargv)
+		return -ENOMEM;
+	uenv = uargv + argc + 1;
+#define PUSH_BYTES(src, n) (sp -= (n), vma_fill(sp, (src), (n)))
+	err = PUSH_BYTES(execfn, strlen(execfn) + 1);
+	uintptr_t u_execfn = sp;
+	for (int i = envc - 1; i >= 0 && !err; i--) {
+		err = PUSH_BYTES(envp[i], strlen(envp[i]) + 1);
+		uenv[i] = sp;
+	}
+	for (int i = argc - 1; i >= 0 && !err; i--) {
+		err = PUSH_BYTES(argv[i], strlen(argv[i]) + 1);
+		uargv[i] = sp;
+	}
+	err = err ? err : PUSH_BYTES("x86_64", 7);
+	uintptr_t u_platform = sp;
+	err = err ? err : PUSH_BYTES(random, 16);
+	uintptr_t u_random = sp;
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	uint64_t aux[][2] = {
+		{ AT_PHDR, img->phdr }, { AT_PHENT, 56 }, { AT_PHNUM, img->phnum },
+		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
+		{ AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
+		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, u_random },
+		{ AT_HWCAP, r[3] }, { AT_HWCAP2, 0 }, { AT_CLKTCK, 100 },
+		{ AT_PLATFORM, u_platform }, { AT_EXECFN, u_execfn }, { AT_NULL, 0 },
+	};
+	uargv[argc] = 0;
+	uenv[envc] = 0;
+	/* argc, argv[], NULL, envp[], NULL, auxv: 16-byte aligned at argc */
+	size_t words = 1 + argc + 1 + envc + 1 + 2 * ARRAY_SIZE(aux);
+	sp = ALIGN_DOWN(sp - words * 8, 16);
+	ptrs = sp;
+	uint64_t argc64 = argc;
+	err = err ? err : vma_fill(ptrs, &argc64, 8);
+	err = err ? err : vma_fill(ptrs + 8, uargv, (argc + 1) * 8);
+	err = err ? err : vma_fill(ptrs + 8 + (argc + 1) * 8, uenv, (envc + 1) * 8);
+	err = err ? err : vma_fill(ptrs + 8 * (argc + envc + 3), aux, sizeof(aux));
+#undef PUSH_BYTES
+	kfree(uargv);
+	img->sp = sp;
+	return err;
+}
+
+static int
+load_segments(const uint8_t *f, size_t size, const struct phdr *ph, int n, uintptr_t bias,
+	      uintptr_t *brk, const char **why)
+{
+	for (int i = 0; i < n; i++) {
+		if (ph[i].type != PT_LOAD || !ph[i].memsz)
+			continue;
+		if (ph[i].offset + ph[i].filesz > size || ph[i].filesz > ph[i].memsz) {
+			*why = "truncated ELF (a segment past the end of the file)";
+			return -ENOEXEC;
+		}
+		uintptr_t va = bias + ph[i].vaddr, s = ALIGN_DOWN(va, PAGE_SIZE);
+		uintptr_t e = ALIGN_UP(va + ph[i].memsz, PAGE_SIZE);
+		int prot = (ph[i].flags & 4 ? PROT_READ : 0) | (ph[i].flags & 2 ? PROT_WRITE : 0) |
+			   (ph[i].flags & 1 ? PROT_EXEC : 0);
+		long r = vma_map(s, e - s, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE);
+		if (r < 0)
+			return (int)r;
+		if (vma_fill(va, f + ph[i].offset, ph[i].filesz))
+			return -ENOMEM;
+		/* the rest (bss) is zero already: fresh pages */
+		if (prot != (PROT_READ | PROT_WRITE) && (r = vma_protect(s, e - s, prot)))
+			return (int)r;
+		if (e > *brk)
+			*brk = e;
+	}
+	return 0;
+}
+
+int
+elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t random[16],
+	 struct app_image *img, const char **why)
+{
+	struct vnode *v;
+	const struct ehdr *e;
+	const struct phdr *ph;
+	uintptr_t bias = 0, brk = 0;
+	int err = vfs_lookup(NULL, path, true, &v);
+
+	*why = "";
+	if (err) {
+		*why = "not found";
+		return err;
+	}
+	if ((v->v_mode & S_IFMT) != S_IFREG) {
+		*why = "not a regular file";
+		return -EACCES;
+	}
+	const uint8_t *f = v->v_data;
+	size_t size = v->v_size;
+	if ((err = check(f, size, why)))
+		return err;
+	e = (const void *)f;
+	ph = (const void *)(f + e->phoff);
+	for (int i = 0; i < e->phnum; i++)
+		if (ph[i].type == PT_INTERP) {
+			*why = "dynamically linked (PT_INTERP): not supported yet";
+			return -ENOEXEC;
+		}
+	if (e->type == ET_DYN) {
+		if (!dyn_is_pie(f, size, ph, e->phnum)) {
+			*why = "a shared library, not a program";
+			return -ENOEXEC;
+		}
+		bias = PIE_BASE;
+	} else if (e->type != ET_EXEC) {
+		*why = "not an executable (ELF type)";
+		return -ENOEXEC;
+	}
+	if ((err = load_segments(f, size, ph, e->phnum, bias, &brk, why)))
+		return err;
+	img->entry = bias + e->entry;
+	img->phnum = e->phnum;
+	img->phdr = 0;
+	for (int i = 0; i < e->phnum; i++)
+		if (ph[i].type == PT_LOAD && ph[i].offset <= e->phoff &&
+		    e->phoff < ph[i].offset + ph[i].filesz)
+			img->phdr = bias + ph[i].vaddr + (e->phoff - ph[i].offset);
+	img->brk = brk;
+	vma_set_brk_base(brk);
+	long r = vma_map(APP_STACK_TOP - APP_STACK_SIZE, APP_STACK_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS);
+	if (r < 0)
+		return (int)r;
+	return build_stack(img, argv, envp, random, path);
+}
