@@ -30,14 +30,6 @@ struct timespec {
 	int64_t sec, nsec;
 };
 
-SYSCALL(60, exit)
-{
-	/* the last thread of the app ends the VM; one thread for now */
-	kernel_exit((int)a0 & 0xff);
-}
-
-SYSCALL(231, exit_group) { kernel_exit((int)a0 & 0xff); }
-
 SYSCALL(39, getpid) { return 1; }
 SYSCALL(110, getppid) { return 0; }
 SYSCALL(186, gettid) { return thread_self()->t_id; }
@@ -65,14 +57,6 @@ SYSCALL(158, arch_prctl)
 	default:
 		return -EINVAL;
 	}
-}
-
-static uint32_t *clear_tid; /* set_tid_address; used when threads exit */
-
-SYSCALL(218, set_tid_address)
-{
-	clear_tid = (uint32_t *)a0;
-	return thread_self()->t_id;
 }
 
 SYSCALL(273, set_robust_list)

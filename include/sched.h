@@ -65,6 +65,7 @@ struct thread {
 	bool t_finished;           /* off its CPU for good; under t_lock */
 	void *t_fpu_raw;           /* allocation behind t_fpu */
 	int t_id;
+	uint32_t *t_clear_tid;     /* app threads: zeroed and woken at exit */
 	char t_name[THREAD_NAME_MAX];
 };
 

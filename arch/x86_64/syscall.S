@@ -75,3 +75,28 @@ arch_enter_app:
 	pushq $0x202
 	popfq
 	jmp *%rcx
+
+	.globl arch_return_to_app
+/* void arch_return_to_app(const struct syscall_frame *f): resume the app
+ * as the return from a system call would, from a frame copied elsewhere
+ * (a new thread made by clone starts here) */
+arch_return_to_app:
+	mov %rdi, %rsp
+	pop %r15
+	pop %r14
+	pop %r13
+	pop %r12
+	pop %rbp
+	pop %rbx
+	pop %r9
+	pop %r8
+	pop %r10
+	pop %rdx
+	pop %rsi
+	pop %rdi
+	pop %rax
+	pop %rcx
+	popfq
+	pop %r11
+	mov %r11, %rsp
+	jmp *%rcx

@@ -1,0 +1,117 @@
+/* clone for threads (the flags pthread_create of glibc and musl use) and
+ * thread exit with CLONE_CHILD_CLEARTID's futex wake. A new app thread
+ * is a kernel thread that returns to the app as if from the syscall,
+ * with 0 in rax, the given stack and TLS. fork and vfork: -ENOSYS. */
+#include "arch.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "power.h"
+#include "sched.h"
+#include "sync.h"
+#include "syscall.h"
+#include "uaccess.h"
+
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_VFORK 0x4000
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+
+void arch_return_to_app(const struct syscall_frame *f) __noreturn;
+
+struct clone_start {
+	struct syscall_frame f; /* the child's registers */
+	uint64_t tls;
+	uint32_t *clear_tid;
+	bool settls;
+};
+
+static int app_threads = 1; /* the app's threads alive; the last exit ends the VM */
+static void *
+clone_child(void *arg)
+{
+	struct clone_start *cs = arg;
+	struct syscall_frame f = cs->f;
+
+	if (cs->settls)
+		wrmsr(MSR_FS_BASE, cs->tls);
+	thread_self()->t_clear_tid = cs->clear_tid;
+	kfree(cs);
+	arch_return_to_app(&f);
+}
+
+/* the frame of the syscall being served: at the top of this thread's stack */
+static struct syscall_frame *
+current_frame(void)
+{
+	return (struct syscall_frame *)(this_cpu()->kstack_hi - sizeof(struct syscall_frame));
+}
+
+SYSCALL(56, clone)
+{
+	unsigned long flags = (unsigned long)a0;
+	uintptr_t stack = (uintptr_t)a1;
+	uint32_t *ptid = (uint32_t *)a2, *ctid = (uint32_t *)a3;
+	struct clone_start *cs;
+	struct thread *t;
+	uint32_t tid;
+
+	if ((flags & THREAD_FLAGS) != THREAD_FLAGS || (flags & CLONE_VFORK))
+		return -ENOSYS; /* fork and vfork: no processes yet */
+	if (!stack)
+		return -EINVAL;
+	cs = kzalloc(sizeof(*cs));
+	if (!cs)
+		return -ENOMEM;
+	cs->f = *current_frame();
+	cs->f.rax = 0;
+	cs->f.rsp = stack;
+	cs->settls = flags & CLONE_SETTLS;
+	cs->tls = (uint64_t)a4;
+	cs->clear_tid = flags & CLONE_CHILD_CLEARTID ? ctid : NULL;
+	__atomic_fetch_add(&app_threads, 1, __ATOMIC_SEQ_CST);
+	t = thread_create(clone_child, cs, "app", -1);
+	if (IS_ERR(t)) {
+		__atomic_fetch_sub(&app_threads, 1, __ATOMIC_SEQ_CST);
+		kfree(cs);
+		return PTR_ERR(t) == -ENOMEM ? -EAGAIN : PTR_ERR(t);
+	}
+	thread_detach(t);
+	tid = (uint32_t)t->t_id;
+	if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &tid, sizeof(tid)))
+		return -EFAULT;
+	if ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &tid, sizeof(tid)))
+		return -EFAULT;
+	return tid;
+}
+
+SYSCALL(57, fork) { return -ENOSYS; }
+SYSCALL(58, vfork) { return -ENOSYS; }
+SYSCALL(435, clone3) { return -ENOSYS; } /* glibc falls back to clone */
+
+SYSCALL(218, set_tid_address)
+{
+	thread_self()->t_clear_tid = (uint32_t *)a0;
+	return thread_self()->t_id;
+}
+
+SYSCALL(60, exit)
+{
+	uint32_t *ctid = thread_self()->t_clear_tid, zero = 0;
+
+	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_SEQ_CST) == 0)
+		kernel_exit((int)a0 & 0xff);
+	if (ctid && !copy_to_user(ctid, &zero, sizeof(zero)))
+		futex_wake(ctid, 1, FUTEX_BITSET_MATCH_ANY);
+	thread_exit(NULL);
+}
+
+SYSCALL(231, exit_group) { kernel_exit((int)a0 & 0xff); }
