@@ -109,11 +109,26 @@ unit: $(UNIT_TESTS) $(UNIT_TSAN)
 # --- the measuring kit: floor kernel, icount plugin, Linux-guest runner ---
 include tools/bench/bench.mk
 
+# --- Linux programs run as the app by tests/run (tests/guest) ---
+GUEST_SRCS := $(wildcard tests/guest/*.c)
+GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,musl glibc pie,$(BUILD)/tests/guest/$(basename $(notdir $(s)))-$(v)))
+GUEST_CFLAGS := -O2 -Wall -Wextra -Werror -Wno-unused-parameter
+$(BUILD)/tests/guest/%-musl: tests/guest/%.c tests/guest/tap.h
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $< -lpthread
+$(BUILD)/tests/guest/%-glibc: tests/guest/%.c tests/guest/tap.h
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $< -lpthread
+$(BUILD)/tests/guest/%-pie: tests/guest/%.c tests/guest/tap.h
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -static-pie $(GUEST_CFLAGS) -o $@ $< -lpthread
+guest-apps: $(GUEST_BINS)
+
 # --- entry points ---
 run: $(BUILD)/kernel.elf
 	tools/unum run $(BUILD)/kernel.elf
 
-test: all unit image
+test: all unit image guest-apps
 	tests/run
 
 bench: all
@@ -122,5 +137,5 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all image unit run test bench clean
+.PHONY: all image unit guest-apps run test bench clean
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

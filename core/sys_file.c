@@ -61,6 +61,22 @@ dir_of(int dirfd, const char *path, struct vnode **dir)
 	return 0;
 }
 
+/* resolve an app path relative to dirfd */
+static long
+lookup_at(int dirfd, const char *upath, bool follow, struct vnode **v)
+{
+	struct vnode *dir;
+	char *path;
+	long err;
+
+	if ((err = get_path(upath, &path)))
+		return err;
+	if (!(err = dir_of(dirfd, path, &dir)))
+		err = vfs_lookup(dir, path, follow, v);
+	kfree(path);
+	return err;
+}
+
 static long
 do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 {
@@ -209,21 +225,18 @@ stat_fd(int fd, void *ubuf)
 static long
 stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 {
-	struct vnode *dir, *v;
+	struct vnode *v;
 	uint8_t st[144];
-	char *path;
+	char first;
 	long err;
 
-	if ((err = get_path(upath, &path)))
-		return err;
-	if (!path[0] && (flags & AT_EMPTY_PATH)) {
-		kfree(path);
-		return dirfd == AT_FDCWD ? -EINVAL : stat_fd(dirfd, ubuf);
+	if (flags & AT_EMPTY_PATH) {
+		if (copy_from_user(&first, upath, 1))
+			return -EFAULT;
+		if (!first)
+			return dirfd == AT_FDCWD ? -EINVAL : stat_fd(dirfd, ubuf);
 	}
-	if (!(err = dir_of(dirfd, path, &dir)))
-		err = vfs_lookup(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), &v);
-	kfree(path);
-	if (err)
+	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
 	vfs_stat_node(v, st);
 	return copy_to_user(ubuf, st, sizeof(st)) ? -EFAULT : 0;
@@ -243,16 +256,9 @@ SYSCALL(262, newfstatat)
 static long
 access_at(int dirfd, const char *upath)
 {
-	struct vnode *dir, *v;
-	char *path;
-	long err;
+	struct vnode *v;
 
-	if ((err = get_path(upath, &path)))
-		return err;
-	if (!(err = dir_of(dirfd, path, &dir)))
-		err = vfs_lookup(dir, path, true, &v);
-	kfree(path);
-	return err; /* root may do anything to what exists */
+	return lookup_at(dirfd, upath, true, &v); /* root may do anything to what exists */
 }
 
 SYSCALL(21, access) { return access_at(AT_FDCWD, (const char *)a0); }
@@ -429,16 +435,10 @@ SYSCALL(263, unlinkat) { return unlink_at((int)a0, (const char *)a1); }
 static long
 readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
 {
-	struct vnode *dir, *v;
-	char *path;
+	struct vnode *v;
 	long err;
 
-	if ((err = get_path(upath, &path)))
-		return err;
-	if (!(err = dir_of(dirfd, path, &dir)))
-		err = vfs_lookup(dir, path, false, &v);
-	kfree(path);
-	if (err)
+	if ((err = lookup_at(dirfd, upath, false, &v)))
 		return err;
 	if ((v->v_mode & S_IFMT) != S_IFLNK)
 		return -EINVAL;

@@ -77,19 +77,23 @@ SYSCALL(56, clone)
 	cs->settls = flags & CLONE_SETTLS;
 	cs->tls = (uint64_t)a4;
 	cs->clear_tid = flags & CLONE_CHILD_CLEARTID ? ctid : NULL;
-	__atomic_fetch_add(&app_threads, 1, __ATOMIC_SEQ_CST);
-	t = thread_create(clone_child, cs, "app", -1);
+	t = thread_create_suspended(clone_child, cs, "app");
 	if (IS_ERR(t)) {
-		__atomic_fetch_sub(&app_threads, 1, __ATOMIC_SEQ_CST);
 		kfree(cs);
 		return PTR_ERR(t) == -ENOMEM ? -EAGAIN : PTR_ERR(t);
 	}
-	thread_detach(t);
+	/* the ids are in place before the child runs: it may exit (and clear
+	 * the one the parent joins on) at once */
 	tid = (uint32_t)t->t_id;
-	if ((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &tid, sizeof(tid)))
+	__atomic_fetch_add(&app_threads, 1, __ATOMIC_SEQ_CST);
+	if (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &tid, sizeof(tid))) ||
+	    ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &tid, sizeof(tid)))) {
+		thread_start_created(t, -1); /* XXX: runs anyway; the app sees -EFAULT */
+		thread_detach(t);
 		return -EFAULT;
-	if ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &tid, sizeof(tid)))
-		return -EFAULT;
+	}
+	thread_start_created(t, -1);
+	thread_detach(t);
 	return tid;
 }
 

@@ -117,17 +117,28 @@ thread_new(void *(*fn)(void *), void *arg, const char *name, bool idle)
 }
 
 struct thread *
-thread_create(void *(*fn)(void *), void *arg, const char *name, int cpu)
+thread_create_suspended(void *(*fn)(void *), void *arg, const char *name)
 {
-	struct thread *t = thread_new(fn, arg, name, false);
+	return thread_new(fn, arg, name, false);
+}
 
-	if (IS_ERR(t))
-		return t;
+void
+thread_start_created(struct thread *t, int cpu)
+{
 	if (cpu >= 0 && cpu < sched_cpu_count())
 		t->t_affinity = 1ull << cpu;
 	else
 		cpu = sched_least_loaded(t);
 	sched_enqueue_new(t, cpu);
+}
+
+struct thread *
+thread_create(void *(*fn)(void *), void *arg, const char *name, int cpu)
+{
+	struct thread *t = thread_new(fn, arg, name, false);
+
+	if (!IS_ERR(t))
+		thread_start_created(t, cpu);
 	return t;
 }
 

@@ -73,6 +73,10 @@ struct thread {
 /* Create a thread running fn(arg) on 'cpu' (-1: the least loaded CPU).
  * Returns the thread or ERR_PTR(-ENOMEM / -EAGAIN). */
 struct thread *thread_create(void *(*fn)(void *), void *arg, const char *name, int cpu);
+/* the same in two steps, for a creator that must finish something (write
+ * the new thread's id where the app expects it) before the thread runs */
+struct thread *thread_create_suspended(void *(*fn)(void *), void *arg, const char *name);
+void thread_start_created(struct thread *t, int cpu);
 /* Wait for t to exit, free it, return its result. A detached thread
  * cannot be joined (-EINVAL). */
 int thread_join(struct thread *t, void **result);

@@ -32,24 +32,9 @@ syscall_entry:
 	xor %ebp, %ebp
 	call syscall_dispatch
 	cli
-	pop %r15
-	pop %r14
-	pop %r13
-	pop %r12
-	pop %rbp
-	pop %rbx
-	pop %r9
-	pop %r8
-	pop %r10
-	pop %rdx
-	pop %rsi
-	pop %rdi
-	add $8, %rsp			/* the saved rax: the result replaces it */
-	pop %rcx			/* rip */
-	popfq				/* the app's flags (IF on again) */
-	pop %r11			/* the app's rsp */
-	mov %r11, %rsp
-	jmp *%rcx
+	/* the result is in the frame's rax slot (syscall_dispatch) */
+	mov %rsp, %rdi
+	jmp arch_return_to_app
 
 	.globl arch_enter_app
 /* void arch_enter_app(uintptr_t entry, uintptr_t sp): the ELF entry with
@@ -78,8 +63,8 @@ arch_enter_app:
 
 	.globl arch_return_to_app
 /* void arch_return_to_app(const struct syscall_frame *f): resume the app
- * as the return from a system call would, from a frame copied elsewhere
- * (a new thread made by clone starts here) */
+ * from a syscall frame: the end of every system call, and the start of a
+ * thread made by clone (from a copy of its parent's frame) */
 arch_return_to_app:
 	mov %rdi, %rsp
 	pop %r15

@@ -21,5 +21,3 @@ head -c 200 "$KERNEL" >"$TMP/truncated.elf"
 cannot_run "$TMP/truncated.elf" "truncated"
 mkdir "$TMP/dir"
 cannot_run "$TMP/dir" "is a directory"
-# XXX: until apps run; then an app that is not x86-64 belongs here
-cannot_run /bin/true "running apps is not implemented yet"

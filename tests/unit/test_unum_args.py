@@ -108,10 +108,16 @@ class KindOptions(unittest.TestCase):
         self.assertIn("--kernel-args", self.refused(["k", "--", "a"], "kernel"))
 
     def test_not_supported_yet(self):
-        for opt in (["--disk", "d"], ["--port", "1:2"], ["--net", "user"],
-                    ["--env", "A=B"], ["--add", "x"]):
-            self.assertIn("not supported yet", self.refused(["k"] + opt, "kernel"), opt)
+        for opt in (["--disk", "d"], ["--port", "1:2"], ["--net", "user"]):
+            for kind in ("kernel", "app"):
+                self.assertIn("not supported yet", self.refused(["k"] + opt, kind), opt)
         self.check(["k", "--net", "none"], "kernel")
+
+    def test_add_and_env_are_for_apps(self):
+        for opt in (["--env", "A=B"], ["--add", "x"]):
+            self.assertIn("for an app only", self.refused(["k"] + opt, "kernel"), opt)
+            self.check(["a"] + opt, "app")
+        self.assertIn("not for a disk image", self.refused(["i", "--add", "x"], "image"))
 
     def test_firecracker_not_installed(self):
         path = os.environ.get("PATH", "")

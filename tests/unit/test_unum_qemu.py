@@ -15,14 +15,19 @@ import unum_tool  # noqa: E402
 unum = unum_tool.load()
 
 
-def elf64(notes=b"", note_align=4):
-    """A minimal ELF64 x86-64 header, one PT_NOTE holding `notes` if any."""
-    phnum = 1 if notes else 0
+def elf64(notes=b"", note_align=4, load=False):
+    """A minimal ELF64 x86-64 header, one PT_NOTE holding `notes` if any,
+    and a PT_LOAD of the whole file if `load` (an app needs one)."""
+    phnum = (1 if notes else 0) + load
     eh = (b"\x7fELF\x02\x01\x01" + b"\0" * 9 +
           struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0x100000, 64, 0, 0, 64,
                       56, phnum, 64, 0, 0))
-    ph = struct.pack("<IIQQQQQQ", 4, 4, 64 + 56, 0, 0, len(notes), len(notes),
-                     note_align) if notes else b""
+    ph = struct.pack("<IIQQQQQQ", 4, 4, 64 + 56 * phnum, 0, 0, len(notes),
+                     len(notes), note_align) if notes else b""
+    size = 64 + 56 * phnum + len(notes)
+    if load:
+        ph += struct.pack("<IIQQQQQQ", 1, 5, 0, 0x400000, 0x400000, size,
+                          size, 0x1000)
     return eh + ph + notes
 
 
@@ -56,8 +61,9 @@ class Classify(unittest.TestCase):
         self.assertEqual(self.kind(elf64(gnu + pvh)), "kernel")
 
     def test_other_elf_is_an_app(self):
-        self.assertEqual(self.kind(elf64()), "app")
-        self.assertEqual(self.kind(elf64(note(b"Xen\0", 17, b"abcd"))), "app")
+        self.assertEqual(self.kind(elf64(load=True)), "app")
+        self.assertEqual(self.kind(elf64(note(b"Xen\0", 17, b"abcd"), load=True)), "app")
+        # (what makes an ELF an app or not: test_unum_appelf.py)
 
     def test_disk_image(self):
         self.assertEqual(self.kind(b"\xeb\x63" + b"\0" * 508 + b"\x55\xaa"), "image")
