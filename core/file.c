@@ -175,7 +175,7 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 		*err = e;
 		return NULL;
 	}
-	f = file_new(&node_ops, v, flags);
+	f = file_new(v->v_dev ? v->v_dev : &node_ops, v, flags);
 	if (!f)
 		*err = -ENOMEM;
 	return f;

@@ -227,22 +227,104 @@ vfs_truncate(struct vnode *v, uint64_t size)
 	return size > v->v_size ? vfs_write_data(v, size, "", 0) : 0;
 }
 
-int
-vfs_unlink(struct vnode *cwd, const char *path)
+static bool
+is_dir(const struct vnode *v)
 {
-	struct vnode *dir, *v;
+	return (v->v_mode & S_IFMT) == S_IFDIR;
+}
+
+/* unlink (dir false) or rmdir (dir true) */
+int
+vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
+{
+	struct vnode *dir, *v = NULL;
 	const char *name;
 	size_t len;
 	int links = 0, err;
 
 	mutex_lock(&tree_lock);
 	err = walk(cwd ? cwd : root, path, true, true, &dir, &name, &len, &links);
+	if (!err && len == 1 && name[0] == '.')
+		err = -EINVAL;
+	else if (!err && (len == 0 || (len == 2 && !memcmp(name, "..", 2))))
+		err = dir_wanted ? -ENOTEMPTY : -EISDIR;
 	if (!err && !(v = child(dir, name, len)))
 		err = -ENOENT;
-	if (!err && (v->v_mode & S_IFMT) == S_IFDIR && !list_empty(&v->v_children))
+	if (!err && is_dir(v) != dir_wanted)
+		err = dir_wanted ? -ENOTDIR : -EISDIR;
+	if (!err && dir_wanted && !list_empty(&v->v_children))
 		err = -ENOTEMPTY;
-	if (!err)
+	if (!err) {
 		list_del(&v->v_sibling); /* XXX: the node is kept (open files may use it) */
+		v->v_nlink = 0;
+	}
+	mutex_unlock(&tree_lock);
+	return err;
+}
+
+int
+vfs_unlink(struct vnode *cwd, const char *path)
+{
+	return vfs_remove(cwd, path, false);
+}
+
+int
+vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
+	   bool noreplace)
+{
+	struct vnode *odir, *ndir, *v = NULL, *t;
+	const char *oname, *nname;
+	size_t olen, nlen;
+	int links = 0, err;
+	char *newname = NULL;
+
+	mutex_lock(&tree_lock);
+	err = walk(ocwd ? ocwd : root, opath, true, true, &odir, &oname, &olen, &links);
+	if (!err)
+		err = walk(ncwd ? ncwd : root, npath, true, true, &ndir, &nname, &nlen, &links);
+	if (!err && (!olen || !nlen || (olen <= 2 && !memcmp(oname, "..", olen)) ||
+		     (nlen <= 2 && !memcmp(nname, "..", nlen))))
+		err = -EBUSY;
+	if (!err && !(v = child(odir, oname, olen)))
+		err = -ENOENT;
+	if (!err && (ndir->v_mode & S_IFMT) != S_IFDIR)
+		err = -ENOTDIR;
+	/* a directory may not move below itself */
+	for (struct vnode *a = ndir; !err && is_dir(v); a = a->v_parent) {
+		if (a == v)
+			err = -EINVAL;
+		if (a == root)
+			break;
+	}
+	t = err ? NULL : child(ndir, nname, nlen);
+	if (t == v)
+		goto out; /* the same node: nothing to do */
+	if (t && noreplace)
+		err = -EEXIST;
+	else if (t && is_dir(v) && !is_dir(t))
+		err = -ENOTDIR;
+	else if (t && !is_dir(v) && is_dir(t))
+		err = -EISDIR;
+	else if (t && is_dir(t) && !list_empty(&t->v_children))
+		err = -ENOTEMPTY;
+	if (!err && !(newname = kmalloc(nlen + 1)))
+		err = -ENOMEM;
+	if (err)
+		goto out;
+	memcpy(newname, nname, nlen);
+	newname[nlen] = '\0';
+	if (t) {
+		list_del(&t->v_sibling);
+		t->v_nlink = 0;
+	}
+	list_del(&v->v_sibling);
+	kfree(v->v_name);
+	v->v_name = newname;
+	list_add_tail(&ndir->v_children, &v->v_sibling);
+	if (is_dir(v))
+		v->v_parent = ndir;
+	odir->v_mtime_ns = ndir->v_mtime_ns = clock_realtime_ns();
+out:
 	mutex_unlock(&tree_lock);
 	return err;
 }
@@ -267,6 +349,8 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 	st->st_ino = v->v_ino;
 	st->st_nlink = v->v_nlink;
 	st->st_mode = v->v_mode;
+	st->st_uid = v->v_uid;
+	st->st_gid = v->v_gid;
 	st->st_size = (int64_t)v->v_size;
 	st->st_blksize = 4096;
 	st->st_blocks = (int64_t)((v->v_size + 511) / 512);

@@ -1,6 +1,7 @@
 /* File system calls over the VFS and fd table (include/vfs.h), with
  * Linux's semantics and errno values. Every app pointer goes through
  * uaccess: a bad one gives -EFAULT. */
+#include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -19,6 +20,8 @@
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
 #define FIONBIO 0x5421
+
+static uint32_t umask_bits = 022; /* the app's umask */
 
 struct iovec {
 	void *base;
@@ -92,7 +95,7 @@ do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 		kfree(path);
 		return err;
 	}
-	f = file_open(dir, path, flags, mode, &e);
+	f = file_open(dir, path, flags, mode & ~umask_bits, &e);
 	kfree(path);
 	if (!f)
 		return e;
@@ -406,7 +409,7 @@ mkdir_at(int dirfd, const char *upath, uint32_t mode)
 	if ((err = get_path(upath, &path)))
 		return err;
 	if (!(err = dir_of(dirfd, path, &dir)))
-		err = vfs_create(dir, path, S_IFDIR | (mode & 07777), &v);
+		err = vfs_create(dir, path, S_IFDIR | (mode & 07777 & ~umask_bits), &v);
 	kfree(path);
 	return err;
 }
@@ -414,8 +417,10 @@ mkdir_at(int dirfd, const char *upath, uint32_t mode)
 SYSCALL(83, mkdir) { return mkdir_at(AT_FDCWD, (const char *)a0, (uint32_t)a1); }
 SYSCALL(258, mkdirat) { return mkdir_at((int)a0, (const char *)a1, (uint32_t)a2); }
 
+#define AT_REMOVEDIR 0x200
+
 static long
-unlink_at(int dirfd, const char *upath)
+remove_at(int dirfd, const char *upath, bool dir_wanted)
 {
 	struct vnode *dir;
 	char *path;
@@ -424,13 +429,266 @@ unlink_at(int dirfd, const char *upath)
 	if ((err = get_path(upath, &path)))
 		return err;
 	if (!(err = dir_of(dirfd, path, &dir)))
-		err = vfs_unlink(dir, path);
+		err = vfs_remove(dir, path, dir_wanted);
 	kfree(path);
 	return err;
 }
 
-SYSCALL(87, unlink) { return unlink_at(AT_FDCWD, (const char *)a0); }
-SYSCALL(263, unlinkat) { return unlink_at((int)a0, (const char *)a1); }
+SYSCALL(87, unlink) { return remove_at(AT_FDCWD, (const char *)a0, false); }
+SYSCALL(84, rmdir) { return remove_at(AT_FDCWD, (const char *)a0, true); }
+SYSCALL(263, unlinkat)
+{
+	if (a2 & ~AT_REMOVEDIR)
+		return -EINVAL;
+	return remove_at((int)a0, (const char *)a1, a2 & AT_REMOVEDIR);
+}
+
+#define RENAME_NOREPLACE 1
+
+static long
+rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned flags)
+{
+	struct vnode *odir, *ndir;
+	char *oldp, *newp;
+	long err;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL; /* RENAME_EXCHANGE, RENAME_WHITEOUT: not supported */
+	if ((err = get_path(uold, &oldp)))
+		return err;
+	if ((err = get_path(unew, &newp))) {
+		kfree(oldp);
+		return err;
+	}
+	if (!(err = dir_of(odirfd, oldp, &odir)) && !(err = dir_of(ndirfd, newp, &ndir)))
+		err = vfs_rename(odir, oldp, ndir, newp, flags & RENAME_NOREPLACE);
+	kfree(oldp);
+	kfree(newp);
+	return err;
+}
+
+SYSCALL(82, rename) { return rename_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0); }
+SYSCALL(264, renameat)
+{
+	return rename_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0);
+}
+SYSCALL(316, renameat2)
+{
+	return rename_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, (unsigned)a4);
+}
+
+static long
+symlink_at(const char *utarget, int dirfd, const char *upath)
+{
+	struct vnode *dir, *v;
+	char *target, *path;
+	long err;
+
+	if ((err = get_path(utarget, &target)))
+		return err;
+	if (!(err = get_path(upath, &path))) {
+		if (!(err = dir_of(dirfd, path, &dir)) &&
+		    !(err = vfs_create(dir, path, S_IFLNK | 0777, &v)))
+			err = vfs_write_data(v, 0, target, strlen(target));
+		kfree(path);
+	}
+	kfree(target);
+	return err;
+}
+
+SYSCALL(88, symlink) { return symlink_at((const char *)a0, AT_FDCWD, (const char *)a1); }
+SYSCALL(266, symlinkat) { return symlink_at((const char *)a0, (int)a1, (const char *)a2); }
+/* the ramfs keeps one name per node: like file systems without hard
+ * links, link() says EPERM */
+SYSCALL(86, link) { return -EPERM; }
+SYSCALL(265, linkat) { return -EPERM; }
+
+static long
+node_of_fd(int fd, struct vnode **v)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	*v = f->f_node;
+	file_put(f);
+	return *v ? 0 : -EINVAL;
+}
+
+SYSCALL(76, truncate)
+{
+	struct vnode *v;
+	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
+
+	if (err)
+		return err;
+	if ((v->v_mode & S_IFMT) == S_IFDIR)
+		return -EISDIR;
+	return a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1);
+}
+
+SYSCALL(77, ftruncate)
+{
+	struct vnode *v;
+	long err = node_of_fd((int)a0, &v);
+
+	if (err)
+		return err;
+	if ((v->v_mode & S_IFMT) != S_IFREG)
+		return -EINVAL;
+	return a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1);
+}
+
+/* the ramfs is memory: a written byte is as durable as it will get */
+SYSCALL(74, fsync) { struct vnode *v; return node_of_fd((int)a0, &v) == -EBADF ? -EBADF : 0; }
+SYSCALL(75, fdatasync) { struct vnode *v; return node_of_fd((int)a0, &v) == -EBADF ? -EBADF : 0; }
+SYSCALL(162, sync) { return 0; }
+
+SYSCALL(95, umask)
+{
+	uint32_t old = umask_bits;
+
+	umask_bits = (uint32_t)a0 & 0777;
+	return old;
+}
+
+static long
+set_mode(struct vnode *v, uint32_t mode)
+{
+	v->v_mode = (v->v_mode & S_IFMT) | (mode & 07777);
+	return 0;
+}
+
+SYSCALL(90, chmod)
+{
+	struct vnode *v;
+	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
+
+	return err ? err : set_mode(v, (uint32_t)a1);
+}
+SYSCALL(268, fchmodat)
+{
+	struct vnode *v;
+	long err = lookup_at((int)a0, (const char *)a1, true, &v);
+
+	return err ? err : set_mode(v, (uint32_t)a2);
+}
+SYSCALL(91, fchmod)
+{
+	struct vnode *v;
+	long err = node_of_fd((int)a0, &v);
+
+	return err ? err : set_mode(v, (uint32_t)a1);
+}
+
+static long
+set_owner(struct vnode *v, long uid, long gid)
+{
+	if (uid != -1)
+		v->v_uid = (uint32_t)uid;
+	if (gid != -1)
+		v->v_gid = (uint32_t)gid;
+	return 0;
+}
+
+SYSCALL(92, chown)
+{
+	struct vnode *v;
+	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
+
+	return err ? err : set_owner(v, (int)a1, (int)a2);
+}
+SYSCALL(94, lchown)
+{
+	struct vnode *v;
+	long err = lookup_at(AT_FDCWD, (const char *)a0, false, &v);
+
+	return err ? err : set_owner(v, (int)a1, (int)a2);
+}
+SYSCALL(93, fchown)
+{
+	struct vnode *v;
+	long err = node_of_fd((int)a0, &v);
+
+	return err ? err : set_owner(v, (int)a1, (int)a2);
+}
+SYSCALL(260, fchownat)
+{
+	struct vnode *v;
+	long err = lookup_at((int)a0, (const char *)a1, !(a4 & AT_SYMLINK_NOFOLLOW), &v);
+
+	return err ? err : set_owner(v, (int)a2, (int)a3);
+}
+
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+
+SYSCALL(280, utimensat)
+{
+	struct vnode *v;
+	int64_t ts[4];
+	long err;
+
+	if (a1)
+		err = lookup_at((int)a0, (const char *)a1, !(a3 & AT_SYMLINK_NOFOLLOW), &v);
+	else
+		err = node_of_fd((int)a0, &v);
+	if (err)
+		return err;
+	if (!a2) {
+		v->v_mtime_ns = clock_realtime_ns();
+		return 0;
+	}
+	if (copy_from_user(ts, (void *)a2, sizeof(ts)))
+		return -EFAULT;
+	/* the ramfs keeps one time: the modification time (ts[2], ts[3]) */
+	if (ts[3] == UTIME_NOW)
+		v->v_mtime_ns = clock_realtime_ns();
+	else if (ts[3] != UTIME_OMIT) {
+		if (ts[3] < 0 || ts[3] >= 1000000000 || ts[2] < 0)
+			return -EINVAL;
+		v->v_mtime_ns = (uint64_t)ts[2] * 1000000000u + (uint64_t)ts[3];
+	}
+	return 0;
+}
+
+struct linux_statfs {
+	int64_t f_type, f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+static long
+statfs_out(void *ubuf)
+{
+	struct linux_statfs st = {
+		.f_type = 0x858458f6, /* RAMFS_MAGIC */
+		.f_bsize = 4096,
+		.f_blocks = frame_total_bytes() / 4096,
+		.f_bfree = frame_free_bytes() / 4096,
+		.f_bavail = frame_free_bytes() / 4096,
+		.f_namelen = 255,
+		.f_frsize = 4096,
+	};
+
+	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+SYSCALL(137, statfs)
+{
+	struct vnode *v;
+	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
+
+	return err ? err : statfs_out((void *)a1);
+}
+SYSCALL(138, fstatfs)
+{
+	struct vnode *v;
+	long err = node_of_fd((int)a0, &v);
+
+	return err == -EBADF ? err : statfs_out((void *)a1);
+}
 
 static long
 readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)

@@ -43,6 +43,8 @@ struct vnode {
 	char *v_name;
 	int v_nlink;
 	struct mutex v_lock;      /* data and children */
+	const struct file_ops *v_dev; /* character devices: their file ops */
+	uint32_t v_uid, v_gid;
 };
 
 struct file;
@@ -78,6 +80,12 @@ int vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode 
 int vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n);
 int vfs_truncate(struct vnode *v, uint64_t size);
 int vfs_unlink(struct vnode *cwd, const char *path);
+/* unlink (dir false: -EISDIR on a directory) or rmdir (-ENOTDIR, -ENOTEMPTY) */
+int vfs_remove(struct vnode *cwd, const char *path, bool dir);
+/* rename with Linux's rules (-EISDIR, -ENOTDIR, -ENOTEMPTY, -EINVAL for a
+ * directory into itself; 'noreplace': -EEXIST) */
+int vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
+	       bool noreplace);
 void vfs_stat_node(struct vnode *v, void *statbuf);
 
 /* --- open files and the fd table (core/file.c) --- */
@@ -96,6 +104,9 @@ void vfs_set_cwd(struct vnode *v);
  * the COM1 keyboard later), stdout (COM1), stderr (COM2) */
 void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
 bool console_is_tty(void);
+
+/* --- /dev (core/devfs.c): null, zero, full, random, urandom, and /tmp --- */
+void devfs_init(void);
 
 /* --- the initrd (core/initrd.c): cpio newc into the ramfs --- */
 /* 0, or -EINVAL with *why saying what is wrong with the archive */

@@ -73,6 +73,7 @@ app_run(void)
 
 	if (boot_info.nmods == 0)
 		return;
+	devfs_init();
 	if (initrd_unpack(mm_p2v(boot_info.mods[0].base), boot_info.mods[0].len, &why))
 		panic("initrd: %s", why);
 	if (!vfs_lookup(NULL, "/.unum/seed", true, &v))

@@ -19,6 +19,7 @@
 #include "tap.h"
 
 static __thread int tls;
+static uint8_t r_dev[16];
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int ready, counter;
@@ -85,6 +86,17 @@ main(int argc, char **argv)
 		closedir(d);
 	CHECK(unlink("/tmp-file") == 0 && stat("/tmp-file", &st) == -1 && errno == ENOENT,
 	      "unlink");
+
+	/* devices */
+	int dn = open("/dev/null", O_RDWR), dz = open("/dev/zero", O_RDONLY);
+	int du = open("/dev/urandom", O_RDONLY), dfull = open("/dev/full", O_WRONLY);
+	memset(buf, 1, 8);
+	CHECK(dn >= 0 && write(dn, "x", 1) == 1 && read(dn, buf, 8) == 0, "/dev/null");
+	CHECK(dz >= 0 && read(dz, buf, 8) == 8 && !buf[0] && !buf[7], "/dev/zero");
+	CHECK(du >= 0 && read(du, r_dev, 16) == 16, "/dev/urandom");
+	CHECK(dfull >= 0 && write(dfull, "x", 1) == -1 && errno == ENOSPC, "/dev/full: ENOSPC");
+	CHECK(stat("/tmp", &st) == 0 && S_ISDIR(st.st_mode), "/tmp exists");
+	close(dn), close(dz), close(du), close(dfull);
 
 	/* memory */
 	char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
