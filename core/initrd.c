@@ -59,6 +59,27 @@ add_entry(const char *name, uint32_t mode, uint32_t mtime, const uint8_t *data, 
 	return err;
 }
 
+/* a second pass over a good archive: directories get their own mtimes
+ * back (adding their entries moved them to now) */
+static void
+dir_times(const uint8_t *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off + HDR <= len) {
+		uint32_t f[NFIELDS];
+		struct vnode *v;
+		for (int i = 0; i < NFIELDS; i++)
+			hex8(data + off + 6 + 8 * i, &f[i]);
+		const char *name = (const char *)data + off + HDR;
+		if (!strcmp(name, "TRAILER!!!"))
+			return;
+		if ((f[F_MODE] & S_IFMT) == S_IFDIR && !vfs_lookup(NULL, name, false, &v))
+			v->v_mtime_ns = (uint64_t)f[F_MTIME] * 1000000000u;
+		off = ALIGN_UP(ALIGN_UP(off + HDR + f[F_NAMESIZE], 4) + f[F_SIZE], 4);
+	}
+}
+
 int
 initrd_unpack(const uint8_t *data, size_t len, const char **why)
 {
@@ -91,8 +112,10 @@ initrd_unpack(const uint8_t *data, size_t len, const char **why)
 			goto bad;
 		}
 		const char *name = (const char *)data + name_at;
-		if (!strcmp(name, "TRAILER!!!"))
+		if (!strcmp(name, "TRAILER!!!")) {
+			dir_times(data, len);
 			return 0;
+		}
 		if (data_at + f[F_SIZE] > len) {
 			fmt_snprintf(msg, sizeof(msg), "truncated: %s needs %u bytes, %lu left", name,
 				     f[F_SIZE], (unsigned long)(len - data_at));

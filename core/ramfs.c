@@ -348,6 +348,12 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 	st->st_dev = 1;
 	st->st_ino = v->v_ino;
 	st->st_nlink = v->v_nlink;
+	if ((v->v_mode & S_IFMT) == S_IFDIR) { /* ".", its name, each subfolder's ".." */
+		struct list_node *n;
+		st->st_nlink = 2;
+		list_for_each(n, &v->v_children)
+			st->st_nlink += (list_entry(n, struct vnode, v_sibling)->v_mode & S_IFMT) == S_IFDIR;
+	}
 	st->st_mode = v->v_mode;
 	st->st_uid = v->v_uid;
 	st->st_gid = v->v_gid;

@@ -86,6 +86,13 @@ app_run(void)
 	console_files_init(in, inlen, tty_flag);
 	char **argv = read_list("/.unum/argv", "/app/app");
 	char **envp = read_list("/.unum/env", NULL);
+	/* the app's tree is its own: /.unum goes (the nodes, and so the
+	 * strings read from them, stay allocated) */
+	static const char *const unum_files[] = { "/.unum/argv", "/.unum/env", "/.unum/seed",
+						  "/.unum/stdin" };
+	for (size_t i = 0; i < ARRAY_SIZE(unum_files); i++)
+		vfs_remove(NULL, unum_files[i], false);
+	vfs_remove(NULL, "/.unum", true);
 	int err = elf_load(argv[0], argv, envp, rnd, &img, &why);
 	if (err) {
 		printk(KERN_ERR "unum: %s: cannot run: %s", argv[0], why);

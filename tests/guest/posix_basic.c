@@ -54,6 +54,7 @@ main(int argc, char **argv)
 	CHECK(argc == 3 && !strcmp(argv[1], "one") && !strcmp(argv[2], "two words"), "argv");
 	CHECK(!strncmp(argv[0], "/app/", 5), "argv[0] is /app/NAME");
 	CHECK(getenv("UNUM_TEST") && !strcmp(getenv("UNUM_TEST"), "yes"), "environment");
+	CHECK(access("/.unum", F_OK) == -1 && errno == ENOENT, "the kernel's /.unum is gone");
 
 	/* files */
 	int fd = open("/tmp-file", O_CREAT | O_RDWR | O_TRUNC, 0644);
