@@ -54,6 +54,9 @@ struct file_ops {
 	int (*stat)(struct file *f, void *statbuf); /* struct linux_stat */
 	long (*getdents)(struct file *f, void *buf, size_t n); /* optional: directories */
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg); /* optional */
+	/* POLLIN/POLLOUT/... ready now; optional: files without it are
+	 * always readable and writable */
+	int (*poll)(struct file *f);
 	void (*close)(struct file *f);              /* optional */
 	bool seekable;
 };
@@ -107,6 +110,21 @@ bool console_is_tty(void);
 
 /* --- /dev (core/devfs.c): null, zero, full, random, urandom, and /tmp --- */
 void devfs_init(void);
+
+/* --- readiness (core/poll.c): pipes, eventfds, poll/select/epoll --- */
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+int file_poll(struct file *f);
+/* something became ready: every poller looks again */
+void poll_notify(void);
+/* sleep until poll_notify() after 'seen' or the deadline (0: none);
+ * returns the current generation, to pass as 'seen' next time */
+uint64_t poll_generation(void);
+bool poll_wait(uint64_t seen, uint64_t deadline_ns);
 
 /* --- the initrd (core/initrd.c): cpio newc into the ramfs --- */
 /* 0, or -EINVAL with *why saying what is wrong with the archive */

@@ -1,0 +1,337 @@
+/* Pipes and eventfds: buffers in memory whose readers and writers block
+ * through the readiness generation (core/poll.c). A pipe holds 64 KiB;
+ * a read with no writer left sees end-of-file, a write with no reader
+ * left gets -EPIPE (XXX: and no SIGPIPE: there are no signals yet). */
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "sync.h"
+#include "syscall.h"
+#include "uaccess.h"
+#include "vfs.h"
+
+#define PIPE_SIZE 65536
+#define EFD_SEMAPHORE 1
+
+struct pipe {
+	struct mutex lock;
+	uint8_t *buf;
+	size_t head, len;     /* ring: len bytes from head */
+	int readers, writers; /* open ends */
+};
+
+static long
+pipe_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
+{
+	struct pipe *p = f->f_priv;
+
+	for (;;) {
+		uint64_t seen = poll_generation();
+		mutex_lock(&p->lock);
+		if (p->len) {
+			size_t done = 0;
+			while (done < n && p->len) {
+				size_t k = MIN(MIN(n - done, p->len), PIPE_SIZE - p->head);
+				if (copy_to_user((uint8_t *)ubuf + done, p->buf + p->head, k)) {
+					mutex_unlock(&p->lock);
+					return done ? (long)done : -EFAULT;
+				}
+				p->head = (p->head + k) % PIPE_SIZE;
+				p->len -= k;
+				done += k;
+			}
+			mutex_unlock(&p->lock);
+			poll_notify();
+			return (long)done;
+		}
+		bool eof = p->writers == 0;
+		mutex_unlock(&p->lock);
+		if (eof || !n)
+			return 0;
+		if (f->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		poll_wait(seen, 0);
+	}
+}
+
+static long
+pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
+{
+	struct pipe *p = f->f_priv;
+	size_t done = 0;
+
+	while (done < n) {
+		uint64_t seen = poll_generation();
+		mutex_lock(&p->lock);
+		if (!p->readers) {
+			mutex_unlock(&p->lock);
+			return done ? (long)done : -EPIPE;
+		}
+		size_t room = PIPE_SIZE - p->len;
+		while (room && done < n) {
+			size_t tail = (p->head + p->len) % PIPE_SIZE;
+			size_t k = MIN(MIN(n - done, room), PIPE_SIZE - tail);
+			if (copy_from_user(p->buf + tail, (const uint8_t *)ubuf + done, k)) {
+				mutex_unlock(&p->lock);
+				return done ? (long)done : -EFAULT;
+			}
+			p->len += k;
+			room -= k;
+			done += k;
+		}
+		mutex_unlock(&p->lock);
+		poll_notify();
+		if (done < n) {
+			if (f->f_flags & O_NONBLOCK)
+				return done ? (long)done : -EAGAIN;
+			poll_wait(seen, 0);
+		}
+	}
+	return (long)done;
+}
+
+static int
+pipe_poll(struct file *f)
+{
+	struct pipe *p = f->f_priv;
+	int r = 0;
+
+	mutex_lock(&p->lock);
+	if ((f->f_flags & O_ACCMODE) == O_RDONLY) {
+		if (p->len)
+			r |= POLLIN;
+		if (!p->writers)
+			r |= POLLHUP;
+	} else {
+		if (p->len < PIPE_SIZE)
+			r |= POLLOUT;
+		if (!p->readers)
+			r |= POLLERR;
+	}
+	mutex_unlock(&p->lock);
+	return r;
+}
+
+static void
+pipe_close(struct file *f)
+{
+	struct pipe *p = f->f_priv;
+	bool last;
+
+	mutex_lock(&p->lock);
+	if ((f->f_flags & O_ACCMODE) == O_RDONLY)
+		p->readers--;
+	else
+		p->writers--;
+	last = !p->readers && !p->writers;
+	mutex_unlock(&p->lock);
+	poll_notify();
+	if (last) {
+		kfree(p->buf);
+		kfree(p);
+	}
+}
+
+static int
+pipe_stat(struct file *f, void *statbuf)
+{
+	struct vnode v = { .v_mode = 0010000 | 0600, .v_ino = (uintptr_t)f->f_priv >> 4 };
+
+	vfs_stat_node(&v, statbuf);
+	return 0;
+}
+
+static int
+pipe_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	struct pipe *p = f->f_priv;
+	int n;
+
+	if (cmd != 0x541b) /* FIONREAD */
+		return -ENOTTY;
+	mutex_lock(&p->lock);
+	n = (int)p->len;
+	mutex_unlock(&p->lock);
+	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
+}
+
+static const struct file_ops pipe_ops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.poll = pipe_poll,
+	.close = pipe_close,
+	.stat = pipe_stat,
+	.ioctl = pipe_ioctl,
+};
+
+static struct file *
+end_new(struct pipe *p, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (f) {
+		f->f_ops = &pipe_ops;
+		f->f_flags = flags;
+		f->f_refs = 1;
+		f->f_priv = p;
+	}
+	return f;
+}
+
+SYSCALL(293, pipe2)
+{
+	int flags = (int)a1, fds[2];
+	struct pipe *p;
+	struct file *r, *w;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	p = kzalloc(sizeof(*p));
+	if (!p || !(p->buf = kmalloc(PIPE_SIZE))) {
+		kfree(p);
+		return -ENOMEM;
+	}
+	p->readers = p->writers = 1;
+	r = end_new(p, O_RDONLY | (flags & O_NONBLOCK));
+	w = end_new(p, O_WRONLY | (flags & O_NONBLOCK));
+	if (!r || !w) {
+		kfree(r);
+		kfree(w);
+		kfree(p->buf);
+		kfree(p);
+		return -ENOMEM;
+	}
+	fds[0] = fd_install(r, 0, flags & O_CLOEXEC);
+	fds[1] = fds[0] < 0 ? -EMFILE : fd_install(w, 0, flags & O_CLOEXEC);
+	if (fds[1] < 0) {
+		if (fds[0] >= 0)
+			fd_close(fds[0]);
+		else
+			file_put(r);
+		file_put(w);
+		return -EMFILE;
+	}
+	if (copy_to_user((void *)a0, fds, sizeof(fds))) {
+		fd_close(fds[0]);
+		fd_close(fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+SYSCALL(22, pipe) { return sys_pipe2(a0, 0, 0, 0, 0, 0); }
+
+/* --- eventfd: a 64-bit counter --- */
+struct efd {
+	struct mutex lock;
+	uint64_t count;
+	bool semaphore;
+};
+
+static long
+efd_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
+{
+	struct efd *e = f->f_priv;
+	uint64_t v;
+
+	if (n < 8)
+		return -EINVAL;
+	for (;;) {
+		uint64_t seen = poll_generation();
+		mutex_lock(&e->lock);
+		if (e->count) {
+			v = e->semaphore ? 1 : e->count;
+			e->count -= v;
+			mutex_unlock(&e->lock);
+			poll_notify();
+			return copy_to_user(ubuf, &v, 8) ? -EFAULT : 8;
+		}
+		mutex_unlock(&e->lock);
+		if (f->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		poll_wait(seen, 0);
+	}
+}
+
+static long
+efd_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
+{
+	struct efd *e = f->f_priv;
+	uint64_t v;
+
+	if (n < 8)
+		return -EINVAL;
+	if (copy_from_user(&v, ubuf, 8))
+		return -EFAULT;
+	if (v == UINT64_MAX)
+		return -EINVAL;
+	for (;;) {
+		uint64_t seen = poll_generation();
+		mutex_lock(&e->lock);
+		if (UINT64_MAX - 1 - e->count >= v) {
+			e->count += v;
+			mutex_unlock(&e->lock);
+			poll_notify();
+			return 8;
+		}
+		mutex_unlock(&e->lock);
+		if (f->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		poll_wait(seen, 0);
+	}
+}
+
+static int
+efd_poll(struct file *f)
+{
+	struct efd *e = f->f_priv;
+	int r = 0;
+
+	mutex_lock(&e->lock);
+	if (e->count)
+		r |= POLLIN;
+	if (e->count < UINT64_MAX - 1)
+		r |= POLLOUT;
+	mutex_unlock(&e->lock);
+	return r;
+}
+
+static void
+efd_close(struct file *f)
+{
+	kfree(f->f_priv);
+}
+
+static const struct file_ops efd_ops = {
+	.read = efd_read,
+	.write = efd_write,
+	.poll = efd_poll,
+	.close = efd_close,
+	.stat = pipe_stat,
+};
+
+SYSCALL(290, eventfd2)
+{
+	int flags = (int)a1, fd;
+	struct efd *e;
+	struct file *f;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE))
+		return -EINVAL;
+	e = kzalloc(sizeof(*e));
+	f = e ? end_new(NULL, O_RDWR | (flags & O_NONBLOCK)) : NULL;
+	if (!f) {
+		kfree(e);
+		return -ENOMEM;
+	}
+	e->count = (uint32_t)a0;
+	e->semaphore = flags & EFD_SEMAPHORE;
+	f->f_ops = &efd_ops;
+	f->f_priv = e;
+	fd = fd_install(f, 0, flags & O_CLOEXEC);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+SYSCALL(284, eventfd) { return sys_eventfd2(a0, 0, 0, 0, 0, 0); }
