@@ -192,6 +192,8 @@ vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 {
 	if (off + n < off || off + n > GiB(64))
 		return -EFBIG;
+	if (v->v_dev)
+		return -EINVAL; /* devices and /proc files keep no bytes here */
 	mutex_lock(&v->v_lock);
 	if (off + n > v->v_cap) {
 		size_t cap = MAX(off + n, v->v_cap * 2);
@@ -218,6 +220,8 @@ vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 int
 vfs_truncate(struct vnode *v, uint64_t size)
 {
+	if (v->v_dev)
+		return 0; /* a device: O_TRUNC means nothing */
 	if (size < v->v_size) {
 		mutex_lock(&v->v_lock);
 		v->v_size = size;

@@ -110,6 +110,9 @@ bool console_is_tty(void);
 
 /* --- /dev (core/devfs.c): null, zero, full, random, urandom, and /tmp --- */
 void devfs_init(void);
+/* --- /proc (core/procfs.c): self/exe, self/cmdline, self/status,
+ * cpuinfo, meminfo, uptime --- */
+void procfs_init(const char *exe, const char *const *argv);
 
 /* --- readiness (core/poll.c): pipes, eventfds, poll/select/epoll --- */
 #define POLLIN 0x001

@@ -93,6 +93,7 @@ app_run(void)
 	for (size_t i = 0; i < ARRAY_SIZE(unum_files); i++)
 		vfs_remove(NULL, unum_files[i], false);
 	vfs_remove(NULL, "/.unum", true);
+	procfs_init(argv[0], (const char *const *)argv);
 	int err = elf_load(argv[0], argv, envp, rnd, &img, &why);
 	if (err) {
 		printk(KERN_ERR "unum: %s: cannot run: %s", argv[0], why);

@@ -99,6 +99,20 @@ main(int argc, char **argv)
 	CHECK(stat("/tmp", &st) == 0 && S_ISDIR(st.st_mode), "/tmp exists");
 	close(dn), close(dz), close(du), close(dfull);
 
+	/* /proc */
+	ssize_t ln = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	CHECK(ln > 0 && (buf[ln] = 0, !strcmp(buf, argv[0])), "/proc/self/exe names the app");
+	int pc = open("/proc/cpuinfo", O_RDONLY);
+	CHECK(pc >= 0 && read(pc, buf, sizeof(buf)) > 0 && !strncmp(buf, "processor", 9),
+	      "/proc/cpuinfo");
+	close(pc);
+	pc = open("/proc/self/cmdline", O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	CHECK(pc >= 0 && read(pc, buf, sizeof(buf)) > 0 && !strcmp(buf + strlen(buf) + 1, "one"),
+	      "/proc/self/cmdline");
+	close(pc);
+	CHECK(sysconf(_SC_NPROCESSORS_ONLN) >= 1, "sysconf(_SC_NPROCESSORS_ONLN)");
+
 	/* memory */
 	char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED && p[0] == 0 && p[(1 << 20) - 1] == 0, "mmap anonymous, zeroed");
