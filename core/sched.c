@@ -302,7 +302,7 @@ schedule(bool yield)
 	next->t_on_cpu = true;
 	next->t_cpu = pc->cpu_index;
 	account(c, prev, clock_ns());
-	c->cur_start_ns = c->last_switch_ns;
+	c->cur_start_ns = next->t_started_ns = c->last_switch_ns;
 	c->st.switches++;
 	prev->t_switches++;
 	if (!prev->t_idle) {

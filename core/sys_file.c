@@ -706,3 +706,60 @@ readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
 
 SYSCALL(89, readlink) { return readlink_at(AT_FDCWD, (const char *)a0, (char *)a1, (size_t)a2); }
 SYSCALL(267, readlinkat) { return readlink_at((int)a0, (const char *)a1, (char *)a2, (size_t)a3); }
+
+/* statx from the same facts as stat */
+SYSCALL(332, statx)
+{
+	struct linux_stat_view {
+		uint64_t dev, ino, nlink;
+		uint32_t mode, uid, gid, pad0;
+		uint64_t rdev;
+		int64_t size, blksize, blocks;
+		uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+		int64_t reserved[3];
+	} st;
+	uint8_t sx[256];
+	struct vnode *v;
+	long err;
+
+	if (a2 & AT_EMPTY_PATH) {
+		char first;
+		if (copy_from_user(&first, (const char *)a1, 1))
+			return -EFAULT;
+		if (!first) {
+			struct file *f = fd_get((int)a0);
+			if (!f)
+				return -EBADF;
+			err = f->f_ops->stat(f, &st);
+			file_put(f);
+			if (err)
+				return err;
+			goto fill;
+		}
+	}
+	if ((err = lookup_at((int)a0, (const char *)a1, !(a2 & AT_SYMLINK_NOFOLLOW), &v)))
+		return err;
+	vfs_stat_node(v, &st);
+fill:
+	memset(sx, 0, sizeof(sx));
+#define PUT(off, type, val) (*(type *)(sx + (off)) = (type)(val))
+	PUT(0x00, uint32_t, 0x7ff); /* STATX_BASIC_STATS */
+	PUT(0x04, uint32_t, st.blksize);
+	PUT(0x10, uint32_t, st.nlink);
+	PUT(0x14, uint32_t, st.uid);
+	PUT(0x18, uint32_t, st.gid);
+	PUT(0x1c, uint16_t, st.mode);
+	PUT(0x20, uint64_t, st.ino);
+	PUT(0x28, uint64_t, st.size);
+	PUT(0x30, uint64_t, st.blocks);
+	PUT(0x40, int64_t, st.atime);
+	PUT(0x48, uint32_t, st.atime_ns);
+	PUT(0x60, int64_t, st.ctime);
+	PUT(0x68, uint32_t, st.ctime_ns);
+	PUT(0x70, int64_t, st.mtime);
+	PUT(0x78, uint32_t, st.mtime_ns);
+	PUT(0x88, uint32_t, 0); /* dev major */
+	PUT(0x8c, uint32_t, st.dev);
+#undef PUT
+	return copy_to_user((void *)a4, sx, sizeof(sx)) ? -EFAULT : 0;
+}

@@ -247,3 +247,99 @@ SYSCALL(309, getcpu)
 		return -EFAULT;
 	return 0;
 }
+
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+SYSCALL(157, prctl)
+{
+	char name[16];
+	long n;
+
+	switch (a0) {
+	case PR_SET_NAME:
+		n = strncpy_from_user(name, (const char *)a1, sizeof(name));
+		if (n == -EFAULT)
+			return -EFAULT;
+		name[sizeof(name) - 1] = '\0';
+		memcpy(thread_self()->t_name, name, sizeof(name));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user((void *)a1, thread_self()->t_name, 16) ? -EFAULT : 0;
+	default:
+		return -EINVAL; /* XXX: the other options are not there yet */
+	}
+}
+
+SYSCALL(203, sched_setaffinity)
+{
+	uint64_t mask = 0;
+	int n = sched_cpu_count();
+
+	if ((size_t)a1 < sizeof(mask))
+		return -EINVAL;
+	if (copy_from_user(&mask, (void *)a2, sizeof(mask)))
+		return -EFAULT;
+	if (n < 64)
+		mask &= (1ull << n) - 1;
+	if (!mask)
+		return -EINVAL;
+	if (a0 && a0 != thread_self()->t_id)
+		return -ESRCH; /* XXX: other threads by tid are not looked up yet */
+	sched_set_affinity(thread_self(), mask);
+	if (!(mask >> sched_this_cpu() & 1))
+		sched_migrate_self(__builtin_ctzll(mask));
+	return 0;
+}
+
+struct sysinfo_s {
+	int64_t uptime;
+	uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char pad2[4];
+};
+
+SYSCALL(99, sysinfo)
+{
+	struct sysinfo_s si = {
+		.uptime = (int64_t)(clock_ns() / 1000000000u),
+		.totalram = frame_total_bytes(),
+		.freeram = frame_free_bytes(),
+		.procs = 1,
+		.mem_unit = 1,
+	};
+
+	return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
+}
+
+/* CPU time of the app's threads so far: this thread's, as the one asking */
+static uint64_t
+cpu_ns(void)
+{
+	return thread_self()->t_runtime_ns + (clock_ns() - thread_self()->t_started_ns);
+}
+
+SYSCALL(100, times)
+{
+	int64_t t[4] = { (int64_t)(cpu_ns() / 10000000u), 0, 0, 0 }; /* clock ticks of 10 ms */
+
+	if (a0 && copy_to_user((void *)a0, t, sizeof(t)))
+		return -EFAULT;
+	return (long)(clock_ns() / 10000000u);
+}
+
+SYSCALL(98, getrusage)
+{
+	int64_t ru[18] = { 0 };
+	uint64_t ns = cpu_ns();
+
+	if (a0 != 0 && a0 != 1 && a0 != -1) /* SELF, THREAD, CHILDREN */
+		return -EINVAL;
+	if (a0 != -1) {
+		ru[0] = (int64_t)(ns / 1000000000u);
+		ru[1] = (int64_t)(ns % 1000000000u / 1000u);
+	}
+	return copy_to_user((void *)a1, ru, sizeof(ru)) ? -EFAULT : 0;
+}

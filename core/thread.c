@@ -3,6 +3,7 @@
  * after it is off its CPU (thread_finish, called by the scheduler from
  * the next thread on that CPU). */
 #include "arch.h"
+#include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -168,6 +169,7 @@ thread_adopt_boot(const char *name, uintptr_t lo, uintptr_t hi, bool idle)
 	t->t_state = T_RUNNING;
 	t->t_on_cpu = true;
 	t->t_cpu = sched_this_cpu();
+	t->t_started_ns = clock_ns();
 	if (idle)
 		t->t_affinity = 1ull << t->t_cpu;
 	arch_set_kstack(lo, hi);
