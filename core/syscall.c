@@ -5,6 +5,7 @@
 #include "lib.h"
 #include "printk.h"
 #include "sched.h"
+#include "signal.h"
 #include "syscall.h"
 #include "sysnames.h"
 
@@ -65,5 +66,7 @@ syscall_dispatch(struct syscall_frame *f)
 {
 	f->rax = (uint64_t)syscall_call((long)f->rax, (long)f->rdi, (long)f->rsi, (long)f->rdx,
 					(long)f->r10, (long)f->r8, (long)f->r9);
+	if (__atomic_load_n(&thread_self()->t_sigpending, __ATOMIC_RELAXED))
+		signal_deliver_pending(f);
 	return (long)f->rax;
 }

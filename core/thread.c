@@ -296,3 +296,20 @@ thread_dump_all(int level)
 	}
 	spin_unlock_irqrestore(&all_lock, f);
 }
+
+/* a thread by its id, or NULL (XXX: a linear walk; fine for one app) */
+struct thread *
+thread_find(int tid)
+{
+	uint64_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *n;
+	struct thread *found = NULL;
+
+	list_for_each(n, &all_threads) {
+		struct thread *t = list_entry(n, struct thread, t_all);
+		if (t->t_id == tid && t->t_state != T_DEAD)
+			found = t;
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+	return found;
+}

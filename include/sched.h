@@ -66,6 +66,10 @@ struct thread {
 	void *t_fpu_raw;           /* allocation behind t_fpu */
 	int t_id;
 	uint32_t *t_clear_tid;     /* app threads: zeroed and woken at exit */
+	uint64_t t_sigmask;        /* app signals blocked (bit sig-1); own thread */
+	uint64_t t_sigpending;     /* raised, not yet delivered; atomic */
+	uintptr_t t_altstack, t_altsize; /* sigaltstack; own thread */
+	bool t_on_altstack;
 	char t_name[THREAD_NAME_MAX];
 };
 

@@ -39,6 +39,8 @@ void vma_set_brk_base(uintptr_t base);
 int vma_fault(uintptr_t addr, bool write, bool exec);
 /* copy into app memory at load time (pages faulted in as needed) */
 int vma_fill(uintptr_t addr, const void *src, size_t len);
+/* a region covers addr (a fault there is SEGV_ACCERR, not SEGV_MAPERR) */
+bool vma_covers(uintptr_t addr);
 /* MADV_DONTNEED: drop pages, so they read back as zeros */
 int vma_discard(uintptr_t addr, size_t len);
 

@@ -335,3 +335,14 @@ vma_brk(uintptr_t want)
 	brk_cur = want;
 	return brk_cur;
 }
+
+bool
+vma_covers(uintptr_t addr)
+{
+	bool r;
+
+	mutex_lock(&lock);
+	r = find(addr) != NULL;
+	mutex_unlock(&lock);
+	return r;
+}

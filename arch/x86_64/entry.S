@@ -107,6 +107,13 @@ trap_return:
 	add $16, %rsp			/* vector, error */
 	iretq
 
+	.globl arch_resume_trapframe
+/* void arch_resume_trapframe(const struct trapframe *tf): every register
+ * as tf says, by the interrupt return path (rt_sigreturn) */
+arch_resume_trapframe:
+	mov %rdi, %rsp
+	jmp trap_return
+
 /* long arch_try(long (*fn)(void *), void *arg, int *vector): see arch.h.
  * struct recover on the stack: rsp, rip, vector, prev, rbp. */
 	.text

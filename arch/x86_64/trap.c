@@ -10,6 +10,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "sched.h"
+#include "signal.h"
 #include "power.h"
 #include "uaccess.h"
 #include "vma.h"
@@ -174,9 +175,9 @@ describe_pf(const struct trapframe *tf, char *buf, size_t n)
 		     cr2 < 0x10000 ? " (null pointer?)" : "");
 }
 
-/* a fault in the app's code with no handler: the VM ends with 128+N and
- * the app's registers (DESIGN.md, Ring 0) */
-static void __noreturn
+/* a fault in the app's code: to its handler when it has one, else the VM
+ * ends with 128+N and the app's registers (DESIGN.md, Ring 0) */
+static void
 app_crash(struct trapframe *tf)
 {
 	static const struct {
@@ -193,6 +194,10 @@ app_crash(struct trapframe *tf)
 			sig = map[i].sig;
 			name = map[i].name;
 		}
+	/* SEGV_MAPERR 1 / SEGV_ACCERR 2; ILL_ILLOPN 2; FPE_INTDIV 1 */
+	int code = sig == 11 ? (tf->vector == 14 && vma_covers(read_cr2()) ? 2 : 1) : sig == 4 ? 2 : 1;
+	if (signal_fault(tf, sig, code, tf->vector == 14 ? read_cr2() : tf->rip))
+		return;
 	printk(KERN_ERR "app: %s (%s at %#lx, fault address %#lx, error %#lx)", name,
 	       exc_names[tf->vector] ? exc_names[tf->vector] : "exception", tf->rip, read_cr2(),
 	       tf->error);
@@ -222,8 +227,10 @@ exception(struct trapframe *tf)
 		tf->rip = fix;
 		return;
 	}
-	if (tf->rip < USER_TOP && pc->recover == NULL)
+	if (tf->rip < USER_TOP && pc->recover == NULL) {
 		app_crash(tf);
+		return; /* into the app's signal handler */
+	}
 	if (pc->recover && tf->vector != 8 && tf->vector != 18) {
 		struct recover *r = pc->recover;
 		r->vector = tf->vector;

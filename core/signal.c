@@ -1,0 +1,363 @@
+/* App signals (include/signal.h): the frame follows Linux's rt_sigframe
+ * on x86-64 (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h): the
+ * handler's return address (sa_restorer), a ucontext with the machine
+ * context and the FPU state, and a siginfo; rt_sigreturn restores it all. */
+#include "arch.h"
+#include "errno.h"
+#include "lib.h"
+#include "mm.h"
+#include "power.h"
+#include "printk.h"
+#include "sched.h"
+#include "signal.h"
+#include "syscall.h"
+#include "uaccess.h"
+
+#define NSIG 64
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_SIGINFO 4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTORER 0x04000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define SIGKILL 9
+#define SIGSTOP 19
+#define BIT(s) (1ull << ((s) - 1))
+
+struct ksigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+static struct ksigaction actions[NSIG + 1];
+
+/* the machine context, in the order of Linux's struct sigcontext */
+struct mcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
+	uint64_t rip, rflags, csgsfs, err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved[8];
+};
+
+struct uctx {
+	uint64_t flags, link;
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+	struct mcontext mc;
+	uint64_t sigmask;
+};
+
+struct frame {
+	uint64_t pretcode;
+	struct uctx uc;
+	uint8_t info[128];
+};
+
+_Static_assert(sizeof(struct mcontext) == 256, "sigcontext size");
+_Static_assert(__builtin_offsetof(struct uctx, mc) == 40, "ucontext layout");
+
+size_t arch_fpu_area_size(void);
+void arch_fpu_save(void *area);
+void arch_fpu_restore(const void *area);
+
+static bool
+default_ignored(int sig)
+{
+	return sig == 17 || sig == 23 || sig == 28 || sig == 18; /* CHLD URG WINCH CONT */
+}
+
+/* build the frame on the app's stack for 'sig'; regs holds the context
+ * to come back to. Returns the handler's stack pointer, or 0 when the
+ * frame cannot be written (the app then dies of SIGSEGV). */
+static uintptr_t
+push_frame(const struct ksigaction *a, int sig, const struct mcontext *regs, int code,
+	   uintptr_t addr, uint64_t oldmask)
+{
+	struct thread *t = thread_self();
+	uintptr_t sp = regs->rsp;
+	size_t fpsize = arch_fpu_area_size();
+	struct frame fr;
+	uint8_t *fp;
+
+	if ((a->flags & SA_ONSTACK) && t->t_altsize && !t->t_on_altstack)
+		sp = t->t_altstack + t->t_altsize;
+	else
+		sp -= 128; /* the red zone */
+	sp = ALIGN_DOWN(sp - fpsize, 64);
+	uintptr_t fpaddr = sp;
+	sp = ALIGN_DOWN(sp - sizeof(struct frame), 16) - 8;
+	memset(&fr, 0, sizeof(fr));
+	fr.pretcode = a->restorer;
+	fr.uc.ss_sp = t->t_altstack;
+	fr.uc.ss_size = t->t_altsize;
+	fr.uc.ss_flags = t->t_altsize ? (t->t_on_altstack ? SS_ONSTACK : 0) : SS_DISABLE;
+	fr.uc.mc = *regs;
+	fr.uc.mc.fpstate = fpaddr;
+	fr.uc.mc.oldmask = oldmask;
+	fr.uc.mc.cr2 = addr;
+	fr.uc.sigmask = oldmask;
+	int32_t *si = (int32_t *)fr.info;
+	si[0] = sig;
+	si[2] = code;
+	*(uint64_t *)(fr.info + 16) = addr; /* si_addr, or si_pid = 1 and si_uid = 0 */
+	fp = kmalloc(fpsize + 64);
+	if (!fp)
+		return 0;
+	uint8_t *fpa = (uint8_t *)ALIGN_UP((uintptr_t)fp, 64);
+	memset(fpa, 0, fpsize);
+	arch_fpu_save(fpa);
+	bool ok = !copy_to_user((void *)fpaddr, fpa, fpsize) &&
+		  !copy_to_user((void *)sp, &fr, sizeof(fr));
+	kfree(fp);
+	return ok ? sp : 0;
+}
+
+/* the handler's entry state: its arguments, the frame as its stack */
+static bool
+enter(int sig, struct mcontext *regs, int code, uintptr_t addr, uint64_t *rip, uint64_t *rsp,
+      uint64_t *rdi, uint64_t *rsi, uint64_t *rdx)
+{
+	struct thread *t = thread_self();
+	struct ksigaction *a = &actions[sig];
+	uint64_t old = t->t_sigmask;
+	uintptr_t sp;
+
+	if (!(a->flags & SA_RESTORER))
+		return false; /* no way back: musl and glibc always give one */
+	sp = push_frame(a, sig, regs, code, addr, old);
+	if (!sp)
+		return false;
+	if ((a->flags & SA_ONSTACK) && t->t_altsize &&
+	    sp >= t->t_altstack && sp < t->t_altstack + t->t_altsize)
+		t->t_on_altstack = true;
+	t->t_sigmask |= a->mask | (a->flags & SA_NODEFER ? 0 : BIT(sig));
+	t->t_sigmask &= ~(BIT(SIGKILL) | BIT(SIGSTOP));
+	*rip = a->handler;
+	*rsp = sp;
+	*rdi = (uint64_t)sig;
+	*rsi = sp + __builtin_offsetof(struct frame, info);
+	*rdx = sp + __builtin_offsetof(struct frame, uc);
+	if (a->flags & SA_RESETHAND)
+		a->handler = SIG_DFL;
+	return true;
+}
+
+bool
+signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
+{
+	struct ksigaction *a = &actions[sig];
+	struct mcontext m = {
+		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
+		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
+		.rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
+		.rsp = tf->rsp, .rip = tf->rip, .rflags = tf->rflags, .csgsfs = 0x33,
+		.err = tf->error, .trapno = tf->vector,
+	};
+
+	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (thread_self()->t_sigmask & BIT(sig)))
+		return false;
+	return enter(sig, &m, code, addr, &tf->rip, &tf->rsp, &tf->rdi, &tf->rsi, &tf->rdx);
+}
+
+static void __noreturn
+die(int sig)
+{
+	printk(KERN_ERR "app: killed by signal %d", sig);
+	kernel_exit(128 + sig);
+}
+
+void
+signal_deliver_pending(struct syscall_frame *f)
+{
+	struct thread *t = thread_self();
+	uint64_t ready = __atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) & ~t->t_sigmask;
+	int sig;
+
+	while (ready) {
+		sig = __builtin_ctzll(ready) + 1;
+		ready &= ready - 1;
+		__atomic_fetch_and(&t->t_sigpending, ~BIT(sig), __ATOMIC_ACQ_REL);
+		struct ksigaction *a = &actions[sig];
+		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignored(sig)))
+			continue;
+		if (a->handler == SIG_DFL)
+			die(sig);
+		struct mcontext m = {
+			.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->rflags, .r12 = f->r12,
+			.r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi,
+			.rbp = f->rbp, .rbx = f->rbx, .rdx = f->rdx, .rax = f->rax, .rcx = f->rip,
+			.rsp = f->rsp, .rip = f->rip, .rflags = f->rflags, .csgsfs = 0x33,
+		};
+		if (!enter(sig, &m, 0 /* SI_USER */, 1, &f->rip, &f->rsp, &f->rdi, &f->rsi, &f->rdx))
+			die(11);
+		return; /* one at a time: the next at the next return */
+	}
+}
+
+SYSCALL(13, rt_sigaction)
+{
+	struct ksigaction n, o;
+
+	if (a0 < 1 || a0 > NSIG || a3 != 8)
+		return -EINVAL;
+	if (a1 && (a0 == SIGKILL || a0 == SIGSTOP))
+		return -EINVAL;
+	o = actions[a0];
+	if (a1 && copy_from_user(&n, (void *)a1, sizeof(n)))
+		return -EFAULT;
+	if (a2 && copy_to_user((void *)a2, &o, sizeof(o)))
+		return -EFAULT;
+	if (a1)
+		actions[a0] = n;
+	return 0;
+}
+
+SYSCALL(14, rt_sigprocmask)
+{
+	struct thread *t = thread_self();
+	uint64_t set, old = t->t_sigmask;
+
+	if (a3 != 8)
+		return -EINVAL;
+	if (a1) {
+		if (copy_from_user(&set, (void *)a1, 8))
+			return -EFAULT;
+		switch (a0) {
+		case 0: t->t_sigmask |= set; break;  /* SIG_BLOCK */
+		case 1: t->t_sigmask &= ~set; break; /* SIG_UNBLOCK */
+		case 2: t->t_sigmask = set; break;   /* SIG_SETMASK */
+		default: return -EINVAL;
+		}
+		t->t_sigmask &= ~(BIT(SIGKILL) | BIT(SIGSTOP));
+	}
+	if (a2 && copy_to_user((void *)a2, &old, 8))
+		return -EFAULT;
+	return 0;
+}
+
+SYSCALL(127, rt_sigpending)
+{
+	uint64_t p = __atomic_load_n(&thread_self()->t_sigpending, __ATOMIC_ACQUIRE);
+
+	return a1 != 8 ? -EINVAL : copy_to_user((void *)a0, &p, 8) ? -EFAULT : 0;
+}
+
+SYSCALL(131, sigaltstack)
+{
+	struct thread *t = thread_self();
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss, old = { t->t_altstack, t->t_altsize ? (t->t_on_altstack ? SS_ONSTACK : 0) : SS_DISABLE,
+		      0, t->t_altsize };
+
+	if (a0) {
+		if (copy_from_user(&ss, (void *)a0, sizeof(ss)))
+			return -EFAULT;
+		if (t->t_on_altstack)
+			return -EPERM;
+		if (ss.flags & SS_DISABLE) {
+			t->t_altstack = t->t_altsize = 0;
+		} else {
+			if (ss.size < 2048)
+				return -ENOMEM;
+			t->t_altstack = ss.sp;
+			t->t_altsize = ss.size;
+		}
+	}
+	if (a1 && copy_to_user((void *)a1, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+void arch_resume_trapframe(const struct trapframe *tf) __noreturn;
+extern char try_landing[];
+
+static long
+restore_fpu(void *area)
+{
+	arch_fpu_restore(area);
+	return 0;
+}
+
+/* back from the handler: everything as the frame says */
+SYSCALL(15, rt_sigreturn)
+{
+	struct syscall_frame *f = (struct syscall_frame *)(this_cpu()->kstack_hi -
+							     sizeof(struct syscall_frame));
+	struct thread *t = thread_self();
+	struct uctx uc;
+	struct trapframe tf;
+	size_t fpsize = arch_fpu_area_size();
+	uint8_t *fp, *fpa;
+
+	if (copy_from_user(&uc, (void *)f->rsp, sizeof(uc)))
+		die(11);
+	fp = kmalloc(fpsize + 64);
+	if (!fp)
+		die(11);
+	fpa = (uint8_t *)ALIGN_UP((uintptr_t)fp, 64);
+	if (copy_from_user(fpa, (void *)uc.mc.fpstate, fpsize) ||
+	    arch_try((long (*)(void *))restore_fpu, fpa, NULL)) {
+		kfree(fp);
+		die(11); /* a frame the app broke */
+	}
+	kfree(fp);
+	t->t_sigmask = uc.sigmask & ~(BIT(SIGKILL) | BIT(SIGSTOP));
+	t->t_on_altstack = t->t_altsize && uc.mc.rsp >= t->t_altstack &&
+			   uc.mc.rsp < t->t_altstack + t->t_altsize;
+	tf = (struct trapframe){
+		.r15 = uc.mc.r15, .r14 = uc.mc.r14, .r13 = uc.mc.r13, .r12 = uc.mc.r12,
+		.r11 = uc.mc.r11, .r10 = uc.mc.r10, .r9 = uc.mc.r9, .r8 = uc.mc.r8,
+		.rbp = uc.mc.rbp, .rdi = uc.mc.rdi, .rsi = uc.mc.rsi, .rdx = uc.mc.rdx,
+		.rcx = uc.mc.rcx, .rbx = uc.mc.rbx, .rax = uc.mc.rax, .rip = uc.mc.rip,
+		.cs = 0x08, .rflags = (uc.mc.rflags & 0xcd5) | 0x202, .rsp = uc.mc.rsp, .ss = 0x10,
+	};
+	if (tf.rip >= USER_TOP)
+		die(11);
+	irq_disable();
+	arch_resume_trapframe(&tf);
+}
+
+/* --- kill and friends: to the app's own threads --- */
+static long
+raise_on(struct thread *t, int sig)
+{
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	if (!sig)
+		return 0;
+	__atomic_fetch_or(&t->t_sigpending, BIT(sig), __ATOMIC_ACQ_REL);
+	sched_wake(t); /* out of a blocking call, to see it */
+	return 0;
+}
+
+SYSCALL(62, kill)
+{
+	if (a0 != 1 && a0 != 0 && a0 != -1)
+		return -ESRCH;
+	return raise_on(thread_self(), (int)a1);
+}
+
+struct thread *thread_find(int tid);
+
+SYSCALL(234, tgkill)
+{
+	struct thread *t;
+
+	if (a0 != 1)
+		return -ESRCH;
+	if (!(t = thread_find((int)a1)))
+		return -ESRCH;
+	return raise_on(t, (int)a2);
+}
+
+SYSCALL(200, tkill)
+{
+	struct thread *t = thread_find((int)a0);
+
+	return t ? raise_on(t, (int)a1) : -ESRCH;
+}
