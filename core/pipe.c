@@ -1,10 +1,12 @@
 /* Pipes and eventfds: buffers in memory whose readers and writers block
  * through the readiness generation (core/poll.c). A pipe holds 64 KiB;
  * a read with no writer left sees end-of-file, a write with no reader
- * left gets -EPIPE (XXX: and no SIGPIPE: there are no signals yet). */
+ * left gets -EPIPE and SIGPIPE. */
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "sched.h"
+#include "signal.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -65,6 +67,7 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 		mutex_lock(&p->lock);
 		if (!p->readers) {
 			mutex_unlock(&p->lock);
+			signal_raise(thread_self(), 13 /* SIGPIPE */);
 			return done ? (long)done : -EPIPE;
 		}
 		size_t room = PIPE_SIZE - p->len;

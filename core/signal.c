@@ -323,8 +323,8 @@ SYSCALL(15, rt_sigreturn)
 }
 
 /* --- kill and friends: to the app's own threads --- */
-static long
-raise_on(struct thread *t, int sig)
+long
+signal_raise(struct thread *t, int sig)
 {
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
@@ -339,7 +339,7 @@ SYSCALL(62, kill)
 {
 	if (a0 != 1 && a0 != 0 && a0 != -1)
 		return -ESRCH;
-	return raise_on(thread_self(), (int)a1);
+	return signal_raise(thread_self(), (int)a1);
 }
 
 struct thread *thread_find(int tid);
@@ -352,12 +352,108 @@ SYSCALL(234, tgkill)
 		return -ESRCH;
 	if (!(t = thread_find((int)a1)))
 		return -ESRCH;
-	return raise_on(t, (int)a2);
+	return signal_raise(t, (int)a2);
 }
 
 SYSCALL(200, tkill)
 {
 	struct thread *t = thread_find((int)a0);
 
-	return t ? raise_on(t, (int)a1) : -ESRCH;
+	return t ? signal_raise(t, (int)a1) : -ESRCH;
+}
+
+/* --- alarm and setitimer(ITIMER_REAL): SIGALRM to the thread that set it --- */
+#include "clock.h"
+
+static struct {
+	struct timer tm;
+	struct thread *target;
+	uint64_t interval_ns;
+	uint64_t deadline_ns;
+	bool armed;
+} alarm_t;
+
+static void
+on_alarm(struct timer *tm)
+{
+	signal_raise(alarm_t.target, 14 /* SIGALRM */);
+	if (alarm_t.interval_ns) {
+		alarm_t.deadline_ns += alarm_t.interval_ns;
+		timer_arm(tm, alarm_t.deadline_ns);
+	} else {
+		alarm_t.armed = false;
+	}
+}
+
+/* the time left and the interval, in ns; arm anew (0: disarm) */
+static void
+set_alarm(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_left, uint64_t *old_interval)
+{
+	uint64_t now = clock_ns();
+
+	if (alarm_t.tm.tm_fn == NULL)
+		timer_init(&alarm_t.tm, on_alarm);
+	timer_cancel(&alarm_t.tm);
+	if (old_left)
+		*old_left = alarm_t.armed && alarm_t.deadline_ns > now ? alarm_t.deadline_ns - now : 0;
+	if (old_interval)
+		*old_interval = alarm_t.interval_ns;
+	alarm_t.armed = value_ns != 0;
+	alarm_t.interval_ns = value_ns ? interval_ns : 0;
+	alarm_t.target = thread_self();
+	if (value_ns) {
+		alarm_t.deadline_ns = now + value_ns;
+		timer_arm(&alarm_t.tm, alarm_t.deadline_ns);
+	}
+}
+
+SYSCALL(37, alarm)
+{
+	uint64_t left;
+
+	set_alarm((uint64_t)(uint32_t)a0 * 1000000000u, 0, &left, NULL);
+	return (long)((left + 999999999u) / 1000000000u);
+}
+
+struct itimerval_k {
+	int64_t int_sec, int_usec, val_sec, val_usec;
+};
+
+static void
+to_itv(struct itimerval_k *v, uint64_t left, uint64_t interval)
+{
+	v->int_sec = (int64_t)(interval / 1000000000u);
+	v->int_usec = (int64_t)(interval % 1000000000u / 1000u);
+	v->val_sec = (int64_t)(left / 1000000000u);
+	v->val_usec = (int64_t)(left % 1000000000u / 1000u);
+}
+
+SYSCALL(38, setitimer)
+{
+	struct itimerval_k nv, ov;
+	uint64_t left, interval;
+
+	if (a0 != 0)
+		return -EINVAL; /* XXX: ITIMER_VIRTUAL and ITIMER_PROF are not there */
+	if (copy_from_user(&nv, (void *)a1, sizeof(nv)))
+		return -EFAULT;
+	if (nv.val_usec < 0 || nv.val_usec >= 1000000 || nv.int_usec < 0 || nv.int_usec >= 1000000)
+		return -EINVAL;
+	set_alarm((uint64_t)nv.val_sec * 1000000000u + (uint64_t)nv.val_usec * 1000u,
+		  (uint64_t)nv.int_sec * 1000000000u + (uint64_t)nv.int_usec * 1000u, &left,
+		  &interval);
+	to_itv(&ov, left, interval);
+	return a2 && copy_to_user((void *)a2, &ov, sizeof(ov)) ? -EFAULT : 0;
+}
+
+SYSCALL(36, getitimer)
+{
+	struct itimerval_k v;
+	uint64_t now = clock_ns();
+
+	if (a0 != 0)
+		return -EINVAL;
+	to_itv(&v, alarm_t.armed && alarm_t.deadline_ns > now ? alarm_t.deadline_ns - now : 0,
+	       alarm_t.interval_ns);
+	return copy_to_user((void *)a1, &v, sizeof(v)) ? -EFAULT : 0;
 }

@@ -2,7 +2,8 @@
 # Linux programs nobody built for us run as the app (tools/unum run ./prog):
 # static musl, static glibc and static-PIE glibc; stdout byte for byte as a
 # native run gives it, stderr apart, piped stdin then end-of-file, the exit
-# status, and a crash ending with 139 and the app's registers.
+# status, death by a signal's default action (143), and a crash ending
+# with 139 and the app's registers.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 cat >"$TMP/prog.c" <<'C'
@@ -10,12 +11,15 @@ cat >"$TMP/prog.c" <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 int main(int argc, char **argv) {
 	char buf[256];
 	ssize_t n = read(0, buf, sizeof(buf));
 	printf("argc=%d last=%s stdin=%zd:%.*s", argc, argv[argc - 1], n, (int)(n > 0 ? n : 0), buf);
 	printf("isatty=%d\n", isatty(1));
 	fprintf(stderr, "on stderr\n");
+	if (argc > 2 && !strcmp(argv[1], "term"))
+		raise(SIGTERM);
 	if (argc > 2 && !strcmp(argv[1], "crash"))
 		*(volatile int *)16 = 1;
 	return argc > 2 && !strcmp(argv[1], "exit") ? atoi(argv[2]) : 0;
@@ -35,6 +39,8 @@ for v in musl glibc pie; do
 	grep -q '^on stderr$' "$ERR" || fail "$v: the app's stderr did not reach stderr"
 	run "$UNUM" run "$p" --timeout "$BOOT_TIMEOUT" -- exit 42
 	expect_status 42
+	run "$UNUM" run "$p" --timeout "$BOOT_TIMEOUT" -- term now
+	expect_status 143 # 128 + SIGTERM, the default action
 	run "$UNUM" run "$p" --timeout "$BOOT_TIMEOUT" -- crash now
 	expect_status 139
 	expect_err 'SIGSEGV'

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include "tap.h"
 
@@ -32,6 +34,20 @@ on_usr1(int sig, siginfo_t *si, void *uc)
 	char here;
 	usr1_count++;
 	on_alt = &here >= alt && &here < alt + 65536;
+}
+
+static volatile int alrm_count, pipe_count;
+
+static void
+on_alrm(int sig)
+{
+	alrm_count++;
+}
+
+static void
+on_pipe(int sig)
+{
+	pipe_count++;
 }
 
 static void
@@ -84,5 +100,24 @@ main(void)
 	CHECK(r == -1, "SIGFPE from a division by zero, left by siglongjmp");
 	CHECK(signal(SIGUSR2, SIG_IGN) != SIG_ERR && raise(SIGUSR2) == 0, "an ignored signal");
 	CHECK(sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL, "SIGKILL cannot be caught");
+
+	signal(SIGALRM, on_alrm);
+	struct timespec ts = { 0, 5000000 };
+	alarm(1);
+	for (int i = 0; i < 400 && !alrm_count; i++)
+		nanosleep(&ts, NULL);
+	CHECK(alrm_count == 1, "alarm(1) raises SIGALRM");
+	struct itimerval itv = { { 0, 20000 }, { 0, 20000 } };
+	CHECK(setitimer(ITIMER_REAL, &itv, NULL) == 0, "setitimer");
+	for (int i = 0; i < 400 && alrm_count < 4; i++)
+		nanosleep(&ts, NULL);
+	memset(&itv, 0, sizeof(itv));
+	setitimer(ITIMER_REAL, &itv, NULL);
+	CHECK(alrm_count >= 4, "an interval timer repeats");
+
+	int p[2];
+	signal(SIGPIPE, on_pipe);
+	CHECK(pipe(p) == 0 && close(p[0]) == 0 && write(p[1], "x", 1) == -1 && errno == EPIPE &&
+		      pipe_count == 1, "a write with no reader raises SIGPIPE");
 	return tap_done();
 }
