@@ -10,7 +10,6 @@ static uint64_t tsc_hz, lapic_hz;
 static bool use_kvmclock, use_deadline;
 static void (*timer_fn)(void);
 
-void lapic_tsc_deadline_mode(void);
 
 /* ns * hz / 1e9 without 128-bit division (hz < 2^34) */
 static uint64_t

@@ -385,12 +385,6 @@ static const struct file_ops stdout_ops = { .write = stdout_write, .stat = strea
 static const struct file_ops stderr_ops = { .write = stderr_write, .stat = stream_stat,
 					    .ioctl = stream_ioctl };
 
-bool
-console_is_tty(void)
-{
-	return in.tty;
-}
-
 void
 console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
 {

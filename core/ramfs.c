@@ -267,12 +267,6 @@ vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
 }
 
 int
-vfs_unlink(struct vnode *cwd, const char *path)
-{
-	return vfs_remove(cwd, path, false);
-}
-
-int
 vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
 	   bool noreplace)
 {
@@ -332,16 +326,6 @@ out:
 	mutex_unlock(&tree_lock);
 	return err;
 }
-
-/* struct stat as Linux x86-64 lays it out */
-struct linux_stat {
-	uint64_t st_dev, st_ino, st_nlink;
-	uint32_t st_mode, st_uid, st_gid, pad0;
-	uint64_t st_rdev;
-	int64_t st_size, st_blksize, st_blocks;
-	uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
-	int64_t reserved[3];
-};
 
 void
 vfs_stat_node(struct vnode *v, void *statbuf)

@@ -33,7 +33,6 @@ struct cpu_sched {
 	struct thread *from;         /* the thread being switched away from */
 	struct timer slice;          /* armed while rq is not empty */
 	uint64_t last_switch_ns;
-	uint64_t cur_start_ns;       /* when the running thread got the CPU */
 	bool running_idle;           /* the idle thread has the CPU (for stats) */
 	struct sched_cpu_stats st;
 } __aligned(64);
@@ -83,8 +82,10 @@ on_slice(struct timer *tm)
 
 	if (list_empty(&c->rq) && mpsc_empty(&c->incoming))
 		return; /* alone again: stay tickless */
-	if (now - c->cur_start_ns < SLICE_NS && !thread_self()->t_idle) {
-		timer_arm(tm, c->cur_start_ns + SLICE_NS);
+	uint64_t started = thread_self()->t_started_ns;
+
+	if (now - started < SLICE_NS && !thread_self()->t_idle) {
+		timer_arm(tm, started + SLICE_NS);
 		return;
 	}
 	c->need_resched = true;
@@ -248,7 +249,7 @@ static void
 arm_slice(struct cpu_sched *c)
 {
 	if (!list_empty(&c->rq) && c->slice.tm_cpu < 0 && !c->slice.tm_running)
-		timer_arm(&c->slice, c->cur_start_ns + SLICE_NS);
+		timer_arm(&c->slice, thread_self()->t_started_ns + SLICE_NS);
 }
 
 /* the core: pick the next thread and switch to it (interrupts off).
@@ -302,7 +303,7 @@ schedule(bool yield)
 	next->t_on_cpu = true;
 	next->t_cpu = pc->cpu_index;
 	account(c, prev, clock_ns());
-	c->cur_start_ns = next->t_started_ns = c->last_switch_ns;
+	next->t_started_ns = c->last_switch_ns;
 	c->st.switches++;
 	prev->t_switches++;
 	if (!prev->t_idle) {
@@ -597,15 +598,4 @@ sched_enqueue_new(struct thread *t, int cpu)
 	t->t_state = T_READY;
 	enqueue(t, cpu);
 	irq_restore(f);
-}
-
-void
-sched_dump(void)
-{
-	for (int i = 0; i < ncpus_online; i++) {
-		struct cpu_sched *c = &cpus[i];
-		printk("sched: CPU %d idle %d nready %d incoming %s slice %d current %s", i, c->idle,
-		       c->nready, mpsc_empty(&c->incoming) ? "empty" : "busy", c->slice.tm_cpu,
-		       percpu_of[i]->current ? percpu_of[i]->current->t_name : "-");
-	}
 }

@@ -274,7 +274,6 @@ SYSCALL(131, sigaltstack)
 }
 
 void arch_resume_trapframe(const struct trapframe *tf) __noreturn;
-extern char try_landing[];
 
 static long
 restore_fpu(void *area)
@@ -286,8 +285,7 @@ restore_fpu(void *area)
 /* back from the handler: everything as the frame says */
 SYSCALL(15, rt_sigreturn)
 {
-	struct syscall_frame *f = (struct syscall_frame *)(this_cpu()->kstack_hi -
-							     sizeof(struct syscall_frame));
+	struct syscall_frame *f = arch_syscall_frame();
 	struct thread *t = thread_self();
 	struct uctx uc;
 	struct trapframe tf;

@@ -213,14 +213,14 @@ static long
 stat_fd(int fd, void *ubuf)
 {
 	struct file *f = fd_get(fd);
-	uint8_t st[144];
+	struct linux_stat st;
 	int err;
 
 	if (!f)
 		return -EBADF;
-	err = f->f_ops->stat(f, st);
+	err = f->f_ops->stat(f, &st);
 	file_put(f);
-	if (!err && copy_to_user(ubuf, st, sizeof(st)))
+	if (!err && copy_to_user(ubuf, &st, sizeof(st)))
 		err = -EFAULT;
 	return err;
 }
@@ -229,7 +229,7 @@ static long
 stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 {
 	struct vnode *v;
-	uint8_t st[144];
+	struct linux_stat st;
 	char first;
 	long err;
 
@@ -241,8 +241,8 @@ stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 	}
 	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
-	vfs_stat_node(v, st);
-	return copy_to_user(ubuf, st, sizeof(st)) ? -EFAULT : 0;
+	vfs_stat_node(v, &st);
+	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 SYSCALL(5, fstat) { return stat_fd((int)a0, (void *)a1); }
@@ -710,14 +710,7 @@ SYSCALL(267, readlinkat) { return readlink_at((int)a0, (const char *)a1, (char *
 /* statx from the same facts as stat */
 SYSCALL(332, statx)
 {
-	struct linux_stat_view {
-		uint64_t dev, ino, nlink;
-		uint32_t mode, uid, gid, pad0;
-		uint64_t rdev;
-		int64_t size, blksize, blocks;
-		uint64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-		int64_t reserved[3];
-	} st;
+	struct linux_stat st;
 	uint8_t sx[256];
 	struct vnode *v;
 	long err;
@@ -744,22 +737,22 @@ fill:
 	memset(sx, 0, sizeof(sx));
 #define PUT(off, type, val) (*(type *)(sx + (off)) = (type)(val))
 	PUT(0x00, uint32_t, 0x7ff); /* STATX_BASIC_STATS */
-	PUT(0x04, uint32_t, st.blksize);
-	PUT(0x10, uint32_t, st.nlink);
-	PUT(0x14, uint32_t, st.uid);
-	PUT(0x18, uint32_t, st.gid);
-	PUT(0x1c, uint16_t, st.mode);
-	PUT(0x20, uint64_t, st.ino);
-	PUT(0x28, uint64_t, st.size);
-	PUT(0x30, uint64_t, st.blocks);
-	PUT(0x40, int64_t, st.atime);
-	PUT(0x48, uint32_t, st.atime_ns);
-	PUT(0x60, int64_t, st.ctime);
-	PUT(0x68, uint32_t, st.ctime_ns);
-	PUT(0x70, int64_t, st.mtime);
-	PUT(0x78, uint32_t, st.mtime_ns);
+	PUT(0x04, uint32_t, st.st_blksize);
+	PUT(0x10, uint32_t, st.st_nlink);
+	PUT(0x14, uint32_t, st.st_uid);
+	PUT(0x18, uint32_t, st.st_gid);
+	PUT(0x1c, uint16_t, st.st_mode);
+	PUT(0x20, uint64_t, st.st_ino);
+	PUT(0x28, uint64_t, st.st_size);
+	PUT(0x30, uint64_t, st.st_blocks);
+	PUT(0x40, int64_t, st.st_atime);
+	PUT(0x48, uint32_t, st.st_atime_nsec);
+	PUT(0x60, int64_t, st.st_ctime);
+	PUT(0x68, uint32_t, st.st_ctime_nsec);
+	PUT(0x70, int64_t, st.st_mtime);
+	PUT(0x78, uint32_t, st.st_mtime_nsec);
 	PUT(0x88, uint32_t, 0); /* dev major */
-	PUT(0x8c, uint32_t, st.dev);
+	PUT(0x8c, uint32_t, st.st_dev);
 #undef PUT
 	return copy_to_user((void *)a4, sx, sizeof(sx)) ? -EFAULT : 0;
 }

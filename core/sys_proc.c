@@ -90,7 +90,7 @@ clock_read(int clk, struct timespec *ts)
 		break;
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
-		ns = thread_self()->t_runtime_ns + (clock_ns() - thread_self()->t_started_ns);
+		ns = thread_cpu_ns();
 		break;
 	default:
 		return -EINVAL;
@@ -314,16 +314,9 @@ SYSCALL(99, sysinfo)
 	return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
-/* CPU time of the app's threads so far: this thread's, as the one asking */
-static uint64_t
-cpu_ns(void)
-{
-	return thread_self()->t_runtime_ns + (clock_ns() - thread_self()->t_started_ns);
-}
-
 SYSCALL(100, times)
 {
-	int64_t t[4] = { (int64_t)(cpu_ns() / 10000000u), 0, 0, 0 }; /* clock ticks of 10 ms */
+	int64_t t[4] = { (int64_t)(thread_cpu_ns() / 10000000u), 0, 0, 0 }; /* clock ticks of 10 ms */
 
 	if (a0 && copy_to_user((void *)a0, t, sizeof(t)))
 		return -EFAULT;
@@ -333,7 +326,7 @@ SYSCALL(100, times)
 SYSCALL(98, getrusage)
 {
 	int64_t ru[18] = { 0 };
-	uint64_t ns = cpu_ns();
+	uint64_t ns = thread_cpu_ns();
 
 	if (a0 != 0 && a0 != 1 && a0 != -1) /* SELF, THREAD, CHILDREN */
 		return -EINVAL;

@@ -48,13 +48,6 @@ clone_child(void *arg)
 	arch_return_to_app(&f);
 }
 
-/* the frame of the syscall being served: at the top of this thread's stack */
-static struct syscall_frame *
-current_frame(void)
-{
-	return (struct syscall_frame *)(this_cpu()->kstack_hi - sizeof(struct syscall_frame));
-}
-
 SYSCALL(56, clone)
 {
 	unsigned long flags = (unsigned long)a0;
@@ -71,7 +64,7 @@ SYSCALL(56, clone)
 	cs = kzalloc(sizeof(*cs));
 	if (!cs)
 		return -ENOMEM;
-	cs->f = *current_frame();
+	cs->f = *arch_syscall_frame();
 	cs->f.rax = 0;
 	cs->f.rsp = stack;
 	cs->settls = flags & CLONE_SETTLS;

@@ -275,6 +275,14 @@ thread_detach(struct thread *t)
 		thread_free(t);
 }
 
+uint64_t
+thread_cpu_ns(void)
+{
+	struct thread *t = thread_self();
+
+	return t->t_runtime_ns + (clock_ns() - t->t_started_ns);
+}
+
 size_t
 thread_count(void)
 {

@@ -7,8 +7,6 @@
 
 struct platform platform;
 
-uint64_t acpi_find_rsdp(void);
-
 static void
 boot_cpu_first(struct platform *p)
 {

@@ -99,13 +99,3 @@ clock_realtime_to_mono(uint64_t realtime_ns)
 	int64_t m = (int64_t)realtime_ns - offset_ns;
 	return m > 0 ? (uint64_t)m : 0;
 }
-
-void
-clock_settime_realtime(uint64_t realtime_ns)
-{
-	uint64_t f = spin_lock_irqsave(&lock);
-
-	offset_ns = (int64_t)realtime_ns - (int64_t)clock_ns();
-	have_offset = true;
-	spin_unlock_irqrestore(&lock, f);
-}

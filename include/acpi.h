@@ -45,6 +45,8 @@ void platform_init(void);
 /* Parse from a given RSDP (tests); 0 or -ENOENT */
 int acpi_parse(uint64_t rsdp_pa, struct platform *p);
 int mptable_parse(struct platform *p);
+/* the RSDP the loader gave, or (multiboot2 without one) the BIOS scan's; 0 */
+uint64_t acpi_find_rsdp(void);
 
 /* The S5 write for power-off: 0 with port/value, or -ENODEV */
 int acpi_s5(uint16_t *port, uint16_t *value);

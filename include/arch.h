@@ -163,4 +163,12 @@ void trap_dispatch(struct trapframe *tf);
 void arch_dump_frame(const struct trapframe *tf, int level);
 void arch_backtrace(uintptr_t rbp, uintptr_t rip, int level);
 
+/* the frame of the system call being served: syscall_entry pushes it at
+ * the top of the thread's kernel stack */
+static inline struct syscall_frame *
+arch_syscall_frame(void)
+{
+	return (struct syscall_frame *)(this_cpu()->kstack_hi - sizeof(struct syscall_frame));
+}
+
 #endif

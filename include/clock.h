@@ -16,7 +16,6 @@ void clock_init(void);
 /* wall-clock time (drivers/rtc.c): from the CMOS RTC, read on first use */
 uint64_t clock_realtime_ns(void);
 uint64_t clock_realtime_to_mono(uint64_t realtime_ns); /* 0 when before boot */
-void clock_settime_realtime(uint64_t realtime_ns);
 int64_t rtc_read_epoch(void); /* seconds; -1 when the RTC reads garbage */
 uint64_t clock_ns(void);
 const char *clock_source(void);     /* "kvmclock" or "tsc" */

@@ -109,7 +109,6 @@ void heap_init(const struct heap_page_ops *ops);
 /* --- kernel stacks (mm/kstack.c): guard page below each --- */
 int kstack_alloc(uintptr_t *lo, uintptr_t *hi); /* 0, -ENOMEM, -EAGAIN */
 void kstack_free(uintptr_t lo);
-bool kstack_is_guard(uintptr_t addr);
 
 void mm_init(void);
 

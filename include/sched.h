@@ -91,6 +91,8 @@ void thread_detach(struct thread *t);
 void thread_exit(void *result) __noreturn;
 struct thread *thread_self(void);
 size_t thread_count(void);
+/* CPU time the calling thread has had, ns */
+uint64_t thread_cpu_ns(void);
 
 /* --- scheduler (core/sched.c) --- */
 void sched_init(void);           /* boot CPU, before any thread */

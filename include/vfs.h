@@ -47,6 +47,16 @@ struct vnode {
 	uint32_t v_uid, v_gid;
 };
 
+/* struct stat as Linux x86-64 lays it out (stat, fstat, statx fill from it) */
+struct linux_stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid, pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
+	int64_t reserved[3];
+};
+
 struct file;
 struct file_ops {
 	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);   /* optional */
@@ -82,7 +92,6 @@ int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **
 int vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out);
 int vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n);
 int vfs_truncate(struct vnode *v, uint64_t size);
-int vfs_unlink(struct vnode *cwd, const char *path);
 /* unlink (dir false: -EISDIR on a directory) or rmdir (-ENOTDIR, -ENOTEMPTY) */
 int vfs_remove(struct vnode *cwd, const char *path, bool dir);
 /* rename with Linux's rules (-EISDIR, -ENOTDIR, -ENOTEMPTY, -EINVAL for a
@@ -106,7 +115,6 @@ void vfs_set_cwd(struct vnode *v);
 /* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
  * the COM1 keyboard later), stdout (COM1), stderr (COM2) */
 void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
-bool console_is_tty(void);
 
 /* --- /dev (core/devfs.c): null, zero, full, random, urandom, and /tmp --- */
 void devfs_init(void);

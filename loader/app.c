@@ -3,6 +3,7 @@
  * console files opened, the ELF loaded, and a thread that jumps in. */
 #include "arch.h"
 #include "boot.h"
+#include "cmdline.h"
 #include "errno.h"
 #include "lib.h"
 #include "loader.h"
@@ -59,7 +60,6 @@ set_tty(const char *v)
 	tty_flag = true;
 	return v ? -EINVAL : 0;
 }
-#include "cmdline.h"
 CMDLINE_KEY("tty", set_tty);
 
 void

@@ -104,12 +104,3 @@ kstack_free(uintptr_t lo)
 	spin_unlock_irqrestore(&lock, f);
 	release_slot(lo);
 }
-
-/* the guard page that 'addr' falls in, if any: for the fault report */
-bool
-kstack_is_guard(uintptr_t addr)
-{
-	if (addr < KSTACK_AREA || addr >= KSTACK_AREA + (uintptr_t)KSTACK_SLOTS * KSTACK_SLOT)
-		return false;
-	return (addr - KSTACK_AREA) % KSTACK_SLOT < PAGE_SIZE;
-}

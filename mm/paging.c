@@ -344,9 +344,3 @@ mm_kernel_cr3(void)
 	assert(mm_v2p(pml4) < GiB(4)); /* a 32-bit CR3 load in the trampoline */
 	return mm_v2p(pml4);
 }
-
-uint64_t
-mm_table_pages(void)
-{
-	return tables_used;
-}

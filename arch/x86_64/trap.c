@@ -241,8 +241,7 @@ exception(struct trapframe *tf)
 		return;
 	}
 	uint64_t cr2 = read_cr2();
-	if (tf->vector == 14 && (kstack_is_guard(cr2) ||
-				 (cr2 < pc->kstack_lo && cr2 >= pc->kstack_lo - PAGE_SIZE)))
+	if (tf->vector == 14 && cr2 < pc->kstack_lo && cr2 >= pc->kstack_lo - PAGE_SIZE)
 		fmt_snprintf(why, sizeof(why), "kernel stack overflow in thread %s (guard page %#lx)",
 			     pc->current ? pc->current->t_name : "?", cr2);
 	else if (tf->vector == 14)
