@@ -29,6 +29,14 @@ TOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
 
 all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf
 
+# the Debian packages the build and tests need (tools/deps.sh installs the
+# missing ones; checked again when deps.sh changes)
+DEPS_OK := $(BUILD)/.deps-ok
+$(DEPS_OK): tools/deps.sh
+	$(V)tools/deps.sh
+	@mkdir -p $(dir $@) && touch $@
+$(KOBJS) $(TOBJS): | $(DEPS_OK)
+
 # system-call names, from the host's Linux UAPI header (linux-libc-dev)
 UNISTD_H := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
 $(BUILD)/gen/sysnames.h: $(UNISTD_H) tools/mksysnames.py
@@ -70,8 +78,7 @@ $(BUILD)/kernel-test.elf: $(TOBJS) $(ARCH)/kernel.ld tools/mksyms.py
 
 # --- GRUB disk image (shared/QEMU.md recipe) ---
 image: $(BUILD)/unum.img
-$(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg
-	$(V)tools/deps.sh
+$(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg | $(DEPS_OK)
 	$(V)rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	$(V)cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
 	$(V)strip -o $(BUILD)/iso/boot/kernel.elf $(BUILD)/kernel.elf
@@ -113,7 +120,7 @@ include tools/bench/bench.mk
 GUEST_SRCS := $(wildcard tests/guest/*.c)
 GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,musl glibc pie,$(BUILD)/tests/guest/$(basename $(notdir $(s)))-$(v)))
 GUEST_CFLAGS := -O2 -Wall -Wextra -Werror -Wno-unused-parameter
-$(BUILD)/tests/guest/%-musl: tests/guest/%.c tests/guest/tap.h
+$(BUILD)/tests/guest/%-musl: tests/guest/%.c tests/guest/tap.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $< -lpthread
 $(BUILD)/tests/guest/%-glibc: tests/guest/%.c tests/guest/tap.h
