@@ -163,6 +163,10 @@ class Command(unittest.TestCase):
         self.assertEqual(self.after(cmd, "-drive"), "file=u.img,format=raw")
         self.assertNotIn("-kernel", cmd)
 
+    def test_qemu_words_come_last_verbatim(self):
+        cmd = self.cmd(self.cfg("--qemu", "-device", "--qemu=virtio-rng-device,a=b"))
+        self.assertEqual(cmd[-2:], ["-device", "virtio-rng-device,a=b"])
+
 
 if __name__ == "__main__":
     unittest.main()
