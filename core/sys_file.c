@@ -181,6 +181,25 @@ rwv(int fd, const struct iovec *uiov, int cnt, bool write, int64_t pos)
 SYSCALL(19, readv) { return rwv((int)a0, (const struct iovec *)a1, (int)a2, false, -1); }
 SYSCALL(20, writev) { return rwv((int)a0, (const struct iovec *)a1, (int)a2, true, -1); }
 
+/* preadv/pwritev: on x86-64 the whole offset is a3 (a4, the high half for
+ * 32-bit callers, is unused). The v2 forms take -1 for "the file
+ * position" and RWF_* flags, of which only 0 and RWF_HIPRI (a hint) mean
+ * anything to a ramfs. */
+static long
+rwv_at(long fd, long iov, long cnt, long pos, bool write, bool v2, long flags)
+{
+	if (v2 && (flags & ~1l))
+		return -EOPNOTSUPP;
+	if (pos < 0 && !(v2 && pos == -1))
+		return -EINVAL;
+	return rwv((int)fd, (const struct iovec *)iov, (int)cnt, write, pos);
+}
+
+SYSCALL(295, preadv) { return rwv_at(a0, a1, a2, a3, false, false, 0); }
+SYSCALL(296, pwritev) { return rwv_at(a0, a1, a2, a3, true, false, 0); }
+SYSCALL(327, preadv2) { return rwv_at(a0, a1, a2, a3, false, true, a5); }
+SYSCALL(328, pwritev2) { return rwv_at(a0, a1, a2, a3, true, true, a5); }
+
 SYSCALL(8, lseek)
 {
 	struct file *f = fd_get((int)a0);
@@ -537,6 +556,71 @@ SYSCALL(77, ftruncate)
 	if ((v->v_mode & S_IFMT) != S_IFREG)
 		return -EINVAL;
 	return a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1);
+}
+
+/* fallocate on the ramfs: space is memory taken when written, so mode 0
+ * (and KEEP_SIZE) only has to extend the size; PUNCH_HOLE and ZERO_RANGE
+ * write zeros. Other modes (COLLAPSE, INSERT, UNSHARE) are -EOPNOTSUPP. */
+#define FALLOC_FL_KEEP_SIZE 0x01
+#define FALLOC_FL_PUNCH_HOLE 0x02
+#define FALLOC_FL_ZERO_RANGE 0x10
+
+static long
+zero_range(struct vnode *v, uint64_t off, uint64_t end)
+{
+	static const uint8_t zeros[512];
+
+	while (off < end) {
+		size_t k = MIN(end - off, sizeof(zeros));
+		int err = vfs_write_data(v, off, zeros, k);
+		if (err)
+			return err;
+		off += k;
+	}
+	return 0;
+}
+
+SYSCALL(285, fallocate)
+{
+	struct file *f = fd_get((int)a0);
+	int mode = (int)a1;
+	int64_t off = a2, len = a3;
+	struct vnode *v;
+	long err = 0;
+
+	if (!f)
+		return -EBADF;
+	v = f->f_node;
+	if ((f->f_flags & O_ACCMODE) == O_RDONLY)
+		err = -EBADF;
+	else if (!v || !f->f_ops->seekable)
+		err = -ESPIPE;
+	else if ((v->v_mode & S_IFMT) == S_IFDIR)
+		err = -EISDIR;
+	else if ((v->v_mode & S_IFMT) != S_IFREG)
+		err = -ENODEV;
+	else if (off < 0 || len <= 0)
+		err = -EINVAL;
+	else if ((uint64_t)off + (uint64_t)len < (uint64_t)off || off + len < 0)
+		err = -EFBIG;
+	else if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		err = -EOPNOTSUPP;
+	else if ((mode & FALLOC_FL_PUNCH_HOLE) &&
+		 (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & FALLOC_FL_ZERO_RANGE)))
+		err = -EOPNOTSUPP; /* as Linux: a hole never grows the file */
+	if (err) {
+		file_put(f);
+		return err;
+	}
+	mutex_lock(&f->f_lock);
+	uint64_t end = (uint64_t)off + (uint64_t)len, size = v->v_size;
+	if (mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		err = zero_range(v, (uint64_t)off, MIN(end, size));
+	if (!err && end > size && !(mode & FALLOC_FL_KEEP_SIZE))
+		err = vfs_truncate(v, end);
+	mutex_unlock(&f->f_lock);
+	file_put(f);
+	return err;
 }
 
 /* the ramfs is memory: a written byte is as durable as it will get */
