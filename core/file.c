@@ -244,6 +244,24 @@ fd_close(int fd)
 	return 0;
 }
 
+/* the close-on-exec flag of an open fd: 0/1, or -EBADF (set: 'on' >= 0) */
+int
+fd_cloexec(int fd, int on)
+{
+	int r = -EBADF;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return -EBADF;
+	mutex_lock(&fds.lock);
+	if (fds.f[fd]) {
+		if (on >= 0)
+			fds.cloexec[fd] = on;
+		r = fds.cloexec[fd];
+	}
+	mutex_unlock(&fds.lock);
+	return r;
+}
+
 /* dup (newfd < 0: the lowest free >= min_fd) and dup2/dup3 */
 int
 fd_dup(int oldfd, int newfd, int min_fd, bool cloexec)

@@ -20,6 +20,10 @@
 #define F_SETFL 4
 #define F_DUPFD_CLOEXEC 1030
 #define FIONBIO 0x5421
+#define FIONREAD 0x541b
+#define FIOCLEX 0x5451
+#define FIONCLEX 0x5450
+#define FD_CLOEXEC 1
 
 static uint32_t umask_bits = 022; /* the app's umask */
 
@@ -317,8 +321,15 @@ SYSCALL(16, ioctl)
 		r = copy_from_user(&on, (void *)a2, sizeof(on)) ? -EFAULT : 0;
 		if (!r)
 			f->f_flags = on ? f->f_flags | O_NONBLOCK : f->f_flags & ~O_NONBLOCK;
+	} else if (a1 == FIOCLEX || a1 == FIONCLEX) {
+		r = fd_cloexec((int)a0, a1 == FIOCLEX);
+		r = r < 0 ? r : 0;
 	} else if (f->f_ops->ioctl) {
 		r = f->f_ops->ioctl(f, (unsigned long)a1, (void *)a2);
+	} else if (a1 == FIONREAD && f->f_node && (f->f_node->v_mode & S_IFMT) == S_IFREG) {
+		/* a regular file: the bytes between the position and the end */
+		int n = f->f_off < f->f_node->v_size ? (int)MIN(f->f_node->v_size - f->f_off, 0x7fffffffu) : 0;
+		r = copy_to_user((void *)a2, &n, sizeof(n)) ? -EFAULT : 0;
 	}
 	file_put(f);
 	return r;
@@ -354,8 +365,11 @@ SYSCALL(72, fcntl)
 		file_put(f);
 		return fd_dup((int)a0, -1, (int)a2, a1 == F_DUPFD_CLOEXEC);
 	case F_GETFD:
+		r = fd_cloexec((int)a0, -1) > 0 ? FD_CLOEXEC : 0;
+		break;
 	case F_SETFD:
-		r = 0; /* XXX: close-on-exec is tracked but exec does not exist yet */
+		r = fd_cloexec((int)a0, (a2 & FD_CLOEXEC) != 0);
+		r = r < 0 ? r : 0;
 		break;
 	case F_GETFL:
 		r = f->f_flags & ~O_CLOEXEC;

@@ -28,6 +28,7 @@
 #define O_DIRECTORY 0200000
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
+#define O_PATH 010000000
 
 /* a node of the ramfs tree */
 struct vnode {
@@ -45,7 +46,27 @@ struct vnode {
 	struct mutex v_lock;      /* data and children */
 	const struct file_ops *v_dev; /* character devices: their file ops */
 	uint32_t v_uid, v_gid;
+	/* hard links (ramfs.c, under its tree lock): a second name is an
+	 * entry whose v_inode is the node holding the data; the node lists
+	 * its entries in v_links (an entry: its place in that list) */
+	struct vnode *v_inode;
+	struct list_node v_links;
+	/* optional, dynamic directories (/proc/self/fd): refill the
+	 * children before each lookup or listing (tree lock held) */
+	void (*v_fill)(struct vnode *dir);
+	/* optional, /proc/self/fd links: following one leads to this node
+	 * (the open file's), not to the link's text */
+	struct vnode *v_magic;
+	/* MAP_SHARED pages of this file (mm/filemap.c); NULL when unmapped */
+	struct filemap *v_map;
 };
+
+/* the node a directory entry names (itself, or a hard link's target) */
+static inline struct vnode *
+vfs_node(struct vnode *entry)
+{
+	return entry->v_inode ? entry->v_inode : entry;
+}
 
 /* struct stat as Linux x86-64 lays it out (stat, fstat, statx fill from it) */
 struct linux_stat {
@@ -99,6 +120,20 @@ int vfs_remove(struct vnode *cwd, const char *path, bool dir);
 int vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
 	       bool noreplace);
 void vfs_stat_node(struct vnode *v, void *statbuf);
+/* a hard link: a new name for node v (not a directory: -EPERM) at path;
+ * -EEXIST when the name is taken */
+int vfs_link(struct vnode *v, struct vnode *cwd, const char *path);
+/* the absolute path of a node's (first) name into buf; " (deleted)" is
+ * appended when it has none left. The length, or -ENAMETOOLONG */
+int vfs_path(struct vnode *v, char *buf, size_t size);
+/* for v_fill callbacks (tree lock held): begin marks every child stale;
+ * symlink makes or updates child 'name' -> target (magic: see v_magic);
+ * end drops the children still stale (kept allocated: a lookup may hold
+ * one). Typical use: begin, one symlink per entry, end. */
+void vfs_fill_begin(struct vnode *dir);
+void vfs_fill_symlink(struct vnode *dir, const char *name, const char *target,
+		      struct vnode *magic);
+void vfs_fill_end(struct vnode *dir);
 
 /* --- open files and the fd table (core/file.c) --- */
 #define FD_MAX 1024
@@ -109,6 +144,8 @@ int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
 struct file *fd_get(int fd);      /* with a reference, or NULL (-EBADF) */
 int fd_close(int fd);
 int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
+/* fd's close-on-exec flag (0/1) after setting it when 'on' >= 0; -EBADF */
+int fd_cloexec(int fd, int on);
 struct vnode *vfs_cwd(void);
 void vfs_set_cwd(struct vnode *v);
 
