@@ -98,6 +98,7 @@ UNIT_SRCS_test_bootinfo := arch/x86_64/bootinfo_pvh.c arch/x86_64/bootinfo_mb2.c
 UNIT_SRCS_test_frame := mm/frame.c core/fmt.c
 UNIT_SRCS_test_heap := mm/heap.c core/fmt.c
 UNIT_SRCS_test_ksym := core/ksym.c
+UNIT_SRCS_test_virtq := drivers/virtio_ring.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDEXPANSION:
