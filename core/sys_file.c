@@ -220,7 +220,10 @@ SYSCALL(8, lseek)
 	switch (a2) {
 	case 0: base = 0; break;
 	case 1: base = (int64_t)f->f_off; break;
-	case 2: base = f->f_node ? (int64_t)f->f_node->v_size : 0; break;
+	case 2:
+		base = f->f_ops->size ? f->f_ops->size(f)
+		       : f->f_node ? (int64_t)f->f_node->v_size : 0;
+		break;
 	default: base = -1; break;
 	}
 	if (base < 0 || base + off < 0)
@@ -637,9 +640,22 @@ SYSCALL(285, fallocate)
 	return err;
 }
 
-/* the ramfs is memory: a written byte is as durable as it will get */
-SYSCALL(74, fsync) { struct vnode *v; return node_of_fd((int)a0, &v) == -EBADF ? -EBADF : 0; }
-SYSCALL(75, fdatasync) { struct vnode *v; return node_of_fd((int)a0, &v) == -EBADF ? -EBADF : 0; }
+/* files with no fsync op are the ramfs's: memory, as durable as it gets */
+static long
+do_fsync(int fd)
+{
+	struct file *f = fd_get(fd);
+	long r;
+
+	if (!f)
+		return -EBADF;
+	r = f->f_ops->fsync ? f->f_ops->fsync(f) : 0;
+	file_put(f);
+	return r;
+}
+
+SYSCALL(74, fsync) { return do_fsync((int)a0); }
+SYSCALL(75, fdatasync) { return do_fsync((int)a0); }
 SYSCALL(162, sync) { return 0; }
 
 SYSCALL(95, umask)

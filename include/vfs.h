@@ -15,6 +15,7 @@
 #define S_IFREG 0100000
 #define S_IFLNK 0120000
 #define S_IFCHR 0020000
+#define S_IFBLK 0060000
 
 #define O_ACCMODE 3
 #define O_RDONLY 0
@@ -44,7 +45,7 @@ struct vnode {
 	char *v_name;
 	int v_nlink;
 	struct mutex v_lock;      /* data and children */
-	const struct file_ops *v_dev; /* character devices: their file ops */
+	const struct file_ops *v_dev; /* device nodes: their file ops */
 	uint32_t v_uid, v_gid;
 	/* hard links (ramfs.c, under its tree lock): a second name is an
 	 * entry whose v_inode is the node holding the data; the node lists
@@ -88,6 +89,8 @@ struct file_ops {
 	/* POLLIN/POLLOUT/... ready now; optional: files without it are
 	 * always readable and writable */
 	int (*poll)(struct file *f);
+	int (*fsync)(struct file *f);  /* optional: fsync, fdatasync (block devices) */
+	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
 	void (*close)(struct file *f);              /* optional */
 	bool seekable;
 };
