@@ -13,6 +13,7 @@
 #include "sched.h"
 #include "syscall.h"
 #include "vfs.h"
+#include "virtio.h"
 
 void printk_init(void);
 const char *arch_early_init(uint32_t kind, uint32_t info);
@@ -71,6 +72,7 @@ arch_start(uint32_t kind, uint32_t info)
 	arch_syscall_init();                   /* the SYSCALL door on this CPU */
 	syscall_init();                        /* the table, by Linux number */
 	vfs_init();                            /* the root file system */
+	virtio_init();                         /* virtio-mmio devices (virtio_mmio.device=) */
 	smp_boot_aps();                        /* every other CPU, idle */
 	mark_ready();
 	banner();

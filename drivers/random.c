@@ -1,7 +1,7 @@
 /* Kernel randomness: RDRAND where the CPU has it, mixed into a
  * xoshiro256** generator seeded from the host (the initrd's /.unum/seed),
- * the TSC, and RDSEED/RDRAND. XXX: not a cryptographic generator; the
- * virtio-rng driver will feed a proper pool. */
+ * the TSC, RDSEED/RDRAND, and the virtio-rng device's bytes (random_mix,
+ * drivers/virtio_rng.c). XXX: not a cryptographic generator. */
 #include "arch.h"
 #include "lib.h"
 #include "spinlock.h"
@@ -54,6 +54,40 @@ random_seed(const void *seed, size_t len)
 	s[0] ^= rdtsc();
 	for (int i = 0; i < 16; i++)
 		next();
+	spin_unlock_irqrestore(&lock, f);
+}
+
+static bool
+rdseed(uint64_t *v)
+{
+	uint8_t ok;
+
+	for (int i = 0; i < 10; i++) {
+		__asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+void
+random_mix(const void *buf, size_t len)
+{
+	uint64_t f = spin_lock_irqsave(&lock), hw;
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		s[(i / 8) % 4] ^= (uint64_t)p[i] << (8 * (i % 8));
+	for (int i = 0; i < 4; i++) {
+		if ((cpu_features.rdseed && rdseed(&hw)) || (cpu_features.rdrand && rdrand(&hw)))
+			s[i] ^= hw;
+		next();
+	}
+	s[1] ^= rdtsc();
+	for (int i = 0; i < 16; i++)
+		next();
+	if (!(s[0] | s[1] | s[2] | s[3])) /* the one state xoshiro never leaves */
+		s[0] = 0x9e3779b97f4a7c15ull;
 	spin_unlock_irqrestore(&lock, f);
 }
 

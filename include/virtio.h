@@ -237,5 +237,10 @@ struct virtio_dev *virtio_dev_at(int i);
 void virtio_init(void);
 struct pci_dev;
 int virtio_pci_probe(struct pci_dev *p); /* 0, or -errno: not taken */
+/* One virtio-mmio slot (drivers/virtio_mmio.c): registers at 'base'
+ * ('size' bytes), interrupt on IOAPIC GSI 'irq'. 0; -ENODEV for an empty
+ * slot (device id 0, quietly); -EINVAL for a bad magic value or version
+ * (logged); -ENOMEM. virtio_init() calls it for each virtio_mmio.device=. */
+int virtio_mmio_probe(uint64_t base, uint64_t size, uint32_t irq);
 
 #endif
