@@ -3,6 +3,7 @@
 #   make run        boot it under QEMU (tools/unum run)
 #   make test       every test; last line "N passed, N failed"
 #   make image      build/unum.img, a GRUB (BIOS, multiboot2) disk image
+#   make image APP=hello   build/hello.img: apps/hello baked in (tools/unum image)
 #   make bench      benchmarks side by side with the baseline
 BUILD ?= build
 CC ?= gcc
@@ -77,7 +78,9 @@ $(BUILD)/kernel-test.elf: $(TOBJS) $(ARCH)/kernel.ld tools/mksyms.py
 	$(call link_kernel,kernel-test,$(TOBJS))
 
 # --- GRUB disk image (shared/QEMU.md recipe) ---
-image: $(BUILD)/unum.img
+# make image: the kernel alone; make image APP=NAME: BUILD/NAME.img, the
+# app apps/NAME baked in by tools/unum image (rule below)
+image: $(if $(APP),$(BUILD)/$(APP).img,$(BUILD)/unum.img)
 $(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg | $(DEPS_OK)
 	$(V)rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	$(V)cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
@@ -131,6 +134,12 @@ $(BUILD)/tests/guest/%-pie: tests/guest/%.c tests/guest/tap.h
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static-pie $(GUEST_CFLAGS) -o $@ $< -lpthread
 guest-apps: $(GUEST_BINS)
+
+# --- apps/NAME: sample apps, each with an app.mk that builds
+#     BUILD/apps/NAME/NAME; BUILD/NAME.img bakes one into a disk image ---
+include $(wildcard apps/*/app.mk)
+$(BUILD)/%.img: $$(BUILD)/apps/$$*/$$* $(BUILD)/kernel.elf tools/unum
+	$(V)UNUM_KERNEL=$(BUILD)/kernel.elf tools/unum image -o $@ $<
 
 # --- entry points ---
 run: $(BUILD)/kernel.elf

@@ -17,6 +17,10 @@ void
 printk_init(void)
 {
 	have_com1 = serial_init(COM1);
+	/* Probed, not configured: tools/unum always adds COM2, while a disk
+	 * image booted by plain QEMU (tools/unum image) has COM1 alone, and
+	 * the same image must serve both. Without COM2 everything (log,
+	 * stderr, the exit record) goes to COM1, unframed. */
 	have_com2 = serial_init(COM2);
 }
 

@@ -3,6 +3,7 @@
  * console files opened, the ELF loaded, and a thread that jumps in. */
 #include "arch.h"
 #include "boot.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "errno.h"
 #include "lib.h"
@@ -76,6 +77,12 @@ app_run(void)
 	devfs_init();
 	if (initrd_unpack(mm_p2v(boot_info.mods[0].base), boot_info.mods[0].len, &why))
 		panic("initrd: %s", why);
+	/* Per-boot noise first: a disk image's /.unum/seed was baked in when
+	 * the image was made and is the same at every boot, so the TSC and
+	 * the RTC's time go in whatever the seed (RDRAND, when the CPU has
+	 * it, joins every draw in random_bytes). */
+	uint64_t noise[2] = { rdtsc(), (uint64_t)rtc_read_epoch() };
+	random_seed(noise, sizeof(noise));
 	if (!vfs_lookup(NULL, "/.unum/seed", true, &v))
 		random_seed(v->v_data, v->v_size);
 	random_bytes(rnd, sizeof(rnd));
