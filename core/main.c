@@ -8,6 +8,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"
+#include "pci.h"
 #include "power.h"
 #include "printk.h"
 #include "sched.h"
@@ -72,6 +73,7 @@ arch_start(uint32_t kind, uint32_t info)
 	arch_syscall_init();                   /* the SYSCALL door on this CPU */
 	syscall_init();                        /* the table, by Linux number */
 	vfs_init();                            /* the root file system */
+	pci_init();                            /* PCI functions; virtio-pci devices probed */
 	virtio_init();                         /* virtio-mmio devices (virtio_mmio.device=) */
 	smp_boot_aps();                        /* every other CPU, idle */
 	mark_ready();
