@@ -7,6 +7,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "queue.h"
+#include "signal.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -237,10 +238,15 @@ ep_wait(int epfd, struct epoll_event *uev, int max, int timeout_ms)
 		mutex_unlock(&((struct epoll *)epf->f_priv)->lock);
 		if (k || timeout_ms == 0)
 			break;
-		if (!poll_wait(seen, deadline) && deadline && clock_ns() >= deadline)
+		if (signal_pending()) {
+			k = -EINTR; /* epoll_wait never restarts, SA_RESTART or not */
+			break;
+		}
+		if (poll_wait_intr(seen, deadline) == -ETIMEDOUT && deadline &&
+		    clock_ns() >= deadline)
 			break;
 	}
-	if (k && copy_to_user(uev, ev, (size_t)k * sizeof(*ev)))
+	if (k > 0 && copy_to_user(uev, ev, (size_t)k * sizeof(*ev)))
 		k = -EFAULT;
 	kfree(ev);
 	file_put(epf);
@@ -248,4 +254,9 @@ ep_wait(int epfd, struct epoll_event *uev, int max, int timeout_ms)
 }
 
 SYSCALL(232, epoll_wait) { return ep_wait((int)a0, (void *)a1, (int)a2, (int)a3); }
-SYSCALL(281, epoll_pwait) { return ep_wait((int)a0, (void *)a1, (int)a2, (int)a3); }
+SYSCALL(281, epoll_pwait)
+{
+	long err = a4 ? signal_wait_mask((const void *)a4, (size_t)a5) : 0; /* for the wait alone */
+
+	return err ? err : ep_wait((int)a0, (void *)a1, (int)a2, (int)a3);
+}

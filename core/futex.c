@@ -7,6 +7,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "sched.h"
+#include "signal.h"
 #include "sync.h"
 #include "uaccess.h"
 
@@ -55,8 +56,9 @@ load(const uint32_t *addr, uint32_t *v)
 	return copy_from_user(v, addr, sizeof(*v)) ? -EFAULT : 0;
 }
 
-int
-futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
+/* intr: the app's wait, which a signal ends with -EINTR */
+static int
+wait_common(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset, bool intr)
 {
 	struct futex_waiter w = { .fw_thread = thread_self(), .fw_key = (uintptr_t)addr,
 				  .fw_bitset = bitset };
@@ -79,7 +81,13 @@ futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
 	sched_prepare_block();
 	spin_unlock_irqrestore(&b->lock, f);
 
+	bool signalled = false;
 	for (;;) {
+		if (intr && signal_pending()) {
+			sched_cancel_block();
+			signalled = true;
+			break;
+		}
 		bool in_time = sched_block_until(deadline_ns);
 		if (!__atomic_load_n(&w.fw_queued, __ATOMIC_ACQUIRE) || !in_time)
 			break;
@@ -105,8 +113,26 @@ futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
 			w.fw_queued = false;
 		}
 		spin_unlock_irqrestore(&nb->lock, f);
-		return queued ? -ETIMEDOUT : 0;
+		return !queued ? 0 : signalled ? -EINTR : -ETIMEDOUT;
 	}
+}
+
+int
+futex_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
+{
+	return wait_common(addr, val, deadline_ns, bitset, false);
+}
+
+/* the app's FUTEX_WAIT: a signal ends it; without a timeout a handler
+ * with SA_RESTART waits again, with one it is -EINTR (Linux's rules) */
+static long
+app_wait(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset)
+{
+	int r = wait_common(addr, val, deadline_ns, bitset, true);
+
+	if (r == -EINTR)
+		return deadline_ns ? -ERESTARTNOHAND : -ERESTARTSYS;
+	return r;
 }
 
 /* wake up to n matching waiters of b (lock held); the count woken */
@@ -209,7 +235,7 @@ futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *ad
 	case FUTEX_WAIT:
 		if (timeout_ns != UINT64_MAX)
 			deadline = clock_ns() + timeout_ns + 1;
-		return futex_wait(addr, val, deadline, FUTEX_BITSET_MATCH_ANY);
+		return app_wait(addr, val, deadline, FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAIT_BITSET:
 		if (timeout_ns != UINT64_MAX) {
 			deadline = timeout_ns;
@@ -218,7 +244,7 @@ futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *ad
 			if (!deadline)
 				deadline = 1; /* long past */
 		}
-		return futex_wait(addr, val, deadline, val3);
+		return app_wait(addr, val, deadline, val3);
 	case FUTEX_WAKE:
 		return futex_wake(addr, (int)MIN(val, (uint32_t)INT32_MAX), FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAKE_BITSET:

@@ -52,7 +52,8 @@ pipe_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
 			return 0;
 		if (f->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		poll_wait(seen, 0);
+		if (poll_wait_intr(seen, 0) == -EINTR)
+			return -ERESTARTSYS; /* SA_RESTART reads again */
 	}
 }
 
@@ -87,7 +88,8 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 		if (done < n) {
 			if (f->f_flags & O_NONBLOCK)
 				return done ? (long)done : -EAGAIN;
-			poll_wait(seen, 0);
+			if (poll_wait_intr(seen, 0) == -EINTR)
+				return done ? (long)done : -ERESTARTSYS;
 		}
 	}
 	return (long)done;
@@ -252,7 +254,8 @@ efd_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
 		mutex_unlock(&e->lock);
 		if (f->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		poll_wait(seen, 0);
+		if (poll_wait_intr(seen, 0) == -EINTR)
+			return -ERESTARTSYS;
 	}
 }
 
@@ -280,7 +283,8 @@ efd_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 		mutex_unlock(&e->lock);
 		if (f->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		poll_wait(seen, 0);
+		if (poll_wait_intr(seen, 0) == -EINTR)
+			return -ERESTARTSYS;
 	}
 }
 

@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -46,6 +47,20 @@ bool
 poll_wait(uint64_t seen, uint64_t deadline_ns)
 {
 	return waitq_wait(&pollers, changed, &seen, deadline_ns);
+}
+
+static bool
+changed_or_signal(void *arg)
+{
+	return changed(arg) || signal_pending();
+}
+
+int
+poll_wait_intr(uint64_t seen, uint64_t deadline_ns)
+{
+	if (waitq_wait(&pollers, changed_or_signal, &seen, deadline_ns))
+		return changed(&seen) || !signal_pending() ? 0 : -EINTR;
+	return -ETIMEDOUT;
 }
 
 struct pollfd {
@@ -96,7 +111,12 @@ do_poll(struct pollfd *up, size_t n, uint64_t deadline)
 		ready = poll_once(p, n);
 		if (ready || deadline == UINT64_MAX)
 			break;
-		if (!poll_wait(seen, deadline) && deadline && clock_ns() >= deadline)
+		if (signal_pending()) {
+			kfree(p);
+			return -ERESTARTNOHAND; /* -EINTR after a handler */
+		}
+		int w = poll_wait_intr(seen, deadline);
+		if (w == -ETIMEDOUT && deadline && clock_ns() >= deadline)
 			break;
 	}
 	if (copy_to_user(up, p, n * sizeof(*p)))
@@ -143,7 +163,8 @@ SYSCALL(271, ppoll)
 	uint64_t d;
 	long err = deadline_ts((void *)a2, &d);
 
-	/* XXX: the signal mask argument has no effect: no signals yet */
+	if (!err && a3)
+		err = signal_wait_mask((const void *)a3, (size_t)a4); /* for the wait alone */
 	return err ? err : do_poll((struct pollfd *)a0, (size_t)a1, d);
 }
 
@@ -178,7 +199,12 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 		r = poll_once(p, np);
 		if (r || deadline == UINT64_MAX)
 			break;
-		if (!poll_wait(seen, deadline) && deadline && clock_ns() >= deadline)
+		if (signal_pending()) {
+			kfree(p);
+			return -ERESTARTNOHAND; /* the sets stay as they were */
+		}
+		int w = poll_wait_intr(seen, deadline);
+		if (w == -ETIMEDOUT && deadline && clock_ns() >= deadline)
 			break;
 	}
 	memset(in, 0, sizeof(in));
@@ -223,8 +249,12 @@ SYSCALL(23, select)
 
 SYSCALL(270, pselect6)
 {
-	uint64_t d;
+	uint64_t d, sig[2]; /* the sixth argument: { const sigset_t *ss; size_t ss_len; } */
 	long err = deadline_ts((void *)a4, &d);
 
+	if (!err && a5 && copy_from_user(sig, (void *)a5, sizeof(sig)))
+		err = -EFAULT;
+	if (!err && a5 && sig[0])
+		err = signal_wait_mask((const void *)sig[0], (size_t)sig[1]); /* for the wait alone */
 	return err ? err : do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, d);
 }

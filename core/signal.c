@@ -1,7 +1,10 @@
-/* App signals (include/signal.h): the frame follows Linux's rt_sigframe
- * on x86-64 (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h): the
- * handler's return address (sa_restorer), a ucontext with the machine
- * context and the FPU state, and a siginfo; rt_sigreturn restores it all. */
+/* App signals (include/signal.h): actions, masks, delivery and the
+ * frame, which follows Linux's rt_sigframe on x86-64 (arch/x86/include/
+ * uapi/asm/sigcontext.h, ucontext.h): the handler's return address
+ * (sa_restorer), a ucontext with the machine context and the FPU state,
+ * and a siginfo; rt_sigreturn restores it all. Restarts of interrupted
+ * calls follow Linux's arch/x86/kernel/signal.c (handle_signal and
+ * arch_do_signal_or_restart). Sending and waiting: core/sigqueue.c. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
@@ -10,28 +13,29 @@
 #include "printk.h"
 #include "sched.h"
 #include "signal.h"
+#include "signal_impl.h"
 #include "syscall.h"
 #include "uaccess.h"
 
-#define NSIG 64
 #define SIG_DFL 0
 #define SIG_IGN 1
 #define SA_SIGINFO 4
+#define SA_RESTART 0x10000000
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
-#define SIGKILL 9
-#define SIGSTOP 19
-#define BIT(s) (1ull << ((s) - 1))
 
 struct ksigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
 static struct ksigaction actions[NSIG + 1];
+/* signals whose action discards them (SIG_IGN, or SIG_DFL where that
+ * ignores): CHLD URG WINCH CONT at first; atomic, changed by rt_sigaction */
+uint64_t signal_ignored = BIT(17) | BIT(23) | BIT(28) | BIT(18);
 
 /* the machine context, in the order of Linux's struct sigcontext */
 struct mcontext {
@@ -72,7 +76,7 @@ default_ignored(int sig)
  * to come back to. Returns the handler's stack pointer, or 0 when the
  * frame cannot be written (the app then dies of SIGSEGV). */
 static uintptr_t
-push_frame(const struct ksigaction *a, int sig, const struct mcontext *regs, int code,
+push_frame(const struct ksigaction *a, const struct ksiginfo *info, const struct mcontext *regs,
 	   uintptr_t addr, uint64_t oldmask)
 {
 	struct thread *t = thread_self();
@@ -98,10 +102,7 @@ push_frame(const struct ksigaction *a, int sig, const struct mcontext *regs, int
 	fr.uc.mc.oldmask = oldmask;
 	fr.uc.mc.cr2 = addr;
 	fr.uc.sigmask = oldmask;
-	int32_t *si = (int32_t *)fr.info;
-	si[0] = sig;
-	si[2] = code;
-	*(uint64_t *)(fr.info + 16) = addr; /* si_addr, or si_pid = 1 and si_uid = 0 */
+	memcpy(fr.info, info, sizeof(fr.info));
 	fp = kmalloc(fpsize + 64);
 	if (!fp)
 		return 0;
@@ -116,17 +117,17 @@ push_frame(const struct ksigaction *a, int sig, const struct mcontext *regs, int
 
 /* the handler's entry state: its arguments, the frame as its stack */
 static bool
-enter(int sig, struct mcontext *regs, int code, uintptr_t addr, uint64_t *rip, uint64_t *rsp,
-      uint64_t *rdi, uint64_t *rsi, uint64_t *rdx)
+enter(const struct ksiginfo *info, struct mcontext *regs, uintptr_t addr, uint64_t old,
+      uint64_t *rip, uint64_t *rsp, uint64_t *rdi, uint64_t *rsi, uint64_t *rdx)
 {
 	struct thread *t = thread_self();
+	int sig = info->si_signo;
 	struct ksigaction *a = &actions[sig];
-	uint64_t old = t->t_sigmask;
 	uintptr_t sp;
 
 	if (!(a->flags & SA_RESTORER))
 		return false; /* no way back: musl and glibc always give one */
-	sp = push_frame(a, sig, regs, code, addr, old);
+	sp = push_frame(a, info, regs, addr, old);
 	if (!sp)
 		return false;
 	if ((a->flags & SA_ONSTACK) && t->t_altsize &&
@@ -139,8 +140,11 @@ enter(int sig, struct mcontext *regs, int code, uintptr_t addr, uint64_t *rip, u
 	*rdi = (uint64_t)sig;
 	*rsi = sp + __builtin_offsetof(struct frame, info);
 	*rdx = sp + __builtin_offsetof(struct frame, uc);
-	if (a->flags & SA_RESETHAND)
+	if (a->flags & SA_RESETHAND) {
 		a->handler = SIG_DFL;
+		if (default_ignored(sig))
+			__atomic_fetch_or(&signal_ignored, BIT(sig), __ATOMIC_ACQ_REL);
+	}
 	return true;
 }
 
@@ -156,9 +160,13 @@ signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
 		.err = tf->error, .trapno = tf->vector,
 	};
 
+	struct ksiginfo info = { .si_signo = sig, .si_code = code };
+
+	memcpy(&info.si_pid, &addr, sizeof(addr)); /* si_addr */
 	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (thread_self()->t_sigmask & BIT(sig)))
 		return false;
-	return enter(sig, &m, code, addr, &tf->rip, &tf->rsp, &tf->rdi, &tf->rsi, &tf->rdx);
+	return enter(&info, &m, addr, thread_self()->t_sigmask, &tf->rip, &tf->rsp, &tf->rdi,
+		     &tf->rsi, &tf->rdx);
 }
 
 static void __noreturn
@@ -168,32 +176,90 @@ die(int sig)
 	kernel_exit(128 + sig);
 }
 
-void
-signal_deliver_pending(struct syscall_frame *f)
+static bool
+is_restart(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+	       ret == -ERESTART_RESTARTBLOCK;
+}
+
+bool
+signal_exit_work(long ret)
 {
 	struct thread *t = thread_self();
-	uint64_t ready = __atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) & ~t->t_sigmask;
+
+	return __atomic_load_n(&t->t_sigpending, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&signal_shared_pending, __ATOMIC_RELAXED) || t->t_sigrestore ||
+	       is_restart(ret);
+}
+
+/* a handler is about to run: what becomes of the interrupted call */
+static void
+restart_for_handler(struct syscall_frame *f, long nr, const struct ksigaction *a)
+{
+	long ret = (long)f->rax;
+
+	if (ret == -ERESTARTNOINTR || (ret == -ERESTARTSYS && (a->flags & SA_RESTART))) {
+		f->rax = (uint64_t)nr;
+		f->rip -= 2; /* back onto the SYSCALL instruction */
+	} else if (is_restart(ret)) {
+		f->rax = (uint64_t)-EINTR;
+	}
+}
+
+void
+signal_syscall_exit(struct syscall_frame *f, long nr)
+{
+	struct thread *t = thread_self();
+	long ret = (long)f->rax;
+	struct ksiginfo info;
 	int sig;
 
-	while (ready) {
-		sig = __builtin_ctzll(ready) + 1;
-		ready &= ready - 1;
-		__atomic_fetch_and(&t->t_sigpending, ~BIT(sig), __ATOMIC_ACQ_REL);
+	/* ppoll and friends that return for another reason put the mask
+	 * back now, so a signal it alone let through stays pending */
+	if (t->t_sigrestore && ret != -EINTR && !is_restart(ret)) {
+		t->t_sigmask = t->t_sigsaved;
+		t->t_sigrestore = false;
+	}
+	while ((sig = signal_take(t, ~t->t_sigmask, &info))) {
 		struct ksigaction *a = &actions[sig];
 		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignored(sig)))
 			continue;
 		if (a->handler == SIG_DFL)
 			die(sig);
+		restart_for_handler(f, nr, a);
+		uint64_t old = t->t_sigrestore ? t->t_sigsaved : t->t_sigmask;
+		t->t_sigrestore = false;
 		struct mcontext m = {
 			.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->rflags, .r12 = f->r12,
 			.r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi,
 			.rbp = f->rbp, .rbx = f->rbx, .rdx = f->rdx, .rax = f->rax, .rcx = f->rip,
 			.rsp = f->rsp, .rip = f->rip, .rflags = f->rflags, .csgsfs = 0x33,
 		};
-		if (!enter(sig, &m, 0 /* SI_USER */, 1, &f->rip, &f->rsp, &f->rdi, &f->rsi, &f->rdx))
+		if (!enter(&info, &m, 0, old, &f->rip, &f->rsp, &f->rdi, &f->rsi, &f->rdx))
 			die(11);
 		return; /* one at a time: the next at the next return */
 	}
+	/* no handler ran: an interrupted call starts again */
+	if (is_restart(ret)) {
+		f->rax = ret == -ERESTART_RESTARTBLOCK ? 219 /* restart_syscall */ : (uint64_t)nr;
+		f->rip -= 2;
+	}
+	if (t->t_sigrestore) {
+		t->t_sigmask = t->t_sigsaved;
+		t->t_sigrestore = false;
+	}
+}
+
+/* resume what a call left in t_restart_fn when a signal without a
+ * handler interrupted it (Linux: -EINTR when there is nothing) */
+SYSCALL(219, restart_syscall)
+{
+	struct thread *t = thread_self();
+	long (*fn)(struct thread *) = t->t_restart_fn;
+
+	t->t_restart_fn = NULL;
+	return fn ? fn(t) : -EINTR;
 }
 
 SYSCALL(13, rt_sigaction)
@@ -209,8 +275,13 @@ SYSCALL(13, rt_sigaction)
 		return -EFAULT;
 	if (a2 && copy_to_user((void *)a2, &o, sizeof(o)))
 		return -EFAULT;
-	if (a1)
+	if (a1) {
 		actions[a0] = n;
+		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && default_ignored((int)a0)))
+			__atomic_fetch_or(&signal_ignored, BIT(a0), __ATOMIC_ACQ_REL);
+		else
+			__atomic_fetch_and(&signal_ignored, ~BIT(a0), __ATOMIC_ACQ_REL);
+	}
 	return 0;
 }
 
@@ -239,7 +310,10 @@ SYSCALL(14, rt_sigprocmask)
 
 SYSCALL(127, rt_sigpending)
 {
-	uint64_t p = __atomic_load_n(&thread_self()->t_sigpending, __ATOMIC_ACQUIRE);
+	struct thread *t = thread_self();
+	uint64_t p = (__atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) |
+		      __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE)) &
+		     t->t_sigmask;
 
 	return a1 != 8 ? -EINVAL : copy_to_user((void *)a0, &p, 8) ? -EFAULT : 0;
 }
@@ -318,140 +392,4 @@ SYSCALL(15, rt_sigreturn)
 		die(11);
 	irq_disable();
 	arch_resume_trapframe(&tf);
-}
-
-/* --- kill and friends: to the app's own threads --- */
-long
-signal_raise(struct thread *t, int sig)
-{
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (!sig)
-		return 0;
-	__atomic_fetch_or(&t->t_sigpending, BIT(sig), __ATOMIC_ACQ_REL);
-	sched_wake(t); /* out of a blocking call, to see it */
-	return 0;
-}
-
-SYSCALL(62, kill)
-{
-	if (a0 != 1 && a0 != 0 && a0 != -1)
-		return -ESRCH;
-	return signal_raise(thread_self(), (int)a1);
-}
-
-struct thread *thread_find(int tid);
-
-SYSCALL(234, tgkill)
-{
-	struct thread *t;
-
-	if (a0 != 1)
-		return -ESRCH;
-	if (!(t = thread_find((int)a1)))
-		return -ESRCH;
-	return signal_raise(t, (int)a2);
-}
-
-SYSCALL(200, tkill)
-{
-	struct thread *t = thread_find((int)a0);
-
-	return t ? signal_raise(t, (int)a1) : -ESRCH;
-}
-
-/* --- alarm and setitimer(ITIMER_REAL): SIGALRM to the thread that set it --- */
-#include "clock.h"
-
-static struct {
-	struct timer tm;
-	struct thread *target;
-	uint64_t interval_ns;
-	uint64_t deadline_ns;
-	bool armed;
-} alarm_t;
-
-static void
-on_alarm(struct timer *tm)
-{
-	signal_raise(alarm_t.target, 14 /* SIGALRM */);
-	if (alarm_t.interval_ns) {
-		alarm_t.deadline_ns += alarm_t.interval_ns;
-		timer_arm(tm, alarm_t.deadline_ns);
-	} else {
-		alarm_t.armed = false;
-	}
-}
-
-/* the time left and the interval, in ns; arm anew (0: disarm) */
-static void
-set_alarm(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_left, uint64_t *old_interval)
-{
-	uint64_t now = clock_ns();
-
-	if (alarm_t.tm.tm_fn == NULL)
-		timer_init(&alarm_t.tm, on_alarm);
-	timer_cancel(&alarm_t.tm);
-	if (old_left)
-		*old_left = alarm_t.armed && alarm_t.deadline_ns > now ? alarm_t.deadline_ns - now : 0;
-	if (old_interval)
-		*old_interval = alarm_t.interval_ns;
-	alarm_t.armed = value_ns != 0;
-	alarm_t.interval_ns = value_ns ? interval_ns : 0;
-	alarm_t.target = thread_self();
-	if (value_ns) {
-		alarm_t.deadline_ns = now + value_ns;
-		timer_arm(&alarm_t.tm, alarm_t.deadline_ns);
-	}
-}
-
-SYSCALL(37, alarm)
-{
-	uint64_t left;
-
-	set_alarm((uint64_t)(uint32_t)a0 * 1000000000u, 0, &left, NULL);
-	return (long)((left + 999999999u) / 1000000000u);
-}
-
-struct itimerval_k {
-	int64_t int_sec, int_usec, val_sec, val_usec;
-};
-
-static void
-to_itv(struct itimerval_k *v, uint64_t left, uint64_t interval)
-{
-	v->int_sec = (int64_t)(interval / 1000000000u);
-	v->int_usec = (int64_t)(interval % 1000000000u / 1000u);
-	v->val_sec = (int64_t)(left / 1000000000u);
-	v->val_usec = (int64_t)(left % 1000000000u / 1000u);
-}
-
-SYSCALL(38, setitimer)
-{
-	struct itimerval_k nv, ov;
-	uint64_t left, interval;
-
-	if (a0 != 0)
-		return -EINVAL; /* XXX: ITIMER_VIRTUAL and ITIMER_PROF are not there */
-	if (copy_from_user(&nv, (void *)a1, sizeof(nv)))
-		return -EFAULT;
-	if (nv.val_usec < 0 || nv.val_usec >= 1000000 || nv.int_usec < 0 || nv.int_usec >= 1000000)
-		return -EINVAL;
-	set_alarm((uint64_t)nv.val_sec * 1000000000u + (uint64_t)nv.val_usec * 1000u,
-		  (uint64_t)nv.int_sec * 1000000000u + (uint64_t)nv.int_usec * 1000u, &left,
-		  &interval);
-	to_itv(&ov, left, interval);
-	return a2 && copy_to_user((void *)a2, &ov, sizeof(ov)) ? -EFAULT : 0;
-}
-
-SYSCALL(36, getitimer)
-{
-	struct itimerval_k v;
-	uint64_t now = clock_ns();
-
-	if (a0 != 0)
-		return -EINVAL;
-	to_itv(&v, alarm_t.armed && alarm_t.deadline_ns > now ? alarm_t.deadline_ns - now : 0,
-	       alarm_t.interval_ns);
-	return copy_to_user((void *)a1, &v, sizeof(v)) ? -EFAULT : 0;
 }

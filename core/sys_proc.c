@@ -8,6 +8,7 @@
 #include "power.h"
 #include "random.h"
 #include "sched.h"
+#include "signal.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -137,7 +138,9 @@ SYSCALL(201, time)
 }
 
 static long
-sleep_ts(int clk, int flags, const struct timespec *ureq)
+sleep_ts(int clk, int flags, const struct timespec *ureq, struct timespec *urem)
+/* a signal with a handler ends the sleep: -EINTR, the time left in
+ * urem for a relative one (include/signal.h) */
 {
 	struct timespec ts;
 	uint64_t ns, deadline;
@@ -151,16 +154,18 @@ sleep_ts(int clk, int flags, const struct timespec *ureq)
 		deadline = clk == CLOCK_REALTIME ? clock_realtime_to_mono(ns) : ns;
 	else
 		deadline = clock_ns() + ns;
-	sched_sleep_until(deadline ? deadline : 1);
-	return 0;
+	return signal_nanosleep(deadline ? deadline : 1, !(flags & TIMER_ABSTIME), urem);
 }
 
-SYSCALL(35, nanosleep) { return sleep_ts(CLOCK_MONOTONIC, 0, (const struct timespec *)a0); }
+SYSCALL(35, nanosleep)
+{
+	return sleep_ts(CLOCK_MONOTONIC, 0, (const struct timespec *)a0, (struct timespec *)a1);
+}
 SYSCALL(230, clock_nanosleep)
 {
 	if (a0 != CLOCK_REALTIME && a0 != CLOCK_MONOTONIC && a0 != CLOCK_BOOTTIME)
 		return -EINVAL;
-	return sleep_ts((int)a0, (int)a1, (const struct timespec *)a2);
+	return sleep_ts((int)a0, (int)a1, (const struct timespec *)a2, (struct timespec *)a3);
 }
 
 SYSCALL(24, sched_yield)

@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "power.h"
 #include "sched.h"
+#include "signal.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -78,6 +79,8 @@ SYSCALL(56, clone)
 	/* the ids are in place before the child runs: it may exit (and clear
 	 * the one the parent joins on) at once */
 	tid = (uint32_t)t->t_id;
+	t->t_app = true;
+	t->t_sigmask = thread_self()->t_sigmask; /* a new thread inherits the mask */
 	__atomic_fetch_add(&app_threads, 1, __ATOMIC_SEQ_CST);
 	if (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &tid, sizeof(tid))) ||
 	    ((flags & CLONE_CHILD_SETTID) && copy_to_user(ctid, &tid, sizeof(tid)))) {
@@ -106,6 +109,7 @@ SYSCALL(60, exit)
 
 	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_SEQ_CST) == 0)
 		kernel_exit((int)a0 & 0xff);
+	signal_thread_exit(thread_self());
 	if (ctid && !copy_to_user(ctid, &zero, sizeof(zero)))
 		futex_wake(ctid, 1, FUTEX_BITSET_MATCH_ANY);
 	thread_exit(NULL);

@@ -64,9 +64,11 @@ syscall_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 long
 syscall_dispatch(struct syscall_frame *f)
 {
-	f->rax = (uint64_t)syscall_call((long)f->rax, (long)f->rdi, (long)f->rsi, (long)f->rdx,
-					(long)f->r10, (long)f->r8, (long)f->r9);
-	if (__atomic_load_n(&thread_self()->t_sigpending, __ATOMIC_RELAXED))
-		signal_deliver_pending(f);
+	long nr = (long)f->rax;
+
+	f->rax = (uint64_t)syscall_call(nr, (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
+					(long)f->r8, (long)f->r9);
+	if (signal_exit_work((long)f->rax))
+		signal_syscall_exit(f, nr); /* a signal to deliver, a call to restart */
 	return (long)f->rax;
 }

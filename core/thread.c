@@ -305,6 +305,24 @@ thread_dump_all(int level)
 	spin_unlock_irqrestore(&all_lock, f);
 }
 
+struct thread *
+thread_find_if(bool (*pick)(struct thread *t, void *arg), void *arg)
+{
+	uint64_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *n;
+	struct thread *found = NULL;
+
+	list_for_each(n, &all_threads) {
+		struct thread *t = list_entry(n, struct thread, t_all);
+		if (t->t_state != T_DEAD && pick(t, arg)) {
+			found = t;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+	return found;
+}
+
 /* a thread by its id, or NULL (XXX: a linear walk; fine for one app) */
 struct thread *
 thread_find(int tid)

@@ -72,4 +72,12 @@
 #define EWOULDBLOCK EAGAIN
 #define ENOTSUP EOPNOTSUPP
 
+/* Kernel-internal results of a blocking call a signal interrupted; the
+ * SYSCALL door (signal_syscall_exit, include/signal.h) turns them into
+ * -EINTR or a restart, as Linux does: they never reach the app. */
+#define ERESTARTSYS 512           /* restart when the handler has SA_RESTART */
+#define ERESTARTNOINTR 513        /* always restart */
+#define ERESTARTNOHAND 514        /* restart only when no handler ran */
+#define ERESTART_RESTARTBLOCK 516 /* no handler ran: restart_syscall resumes it */
+
 #endif

@@ -70,6 +70,12 @@ struct thread {
 	uint64_t t_sigpending;     /* raised, not yet delivered; atomic */
 	uintptr_t t_altstack, t_altsize; /* sigaltstack; own thread */
 	bool t_on_altstack;
+	bool t_app;                /* runs app code (its signals are the app's) */
+	bool t_sigrestore;         /* t_sigsaved goes back at system-call exit */
+	uint64_t t_sigsaved;       /* the mask sigsuspend/ppoll replaced; own thread */
+	uint64_t t_sigwaiting;     /* the set rt_sigtimedwait waits for; own thread */
+	long (*t_restart_fn)(struct thread *t); /* what restart_syscall resumes */
+	uint64_t t_restart_args[3];
 	char t_name[THREAD_NAME_MAX];
 };
 
@@ -88,6 +94,10 @@ int thread_join(struct thread *t, void **result);
  * may be joined again later */
 int thread_join_until(struct thread *t, void **result, uint64_t deadline_ns);
 void thread_detach(struct thread *t);
+/* a thread by id (NULL when none or dead); the first live thread for
+ * which pick(t, arg) is true (pick runs under the list lock, irqs off) */
+struct thread *thread_find(int tid);
+struct thread *thread_find_if(bool (*pick)(struct thread *t, void *arg), void *arg);
 void thread_exit(void *result) __noreturn;
 struct thread *thread_self(void);
 size_t thread_count(void);

@@ -38,7 +38,8 @@ int futex_wake(uint32_t *addr, int n, uint32_t bitset);
 int futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32_t val3);
 /* The system call's multiplexer, for the Linux door: 'timeout_ns' is
  * already read from the app (relative for WAIT, absolute for
- * WAIT_BITSET; UINT64_MAX = none) */
+ * WAIT_BITSET; UINT64_MAX = none). A signal ends its waits, as on Linux:
+ * -ERESTARTSYS without a timeout, -ERESTARTNOHAND with one. */
 long futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2,
 	      uint32_t val3);
 

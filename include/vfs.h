@@ -182,3 +182,7 @@ bool poll_wait(uint64_t seen, uint64_t deadline_ns);
 int initrd_unpack(const uint8_t *data, size_t len, const char **why);
 
 #endif
+/* the same for a wait a signal may interrupt (the app's blocking calls):
+ * 0 on a change, -ETIMEDOUT, or -EINTR when a signal is pending
+ * (signal_pending(), include/signal.h) */
+int poll_wait_intr(uint64_t seen, uint64_t deadline_ns);

@@ -50,6 +50,7 @@ read_list(const char *path, char *fallback)
 static void *
 app_thread(void *arg)
 {
+	thread_self()->t_app = true; /* signals may come to it */
 	arch_enter_app(img.entry, img.sp);
 }
 
