@@ -96,6 +96,8 @@ create_join(void)
 	return t0;
 }
 
+uint64_t bench_net_arp(uint64_t ops);
+
 /* true when a benchmark was asked for (and has run) */
 bool
 bench_run(void)
@@ -111,8 +113,11 @@ bench_run(void)
 		ns = pingpong(0, other);
 	else if (!strcmp(bench_name, "create-join"))
 		ns = create_join();
+	else if (!strcmp(bench_name, "net-arp"))
+		ns = bench_net_arp(bench_ops); /* test_net.c */
 	else
-		panic("bench=%s: unknown (pingpong-same, pingpong-cross, create-join)", bench_name);
+		panic("bench=%s: unknown (pingpong-same, pingpong-cross, create-join, net-arp)",
+		      bench_name);
 	console_printf("bench %s %lu %lu\n", bench_name, (unsigned long)bench_ops,
 		       (unsigned long)ns);
 	return true;

@@ -108,10 +108,18 @@ class KindOptions(unittest.TestCase):
         self.assertIn("--kernel-args", self.refused(["k", "--", "a"], "kernel"))
 
     def test_not_supported_yet(self):
-        for opt in (["--disk", "d"], ["--port", "1:2"], ["--net", "user"]):
+        for opt in (["--disk", "d"],):
             for kind in ("kernel", "app"):
                 self.assertIn("not supported yet", self.refused(["k"] + opt, kind), opt)
         self.check(["k", "--net", "none"], "kernel")
+
+    def test_net_and_port_forwards(self):
+        for kind in ("kernel", "app", "image"):
+            self.check(["k", "--net", "user", "--port", "8080:80"], kind)
+            self.check(["k", "--net", "tap=tap0"], kind)
+        for net in ([], ["--net", "none"], ["--net", "tap=tap0"]):
+            self.assertIn("needs --net user",
+                          self.refused(["k", "--port", "1:2"] + net, "kernel"), net)
 
     def test_add_and_env_are_for_apps(self):
         for opt in (["--env", "A=B"], ["--add", "x"]):

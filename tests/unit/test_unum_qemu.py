@@ -163,6 +163,27 @@ class Command(unittest.TestCase):
         self.assertEqual(self.after(cmd, "-drive"), "file=u.img,format=raw")
         self.assertNotIn("-kernel", cmd)
 
+    def test_net_user_with_forwards_on_localhost(self):
+        cmd = self.cmd(self.cfg("--net", "user", "--port", "8080:80", "--port", "2222:22"))
+        self.assertEqual(self.after(cmd, "-netdev"),
+                         "user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,"
+                         "hostfwd=tcp:127.0.0.1:2222-:22")
+        self.assertIn("virtio-net-device,netdev=n0", cmd)
+        cmd = self.cmd(self.cfg("--net", "user", "--machine", "q35"))
+        self.assertEqual(self.after(cmd, "-netdev"), "user,id=n0")
+        self.assertIn("virtio-net-pci,netdev=n0", cmd)
+        c = self.cfg("--net", "user", kind="image")
+        c.file = "u.img"
+        self.assertIn("virtio-net-pci,netdev=n0", self.cmd(c))
+
+    def test_net_tap_and_none(self):
+        cmd = self.cmd(self.cfg("--net", "tap=tap7"))
+        self.assertEqual(self.after(cmd, "-netdev"),
+                         "tap,id=n0,ifname=tap7,script=no,downscript=no")
+        self.assertIn("virtio-net-device,netdev=n0", cmd)
+        self.assertNotIn("-netdev", self.cmd(self.cfg()))
+        self.assertNotIn("-netdev", self.cmd(self.cfg("--net", "none")))
+
     def test_qemu_words_come_last_verbatim(self):
         cmd = self.cmd(self.cfg("--qemu", "-device", "--qemu=virtio-rng-device,a=b"))
         self.assertEqual(cmd[-2:], ["-device", "virtio-rng-device,a=b"])
