@@ -240,3 +240,25 @@ KTEST(virtio_negotiation_failures_refused)
 	EXPECT_EQ(f->status, 0);
 	EXPECT_EQ(f->setups, 0);
 }
+
+#include "mm.h"
+
+/* virtio_mmio_probe's checks, on a page of RAM dressed up as registers */
+KTEST(virtio_mmio_probe_checks)
+{
+	uint32_t *regs = kpage_alloc(0);
+	uint64_t pa = mm_v2p(regs);
+	int before = virtio_ndevs();
+
+	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -EINVAL);    /* magic 0 */
+	regs[0] = 0x74726976;                                  /* "virt" */
+	regs[1] = 3;                                           /* no such version */
+	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -EINVAL);
+	regs[1] = 2;                                           /* device id 0: empty slot */
+	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -ENODEV);
+	regs[1] = 1;
+	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -ENODEV);
+	EXPECT_EQ(virtio_mmio_probe(pa, 16, 12), -EINVAL);     /* smaller than the registers */
+	EXPECT_EQ(virtio_ndevs(), before);                     /* none of them a device */
+	kpage_free(regs, 0);
+}
