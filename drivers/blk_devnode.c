@@ -188,7 +188,7 @@ devnode_ioctl(struct file *f, unsigned long cmd, void *arg)
 
 	if (!d)
 		return -ENODEV;
-	switch (cmd) {
+	switch ((uint32_t)cmd) { /* Linux's cmd is an unsigned int: musl sign-extends it */
 	case BLKGETSIZE64: return put_u64(arg, blk_size_bytes(d));
 	case BLKGETSIZE: return put_u64(arg, READ_ONCE(d->bd_sectors));
 	case BLKSSZGET:

@@ -27,7 +27,8 @@ usage_error "$KERNEL" --timeout 0
 usage_error "$KERNEL" --mem
 usage_error "$KERNEL" extra-argument
 usage_error "$KERNEL" -- app-argument
-usage_error "$KERNEL" --disk "$TMP/disk.img"
+usage_error "$KERNEL" --disk "$TMP/no-such-disk.img"
+usage_error "$KERNEL" --disk "$TMP"
 usage_error "$TMP/disk.img" --kernel-args x
 usage_error "$TMP/disk.img" --machine microvm
 usage_error --mem 1M # options checked before the (missing) FILE

@@ -48,7 +48,7 @@ class Parse(unittest.TestCase):
                              "--port", "8080:80", "--disk", "d.img"])
         self.assertEqual(c.adds, [("/etc/hosts", "/hosts"), ("d/", "/data")])
         self.assertEqual((c.envs, c.net, c.ports, c.disks),
-                         (["A=1"], "tap=tap0", [(8080, 80)], ["d.img"]))
+                         (["A=1"], "tap=tap0", [(8080, 80)], [("d.img", False)]))
 
     def test_mem_sizes(self):
         for text, mib in (("2M", 2), ("512", 512), ("4096K", 4), ("1g", 1024),
@@ -107,10 +107,7 @@ class KindOptions(unittest.TestCase):
     def test_kernel_takes_no_app_args(self):
         self.assertIn("--kernel-args", self.refused(["k", "--", "a"], "kernel"))
 
-    def test_not_supported_yet(self):
-        for opt in (["--disk", "d"],):
-            for kind in ("kernel", "app"):
-                self.assertIn("not supported yet", self.refused(["k"] + opt, kind), opt)
+    def test_net_none(self):
         self.check(["k", "--net", "none"], "kernel")
 
     def test_net_and_port_forwards(self):
@@ -120,6 +117,24 @@ class KindOptions(unittest.TestCase):
         for net in ([], ["--net", "none"], ["--net", "tap=tap0"]):
             self.assertIn("needs --net user",
                           self.refused(["k", "--port", "1:2"] + net, "kernel"), net)
+
+    def test_disks(self):
+        with tempfile.TemporaryDirectory() as d:
+            img = os.path.join(d, "d.img")
+            open(img, "w").close()
+            self.assertEqual(unum.parse_args(["k", "--disk", img, "--disk", img + ",ro"]).disks,
+                             [(img, False), (img, True)])
+            for kind in ("kernel", "app", "image"):
+                self.check(["k", "--disk", img, "--disk", img + ",ro"], kind)
+            self.assertIn("no such file", self.refused(["k", "--disk", img + "x"], "app"))
+            self.assertIn("a directory", self.refused(["k", "--disk", d], "app"))
+            os.chmod(img, 0o444)
+            if not os.access(img, os.W_OK):  # root writes anyway
+                self.assertIn("not readable and writable",
+                              self.refused(["k", "--disk", img], "app"))
+                self.check(["k", "--disk", img + ",ro"], "app")
+            with self.assertRaises(unum.UsageError):
+                unum.parse_args(["k", "--disk", ",ro"])
 
     def test_add_and_env_are_for_apps(self):
         for opt in (["--env", "A=B"], ["--add", "x"]):

@@ -184,6 +184,23 @@ class Command(unittest.TestCase):
         self.assertNotIn("-netdev", self.cmd(self.cfg()))
         self.assertNotIn("-netdev", self.cmd(self.cfg("--net", "none")))
 
+    def test_disks_on_each_transport(self):
+        cmd = self.cmd(self.cfg("--disk", "a,b.img", "--disk", "c.img,ro",
+                                "--qemu", "-global"))
+        self.assertEqual([cmd[i + 1] for i, w in enumerate(cmd) if w == "-drive"],
+                         ["file=a,,b.img,format=raw,if=none,id=disk0",
+                          "file=c.img,format=raw,if=none,id=disk1,readonly=on"])
+        self.assertEqual([cmd[i + 1] for i, w in enumerate(cmd) if w == "-device"][-2:],
+                         ["virtio-blk-device,drive=disk0", "virtio-blk-device,drive=disk1"])
+        self.assertEqual(cmd[-1], "-global")  # --qemu words still last
+        cmd = self.cmd(self.cfg("--disk", "a.img", "--machine", "q35"))
+        self.assertIn("virtio-blk-pci,drive=disk0", cmd)
+        c = self.cfg("--disk", "a.img", kind="image")
+        c.file = "u.img"
+        cmd = self.cmd(c)  # the boot disk first
+        self.assertEqual(self.after(cmd, "-drive"), "file=u.img,format=raw")
+        self.assertIn("virtio-blk-pci,drive=disk0", cmd)
+
     def test_qemu_words_come_last_verbatim(self):
         cmd = self.cmd(self.cfg("--qemu", "-device", "--qemu=virtio-rng-device,a=b"))
         self.assertEqual(cmd[-2:], ["-device", "virtio-rng-device,a=b"])
