@@ -1,7 +1,9 @@
 /* The character devices every program expects under /dev (null, zero,
- * full, random, urandom), as ramfs nodes with their own file ops, and an
- * empty /tmp. Made before the initrd is unpacked, so an app's tree may
- * add to /dev but not replace these. */
+ * full, random, urandom; console and tty, the app's terminal: reads from
+ * the console's stdin, writes to its stdout), the links stdin, stdout,
+ * stderr and fd into /proc/self/fd, as ramfs nodes with their own file
+ * ops, and an empty /tmp. Made before the initrd is unpacked, so an app's
+ * tree may add to /dev but not replace these. */
 #include "errno.h"
 #include "lib.h"
 #include "random.h"
@@ -63,6 +65,98 @@ dev_stat(struct file *f, void *statbuf)
 	return 0;
 }
 
+/* the console files as made at start-up: /dev/tty reads stream 0 and
+ * writes stream 1; stream nodes (devfs_console_node) use one stream */
+static long
+con_read(int i, void *buf, size_t n)
+{
+	struct file *c = console_file(i);
+	long r;
+
+	if (!c)
+		return -ENXIO;
+	r = c->f_ops->read ? c->f_ops->read(c, buf, n, &c->f_off) : -EINVAL;
+	file_put(c);
+	return r;
+}
+
+static long
+con_write(int i, const void *buf, size_t n)
+{
+	struct file *c = console_file(i);
+	long r;
+
+	if (!c)
+		return -ENXIO;
+	r = c->f_ops->write ? c->f_ops->write(c, buf, n, &c->f_off) : -EINVAL;
+	file_put(c);
+	return r;
+}
+
+static int
+con_ioctl(int i, unsigned long cmd, void *arg)
+{
+	struct file *c = console_file(i);
+	int r;
+
+	if (!c)
+		return -ENXIO;
+	r = c->f_ops->ioctl ? c->f_ops->ioctl(c, cmd, arg) : -ENOTTY;
+	file_put(c);
+	return r;
+}
+
+static int
+con_poll(int i)
+{
+	struct file *c = console_file(i);
+	int r;
+
+	if (!c)
+		return POLLERR;
+	r = file_poll(c);
+	file_put(c);
+	return r;
+}
+
+static long tty_read(struct file *f, void *b, size_t n, uint64_t *o) { return con_read(0, b, n); }
+static long tty_write(struct file *f, const void *b, size_t n, uint64_t *o) { return con_write(1, b, n); }
+static int tty_ioctl(struct file *f, unsigned long c, void *a) { return con_ioctl(1, c, a); }
+static int tty_poll(struct file *f) { return (con_poll(0) & POLLIN) | (con_poll(1) & POLLOUT); }
+
+#define STREAM_OPS(i)                                                                      \
+	static long s##i##_read(struct file *f, void *b, size_t n, uint64_t *o)            \
+	{                                                                                  \
+		return con_read(i, b, n);                                                  \
+	}                                                                                  \
+	static long s##i##_write(struct file *f, const void *b, size_t n, uint64_t *o)     \
+	{                                                                                  \
+		return con_write(i, b, n);                                                 \
+	}                                                                                  \
+	static int s##i##_ioctl(struct file *f, unsigned long c, void *a)                  \
+	{                                                                                  \
+		return con_ioctl(i, c, a);                                                 \
+	}                                                                                  \
+	static int s##i##_poll(struct file *f) { return con_poll(i); }                     \
+	static const struct file_ops s##i##_ops = { .read = s##i##_read,                   \
+						    .write = s##i##_write,                 \
+						    .stat = dev_stat,                      \
+						    .ioctl = s##i##_ioctl,                 \
+						    .poll = s##i##_poll };
+STREAM_OPS(0)
+STREAM_OPS(1)
+STREAM_OPS(2)
+
+static struct vnode *streams[3];
+
+struct vnode *
+devfs_console_node(int i)
+{
+	return i >= 0 && i < 3 ? streams[i] : NULL;
+}
+
+static const struct file_ops tty_ops = { .read = tty_read, .write = tty_write, .stat = dev_stat,
+					 .ioctl = tty_ioctl, .poll = tty_poll };
 static const struct file_ops null_ops = { .read = null_read, .write = sink_write, .stat = dev_stat };
 static const struct file_ops zero_ops = { .read = zero_read, .write = sink_write, .stat = dev_stat };
 static const struct file_ops full_ops = { .read = zero_read, .write = full_write, .stat = dev_stat };
@@ -78,8 +172,15 @@ devfs_init(void)
 	} devs[] = {
 		{ "/dev/null", &null_ops },     { "/dev/zero", &zero_ops },
 		{ "/dev/full", &full_ops },     { "/dev/random", &random_ops },
-		{ "/dev/urandom", &random_ops },
+		{ "/dev/urandom", &random_ops }, { "/dev/console", &tty_ops },
+		{ "/dev/tty", &tty_ops },
 	};
+	static const char *const links[][2] = {
+		{ "/dev/stdin", "/proc/self/fd/0" }, { "/dev/stdout", "/proc/self/fd/1" },
+		{ "/dev/stderr", "/proc/self/fd/2" }, { "/dev/fd", "/proc/self/fd" },
+	};
+	static const struct file_ops *const sops[3] = { &s0_ops, &s1_ops, &s2_ops };
+	static const char *const snames[3] = { "console0", "console1", "console2" };
 	struct vnode *v;
 
 	vfs_create(NULL, "/dev", S_IFDIR | 0755, &v);
@@ -87,4 +188,10 @@ devfs_init(void)
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
 		if (!vfs_create(NULL, devs[i].path, S_IFCHR | 0666, &v))
 			v->v_dev = devs[i].ops;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (!vfs_create(NULL, links[i][0], S_IFLNK | 0777, &v))
+			vfs_write_data(v, 0, links[i][1], strlen(links[i][1]));
+	for (int i = 0; i < 3; i++) /* in no directory: reached through /proc/self/fd */
+		if ((streams[i] = vfs_node_new(snames[i], S_IFCHR | 0620)))
+			streams[i]->v_dev = sops[i];
 }

@@ -63,7 +63,8 @@ ep_stat(struct file *f, void *statbuf)
 	return 0;
 }
 
-static const struct file_ops ep_ops = { .close = ep_close, .stat = ep_stat, .poll = ep_poll };
+static const struct file_ops ep_ops = { .close = ep_close, .stat = ep_stat, .poll = ep_poll,
+					.fd_name = "eventpoll" };
 
 static int
 collect(struct epoll *ep, struct epoll_event *out, int max)

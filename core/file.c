@@ -6,6 +6,7 @@
 #include "printk.h"
 #include "uaccess.h"
 #include "vfs.h"
+#include "vma.h"
 
 static struct {
 	struct file *f[FD_MAX];
@@ -15,24 +16,41 @@ static struct {
 } fds;
 
 /* --- ramfs files and directories --- */
+/* through a bounce buffer: the app's buffer may be a MAP_SHARED page not
+ * yet touched, whose fault takes the region lock and a v_lock, so no
+ * v_lock may be held while copying out */
 static long
 node_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	struct vnode *v = f->f_node;
+	size_t chunk = MIN(n, (size_t)65536);
+	uint8_t *tmp;
 	long got = 0;
 
 	if ((v->v_mode & S_IFMT) == S_IFDIR)
 		return -EISDIR;
-	mutex_lock(&v->v_lock);
-	if (*off < v->v_size) {
-		got = (long)MIN(n, v->v_size - *off);
-		/* the caller's buffer may be the app's: never a kernel fault */
-		if (copy_to_user(buf, v->v_data + *off, got))
-			got = -EFAULT;
-		else
-			*off += got;
+	if (!(tmp = kmalloc(chunk ? chunk : 1)))
+		return -ENOMEM;
+	while ((size_t)got < n) {
+		size_t k = 0;
+		mutex_lock(&v->v_lock);
+		if (*off < v->v_size) {
+			k = MIN(MIN(n - (size_t)got, chunk), v->v_size - *off);
+			filemap_sync(v, *off, k); /* stores through MAP_SHARED */
+			memcpy(tmp, v->v_data + *off, k);
+		}
+		mutex_unlock(&v->v_lock);
+		if (!k)
+			break;
+		if (copy_to_user((uint8_t *)buf + got, tmp, k)) {
+			if (!got)
+				got = -EFAULT;
+			break;
+		}
+		*off += k;
+		got += (long)k;
 	}
-	mutex_unlock(&v->v_lock);
+	kfree(tmp);
 	return got;
 }
 
@@ -89,6 +107,8 @@ node_getdents(struct file *f, void *buf, size_t n)
 
 	if ((dir->v_mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
+	if (dir->v_fill && f->f_off == 0)
+		vfs_refill(dir); /* /proc/self/fd: listed as it is now */
 	mutex_lock(&dir->v_lock);
 	c = dir->v_children.next;
 	for (;; idx++) {
@@ -103,6 +123,7 @@ node_getdents(struct file *f, void *buf, size_t n)
 		else {
 			v = list_entry(c, struct vnode, v_sibling);
 			name = v->v_name;
+			v = vfs_node(v); /* a hard link: its node's inode and type */
 			c = c->next;
 		}
 		if (idx < f->f_off)
@@ -138,6 +159,40 @@ static const struct file_ops node_ops = {
 	.seekable = true,
 };
 
+/* O_PATH: a place in the tree, good for fstat, fchdir, *at() and
+ * /proc/self/fd, not for I/O (Linux: EBADF) */
+static long
+path_read(struct file *f, void *buf, size_t n, uint64_t *off)
+{
+	return -EBADF;
+}
+
+static long
+path_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	return -EBADF;
+}
+
+static long
+path_getdents(struct file *f, void *buf, size_t n)
+{
+	return -EBADF;
+}
+
+static int
+path_ioctl(struct file *f, unsigned long cmd, void *arg)
+{
+	return -EBADF;
+}
+
+static const struct file_ops path_ops = {
+	.read = path_read,
+	.write = path_write,
+	.stat = node_stat,
+	.getdents = path_getdents,
+	.ioctl = path_ioctl,
+};
+
 static struct file *
 file_new(const struct file_ops *ops, struct vnode *v, int flags)
 {
@@ -157,9 +212,24 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 {
 	struct vnode *v;
 	struct file *f;
+	size_t plen = strlen(path);
 	int e = vfs_lookup(cwd, path, !(flags & O_NOFOLLOW), &v);
 
-	if (e == -ENOENT && (flags & O_CREAT))
+	if (flags & O_PATH) { /* only these flags mean anything with O_PATH */
+		flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
+		if (!e && (flags & O_DIRECTORY) && (v->v_mode & S_IFMT) != S_IFDIR)
+			e = -ENOTDIR;
+		if (e) {
+			*err = e;
+			return NULL;
+		}
+		if (!(f = file_new(&path_ops, v, flags)))
+			*err = -ENOMEM;
+		return f;
+	}
+	if (e == -ENOENT && (flags & O_CREAT) && plen && path[plen - 1] == '/')
+		e = -EISDIR; /* Linux: O_CREAT of "name/" */
+	else if (e == -ENOENT && (flags & O_CREAT))
 		e = vfs_create(cwd, path, S_IFREG | (mode & 07777), &v);
 	else if (!e && (flags & O_CREAT) && (flags & O_EXCL))
 		e = -EEXIST;
@@ -192,6 +262,8 @@ file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->f_refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	if (f->f_node)
+		flock_release(f); /* the open file description's flock() goes with it */
 	if (f->f_ops->close)
 		f->f_ops->close(f);
 	kfree(f);
@@ -288,6 +360,20 @@ fd_dup(int oldfd, int newfd, int min_fd, bool cloexec)
 	if (old)
 		file_put(old);
 	return newfd;
+}
+
+int
+fd_next(int from, struct file **f)
+{
+	mutex_lock(&fds.lock);
+	for (int i = MAX(from, 0); i < FD_MAX; i++)
+		if (fds.f[i]) {
+			file_get(*f = fds.f[i]);
+			mutex_unlock(&fds.lock);
+			return i;
+		}
+	mutex_unlock(&fds.lock);
+	return -1;
 }
 
 struct vnode *
@@ -396,6 +482,17 @@ stream_ioctl(struct file *f, unsigned long cmd, void *arg)
 	return -ENOTTY;
 }
 
+static struct file *console[3]; /* set once at start-up */
+
+struct file *
+console_file(int i)
+{
+	if (i < 0 || i > 2 || !console[i])
+		return NULL;
+	file_get(console[i]);
+	return console[i];
+}
+
 static const struct file_ops stdin_ops = { .read = stdin_read, .stat = stream_stat,
 					   .ioctl = stream_ioctl };
 static const struct file_ops stdout_ops = { .write = stdout_write, .stat = stream_stat,
@@ -417,5 +514,6 @@ console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
 		if (!f || fd_install(f, i, false) != i)
 			panic("out of memory: the console files");
 		f->f_priv = (void *)(uintptr_t)i;
+		file_get(console[i] = f);
 	}
 }

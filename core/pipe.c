@@ -310,6 +310,7 @@ efd_close(struct file *f)
 }
 
 static const struct file_ops efd_ops = {
+	.fd_name = "eventfd",
 	.read = efd_read,
 	.write = efd_write,
 	.poll = efd_poll,

@@ -1,11 +1,14 @@
 /* The ramfs tree: the root file system, filled from the initrd (DESIGN.md,
- * Files). Path resolution with ".", "..", symlinks and loop detection. */
+ * Files). Path resolution with ".", "..", symlinks and loop detection;
+ * hard links (a second name is an entry pointing at the node that holds
+ * the data); directories that fill themselves (/proc/self/fd). */
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
 #include "vfs.h"
+#include "vma.h"
 
 #define NAME_MAX 255
 #define PATH_MAX 4096
@@ -35,6 +38,7 @@ node_new(const char *name, size_t len, uint32_t mode)
 	v->v_mtime_ns = clock_realtime_ns();
 	list_init(&v->v_children);
 	list_init(&v->v_sibling);
+	list_init(&v->v_links);
 	return v;
 }
 
@@ -75,6 +79,8 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 	struct vnode *cur = path[0] == '/' ? root : at;
 	const char *p = path;
 
+	if (!path[0])
+		return -ENOENT;
 	if (strnlen(path, PATH_MAX) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	for (;;) {
@@ -107,6 +113,8 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 			return 0;
 		}
 		struct vnode *next;
+		if (cur->v_fill)
+			cur->v_fill(cur);
 		if (len == 1 && s[0] == '.')
 			next = cur;
 		else if (len == 2 && s[0] == '.' && s[1] == '.')
@@ -115,11 +123,16 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 			next = child(cur, s, len);
 		if (!next)
 			return -ENOENT;
+		next = vfs_node(next);
 		if ((next->v_mode & S_IFMT) == S_IFLNK && (!final || follow || *p == '/')) {
 			struct vnode *target;
 			int err;
 			if (++*links > MAX_LINKS)
 				return -ELOOP;
+			if (next->v_magic) { /* /proc/self/fd/N: the open file itself */
+				next = next->v_magic;
+				goto step;
+			}
 			char *t = kmalloc(next->v_size + 1);
 			if (!t)
 				return -ENOMEM;
@@ -131,8 +144,12 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 				return err;
 			next = target;
 		}
+step:
 		cur = next;
 		if (final) {
+			/* "file/": a trailing slash names a directory */
+			if (*p == '/' && (cur->v_mode & S_IFMT) != S_IFDIR)
+				return -ENOTDIR;
 			*out = cur;
 			return 0;
 		}
@@ -144,8 +161,6 @@ vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
 {
 	int links = 0, err;
 
-	if (!path[0])
-		return -ENOENT;
 	mutex_lock(&tree_lock);
 	err = walk(cwd ? cwd : root, path, follow, false, out, NULL, NULL, &links);
 	mutex_unlock(&tree_lock);
@@ -169,7 +184,7 @@ vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **ou
 		goto out;
 	}
 	if ((v = child(dir, name, len))) {
-		*out = v;
+		*out = vfs_node(v);
 		err = -EEXIST;
 		goto out;
 	}
@@ -178,7 +193,7 @@ vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **ou
 		err = -ENOMEM;
 		goto out;
 	}
-	v->v_parent = (mode & S_IFMT) == S_IFDIR ? dir : NULL;
+	v->v_parent = dir; /* directories: ".."; others: where their first name is */
 	list_add_tail(&dir->v_children, &v->v_sibling);
 	dir->v_mtime_ns = v->v_mtime_ns;
 	*out = v;
@@ -207,11 +222,13 @@ vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 		v->v_data = d;
 		v->v_cap = cap;
 	}
+	uint64_t from = MIN(off, (uint64_t)v->v_size);
 	if (off > v->v_size)
 		memset(v->v_data + v->v_size, 0, off - v->v_size);
 	memcpy(v->v_data + off, buf, n);
 	if (off + n > v->v_size)
 		v->v_size = off + n;
+	filemap_update(v, from, off + n - from); /* MAP_SHARED pages see it */
 	v->v_mtime_ns = clock_realtime_ns();
 	mutex_unlock(&v->v_lock);
 	return 0;
@@ -237,6 +254,33 @@ is_dir(const struct vnode *v)
 	return (v->v_mode & S_IFMT) == S_IFDIR;
 }
 
+/* a name goes (lock held). XXX: nodes and entries are kept allocated
+ * (open files and lookups in progress may use them). When a node loses
+ * its first name while hard links remain, one of them takes its place,
+ * so the node keeps a name, a parent and a path. */
+static void
+drop_name(struct vnode *e)
+{
+	struct vnode *n = vfs_node(e);
+
+	list_del(&e->v_sibling);
+	n->v_nlink--;
+	if (e != n) {
+		list_del(&e->v_links);
+		return;
+	}
+	if (list_empty(&n->v_links))
+		return;
+	struct vnode *e2 = list_first_entry(&n->v_links, struct vnode, v_links);
+	char *name = n->v_name;
+	list_del(&e2->v_links);
+	list_add_before(&e2->v_sibling, &n->v_sibling);
+	list_del(&e2->v_sibling);
+	n->v_name = e2->v_name;
+	e2->v_name = name;
+	n->v_parent = e2->v_parent;
+}
+
 /* unlink (dir false) or rmdir (dir true) */
 int
 vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
@@ -254,13 +298,13 @@ vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
 		err = dir_wanted ? -ENOTEMPTY : -EISDIR;
 	if (!err && !(v = child(dir, name, len)))
 		err = -ENOENT;
-	if (!err && is_dir(v) != dir_wanted)
+	if (!err && is_dir(vfs_node(v)) != dir_wanted)
 		err = dir_wanted ? -ENOTDIR : -EISDIR;
 	if (!err && dir_wanted && !list_empty(&v->v_children))
 		err = -ENOTEMPTY;
 	if (!err) {
-		list_del(&v->v_sibling); /* XXX: the node is kept (open files may use it) */
-		v->v_nlink = 0;
+		drop_name(v);
+		dir->v_mtime_ns = clock_realtime_ns();
 	}
 	mutex_unlock(&tree_lock);
 	return err;
@@ -288,20 +332,20 @@ vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char
 	if (!err && (ndir->v_mode & S_IFMT) != S_IFDIR)
 		err = -ENOTDIR;
 	/* a directory may not move below itself */
-	for (struct vnode *a = ndir; !err && is_dir(v); a = a->v_parent) {
+	for (struct vnode *a = ndir; !err && is_dir(vfs_node(v)); a = a->v_parent) {
 		if (a == v)
 			err = -EINVAL;
 		if (a == root)
 			break;
 	}
 	t = err ? NULL : child(ndir, nname, nlen);
-	if (t == v)
-		goto out; /* the same node: nothing to do */
+	if (t && vfs_node(t) == vfs_node(v))
+		goto out; /* the same node (or two links to it): nothing to do */
 	if (t && noreplace)
 		err = -EEXIST;
-	else if (t && is_dir(v) && !is_dir(t))
+	else if (t && is_dir(v) && !is_dir(vfs_node(t)))
 		err = -ENOTDIR;
-	else if (t && !is_dir(v) && is_dir(t))
+	else if (t && !is_dir(vfs_node(v)) && is_dir(t))
 		err = -EISDIR;
 	else if (t && is_dir(t) && !list_empty(&t->v_children))
 		err = -ENOTEMPTY;
@@ -311,16 +355,13 @@ vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char
 		goto out;
 	memcpy(newname, nname, nlen);
 	newname[nlen] = '\0';
-	if (t) {
-		list_del(&t->v_sibling);
-		t->v_nlink = 0;
-	}
+	if (t)
+		drop_name(t);
 	list_del(&v->v_sibling);
 	kfree(v->v_name);
 	v->v_name = newname;
 	list_add_tail(&ndir->v_children, &v->v_sibling);
-	if (is_dir(v))
-		v->v_parent = ndir;
+	v->v_parent = ndir;
 	odir->v_mtime_ns = ndir->v_mtime_ns = clock_realtime_ns();
 out:
 	mutex_unlock(&tree_lock);
@@ -340,7 +381,7 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 		struct list_node *n;
 		st->st_nlink = 2;
 		list_for_each(n, &v->v_children)
-			st->st_nlink += (list_entry(n, struct vnode, v_sibling)->v_mode & S_IFMT) == S_IFDIR;
+			st->st_nlink += is_dir(list_entry(n, struct vnode, v_sibling));
 	}
 	st->st_mode = v->v_mode;
 	st->st_uid = v->v_uid;
@@ -350,4 +391,145 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 	st->st_blocks = (int64_t)((v->v_size + 511) / 512);
 	st->st_atime = st->st_mtime = st->st_ctime = v->v_mtime_ns / 1000000000u;
 	st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec = v->v_mtime_ns % 1000000000u;
+}
+
+int
+vfs_link(struct vnode *v, struct vnode *cwd, const char *path)
+{
+	struct vnode *dir, *e;
+	const char *name;
+	size_t len;
+	int links = 0, err;
+
+	if (is_dir(v))
+		return -EPERM;
+	mutex_lock(&tree_lock);
+	err = walk(cwd ? cwd : root, path, true, true, &dir, &name, &len, &links);
+	if (err)
+		goto out;
+	if (len == 0 || (len <= 2 && !memcmp(name, "..", len)) || child(dir, name, len)) {
+		err = -EEXIST;
+		goto out;
+	}
+	if (v->v_nlink == 0) { /* linkat of an unlinked open file (no O_TMPFILE here) */
+		err = -ENOENT;
+		goto out;
+	}
+	if (!(e = node_new(name, len, v->v_mode))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	e->v_inode = v;
+	e->v_parent = dir;
+	list_add_tail(&v->v_links, &e->v_links);
+	list_add_tail(&dir->v_children, &e->v_sibling);
+	v->v_nlink++;
+	dir->v_mtime_ns = clock_realtime_ns();
+out:
+	mutex_unlock(&tree_lock);
+	return err;
+}
+
+int
+vfs_path(struct vnode *v, char *buf, size_t size)
+{
+	int r;
+
+	mutex_lock(&tree_lock);
+	r = vfs_path_locked(v, buf, size);
+	mutex_unlock(&tree_lock);
+	return r;
+}
+
+int
+vfs_path_locked(struct vnode *v, char *buf, size_t size)
+{
+	size_t len = 0;
+	bool gone = v->v_nlink == 0 && !is_dir(v);
+
+	if (size < 2)
+		return -ENAMETOOLONG;
+	/* from the leaf up, each name put in front */
+	buf[0] = '\0';
+	for (struct vnode *a = v; a != root && a; a = a->v_parent) {
+		size_t n = strlen(a->v_name);
+		if (len + n + 2 > size)
+			return -ENAMETOOLONG;
+		memmove(buf + n + 1, buf, len + 1);
+		buf[0] = '/';
+		memcpy(buf + 1, a->v_name, n);
+		len += n + 1;
+		if (is_dir(a) && a->v_parent == a)
+			break;
+	}
+	if (!len) {
+		memcpy(buf, "/", 2);
+		len = 1;
+	}
+	if (gone) {
+		if (len + 11 > size)
+			return -ENAMETOOLONG;
+		memcpy(buf + len, " (deleted)", 11);
+		len += 10;
+	}
+	return (int)len;
+}
+
+/* stale children carry v_nlink 0 between begin and end */
+void
+vfs_fill_begin(struct vnode *dir)
+{
+	struct list_node *n;
+
+	list_for_each(n, &dir->v_children)
+		list_entry(n, struct vnode, v_sibling)->v_nlink = 0;
+}
+
+void
+vfs_fill_symlink(struct vnode *dir, const char *name, const char *target, struct vnode *magic)
+{
+	struct vnode *v = child(dir, name, strlen(name));
+	size_t len = strlen(target);
+
+	if (!v) {
+		if (!(v = node_new(name, strlen(name), S_IFLNK | 0777)))
+			return; /* out of memory: the entry is missing from the listing */
+		v->v_parent = dir;
+		list_add_tail(&dir->v_children, &v->v_sibling);
+	}
+	v->v_nlink = 1;
+	v->v_magic = magic;
+	if (len <= v->v_cap) {
+		memcpy(v->v_data, target, len);
+		v->v_size = len;
+	} else if (vfs_write_data(v, 0, target, len)) {
+		v->v_size = 0;
+	}
+}
+
+void
+vfs_fill_end(struct vnode *dir)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &dir->v_children) {
+		struct vnode *v = list_entry(n, struct vnode, v_sibling);
+		if (!v->v_nlink)
+			list_del(&v->v_sibling); /* kept allocated, as drop_name */
+	}
+}
+
+void
+vfs_refill(struct vnode *dir)
+{
+	mutex_lock(&tree_lock);
+	if (dir->v_fill)
+		dir->v_fill(dir);
+	mutex_unlock(&tree_lock);
+}
+
+struct vnode *
+vfs_node_new(const char *name, uint32_t mode)
+{
+	return node_new(name, strlen(name), mode);
 }

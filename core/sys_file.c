@@ -380,8 +380,9 @@ SYSCALL(72, fcntl)
 	case F_SETFL:
 		f->f_flags = (f->f_flags & ~(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK));
 		break;
-	case 5: case 6: case 7: /* F_GETLK, F_SETLK, F_SETLKW: one process, no conflicts */
-		r = 0;
+	case 5: case 6: case 7: /* F_GETLK, F_SETLK, F_SETLKW */
+	case 36: case 37: case 38: /* F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW */
+		r = flock_fcntl(f, (int)a1, (void *)a2);
 		break;
 	default:
 		r = -EINVAL;
@@ -534,10 +535,46 @@ symlink_at(const char *utarget, int dirfd, const char *upath)
 
 SYSCALL(88, symlink) { return symlink_at((const char *)a0, AT_FDCWD, (const char *)a1); }
 SYSCALL(266, symlinkat) { return symlink_at((const char *)a0, (int)a1, (const char *)a2); }
-/* the ramfs keeps one name per node: like file systems without hard
- * links, link() says EPERM */
-SYSCALL(86, link) { return -EPERM; }
-SYSCALL(265, linkat) { return -EPERM; }
+#define AT_SYMLINK_FOLLOW 0x400
+
+static long node_of_fd(int fd, struct vnode **v);
+
+/* a hard link: link() does not follow a symlink (it links the link);
+ * linkat follows with AT_SYMLINK_FOLLOW and links dirfd's own file with
+ * AT_EMPTY_PATH. Directories: EPERM; /dev and /proc nodes: EXDEV (other
+ * file systems on Linux) */
+static long
+link_at(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
+{
+	struct vnode *v, *ndir;
+	char *newp, first;
+	long err;
+
+	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (copy_from_user(&first, uold, 1))
+		return -EFAULT;
+	if (!first && (flags & AT_EMPTY_PATH))
+		err = odirfd == AT_FDCWD ? -ENOENT : node_of_fd(odirfd, &v);
+	else
+		err = lookup_at(odirfd, uold, flags & AT_SYMLINK_FOLLOW, &v);
+	if (err)
+		return err == -EINVAL ? -ENOENT : err; /* a pipe or the console */
+	if (v->v_dev || v->v_magic)
+		return -EXDEV;
+	if ((err = get_path(unew, &newp)))
+		return err;
+	if (!(err = dir_of(ndirfd, newp, &ndir)))
+		err = vfs_link(v, ndir, newp);
+	kfree(newp);
+	return err;
+}
+
+SYSCALL(86, link) { return link_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0); }
+SYSCALL(265, linkat)
+{
+	return link_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, (int)a4);
+}
 
 static long
 node_of_fd(int fd, struct vnode **v)

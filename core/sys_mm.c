@@ -9,39 +9,64 @@
 
 #define MADV_DONTNEED 4
 
+/* a file region: MAP_SHARED maps the file's pages (vma.h); MAP_PRIVATE
+ * is a copy of the file's bytes as they are now */
+static long
+map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
+{
+	struct file *f = fd_get(fd);
+	struct vnode *v;
+	int acc;
+	long r;
+
+	if (!f)
+		return -EBADF;
+	v = f->f_node;
+	acc = f->f_flags & O_ACCMODE;
+	if (f->f_flags & O_PATH)
+		r = -EBADF;
+	else if (!v || (v->v_mode & S_IFMT) != S_IFREG || v->v_dev)
+		r = -ENODEV;
+	else if (acc == O_WRONLY || ((flags & MAP_SHARED) && (prot & PROT_WRITE) && acc != O_RDWR))
+		r = -EACCES;
+	else if (flags & MAP_SHARED)
+		r = vma_map_file(addr, len, prot, flags, v, off);
+	else
+		r = vma_map_file(addr, len, PROT_READ | PROT_WRITE, flags, v, off);
+	if (r >= 0 && !(flags & MAP_SHARED)) {
+		/* the file's current bytes, copied out under v_lock, filled in
+		 * after it (a fault takes the region lock, then v_lock) */
+		mutex_lock(&v->v_lock);
+		size_t n = off < v->v_size ? MIN(len, v->v_size - off) : 0;
+		uint8_t *tmp = n ? kmalloc(n) : NULL;
+		if (tmp) {
+			filemap_sync(v, off, n);
+			memcpy(tmp, v->v_data + off, n);
+		}
+		mutex_unlock(&v->v_lock);
+		if (n && (!tmp || vma_fill((uintptr_t)r, tmp, n))) {
+			vma_unmap((uintptr_t)r, len);
+			r = -ENOMEM;
+		}
+		kfree(tmp);
+		if (r >= 0 && prot != (PROT_READ | PROT_WRITE))
+			vma_protect((uintptr_t)r, ALIGN_UP(len, PAGE_SIZE), prot);
+	}
+	file_put(f);
+	return r;
+}
+
 SYSCALL(9, mmap)
 {
 	uintptr_t addr = (uintptr_t)a0;
 	size_t len = (size_t)a1;
 	int prot = (int)a2, flags = (int)a3, fd = (int)a4;
 	int64_t off = a5;
-	long r;
 
 	if (!len || (off & (PAGE_SIZE - 1)) || !(flags & (MAP_PRIVATE | MAP_SHARED)))
 		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* a private copy of the file's bytes; XXX: MAP_SHARED of a file
-		 * is a copy too (writes do not reach the file) */
-		struct file *f = fd_get(fd);
-		if (!f)
-			return -EBADF;
-		if (!f->f_node || (f->f_node->v_mode & S_IFMT) != S_IFREG) {
-			file_put(f);
-			return -ENODEV;
-		}
-		r = vma_map(addr, len, PROT_READ | PROT_WRITE, flags);
-		if (r >= 0 && (uint64_t)off < f->f_node->v_size) {
-			size_t n = MIN(len, f->f_node->v_size - (uint64_t)off);
-			if (vma_fill((uintptr_t)r, f->f_node->v_data + off, n)) {
-				vma_unmap((uintptr_t)r, len);
-				r = -ENOMEM;
-			}
-		}
-		file_put(f);
-		if (r >= 0 && prot != (PROT_READ | PROT_WRITE))
-			vma_protect((uintptr_t)r, ALIGN_UP(len, PAGE_SIZE), prot);
-		return r;
-	}
+	if (!(flags & MAP_ANONYMOUS))
+		return map_file(addr, len, prot, flags, fd, (uint64_t)off);
 	return vma_map(addr, len, prot, flags);
 }
 
@@ -100,8 +125,19 @@ SYSCALL(25, mremap)
 	return r;
 }
 
-/* private memory has nothing to write back */
-SYSCALL(26, msync) { return (a0 & (PAGE_SIZE - 1)) ? -EINVAL : 0; }
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/* shared file pages are the file's already (read() sees them); msync
+ * copies them into the file's bytes all the same, and checks as Linux */
+SYSCALL(26, msync)
+{
+	if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+	    ((a2 & MS_ASYNC) && (a2 & MS_SYNC)))
+		return -EINVAL;
+	return vma_sync((uintptr_t)a0, (size_t)a1);
+}
 
 SYSCALL(27, mincore)
 {

@@ -10,6 +10,7 @@
 #include "sched.h"
 #include "signal.h"
 #include "sync.h"
+#include "vfs.h"
 #include "syscall.h"
 #include "uaccess.h"
 
@@ -67,9 +68,10 @@ SYSCALL(273, set_robust_list)
 
 SYSCALL(63, uname)
 {
-	static const char f[6][65] = { "Linux", "unum", "6.1.0-unum", "#1 SMP unum",
-				       "x86_64", "(none)" };
+	char f[6][65] = { "Linux", "unum", "6.1.0-unum", "#1 SMP unum", "x86_64", "(none)" };
 
+	/* hostname=NAME on the kernel command line */
+	memcpy(f[1], vfs_hostname(), strnlen(vfs_hostname(), 64) + 1);
 	return copy_to_user((void *)a0, f, sizeof(f)) ? -EFAULT : 0;
 }
 

@@ -58,7 +58,7 @@ struct vnode {
 	/* optional, /proc/self/fd links: following one leads to this node
 	 * (the open file's), not to the link's text */
 	struct vnode *v_magic;
-	/* MAP_SHARED pages of this file (mm/filemap.c); NULL when unmapped */
+	/* MAP_SHARED pages of this file (mm/vma.c); NULL when unmapped */
 	struct filemap *v_map;
 };
 
@@ -92,6 +92,8 @@ struct file_ops {
 	int (*fsync)(struct file *f);  /* optional: fsync, fdatasync (block devices) */
 	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
 	void (*close)(struct file *f);              /* optional */
+	/* optional: files with no path: /proc/self/fd shows anon_inode:[fd_name] */
+	const char *fd_name;
 	bool seekable;
 };
 
@@ -129,6 +131,9 @@ int vfs_link(struct vnode *v, struct vnode *cwd, const char *path);
 /* the absolute path of a node's (first) name into buf; " (deleted)" is
  * appended when it has none left. The length, or -ENAMETOOLONG */
 int vfs_path(struct vnode *v, char *buf, size_t size);
+int vfs_path_locked(struct vnode *v, char *buf, size_t size); /* v_fill callbacks */
+/* a node in no directory (its path is "/name"); NULL: out of memory */
+struct vnode *vfs_node_new(const char *name, uint32_t mode);
 /* for v_fill callbacks (tree lock held): begin marks every child stale;
  * symlink makes or updates child 'name' -> target (magic: see v_magic);
  * end drops the children still stale (kept allocated: a lookup may hold
@@ -137,6 +142,8 @@ void vfs_fill_begin(struct vnode *dir);
 void vfs_fill_symlink(struct vnode *dir, const char *name, const char *target,
 		      struct vnode *magic);
 void vfs_fill_end(struct vnode *dir);
+/* run dir's v_fill under the tree lock (a listing from the start) */
+void vfs_refill(struct vnode *dir);
 
 /* --- open files and the fd table (core/file.c) --- */
 #define FD_MAX 1024
@@ -147,6 +154,8 @@ int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
 struct file *fd_get(int fd);      /* with a reference, or NULL (-EBADF) */
 int fd_close(int fd);
 int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
+/* the lowest open fd >= from, its file in *f with a reference; -1: none */
+int fd_next(int from, struct file **f);
 /* fd's close-on-exec flag (0/1) after setting it when 'on' >= 0; -EBADF */
 int fd_cloexec(int fd, int on);
 struct vnode *vfs_cwd(void);
@@ -155,11 +164,32 @@ void vfs_set_cwd(struct vnode *v);
 /* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
  * the COM1 keyboard later), stdout (COM1), stderr (COM2) */
 void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
+/* console stream i (0 stdin, 1 stdout, 2 stderr) with a reference, as
+ * made at start-up (whatever the app did to fds 0-2 since); NULL before */
+struct file *console_file(int i);
 
-/* --- /dev (core/devfs.c): null, zero, full, random, urandom, and /tmp --- */
+/* --- flock (core/flock.c): whole-file locks of open file descriptions --- */
+/* LOCK_SH/LOCK_EX/LOCK_UN (| LOCK_NB): 0, -EWOULDBLOCK, -EINTR, -EINVAL */
+int flock_file(struct file *f, int op);
+/* the last reference to f went: its lock goes */
+void flock_release(struct file *f);
+/* fcntl F_GETLK/F_SETLK/F_SETLKW and F_OFD_*: checked, never in conflict */
+long flock_fcntl(struct file *f, int cmd, void *uarg);
+
+/* --- /dev (core/devfs.c): null, zero, full, random, urandom, console,
+ * tty, stdin, stdout, stderr, fd, and /tmp --- */
 void devfs_init(void);
-/* --- /proc (core/procfs.c): self/exe, self/cmdline, self/status,
- * cpuinfo, meminfo, uptime --- */
+/* a node whose open file reads and writes console stream i (0-2): where
+ * /proc/self/fd/N of a console fd leads */
+struct vnode *devfs_console_node(int i);
+/* the host name: "unum", or the kernel argument hostname=NAME */
+const char *vfs_hostname(void);
+/* /etc/passwd, group, hosts, hostname, nsswitch.conf when the app's tree
+ * has none (core/etc.c) */
+void etc_init(void);
+/* --- /proc (core/procfs.c): self/exe, self/fd/, self/maps, self/stat,
+ * self/status, self/cmdline, cpuinfo, meminfo, uptime, stat, mounts,
+ * sys/kernel/hostname --- */
 void procfs_init(const char *exe, const char *const *argv);
 
 /* --- readiness (core/poll.c): pipes, eventfds, poll/select/epoll --- */

@@ -29,6 +29,31 @@
  * there), else at addr when free, else where there is room below
  * APP_MMAP_TOP. The address, or -ENOMEM / -EINVAL / -EEXIST. */
 long vma_map(uintptr_t addr, size_t len, int prot, int flags);
+/* the same for a file region of node from offset off: MAP_SHARED maps the
+ * file's own pages (writes reach the file, read() sees them at once);
+ * private regions are the caller's to fill (a copy of the file as it is
+ * at mmap time; later writes to the file do not show: Linux leaves that
+ * unspecified). A touch past the file's last page faults (SIGBUS). */
+struct vnode;
+long vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node,
+		  uint64_t off);
+/* msync: the shared pages of [addr, addr+len) into the file's bytes; 0 or
+ * -ENOMEM when part of the range is not mapped */
+int vma_sync(uintptr_t addr, size_t len);
+/* the loader's segments: name [addr, addr+len) after the file they came
+ * from (for /proc/self/maps) */
+void vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off);
+/* /proc/self/maps, as Linux prints it; the length written */
+size_t vma_describe(char *buf, size_t size);
+/* bytes the regions span, and bytes of them present in memory */
+size_t vma_total(void);
+size_t vma_resident(void);
+/* a fault at addr is past the end of a file region: SIGBUS, not SIGSEGV */
+bool vma_bus(uintptr_t addr);
+/* the shared pages of a file and its bytes (ramfs.c, v_lock held): after
+ * a write to v_data, and before a read of it */
+void filemap_update(struct vnode *v, uint64_t off, size_t len);
+void filemap_sync(struct vnode *v, uint64_t off, size_t len);
 int vma_unmap(uintptr_t addr, size_t len);
 int vma_protect(uintptr_t addr, size_t len, int prot);
 /* brk: set the break (0 asks); returns the break, unchanged on failure */

@@ -102,6 +102,7 @@ app_run(void)
 		vfs_remove(NULL, unum_files[i], false);
 	vfs_remove(NULL, "/.unum", true);
 	procfs_init(argv[0], (const char *const *)argv);
+	etc_init(); /* /etc/passwd and the rest, unless the app brought them */
 	int err = elf_load(argv[0], argv, envp, rnd, &img, &why);
 	if (err) {
 		printk(KERN_ERR "unum: %s: cannot run: %s", argv[0], why);

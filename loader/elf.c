@@ -203,6 +203,12 @@ elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t
 	}
 	if ((err = load_segments(f, size, ph, e->phnum, bias, &brk, why)))
 		return err;
+	for (int i = 0; i < e->phnum; i++) /* /proc/self/maps names the app's file */
+		if (ph[i].type == PT_LOAD && ph[i].memsz)
+			vma_label(ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
+				  ALIGN_UP(bias + ph[i].vaddr + ph[i].memsz, PAGE_SIZE) -
+					  ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
+				  v, ALIGN_DOWN(ph[i].offset, PAGE_SIZE));
 	img->entry = bias + e->entry;
 	img->phnum = e->phnum;
 	img->phdr = 0;

@@ -1,5 +1,7 @@
 /* The app's address space (include/vma.h): regions in a sorted list
- * under one mutex, pages allocated on the first touch. */
+ * under one mutex, pages allocated on the first touch. MAP_SHARED file
+ * regions map the file's shared pages (filemap below), so every mapping
+ * of a file and read()/write() see the same bytes. */
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -7,17 +9,126 @@
 #include "queue.h"
 #include "sync.h"
 #include "uaccess.h"
+#include "vfs.h"
 #include "vma.h"
 
 struct vma {
 	struct list_node link;
 	uintptr_t start, end; /* page aligned, [start, end) */
 	int prot;
+	/* file regions: the file, the offset of 'start' in it, MAP_SHARED or
+	 * not; private ones were filled at mmap time and end (SIGBUS) at
+	 * bus_from, the first page past the file's end then */
+	struct vnode *node;
+	uint64_t off;
+	bool shared;
+	uintptr_t bus_from;
 };
+
+/* --- the shared pages of a file (vnode.v_map) ---
+ * While a file has MAP_SHARED regions, its pages that were touched live
+ * in frames here, and those frames are the truth for their bytes: write()
+ * copies into them too (filemap_update), read() first copies them back
+ * into v_data (filemap_sync). When the last region goes, they are copied
+ * back and freed. v_map is set and cleared under both the region lock
+ * and v_lock; its frames change under v_lock. */
+struct filemap {
+	int fm_regions;   /* struct vma pieces that map the file shared */
+	size_t fm_npages; /* entries in fm_pa */
+	uint64_t *fm_pa;  /* frame per file page, 0: not touched */
+};
+
+/* copy [off, off+len) of v_data into the frames that hold those pages */
+void
+filemap_update(struct vnode *v, uint64_t off, size_t len)
+{
+	struct filemap *m = v->v_map;
+
+	for (uint64_t p = off; m && p < off + len;) {
+		size_t pg = p / PAGE_SIZE, k = MIN(off + len - p, (pg + 1) * PAGE_SIZE - p);
+		if (pg < m->fm_npages && m->fm_pa[pg])
+			memcpy((uint8_t *)mm_p2v(m->fm_pa[pg]) + p % PAGE_SIZE, v->v_data + p, k);
+		p += k;
+	}
+}
+
+/* the frames' bytes of [off, off+len), below the file's end, into v_data */
+void
+filemap_sync(struct vnode *v, uint64_t off, size_t len)
+{
+	struct filemap *m = v->v_map;
+	uint64_t end = MIN(off + len, v->v_size);
+
+	for (uint64_t p = off; m && p < end;) {
+		size_t pg = p / PAGE_SIZE, k = MIN(end - p, (pg + 1) * PAGE_SIZE - p);
+		if (pg < m->fm_npages && m->fm_pa[pg])
+			memcpy(v->v_data + p, (uint8_t *)mm_p2v(m->fm_pa[pg]) + p % PAGE_SIZE, k);
+		p += k;
+	}
+}
+
+/* a region of v came or went (region lock held) */
+static int
+filemap_ref(struct vnode *v, int delta)
+{
+	struct filemap *m;
+
+	mutex_lock(&v->v_lock);
+	if (!(m = v->v_map) && delta > 0) {
+		if (!(m = kzalloc(sizeof(*m)))) {
+			mutex_unlock(&v->v_lock);
+			return -ENOMEM;
+		}
+		v->v_map = m;
+	}
+	m->fm_regions += delta;
+	if (m->fm_regions == 0) { /* the last one: the bytes go home */
+		filemap_sync(v, 0, v->v_size);
+		for (size_t i = 0; i < m->fm_npages; i++)
+			if (m->fm_pa[i])
+				frame_free(m->fm_pa[i], 0);
+		kfree(m->fm_pa);
+		kfree(m);
+		v->v_map = NULL;
+	}
+	mutex_unlock(&v->v_lock);
+	return 0;
+}
+
+/* the frame of file page pg, made from v_data on the first touch; 0 when
+ * out of memory (v_lock held) */
+static uint64_t
+filemap_page(struct vnode *v, size_t pg)
+{
+	struct filemap *m = v->v_map;
+
+	if (pg >= m->fm_npages) {
+		size_t n = MAX(pg + 1, m->fm_npages * 2);
+		uint64_t *pa = kzalloc(n * sizeof(*pa));
+		if (!pa)
+			return 0;
+		if (m->fm_npages)
+			memcpy(pa, m->fm_pa, m->fm_npages * sizeof(*pa));
+		kfree(m->fm_pa);
+		m->fm_pa = pa;
+		m->fm_npages = n;
+	}
+	if (!m->fm_pa[pg]) {
+		uint64_t pa = frame_alloc(0), at = (uint64_t)pg * PAGE_SIZE;
+		if (!pa)
+			return 0;
+		memset(mm_p2v(pa), 0, PAGE_SIZE);
+		if (at < v->v_size)
+			memcpy(mm_p2v(pa), v->v_data + at, MIN(PAGE_SIZE, v->v_size - at));
+		m->fm_pa[pg] = pa;
+	}
+	return m->fm_pa[pg];
+}
 
 static struct list_node vmas = LIST_HEAD_INIT(vmas);
 static struct mutex lock = MUTEX_INIT;
 static uintptr_t brk_base, brk_cur;
+static size_t private_pages; /* frames of private regions, atomic */
 
 static uint64_t
 pte_flags(int prot)
@@ -51,12 +162,14 @@ static void
 drop_pages(uintptr_t s, uintptr_t e)
 {
 	uint64_t pas[64];
+	size_t freed = 0;
 	int n = 0;
 
 	for (uintptr_t p = s; p < e; p += PAGE_SIZE) {
 		uint64_t pte = mm_pte_raw(p); /* PROT_NONE pages hold frames too */
 		if (!(pte & PTE_ADDR))
 			continue;
+		freed++;
 		if (n == (int)ARRAY_SIZE(pas)) {
 			mm_unmap(s, p - s);
 			for (int i = 0; i < n; i++)
@@ -71,6 +184,7 @@ drop_pages(uintptr_t s, uintptr_t e)
 		for (int i = 0; i < n; i++)
 			frame_free(pas[i], 0);
 	}
+	__atomic_sub_fetch(&private_pages, freed, __ATOMIC_RELAXED);
 }
 
 /* remove [s, e) from the region list, splitting regions (lock held) */
@@ -83,19 +197,29 @@ carve(uintptr_t s, uintptr_t e)
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->end <= s || v->start >= e)
 			continue;
+		/* the file's shared frames stay the file's: only unmapped */
+		if (v->shared)
+			mm_unmap(MAX(s, v->start), MIN(e, v->end) - MAX(s, v->start));
 		if (v->start < s && v->end > e) {
 			struct vma *tail = kmalloc(sizeof(*tail));
-			if (!tail)
+			if (!tail || (v->shared && filemap_ref(v->node, 1))) {
+				kfree(tail);
 				return -ENOMEM;
-			*tail = (struct vma){ .start = e, .end = v->end, .prot = v->prot };
+			}
+			*tail = *v;
+			tail->start = e;
+			tail->off = v->off + (e - v->start);
 			list_insert(&v->link, &tail->link, v->link.next);
 			v->end = s;
 		} else if (v->start < s) {
 			v->end = s;
 		} else if (v->end > e) {
+			v->off += e - v->start;
 			v->start = e;
 		} else {
 			list_del(&v->link);
+			if (v->shared)
+				filemap_ref(v->node, -1);
 			kfree(v);
 		}
 	}
@@ -135,8 +259,9 @@ find_room(size_t len)
 	return top - APP_MMAP_BOTTOM >= len ? top - len : 0;
 }
 
+/* a new region [s, e) like 'like' (its file, at the matching offset) */
 static int
-insert(uintptr_t s, uintptr_t e, int prot)
+insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 {
 	struct vma *v = kmalloc(sizeof(*v));
 	struct list_node *n;
@@ -144,6 +269,16 @@ insert(uintptr_t s, uintptr_t e, int prot)
 	if (!v)
 		return -ENOMEM;
 	*v = (struct vma){ .start = s, .end = e, .prot = prot };
+	if (like && like->node) {
+		v->node = like->node;
+		v->off = like->off + (s - like->start);
+		v->shared = like->shared;
+		v->bus_from = like->bus_from;
+		if (v->shared && filemap_ref(v->node, 1)) {
+			kfree(v);
+			return -ENOMEM;
+		}
+	}
 	list_for_each(n, &vmas)
 		if (list_entry(n, struct vma, link)->start > s)
 			break;
@@ -153,6 +288,12 @@ insert(uintptr_t s, uintptr_t e, int prot)
 
 long
 vma_map(uintptr_t addr, size_t len, int prot, int flags)
+{
+	return vma_map_file(addr, len, prot, flags, NULL, 0);
+}
+
+long
+vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node, uint64_t off)
 {
 	uintptr_t s;
 	long err;
@@ -182,7 +323,11 @@ vma_map(uintptr_t addr, size_t len, int prot, int flags)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = insert(s, s + len, prot);
+	struct vma like = { .start = s, .node = node, .off = off,
+			    .shared = node && (flags & MAP_SHARED) };
+	if (node && !like.shared) /* private: filled now, from what the file has now */
+		like.bus_from = s + ALIGN_UP(off < node->v_size ? node->v_size - off : 0, PAGE_SIZE);
+	err = insert(s, s + len, prot, &like);
 	if (!err)
 		err = (long)s;
 out:
@@ -225,7 +370,7 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 	list_for_each(n, &vmas) {
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start < addr && v->end > addr) {
-			if ((err = insert(addr, v->end, v->prot)))
+			if ((err = insert(addr, v->end, v->prot, v)))
 				goto out;
 			v->end = addr;
 		}
@@ -233,7 +378,7 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 	list_for_each(n, &vmas) {
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start < e && v->end > e) {
-			if ((err = insert(e, v->end, v->prot)))
+			if ((err = insert(e, v->end, v->prot, v)))
 				goto out;
 			v->end = e;
 		}
@@ -257,6 +402,29 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 out:
 	mutex_unlock(&lock);
 	return err;
+}
+
+/* a page of a file region beyond the file's last page */
+static bool
+past_end(const struct vma *v, uintptr_t page)
+{
+	if (!v->node)
+		return false;
+	if (!v->shared)
+		return page >= v->bus_from;
+	return v->off + (page - v->start) >= ALIGN_UP(v->node->v_size, PAGE_SIZE);
+}
+
+bool
+vma_bus(uintptr_t addr)
+{
+	struct vma *v;
+	bool r;
+
+	mutex_lock(&lock);
+	r = (v = find(addr)) && past_end(v, ALIGN_DOWN(addr, PAGE_SIZE));
+	mutex_unlock(&lock);
+	return r;
 }
 
 int
@@ -283,6 +451,17 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		err = mm_map(page, raw & PTE_ADDR, PAGE_SIZE, pte_flags(v->prot));
 		goto out;
 	}
+	if (past_end(v, page)) {
+		err = -EIO; /* SIGBUS, as Linux: no file behind this page */
+		goto out;
+	}
+	if (v->shared) {
+		mutex_lock(&v->node->v_lock);
+		pa = filemap_page(v->node, (v->off + (page - v->start)) / PAGE_SIZE);
+		mutex_unlock(&v->node->v_lock);
+		err = pa ? mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot)) : -ENOMEM;
+		goto out;
+	}
 	pa = frame_alloc(0);
 	if (!pa) {
 		err = -ENOMEM;
@@ -292,6 +471,8 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 	err = mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot));
 	if (err)
 		frame_free(pa, 0);
+	else
+		__atomic_add_fetch(&private_pages, 1, __ATOMIC_RELAXED);
 out:
 	mutex_unlock(&lock);
 	return err;
@@ -306,12 +487,108 @@ vma_fill(uintptr_t addr, const void *src, size_t len)
 int
 vma_discard(uintptr_t addr, size_t len)
 {
+	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
+	struct list_node *n;
+
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	mutex_lock(&lock);
-	drop_pages(addr, addr + ALIGN_UP(len, PAGE_SIZE));
+	/* shared file pages are the file's: they come back from it */
+	list_for_each(n, &vmas) {
+		struct vma *v = list_entry(n, struct vma, link);
+		if (v->shared && v->start < e && v->end > addr)
+			mm_unmap(MAX(addr, v->start), MIN(e, v->end) - MAX(addr, v->start));
+	}
+	drop_pages(addr, e);
 	mutex_unlock(&lock);
 	return 0;
+}
+
+int
+vma_sync(uintptr_t addr, size_t len)
+{
+	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
+	struct list_node *n;
+	int err = 0;
+
+	mutex_lock(&lock);
+	for (uintptr_t p = addr; p < e && !err;) {
+		struct vma *v = find(p);
+		if (!v)
+			err = -ENOMEM;
+		else
+			p = v->end;
+	}
+	list_for_each(n, &vmas) {
+		struct vma *v = list_entry(n, struct vma, link);
+		if (err || !v->shared || v->start >= e || v->end <= addr)
+			continue;
+		uintptr_t s = MAX(addr, v->start);
+		mutex_lock(&v->node->v_lock);
+		filemap_sync(v->node, v->off + (s - v->start), MIN(e, v->end) - s);
+		mutex_unlock(&v->node->v_lock);
+	}
+	mutex_unlock(&lock);
+	return err;
+}
+
+void
+vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
+{
+	struct list_node *n;
+
+	mutex_lock(&lock);
+	list_for_each(n, &vmas) {
+		struct vma *v = list_entry(n, struct vma, link);
+		if (v->start >= addr && v->end <= addr + len && !v->node) {
+			v->node = node;
+			v->off = off + (v->start - addr);
+			v->bus_from = ~(uintptr_t)0; /* filled by the loader: no end */
+		}
+	}
+	mutex_unlock(&lock);
+}
+
+/* Linux's /proc/self/maps line: fields, padded to column 73, the name */
+size_t
+vma_describe(char *b, size_t size)
+{
+	struct list_node *n;
+	size_t len = 0;
+	char path[256];
+
+	mutex_lock(&lock);
+	list_for_each(n, &vmas) {
+		struct vma *v = list_entry(n, struct vma, link);
+		const char *name = "";
+		if (v->node && vfs_path(v->node, path, sizeof(path)) > 0)
+			name = path;
+		else if (v->start >= brk_base && v->end <= ALIGN_UP(brk_cur, PAGE_SIZE) && brk_base)
+			name = "[heap]";
+		else if (v->start < APP_STACK_TOP && v->end >= APP_STACK_TOP)
+			name = "[stack]";
+		int k = fmt_snprintf(b + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
+				     (unsigned long)v->start, (unsigned long)v->end,
+				     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+				     v->prot & PROT_EXEC ? 'x' : '-', v->shared ? 's' : 'p',
+				     (unsigned long)v->off, 0, v->node ? 1 : 0,
+				     (unsigned long)(v->node ? v->node->v_ino : 0));
+		if (k < 0 || (size_t)k >= size - len)
+			break;
+		len += (size_t)k;
+		if (*name) {
+			size_t pad = k < 73 ? 73 - (size_t)k : 1;
+			k = fmt_snprintf(b + len, size - len, "%*s%s", (int)pad - 1, "", name);
+			if (k < 0 || (size_t)k >= size - len)
+				break;
+			len += (size_t)k;
+		}
+		if (len + 1 >= size)
+			break;
+		b[len++] = '\n';
+	}
+	mutex_unlock(&lock);
+	return len;
 }
 
 void
@@ -345,4 +622,25 @@ vma_covers(uintptr_t addr)
 	r = find(addr) != NULL;
 	mutex_unlock(&lock);
 	return r;
+}
+
+/* the address space's size and its pages present, bytes (/proc/self/stat) */
+size_t
+vma_total(void)
+{
+	struct list_node *n;
+	size_t t = 0;
+
+	mutex_lock(&lock);
+	list_for_each(n, &vmas)
+		t += list_entry(n, struct vma, link)->end - list_entry(n, struct vma, link)->start;
+	mutex_unlock(&lock);
+	return t;
+}
+
+size_t
+vma_resident(void)
+{
+	/* XXX: private pages only; a file's shared pages are not counted */
+	return __atomic_load_n(&private_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
 }

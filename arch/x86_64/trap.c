@@ -194,8 +194,15 @@ app_crash(struct trapframe *tf)
 			sig = map[i].sig;
 			name = map[i].name;
 		}
-	/* SEGV_MAPERR 1 / SEGV_ACCERR 2; ILL_ILLOPN 2; FPE_INTDIV 1 */
-	int code = sig == 11 ? (tf->vector == 14 && vma_covers(read_cr2()) ? 2 : 1) : sig == 4 ? 2 : 1;
+	/* a file mapping touched past the file's end: SIGBUS, BUS_ADRERR */
+	bool bus = tf->vector == 14 && vma_bus(read_cr2());
+	if (bus) {
+		sig = 7;
+		name = "SIGBUS";
+	}
+	/* SEGV_MAPERR 1 / SEGV_ACCERR 2; ILL_ILLOPN 2; FPE_INTDIV 1; BUS_ADRALN 1 */
+	int code = bus ? 2 : sig == 11 ? (tf->vector == 14 && vma_covers(read_cr2()) ? 2 : 1)
+				       : sig == 4 ? 2 : 1;
 	if (signal_fault(tf, sig, code, tf->vector == 14 ? read_cr2() : tf->rip))
 		return;
 	printk(KERN_ERR "app: %s (%s at %#lx, fault address %#lx, error %#lx)", name,

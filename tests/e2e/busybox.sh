@@ -10,7 +10,11 @@ need "$KERNEL"
 BB=/bin/busybox
 [ -x "$BB" ] || fail "$BB missing (tools/deps.sh installs busybox-static)"
 FIX=$TMP/fix
-mkdir -p "$FIX/bin" "$FIX/data/sub" "$FIX/tmp"
+mkdir -p "$FIX/bin" "$FIX/data/sub" "$FIX/tmp" "$FIX/etc"
+# the host's chroot gets the /etc/passwd and group the guest makes when
+# the app brings none (core/etc.c), so ls -l names the owner alike
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$FIX/etc/passwd"
+printf 'root:x:0:\n' >"$FIX/etc/group"
 cp "$BB" "$FIX/bin/busybox"
 printf 'pear\napple\nfig\napple\nbanana\n' >"$FIX/data/fruit.txt"
 printf 'a,b,c\n1,2,3\nx,y,z\n' >"$FIX/data/table.csv"
