@@ -139,10 +139,10 @@ SYSCALL(201, time)
 	return t;
 }
 
-static long
-sleep_ts(int clk, int flags, const struct timespec *ureq, struct timespec *urem)
 /* a signal with a handler ends the sleep: -EINTR, the time left in
  * urem for a relative one (include/signal.h) */
+static long
+sleep_ts(int clk, int flags, const struct timespec *ureq, struct timespec *urem)
 {
 	struct timespec ts;
 	uint64_t ns, deadline;
