@@ -134,6 +134,16 @@ $(BUILD)/tests/guest/%-pie: tests/guest/%.c tests/guest/tap.h
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static-pie $(GUEST_CFLAGS) -o $@ $< -lpthread
 guest-apps: $(GUEST_BINS)
+# tests/guest-tty: programs someone types at (tests/e2e/tty.sh), not run alone
+TTY_SRCS := $(wildcard tests/guest-tty/*.c)
+TTY_BINS := $(foreach s,$(TTY_SRCS),$(foreach v,musl glibc,$(BUILD)/tests/guest-tty/$(basename $(notdir $(s)))-$(v)))
+$(BUILD)/tests/guest-tty/%-musl: tests/guest-tty/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $<
+$(BUILD)/tests/guest-tty/%-glibc: tests/guest-tty/%.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
+guest-apps: $(TTY_BINS)
 
 # --- apps/NAME: sample apps, each with an app.mk that builds
 #     BUILD/apps/NAME/NAME; BUILD/NAME.img bakes one into a disk image ---

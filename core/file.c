@@ -4,6 +4,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "tty.h"
 #include "uaccess.h"
 #include "vfs.h"
 #include "vma.h"
@@ -388,7 +389,7 @@ vfs_set_cwd(struct vnode *v)
 	fds.cwd = v;
 }
 
-/* --- the console streams --- */
+/* --- the console streams (the terminal behind them: core/tty.c) --- */
 static struct {
 	const uint8_t *data;
 	size_t len, pos;
@@ -400,6 +401,8 @@ stdin_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
 	size_t k = MIN(n, in.len - in.pos);
 
+	if (tty_stdin())
+		return tty_read(f, buf, n);
 	if (copy_to_user(buf, in.data + in.pos, k))
 		return -EFAULT;
 	in.pos += k;
@@ -423,20 +426,23 @@ stream_write(const void *buf, size_t n, void (*out)(const char *, size_t))
 	return (long)n;
 }
 
+static int
+stdin_poll(struct file *f)
+{
+	return tty_stdin() ? tty_poll() : POLLIN;
+}
+
+/* a terminal's output processing (OPOST: \n becomes \r\n...) */
 static void
 tty_out(const char *b, size_t n)
 {
-	/* a terminal's line discipline: \n becomes \r\n (ONLCR) */
-	size_t s = 0;
+	tty_write(console_write, b, n);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		if (b[i] != '\n')
-			continue;
-		console_write(b + s, i - s);
-		console_write("\r\n", 2);
-		s = i + 1;
-	}
-	console_write(b + s, n - s);
+static void
+tty_err(const char *b, size_t n)
+{
+	tty_write(errstream_write, b, n);
 }
 
 static long
@@ -448,36 +454,38 @@ stdout_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 static long
 stderr_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
-	return stream_write(buf, n, errstream_write);
+	return stream_write(buf, n, tty_stderr() ? tty_err : errstream_write);
+}
+
+/* which of fds 0, 1, 2 is a terminal */
+static bool
+stream_tty(struct file *f)
+{
+	uintptr_t i = (uintptr_t)f->f_priv;
+
+	return i == 0 ? tty_stdin() : i == 1 ? in.tty : tty_stderr();
 }
 
 static int
 stream_stat(struct file *f, void *statbuf)
 {
-	struct vnode v = { .v_mode = (in.tty ? S_IFCHR : 0010000 /* FIFO */) | 0620,
+	struct vnode v = { .v_mode = (stream_tty(f) ? S_IFCHR : 0010000 /* FIFO */) | 0620,
 			   .v_ino = 0x10 + (uint64_t)(uintptr_t)f->f_priv };
 
 	vfs_stat_node(&v, statbuf);
 	return 0;
 }
 
-#define TCGETS 0x5401
-#define TIOCGWINSZ 0x5413
+#define FIONREAD 0x541B
 
 static int
 stream_ioctl(struct file *f, unsigned long cmd, void *arg)
 {
-	if (!in.tty)
-		return -ENOTTY;
-	if (cmd == TIOCGWINSZ) {
-		uint16_t ws[4] = { 24, 80, 0, 0 };
-		return copy_to_user(arg, ws, sizeof(ws)) ? -EFAULT : 0;
-	}
-	if (cmd == TCGETS) {
-		/* a cooked terminal: ICRNL | IXON, OPOST | ONLCR, B38400 | CS8 | CREAD,
-		 * ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN */
-		uint32_t t[15] = { 0x500, 0x5, 0xbf, 0x8a3b };
-		return copy_to_user(arg, t, 60) ? -EFAULT : 0;
+	if (stream_tty(f))
+		return tty_ioctl(cmd, arg);
+	if (cmd == FIONREAD && f->f_priv == 0) { /* stdin from the initrd */
+		int k = (int)(in.len - in.pos);
+		return copy_to_user(arg, &k, sizeof(k)) ? -EFAULT : 0;
 	}
 	return -ENOTTY;
 }
@@ -494,7 +502,7 @@ console_file(int i)
 }
 
 static const struct file_ops stdin_ops = { .read = stdin_read, .stat = stream_stat,
-					   .ioctl = stream_ioctl };
+					   .ioctl = stream_ioctl, .poll = stdin_poll };
 static const struct file_ops stdout_ops = { .write = stdout_write, .stat = stream_stat,
 					    .ioctl = stream_ioctl };
 static const struct file_ops stderr_ops = { .write = stderr_write, .stat = stream_stat,
@@ -509,6 +517,7 @@ console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
 	in.data = stdin_data;
 	in.len = stdin_len;
 	in.tty = tty;
+	tty_init(tty);
 	for (int i = 0; i < 3; i++) {
 		struct file *f = file_new(ops[i], NULL, modes[i]);
 		if (!f || fd_install(f, i, false) != i)

@@ -54,5 +54,7 @@ void panic_trap(const struct trapframe *tf, const char *fmt, ...) __printf(2, 3)
 bool serial_init(uint16_t port); /* false when no UART answers */
 void serial_write(uint16_t port, const char *buf, size_t n);
 void serial_flush(uint16_t port); /* until the transmitter is empty */
+void serial_rx_enable(uint16_t port); /* a receive interrupt per byte */
+int serial_getc(uint16_t port);      /* a received byte, or -1 */
 
 #endif

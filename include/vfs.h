@@ -162,7 +162,8 @@ struct vnode *vfs_cwd(void);
 void vfs_set_cwd(struct vnode *v);
 
 /* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
- * the COM1 keyboard later), stdout (COM1), stderr (COM2) */
+ * with the kernel argument tty.in the COM1 keyboard: include/tty.h),
+ * stdout (COM1), stderr (COM2) */
 void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
 /* console stream i (0 stdin, 1 stdout, 2 stderr) with a reference, as
  * made at start-up (whatever the app did to fds 0-2 since); NULL before */

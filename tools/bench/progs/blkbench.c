@@ -19,6 +19,7 @@
 #define DEPTH 32
 
 static int fd;
+static const char *path;
 static uint64_t size;
 static long randops;
 static volatile int failed;
@@ -47,20 +48,27 @@ seq(int write, char *buf)
 	printf("bench seq-%s %.2f MB/s\n", write ? "write" : "read", size / 1e6 / (now() - t0));
 }
 
-/* n random 4 KiB-aligned reads; the seed makes each thread's sequence its own */
+/* n random 4 KiB-aligned reads; the seed makes each thread's sequence its
+ * own. Each thread opens its own file description: our kernel (as some
+ * others) serialises calls on one description under its lock */
 static void *
 rnd(void *arg)
 {
 	uintptr_t seed = (uintptr_t)arg * 2654435761u + 1;
 	long n = randops / (long)((uintptr_t)arg >> 16);
 	char *buf = malloc(RND_REQ);
+	int me = open(path, O_RDONLY);
 
-	for (long i = 0; i < n && buf; i++) {
+	if (me < 0 || !buf)
+		failed = 1;
+	for (long i = 0; i < n && buf && me >= 0; i++) {
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		uint64_t off = (seed >> 20) % (size / RND_REQ) * RND_REQ;
-		if (pread(fd, buf, RND_REQ, off) != RND_REQ)
+		if (pread(me, buf, RND_REQ, off) != RND_REQ)
 			failed = 1;
 	}
+	if (me >= 0)
+		close(me);
 	free(buf);
 	return NULL;
 }
@@ -89,7 +97,8 @@ main(int argc, char **argv)
 	}
 	size = strtoull(argv[2], NULL, 0);
 	randops = atol(argv[3]);
-	fd = open(argv[1], O_RDWR);
+	path = argv[1];
+	fd = open(path, O_RDWR);
 	if (fd < 0) {
 		perror(argv[1]);
 		return 1;

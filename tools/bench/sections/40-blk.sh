@@ -2,7 +2,8 @@
 # Benchmark section "blk": virtio-blk through /dev/vda against the host's
 # own I/O on the same image file. One static binary (progs/blkbench.c):
 # sequential write (then fsync) and read in 1 MiB requests, 4 KiB random
-# reads with 1 and 32 in flight (32 threads doing pread). Ours: tools/unum
+# reads with 1 and 32 in flight (32 threads, each pread on its own open
+# file: one description's calls are serialised by its lock). Ours: tools/unum
 # run --disk IMG (microvm, virtio-blk-device, QEMU's default cache=writeback,
 # so the host page cache sits under the guest); host: the same program on
 # the image file, buffered (the same page cache; no O_DIRECT, which QEMU
