@@ -52,7 +52,7 @@ for v in musl glibc; do
 		'expect:werase> ' 'send:abc def\x17xyz\x08q\r' \
 		'expect:kill> ' 'send:junk\x15ok\r' \
 		'expect:eof> ' 'send:\x04' \
-		'expect:sigint> ' 'send:\x03' \
+		'expect:sigint> ' 'send:\x03' 'retry:sigint 2 ' \
 		'expect:raw> ' 'send:a\r\x03' \
 		'expect:poll> ' 'send:z' \
 		'expect:cooked> ' 'send:bye\r' \
@@ -69,7 +69,8 @@ for v in musl glibc; do
 	has 'kill> junk\b \b\b \b\b \b\b \bok\r\n' # ECHOKE: the line erased
 	has 'kill [ok$] 3\r\n'
 	has 'eof [] 0\r\n'
-	has 'sigint> ^Csigint 2 -1 Interrupted system call\r\n'
+	has 'sigint> ^C'
+	has 'sigint 2 -1 Interrupted system call\r\n'
 	has 'raw> raw 61 0d 03 sig 0\r\n' # no echo, no ICRNL, no signal
 	has 'nonblock -1 Resource temporarily unavailable\r\n'
 	has 'poll0 0\r\n'

@@ -7,7 +7,9 @@ usage: tty_drive.py --out FILE --err FILE [--rows R --cols C]
 STEP is `expect:TEXT` (wait until TEXT appears after the last match),
 `send:TEXT` (type it; TEXT takes Python escapes: \\r, \\x03), `raw:`
 (wait until CMD has put the terminal in raw mode: keys sent before that
-would meet the host's own line discipline) or `kill:N` (send CMD signal N). The window
+would meet the host's own line discipline), `kill:N` (send CMD signal N)
+or `retry:TEXT` (wait for TEXT; each time the last expect's text shows
+again first, do the last send again: for a prompt the program repeats). The window
 size is set on the terminal before CMD starts. What CMD wrote to the
 terminal goes to --out, byte for byte. On stdout: `status N` (CMD's exit
 status) and `termios same` or `termios changed` (the terminal's settings
@@ -36,7 +38,7 @@ def parse(argv):
             i += 2
             continue
         kind, _, text = a.partition(":")
-        if kind not in ("expect", "send", "raw", "kill"):
+        if kind not in ("expect", "send", "raw", "kill", "retry"):
             sys.exit(f"tty_drive: bad step {a!r}")
         steps.append((kind, codecs.decode(text, "unicode_escape").encode(
             "latin-1")))
@@ -62,9 +64,15 @@ class Terminal:
             return bool(chunk)
         return False
 
-    def expect(self, text, deadline):
+    def expect(self, text, deadline, again=None):
+        """True when text came; with again (a text), the index of it when
+        that came first instead."""
         while True:
             at = self.data.find(text, self.pos)
+            other = self.data.find(again, self.pos) if again else -1
+            if other >= 0 and (at < 0 or other < at):
+                self.pos = other + len(again)
+                return "again"
             if at >= 0:
                 self.pos = at + len(text)
                 return True
@@ -87,8 +95,17 @@ def main(argv):
     term = Terminal(master)
     deadline = time.monotonic() + timeout
     failure = None
+    last = {}
     for kind, text in steps:
-        if kind == "send":
+        last[kind] = text
+        if kind == "retry":
+            while (got := term.expect(text, deadline,
+                                      last.get("expect"))) == "again":
+                os.write(master, last["send"])
+            if not got:
+                failure = f"never saw {text!r}"
+                break
+        elif kind == "send":
             os.write(master, text)
         elif kind == "kill":
             proc.send_signal(int(text))
