@@ -15,7 +15,8 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 .PHONY: bench-tools bench-check
 bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
 	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench \
-	$(BENCH_OUT)/schedbench.sym $(BUILD)/linux/vmlinuz
+	$(BENCH_OUT)/schedbench.sym $(BENCH_OUT)/sysbench $(BENCH_OUT)/sysbench.sym \
+	$(BUILD)/linux/vmlinuz
 
 # Floor kernel: 32-bit PVH entry that exits through isa-debug-exit; and
 # exact.elf, whose instruction counts are known (tests/e2e/bench_kit.sh).
@@ -52,6 +53,15 @@ $(BENCH_OUT)/schedbench: $(BENCH_SRC)/progs/schedbench.c
 	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
 
 $(BENCH_OUT)/schedbench.sym: $(BENCH_OUT)/schedbench
+	nm -n $< >$@
+
+# System-call benchmarks (sections/30-syscalls.sh): one static glibc
+# binary, non-PIE (icount marks by address), run on both sides.
+$(BENCH_OUT)/sysbench: $(BENCH_SRC)/progs/sysbench.c
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
+
+$(BENCH_OUT)/sysbench.sym: $(BENCH_OUT)/sysbench
 	nm -n $< >$@
 
 # Debian's cloud kernel, unpacked (never installed).
