@@ -155,6 +155,17 @@ class Command(unittest.TestCase):
         self.assertEqual(self.after(cmd, "-cpu"), "qemu64")
         self.assertNotIn("-append", self.cmd(self.cfg()))
 
+    def test_interactive_terminal(self):
+        # stdin a terminal: COM1 is a socket (keys in, output out), and
+        # the kernel learns which fds are terminals and the window size
+        c = self.cfg("--kernel-args", "a=1", tty=True)
+        c.tty_in, c.tty_err, c.winsize = True, True, (33, 101)
+        cmd = unum.build_qemu_command(c, "tcg", "/dev/fd/7", "/dev/fd/8", 9)
+        self.assertIn("socket,id=com1,fd=9", cmd)
+        self.assertNotIn("file,id=com1,path=/dev/fd/7", cmd)
+        self.assertEqual(self.after(cmd, "-append"),
+                         "a=1 tty tty.in tty.err tty.rows=33 tty.cols=101")
+
     def test_image_boots_from_disk_on_q35(self):
         c = self.cfg(kind="image")
         c.file = "u.img"
