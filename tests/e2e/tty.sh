@@ -4,7 +4,8 @@
 # tests/guest-tty/tty_interactive (musl and glibc builds): isatty, window
 # size, canonical editing (erase, word erase, kill, EOF) with its echo,
 # ^C to a handler (read ends with EINTR), raw mode, O_NONBLOCK, poll,
-# FIONREAD, VTIME, and the host terminal restored at the end. Then
+# FIONREAD, select and epoll, VTIME, ECHONL, and the host terminal
+# restored at the end. Then
 # busybox: sh read interactively, and cat killed by ^C (status 130);
 # tools/unum killed with the terminal raw restores it too.
 . "$(dirname "$0")/lib/e2e.sh"
@@ -56,6 +57,7 @@ for v in musl glibc; do
 		'expect:raw> ' 'send:a\r\x03' \
 		'expect:poll> ' 'send:z' \
 		'expect:cooked> ' 'send:bye\r' \
+		'expect:noecho> ' 'send:secret\r' \
 		-- $UNUM run "$APP" --timeout 200
 	result "status 7"
 	result "termios same"
@@ -74,9 +76,11 @@ for v in musl glibc; do
 	has 'raw> raw 61 0d 03 sig 0\r\n' # no echo, no ICRNL, no signal
 	has 'nonblock -1 Resource temporarily unavailable\r\n'
 	has 'poll0 0\r\n'
-	has 'poll> poll 1 0x1 fionread 1 read 1 z\r\n'
+	has 'poll> poll 1 0x1 select 1 epoll 1 0x1 fionread 1 read 1 z\r\n'
+	has 'epoll-after 0\r\n'
 	has 'vtime 0\r\n'
-	has 'cooked> bye\r\ncooked [bye$] 4\r\ndone\r\n'
+	has 'cooked> bye\r\ncooked [bye$] 4\r\n'
+	has 'noecho> \r\nnoecho [secret$] 7\r\ndone\r\n' # ECHONL without ECHO
 done
 
 # busybox sh, interactive: only builtins (no fork yet)
@@ -97,6 +101,13 @@ drive 'raw:' 'send:meow\r' 'expect:meow\r\nmeow\r\n' 'send:\x03' \
 result "status 130"
 result "termios same"
 has 'meow\r\nmeow\r\n^C'
+
+# ^\\ : SIGQUIT, whose default action ends the app too (128+3)
+rm -f "$TMP/pos"
+drive 'raw:' 'send:x\x1c' -- $UNUM run "$BB" --timeout 200 -- cat
+result "status 131"
+result "termios same"
+has 'x^\\'
 
 # tools/unum killed (SIGTERM) while the terminal is raw: restored anyway
 rm -f "$TMP/pos"

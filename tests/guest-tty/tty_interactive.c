@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -106,9 +108,22 @@ main(void)
 	printf("poll0 %d\n", poll(&p, 1, 0));
 	prompt("poll"); /* z */
 	int r = poll(&p, 1, -1);
+	/* the byte is still unread: select and epoll see it too */
+	fd_set rd;
+	struct timeval tv = { 0, 0 };
+	FD_ZERO(&rd);
+	FD_SET(0, &rd);
+	int sel = select(1, &rd, NULL, NULL, &tv);
+	int ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN }, got = { 0 };
+	epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev);
+	int epn = epoll_wait(ep, &got, 1, 0);
 	ioctl(0, FIONREAD, &k);
 	n = read(0, b, sizeof(b));
-	printf("poll %d %#x fionread %d read %zd %c\n", r, p.revents, k, n, n > 0 ? b[0] : '?');
+	printf("poll %d %#x select %d epoll %d %#x fionread %d read %zd %c\n", r, p.revents, sel,
+	       epn, got.events, k, n, n > 0 ? b[0] : '?');
+	printf("epoll-after %d\n", epoll_wait(ep, &got, 1, 0));
+	close(ep);
 
 	raw.c_cc[VMIN] = 0;
 	raw.c_cc[VTIME] = 2; /* 0.2 s, then 0 bytes */
@@ -118,6 +133,11 @@ main(void)
 
 	tcsetattr(0, TCSAFLUSH, &cooked);
 	read_line("cooked"); /* back to canonical: bye CR */
+	raw = cooked;
+	raw.c_lflag = (raw.c_lflag & ~(tcflag_t)ECHO) | ECHONL;
+	tcsetattr(0, TCSANOW, &raw);
+	read_line("noecho"); /* secret CR: only the line end is echoed */
+	tcsetattr(0, TCSANOW, &cooked);
 	printf("done\n");
 	return 7;
 }
