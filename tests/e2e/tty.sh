@@ -3,11 +3,11 @@
 # pty, tests/e2e/lib/tty_drive.py) and we type at the app as a user would.
 # tests/guest-tty/tty_interactive (musl and glibc builds): isatty, window
 # size, canonical editing (erase, word erase, kill, EOF) with its echo,
-# ^C to a handler (read ends with EINTR), raw mode, O_NONBLOCK, poll,
-# FIONREAD, select and epoll, VTIME, ECHONL, and the host terminal
-# restored at the end. Then
-# busybox: sh read interactively, and cat killed by ^C (status 130);
-# tools/unum killed with the terminal raw restores it too.
+# ^C to a handler (read ends with EINTR; with SA_RESTART it goes on), raw
+# mode, O_NONBLOCK, poll, FIONREAD, select and epoll, VTIME, ECHONL, and
+# the host terminal restored at the end. Then busybox: sh read
+# interactively, cat killed by ^C (130) and ^\ (131); tools/unum killed
+# with the terminal raw restores it too.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 DRIVE=tests/e2e/lib/tty_drive.py
@@ -54,6 +54,7 @@ for v in musl glibc; do
 		'expect:kill> ' 'send:junk\x15ok\r' \
 		'expect:eof> ' 'send:\x04' \
 		'expect:sigint> ' 'send:\x03' 'retry:sigint 2 ' \
+		'expect:restart> ' 'send:\x03' 'expect:[int]' 'send:after\r' \
 		'expect:raw> ' 'send:a\r\x03' \
 		'expect:poll> ' 'send:z' \
 		'expect:cooked> ' 'send:bye\r' \
@@ -73,6 +74,7 @@ for v in musl glibc; do
 	has 'eof [] 0\r\n'
 	has 'sigint> ^C'
 	has 'sigint 2 -1 Interrupted system call\r\n'
+	has 'restart> ^C[int]after\r\nrestart [after$] 6\r\n' # SA_RESTART
 	has 'raw> raw 61 0d 03 sig 0\r\n' # no echo, no ICRNL, no signal
 	has 'nonblock -1 Resource temporarily unavailable\r\n'
 	has 'poll0 0\r\n'

@@ -25,6 +25,13 @@ on_sigint(int sig)
 }
 
 static void
+on_sigint_say(int sig)
+{
+	got_sigint = sig;
+	write(1, "[int]", 5);
+}
+
+static void
 prompt(const char *name)
 {
 	printf("%s> ", name);
@@ -89,6 +96,13 @@ main(void)
 	} while (got_sigint);
 	n = read(0, b, sizeof(b));
 	printf("sigint %d %zd %s\n", (int)got_sigint, n, n < 0 ? strerror(errno) : "-");
+
+	/* SA_RESTART: the handler runs (it says so), the read goes on and
+	 * returns the line typed next; whenever the ^C lands, same result */
+	sa.sa_handler = on_sigint_say;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	read_line("restart"); /* ^C, then after CR */
 
 	raw = cooked;
 	cfmakeraw(&raw);
