@@ -4,6 +4,7 @@
  * VMIN/VTIME) that fd 0 reads; output to a terminal gets OPOST. The
  * console files themselves are core/file.c's.
  * Exercise: tests/e2e/tty.sh (tools/unum under a pseudo-terminal). */
+#include "tty.h"
 #include "arch.h"
 #include "clock.h"
 #include "cmdline.h"
@@ -15,9 +16,8 @@
 #include "sched.h"
 #include "signal.h"
 #include "spinlock.h"
-#include "syscall.h"
 #include "sync.h"
-#include "tty.h"
+#include "syscall.h"
 #include "uaccess.h"
 #include "vfs.h"
 
@@ -30,9 +30,25 @@ struct ktermios {
 };
 _Static_assert(sizeof(struct ktermios) == 36, "termios layout");
 
-enum { VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP, VSUSP,
-       VEOL, VREPRINT, VDISCARD, VWERASE, VLNEXT, VEOL2 };
-#define IGNBRK 01
+enum {
+	VINTR,
+	VQUIT,
+	VERASE,
+	VKILL,
+	VEOF,
+	VTIME,
+	VMIN,
+	VSWTC,
+	VSTART,
+	VSTOP,
+	VSUSP,
+	VEOL,
+	VREPRINT,
+	VDISCARD,
+	VWERASE,
+	VLNEXT,
+	VEOL2
+};
 #define ISTRIP 040
 #define INLCR 0100
 #define IGNCR 0200
@@ -77,9 +93,9 @@ enum { VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP, VSU
 
 #define COM1_IRQ 4
 
-#define TTY_BUF 4096      /* input bytes held (Linux's N_TTY_BUF_SIZE) */
-#define MARK_EOL 1        /* a byte that ends a canonical line */
-#define MARK_EOF 2        /* an EOF character: ends the line, never read */
+#define TTY_BUF 4096 /* input bytes held (Linux's N_TTY_BUF_SIZE) */
+#define MARK_EOL 1   /* a byte that ends a canonical line */
+#define MARK_EOF 2   /* an EOF character: ends the line, never read */
 
 /* The one terminal. Everything under 'lock' (taken from the COM1
  * interrupt too); positions count bytes ever received: [tail, canon) can
@@ -87,23 +103,28 @@ enum { VINTR, VQUIT, VERASE, VKILL, VEOF, VTIME, VMIN, VSWTC, VSTART, VSTOP, VSU
 static struct {
 	struct spinlock lock;
 	struct ktermios t;
-	uint16_t ws[4];           /* rows, cols, xpixel, ypixel */
+	uint16_t ws[4]; /* rows, cols, xpixel, ypixel */
 	uint8_t buf[TTY_BUF];
 	uint8_t mark[TTY_BUF];
 	uint64_t tail, canon, head;
-	uint64_t gen;             /* bumped on every input or flush */
-	uint64_t last_rx_ns;      /* when the last byte arrived (VTIME) */
-	bool lnext;               /* the next byte is literal (^V) */
+	uint64_t gen;        /* bumped on every input or flush */
+	uint64_t last_rx_ns; /* when the last byte arrived (VTIME) */
+	bool lnext;          /* the next byte is literal (^V) */
 	struct waitq readers;
 } tty = {
-	.lock = SPINLOCK_INIT,
-	/* Linux's defaults: ICRNL | IXON; OPOST | ONLCR; B38400 | CS8 |
-	 * CREAD | HUPCL; ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL |
-	 * ECHOKE | IEXTEN */
-	.t = { 0x500, 0x5, 0xbf, 0x8a3b, 0,
-	       { 3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16, 0 } },
-	.ws = { 24, 80, 0, 0 },
-	.readers = { SPINLOCK_INIT, LIST_HEAD_INIT(tty.readers.wq_list) },
+    .lock = SPINLOCK_INIT,
+    /* Linux's defaults: ICRNL | IXON; OPOST | ONLCR; B38400 | CS8 |
+     * CREAD | HUPCL; ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL |
+     * ECHOKE | IEXTEN */
+    .t = {.c_iflag = 0x500,
+          .c_oflag = 0x5,
+          .c_cflag = 0xbf,
+          .c_lflag = 0x8a3b,
+          /* ^C ^\ ^? ^U ^D, VTIME 0, VMIN 1, -, ^Q ^S ^Z, -, ^R ^O ^W ^V, - */
+          .c_cc = {3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16,
+                   0}},
+    .ws = {24, 80, 0, 0},
+    .readers = {SPINLOCK_INIT, LIST_HEAD_INIT(tty.readers.wq_list)},
 };
 
 /* which of fds 0, 1, 2 are a terminal (kernel arguments) */
@@ -115,8 +136,16 @@ set_flag(bool *flag, const char *v)
 	*flag = true;
 	return v ? -EINVAL : 0;
 }
-static int set_tty_in(const char *v) { return set_flag(&tty_in, v); }
-static int set_tty_err(const char *v) { return set_flag(&tty_err, v); }
+static int
+set_tty_in(const char *v)
+{
+	return set_flag(&tty_in, v);
+}
+static int
+set_tty_err(const char *v)
+{
+	return set_flag(&tty_err, v);
+}
 CMDLINE_KEY("tty.in", set_tty_in);
 CMDLINE_KEY("tty.err", set_tty_err);
 
@@ -130,8 +159,16 @@ set_dim(uint16_t *dim, const char *v)
 	*dim = (uint16_t)n;
 	return 0;
 }
-static int set_rows(const char *v) { return set_dim(&tty.ws[0], v); }
-static int set_cols(const char *v) { return set_dim(&tty.ws[1], v); }
+static int
+set_rows(const char *v)
+{
+	return set_dim(&tty.ws[0], v);
+}
+static int
+set_cols(const char *v)
+{
+	return set_dim(&tty.ws[1], v);
+}
 CMDLINE_KEY("tty.rows", set_rows);
 CMDLINE_KEY("tty.cols", set_cols);
 
@@ -178,7 +215,7 @@ is_ctl(uint8_t c)
 static void
 echo_char(uint8_t c)
 {
-	char b[2] = { '^', (char)(c ^ 0x40) };
+	char b[2] = {'^', (char)(c ^ 0x40)};
 
 	if ((tty.t.c_lflag & ECHOCTL) && is_ctl(c))
 		echo(b, 2);
@@ -629,9 +666,18 @@ self_or_error(long pid)
 	return pid == 0 || pid == APP_PGID ? APP_PGID : -ESRCH;
 }
 
-SYSCALL(111, getpgrp) { return APP_PGID; }
-SYSCALL(121, getpgid) { return self_or_error(a0); }
-SYSCALL(124, getsid) { return self_or_error(a0); }
+SYSCALL(111, getpgrp)
+{
+	return APP_PGID;
+}
+SYSCALL(121, getpgid)
+{
+	return self_or_error(a0);
+}
+SYSCALL(124, getsid)
+{
+	return self_or_error(a0);
+}
 SYSCALL(109, setpgid)
 {
 	if (a1 < 0)
@@ -640,4 +686,7 @@ SYSCALL(109, setpgid)
 		return -ESRCH;
 	return -EPERM; /* Linux: a session leader keeps its process group */
 }
-SYSCALL(112, setsid) { return -EPERM; /* already a process group leader */ }
+SYSCALL(112, setsid)
+{
+	return -EPERM; /* already a process group leader */
+}

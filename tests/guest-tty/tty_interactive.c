@@ -64,7 +64,7 @@ main(void)
 	struct winsize ws;
 	struct sigaction sa;
 	unsigned char b[8];
-	struct pollfd p = { .fd = 0, .events = POLLIN };
+	struct pollfd p = {.fd = 0, .events = POLLIN};
 	int k = -1;
 	ssize_t n;
 
@@ -124,12 +124,12 @@ main(void)
 	int r = poll(&p, 1, -1);
 	/* the byte is still unread: select and epoll see it too */
 	fd_set rd;
-	struct timeval tv = { 0, 0 };
+	struct timeval tv = {0, 0};
 	FD_ZERO(&rd);
 	FD_SET(0, &rd);
 	int sel = select(1, &rd, NULL, NULL, &tv);
 	int ep = epoll_create1(0);
-	struct epoll_event ev = { .events = EPOLLIN }, got = { 0 };
+	struct epoll_event ev = {.events = EPOLLIN}, got = {0};
 	epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev);
 	int epn = epoll_wait(ep, &got, 1, 0);
 	ioctl(0, FIONREAD, &k);

@@ -23,14 +23,14 @@
 
 /* One pair of marker functions per benchmark; noipa keeps each a real,
  * separate function (no inlining, no identical-code folding). */
-#define MARKS(n)                                                       \
-	__attribute__((noipa)) void mark_##n##_start(void)             \
-	{                                                              \
-		__asm__ volatile("" ::: "memory");                     \
-	}                                                              \
-	__attribute__((noipa)) void mark_##n##_stop(void)              \
-	{                                                              \
-		__asm__ volatile("" ::: "memory");                     \
+#define MARKS(n)                                                                                   \
+	__attribute__((noipa)) void mark_##n##_start(void)                                         \
+	{                                                                                          \
+		__asm__ volatile("" ::: "memory");                                                 \
+	}                                                                                          \
+	__attribute__((noipa)) void mark_##n##_stop(void)                                          \
+	{                                                                                          \
+		__asm__ volatile("" ::: "memory");                                                 \
 	}
 MARKS(getppid)
 MARKS(write4k)
@@ -125,7 +125,8 @@ static long
 map_unmap(long ops, size_t len)
 {
 	for (long i = 0; i < ops; i++) {
-		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			die("mmap");
 		if (munmap(p, len))
@@ -134,8 +135,16 @@ map_unmap(long ops, size_t len)
 	return 0;
 }
 
-static long b_mmap4k(long ops) { return map_unmap(ops, 4096); }
-static long b_mmap1m(long ops) { return map_unmap(ops, 1 << 20); }
+static long
+b_mmap4k(long ops)
+{
+	return map_unmap(ops, 4096);
+}
+static long
+b_mmap1m(long ops)
+{
+	return map_unmap(ops, 1 << 20);
+}
 
 static int pipe_fd[2];
 static long pipe_ops;
@@ -201,10 +210,13 @@ struct bench {
 	void (*start)(void), (*stop)(void);
 };
 
-#define B(n, ops) { #n, ops, b_##n, mark_##n##_start, mark_##n##_stop }
+#define B(n, ops)                                                                                  \
+	{                                                                                          \
+#n, ops, b_##n, mark_##n##_start, mark_##n##_stop                                  \
+	}
 static const struct bench benches[] = {
-	B(getppid, 100000), B(write4k, 20000), B(read4k, 20000), B(pagefault, 65536),
-	B(mmap4k, 20000),   B(mmap1m, 20000),  B(pipe, 512),     B(thread, 2000),
+    B(getppid, 100000), B(write4k, 20000), B(read4k, 20000), B(pagefault, 65536),
+    B(mmap4k, 20000),   B(mmap1m, 20000),  B(pipe, 512),     B(thread, 2000),
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
@@ -215,7 +227,7 @@ setup(const struct bench *b, long ops)
 		file_setup();
 	if (!strcmp(b->name, "pagefault")) {
 		fault_area = mmap(NULL, (size_t)ops * 4096, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (fault_area == MAP_FAILED)
 			die("mmap the page-fault area");
 		/* 4 KiB faults on Linux too, not one per 2 MiB huge page
@@ -256,7 +268,8 @@ main(int argc, char **argv)
 		size_t len = eq ? (size_t)(eq - argv[a]) : strlen(argv[a]);
 		size_t i;
 		for (i = 0; i < NBENCH; i++)
-			if (strlen(benches[i].name) == len && !strncmp(benches[i].name, argv[a], len))
+			if (strlen(benches[i].name) == len &&
+			    !strncmp(benches[i].name, argv[a], len))
 				break;
 		if (i == NBENCH) {
 			fprintf(stderr, "sysbench: %.*s: no such benchmark\n", (int)len, argv[a]);
