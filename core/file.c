@@ -396,17 +396,26 @@ static struct {
 	bool tty;
 } in;
 
+/* Reads of the stdin bytes and whole writes to a stream take turns, as
+ * a Linux tty's do: the calls hold no per-file lock (core/sys_file.c),
+ * and one thread's line must not be cut into by another's. */
+static struct mutex stream_lock = MUTEX_INIT;
+
 static long
 stdin_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
-	size_t k = MIN(n, in.len - in.pos);
+	size_t k;
+	long r;
 
 	if (tty_stdin())
 		return tty_read(f, buf, n);
-	if (copy_to_user(buf, in.data + in.pos, k))
-		return -EFAULT;
-	in.pos += k;
-	return (long)k; /* 0: end of file */
+	mutex_lock(&stream_lock);
+	k = MIN(n, in.len - in.pos);
+	r = copy_to_user(buf, in.data + in.pos, k) ? -EFAULT : (long)k; /* 0: end of file */
+	if (r > 0)
+		in.pos += k;
+	mutex_unlock(&stream_lock);
+	return r;
 }
 
 /* write through a bounce buffer: the source may be a bad app pointer */
@@ -416,14 +425,16 @@ stream_write(const void *buf, size_t n, void (*out)(const char *, size_t))
 	char tmp[256];
 	size_t done = 0;
 
+	mutex_lock(&stream_lock);
 	while (done < n) {
 		size_t k = MIN(n - done, sizeof(tmp));
 		if (copy_from_user(tmp, (const char *)buf + done, k))
-			return done ? (long)done : -EFAULT;
+			break;
 		out(tmp, k);
 		done += k;
 	}
-	return (long)n;
+	mutex_unlock(&stream_lock);
+	return done < n && !done ? -EFAULT : (long)done;
 }
 
 static int

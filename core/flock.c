@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
+#include "signal.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -72,15 +73,6 @@ drop(struct flock_entry *e)
 	cond_broadcast(&changed);
 }
 
-/* a signal the thread does not block is pending: a wait ends with EINTR */
-static bool
-interrupted(void)
-{
-	struct thread *t = thread_self();
-
-	return (__atomic_load_n(&t->t_sigpending, __ATOMIC_RELAXED) & ~t->t_sigmask) != 0;
-}
-
 int
 flock_file(struct file *f, int op)
 {
@@ -111,8 +103,8 @@ flock_file(struct file *f, int op)
 		/* XXX: a raised signal does not wake the wait; it is seen
 		 * within 10 ms */
 		cond_wait_until(&changed, &lock, clock_ns() + 10000000);
-		if (interrupted()) {
-			err = -EINTR;
+		if (signal_pending()) { /* to the thread or the process */
+			err = -ERESTARTSYS; /* Linux's flock restarts under SA_RESTART */
 			goto out;
 		}
 	}

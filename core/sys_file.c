@@ -137,12 +137,19 @@ rw(int fd, void *buf, size_t n, bool write, int64_t pos)
 		file_put(f);
 		return -ESPIPE;
 	}
-	mutex_lock(&f->f_lock);
-	uint64_t off = pos >= 0 ? (uint64_t)pos : f->f_off;
+	/* As Linux's f_pos_lock: only a call that moves a seekable file's
+	 * position serialises on it. pread/pwrite run side by side (32 of them
+	 * on one disk are 32 requests in flight), and a blocking read of a
+	 * pipe or the console holds nothing another thread could need. */
+	bool pos_lock = pos < 0 && f->f_ops->seekable;
+	if (pos_lock)
+		mutex_lock(&f->f_lock);
+	uint64_t off = pos >= 0 ? (uint64_t)pos : pos_lock ? f->f_off : 0;
 	r = write ? f->f_ops->write(f, buf, n, &off) : f->f_ops->read(f, buf, n, &off);
-	if (pos < 0)
+	if (pos_lock) {
 		f->f_off = off;
-	mutex_unlock(&f->f_lock);
+		mutex_unlock(&f->f_lock);
+	}
 	file_put(f);
 	return r;
 }

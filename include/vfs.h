@@ -207,13 +207,13 @@ void poll_notify(void);
  * returns the current generation, to pass as 'seen' next time */
 uint64_t poll_generation(void);
 bool poll_wait(uint64_t seen, uint64_t deadline_ns);
+/* the same for a wait a signal may interrupt (the app's blocking calls):
+ * 0 on a change, -ETIMEDOUT, or -EINTR when a signal is pending
+ * (signal_pending(), include/signal.h) */
+int poll_wait_intr(uint64_t seen, uint64_t deadline_ns);
 
 /* --- the initrd (core/initrd.c): cpio newc into the ramfs --- */
 /* 0, or -EINVAL with *why saying what is wrong with the archive */
 int initrd_unpack(const uint8_t *data, size_t len, const char **why);
 
 #endif
-/* the same for a wait a signal may interrupt (the app's blocking calls):
- * 0 on a change, -ETIMEDOUT, or -EINTR when a signal is pending
- * (signal_pending(), include/signal.h) */
-int poll_wait_intr(uint64_t seen, uint64_t deadline_ns);

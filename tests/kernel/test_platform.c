@@ -7,6 +7,7 @@
 #include "irq.h"
 #include "ktest.h"
 #include "lib.h"
+#include "sched.h"
 
 static uint64_t want_cpus;
 static char want_tables[16];
@@ -45,7 +46,14 @@ KTEST(tables_source_and_ioapic)
 		EXPECT(!strcmp(platform.source, want_tables));
 	EXPECT(platform.nioapics >= 1);
 	EXPECT(platform.lapic_addr == 0xfee00000);
-	EXPECT_EQ(lapic_id(), platform.cpu_apic_id[0]);
+	/* the APIC id of the CPU this runs on (the test thread may have
+	 * moved off the boot CPU), read with interrupts off so it cannot move
+	 * between the two reads */
+	uint64_t fl = irq_save();
+	uint32_t id = lapic_id();
+	int cpu = sched_this_cpu();
+	irq_restore(fl);
+	EXPECT_EQ(id, platform.cpu_apic_id[cpu]);
 	if (!strcmp(platform.source, "acpi") && platform.pm1a_cnt) {
 		/* a full ACPI machine (q35): S5 for power-off, ECAM for PCI */
 		uint16_t port, val;
