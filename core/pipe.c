@@ -71,7 +71,7 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 			signal_raise(thread_self(), 13 /* SIGPIPE */);
 			return done ? (long)done : -EPIPE;
 		}
-		size_t room = PIPE_SIZE - p->len;
+		size_t room = PIPE_SIZE - p->len, before = done;
 		while (room && done < n) {
 			size_t tail = (p->head + p->len) % PIPE_SIZE;
 			size_t k = MIN(MIN(n - done, room), PIPE_SIZE - tail);
@@ -84,7 +84,11 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 			done += k;
 		}
 		mutex_unlock(&p->lock);
-		poll_notify();
+		/* only news wakes the pollers: a notify with nothing written
+		 * would end this writer's own wait below at once, and a full
+		 * pipe would be polled in a loop until the reader preempts it */
+		if (done > before)
+			poll_notify();
 		if (done < n) {
 			if (f->f_flags & O_NONBLOCK)
 				return done ? (long)done : -EAGAIN;
