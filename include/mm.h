@@ -73,6 +73,15 @@ int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
 /* unmapping flushes every CPU's TLB (an IPI shootdown): call it holding
  * no spinlock */
 void mm_unmap(uintptr_t va, size_t len);
+/* Take the frames out of [va, end): each 4 KiB entry that holds one
+ * (present or not: PROT_NONE keeps its frame) is cleared and its
+ * physical address stored in pas[], at most 'max' of them; ranges with
+ * no page table are stepped over whole, so an untouched 8 MiB stack
+ * costs a few steps. Returns the count and sets *next to where the walk
+ * stopped (end when done). Every CPU's TLB is flushed for the range
+ * before it returns, so the frames may be freed at once; call it
+ * holding no spinlock. */
+size_t mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t *next);
 /* a CPU came online: 'ncpus' now take part in shootdowns */
 void mm_smp_join(int ncpus);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */

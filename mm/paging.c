@@ -313,6 +313,46 @@ mm_unmap(uintptr_t va, size_t len)
 	shootdown(va, len);
 }
 
+size_t
+mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t *next)
+{
+	uintptr_t start = va;
+	size_t n = 0;
+	uint64_t f = spin_lock_irqsave(&pt_lock);
+
+	while (va < end && n < max) {
+		uint64_t *t = pml4;
+		int l;
+		for (l = 4; l > 1; l--) {
+			uint64_t e = t[(va >> (12 + 9 * (l - 1))) & 511];
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			t = mm_p2v(e & PTE_ADDR);
+		}
+		if (l > 1) { /* no table below this entry: step over all it covers */
+			uintptr_t span = 1ul << (12 + 9 * (l - 1));
+			va = (va & ~(span - 1)) + span;
+			continue;
+		}
+		/* the entries of this page table, up to its end or 'end' */
+		do {
+			uint64_t *pte = &t[(va >> 12) & 511];
+			if (*pte & PTE_ADDR) {
+				pas[n++] = *pte & PTE_ADDR;
+				*pte = 0;
+			}
+			va += PAGE_SIZE;
+		} while (va < end && n < max && (va & (MiB(2) - 1)));
+	}
+	spin_unlock_irqrestore(&pt_lock, f);
+	*next = MIN(va, end);
+	if (n) {
+		flush_local(start, *next - start);
+		shootdown(start, *next - start);
+	}
+	return n;
+}
+
 uint64_t
 mm_pte_raw(uintptr_t va)
 {

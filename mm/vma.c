@@ -157,32 +157,18 @@ find(uintptr_t addr)
 	return NULL;
 }
 
-/* free the frames of [s, e) and unmap them (one TLB shootdown) */
+/* free the frames of [s, e) and unmap them (a TLB shootdown per 64) */
 static void
 drop_pages(uintptr_t s, uintptr_t e)
 {
 	uint64_t pas[64];
 	size_t freed = 0;
-	int n = 0;
 
-	for (uintptr_t p = s; p < e; p += PAGE_SIZE) {
-		uint64_t pte = mm_pte_raw(p); /* PROT_NONE pages hold frames too */
-		if (!(pte & PTE_ADDR))
-			continue;
-		freed++;
-		if (n == (int)ARRAY_SIZE(pas)) {
-			mm_unmap(s, p - s);
-			for (int i = 0; i < n; i++)
-				frame_free(pas[i], 0);
-			n = 0;
-			s = p;
-		}
-		pas[n++] = pte & PTE_ADDR;
-	}
-	if (n) {
-		mm_unmap(s, e - s);
-		for (int i = 0; i < n; i++)
+	while (s < e) {
+		size_t n = mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+		for (size_t i = 0; i < n; i++)
 			frame_free(pas[i], 0);
+		freed += n;
 	}
 	__atomic_sub_fetch(&private_pages, freed, __ATOMIC_RELAXED);
 }
