@@ -19,7 +19,10 @@
 
 struct list_node pci_devs = LIST_HEAD_INIT(pci_devs);
 static struct spinlock port_lock = SPINLOCK_INIT; /* the 0xCF8 address latch */
-static volatile uint8_t *ecam_bus[MAX_BUSES];     /* mapped on first use */
+/* each bus's ECAM, mapped on first use: written once under ecam_lock,
+ * read without it (acquire: a reader that sees the pointer sees the map) */
+static volatile uint8_t *ecam_bus[MAX_BUSES];
+static struct spinlock ecam_lock = SPINLOCK_INIT;
 
 bool
 pci_has_ecam(void)
@@ -33,13 +36,22 @@ ecam(unsigned bus, unsigned dev, unsigned fn)
 {
 	if (!pci_has_ecam() || bus < platform.mcfg_bus_start || bus > platform.mcfg_bus_end)
 		return NULL;
-	if (!ecam_bus[bus]) {
-		/* MCFG's base address is that of bus 0, even when the
-		 * range starts later (PCI Firmware 3.2, table 4-3) */
+	volatile uint8_t *m = __atomic_load_n(&ecam_bus[bus], __ATOMIC_ACQUIRE);
+
+	if (!m) {
+		/* two CPUs may get here for one bus: one maps, both use it.
+		 * MCFG's base address is that of bus 0, even when the range
+		 * starts later (PCI Firmware 3.2, table 4-3) */
 		uint64_t pa = platform.mcfg_base + (uint64_t)bus * ECAM_BUS_SIZE;
-		ecam_bus[bus] = mm_map_mmio(pa, ECAM_BUS_SIZE);
+		uint64_t f = spin_lock_irqsave(&ecam_lock);
+
+		if (!(m = ecam_bus[bus])) {
+			m = mm_map_mmio(pa, ECAM_BUS_SIZE);
+			__atomic_store_n(&ecam_bus[bus], m, __ATOMIC_RELEASE);
+		}
+		spin_unlock_irqrestore(&ecam_lock, f);
 	}
-	return ecam_bus[bus] + ((dev << 15) | (fn << 12));
+	return m + ((dev << 15) | (fn << 12));
 }
 
 static int

@@ -30,9 +30,12 @@ static void
 msix_irq(struct trapframe *tf, void *arg)
 {
 	struct pci_msix_slot *s = arg;
+	irq_handler_t fn = READ_ONCE(s->fn);
 
+	if (!fn) /* a late message from an entry pci_msix_disable took back */
+		return;
 	__atomic_fetch_add(&s->p->msix_count, 1, __ATOMIC_RELAXED);
-	s->fn(tf, s->arg);
+	fn(tf, s->arg);
 }
 
 static volatile uint32_t *
@@ -112,6 +115,24 @@ pci_msix_mask(struct pci_dev *p, unsigned entry, bool masked)
 	e = msix_entry(p, entry);
 	e[3] = masked ? e[3] | MSIX_VCTL_MASK : e[3] & ~MSIX_VCTL_MASK;
 	(void)e[3]; /* flush the posted write before the caller relies on it */
+}
+
+void
+pci_msix_disable(struct pci_dev *p)
+{
+	if (!p->msix_on)
+		return;
+	for (unsigned i = 0; i < p->msix_n; i++)
+		msix_entry(p, i)[3] |= MSIX_VCTL_MASK;
+	pci_write16(p, p->msix_cap + MSIX_CTL,
+		    pci_read16(p, p->msix_cap + MSIX_CTL) & ~(MSIX_CTL_ENABLE | MSIX_CTL_FMASK));
+	p->msix_on = false;
+	/* XXX: the CPU vectors of entries set stay allocated (there is no
+	 * irq_free_vector); with every entry masked and MSI-X off they never
+	 * fire. Their slots are cleared so a later pci_msix_set may reuse
+	 * the entries. */
+	for (unsigned i = 0; i < p->msix_n; i++)
+		WRITE_ONCE(p->msix_slots[i].fn, NULL);
 }
 
 void

@@ -78,7 +78,47 @@ set_features(struct virtio_dev *d, uint64_t f)
 	}
 }
 
-/* byte by byte; on version 2 again until the generation holds still */
+/* Device config [off, off+len). Version 2 (4.2.2.2): a field is read and
+ * written in its own width, 1, 2 or 4 bytes in one access when aligned,
+ * a 64-bit one as two 32-bit accesses; anything else byte by byte.
+ * Version 1 (legacy) config is guest-endian bytes: always byte by byte. */
+static void
+cfg_access(struct vmmio *m, unsigned off, uint8_t *b, unsigned len, bool write)
+{
+	volatile uint8_t *r = m->regs + VMMIO_CONFIG + off;
+	unsigned w = len == 8 ? 4 : len;
+
+	if (m->version < 2 || (w != 1 && w != 2 && w != 4) || (off & (w - 1)))
+		w = 1;
+
+	for (unsigned i = 0; i < len; i += w) {
+		if (w == 4) {
+			uint32_t v;
+			if (write) {
+				memcpy(&v, b + i, 4);
+				*(volatile uint32_t *)(r + i) = v;
+			} else {
+				v = *(volatile uint32_t *)(r + i);
+				memcpy(b + i, &v, 4);
+			}
+		} else if (w == 2) {
+			uint16_t v;
+			if (write) {
+				memcpy(&v, b + i, 2);
+				*(volatile uint16_t *)(r + i) = v;
+			} else {
+				v = *(volatile uint16_t *)(r + i);
+				memcpy(b + i, &v, 2);
+			}
+		} else if (write) {
+			r[i] = b[i];
+		} else {
+			b[i] = r[i];
+		}
+	}
+}
+
+/* on version 2 again until the generation holds still (4.2.2.1) */
 static void
 read_config(struct virtio_dev *d, unsigned off, void *buf, unsigned len)
 {
@@ -87,18 +127,14 @@ read_config(struct virtio_dev *d, unsigned off, void *buf, unsigned len)
 
 	do {
 		gen = m->version >= 2 ? rd(m, VMMIO_CONFIG_GENERATION) : 0;
-		for (unsigned i = 0; i < len; i++)
-			((uint8_t *)buf)[i] = m->regs[VMMIO_CONFIG + off + i];
+		cfg_access(m, off, buf, len, false);
 	} while (m->version >= 2 && gen != rd(m, VMMIO_CONFIG_GENERATION));
 }
 
 static void
 write_config(struct virtio_dev *d, unsigned off, const void *buf, unsigned len)
 {
-	struct vmmio *m = vm(d);
-
-	for (unsigned i = 0; i < len; i++)
-		m->regs[VMMIO_CONFIG + off + i] = ((const uint8_t *)buf)[i];
+	cfg_access(vm(d), off, (void *)buf, len, true);
 }
 
 static unsigned

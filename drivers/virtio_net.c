@@ -21,6 +21,9 @@
 #define RX_ETH_OFF 14         /* Ethernet header here: IP 4-byte aligned */
 #define RX_BUFS_MAX (2 * RING_MAX) /* buffers in the ring and with receivers */
 #define RX_JOIN_MAX 65562     /* largest frame joined from several buffers */
+/* the largest MTU one RX buffer holds (a VLAN-tagged frame of it), which
+ * bounds the MTU without MRG_RXBUF; with it, frames are joined */
+#define RX_ONE_BUF_MTU (RX_BUF_SIZE - RX_ETH_OFF - ETH_HLEN - ETH_VLAN_HLEN)
 
 #define WORK_RX 1
 #define WORK_TX 2
@@ -495,6 +498,28 @@ static const struct netdev_ops vnet_ops = {
 	.rx_done = vnet_rx_done,
 };
 
+/* VIRTIO_NET_F_MTU when we can take the device's MTU: with it negotiated
+ * the device may send frames that large (5.1.6.3.1), so without
+ * MRG_RXBUF they must fit one RX buffer; else 0, and the device keeps
+ * to 1500. Config may be read before FEATURES_OK (3.1.1 step 4). */
+static uint64_t
+mtu_feature(struct virtio_dev *d)
+{
+	uint64_t offer = d->ops->get_features(d);
+	uint16_t mtu;
+
+	if (!(offer & VIRTIO_NET_F_MTU))
+		return 0;
+	if (offer & VIRTIO_NET_F_MRG_RXBUF)
+		return VIRTIO_NET_F_MTU;
+	virtio_read_config(d, VIRTIO_NET_CFG_MTU, &mtu, sizeof(mtu));
+	if (mtu <= RX_ONE_BUF_MTU)
+		return VIRTIO_NET_F_MTU;
+	printk(KERN_INFO "virtio: %s: MTU %u does not fit our %u-byte RX buffers without "
+	       "MRG_RXBUF: not negotiated, 1500 used\n", d->name, mtu, RX_BUF_SIZE);
+	return 0;
+}
+
 static int
 vnet_probe(struct virtio_dev *d)
 {
@@ -505,7 +530,7 @@ vnet_probe(struct virtio_dev *d)
 	e = virtio_negotiate(d, VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX |
 					VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_ANY_LAYOUT |
 					VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM |
-					VIRTIO_NET_F_MAC | VIRTIO_NET_F_MTU |
+					VIRTIO_NET_F_MAC | mtu_feature(d) |
 					VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS);
 	if (e)
 		return e;
@@ -538,8 +563,10 @@ vnet_probe(struct virtio_dev *d)
 	nd->nd_mtu = 1500;
 	if (virtio_has(d, VIRTIO_NET_F_MTU)) {
 		virtio_read_config(d, VIRTIO_NET_CFG_MTU, &mtu, sizeof(mtu));
-		/* XXX: larger MTUs are not used: our RX buffers hold 1500 */
-		if (mtu >= 68 && mtu < 1500)
+		/* any 16-bit MTU fits a frame joined from several buffers
+		 * (RX_JOIN_MAX, with MRG_RXBUF), else mtu_feature saw it fit
+		 * one buffer; below 68 is no IPv4 MTU (RFC 791): ignored */
+		if (mtu >= 68)
 			nd->nd_mtu = mtu;
 	}
 	nd->nd_link_up = link_status(vn); /* before anyone can look */

@@ -378,6 +378,11 @@ set_vector(struct vpci *vp, int slot, uint16_t entry)
 	return inw(port) == entry;
 }
 
+/* Test hook (tests/kernel/test_virtio_pci.c, test.msix_refuse): act as
+ * if the device refused the last queue's MSI-X vector, to exercise the
+ * fall back to INTx. */
+bool virtio_pci_refuse_msix;
+
 static int
 setup_msix(struct vpci *vp)
 {
@@ -395,7 +400,8 @@ setup_msix(struct vpci *vp)
 		vp->qirq[i] = (struct vpci_qirq){ vp, i };
 		if ((e = pci_msix_set(p, i + 1, msix_queue_irq, &vp->qirq[i])) < 0)
 			return e;
-		if (!set_vector(vp, i, i + 1))
+		if (!set_vector(vp, i, i + 1) ||
+		    (virtio_pci_refuse_msix && i + 1 == d->nvqs))
 			goto refused;
 		d->vqs[i]->msix_vector = i + 1;
 	}
@@ -403,6 +409,25 @@ setup_msix(struct vpci *vp)
 refused:
 	printk(KERN_ERR "virtio: %s: the device refused an MSI-X vector", d->name);
 	return -EIO;
+}
+
+/* Undo setup_msix, however far it got: every vector register back to
+ * NO_VECTOR, then MSI-X off. In that order: on the legacy interface the
+ * vector registers exist only while MSI-X is on, and the device config
+ * moves back 4 bytes when it goes off (l_cfg_base follows msix_on). */
+static void
+msix_off(struct vpci *vp)
+{
+	struct virtio_dev *d = &vp->vdev;
+
+	if (!vp->p->msix_on)
+		return;
+	set_vector(vp, -1, VIRTIO_NO_VECTOR);
+	for (unsigned i = 0; i < d->nvqs; i++) {
+		set_vector(vp, i, VIRTIO_NO_VECTOR);
+		d->vqs[i]->msix_vector = VIRTIO_NO_VECTOR;
+	}
+	pci_msix_disable(vp->p);
 }
 
 static int
@@ -417,13 +442,17 @@ setup_irqs(struct virtio_dev *d)
 	vp->irqs_done = true;
 	if (p->msix_cap && p->msix_n >= d->nvqs + 1) {
 		e = setup_msix(vp);
-		if (!e)
+		if (!e) {
 			printk(KERN_INFO "virtio: %s: MSI-X, %u queue vectors", d->name, d->nvqs);
-		return e;
-	}
-	if (p->msix_cap)
+			return 0;
+		}
+		/* out of CPU vectors, or a device refusing one: the line */
+		msix_off(vp);
+		printk(KERN_INFO "virtio: %s: MSI-X setup failed (%d): INTx instead", d->name, e);
+	} else if (p->msix_cap) {
 		printk(KERN_INFO "virtio: %s: %u MSI-X entries for %u queues: INTx instead",
 		       d->name, p->msix_n, d->nvqs);
+	}
 	return pci_intx_add(p, intx_irq, vp);
 }
 

@@ -146,6 +146,9 @@ int pci_msix_enable(struct pci_dev *p);
  * entry, MSI-X off, entry already set), -ENOSPC (no free vector). */
 int pci_msix_set(struct pci_dev *p, unsigned entry, irq_handler_t fn, void *arg);
 void pci_msix_mask(struct pci_dev *p, unsigned entry, bool masked);
+/* Mask every entry and turn MSI-X off (a driver falling back to INTx,
+ * which pci_intx_add then turns on). Nothing when MSI-X is off. */
+void pci_msix_disable(struct pci_dev *p);
 void pci_msix_function_mask(struct pci_dev *p, bool masked);
 
 /* --- INTx --- */

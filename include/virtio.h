@@ -237,6 +237,9 @@ struct virtio_dev *virtio_dev_at(int i);
 void virtio_init(void);
 struct pci_dev;
 int virtio_pci_probe(struct pci_dev *p); /* 0, or -errno: not taken */
+/* Test hook, set before pci_init: virtio-pci devices act as if they
+ * refused their last queue's MSI-X vector (drivers fall back to INTx) */
+extern bool virtio_pci_refuse_msix;
 /* One virtio-mmio slot (drivers/virtio_mmio.c): registers at 'base'
  * ('size' bytes), interrupt on IOAPIC GSI 'irq'. 0; -ENODEV for an empty
  * slot (device id 0, quietly); -EINVAL for a bad magic value or version

@@ -31,6 +31,13 @@ set_transport(const char *v)
 }
 CMDLINE_KEY("test.virtio", set_transport);
 
+/* test.virtio's value, "" without it (test_net.c checks its device too) */
+const char *
+ktest_want_virtio(void)
+{
+	return want_transport;
+}
+
 /* byte 'off' on of the file: xorshift64* from seed ^ golden ratio, each
  * value's 8 bytes little-endian (keep in step with tests/run) */
 static void
