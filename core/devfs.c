@@ -169,11 +169,12 @@ devfs_init(void)
 	static const struct {
 		const char *path;
 		const struct file_ops *ops;
+		uint32_t rdev; /* Linux's numbers (devices.txt): major << 8 | minor */
 	} devs[] = {
-		{ "/dev/null", &null_ops },     { "/dev/zero", &zero_ops },
-		{ "/dev/full", &full_ops },     { "/dev/random", &random_ops },
-		{ "/dev/urandom", &random_ops }, { "/dev/console", &tty_ops },
-		{ "/dev/tty", &tty_ops },
+		{ "/dev/null", &null_ops, 0x103 },     { "/dev/zero", &zero_ops, 0x105 },
+		{ "/dev/full", &full_ops, 0x107 },     { "/dev/random", &random_ops, 0x108 },
+		{ "/dev/urandom", &random_ops, 0x109 }, { "/dev/console", &tty_ops, 0x501 },
+		{ "/dev/tty", &tty_ops, 0x500 },
 	};
 	static const char *const links[][2] = {
 		{ "/dev/stdin", "/proc/self/fd/0" }, { "/dev/stdout", "/proc/self/fd/1" },
@@ -186,8 +187,10 @@ devfs_init(void)
 	vfs_create(NULL, "/dev", S_IFDIR | 0755, &v);
 	vfs_create(NULL, "/tmp", S_IFDIR | 01777, &v);
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
-		if (!vfs_create(NULL, devs[i].path, S_IFCHR | 0666, &v))
+		if (!vfs_create(NULL, devs[i].path, S_IFCHR | 0666, &v)) {
 			v->v_dev = devs[i].ops;
+			v->v_rdev = devs[i].rdev;
+		}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (!vfs_create(NULL, links[i][0], S_IFLNK | 0777, &v))
 			vfs_write_data(v, 0, links[i][1], strlen(links[i][1]));

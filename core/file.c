@@ -4,6 +4,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "rlimit.h"
 #include "tty.h"
 #include "uaccess.h"
 #include "vfs.h"
@@ -270,11 +271,20 @@ file_put(struct file *f)
 	kfree(f);
 }
 
+/* the fds the app may use: RLIMIT_NOFILE, at most the table */
+static int
+fd_limit(void)
+{
+	return (int)MIN(rlimit_cur(RLIMIT_NOFILE), (uint64_t)FD_MAX);
+}
+
 int
 fd_install(struct file *f, int min_fd, bool cloexec)
 {
+	int limit = fd_limit();
+
 	mutex_lock(&fds.lock);
-	for (int i = MAX(min_fd, 0); i < FD_MAX; i++) {
+	for (int i = MAX(min_fd, 0); i < limit; i++) {
 		if (!fds.f[i]) {
 			fds.f[i] = f;
 			fds.cloexec[i] = cloexec;
@@ -349,7 +359,7 @@ fd_dup(int oldfd, int newfd, int min_fd, bool cloexec)
 			file_put(f);
 		return fd;
 	}
-	if (newfd >= FD_MAX) {
+	if (newfd >= fd_limit()) {
 		file_put(f);
 		return -EBADF;
 	}

@@ -51,10 +51,10 @@ add_entry(const char *name, uint32_t mode, uint32_t mtime, const uint8_t *data, 
 	if (err)
 		return err;
 	v->v_mode = mode;
-	v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
+	v->v_atime_ns = v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
 	if ((mode & S_IFMT) == S_IFREG || (mode & S_IFMT) == S_IFLNK) {
 		err = vfs_write_data(v, 0, data, size);
-		v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
+		v->v_atime_ns = v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
 	}
 	return err;
 }
@@ -75,7 +75,7 @@ dir_times(const uint8_t *data, size_t len)
 		if (!strcmp(name, "TRAILER!!!"))
 			return;
 		if ((f[F_MODE] & S_IFMT) == S_IFDIR && !vfs_lookup(NULL, name, false, &v))
-			v->v_mtime_ns = (uint64_t)f[F_MTIME] * 1000000000u;
+			v->v_atime_ns = v->v_mtime_ns = (uint64_t)f[F_MTIME] * 1000000000u;
 		off = ALIGN_UP(ALIGN_UP(off + HDR + f[F_NAMESIZE], 4) + f[F_SIZE], 4);
 	}
 }

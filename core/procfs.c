@@ -1,12 +1,14 @@
 /* /proc, the files runtimes and tools read: self/exe (a symlink to the
  * app), self/fd/ (a link per open fd, listed as it is at each lookup),
  * self/maps, self/stat, self/status, self/cmdline, self/mounts, cpuinfo,
- * meminfo, uptime, stat, mounts, sys/kernel/hostname. Contents are made
+ * meminfo, uptime, stat, mounts, diskstats, sys/kernel/hostname. Contents are made
  * when the file is opened (a snapshot, as a read of Linux's would be). */
 #include "acpi.h"
 #include "arch.h"
+#include "blkdev.h"
 #include "clock.h"
 #include "cmdline.h"
+#include "cred.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -83,9 +85,12 @@ gen_status(char *b, size_t size)
 	const char *name = strrchr(app_path, '/');
 
 	return MIN((size_t)fmt_snprintf(b, size,
-					"Name:\t%.15s\nState:\tR (running)\nPid:\t1\nPPid:\t0\n"
-					"Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t%lu\n",
-					name ? name + 1 : app_path, (unsigned long)thread_count()),
+					"Name:\t%.15s\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
+					"Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%lu\n",
+					name ? name + 1 : app_path, cred_uid(CRED_R), cred_uid(CRED_E),
+					cred_uid(CRED_S), cred_uid(CRED_FS), cred_gid(CRED_R),
+					cred_gid(CRED_E), cred_gid(CRED_S), cred_gid(CRED_FS),
+					(unsigned long)thread_count()),
 		   size);
 }
 
@@ -101,7 +106,7 @@ static size_t
 gen_stat(char *b, size_t size)
 {
 	const char *name = strrchr(app_path, '/');
-	unsigned long ut = (unsigned long)(thread_cpu_ns() / 10000000u);
+	unsigned long ut = (unsigned long)(thread_app_cpu_ns() / 10000000u);
 
 	return MIN((size_t)fmt_snprintf(
 			   b, size,
@@ -118,7 +123,7 @@ gen_stat(char *b, size_t size)
 static size_t
 gen_pstat(char *b, size_t size)
 {
-	uint64_t up = clock_ns() / 10000000u, user = thread_cpu_ns() / 10000000u;
+	uint64_t up = clock_ns() / 10000000u, user = thread_app_cpu_ns() / 10000000u;
 	int ncpu = sched_cpu_count();
 	uint64_t idle = up * (uint64_t)ncpu > user ? up * (uint64_t)ncpu - user : 0;
 	size_t n = (size_t)fmt_snprintf(b, size, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n",
@@ -274,6 +279,7 @@ procfs_init(const char *exe, const char *const *argv)
 		{ "/proc/self/stat", gen_stat },     { "/proc/stat", gen_pstat },
 		{ "/proc/mounts", gen_mounts },     { "/proc/self/mounts", gen_mounts },
 		{ "/proc/sys/kernel/hostname", gen_hostname },
+		{ "/proc/diskstats", blk_diskstats },
 	};
 	struct vnode *v;
 

@@ -35,7 +35,7 @@ node_new(const char *name, size_t len, uint32_t mode)
 	v->v_mode = mode;
 	v->v_ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	v->v_nlink = 1;
-	v->v_mtime_ns = clock_realtime_ns();
+	v->v_atime_ns = v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 	list_init(&v->v_children);
 	list_init(&v->v_sibling);
 	list_init(&v->v_links);
@@ -195,7 +195,7 @@ vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **ou
 	}
 	v->v_parent = dir; /* directories: ".."; others: where their first name is */
 	list_add_tail(&dir->v_children, &v->v_sibling);
-	dir->v_mtime_ns = v->v_mtime_ns;
+	dir->v_ctime_ns = dir->v_mtime_ns = v->v_mtime_ns;
 	*out = v;
 out:
 	mutex_unlock(&tree_lock);
@@ -229,7 +229,7 @@ vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 	if (off + n > v->v_size)
 		v->v_size = off + n;
 	filemap_update(v, from, off + n - from); /* MAP_SHARED pages see it */
-	v->v_mtime_ns = clock_realtime_ns();
+	v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 	mutex_unlock(&v->v_lock);
 	return 0;
 }
@@ -304,7 +304,7 @@ vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
 		err = -ENOTEMPTY;
 	if (!err) {
 		drop_name(v);
-		dir->v_mtime_ns = clock_realtime_ns();
+		dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
 	}
 	mutex_unlock(&tree_lock);
 	return err;
@@ -363,6 +363,7 @@ vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char
 	list_add_tail(&ndir->v_children, &v->v_sibling);
 	v->v_parent = ndir;
 	odir->v_mtime_ns = ndir->v_mtime_ns = clock_realtime_ns();
+	odir->v_ctime_ns = ndir->v_ctime_ns = vfs_node(v)->v_ctime_ns = odir->v_mtime_ns;
 out:
 	mutex_unlock(&tree_lock);
 	return err;
@@ -389,8 +390,13 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 	st->st_size = (int64_t)v->v_size;
 	st->st_blksize = 4096;
 	st->st_blocks = (int64_t)((v->v_size + 511) / 512);
-	st->st_atime = st->st_mtime = st->st_ctime = v->v_mtime_ns / 1000000000u;
-	st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec = v->v_mtime_ns % 1000000000u;
+	st->st_mtime = v->v_mtime_ns / 1000000000u;
+	st->st_mtime_nsec = v->v_mtime_ns % 1000000000u;
+	st->st_atime = v->v_atime_ns / 1000000000u;
+	st->st_atime_nsec = v->v_atime_ns % 1000000000u;
+	st->st_ctime = v->v_ctime_ns / 1000000000u;
+	st->st_ctime_nsec = v->v_ctime_ns % 1000000000u;
+	st->st_rdev = v->v_rdev;
 }
 
 int
@@ -424,7 +430,7 @@ vfs_link(struct vnode *v, struct vnode *cwd, const char *path)
 	list_add_tail(&v->v_links, &e->v_links);
 	list_add_tail(&dir->v_children, &e->v_sibling);
 	v->v_nlink++;
-	dir->v_mtime_ns = clock_realtime_ns();
+	v->v_ctime_ns = dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
 out:
 	mutex_unlock(&tree_lock);
 	return err;

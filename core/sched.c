@@ -302,8 +302,15 @@ schedule(bool yield)
 	next->t_state = T_RUNNING;
 	next->t_on_cpu = true;
 	next->t_cpu = pc->cpu_index;
+	/* a seqcount on both: thread_cpu_ns_of reads them from other CPUs */
+	__atomic_add_fetch(&prev->t_acct_seq, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&next->t_acct_seq, 1, __ATOMIC_ACQ_REL);
 	account(c, prev, clock_ns());
 	next->t_started_ns = c->last_switch_ns;
+	prev->t_acct_on = false;
+	next->t_acct_on = true;
+	__atomic_add_fetch(&prev->t_acct_seq, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&next->t_acct_seq, 1, __ATOMIC_RELEASE);
 	c->st.switches++;
 	prev->t_switches++;
 	if (!prev->t_idle) {

@@ -2,9 +2,11 @@
  * Linux's semantics and errno values. Every app pointer goes through
  * uaccess: a bad one gives -EFAULT. */
 #include "clock.h"
+#include "cred.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "pipe.h"
 #include "syscall.h"
 #include "uaccess.h"
 #include "vfs.h"
@@ -12,6 +14,10 @@
 #define AT_FDCWD -100
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EMPTY_PATH 0x1000
+#define AT_EACCESS 0x200
+#define R_OK 4
+#define W_OK 2
+#define X_OK 1
 #define PATH_MAX 4096
 #define F_DUPFD 0
 #define F_GETFD 1
@@ -289,17 +295,63 @@ SYSCALL(262, newfstatat)
 	return stat_path((int)a0, (const char *)a1, (void *)a2, (int)a3);
 }
 
-static long
-access_at(int dirfd, const char *upath)
-{
-	struct vnode *v;
+static long node_of_fd(int fd, struct vnode **v);
 
-	return lookup_at(dirfd, upath, true, &v); /* root may do anything to what exists */
+/* may the app (by its real ids, or its effective ones with AT_EACCESS)
+ * read, write, execute v? Root may read and write anything (nothing is
+ * mounted read-only) and execute what has an x bit, or a directory.
+ * XXX: the directories on the way are not checked for search rights. */
+static long
+may_access(struct vnode *v, int mode, bool effective)
+{
+	uint32_t uid = cred_uid(effective ? CRED_FS : CRED_R);
+	uint32_t gid = cred_gid(effective ? CRED_FS : CRED_R);
+	uint32_t m = v->v_mode, bits;
+
+	if (uid == 0 && (effective ? cred_capable() : cred_uid(CRED_E) == 0 || cred_capable())) {
+		if ((mode & X_OK) && (m & S_IFMT) != S_IFDIR && !(m & 0111))
+			return -EACCES;
+		return 0;
+	}
+	if (uid == v->v_uid)
+		bits = m >> 6;
+	else if (gid == v->v_gid || cred_in_group(v->v_gid))
+		bits = m >> 3;
+	else
+		bits = m;
+	return (mode & ~bits & 7) ? -EACCES : 0;
 }
 
-SYSCALL(21, access) { return access_at(AT_FDCWD, (const char *)a0); }
-SYSCALL(269, faccessat) { return access_at((int)a0, (const char *)a1); }
-SYSCALL(439, faccessat2) { return access_at((int)a0, (const char *)a1); }
+static long
+access_at(int dirfd, const char *upath, long mode, long flags)
+{
+	struct vnode *v;
+	char first;
+	long err;
+
+	if (mode & ~7l)
+		return -EINVAL;
+	if (flags & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (flags & AT_EMPTY_PATH) {
+		if (copy_from_user(&first, upath, 1))
+			return -EFAULT;
+		if (!first) {
+			if (dirfd == AT_FDCWD)
+				v = vfs_cwd();
+			else if ((err = node_of_fd(dirfd, &v)))
+				return err;
+			return may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
+		}
+	}
+	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
+		return err;
+	return may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
+}
+
+SYSCALL(21, access) { return access_at(AT_FDCWD, (const char *)a0, a1, 0); }
+SYSCALL(269, faccessat) { return access_at((int)a0, (const char *)a1, a2, 0); }
+SYSCALL(439, faccessat2) { return access_at((int)a0, (const char *)a1, a2, a3); }
 
 SYSCALL(217, getdents64)
 {
@@ -387,6 +439,12 @@ SYSCALL(72, fcntl)
 	case F_SETFL:
 		f->f_flags = (f->f_flags & ~(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK));
 		break;
+	case 1032: /* F_GETPIPE_SZ (include/pipe.h) */
+		r = pipe_size(f);
+		break;
+	case 1031: /* F_SETPIPE_SZ */
+		r = pipe_resize(f, (unsigned long)a2);
+		break;
 	case 5: case 6: case 7: /* F_GETLK, F_SETLK, F_SETLKW */
 	case 36: case 37: case 38: /* F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW */
 		r = flock_fcntl(f, (int)a1, (void *)a2);
@@ -441,6 +499,21 @@ SYSCALL(80, chdir)
 	if (!err)
 		vfs_set_cwd(v);
 	return err;
+}
+
+SYSCALL(81, fchdir)
+{
+	struct file *f = fd_get((int)a0);
+	struct vnode *v;
+
+	if (!f)
+		return -EBADF;
+	v = f->f_node; /* O_PATH descriptors have one too */
+	file_put(f);
+	if (!v || (vfs_node(v)->v_mode & S_IFMT) != S_IFDIR)
+		return -ENOTDIR;
+	vfs_set_cwd(v);
+	return 0;
 }
 
 static long
@@ -714,6 +787,7 @@ static long
 set_mode(struct vnode *v, uint32_t mode)
 {
 	v->v_mode = (v->v_mode & S_IFMT) | (mode & 07777);
+	v->v_ctime_ns = clock_realtime_ns();
 	return 0;
 }
 
@@ -746,6 +820,7 @@ set_owner(struct vnode *v, long uid, long gid)
 		v->v_uid = (uint32_t)uid;
 	if (gid != -1)
 		v->v_gid = (uint32_t)gid;
+	v->v_ctime_ns = clock_realtime_ns();
 	return 0;
 }
 
@@ -781,32 +856,53 @@ SYSCALL(260, fchownat)
 #define UTIME_NOW ((1l << 30) - 1l)
 #define UTIME_OMIT ((1l << 30) - 2l)
 
+/* one of utimensat's times: UTIME_OMIT leaves it, UTIME_NOW takes now */
+static void
+set_time(uint64_t *t, const int64_t *ts, uint64_t now)
+{
+	if (ts[1] == UTIME_NOW)
+		*t = now;
+	else if (ts[1] != UTIME_OMIT)
+		*t = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+}
+
+static bool
+time_ok(const int64_t *ts)
+{
+	if (ts[1] == UTIME_NOW || ts[1] == UTIME_OMIT)
+		return true;
+	return ts[1] >= 0 && ts[1] < 1000000000 && ts[0] >= 0; /* XXX: no times before 1970 */
+}
+
+/* utimensat, and futimens (path NULL: the fd itself) */
 SYSCALL(280, utimensat)
 {
+	int64_t ts[4] = { 0, UTIME_NOW, 0, UTIME_NOW }; /* atime, mtime */
 	struct vnode *v;
-	int64_t ts[4];
+	uint64_t now;
 	long err;
 
+	if (a3 & ~(long)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (a2 && copy_from_user(ts, (void *)a2, sizeof(ts)))
+		return -EFAULT;
+	if (!time_ok(ts) || !time_ok(ts + 2))
+		return -EINVAL;
+	if (ts[1] == UTIME_OMIT && ts[3] == UTIME_OMIT)
+		return 0; /* as Linux: nothing to do, not even a lookup */
 	if (a1)
 		err = lookup_at((int)a0, (const char *)a1, !(a3 & AT_SYMLINK_NOFOLLOW), &v);
+	else if ((int)a0 == AT_FDCWD)
+		err = -EFAULT;
 	else
-		err = node_of_fd((int)a0, &v);
+		err = a3 ? -EINVAL : node_of_fd((int)a0, &v);
 	if (err)
 		return err;
-	if (!a2) {
-		v->v_mtime_ns = clock_realtime_ns();
-		return 0;
-	}
-	if (copy_from_user(ts, (void *)a2, sizeof(ts)))
-		return -EFAULT;
-	/* the ramfs keeps one time: the modification time (ts[2], ts[3]) */
-	if (ts[3] == UTIME_NOW)
-		v->v_mtime_ns = clock_realtime_ns();
-	else if (ts[3] != UTIME_OMIT) {
-		if (ts[3] < 0 || ts[3] >= 1000000000 || ts[2] < 0)
-			return -EINVAL;
-		v->v_mtime_ns = (uint64_t)ts[2] * 1000000000u + (uint64_t)ts[3];
-	}
+	v = vfs_node(v);
+	now = clock_realtime_ns();
+	set_time(&v->v_atime_ns, ts, now);
+	set_time(&v->v_mtime_ns, ts + 2, now);
+	v->v_ctime_ns = now;
 	return 0;
 }
 
@@ -909,6 +1005,8 @@ fill:
 	PUT(0x68, uint32_t, st.st_ctime_nsec);
 	PUT(0x70, int64_t, st.st_mtime);
 	PUT(0x78, uint32_t, st.st_mtime_nsec);
+	PUT(0x80, uint32_t, st.st_rdev >> 8 & 0xfff); /* rdev major, minor */
+	PUT(0x84, uint32_t, (st.st_rdev & 0xff) | (st.st_rdev >> 12 & ~0xffu));
 	PUT(0x88, uint32_t, 0); /* dev major */
 	PUT(0x8c, uint32_t, st.st_dev);
 #undef PUT

@@ -26,6 +26,9 @@
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
+#define CLOCK_TAI 11
+#define CPUCLOCK_PERTHREAD 4 /* clockid_t of another thread or process: ~id << 3 | kind */
+#define CPUCLOCK_SCHED 2
 #define TIMER_ABSTIME 1
 
 struct timespec {
@@ -35,10 +38,7 @@ struct timespec {
 SYSCALL(39, getpid) { return 1; }
 SYSCALL(110, getppid) { return 0; }
 SYSCALL(186, gettid) { return thread_self()->t_id; }
-SYSCALL(102, getuid) { return 0; }
-SYSCALL(107, geteuid) { return 0; }
-SYSCALL(104, getgid) { return 0; }
-SYSCALL(108, getegid) { return 0; }
+/* uids and gids: core/sys_cred.c; resource limits: core/rlimit.c */
 
 SYSCALL(158, arch_prctl)
 {
@@ -75,14 +75,39 @@ SYSCALL(63, uname)
 	return copy_to_user((void *)a0, f, sizeof(f)) ? -EFAULT : 0;
 }
 
+/* a CPU-time clock id made from a pid or tid (clock_getcpuclockid,
+ * pthread_getcpuclockid): the time of the app or of one of its threads */
+static long
+cpuclock_read(int clk, uint64_t *ns)
+{
+	int id = ~(clk >> 3);
+	struct thread *t;
+
+	if ((clk & 3) > CPUCLOCK_SCHED)
+		return -EINVAL;
+	if (!(clk & CPUCLOCK_PERTHREAD)) {
+		if (id != 0 && id != 1) /* 0: the caller's process */
+			return -EINVAL;
+		*ns = thread_app_cpu_ns();
+		return 0;
+	}
+	t = id ? thread_find(id) : thread_self();
+	if (!t || !t->t_app)
+		return -EINVAL;
+	*ns = thread_cpu_ns_of(t); /* XXX: t may exit meanwhile; threads are freed late */
+	return 0;
+}
+
 static long
 clock_read(int clk, struct timespec *ts)
 {
 	uint64_t ns;
+	long err;
 
 	switch (clk) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
+	case CLOCK_TAI: /* TAI - UTC is 0 until someone sets it, as in Linux */
 		ns = clock_realtime_ns();
 		break;
 	case CLOCK_MONOTONIC:
@@ -92,11 +117,16 @@ clock_read(int clk, struct timespec *ts)
 		ns = clock_ns();
 		break;
 	case CLOCK_PROCESS_CPUTIME_ID:
+		ns = thread_app_cpu_ns();
+		break;
 	case CLOCK_THREAD_CPUTIME_ID:
 		ns = thread_cpu_ns();
 		break;
 	default:
-		return -EINVAL;
+		if (clk >= 0)
+			return -EINVAL;
+		if ((err = cpuclock_read(clk, &ns)))
+			return err;
 	}
 	ts->sec = (int64_t)(ns / 1000000000u);
 	ts->nsec = (int64_t)(ns % 1000000000u);
@@ -113,12 +143,17 @@ SYSCALL(228, clock_gettime)
 	return copy_to_user((void *)a1, &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
+/* 1 ns for every clock: the coarse ones read the same nanosecond clock
+ * as the others (they are no cheaper here, so they are not coarser) */
 SYSCALL(229, clock_getres)
 {
 	struct timespec ts = { 0, 1 };
+	long err = clock_read((int)a0, &ts);
 
-	if (a0 < 0 || a0 > CLOCK_BOOTTIME)
-		return -EINVAL;
+	if (err)
+		return err;
+	ts.sec = 0;
+	ts.nsec = 1;
 	return a1 && copy_to_user((void *)a1, &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
@@ -181,15 +216,16 @@ SYSCALL(202, futex)
 	uint64_t timeout = UINT64_MAX;
 	int cmd = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 
-	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a3) {
+	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
+	     cmd == FUTEX_LOCK_PI2) && a3) {
 		struct timespec ts;
 		if (copy_from_user(&ts, (void *)a3, sizeof(ts)))
 			return -EFAULT;
 		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
 			return -EINVAL;
 		timeout = (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
-	} else if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE) {
-		timeout = (uint64_t)(uint32_t)a3; /* val2: how many to requeue */
+	} else if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP) {
+		timeout = (uint64_t)(uint32_t)a3; /* val2: how many to requeue or wake */
 	}
 	return futex_op((uint32_t *)a0, (int)a1, (uint32_t)a2, timeout, (uint32_t *)a4,
 			(uint32_t)a5);
@@ -200,6 +236,10 @@ SYSCALL(318, getrandom)
 	uint8_t buf[256];
 	size_t done = 0, n = (size_t)a1;
 
+	/* GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE; the pool is always
+	 * ready, so none changes what is returned */
+	if ((a2 & ~7l) || (a2 & 6) == 6)
+		return -EINVAL;
 	while (done < n) {
 		size_t k = MIN(n - done, sizeof(buf));
 		random_bytes(buf, k);
@@ -209,29 +249,6 @@ SYSCALL(318, getrandom)
 	}
 	return (long)n;
 }
-
-struct rlimit {
-	uint64_t cur, max;
-};
-
-SYSCALL(302, prlimit64)
-{
-	struct rlimit r = { ~0ull, ~0ull };
-
-	if (a0 != 0 && a0 != 1)
-		return -ESRCH;
-	if (a1 < 0 || a1 > 15)
-		return -EINVAL;
-	if (a1 == 3) /* RLIMIT_STACK */
-		r.cur = r.max = 8ull << 20;
-	if (a1 == 7) /* RLIMIT_NOFILE */
-		r.cur = r.max = 1024;
-	if (a3 && copy_to_user((void *)a3, &r, sizeof(r)))
-		return -EFAULT;
-	return 0; /* XXX: new limits are accepted and not enforced */
-}
-
-SYSCALL(97, getrlimit) { return sys_prlimit64(0, a0, 0, a1, 0, 0); }
 
 SYSCALL(204, sched_getaffinity)
 {
@@ -323,7 +340,8 @@ SYSCALL(99, sysinfo)
 
 SYSCALL(100, times)
 {
-	int64_t t[4] = { (int64_t)(thread_cpu_ns() / 10000000u), 0, 0, 0 }; /* clock ticks of 10 ms */
+	/* the app's threads together, in clock ticks of 10 ms */
+	int64_t t[4] = { (int64_t)(thread_app_cpu_ns() / 10000000u), 0, 0, 0 };
 
 	if (a0 && copy_to_user((void *)a0, t, sizeof(t)))
 		return -EFAULT;
@@ -333,10 +351,11 @@ SYSCALL(100, times)
 SYSCALL(98, getrusage)
 {
 	int64_t ru[18] = { 0 };
-	uint64_t ns = thread_cpu_ns();
+	uint64_t ns;
 
 	if (a0 != 0 && a0 != 1 && a0 != -1) /* SELF, THREAD, CHILDREN */
 		return -EINVAL;
+	ns = a0 == 1 ? thread_cpu_ns() : thread_app_cpu_ns(); /* XXX: all of it as user time */
 	if (a0 != -1) {
 		ru[0] = (int64_t)(ns / 1000000000u);
 		ru[1] = (int64_t)(ns % 1000000000u / 1000u);

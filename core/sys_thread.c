@@ -78,8 +78,8 @@ SYSCALL(56, clone)
 	}
 	/* the ids are in place before the child runs: it may exit (and clear
 	 * the one the parent joins on) at once */
+	thread_set_app(t);
 	tid = (uint32_t)t->t_id;
-	t->t_app = true;
 	t->t_sigmask = thread_self()->t_sigmask; /* a new thread inherits the mask */
 	__atomic_fetch_add(&app_threads, 1, __ATOMIC_SEQ_CST);
 	if (((flags & CLONE_PARENT_SETTID) && copy_to_user(ptid, &tid, sizeof(tid))) ||

@@ -18,7 +18,9 @@ struct joiner {
 static struct list_node all_threads = LIST_HEAD_INIT(all_threads);
 static struct spinlock all_lock = SPINLOCK_INIT;
 static size_t nthreads;
-static int next_tid = 1;
+static int next_tid = THREAD_KERNEL_ID1; /* kernel threads */
+static int next_app_tid = 1;             /* app threads: the first is the pid */
+static uint64_t app_exited_ns;           /* CPU time of finished app threads; all_lock */
 
 size_t arch_fpu_area_size(void);
 void arch_fpu_init_area(void *area);
@@ -170,6 +172,7 @@ thread_adopt_boot(const char *name, uintptr_t lo, uintptr_t hi, bool idle)
 	t->t_on_cpu = true;
 	t->t_cpu = sched_this_cpu();
 	t->t_started_ns = clock_ns();
+	t->t_acct_on = true;
 	if (idle)
 		t->t_affinity = 1ull << t->t_cpu;
 	arch_set_kstack(lo, hi);
@@ -205,6 +208,12 @@ thread_finish(struct thread *t)
 	struct list_node *n, *tmp;
 	bool detached;
 
+	if (t->t_acct_app) { /* its time stays the app's after it is freed */
+		spin_lock(&all_lock);
+		app_exited_ns += t->t_runtime_ns;
+		t->t_acct_banked = true;
+		spin_unlock(&all_lock);
+	}
 	spin_lock(&t->t_lock);
 	t->t_finished = true;
 	__atomic_store_n(&t->t_on_cpu, false, __ATOMIC_RELEASE);
@@ -281,6 +290,50 @@ thread_cpu_ns(void)
 	struct thread *t = thread_self();
 
 	return t->t_runtime_ns + (clock_ns() - t->t_started_ns);
+}
+
+uint64_t
+thread_cpu_ns_of(struct thread *t)
+{
+	uint64_t run, started, now;
+	uint32_t seq;
+	bool on;
+
+	if (t == thread_self())
+		return thread_cpu_ns();
+	do {
+		while ((seq = __atomic_load_n(&t->t_acct_seq, __ATOMIC_ACQUIRE)) & 1)
+			cpu_relax();
+		run = t->t_runtime_ns;
+		started = t->t_started_ns;
+		on = t->t_acct_on;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (__atomic_load_n(&t->t_acct_seq, __ATOMIC_RELAXED) != seq);
+	now = clock_ns();
+	return run + (on && now > started ? now - started : 0);
+}
+
+uint64_t
+thread_app_cpu_ns(void)
+{
+	uint64_t f = spin_lock_irqsave(&all_lock), sum = app_exited_ns;
+	struct list_node *n;
+
+	list_for_each(n, &all_threads) {
+		struct thread *t = list_entry(n, struct thread, t_all);
+		if (t->t_acct_app && !t->t_acct_banked)
+			sum += thread_cpu_ns_of(t);
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+	return sum;
+}
+
+void
+thread_set_app(struct thread *t)
+{
+	t->t_app = true;
+	t->t_acct_app = true;
+	t->t_id = __atomic_fetch_add(&next_app_tid, 1, __ATOMIC_RELAXED);
 }
 
 size_t

@@ -60,6 +60,13 @@ struct thread {
 	uint64_t t_runtime_ns;     /* time on a CPU; updated at each switch */
 	uint64_t t_switches;
 	uint64_t t_started_ns;     /* when it last got a CPU */
+	/* t_runtime_ns, t_started_ns and t_acct_on change together at a
+	 * switch, inside t_acct_seq odd (a seqcount: readers on other CPUs
+	 * retry); t_acct_on: on a CPU since t_started_ns */
+	uint32_t t_acct_seq;
+	bool t_acct_on;
+	bool t_acct_app;           /* an app thread, for good (t_app ends at exit) */
+	bool t_acct_banked;        /* its time moved to the app's exited sum */
 	uint64_t t_affinity;       /* bit per CPU; all ones = anywhere */
 	int t_migrate_to;          /* CPU to move to at the next switch, or -1 */
 	bool t_finished;           /* off its CPU for good; under t_lock */
@@ -103,6 +110,16 @@ struct thread *thread_self(void);
 size_t thread_count(void);
 /* CPU time the calling thread has had, ns */
 uint64_t thread_cpu_ns(void);
+/* CPU time of thread t (any thread, from any CPU), ns */
+uint64_t thread_cpu_ns_of(struct thread *t);
+/* CPU time of the app: its live and exited threads together, ns */
+uint64_t thread_app_cpu_ns(void);
+/* Make a new (not yet started) thread an app thread: it takes its id from
+ * the app's own id space, so the first one (the main thread) has id 1,
+ * the pid, as Linux gives the main thread the pid for tid; kernel
+ * threads number from THREAD_KERNEL_ID1 and never collide. */
+void thread_set_app(struct thread *t);
+#define THREAD_KERNEL_ID1 (1 << 22) /* Linux's PID_MAX_LIMIT: above every app tid */
 
 /* --- scheduler (core/sched.c) --- */
 void sched_init(void);           /* boot CPU, before any thread */

@@ -35,7 +35,10 @@
 struct vnode {
 	uint32_t v_mode;          /* S_IF* | permission bits */
 	uint64_t v_ino;
-	uint64_t v_mtime_ns;
+	uint64_t v_mtime_ns;       /* contents changed (realtime ns) */
+	uint64_t v_atime_ns;       /* last access: set at creation and by utimensat */
+	uint64_t v_ctime_ns;       /* contents or metadata changed */
+	uint32_t v_rdev;           /* device nodes: Linux's (major << 8 | minor) */
 	size_t v_size;            /* file bytes; symlink target length */
 	size_t v_cap;             /* bytes allocated in v_data */
 	uint8_t *v_data;          /* file contents or symlink target */

@@ -50,7 +50,6 @@ read_list(const char *path, char *fallback)
 static void *
 app_thread(void *arg)
 {
-	thread_self()->t_app = true; /* signals may come to it */
 	arch_enter_app(img.entry, img.sp);
 }
 
@@ -108,9 +107,11 @@ app_run(void)
 		printk(KERN_ERR "unum: %s: cannot run: %s", argv[0], why);
 		kernel_exit(err == -ENOENT ? 127 : 126);
 	}
-	struct thread *t = thread_create(app_thread, NULL, "app", -1);
+	struct thread *t = thread_create_suspended(app_thread, NULL, "app");
 	if (IS_ERR(t))
 		panic("out of memory: the app's thread");
+	thread_set_app(t); /* signals may come to it; its tid is the pid */
+	thread_start_created(t, -1);
 	/* the app ends the VM (exit_group); this thread has nothing more to do */
 	thread_join(t, NULL);
 	kernel_exit(0);

@@ -28,10 +28,19 @@ main(void)
 	struct timespec ts;
 	CHECK(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 && (ts.tv_sec || ts.tv_nsec) &&
 		      ts.tv_sec < 1000, "CLOCK_THREAD_CPUTIME_ID is plausible");
+	/* the process has had at least the CPU this thread has (whole ticks
+	 * for times: 10 ms each, rounded down) */
+	uint64_t thr = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	struct tms t;
-	CHECK(times(&t) != (clock_t)-1, "times");
+	clock_t t0 = times(&t), t1;
+	CHECK(t0 != (clock_t)-1 && (uint64_t)(t.tms_utime + t.tms_stime) * 10000000u + 10000000u >
+						  thr && (t1 = times(NULL)) >= t0,
+	      "times: the process's ticks, a clock that does not go back");
 	struct rusage ru;
-	CHECK(getrusage(RUSAGE_SELF, &ru) == 0 && ru.ru_utime.tv_sec < 1000, "getrusage");
+	CHECK(getrusage(RUSAGE_SELF, &ru) == 0 &&
+		      ((uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+		       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) * 1000u >= thr - 1000u,
+	      "getrusage: the process's time, at least this thread's");
 	char name[16] = { 0 };
 	CHECK(prctl(PR_SET_NAME, "worker") == 0 && prctl(PR_GET_NAME, name) == 0 &&
 		      !strcmp(name, "worker"), "prctl names the thread");

@@ -1,0 +1,19 @@
+/* Resource limits of the app (core/rlimit.c): getrlimit, setrlimit and
+ * prlimit64 keep one soft and hard value per resource, as Linux does.
+ * Enforced: RLIMIT_NOFILE (fd allocation, core/file.c); RLIMIT_STACK's
+ * hard limit is the main stack's fixed size (APP_STACK_SIZE), so it
+ * cannot be raised (-EPERM). The others are kept and reported only. */
+#ifndef UNUM_RLIMIT_H
+#define UNUM_RLIMIT_H
+
+#include "types.h"
+
+#define RLIMIT_STACK 3
+#define RLIMIT_NOFILE 7
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0ull)
+
+/* the soft limit of resource r (0 <= r < RLIM_NLIMITS) */
+uint64_t rlimit_cur(int r);
+
+#endif
