@@ -157,7 +157,9 @@ signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
 		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
 		.rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
 		.rsp = tf->rsp, .rip = tf->rip, .rflags = tf->rflags, .csgsfs = 0x33,
-		.err = tf->error, .trapno = tf->vector,
+		/* the app believes it runs in user mode: a page fault's error
+		 * code carries the user bit (4), as Linux's does */
+		.err = tf->vector == 14 ? tf->error | 4 : tf->error, .trapno = tf->vector,
 	};
 
 	struct ksiginfo info = { .si_signo = sig, .si_code = code };

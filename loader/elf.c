@@ -1,6 +1,7 @@
 /* ELF64 executables for x86-64 (System V ABI, gABI chapter 5): the
  * PT_LOAD segments mapped at their addresses (ET_EXEC) or at a Linux-like
- * base (static-PIE, told from a shared object by DF_1_PIE), and the
+ * base (static-PIE, told from a shared object by DF_1_PIE or, without
+ * it, by an entry point in an executable segment), and the
  * initial stack with auxv (System V x86-64 ABI 3.4.1). */
 #include "arch.h"
 #include "errno.h"
@@ -37,7 +38,24 @@ struct phdr {
 
 enum { AT_NULL, AT_PHDR = 3, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY,
        AT_UID = 11, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK,
-       AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2, AT_EXECFN = 31 };
+       AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51 };
+
+#define HWCAP2_FSGSBASE 2 /* RD/WR FS/GS BASE usable: CR4.FSGSBASE is on (fpu.c) */
+/* core/signal.c's frame, Linux's struct rt_sigframe: return address,
+ * ucontext, siginfo */
+#define SIGFRAME_BYTES 440
+
+size_t arch_fpu_area_size(void);
+
+/* AT_MINSIGSTKSZ: the most a signal frame takes of an alternate stack, as
+ * Linux 5.14+ reports it (arch/x86/kernel/signal.c, init_sigframe_size):
+ * the frame and the FPU save area with their alignment padding (the
+ * frame 16-byte aligned less the return address slot, the area 64) */
+static uint64_t
+min_sigstack(void)
+{
+	return ALIGN_UP(SIGFRAME_BYTES + 15 + 8 + arch_fpu_area_size() + 63, 16);
+}
 
 static bool
 dyn_is_pie(const uint8_t *file, size_t size, const struct phdr *ph, int n)
@@ -50,6 +68,19 @@ dyn_is_pie(const uint8_t *file, size_t size, const struct phdr *ph, int n)
 			if (d[k] == DT_FLAGS_1 && (d[k + 1] & DF_1_PIE))
 				return true;
 	}
+	return false;
+}
+
+/* a static-PIE linked without DF_1_PIE (older linkers) still names a
+ * real entry point inside an executable segment; a shared library's is
+ * 0 or absent */
+static bool
+entry_in_text(uint64_t entry, const struct phdr *ph, int n)
+{
+	for (int i = 0; entry && i < n; i++)
+		if (ph[i].type == PT_LOAD && (ph[i].flags & 1) && entry >= ph[i].vaddr &&
+		    entry < ph[i].vaddr + ph[i].memsz)
+			return true;
 	return false;
 }
 
@@ -112,7 +143,8 @@ build_stack(struct app_image *img, char *const argv[], char *const envp[],
 		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
 		{ AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
 		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, u_random },
-		{ AT_HWCAP, r[3] }, { AT_HWCAP2, 0 }, { AT_CLKTCK, 100 },
+		{ AT_HWCAP, r[3] }, { AT_HWCAP2, cpu_features.fsgsbase ? HWCAP2_FSGSBASE : 0 },
+		{ AT_MINSIGSTKSZ, min_sigstack() }, { AT_CLKTCK, 100 },
 		{ AT_PLATFORM, u_platform }, { AT_EXECFN, u_execfn }, { AT_NULL, 0 },
 	};
 	uargv[argc] = 0;
@@ -192,7 +224,7 @@ elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t
 			return -ENOEXEC;
 		}
 	if (e->type == ET_DYN) {
-		if (!dyn_is_pie(f, size, ph, e->phnum)) {
+		if (!dyn_is_pie(f, size, ph, e->phnum) && !entry_in_text(e->entry, ph, e->phnum)) {
 			*why = "a shared library, not a program";
 			return -ENOEXEC;
 		}

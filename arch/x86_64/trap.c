@@ -175,37 +175,102 @@ describe_pf(const struct trapframe *tf, char *buf, size_t n)
 		     cr2 < 0x10000 ? " (null pointer?)" : "");
 }
 
+/* the si_code of a floating-point exception from the flags raised and not
+ * masked: x87 status & ~control word for #MF, MXCSR flags (bits 0-5)
+ * & ~masks (bits 7-12) for #XM, in Linux's order of precedence
+ * (arch/x86/kernel/fpu/core.c, fpu__exception_code). The app's FPU state
+ * is still live: kernel C never touches it (fpu.c). 0: none pending. */
+static int
+fpe_code(int vector)
+{
+	enum { FPE_FLTDIV = 3, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, FPE_FLTINV };
+	uint16_t sw, cw;
+	uint32_t mxcsr, err;
+
+	if (vector == 16) {
+		__asm__ volatile("fnstsw %0; fnstcw %1" : "=m"(sw), "=m"(cw));
+		err = sw & ~cw;
+	} else {
+		__asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+		err = mxcsr & ~(mxcsr >> 7);
+	}
+	if (err & 0x01) /* invalid operation */
+		return FPE_FLTINV;
+	if (err & 0x04) /* divide by zero */
+		return FPE_FLTDIV;
+	if (err & 0x08) /* overflow */
+		return FPE_FLTOVF;
+	if (err & 0x12) /* denormal, underflow */
+		return FPE_FLTUND;
+	if (err & 0x20) /* precision */
+		return FPE_FLTRES;
+	return 0;
+}
+
+/* the signal, si_code and si_addr Linux gives for an exception in user
+ * code (arch/x86/kernel/traps.c): SI_KERNEL with address 0 where Linux
+ * sends a plain force_sig (#GP, int3, #NP, #SS), the fault address or
+ * the instruction's where it sends force_sig_fault */
+static void
+fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
+{
+	enum { SEGV_MAPERR = 1, SEGV_ACCERR, BUS_ADRALN = 1, BUS_ADRERR, ILL_ILLOPN = 2,
+	       FPE_INTDIV = 1, TRAP_BRKPT = 1 };
+	uint64_t cr2 = read_cr2();
+
+	*addr = tf->rip;
+	switch (tf->vector) {
+	case 0:
+		*sig = 8, *code = FPE_INTDIV;
+		return;
+	case 1:
+		*sig = 5, *code = TRAP_BRKPT;
+		return;
+	case 3:
+		*sig = 5, *code = SI_KERNEL, *addr = 0;
+		return;
+	case 6:
+		*sig = 4, *code = ILL_ILLOPN;
+		return;
+	case 11: /* segment not present, stack fault */
+	case 12:
+		*sig = 7, *code = SI_KERNEL, *addr = 0;
+		return;
+	case 16:
+	case 19:
+		*sig = 8, *code = fpe_code(tf->vector);
+		return;
+	case 17:
+		*sig = 7, *code = BUS_ADRALN;
+		return;
+	case 14:
+		*addr = cr2;
+		/* a file mapping touched past the file's end: SIGBUS */
+		if (vma_bus(cr2))
+			*sig = 7, *code = BUS_ADRERR;
+		else
+			*sig = 11, *code = vma_covers(cr2) ? SEGV_ACCERR : SEGV_MAPERR;
+		return;
+	default: /* #GP and the rest */
+		*sig = 11, *code = SI_KERNEL, *addr = 0;
+		return;
+	}
+}
+
 /* a fault in the app's code: to its handler when it has one, else the VM
  * ends with 128+N and the app's registers (DESIGN.md, Ring 0) */
 static void
 app_crash(struct trapframe *tf)
 {
-	static const struct {
-		uint8_t vec, sig;
-		const char *name;
-	} map[] = { { 0, 8, "SIGFPE" }, { 6, 4, "SIGILL" }, { 3, 5, "SIGTRAP" },
-		    { 1, 5, "SIGTRAP" }, { 16, 8, "SIGFPE" }, { 19, 8, "SIGFPE" },
-		    { 17, 7, "SIGBUS" } };
-	int sig = 11;
-	const char *name = "SIGSEGV";
+	static const char *const names[] = { [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS",
+					     [8] = "SIGFPE", [11] = "SIGSEGV" };
+	int sig, code;
+	uintptr_t addr;
 
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (map[i].vec == tf->vector) {
-			sig = map[i].sig;
-			name = map[i].name;
-		}
-	/* a file mapping touched past the file's end: SIGBUS, BUS_ADRERR */
-	bool bus = tf->vector == 14 && vma_bus(read_cr2());
-	if (bus) {
-		sig = 7;
-		name = "SIGBUS";
-	}
-	/* SEGV_MAPERR 1 / SEGV_ACCERR 2; ILL_ILLOPN 2; FPE_INTDIV 1; BUS_ADRALN 1 */
-	int code = bus ? 2 : sig == 11 ? (tf->vector == 14 && vma_covers(read_cr2()) ? 2 : 1)
-				       : sig == 4 ? 2 : 1;
-	if (signal_fault(tf, sig, code, tf->vector == 14 ? read_cr2() : tf->rip))
+	fault_signal(tf, &sig, &code, &addr);
+	if (signal_fault(tf, sig, code, addr))
 		return;
-	printk(KERN_ERR "app: %s (%s at %#lx, fault address %#lx, error %#lx)", name,
+	printk(KERN_ERR "app: %s (%s at %#lx, fault address %#lx, error %#lx)", names[sig],
 	       exc_names[tf->vector] ? exc_names[tf->vector] : "exception", tf->rip, read_cr2(),
 	       tf->error);
 	arch_dump_frame(tf, 3);

@@ -19,7 +19,7 @@
 #include "tap.h"
 
 static __thread int tls;
-static uint8_t r_dev[16];
+static uint8_t r_dev[32];
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int ready, counter;
@@ -94,7 +94,11 @@ main(int argc, char **argv)
 	memset(buf, 1, 8);
 	CHECK(dn >= 0 && write(dn, "x", 1) == 1 && read(dn, buf, 8) == 0, "/dev/null");
 	CHECK(dz >= 0 && read(dz, buf, 8) == 8 && !buf[0] && !buf[7], "/dev/zero");
-	CHECK(du >= 0 && read(du, r_dev, 16) == 16, "/dev/urandom");
+	uint8_t r_dev2[32], r_zero[32] = { 0 };
+	CHECK(du >= 0 && read(du, r_dev, 32) == 32 && read(du, r_dev2, 32) == 32 &&
+		      memcmp(r_dev, r_zero, 32) && memcmp(r_dev2, r_zero, 32) &&
+		      memcmp(r_dev, r_dev2, 32),
+	      "/dev/urandom: two 32-byte reads, not all zero, different");
 	CHECK(dfull >= 0 && write(dfull, "x", 1) == -1 && errno == ENOSPC, "/dev/full: ENOSPC");
 	CHECK(stat("/tmp", &st) == 0 && S_ISDIR(st.st_mode), "/tmp exists");
 	close(dn), close(dz), close(du), close(dfull);
