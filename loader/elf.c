@@ -40,7 +40,6 @@ enum { AT_NULL, AT_PHDR = 3, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, A
        AT_UID = 11, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK,
        AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51 };
 
-#define HWCAP2_FSGSBASE 2 /* RD/WR FS/GS BASE usable: CR4.FSGSBASE is on (fpu.c) */
 /* core/signal.c's frame, Linux's struct rt_sigframe: return address,
  * ucontext, siginfo */
 #define SIGFRAME_BYTES 440
@@ -143,10 +142,15 @@ build_stack(struct app_image *img, char *const argv[], char *const envp[],
 		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
 		{ AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
 		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, u_random },
-		{ AT_HWCAP, r[3] }, { AT_HWCAP2, cpu_features.fsgsbase ? HWCAP2_FSGSBASE : 0 },
+		{ AT_HWCAP, r[3] }, { AT_HWCAP2, 0 /* no HWCAP2_FSGSBASE: see below */ },
 		{ AT_MINSIGSTKSZ, min_sigstack() }, { AT_CLKTCK, 100 },
 		{ AT_PLATFORM, u_platform }, { AT_EXECFN, u_execfn }, { AT_NULL, 0 },
 	};
+	/* AT_HWCAP2 leaves out FSGSBASE although CR4.FSGSBASE is on (the
+	 * kernel switches FS bases with it): the kernel keeps per-CPU data in
+	 * GS and enters without SWAPGS, so an app's WRGSBASE would pull that
+	 * from under it. Apps use the instructions only when AT_HWCAP2 says so
+	 * (the Linux ABI); others take arch_prctl, which we serve. */
 	uargv[argc] = 0;
 	uenv[envc] = 0;
 	/* argc, argv[], NULL, envp[], NULL, auxv: 16-byte aligned at argc */
