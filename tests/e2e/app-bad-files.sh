@@ -43,7 +43,7 @@ refused 126 "$TMP/i386" "ELF for another architecture (Intel 80386, 32-bit)"
 
 printf 'int f(int x) { return x + 1; }\n' >"$TMP/lib.c"
 gcc -shared -fPIC -o "$TMP/lib.so" "$TMP/lib.c" || fail "gcc -shared failed"
-refused 126 "$TMP/lib.so" "a shared library, not a program (no PT_INTERP, no DF_1_PIE)"
+refused 126 "$TMP/lib.so" "a shared library, not a program (no PT_INTERP, no DF_1_PIE, no entry point in its code)"
 
 head -c 4096 /bin/true >"$TMP/cut"
 refused 126 "$TMP/cut" "truncated ELF (PT_LOAD segment N past the end of the file)" \

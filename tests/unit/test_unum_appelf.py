@@ -30,7 +30,7 @@ def dynamic(*pairs):
 
 
 def elf(etype=ET_EXEC, segs=((PT_LOAD, b"\x90" * 16),), machine=62,
-        phentsize=56, cut=None, fix=None):
+        phentsize=56, cut=None, fix=None, entry=0x401000):
     """An x86-64 ELF64: the header, a program header per (type, bytes) in
     segs, then the bytes. fix(i, (offset, filesz)) may change a segment's
     recorded place; cut keeps only the first `cut` bytes of the file."""
@@ -45,7 +45,7 @@ def elf(etype=ET_EXEC, segs=((PT_LOAD, b"\x90" * 16),), machine=62,
                              0, place[1], place[1], 1)
         body += data
     eh = (b"\x7fELF\x02\x01\x01" + b"\0" * 9 +
-          struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, 0x401000, phoff,
+          struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, entry, phoff,
                       0, 0, 64, phentsize, len(segs), 64, 0, 0))
     data = eh + table + body
     return data[:cut] if cut is not None else data
@@ -110,6 +110,13 @@ class Crafted(unittest.TestCase):
         for flags in ((DT_FLAGS_1, DF_1_NOW),), ():
             so = elf(ET_DYN, ((PT_LOAD, b"x" * 8), (PT_DYNAMIC, dynamic(*flags))))
             self.assertIn("shared library", self.refused(so))
+        # no DF_1_PIE (older linkers) but an entry point in its code: a PIE,
+        # as the kernel's loader decides; a library's entry is 0
+        so = elf(ET_DYN, ((PT_LOAD, b"x" * 8), (PT_DYNAMIC, dynamic())),
+                 entry=0x400000 + 64 + 2 * 56 + 4)
+        self.assertEqual(self.kind(so), "static-pie")
+        so = elf(ET_DYN, ((PT_LOAD, b"x" * 8), (PT_DYNAMIC, dynamic())), entry=0)
+        self.assertIn("shared library", self.refused(so))
         # DF_1_PIE after DT_NULL does not count
         late = dynamic() + dynamic((DT_FLAGS_1, DF_1_PIE))
         self.assertIn("shared library", self.refused(
@@ -271,7 +278,7 @@ class RealBinaries(unittest.TestCase):
     def test_shared_library(self):
         so = self.binary("lib.so")
         self.assertEqual(self.refused(so), f"{so}: a shared library, not a "
-                         "program (no PT_INTERP, no DF_1_PIE)")
+                         "program (no PT_INTERP, no DF_1_PIE, no entry point in its code)")
 
     def test_truncated_copies(self):
         with open(self.binary("gcc-static"), "rb") as f:
