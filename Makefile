@@ -102,6 +102,7 @@ UNIT_SRCS_test_frame := mm/frame.c core/fmt.c
 UNIT_SRCS_test_heap := mm/heap.c core/fmt.c
 UNIT_SRCS_test_ksym := core/ksym.c
 UNIT_SRCS_test_virtq := drivers/virtio_ring.c
+UNIT_SRCS_test_blk_name := drivers/blk_name.c core/string.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDEXPANSION:
@@ -155,7 +156,7 @@ $(BUILD)/%.img: $$(BUILD)/apps/$$*/$$* $(BUILD)/kernel.elf tools/unum
 run: $(BUILD)/kernel.elf
 	tools/unum run $(BUILD)/kernel.elf
 
-test: all unit image guest-apps
+test: all unit image $(BUILD)/hello.img guest-apps
 	tests/run
 
 bench: all

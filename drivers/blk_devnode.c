@@ -16,7 +16,6 @@
 #include "vfs.h"
 
 #define CHUNK MiB(1) /* bytes per device request, at most */
-#define BLK_MAJOR 254 /* Linux's first dynamic block major, virtio-blk's there */
 
 /* ioctl numbers of linux/fs.h */
 #define BLKROGET 0x125e

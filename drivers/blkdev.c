@@ -1,8 +1,9 @@
 /* The block layer (include/blkdev.h): the list of block devices, request
- * checks, splitting of requests longer than a driver takes, and the
- * sleeping helpers. Exercised by tests/kernel/test_blkdev.c (a memory
+ * checks, splitting of requests longer than a driver takes, the counts of
+ * /proc/diskstats, and the sleeping helpers. Exercised by tests/kernel/test_blkdev.c (a memory
  * disk) and, through /dev/vda, by tests/e2e/blk-disk.sh. */
 #include "blkdev.h"
+#include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -53,6 +54,8 @@ blk_register(struct blkdev *d)
 	}
 	d->bd_index = (unsigned)ndevs++;
 	d->bd_rmw_lock = (struct mutex)MUTEX_INIT;
+	d->bd_stat_lock = (struct spinlock)SPINLOCK_INIT;
+	memset(&d->bd_stats, 0, sizeof(d->bd_stats));
 	list_add_tail(&devs, &d->bd_link);
 	spin_unlock_irqrestore(&devs_lock, f);
 	err = blk_devnode_create(d);
@@ -117,6 +120,50 @@ check(struct blkdev *d, struct blk_req *r)
 	return 0;
 }
 
+/* --- accounting: a request counts from its submission to the driver to
+ * its completion; busy and weighted time advance at each change of the
+ * number in flight (Linux's io_ticks and time_in_queue) --- */
+
+static void
+stat_advance(struct blk_stats *st, uint64_t now)
+{
+	if (st->bs_in_flight) {
+		st->bs_busy_ns += now - st->bs_since_ns;
+		st->bs_queue_ns += (now - st->bs_since_ns) * st->bs_in_flight;
+	}
+	st->bs_since_ns = now;
+}
+
+static void
+stat_start(struct blkdev *d, struct blk_req *r)
+{
+	uint64_t f, now = clock_ns();
+
+	r->br_start_ns = now;
+	f = spin_lock_irqsave(&d->bd_stat_lock);
+	stat_advance(&d->bd_stats, now);
+	d->bd_stats.bs_in_flight++;
+	spin_unlock_irqrestore(&d->bd_stat_lock, f);
+}
+
+/* r is over: counted when it reached the device (done), else only gone */
+static void
+stat_end(struct blkdev *d, struct blk_req *r, bool done)
+{
+	struct blk_stats *st = &d->bd_stats;
+	uint64_t f, now = clock_ns();
+
+	f = spin_lock_irqsave(&d->bd_stat_lock);
+	stat_advance(st, now);
+	st->bs_in_flight--;
+	if (done) {
+		st->bs_ios[r->br_op]++;
+		st->bs_sectors[r->br_op] += r->br_len / BLK_SECTOR_SIZE;
+		st->bs_ns[r->br_op] += now - r->br_start_ns;
+	}
+	spin_unlock_irqrestore(&d->bd_stat_lock, f);
+}
+
 static void
 part_done(struct blk_req *part)
 {
@@ -171,10 +218,21 @@ blk_submit(struct blkdev *d, struct blk_req *r)
 	r->br_dev = d;
 	r->br_parent = NULL;
 	r->br_status = 0;
-	if (r->br_op != BLK_FLUSH && r->br_len > d->bd_max_bytes)
-		return submit_split(d, r);
 	r->br_pending = 0;
-	return d->bd_ops->submit(d, r);
+	if (r->br_op == BLK_FLUSH && !d->bd_cache) {
+		/* no volatile cache: what completed is on the medium already;
+		 * not sent, not counted (as Linux) */
+		r->br_done(r);
+		return 0;
+	}
+	stat_start(d, r);
+	if (r->br_op != BLK_FLUSH && r->br_len > d->bd_max_bytes)
+		err = submit_split(d, r); /* 0: r completes, if only with -EIO */
+	else
+		err = d->bd_ops->submit(d, r);
+	if (err)
+		stat_end(d, r, false);
+	return err;
 }
 
 void
@@ -195,10 +253,43 @@ blk_complete(struct blk_req *r, int status)
 		} else {
 			r->br_status = status;
 		}
+		stat_end(r->br_dev, r, true); /* before br_done: r may go with it */
 		r->br_done(r);
 		return;
 	}
 	blk_complete(parent, status);
+}
+
+size_t
+blk_diskstats(char *b, size_t size)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < blk_count() && n < size; i++) {
+		struct blkdev *d = blk_at(i);
+		struct blk_stats st;
+		uint64_t f;
+
+		if (!d)
+			break;
+		f = spin_lock_irqsave(&d->bd_stat_lock);
+		stat_advance(&d->bd_stats, clock_ns());
+		st = d->bd_stats;
+		spin_unlock_irqrestore(&d->bd_stat_lock, f);
+		/* major minor name; reads: ios merges sectors ms; writes: the
+		 * same; in flight, io ms, weighted ms; discards: ios merges
+		 * sectors ms; flushes: ios ms */
+		n += (size_t)fmt_snprintf(b + n, size - n,
+			"%4u %7u %s %lu 0 %lu %lu %lu 0 %lu %lu %u %lu %lu 0 0 0 0 %lu %lu\n",
+			BLK_MAJOR, 16 * d->bd_index, d->bd_name,
+			(unsigned long)st.bs_ios[BLK_READ], (unsigned long)st.bs_sectors[BLK_READ],
+			(unsigned long)(st.bs_ns[BLK_READ] / 1000000),
+			(unsigned long)st.bs_ios[BLK_WRITE], (unsigned long)st.bs_sectors[BLK_WRITE],
+			(unsigned long)(st.bs_ns[BLK_WRITE] / 1000000), st.bs_in_flight,
+			(unsigned long)(st.bs_busy_ns / 1000000), (unsigned long)(st.bs_queue_ns / 1000000),
+			(unsigned long)st.bs_ios[BLK_FLUSH], (unsigned long)(st.bs_ns[BLK_FLUSH] / 1000000));
+	}
+	return MIN(n, size);
 }
 
 /* --- the sleeping helpers --- */

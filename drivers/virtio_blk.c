@@ -1,6 +1,7 @@
 /* virtio-blk (virtio 1.2 spec, section 5.2) on any transport: one request
  * queue, many requests in flight, completion by interrupt; each disk is a
- * block device (include/blkdev.h) named vda, vdb, ... in probe order.
+ * block device (include/blkdev.h) named vda, vdb, ... vdz, vdaa ... in
+ * probe order, as Linux names them.
  * Exercised by tests/e2e/blk-disk.sh (tools/unum run --disk FILE). */
 #include "blkdev.h"
 #include "errno.h"
@@ -41,13 +42,15 @@ struct vblk_hdr {
 };
 
 /* one request with the device: header and status must be memory it can
- * reach (the heap's direct map), so they live here, not on a stack */
+ * reach (the heap's direct map), so they live here, not on a stack. Sized
+ * by the request's own worst case (req_bufs): a 4 KiB request takes ~100
+ * bytes of heap, not the ~2 KiB that room for VBLK_SEGS would */
 struct vblk_req {
 	struct vblk_hdr vr_hdr;
 	uint8_t vr_status;          /* written by the device */
 	struct blk_req *vr_breq;
 	struct vblk_req *vr_next;   /* the completion list in vblk_done */
-	struct vq_buf vr_bufs[VBLK_SEGS + 2];
+	struct vq_buf vr_bufs[];    /* header, data segments, status */
 };
 
 struct vblk {
@@ -59,6 +62,8 @@ struct vblk {
 	unsigned vb_need;           /* descriptors the last full attempt wanted */
 	uint32_t vb_seg_bytes;      /* longest segment */
 	bool vb_flush;              /* FLUSH negotiated */
+	bool vb_waited;             /* a submitter waited for ring space once
+				     * (logged the first time), under vb_lock */
 };
 
 static int nvblk; /* disks probed: the next name's letter */
@@ -88,6 +93,21 @@ segments(const uint8_t *buf, size_t len, uint32_t max, struct vq_buf *out, unsig
 	return (int)n;
 }
 
+/* data segments a request can need: segments() starts one at each page
+ * boundary (len / PAGE_SIZE + 2 pages at most) and, when a segment holds
+ * less than a page, after every full one */
+static unsigned
+req_segs(const struct vblk *vb, const struct blk_req *r)
+{
+	size_t n = r->br_len / PAGE_SIZE + 2;
+
+	if (r->br_op == BLK_FLUSH)
+		return 0;
+	if (vb->vb_seg_bytes < PAGE_SIZE)
+		n += r->br_len / vb->vb_seg_bytes;
+	return (unsigned)MIN(n, (size_t)VBLK_SEGS);
+}
+
 static bool
 has_space(void *arg)
 {
@@ -100,20 +120,15 @@ static int
 vblk_submit(struct blkdev *d, struct blk_req *r)
 {
 	struct vblk *vb = d->bd_priv;
-	struct vblk_req *q = kmalloc(sizeof(*q));
-	bool write = r->br_op == BLK_WRITE;
-	unsigned out = 1, in = 1;
+	unsigned room = req_segs(vb, r), out = 1, in = 1;
+	struct vblk_req *q = kmalloc(sizeof(*q) + (room + 2) * sizeof(q->vr_bufs[0]));
+	bool write = r->br_op == BLK_WRITE, waited = false;
 	uint64_t f;
 	int n = 0, err;
 
-	if (r->br_op == BLK_FLUSH && !vb->vb_flush) {
-		/* no volatile cache to flush: what completed is on the medium */
-		kfree(q);
-		blk_complete(r, 0);
-		return 0;
-	}
 	if (!q)
 		return -ENOMEM;
+	/* a FLUSH comes only when negotiated: bd_cache is vb_flush */
 	q->vr_hdr.type = r->br_op == BLK_FLUSH ? VIRTIO_BLK_T_FLUSH
 			 : write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
 	q->vr_hdr.reserved = 0;
@@ -122,7 +137,7 @@ vblk_submit(struct blkdev *d, struct blk_req *r)
 	q->vr_breq = r;
 	q->vr_bufs[0] = (struct vq_buf){ mm_v2p(&q->vr_hdr), sizeof(q->vr_hdr) };
 	if (r->br_op != BLK_FLUSH) {
-		n = segments(r->br_buf, r->br_len, vb->vb_seg_bytes, &q->vr_bufs[1], VBLK_SEGS);
+		n = segments(r->br_buf, r->br_len, vb->vb_seg_bytes, &q->vr_bufs[1], room);
 		if (n < 0) {
 			kfree(q);
 			return n;
@@ -137,7 +152,15 @@ vblk_submit(struct blkdev *d, struct blk_req *r)
 		WRITE_ONCE(vb->vb_need, vb->vb_vq->indirect ? 1 : out + in);
 		if (virtq_free_descs(vb->vb_vq) == vb->vb_vq->size)
 			break; /* it can never fit (bd_max_bytes prevents this) */
+		if (!vb->vb_waited)
+			waited = vb->vb_waited = true;
 		spin_unlock_irqrestore(&vb->vb_lock, f);
+		if (waited) {
+			/* once per disk: tests/e2e/blk-disk.sh looks for it */
+			printk(KERN_INFO "%s: ring full: submitters wait for descriptors",
+			       vb->vb_bd.bd_name);
+			waited = false;
+		}
 		waitq_wait(&vb->vb_space, has_space, vb, 0);
 		f = spin_lock_irqsave(&vb->vb_lock);
 	}
@@ -247,8 +270,10 @@ vblk_probe(struct virtio_dev *d)
 	vb->vb_flush = virtio_has(d, VIRTIO_BLK_F_FLUSH);
 	virtio_read_config(d, CFG_CAPACITY, &vb->vb_bd.bd_sectors, 8);
 	vb->vb_bd.bd_readonly = virtio_has(d, VIRTIO_BLK_F_RO);
+	vb->vb_bd.bd_cache = vb->vb_flush;
 	read_limits(vb);
-	fmt_snprintf(vb->vb_bd.bd_name, sizeof(vb->vb_bd.bd_name), "vd%c", 'a' + nvblk % 26);
+	if ((e = blk_disk_name(vb->vb_bd.bd_name, sizeof(vb->vb_bd.bd_name), "vd", (unsigned)nvblk)))
+		goto err_free;
 	vb->vb_bd.bd_ops = &vblk_ops;
 	vb->vb_bd.bd_priv = vb;
 	d->priv = vb;

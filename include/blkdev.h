@@ -20,7 +20,10 @@
  * write), -EIO (past the end of the device, or the device failed it),
  * -EROFS (a write to a read-only device; a flush there is fine), -ENOMEM.
  * Requests longer than the driver's bd_max_bytes are split here and
- * complete once, when every part has. */
+ * complete once, when every part has. A FLUSH to a device without a
+ * volatile write cache (bd_cache false) completes at once, unsent.
+ * Every request that reached the driver is counted (struct blk_stats,
+ * /proc/diskstats), once however it was split. */
 #ifndef UNUM_BLKDEV_H
 #define UNUM_BLKDEV_H
 
@@ -30,6 +33,8 @@
 
 #define BLK_SECTOR_SIZE 512
 #define BLK_NAME_MAX 16
+#define BLK_MAJOR 254 /* st_rdev and /proc/diskstats: Linux's first dynamic
+		       * block major, virtio-blk's there; minor 16 * bd_index */
 
 enum blk_op {
 	BLK_READ,
@@ -55,6 +60,7 @@ struct blk_req {
 	struct blkdev *br_dev;
 	struct blk_req *br_parent; /* a part of a split request, else NULL */
 	int br_pending;          /* a split request: parts not done yet (atomic) */
+	uint64_t br_start_ns;    /* clock_ns() when it went to the driver */
 	void *br_drv;            /* the driver's, while the request is with it */
 };
 
@@ -66,6 +72,18 @@ struct blkdev_ops {
 	int (*submit)(struct blkdev *d, struct blk_req *r);
 };
 
+/* what /proc/diskstats shows (Linux's iostats fields), indexed by
+ * enum blk_op; under bd_stat_lock (irqs off: completions count it) */
+struct blk_stats {
+	uint64_t bs_ios[3];      /* requests completed (split ones once) */
+	uint64_t bs_sectors[3];  /* 512-byte sectors they moved */
+	uint64_t bs_ns[3];       /* their time, submit to completion, summed */
+	unsigned bs_in_flight;   /* requests with the driver now */
+	uint64_t bs_busy_ns;     /* time with at least one in flight */
+	uint64_t bs_queue_ns;    /* that time weighted by the number in flight */
+	uint64_t bs_since_ns;    /* clock_ns() of the last in-flight change */
+};
+
 struct blkdev {
 	/* set by the driver before blk_register, read-only afterwards except
 	 * bd_sectors (a capacity change: written once, atomically) */
@@ -73,6 +91,7 @@ struct blkdev {
 	uint64_t bd_sectors;         /* capacity in 512-byte sectors */
 	uint32_t bd_block_size;      /* logical block size, bytes: 512 * 2^k */
 	bool bd_readonly;
+	bool bd_cache;               /* a volatile write cache: FLUSH is sent */
 	size_t bd_max_bytes;         /* longest request the driver takes */
 	const struct blkdev_ops *bd_ops;
 	void *bd_priv;               /* the driver's */
@@ -80,6 +99,8 @@ struct blkdev {
 	unsigned bd_index;           /* registration order, from 0 */
 	struct vnode *bd_node;       /* /dev/NAME */
 	struct mutex bd_rmw_lock;    /* /dev/NAME's partial-block writes */
+	struct spinlock bd_stat_lock;
+	struct blk_stats bd_stats;   /* under bd_stat_lock */
 	struct list_node bd_link;
 };
 
@@ -96,6 +117,16 @@ struct blkdev *blk_at(int i);              /* in registration order */
 int blk_submit(struct blkdev *d, struct blk_req *r);
 /* drivers: r is done with status 0 or -EIO (any context) */
 void blk_complete(struct blk_req *r, int status);
+
+/* Linux's name for disk 'index' (from 0) of a driver whose disks are
+ * PREFIX + letters: vda..vdz, vdaa..vdaz, vdba.., vdzz, vdaaa.. Returns 0,
+ * or -EINVAL when it does not fit in size (nothing useful written). */
+int blk_disk_name(char *buf, size_t size, const char *prefix, unsigned index);
+
+/* /proc/diskstats: one line per device in Linux's 20-field layout
+ * (Documentation/admin-guide/iostats.rst; merges and discards 0).
+ * Returns the bytes written to b, at most size. */
+size_t blk_diskstats(char *b, size_t size);
 
 /* synchronous helpers: 0 or -errno, sleeping until done */
 int blk_read(struct blkdev *d, uint64_t sector, void *buf, size_t len);

@@ -2,10 +2,12 @@
 # virtio-blk through /dev/vda and /dev/vdb on every transport: a writable
 # and a read-only disk (tools/unum run --disk FILE --disk FILE,ro), the app
 # tests/guest-disk/blk_disk.c (patterns, fsync, the end of the disk,
-# partial blocks, 8 threads, EROFS); then the host finds the marker the app
+# partial blocks, 8 threads, EROFS, fsync counted as one FLUSH in
+# /proc/diskstats); then the host finds the marker the app
 # flushed in the disk file, and a second boot finds it too.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
+export UNUM_KERNEL=$KERNEL
 SRC=tests/guest-disk/blk_disk.c
 musl-gcc -static -O2 -o "$TMP/blk-musl" "$SRC" -lpthread || fail "musl-gcc $SRC failed"
 gcc -static -O2 -o "$TMP/blk-glibc" "$SRC" -lpthread || fail "gcc -static $SRC failed"
@@ -27,6 +29,7 @@ boot() { # PROG MODE TRANSPORT-RE UNUM-OPTIONS...
 	grep -Eq '^1\.\.[0-9]+' "$OUT" || fail "no TAP plan ($*: $mode)"
 	expect_err "vda: .*\\($re\\)" "the kernel did not log vda on $re"
 	expect_err "vdb: .*\\($re\\)" "the kernel did not log vdb on $re"
+	expect_err 'vda: .*KiB, flush' "vda did not negotiate FLUSH (fsync would send nothing)"
 }
 
 transport() { # NAME PROG TRANSPORT-RE UNUM-OPTIONS...
