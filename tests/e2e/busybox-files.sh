@@ -1,11 +1,12 @@
 #!/bin/bash
-# Debian's static busybox changing files on /tmp: cp, mv, rm, rmdir and
-# mkdir, each as its own boot (busybox sh forks for every applet, and fork
-# is not there yet) on a tree added at /tmp/x, against the same binary on
-# the host in a chroot of a fresh copy of the same tree. Stdout, stderr and
-# the status must be the same: the -v outputs say what was done (for -r,
-# what was found in the folders), the failing cases that the kernel gives
-# the errno Linux gives (ENOENT, ENOTDIR, EISDIR, EEXIST, ENOTEMPTY).
+# Debian's static busybox on files in /tmp: stat, and cp, mv, rm, rmdir
+# and mkdir changing them, each as its own boot (busybox sh forks for every
+# applet, and fork is not there yet) on a tree added at /tmp/x, against the
+# same binary on the host in a chroot of a fresh copy of the same tree.
+# Stdout, stderr and the status must be the same: stat's fields, the -v
+# outputs saying what was done (for -r, what was found in the folders), and
+# in the failing cases the errno Linux gives (ENOENT, ENOTDIR, EISDIR,
+# EEXIST, ENOTEMPTY).
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 BB=/bin/busybox
@@ -16,7 +17,14 @@ mkdir -p "$FIX/bin" "$FIX/tmp/x/d" "$FIX/tmp/x/e"
 cp "$BB" "$FIX/bin/busybox"
 printf 'hello\n' >"$FIX/tmp/x/a"
 printf 'inside d\n' >"$FIX/tmp/x/d/f"
+ln -s a "$FIX/tmp/x/l"
+touch -h -d '2024-01-02 03:04:05 UTC' "$FIX/tmp/x/l" "$FIX/tmp/x/a" "$FIX/tmp/x/d/f" "$FIX/tmp/x/d"
 cases=(
+	"stat -c %n:%s:%a:%F:%Y:%u:%g /tmp/x/a /tmp/x/d/f"
+	"stat -c %n:%a:%F:%Y /tmp/x/d"
+	"stat -c %n:%s:%F:%Y:%N /tmp/x/l"
+	"stat -L -c %n:%s:%F:%Y /tmp/x/l"
+	"stat -c %n /tmp/x/missing"
 	"cp -v /tmp/x/a /tmp/x/b"
 	"cp -v /tmp/x/a /tmp/x/d/f"
 	"cp -rv /tmp/x/d /tmp/x/d2"
