@@ -284,12 +284,17 @@ thread_detach(struct thread *t)
 		thread_free(t);
 }
 
+/* interrupts off: a switch between reading t_started_ns and t_runtime_ns
+ * would count the time spent off the CPU */
 uint64_t
 thread_cpu_ns(void)
 {
+	uint64_t f = irq_save();
 	struct thread *t = thread_self();
+	uint64_t ns = t->t_runtime_ns + (clock_ns() - t->t_started_ns);
 
-	return t->t_runtime_ns + (clock_ns() - t->t_started_ns);
+	irq_restore(f);
+	return ns;
 }
 
 uint64_t
@@ -299,17 +304,15 @@ thread_cpu_ns_of(struct thread *t)
 	uint32_t seq;
 	bool on;
 
-	if (t == thread_self())
-		return thread_cpu_ns();
 	do {
 		while ((seq = __atomic_load_n(&t->t_acct_seq, __ATOMIC_ACQUIRE)) & 1)
 			cpu_relax();
 		run = t->t_runtime_ns;
 		started = t->t_started_ns;
 		on = t->t_acct_on;
+		now = clock_ns(); /* inside: the snapshot holds at 'now' */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while (__atomic_load_n(&t->t_acct_seq, __ATOMIC_RELAXED) != seq);
-	now = clock_ns();
 	return run + (on && now > started ? now - started : 0);
 }
 
