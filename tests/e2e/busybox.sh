@@ -41,6 +41,8 @@ cases=(
 	"ls -l /data/fruit.txt /data/table.csv"
 	"ls -ld --full-time /data/sub/deep.txt"
 	"date -d @1700000000"
+	"id"
+	"id -G"
 	"sh -c x=3;while [ \$x -gt 0 ];do echo n\$x;x=\$((x-1));done"
 	"sh -c f(){ echo fn:\$1; };f one;f two;case ab in a*) echo glob;;esac"
 	"sh -c cd /data;pwd;echo *.txt"
