@@ -96,6 +96,10 @@ check(const uint8_t *f, size_t size, const char **why)
 		*why = "ELF for another architecture (not x86-64)";
 		return -ENOEXEC;
 	}
+	if (e->type != ET_EXEC && e->type != ET_DYN) { /* an object file, a core dump */
+		*why = "not an executable (ELF type)";
+		return -ENOEXEC;
+	}
 	if (e->phentsize != sizeof(struct phdr) || e->phoff + (uint64_t)e->phnum * 56 > size) {
 		*why = "truncated ELF (program headers past the end)";
 		return -ENOEXEC;
