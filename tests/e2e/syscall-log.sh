@@ -50,5 +50,7 @@ for strace in 1 0; do
 	expect_err '^\[[0-9]+\] close\(0x63, [^)]*\) = -9$' "no strace line close(0x63, ...) = -9 (EBADF)"
 	expect_err "^\\[[0-9]+\\] write\\(0x1, 0x[0-9a-f]+, $(printf '%#x' $len), [^)]*\\) = $len\$" \
 		"no strace line write(0x1, BUF, $(printf '%#x' $len), ...) = $len"
+	# a call that does not return is printed before it runs, as strace does
+	expect_err '^\[[0-9]+\] exit_group\(0x0\) = \?$' "no strace line exit_group(0x0) = ?"
 done
 exit 0
