@@ -1,7 +1,8 @@
 /* In-guest tests of the block layer (drivers/blkdev.c) over a memory
  * disk whose requests complete in a worker thread, later than submit:
  * registration and /dev nodes, checks (range, alignment, read-only),
- * splitting of long requests, errors of one part, many in flight.
+ * splitting of long requests, errors of one part, many in flight, flushes
+ * sent only to a disk with a write cache, /proc/diskstats' counts.
  * virtio-blk itself is tested through /dev/vda by tests/e2e/blk-disk.sh. */
 #include "blkdev.h"
 #include "errno.h"
@@ -19,6 +20,7 @@
 
 static struct {
 	struct blkdev dev, ro, big; /* 512-byte blocks; read-only; 4 KiB blocks */
+	struct blkdev wc;           /* a volatile write cache: FLUSH is sent */
 	uint8_t *data;
 	uint64_t bad_sector;        /* requests touching it fail; 0: none */
 	struct blk_req *queue[MD_QUEUE];
@@ -105,9 +107,12 @@ md_setup(void)
 	md_describe(&md.dev, "mdtest", 512, false);
 	md_describe(&md.ro, "mdtest-ro", 512, true);
 	md_describe(&md.big, "mdtest-4k", 4096, false);
+	md_describe(&md.wc, "mdtest-wc", 512, false);
+	md.wc.bd_cache = true;
 	if (IS_ERR(thread_create(md_worker, NULL, "mdisk", -1)))
 		return false;
-	return !blk_register(&md.dev) && !blk_register(&md.ro) && !blk_register(&md.big);
+	return !blk_register(&md.dev) && !blk_register(&md.ro) && !blk_register(&md.big) &&
+	       !blk_register(&md.wc);
 }
 
 static void
@@ -153,6 +158,67 @@ KTEST(blk_sync_round_trip_split)
 	EXPECT_EQ(blk_flush(&md.dev), 0);
 	kfree(w);
 	kfree(r);
+}
+
+/* field k (1: reads completed ... 16: flushes completed, as iostats.rst
+ * numbers them) of NAME's line in /proc/diskstats' text, or ~0 */
+static uint64_t
+diskstat(const char *text, const char *name, int k)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+		const char *p = l, *end = strchr(l, '\n');
+		uint64_t v;
+		int field = -2; /* major, minor, then the name */
+		if (!end)
+			break;
+		while (p < end) {
+			const char *w;
+			while (*p == ' ')
+				p++;
+			w = p;
+			while (p < end && *p != ' ')
+				p++;
+			if (field == 0 && ((size_t)(p - w) != nlen || strncmp(w, name, nlen)))
+				break; /* another disk's line */
+			if (field == k)
+				return parse_u64(w, (size_t)(p - w), &v, false) ? ~0ull : v;
+			field++;
+		}
+	}
+	return ~0ull;
+}
+
+KTEST(blk_flush_sent_and_counted)
+{
+	uint8_t *w = kmalloc(KiB(40)), *text = kmalloc(4096);
+	size_t n;
+	int before;
+
+	EXPECT(md_setup() && w && text);
+	fill(w, KiB(40), 3);
+	before = md.submits;
+	EXPECT_EQ(blk_flush(&md.dev), 0); /* no cache: done at once, unsent */
+	EXPECT_EQ(md.submits - before, 0);
+	EXPECT_EQ(blk_flush(&md.wc), 0);
+	EXPECT_EQ(md.submits - before, 1);
+	EXPECT_EQ(blk_write(&md.wc, 16, w, KiB(40)), 0); /* 3 parts: one write */
+	EXPECT_EQ(blk_read(&md.wc, 16, w, KiB(8)), 0);
+	EXPECT_EQ(blk_write(&md.wc, 1, w, 0), -EINVAL);  /* refused: not counted */
+	n = blk_diskstats((char *)text, 4095);
+	text[n] = 0;
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 1), 1);  /* reads */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 3), 16); /* sectors read */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 5), 1);  /* writes */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 7), 80); /* sectors written */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 9), 0);  /* in flight */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 16), 1); /* flushes */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-ro", 16), 0); /* never sent */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 17) == ~0ull, false); /* 17 fields */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 18), ~0ull);
+	kfree(w);
+	kfree(text);
 }
 
 KTEST(blk_checks)
