@@ -1,11 +1,18 @@
 /* epoll over the readiness of core/poll.c: an interest list of open
- * files; epoll_wait reports the ready ones (level-triggered; EPOLLET is
- * served as level-triggered, EPOLLONESHOT disarms an entry once
- * reported). */
+ * files; epoll_wait reports the ready ones. Level-triggered by default;
+ * EPOLLET reports an entry once per arrival: for pipes each write (read
+ * end) or read (write end) is one, counted by the pipe (include/pipe.h);
+ * for other files a new readiness bit is (so data arriving at a file
+ * that is readable already goes unreported there until it was drained:
+ * XXX, they have no arrival count yet). An entry is also reported once
+ * when added or modified while ready, as Linux. EPOLLONESHOT disarms an
+ * entry once reported, until EPOLL_CTL_MOD. EPOLLEXCLUSIVE is accepted
+ * with Linux's checks; every waiter wakes (Linux: one or more). */
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "pipe.h"
 #include "queue.h"
 #include "signal.h"
 #include "sync.h"
@@ -16,6 +23,8 @@
 #define EPOLL_CTL_ADD 1
 #define EPOLL_CTL_DEL 2
 #define EPOLL_CTL_MOD 3
+#define EPOLLEXCLUSIVE (1u << 28)
+#define EPOLLWAKEUP (1u << 29)
 #define EPOLLONESHOT (1u << 30)
 #define EPOLLET (1u << 31)
 
@@ -31,7 +40,30 @@ struct interest {
 	uint32_t events;
 	uint64_t data;
 	bool disarmed;     /* EPOLLONESHOT, reported */
+	/* EPOLLET: not reported since added or modified; the readiness seen
+	 * last; the file's arrival count when last reported */
+	bool fresh;
+	uint32_t last;
+	uint64_t seq;
 };
+
+/* the events to report for 'in' now (0: none); *seq its arrival count */
+static uint32_t
+to_report(struct interest *in, uint64_t *seq)
+{
+	uint32_t r;
+	bool counted;
+
+	if (in->disarmed)
+		return 0;
+	r = (uint32_t)file_poll(in->file) & (in->events | POLLERR | POLLHUP);
+	if (!r || !(in->events & EPOLLET))
+		return r;
+	counted = pipe_events(in->file, seq);
+	if (in->fresh || (r & ~in->last) || (counted && *seq != in->seq))
+		return r;
+	return 0;
+}
 
 struct epoll {
 	struct mutex lock;
@@ -74,11 +106,16 @@ collect(struct epoll *ep, struct epoll_event *out, int max)
 
 	list_for_each(n, &ep->list) {
 		struct interest *in = list_entry(n, struct interest, link);
+		uint64_t seq = in->seq;
 		if (in->disarmed || k == max)
 			continue;
-		uint32_t r = (uint32_t)file_poll(in->file) & (in->events | POLLERR | POLLHUP);
+		uint32_t r = to_report(in, &seq);
+		if (in->events & EPOLLET) /* the level now, reported or not */
+			in->last = (uint32_t)file_poll(in->file) & (in->events | POLLERR | POLLHUP);
 		if (!r)
 			continue;
+		in->fresh = false;
+		in->seq = seq;
 		out[k].events = r;
 		out[k].data = in->data;
 		k++;
@@ -98,7 +135,8 @@ ep_poll(struct file *f)
 	mutex_lock(&ep->lock);
 	list_for_each(n, &ep->list) {
 		struct interest *in = list_entry(n, struct interest, link);
-		if (!in->disarmed && ((uint32_t)file_poll(in->file) & in->events)) {
+		uint64_t seq;
+		if (to_report(in, &seq)) {
 			ready = 1;
 			break;
 		}
@@ -164,6 +202,13 @@ SYSCALL(233, epoll_ctl)
 		err = -EFAULT;
 		goto out;
 	}
+	/* Linux: EPOLLEXCLUSIVE only with these, and never by EPOLL_CTL_MOD */
+	if ((ev.events & EPOLLEXCLUSIVE) &&
+	    (a1 == EPOLL_CTL_MOD || (ev.events & ~(POLLIN | POLLOUT | POLLERR | POLLHUP |
+						  EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)))) {
+		err = -EINVAL;
+		goto out;
+	}
 	mutex_lock(&ep->lock);
 	list_for_each(n, &ep->list)
 		if (list_entry(n, struct interest, link)->fd == (int)a2 &&
@@ -181,7 +226,7 @@ SYSCALL(233, epoll_ctl)
 		}
 		file_get(target);
 		*in = (struct interest){ .fd = (int)a2, .file = target, .events = ev.events,
-					 .data = ev.data };
+					 .data = ev.data, .fresh = true };
 		list_add_tail(&ep->list, &in->link);
 		break;
 	case EPOLL_CTL_MOD:
@@ -189,9 +234,14 @@ SYSCALL(233, epoll_ctl)
 			err = -ENOENT;
 			break;
 		}
+		if (in->events & EPOLLEXCLUSIVE) {
+			err = -EINVAL;
+			break;
+		}
 		in->events = ev.events;
 		in->data = ev.data;
 		in->disarmed = false;
+		in->fresh = true;
 		break;
 	case EPOLL_CTL_DEL:
 		if (!in) {

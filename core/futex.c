@@ -1,7 +1,14 @@
 /* Futexes (include/sync.h), with Linux's semantics: a hash of waiter
  * lists keyed by address, each under a spinlock that is also held while
  * the futex word is compared, so a wake between the compare and the
- * sleep cannot be lost. */
+ * sleep cannot be lost.
+ * PI futexes (LOCK_PI, LOCK_PI2, TRYLOCK_PI, UNLOCK_PI) keep Linux's
+ * locking protocol: the word holds the owner's TID and FUTEX_WAITERS
+ * while someone sleeps; unlock hands the lock to the first waiter by
+ * writing its TID. Priority inheritance itself is absent (the scheduler
+ * has no priorities to lend), and so are WAIT_REQUEUE_PI and
+ * CMP_REQUEUE_PI (-ENOSYS: glibc's and musl's condition variables do not
+ * use them). */
 #include "arch.h"
 #include "clock.h"
 #include "errno.h"
@@ -18,6 +25,7 @@ struct futex_waiter {
 	struct thread *fw_thread;
 	uintptr_t fw_key;
 	uint32_t fw_bitset;
+	bool fw_pi;     /* waits in LOCK_PI: woken only by UNLOCK_PI */
 	bool fw_queued; /* under the bucket lock */
 };
 
@@ -146,7 +154,7 @@ wake_locked(struct bucket *b, uintptr_t key, int n, uint32_t bitset)
 		struct futex_waiter *w = list_entry(p, struct futex_waiter, fw_link);
 		if (woken >= n)
 			break;
-		if (w->fw_key != key || !(w->fw_bitset & bitset))
+		if (w->fw_key != key || !(w->fw_bitset & bitset) || w->fw_pi)
 			continue;
 		list_del(&w->fw_link);
 		struct thread *t = w->fw_thread;
@@ -207,7 +215,7 @@ futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32
 		struct futex_waiter *w = list_entry(p, struct futex_waiter, fw_link);
 		if (moved >= n2)
 			break;
-		if (w->fw_key != (uintptr_t)addr)
+		if (w->fw_key != (uintptr_t)addr || w->fw_pi)
 			continue;
 		list_del(&w->fw_link);
 		WRITE_ONCE(w->fw_key, (uintptr_t)addr2);
@@ -222,6 +230,215 @@ out:
 	spin_unlock(&lo->lock);
 	irq_restore(f);
 	return woken;
+}
+
+/* FUTEX_WAKE_OP: *addr2 = *addr2 OP oparg, atomically; wake n on addr
+ * and, when the old *addr2 CMP cmparg holds, n2 on addr2; the sum woken.
+ * The encoding (Linux's): op 4 bits (8: oparg is a shift), cmp 4 bits,
+ * oparg and cmparg 12 bits each, signed. */
+static long
+wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
+{
+	int op = (enc >> 28) & 7, cmp = (enc >> 24) & 15;
+	int32_t oparg = (int32_t)(enc << 8) >> 20, cmparg = (int32_t)(enc << 20) >> 20;
+	struct bucket *b1, *b2, *lo, *hi;
+	uint32_t old, neu;
+	long r;
+	uint64_t f;
+	bool hit;
+
+	if (((uintptr_t)addr & 3) || ((uintptr_t)addr2 & 3) || n < 0 || n2 < 0)
+		return -EINVAL;
+	if (enc & (8u << 28))
+		oparg = (int32_t)(1u << (oparg & 31)); /* Linux masks a bad shift */
+	if (op > 4 || cmp > 5)
+		return -ENOSYS;
+	b1 = bucket_of((uintptr_t)addr);
+	b2 = bucket_of((uintptr_t)addr2);
+	lo = b1 < b2 ? b1 : b2;
+	hi = b1 < b2 ? b2 : b1;
+	f = irq_save();
+	spin_lock(&lo->lock);
+	if (hi != lo)
+		spin_lock(&hi->lock);
+	for (;;) { /* the update of *addr2, retried while others change it */
+		if ((r = load(addr2, &old)))
+			goto out;
+		switch (op) {
+		case 0: neu = (uint32_t)oparg; break;          /* FUTEX_OP_SET */
+		case 1: neu = old + (uint32_t)oparg; break;    /* ADD */
+		case 2: neu = old | (uint32_t)oparg; break;    /* OR */
+		case 3: neu = old & ~(uint32_t)oparg; break;   /* ANDN */
+		default: neu = old ^ (uint32_t)oparg; break;   /* XOR */
+		}
+		if ((r = cmpxchg_user32(addr2, old, neu)) < 0)
+			goto out;
+		if ((uint32_t)r == old)
+			break;
+	}
+	switch (cmp) {
+	case 0: hit = (int32_t)old == cmparg; break;  /* FUTEX_OP_CMP_EQ */
+	case 1: hit = (int32_t)old != cmparg; break;  /* NE */
+	case 2: hit = (int32_t)old < cmparg; break;   /* LT */
+	case 3: hit = (int32_t)old <= cmparg; break;  /* LE */
+	case 4: hit = (int32_t)old > cmparg; break;   /* GT */
+	default: hit = (int32_t)old >= cmparg; break; /* GE */
+	}
+	r = n ? wake_locked(b1, (uintptr_t)addr, n, FUTEX_BITSET_MATCH_ANY) : 0;
+	if (hit && n2)
+		r += wake_locked(b2, (uintptr_t)addr2, n2, FUTEX_BITSET_MATCH_ANY);
+out:
+	if (hi != lo)
+		spin_unlock(&hi->lock);
+	spin_unlock(&lo->lock);
+	irq_restore(f);
+	return r;
+}
+
+#define FUTEX_WAITERS 0x80000000u
+#define FUTEX_OWNER_DIED 0x40000000u
+#define FUTEX_TID_MASK 0x3fffffffu
+
+/* a waiter of the PI futex at key other than 'but' (bucket lock held) */
+static struct futex_waiter *
+pi_waiter(struct bucket *b, uintptr_t key, struct futex_waiter *but)
+{
+	struct list_node *p;
+
+	list_for_each(p, &b->waiters) {
+		struct futex_waiter *w = list_entry(p, struct futex_waiter, fw_link);
+		if (w->fw_key == key && w->fw_pi && w != but)
+			return w;
+	}
+	return NULL;
+}
+
+/* LOCK_PI and TRYLOCK_PI (try: never sleep): 0 once the word holds our
+ * TID; -EDEADLK when it did already; -EAGAIN (try) or -ETIMEDOUT;
+ * -ERESTARTNOINTR after a signal (Linux restarts the lock);
+ * -ESRCH when the owner named in the word does not exist; -EFAULT */
+static long
+lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
+{
+	struct thread *self = thread_self();
+	uint32_t tid = (uint32_t)self->t_id, cur;
+	struct futex_waiter w = { .fw_thread = self, .fw_key = (uintptr_t)addr,
+				  .fw_bitset = FUTEX_BITSET_MATCH_ANY, .fw_pi = true };
+	struct bucket *b;
+	uint64_t f;
+	long r;
+
+	if ((uintptr_t)addr & 3)
+		return -EINVAL;
+	b = bucket_of((uintptr_t)addr);
+	for (;;) {
+		if ((r = load(addr, &cur)))
+			return r;
+		uint32_t owner = cur & FUTEX_TID_MASK;
+		if (owner == tid)
+			return -EDEADLK;
+		if (owner && !thread_find((int)owner))
+			return -ESRCH;
+		f = spin_lock_irqsave(&b->lock);
+		if (!owner) { /* free (maybe its owner died): take it */
+			uint32_t neu = tid | (cur & FUTEX_OWNER_DIED) |
+				       (pi_waiter(b, (uintptr_t)addr, NULL) ? FUTEX_WAITERS : 0);
+			r = cmpxchg_user32(addr, cur, neu);
+			spin_unlock_irqrestore(&b->lock, f);
+			if (r < 0)
+				return r;
+			if ((uint32_t)r == cur)
+				return 0;
+			continue; /* changed meanwhile */
+		}
+		if (try) {
+			spin_unlock_irqrestore(&b->lock, f);
+			return -EAGAIN;
+		}
+		/* owned: mark the word, so its owner unlocks through us */
+		if (!(cur & FUTEX_WAITERS)) {
+			r = cmpxchg_user32(addr, cur, cur | FUTEX_WAITERS);
+			if (r < 0 || (uint32_t)r != cur) {
+				spin_unlock_irqrestore(&b->lock, f);
+				if (r < 0)
+					return r;
+				continue;
+			}
+		}
+		list_add_tail(&b->waiters, &w.fw_link);
+		w.fw_queued = true;
+		sched_prepare_block();
+		spin_unlock_irqrestore(&b->lock, f);
+		break;
+	}
+	/* UNLOCK_PI dequeues us once the word names us: the lock is ours */
+	bool signalled = false;
+	for (;;) {
+		if (!__atomic_load_n(&w.fw_queued, __ATOMIC_ACQUIRE)) {
+			sched_cancel_block();
+			break;
+		}
+		if (signal_pending()) {
+			sched_cancel_block();
+			signalled = true;
+			break;
+		}
+		if (!sched_block_until(deadline_ns))
+			break; /* timed out */
+		sched_prepare_block();
+	}
+	f = spin_lock_irqsave(&b->lock);
+	bool queued = w.fw_queued;
+	if (queued) {
+		list_del(&w.fw_link);
+		w.fw_queued = false;
+	}
+	spin_unlock_irqrestore(&b->lock, f);
+	if (!queued)
+		return 0;
+	/* the WAITERS bit may outlive us: the owner's unlock then finds no
+	 * one and frees the word (Linux leaves it so too) */
+	return signalled ? -ERESTARTNOINTR : -ETIMEDOUT;
+}
+
+/* UNLOCK_PI: the first waiter becomes the owner (its TID in the word,
+ * FUTEX_WAITERS kept when more wait), else the word is freed; -EPERM
+ * when the word does not name us */
+static long
+unlock_pi(uint32_t *addr)
+{
+	uint32_t tid = (uint32_t)thread_self()->t_id, cur;
+	struct bucket *b;
+	uint64_t f;
+	long r;
+
+	if ((uintptr_t)addr & 3)
+		return -EINVAL;
+	b = bucket_of((uintptr_t)addr);
+	for (;;) {
+		if ((r = load(addr, &cur)))
+			return r;
+		if ((cur & FUTEX_TID_MASK) != tid)
+			return -EPERM;
+		f = spin_lock_irqsave(&b->lock);
+		struct futex_waiter *w = pi_waiter(b, (uintptr_t)addr, NULL);
+		uint32_t neu = 0;
+		if (w)
+			neu = (uint32_t)w->fw_thread->t_id |
+			      (pi_waiter(b, (uintptr_t)addr, w) ? FUTEX_WAITERS : 0);
+		r = cmpxchg_user32(addr, cur, neu);
+		if (r >= 0 && (uint32_t)r == cur && w) {
+			list_del(&w->fw_link);
+			struct thread *t = w->fw_thread;
+			__atomic_store_n(&w->fw_queued, false, __ATOMIC_RELEASE);
+			sched_wake(t);
+		}
+		spin_unlock_irqrestore(&b->lock, f);
+		if (r < 0)
+			return r;
+		if ((uint32_t)r == cur)
+			return 0;
+	}
 }
 
 long
@@ -255,7 +472,24 @@ futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *ad
 	case FUTEX_CMP_REQUEUE:
 		return futex_requeue(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
 				     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), true, val3);
-	default:
+	case FUTEX_WAKE_OP:
+		return wake_op(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
+			       (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), val3);
+	case FUTEX_LOCK_PI:  /* an absolute CLOCK_REALTIME timeout */
+	case FUTEX_LOCK_PI2: /* CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME */
+		if (timeout_ns != UINT64_MAX) {
+			deadline = timeout_ns;
+			if (cmd == FUTEX_LOCK_PI || (op & FUTEX_CLOCK_REALTIME))
+				deadline = clock_realtime_to_mono(timeout_ns);
+			if (!deadline)
+				deadline = 1;
+		}
+		return lock_pi(addr, deadline, false);
+	case FUTEX_TRYLOCK_PI:
+		return lock_pi(addr, 0, true);
+	case FUTEX_UNLOCK_PI:
+		return unlock_pi(addr);
+	default: /* WAIT_REQUEUE_PI, CMP_REQUEUE_PI among them */
 		return -ENOSYS;
 	}
 }

@@ -1,10 +1,13 @@
 /* Pipes and eventfds: buffers in memory whose readers and writers block
- * through the readiness generation (core/poll.c). A pipe holds 64 KiB;
- * a read with no writer left sees end-of-file, a write with no reader
- * left gets -EPIPE and SIGPIPE. */
+ * through the readiness generation (core/poll.c). A pipe holds 64 KiB
+ * (F_SETPIPE_SZ changes it); a write of at most PIPE_BUF bytes goes in
+ * whole or waits (never interleaved with another writer's), larger ones
+ * may be split; a read with no writer left sees end-of-file, a write
+ * with no reader left gets -EPIPE and SIGPIPE. */
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "pipe.h"
 #include "sched.h"
 #include "signal.h"
 #include "sync.h"
@@ -13,13 +16,16 @@
 #include "vfs.h"
 
 #define PIPE_SIZE 65536
+#define PIPE_BUF 4096
+#define PIPE_MAX_SIZE (1u << 20) /* Linux's /proc/sys/fs/pipe-max-size */
 #define EFD_SEMAPHORE 1
 
 struct pipe {
 	struct mutex lock;
 	uint8_t *buf;
-	size_t head, len;     /* ring: len bytes from head */
-	int readers, writers; /* open ends */
+	size_t head, len, cap; /* ring: len bytes from head, cap in all */
+	int readers, writers;  /* open ends */
+	uint64_t writes, reads; /* the times bytes went in, came out (EPOLLET) */
 };
 
 static long
@@ -33,15 +39,16 @@ pipe_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
 		if (p->len) {
 			size_t done = 0;
 			while (done < n && p->len) {
-				size_t k = MIN(MIN(n - done, p->len), PIPE_SIZE - p->head);
+				size_t k = MIN(MIN(n - done, p->len), p->cap - p->head);
 				if (copy_to_user((uint8_t *)ubuf + done, p->buf + p->head, k)) {
 					mutex_unlock(&p->lock);
 					return done ? (long)done : -EFAULT;
 				}
-				p->head = (p->head + k) % PIPE_SIZE;
+				p->head = (p->head + k) % p->cap;
 				p->len -= k;
 				done += k;
 			}
+			p->reads++;
 			mutex_unlock(&p->lock);
 			poll_notify();
 			return (long)done;
@@ -71,10 +78,12 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 			signal_raise(thread_self(), 13 /* SIGPIPE */);
 			return done ? (long)done : -EPIPE;
 		}
-		size_t room = PIPE_SIZE - p->len, before = done;
+		size_t room = p->cap - p->len, before = done;
+		if (n <= PIPE_BUF && room < n)
+			room = 0; /* atomic: all of it at once, or wait */
 		while (room && done < n) {
-			size_t tail = (p->head + p->len) % PIPE_SIZE;
-			size_t k = MIN(MIN(n - done, room), PIPE_SIZE - tail);
+			size_t tail = (p->head + p->len) % p->cap;
+			size_t k = MIN(MIN(n - done, room), p->cap - tail);
 			if (copy_from_user(p->buf + tail, (const uint8_t *)ubuf + done, k)) {
 				mutex_unlock(&p->lock);
 				return done ? (long)done : -EFAULT;
@@ -83,6 +92,8 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 			room -= k;
 			done += k;
 		}
+		if (done > before)
+			p->writes++;
 		mutex_unlock(&p->lock);
 		/* only news wakes the pollers: a notify with nothing written
 		 * would end this writer's own wait below at once, and a full
@@ -112,7 +123,7 @@ pipe_poll(struct file *f)
 		if (!p->writers)
 			r |= POLLHUP;
 	} else {
-		if (p->len < PIPE_SIZE)
+		if (p->len < p->cap)
 			r |= POLLOUT;
 		if (!p->readers)
 			r |= POLLERR;
@@ -200,6 +211,7 @@ SYSCALL(293, pipe2)
 		kfree(p);
 		return -ENOMEM;
 	}
+	p->cap = PIPE_SIZE;
 	p->readers = p->writers = 1;
 	r = end_new(p, O_RDONLY | (flags & O_NONBLOCK));
 	w = end_new(p, O_WRONLY | (flags & O_NONBLOCK));
@@ -229,6 +241,64 @@ SYSCALL(293, pipe2)
 }
 
 SYSCALL(22, pipe) { return sys_pipe2(a0, 0, 0, 0, 0, 0); }
+
+long
+pipe_size(struct file *f)
+{
+	struct pipe *p = f->f_priv;
+
+	if (f->f_ops != &pipe_ops)
+		return -EBADF;
+	mutex_lock(&p->lock);
+	long r = (long)p->cap;
+	mutex_unlock(&p->lock);
+	return r;
+}
+
+long
+pipe_resize(struct file *f, unsigned long size)
+{
+	struct pipe *p = f->f_priv;
+	size_t cap = PAGE_SIZE;
+	uint8_t *buf;
+
+	if (f->f_ops != &pipe_ops)
+		return -EBADF;
+	if (size > PIPE_MAX_SIZE)
+		return -EPERM; /* Linux, for a caller without CAP_SYS_RESOURCE */
+	while (cap < size)
+		cap *= 2; /* a power of two of pages, as Linux */
+	if (!(buf = kmalloc(cap)))
+		return -ENOMEM;
+	mutex_lock(&p->lock);
+	if (p->len > cap) {
+		mutex_unlock(&p->lock);
+		kfree(buf);
+		return -EBUSY;
+	}
+	for (size_t i = 0; i < p->len; i++) /* the ring, straightened */
+		buf[i] = p->buf[(p->head + i) % p->cap];
+	kfree(p->buf);
+	p->buf = buf;
+	p->head = 0;
+	p->cap = cap;
+	mutex_unlock(&p->lock);
+	poll_notify(); /* more room, maybe */
+	return (long)cap;
+}
+
+bool
+pipe_events(struct file *f, uint64_t *seq)
+{
+	struct pipe *p = f->f_priv;
+
+	if (f->f_ops != &pipe_ops)
+		return false;
+	mutex_lock(&p->lock);
+	*seq = (f->f_flags & O_ACCMODE) == O_RDONLY ? p->writes : p->reads;
+	mutex_unlock(&p->lock);
+	return true;
+}
 
 /* --- eventfd: a 64-bit counter --- */
 struct efd {

@@ -7,10 +7,23 @@
 #include "vfs.h"
 #include "vma.h"
 
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
 
-/* a file region: MAP_SHARED maps the file's pages (vma.h); MAP_PRIVATE
- * is a copy of the file's bytes as they are now */
+/* a file region: MAP_SHARED maps the file's pages, MAP_PRIVATE copies a
+ * page of the file at its first touch (vma.h) */
 static long
 map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 {
@@ -29,29 +42,8 @@ map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 		r = -ENODEV;
 	else if (acc == O_WRONLY || ((flags & MAP_SHARED) && (prot & PROT_WRITE) && acc != O_RDWR))
 		r = -EACCES;
-	else if (flags & MAP_SHARED)
-		r = vma_map_file(addr, len, prot, flags, v, off);
 	else
-		r = vma_map_file(addr, len, PROT_READ | PROT_WRITE, flags, v, off);
-	if (r >= 0 && !(flags & MAP_SHARED)) {
-		/* the file's current bytes, copied out under v_lock, filled in
-		 * after it (a fault takes the region lock, then v_lock) */
-		mutex_lock(&v->v_lock);
-		size_t n = off < v->v_size ? MIN(len, v->v_size - off) : 0;
-		uint8_t *tmp = n ? kmalloc(n) : NULL;
-		if (tmp) {
-			filemap_sync(v, off, n);
-			memcpy(tmp, v->v_data + off, n);
-		}
-		mutex_unlock(&v->v_lock);
-		if (n && (!tmp || vma_fill((uintptr_t)r, tmp, n))) {
-			vma_unmap((uintptr_t)r, len);
-			r = -ENOMEM;
-		}
-		kfree(tmp);
-		if (r >= 0 && prot != (PROT_READ | PROT_WRITE))
-			vma_protect((uintptr_t)r, ALIGN_UP(len, PAGE_SIZE), prot);
-	}
+		r = vma_map_file(addr, len, prot, flags, v, off);
 	file_put(f);
 	return r;
 }
@@ -73,56 +65,55 @@ SYSCALL(9, mmap)
 SYSCALL(11, munmap) { return vma_unmap((uintptr_t)a0, (size_t)a1); }
 SYSCALL(10, mprotect) { return vma_protect((uintptr_t)a0, (size_t)a1, (int)a2); }
 SYSCALL(12, brk) { return (long)vma_brk((uintptr_t)a0); }
+/* Linux's checks in its order: alignment, the advice, then the range.
+ * DONTNEED and FREE drop the pages (FREE at once: Linux may keep them
+ * until memory is short, and either is allowed); the rest are hints
+ * with nothing to do here (one app, no fork, no swap, no huge pages,
+ * no core dumps). Other advice (MERGEABLE without KSM, REMOVE, ...) is
+ * EINVAL, as Linux without those features. */
 SYSCALL(28, madvise)
 {
-	if (a0 & (PAGE_SIZE - 1))
+	uintptr_t addr = (uintptr_t)a0;
+	size_t len = (size_t)a1;
+
+	if ((addr & (PAGE_SIZE - 1)) || addr + ALIGN_UP(len, PAGE_SIZE) < addr)
 		return -EINVAL;
-	if (a2 == MADV_DONTNEED)
-		return vma_discard((uintptr_t)a0, (size_t)a1);
-	return 0; /* advice only */
+	switch (a2) {
+	case MADV_DONTNEED:
+	case MADV_FREE:
+		return len ? vma_discard(addr, len) : 0;
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+		return !len || vma_mapped(addr, len) ? 0 : -ENOMEM;
+	default:
+		return -EINVAL;
+	}
 }
 
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
 
-/* grow or shrink in place when the room is there, else move (copying the
- * pages' contents through the kernel) when MREMAP_MAYMOVE allows */
+/* in place when it shrinks or the room is there, else moved when
+ * MREMAP_MAYMOVE allows; file regions stay file regions (vma_remap) */
 SYSCALL(25, mremap)
 {
-	uintptr_t old = (uintptr_t)a0, want = (uintptr_t)a4;
-	size_t olen = ALIGN_UP((size_t)a1, PAGE_SIZE), nlen = ALIGN_UP((size_t)a2, PAGE_SIZE);
 	int flags = (int)a3;
-	long r;
 
-	if ((old & (PAGE_SIZE - 1)) || !nlen || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
 		return -EINVAL;
-	if (nlen <= olen && !(flags & MREMAP_FIXED)) {
-		if (nlen < olen)
-			vma_unmap(old + nlen, olen - nlen);
-		return (long)old;
-	}
-	if (!(flags & MREMAP_FIXED) &&
-	    vma_map(old + olen, nlen - olen, PROT_READ | PROT_WRITE,
-		    MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS) >= 0)
-		return (long)old; /* XXX: the grown part takes read/write, not the old protection */
-	if (!(flags & MREMAP_MAYMOVE))
-		return -ENOMEM;
-	r = vma_map(flags & MREMAP_FIXED ? want : 0, nlen, PROT_READ | PROT_WRITE,
-		    (flags & MREMAP_FIXED ? MAP_FIXED : 0) | MAP_PRIVATE | MAP_ANONYMOUS);
-	if (r < 0)
-		return r;
-	uint8_t *tmp = kmalloc(PAGE_SIZE);
-	if (!tmp) {
-		vma_unmap((uintptr_t)r, nlen);
-		return -ENOMEM;
-	}
-	for (size_t off = 0; off < MIN(olen, nlen); off += PAGE_SIZE)
-		if (!copy_from_user(tmp, (void *)(old + off), PAGE_SIZE))
-			vma_fill((uintptr_t)r + off, tmp, PAGE_SIZE);
-	kfree(tmp);
-	vma_unmap(old, olen);
-	return r;
+	return vma_remap((uintptr_t)a0, (size_t)a1, (size_t)a2, flags & MREMAP_MAYMOVE,
+			 flags & MREMAP_FIXED, (uintptr_t)a4);
 }
 
 #define MS_ASYNC 1
@@ -144,8 +135,10 @@ SYSCALL(27, mincore)
 	size_t pages = ALIGN_UP((size_t)a1, PAGE_SIZE) / PAGE_SIZE;
 	uint8_t v;
 
-	if (a0 & (PAGE_SIZE - 1))
+	if (a0 & (PAGE_SIZE - 1) || a0 + pages * PAGE_SIZE < (uintptr_t)a0)
 		return -EINVAL;
+	if (!vma_mapped((uintptr_t)a0, (size_t)a1))
+		return -ENOMEM; /* Linux: part of the range is not mapped */
 	for (size_t i = 0; i < pages; i++) {
 		v = mm_query((uintptr_t)a0 + i * PAGE_SIZE) & PTE_P ? 1 : 0;
 		if (copy_to_user((uint8_t *)a2 + i, &v, 1))

@@ -1,9 +1,10 @@
 /* Blocking synchronisation for the kernel and the app, all on the
  * scheduler's block/wake (include/sched.h) and one futex:
  * - futex: Linux semantics (WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET,
- *   WAKE_BITSET; private and shared alike, since there is one address
- *   space); the word may be a kernel or an app address (app addresses
- *   are read with copy_from_user: -EFAULT, never a crash);
+ *   WAKE_BITSET, WAKE_OP, and the PI locks without the inheritance;
+ *   private and shared alike, since there is one address space); the
+ *   word may be a kernel or an app address (app addresses are read with
+ *   copy_from_user: -EFAULT, never a crash);
  * - mutex: one word, lock-free when uncontended (0 free, 1 locked, 2
  *   locked with sleepers); contended lockers sleep on the futex;
  * - condvar: a sequence word and the futex; semaphore; wait queue.
@@ -20,8 +21,13 @@
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
 #define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_LOCK_PI 6
+#define FUTEX_UNLOCK_PI 7
+#define FUTEX_TRYLOCK_PI 8
 #define FUTEX_WAIT_BITSET 9
 #define FUTEX_WAKE_BITSET 10
+#define FUTEX_LOCK_PI2 13
 #define FUTEX_PRIVATE_FLAG 128
 #define FUTEX_CLOCK_REALTIME 256
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu

@@ -41,6 +41,18 @@ copy_to_user(void *udst, const void *src, size_t n)
 	return arch_copy_user(udst, src, n);
 }
 
+long arch_cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t neu);
+
+/* atomically: when *uaddr == old, store neu; the word as it was (so the
+ * swap happened iff the result is old), or -EFAULT (futex words) */
+static inline long
+cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t neu)
+{
+	if (!user_range_ok(uaddr, sizeof(*uaddr)) || ((uintptr_t)uaddr & 3))
+		return -EFAULT;
+	return arch_cmpxchg_user32(uaddr, old, neu);
+}
+
 /* a NUL-terminated string of at most max-1 bytes: its length, or
  * -ENAMETOOLONG when no NUL within max, or -EFAULT */
 static inline long

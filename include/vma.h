@@ -31,9 +31,10 @@
 long vma_map(uintptr_t addr, size_t len, int prot, int flags);
 /* the same for a file region of node from offset off: MAP_SHARED maps the
  * file's own pages (writes reach the file, read() sees them at once);
- * private regions are the caller's to fill (a copy of the file as it is
- * at mmap time; later writes to the file do not show: Linux leaves that
- * unspecified). A touch past the file's last page faults (SIGBUS). */
+ * MAP_PRIVATE pages are demand-paged: the first touch of a page copies
+ * that page of the file (as it is then; zeros past its end) into a frame
+ * of the region's own, so mapping a large file costs nothing until
+ * touched. A touch past the file's last page faults (SIGBUS). */
 struct vnode;
 long vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node,
 		  uint64_t off);
@@ -55,6 +56,13 @@ bool vma_bus(uintptr_t addr);
 void filemap_update(struct vnode *v, uint64_t off, size_t len);
 void filemap_sync(struct vnode *v, uint64_t off, size_t len);
 int vma_unmap(uintptr_t addr, size_t len);
+/* mremap: [old, old+olen) to nlen bytes, in place when it shrinks or the
+ * room after it is free, else (may_move) moved, to 'want' when 'fixed'.
+ * Each part keeps its file, offset and protection (a grown tail continues
+ * the last part); private frames move, shared ones stay the file's. The
+ * new address, or -EFAULT (old range not all mapped), -ENOMEM, -EINVAL. */
+long vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed,
+	       uintptr_t want);
 int vma_protect(uintptr_t addr, size_t len, int prot);
 /* brk: set the break (0 asks); returns the break, unchanged on failure */
 uintptr_t vma_brk(uintptr_t want);
@@ -66,7 +74,11 @@ int vma_fault(uintptr_t addr, bool write, bool exec);
 int vma_fill(uintptr_t addr, const void *src, size_t len);
 /* a region covers addr (a fault there is SEGV_ACCERR, not SEGV_MAPERR) */
 bool vma_covers(uintptr_t addr);
-/* MADV_DONTNEED: drop pages, so they read back as zeros */
+/* every page of [addr, addr+len) is in some region (mincore, madvise) */
+bool vma_mapped(uintptr_t addr, size_t len);
+/* MADV_DONTNEED: drop pages, so anonymous ones read back as zeros and
+ * file ones as the file's bytes; -ENOMEM when part of the range is not
+ * mapped (then nothing is dropped) */
 int vma_discard(uintptr_t addr, size_t len);
 
 #endif

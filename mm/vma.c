@@ -17,12 +17,12 @@ struct vma {
 	uintptr_t start, end; /* page aligned, [start, end) */
 	int prot;
 	/* file regions: the file, the offset of 'start' in it, MAP_SHARED or
-	 * not; private ones were filled at mmap time and end (SIGBUS) at
-	 * bus_from, the first page past the file's end then */
+	 * not; 'paged': a private file region, whose page is copied from the
+	 * file at its first touch (the loader's labelled segments have a file
+	 * for their name only: they were filled at load time) */
 	struct vnode *node;
 	uint64_t off;
-	bool shared;
-	uintptr_t bus_from;
+	bool shared, paged;
 };
 
 /* --- the shared pages of a file (vnode.v_map) ---
@@ -173,6 +173,18 @@ drop_pages(uintptr_t s, uintptr_t e)
 	__atomic_sub_fetch(&private_pages, freed, __ATOMIC_RELAXED);
 }
 
+/* unmap [s, e) keeping its frames: a file's shared frames, which stay the
+ * file's, or frames mremap moved elsewhere (present or not: PROT_NONE
+ * keeps its frame in a non-present entry, which mm_unmap would leave) */
+static void
+forget_pages(uintptr_t s, uintptr_t e)
+{
+	uint64_t pas[64];
+
+	while (s < e)
+		mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+}
+
 /* remove [s, e) from the region list, splitting regions (lock held) */
 static int
 carve(uintptr_t s, uintptr_t e)
@@ -185,7 +197,7 @@ carve(uintptr_t s, uintptr_t e)
 			continue;
 		/* the file's shared frames stay the file's: only unmapped */
 		if (v->shared)
-			mm_unmap(MAX(s, v->start), MIN(e, v->end) - MAX(s, v->start));
+			forget_pages(MAX(s, v->start), MIN(e, v->end));
 		if (v->start < s && v->end > e) {
 			struct vma *tail = kmalloc(sizeof(*tail));
 			if (!tail || (v->shared && filemap_ref(v->node, 1))) {
@@ -259,7 +271,7 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 		v->node = like->node;
 		v->off = like->off + (s - like->start);
 		v->shared = like->shared;
-		v->bus_from = like->bus_from;
+		v->paged = like->paged;
 		if (v->shared && filemap_ref(v->node, 1)) {
 			kfree(v);
 			return -ENOMEM;
@@ -310,9 +322,8 @@ vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node
 		goto out;
 	}
 	struct vma like = { .start = s, .node = node, .off = off,
-			    .shared = node && (flags & MAP_SHARED) };
-	if (node && !like.shared) /* private: filled now, from what the file has now */
-		like.bus_from = s + ALIGN_UP(off < node->v_size ? node->v_size - off : 0, PAGE_SIZE);
+			    .shared = node && (flags & MAP_SHARED),
+			    .paged = node && !(flags & MAP_SHARED) };
 	err = insert(s, s + len, prot, &like);
 	if (!err)
 		err = (long)s;
@@ -330,6 +341,108 @@ vma_unmap(uintptr_t addr, size_t len)
 		return -EINVAL;
 	mutex_lock(&lock);
 	err = carve(addr, addr + ALIGN_UP(len, PAGE_SIZE));
+	mutex_unlock(&lock);
+	return err;
+}
+
+long
+vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, uintptr_t want)
+{
+	struct vma *last, like;
+	struct list_node *n;
+	uintptr_t s;
+	long err = 0;
+
+	olen = ALIGN_UP(olen, PAGE_SIZE);
+	nlen = ALIGN_UP(nlen, PAGE_SIZE);
+	if ((old & (PAGE_SIZE - 1)) || !olen || !nlen || (fixed && (want & (PAGE_SIZE - 1))))
+		return -EINVAL;
+	if (old + olen > USER_TOP || old + olen < old || nlen > USER_TOP ||
+	    (fixed && (want + nlen > USER_TOP || want + nlen < want)))
+		return -EINVAL;
+	if (fixed && want < old + olen && want + nlen > old)
+		return -EINVAL; /* the new place overlaps the old, as Linux */
+	mutex_lock(&lock);
+	for (uintptr_t p = old; p < old + olen;) {
+		struct vma *v = find(p);
+		if (!v) {
+			err = -EFAULT; /* Linux: the old range must be mapped */
+			goto out;
+		}
+		p = v->end;
+	}
+	last = find(old + olen - 1);
+	if (!fixed && nlen <= olen) { /* shrink in place */
+		err = carve(old + nlen, old + olen);
+		err = err ? err : (long)old;
+		goto out;
+	}
+	/* the grown tail continues the last region: its file, offset, protection */
+	like = *last;
+	like.off = last->off + (old + olen - last->start);
+	if (!fixed && is_free(old + olen, old + nlen)) {
+		like.start = old + olen;
+		err = insert(old + olen, old + nlen, last->prot, &like);
+		err = err ? err : (long)old;
+		goto out;
+	}
+	if (!may_move) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (fixed) {
+		s = want;
+		if ((err = carve(s, s + nlen)))
+			goto out;
+	} else if (!(s = find_room(nlen))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* the regions again at s, each with its own file, offset, protection */
+	size_t keep = MIN(olen, nlen);
+	list_for_each(n, &vmas) {
+		struct vma *v = list_entry(n, struct vma, link), piece;
+		uintptr_t ps = MAX(old, v->start), pe = MIN(old + keep, v->end);
+		if (ps >= pe)
+			continue;
+		if (v->start >= s && v->start < s + nlen)
+			continue; /* one inserted here */
+		piece = *v;
+		piece.off = v->off + (ps - v->start);
+		piece.start = s + (ps - old);
+		if ((err = insert(piece.start, s + (pe - old), v->prot, &piece)))
+			goto undo;
+	}
+	if (nlen > olen) {
+		like.start = s + olen;
+		if ((err = insert(s + olen, s + nlen, last->prot, &like)))
+			goto undo;
+	}
+	/* private frames move with their contents; shared ones are the file's
+	 * and fault in again from it */
+	for (uintptr_t p = old; p < old + keep; p += PAGE_SIZE) {
+		uint64_t raw = mm_pte_raw(p);
+		struct vma *v = find(p);
+		if (!(raw & PTE_ADDR) || v->shared)
+			continue;
+		if ((err = mm_map(s + (p - old), raw & PTE_ADDR, PAGE_SIZE,
+				  v->prot == PROT_NONE ? PTE_NX : pte_flags(v->prot)))) {
+			/* the frames stay where they were; the new place goes */
+			for (uintptr_t q = old; q < p; q += PAGE_SIZE)
+				if (!find(q)->shared)
+					forget_pages(s + (q - old), s + (q - old) + PAGE_SIZE);
+			goto undo;
+		}
+		if (v->prot == PROT_NONE)
+			mm_set_not_present(s + (p - old));
+	}
+	forget_pages(old, old + keep);
+	carve(old, old + olen);
+	err = (long)s;
+	goto out;
+undo:
+	carve(s, s + nlen);
+out:
 	mutex_unlock(&lock);
 	return err;
 }
@@ -390,14 +503,13 @@ out:
 	return err;
 }
 
-/* a page of a file region beyond the file's last page */
+/* a page of a file region beyond the file's last page (as the file is
+ * now: a file that grows makes more of a mapping reachable, as on Linux) */
 static bool
 past_end(const struct vma *v, uintptr_t page)
 {
-	if (!v->node)
+	if (!v->shared && !v->paged)
 		return false;
-	if (!v->shared)
-		return page >= v->bus_from;
 	return v->off + (page - v->start) >= ALIGN_UP(v->node->v_size, PAGE_SIZE);
 }
 
@@ -411,6 +523,25 @@ vma_bus(uintptr_t addr)
 	r = (v = find(addr)) && past_end(v, ALIGN_DOWN(addr, PAGE_SIZE));
 	mutex_unlock(&lock);
 	return r;
+}
+
+/* a private file page: the file's bytes at 'at' as they are now (its
+ * shared frame when it has one), zeros past the end; 'dst' is zeroed */
+static void
+private_copy(struct vnode *node, uint64_t at, void *dst)
+{
+	mutex_lock(&node->v_lock);
+	struct filemap *m = node->v_map;
+	size_t pg = at / PAGE_SIZE;
+	if (m && pg < m->fm_npages && m->fm_pa[pg])
+		memcpy(dst, mm_p2v(m->fm_pa[pg]), PAGE_SIZE);
+	else if (at < node->v_size)
+		memcpy(dst, node->v_data + at, MIN(PAGE_SIZE, node->v_size - at));
+	/* a shared frame's bytes past the end are the file's tail: zeros */
+	if (at + PAGE_SIZE > node->v_size)
+		memset((uint8_t *)dst + (at < node->v_size ? node->v_size - at : 0), 0,
+		       at < node->v_size ? at + PAGE_SIZE - node->v_size : PAGE_SIZE);
+	mutex_unlock(&node->v_lock);
 }
 
 int
@@ -454,6 +585,8 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		goto out;
 	}
 	memset(mm_p2v(pa), 0, PAGE_SIZE);
+	if (v->paged)
+		private_copy(v->node, v->off + (page - v->start), mm_p2v(pa));
 	err = mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot));
 	if (err)
 		frame_free(pa, 0);
@@ -479,11 +612,19 @@ vma_discard(uintptr_t addr, size_t len)
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
 	mutex_lock(&lock);
+	for (uintptr_t p = addr; p < e;) {
+		struct vma *v = find(p);
+		if (!v) {
+			mutex_unlock(&lock);
+			return -ENOMEM;
+		}
+		p = v->end;
+	}
 	/* shared file pages are the file's: they come back from it */
 	list_for_each(n, &vmas) {
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->shared && v->start < e && v->end > addr)
-			mm_unmap(MAX(addr, v->start), MIN(e, v->end) - MAX(addr, v->start));
+			forget_pages(MAX(addr, v->start), MIN(e, v->end));
 	}
 	drop_pages(addr, e);
 	mutex_unlock(&lock);
@@ -528,8 +669,7 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start >= addr && v->end <= addr + len && !v->node) {
 			v->node = node;
-			v->off = off + (v->start - addr);
-			v->bus_from = ~(uintptr_t)0; /* filled by the loader: no end */
+			v->off = off + (v->start - addr); /* filled by the loader: not paged */
 		}
 	}
 	mutex_unlock(&lock);
@@ -606,6 +746,24 @@ vma_covers(uintptr_t addr)
 
 	mutex_lock(&lock);
 	r = find(addr) != NULL;
+	mutex_unlock(&lock);
+	return r;
+}
+
+bool
+vma_mapped(uintptr_t addr, size_t len)
+{
+	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
+	bool r = e >= addr;
+
+	mutex_lock(&lock);
+	for (uintptr_t p = addr; r && p < e;) {
+		struct vma *v = find(p);
+		if (!v)
+			r = false;
+		else
+			p = v->end;
+	}
 	mutex_unlock(&lock);
 	return r;
 }
