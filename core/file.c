@@ -56,30 +56,38 @@ node_read(struct file *f, void *buf, size_t n, uint64_t *off)
 	return got;
 }
 
+/* through a bounce buffer of at most 1 MiB at a time (kmalloc's blocks
+ * are at most 4 MiB): a large write is several, and a failure after some
+ * bytes went in is a short write, as Linux reports it */
 static long
 node_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
 	struct vnode *v = f->f_node;
+	size_t chunk = MIN(n, (size_t)MiB(1));
 	uint8_t *tmp;
-	int err;
+	long done = 0;
+	int err = 0;
 
 	if ((v->v_mode & S_IFMT) == S_IFDIR)
 		return -EISDIR;
 	if (f->f_flags & O_APPEND)
 		*off = v->v_size;
-	tmp = kmalloc(n ? n : 1);
+	tmp = kmalloc(chunk ? chunk : 1);
 	if (!tmp)
 		return -ENOMEM;
-	if (copy_from_user(tmp, buf, n)) {
-		kfree(tmp);
-		return -EFAULT;
-	}
-	err = vfs_write_data(v, *off, tmp, n);
+	do {
+		size_t k = MIN(n - (size_t)done, chunk);
+		if (copy_from_user(tmp, (const uint8_t *)buf + done, k)) {
+			err = -EFAULT;
+			break;
+		}
+		if ((err = vfs_write_data(v, *off, tmp, k)))
+			break;
+		*off += k;
+		done += (long)k;
+	} while ((size_t)done < n);
 	kfree(tmp);
-	if (err)
-		return err;
-	*off += n;
-	return (long)n;
+	return done ? done : err;
 }
 
 static int
@@ -204,6 +212,8 @@ file_new(const struct file_ops *ops, struct vnode *v, int flags)
 		return NULL;
 	f->f_ops = ops;
 	f->f_node = v;
+	if (v)
+		vfs_node_hold(v); /* an unlinked file's bytes stay while it is open */
 	f->f_flags = flags;
 	f->f_refs = 1;
 	return f;
@@ -268,6 +278,8 @@ file_put(struct file *f)
 		flock_release(f); /* the open file description's flock() goes with it */
 	if (f->f_ops->close)
 		f->f_ops->close(f);
+	if (f->f_node)
+		vfs_node_release(f->f_node);
 	kfree(f);
 }
 

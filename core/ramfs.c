@@ -202,6 +202,37 @@ out:
 	return err;
 }
 
+/* the bytes' memory at capacity cap (v_lock held; cap >= v_size): kmalloc
+ * up to RAMFS_SMALL, vmem beyond (page multiples, resized in place or by
+ * remapping its frames: no copy). false when out of memory, v untouched */
+static bool
+data_realloc(struct vnode *v, size_t cap)
+{
+	uint8_t *d;
+
+	if (cap > RAMFS_SMALL)
+		cap = ALIGN_UP(cap, PAGE_SIZE);
+	if (cap == v->v_cap)
+		return true;
+	if (cap > RAMFS_SMALL && v->v_cap > RAMFS_SMALL) {
+		if (!(d = vmem_resize(v->v_data, v->v_cap, cap)))
+			return false;
+	} else {
+		d = cap > RAMFS_SMALL ? vmem_alloc(cap) : cap ? kmalloc(cap) : NULL;
+		if (cap && !d)
+			return false;
+		if (d && v->v_size)
+			memcpy(d, v->v_data, MIN(v->v_size, cap));
+		if (v->v_cap > RAMFS_SMALL)
+			vmem_free(v->v_data, v->v_cap);
+		else
+			kfree(v->v_data);
+	}
+	v->v_data = d;
+	v->v_cap = cap;
+	return true;
+}
+
 int
 vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 {
@@ -210,17 +241,14 @@ vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 	if (v->v_dev)
 		return -EINVAL; /* devices and /proc files keep no bytes here */
 	mutex_lock(&v->v_lock);
-	if (off + n > v->v_cap) {
-		size_t cap = MAX(off + n, v->v_cap * 2);
-		uint8_t *d = kmalloc(cap);
-		if (!d) {
-			mutex_unlock(&v->v_lock);
-			return -ENOSPC;
-		}
-		memcpy(d, v->v_data, v->v_size);
-		kfree(v->v_data);
-		v->v_data = d;
-		v->v_cap = cap;
+	/* doubling up to 8 MiB steps (vmem grows without a copy, so
+	 * the steps need not be larger, and a 48 MiB file then holds at
+	 * most 8 MiB more); when that much is not there, what is needed */
+	size_t grow = v->v_cap < MiB(8) ? v->v_cap * 2 : v->v_cap + MiB(8);
+	if (off + n > v->v_cap && !data_realloc(v, MAX(off + n, grow)) &&
+	    !data_realloc(v, off + n)) {
+		mutex_unlock(&v->v_lock);
+		return -ENOSPC;
 	}
 	uint64_t from = MIN(off, (uint64_t)v->v_size);
 	if (off > v->v_size)
@@ -242,10 +270,47 @@ vfs_truncate(struct vnode *v, uint64_t size)
 	if (size < v->v_size) {
 		mutex_lock(&v->v_lock);
 		v->v_size = size;
+		/* vmem pages past the new end go; a file that fits in
+		 * RAMFS_SMALL moves back to kmalloc (if that fails, the vmem
+		 * block shrinks to just above RAMFS_SMALL) */
+		if (v->v_cap > RAMFS_SMALL && !data_realloc(v, size))
+			data_realloc(v, RAMFS_SMALL + PAGE_SIZE);
 		mutex_unlock(&v->v_lock);
 		return 0;
 	}
 	return size > v->v_size ? vfs_write_data(v, size, "", 0) : 0;
+}
+
+/* a regular file with no name and no user: its bytes go (the node stays,
+ * as drop_name explains). Safe to call twice: the second finds nothing. */
+static void
+data_release(struct vnode *v)
+{
+	if ((v->v_mode & S_IFMT) != S_IFREG || v->v_dev)
+		return;
+	mutex_lock(&v->v_lock);
+	if (!__atomic_load_n(&v->v_nlink, __ATOMIC_SEQ_CST) &&
+	    !__atomic_load_n(&v->v_refs, __ATOMIC_SEQ_CST)) {
+		v->v_size = 0;
+		data_realloc(v, 0);
+	}
+	mutex_unlock(&v->v_lock);
+}
+
+void
+vfs_node_hold(struct vnode *v)
+{
+	__atomic_fetch_add(&v->v_refs, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+vfs_node_release(struct vnode *v)
+{
+	int left = __atomic_sub_fetch(&v->v_refs, 1, __ATOMIC_SEQ_CST);
+
+	assert(left >= 0);
+	if (!left && !__atomic_load_n(&v->v_nlink, __ATOMIC_SEQ_CST))
+		data_release(v);
 }
 
 static bool
@@ -255,7 +320,9 @@ is_dir(const struct vnode *v)
 }
 
 /* a name goes (lock held). XXX: nodes and entries are kept allocated
- * (open files and lookups in progress may use them). When a node loses
+ * (open files and lookups in progress may use them); a regular file's
+ * bytes are freed with its last name when no open file or file region
+ * holds it (v_refs), else on the last release. When a node loses
  * its first name while hard links remain, one of them takes its place,
  * so the node keeps a name, a parent and a path. */
 static void
@@ -264,7 +331,9 @@ drop_name(struct vnode *e)
 	struct vnode *n = vfs_node(e);
 
 	list_del(&e->v_sibling);
-	n->v_nlink--;
+	if (__atomic_sub_fetch(&n->v_nlink, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    !__atomic_load_n(&n->v_refs, __ATOMIC_SEQ_CST))
+		data_release(n);
 	if (e != n) {
 		list_del(&e->v_links);
 		return;

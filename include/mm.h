@@ -115,6 +115,28 @@ struct heap_page_ops {
 };
 void heap_init(const struct heap_page_ops *ops);
 
+/* --- virtually contiguous memory (mm/vmem.c) ---
+ * Large kernel buffers made of single 4 KiB frames mapped side by side
+ * (RW, NX, global) in a region of their own, VMEM_BASE.. VMEM_BASE +
+ * VMEM_SIZE: above the direct map's reach (checked at first use against
+ * the CPU's physical address width), away from the kernel stacks at
+ * 0xffffc00000000000 and below the kernel image. Sizes are rounded up to
+ * pages; memory is not zeroed. The caller remembers the size.
+ * - vmem_alloc: NULL for size 0 or when frames, page tables or address
+ *   space run out (then nothing stays allocated).
+ * - vmem_resize: the block at its new size, possibly moved; growing maps
+ *   the same frames at a larger range (no byte copy) or extends the block
+ *   in place when the addresses after it are free; shrinking frees the
+ *   tail's frames. NULL when growing fails: the old block is untouched.
+ *   p NULL: vmem_alloc; size 0: vmem_free, NULL.
+ * - vmem_free: unmaps (a TLB shootdown on every CPU), then frees frames.
+ * May sleep (a mutex); call holding no spinlock. */
+#define VMEM_BASE 0xffffd00000000000ul
+#define VMEM_SIZE (1ul << 40) /* 1 TiB of addresses */
+void *vmem_alloc(size_t size);
+void *vmem_resize(void *p, size_t old, size_t size);
+void vmem_free(void *p, size_t size);
+
 /* --- kernel stacks (mm/kstack.c): guard page below each --- */
 int kstack_alloc(uintptr_t *lo, uintptr_t *hi); /* 0, -ENOMEM, -EAGAIN */
 void kstack_free(uintptr_t lo);

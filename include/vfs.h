@@ -41,7 +41,8 @@ struct vnode {
 	uint32_t v_rdev;           /* device nodes: Linux's (major << 8 | minor) */
 	size_t v_size;            /* file bytes; symlink target length */
 	size_t v_cap;             /* bytes allocated in v_data */
-	uint8_t *v_data;          /* file contents or symlink target */
+	uint8_t *v_data;          /* file contents or symlink target: kmalloc
+				   * up to RAMFS_SMALL of v_cap, vmem beyond */
 	struct vnode *v_parent;   /* directories: ".." (root: itself) */
 	struct list_node v_children; /* directories */
 	struct list_node v_sibling;
@@ -63,6 +64,10 @@ struct vnode {
 	struct vnode *v_magic;
 	/* MAP_SHARED pages of this file (mm/vma.c); NULL when unmapped */
 	struct filemap *v_map;
+	/* open files and file regions (mmap) using the node
+	 * (vfs_node_hold/release): a regular file's bytes are freed when its
+	 * last name is gone and this falls to 0 */
+	int v_refs;
 };
 
 /* the node a directory entry names (itself, or a hard link's target) */
@@ -119,8 +124,15 @@ struct vnode *vfs_root(void);
 int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out);
 /* create a node at path (its parent must exist): -EEXIST when present */
 int vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out);
+/* file bytes: kmalloc up to this capacity, vmem (mm.h) beyond, growing
+ * by doubling without a copy. 0, -EFBIG past 64 GiB, -ENOSPC out of memory */
+#define RAMFS_SMALL (64 * 1024)
 int vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n);
+/* a smaller size frees the vmem pages past it (rounded up to a page) */
 int vfs_truncate(struct vnode *v, uint64_t size);
+/* an open file or a file region takes and drops the node */
+void vfs_node_hold(struct vnode *v);
+void vfs_node_release(struct vnode *v);
 /* unlink (dir false: -EISDIR on a directory) or rmdir (-ENOTDIR, -ENOTEMPTY) */
 int vfs_remove(struct vnode *cwd, const char *path, bool dir);
 /* rename with Linux's rules (-EISDIR, -ENOTDIR, -ENOTEMPTY, -EINVAL for a

@@ -34,6 +34,7 @@ read_list(const char *path, char *fallback)
 		list[0] = fallback;
 		return list;
 	}
+	vfs_node_hold(v); /* its bytes outlive its name (see app_run) */
 	for (size_t i = 0; i < v->v_size && n + 1 < MAX_ARGS;) {
 		char *s = (char *)v->v_data + i;
 		size_t len = strnlen(s, v->v_size - i);
@@ -87,14 +88,15 @@ app_run(void)
 		random_seed(v->v_data, v->v_size);
 	random_bytes(rnd, sizeof(rnd));
 	if (!vfs_lookup(NULL, "/.unum/stdin", true, &v)) {
+		vfs_node_hold(v); /* the console reads it after the unlink below */
 		in = v->v_data;
 		inlen = v->v_size;
 	}
 	console_files_init(in, inlen, tty_flag);
 	char **argv = read_list("/.unum/argv", "/app/app");
 	char **envp = read_list("/.unum/env", NULL);
-	/* the app's tree is its own: /.unum goes (the nodes, and so the
-	 * strings read from them, stay allocated) */
+	/* the app's tree is its own: /.unum goes (the nodes, and the bytes
+	 * of those held above, stay allocated) */
 	static const char *const unum_files[] = { "/.unum/argv", "/.unum/env", "/.unum/seed",
 						  "/.unum/stdin" };
 	for (size_t i = 0; i < ARRAY_SIZE(unum_files); i++)

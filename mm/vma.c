@@ -205,6 +205,8 @@ carve(uintptr_t s, uintptr_t e)
 				return -ENOMEM;
 			}
 			*tail = *v;
+			if (tail->node)
+				vfs_node_hold(tail->node); /* each piece holds its file */
 			tail->start = e;
 			tail->off = v->off + (e - v->start);
 			list_insert(&v->link, &tail->link, v->link.next);
@@ -218,6 +220,8 @@ carve(uintptr_t s, uintptr_t e)
 			list_del(&v->link);
 			if (v->shared)
 				filemap_ref(v->node, -1);
+			if (v->node)
+				vfs_node_release(v->node);
 			kfree(v);
 		}
 	}
@@ -276,6 +280,7 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 			kfree(v);
 			return -ENOMEM;
 		}
+		vfs_node_hold(v->node);
 	}
 	list_for_each(n, &vmas)
 		if (list_entry(n, struct vma, link)->start > s)
