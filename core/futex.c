@@ -355,15 +355,17 @@ lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
 			spin_unlock_irqrestore(&b->lock, f);
 			return -EAGAIN;
 		}
-		/* owned: mark the word, so its owner unlocks through us */
-		if (!(cur & FUTEX_WAITERS)) {
-			r = cmpxchg_user32(addr, cur, cur | FUTEX_WAITERS);
-			if (r < 0 || (uint32_t)r != cur) {
-				spin_unlock_irqrestore(&b->lock, f);
-				if (r < 0)
-					return r;
-				continue;
-			}
+		/* owned: mark the word, so its owner unlocks through us. The
+		 * compare-and-swap runs even when the bit is set already: 'cur'
+		 * was read before the bucket lock, and an unlock in between may
+		 * have freed the word; sleeping on that stale value would wait
+		 * for an unlock that never comes. */
+		r = cmpxchg_user32(addr, cur, cur | FUTEX_WAITERS);
+		if (r < 0 || (uint32_t)r != cur) {
+			spin_unlock_irqrestore(&b->lock, f);
+			if (r < 0)
+				return r;
+			continue;
 		}
 		list_add_tail(&b->waiters, &w.fw_link);
 		w.fw_queued = true;

@@ -95,7 +95,7 @@ pi_holder(void *arg)
 }
 
 #define NTHREADS 4
-#define ROUNDS 20000
+#define ROUNDS 5000
 static pthread_mutex_t pim;
 static long counter;
 
@@ -214,7 +214,7 @@ main(void)
 		bad += ret != NULL;
 	}
 	CHECK(created == NTHREADS && bad == 0 && counter == (long)NTHREADS * ROUNDS,
-	      "4 threads x 20000 increments under a PI mutex: exact count");
+	      "4 threads x 5000 increments under a PI mutex: exact count");
 	if (counter != (long)NTHREADS * ROUNDS)
 		printf("# counter %ld\n", counter);
 	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
