@@ -159,7 +159,7 @@ run: $(BUILD)/kernel.elf
 test: all unit image $(BUILD)/hello.img guest-apps
 	tests/run
 
-bench: all
+bench: all image
 	tools/bench/run
 
 clean:
