@@ -182,8 +182,7 @@ queue_size(struct virtio_dev *d, unsigned max, unsigned want, const char **why)
 		*why = "size larger than VIRTQ_MAX_SIZE";
 		return 0;
 	}
-	/* legacy PCI has no QueueNum register: the device's size is the size */
-	if (d->legacy && !strcmp(d->ops->name, "pci-legacy")) {
+	if (d->ops->fixed_queue_size) {
 		if (max & (max - 1)) {
 			*why = "size not a power of two";
 			return 0;

@@ -472,6 +472,7 @@ static const struct virtio_transport_ops modern_ops = {
 
 static const struct virtio_transport_ops legacy_ops = {
 	.name = "pci-legacy",
+	.fixed_queue_size = true,
 	.get_status = l_get_status,
 	.set_status = l_set_status,
 	.get_features = l_get_features,

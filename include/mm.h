@@ -82,6 +82,9 @@ void mm_unmap(uintptr_t va, size_t len);
  * before it returns, so the frames may be freed at once; call it
  * holding no spinlock. */
 size_t mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t *next);
+/* the same for all of [va, end), the frames given back to the allocator:
+ * how many there were */
+size_t mm_free_frames(uintptr_t va, uintptr_t end);
 /* a CPU came online: 'ncpus' now take part in shootdowns */
 void mm_smp_join(int ncpus);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */

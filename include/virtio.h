@@ -156,6 +156,9 @@ unsigned virtq_free_descs(const struct virtqueue *vq);
 
 struct virtio_transport_ops {
 	const char *name; /* "pci-modern", "pci-legacy", "mmio-v1", "mmio-v2" */
+	/* the driver cannot choose a queue's size: the device's maximum is
+	 * its size (legacy PCI has no writable QueueNum) */
+	bool fixed_queue_size;
 	uint8_t (*get_status)(struct virtio_dev *d);
 	void (*set_status)(struct virtio_dev *d, uint8_t status); /* 0 resets */
 	uint64_t (*get_features)(struct virtio_dev *d);

@@ -353,6 +353,21 @@ mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t
 	return n;
 }
 
+size_t
+mm_free_frames(uintptr_t va, uintptr_t end)
+{
+	uint64_t pas[64];
+	size_t freed = 0;
+
+	while (va < end) {
+		size_t n = mm_take_frames(va, end, pas, ARRAY_SIZE(pas), &va);
+		for (size_t i = 0; i < n; i++)
+			frame_free(pas[i], 0);
+		freed += n;
+	}
+	return freed;
+}
+
 uint64_t
 mm_pte_raw(uintptr_t va)
 {

@@ -161,16 +161,7 @@ find(uintptr_t addr)
 static void
 drop_pages(uintptr_t s, uintptr_t e)
 {
-	uint64_t pas[64];
-	size_t freed = 0;
-
-	while (s < e) {
-		size_t n = mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
-		for (size_t i = 0; i < n; i++)
-			frame_free(pas[i], 0);
-		freed += n;
-	}
-	__atomic_sub_fetch(&private_pages, freed, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&private_pages, mm_free_frames(s, e), __ATOMIC_RELAXED);
 }
 
 /* unmap [s, e) keeping its frames: a file's shared frames, which stay the

@@ -148,19 +148,6 @@ va_put(uintptr_t va, size_t len)
 	mutex_unlock(&lock);
 }
 
-/* unmap [va, end) and free the frames that were mapped there */
-static void
-free_frames(uintptr_t va, uintptr_t end)
-{
-	uint64_t pas[64];
-
-	while (va < end) {
-		size_t n = mm_take_frames(va, end, pas, ARRAY_SIZE(pas), &va);
-		for (size_t i = 0; i < n; i++)
-			frame_free(pas[i], 0);
-	}
-}
-
 /* map fresh frames at [va, end); on failure nothing stays mapped there */
 static bool
 map_fresh(uintptr_t va, uintptr_t end)
@@ -170,7 +157,7 @@ map_fresh(uintptr_t va, uintptr_t end)
 		if (!pa || mm_map(p, pa, PAGE_SIZE, VMEM_FLAGS)) {
 			if (pa)
 				frame_free(pa, 0);
-			free_frames(va, p);
+			mm_free_frames(va, p);
 			return false;
 		}
 	}
@@ -201,7 +188,7 @@ vmem_free(void *p, size_t size)
 	if (!p)
 		return;
 	assert(!(va & (PAGE_SIZE - 1)) && va >= VMEM_BASE && va + len <= VMEM_BASE + VMEM_SIZE);
-	free_frames(va, va + len);
+	mm_free_frames(va, va + len);
 	va_put(va, len);
 }
 
@@ -220,7 +207,7 @@ vmem_resize(void *p, size_t old, size_t size)
 	if (nlen == olen)
 		return p;
 	if (nlen < olen) { /* the tail's frames go */
-		free_frames(va + nlen, va + olen);
+		mm_free_frames(va + nlen, va + olen);
 		va_put(va + nlen, olen - nlen);
 		return p;
 	}
