@@ -21,7 +21,8 @@ KCFLAGS := -std=gnu11 -O2 -g -nostdinc -isystem $(GCC_INC) -ffreestanding \
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
 	--no-warn-rwx-segments -T $(ARCH)/kernel.ld
 
-KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c mm/*.c drivers/*.c loader/*.c)
+KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c core/*/*.c mm/*.c drivers/*.c loader/*.c \
+	libc/*.c)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 # the test build swaps core/run.c for the in-guest test runner
 TSRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
@@ -95,14 +96,14 @@ $(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg | $(DEPS_OK)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Itests/unit/shim -Iinclude -DUNIT_TEST
-UNIT_SRCS_test_fmt := core/fmt.c core/string.c
-UNIT_SRCS_test_cmdline := core/cmdline.c core/fmt.c
+UNIT_SRCS_test_fmt := libc/fmt.c libc/string.c
+UNIT_SRCS_test_cmdline := core/cmdline.c libc/fmt.c
 UNIT_SRCS_test_bootinfo := arch/x86_64/bootinfo_pvh.c arch/x86_64/bootinfo_mb2.c core/bootinfo.c
-UNIT_SRCS_test_frame := mm/frame.c core/fmt.c
-UNIT_SRCS_test_heap := mm/heap.c core/fmt.c
+UNIT_SRCS_test_frame := mm/frame.c libc/fmt.c
+UNIT_SRCS_test_heap := mm/heap.c libc/fmt.c
 UNIT_SRCS_test_ksym := core/ksym.c
 UNIT_SRCS_test_virtq := drivers/virtio_ring.c
-UNIT_SRCS_test_blk_name := drivers/blk_name.c core/string.c
+UNIT_SRCS_test_blk_name := drivers/blk_name.c libc/string.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDEXPANSION:

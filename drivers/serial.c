@@ -1,6 +1,6 @@
 /* 16550 UART, polled output (the serial port is off every hot path: it
  * carries the console and the log, nothing else) and, on COM1 when the
- * console is a terminal, interrupt-driven input (core/tty.c). A port is
+ * console is a terminal, interrupt-driven input (core/fs/tty.c). A port is
  * "present" when its scratch register keeps what we write; an absent ISA
  * port reads 0xff. */
 #include "arch.h"

@@ -26,7 +26,7 @@ uint64_t clock_lapic_hz(void);
 /* fire this CPU's timer interrupt once at or after about 'deadline_ns'
  * (monotonic; the hardware may be early by its calibration error, so the
  * handler checks the time); a deadline in the past fires at once; 0
- * disarms. The scheduler's timers (core/timer.c) are its one user. */
+ * disarms. The scheduler's timers (core/time/timer.c) are its one user. */
 void clock_timer_arm(uint64_t deadline_ns);
 void clock_set_timer_handler(void (*fn)(void));
 

@@ -1,4 +1,4 @@
-/* The app's credentials (core/sys_cred.c): real, effective, saved and
+/* The app's credentials (core/proc/sys_cred.c): real, effective, saved and
  * file-system user and group ids, supplementary groups, and whether it
  * still holds root's powers. The app starts as root (all ids 0, all
  * capabilities); set*id follow Linux's rules, so root may drop to

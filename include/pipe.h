@@ -1,4 +1,4 @@
-/* Pipes (core/pipe.c) as other subsystems see them: fcntl's pipe size
+/* Pipes (core/fs/pipe.c) as other subsystems see them: fcntl's pipe size
  * and epoll's edge trigger. Each returns -EBADF / false for a file that
  * is not a pipe end. */
 #ifndef UNUM_PIPE_H

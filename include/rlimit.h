@@ -1,6 +1,6 @@
-/* Resource limits of the app (core/rlimit.c): getrlimit, setrlimit and
+/* Resource limits of the app (core/proc/rlimit.c): getrlimit, setrlimit and
  * prlimit64 keep one soft and hard value per resource, as Linux does.
- * Enforced: RLIMIT_NOFILE (fd allocation, core/file.c); RLIMIT_STACK's
+ * Enforced: RLIMIT_NOFILE (fd allocation, core/fs/file.c); RLIMIT_STACK's
  * hard limit is the main stack's fixed size (APP_STACK_SIZE), so it
  * cannot be raised (-EPERM). The others are kept and reported only. */
 #ifndef UNUM_RLIMIT_H

@@ -86,7 +86,7 @@ struct thread {
 	char t_name[THREAD_NAME_MAX];
 };
 
-/* --- threads (core/thread.c) --- */
+/* --- threads (core/sched/thread.c) --- */
 /* Create a thread running fn(arg) on 'cpu' (-1: the least loaded CPU).
  * Returns the thread or ERR_PTR(-ENOMEM / -EAGAIN). */
 struct thread *thread_create(void *(*fn)(void *), void *arg, const char *name, int cpu);
@@ -121,7 +121,7 @@ uint64_t thread_app_cpu_ns(void);
 void thread_set_app(struct thread *t);
 #define THREAD_KERNEL_ID1 (1 << 22) /* Linux's PID_MAX_LIMIT: above every app tid */
 
-/* --- scheduler (core/sched.c) --- */
+/* --- scheduler (core/sched/sched.c) --- */
 void sched_init(void);           /* boot CPU, before any thread */
 void sched_start_cpu(void) __noreturn; /* an AP's idle loop */
 void sched_yield(void);
@@ -146,7 +146,7 @@ struct sched_cpu_stats {
 };
 void sched_stats(int cpu, struct sched_cpu_stats *st);
 
-/* --- timers (core/timer.c) ---
+/* --- timers (core/time/timer.c) ---
  * One sorted list per CPU under a per-CPU lock; a timer is armed on the
  * calling CPU and its function runs there, in interrupt context, with
  * interrupts off. timer_cancel works from any CPU. */
@@ -162,7 +162,7 @@ void timer_interrupt(void);  /* the clock interrupt's handler */
 void sched_sleep_ns(uint64_t ns);
 void sched_sleep_until(uint64_t deadline_ns);
 
-/* SMP start-up (core/smp.c): every CPU of the platform tables */
+/* SMP start-up (core/sched/smp.c): every CPU of the platform tables */
 void smp_boot_aps(void);
 int smp_online_cpus(void);
 

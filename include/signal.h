@@ -4,7 +4,7 @@
  * the process (kill, rt_sigqueueinfo, timers) and to one thread (tgkill,
  * rt_tgsigqueueinfo, SIGEV_THREAD_ID), with their siginfo queued (real-
  * time signals once per send, standard ones once); rt_sigsuspend, pause,
- * rt_sigtimedwait; POSIX timers (core/posix_timer.c); alarm/setitimer
+ * rt_sigtimedwait; POSIX timers (core/time/posix_timer.c); alarm/setitimer
  * (ITIMER_REAL). A signal is delivered when its thread returns from a
  * system call (XXX: a thread spinning in app code without system calls
  * sees an asynchronous signal only then); one that arrives while the

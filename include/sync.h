@@ -16,7 +16,7 @@
 #include "spinlock.h"
 #include "types.h"
 
-/* --- futex (core/futex.c) --- */
+/* --- futex (core/sched/futex.c) --- */
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define FUTEX_REQUEUE 3
@@ -49,7 +49,7 @@ int futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, ui
 long futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2,
 	      uint32_t val3);
 
-/* --- mutex, condvar, semaphore (core/sync.c) --- */
+/* --- mutex, condvar, semaphore (core/sched/sync.c) --- */
 struct mutex {
 	uint32_t m_word;           /* 0 free, 1 locked, 2 locked + sleepers */
 	struct thread *m_owner;    /* for assertions and dumps */

@@ -1,9 +1,9 @@
-/* The console tty (core/tty.c): what fds 0, 1, 2 do when tools/unum runs
+/* The console tty (core/fs/tty.c): what fds 0, 1, 2 do when tools/unum runs
  * in a terminal. Kernel arguments: tty (fd 1 is a terminal), tty.in (fd 0
  * is: keystrokes arrive on COM1), tty.err (fd 2 is), tty.rows=N
  * tty.cols=N (the window size; default 24x80). One terminal: the termios
  * state is shared by every console fd, as on Linux.
- * Typical use (core/file.c's console files):
+ * Typical use (core/fs/file.c's console files):
  *   tty_init(stdout_is_tty);            // once, before the app runs
  *   if (tty_stdin()) return tty_read(f, buf, n);
  *   tty_write(console_write, bytes, n); // output to a terminal: OPOST

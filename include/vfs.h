@@ -115,7 +115,7 @@ struct file {
 	struct mutex f_lock;
 };
 
-/* --- the tree (core/ramfs.c) --- */
+/* --- the tree (core/fs/ramfs.c) --- */
 void vfs_init(void);
 struct vnode *vfs_root(void);
 /* resolve 'path' from 'cwd' (absolute paths ignore it); 'follow': the
@@ -160,7 +160,7 @@ void vfs_fill_end(struct vnode *dir);
 /* run dir's v_fill under the tree lock (a listing from the start) */
 void vfs_refill(struct vnode *dir);
 
-/* --- open files and the fd table (core/file.c) --- */
+/* --- open files and the fd table (core/fs/file.c) --- */
 #define FD_MAX 1024
 struct file *file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err);
 void file_get(struct file *f);
@@ -184,7 +184,7 @@ void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
  * made at start-up (whatever the app did to fds 0-2 since); NULL before */
 struct file *console_file(int i);
 
-/* --- flock (core/flock.c): whole-file locks of open file descriptions --- */
+/* --- flock (core/fs/flock.c): whole-file locks of open file descriptions --- */
 /* LOCK_SH/LOCK_EX/LOCK_UN (| LOCK_NB): 0, -EWOULDBLOCK, -EINTR, -EINVAL */
 int flock_file(struct file *f, int op);
 /* the last reference to f went: its lock goes */
@@ -192,7 +192,7 @@ void flock_release(struct file *f);
 /* fcntl F_GETLK/F_SETLK/F_SETLKW and F_OFD_*: checked, never in conflict */
 long flock_fcntl(struct file *f, int cmd, void *uarg);
 
-/* --- /dev (core/devfs.c): null, zero, full, random, urandom, console,
+/* --- /dev (core/fs/devfs.c): null, zero, full, random, urandom, console,
  * tty, stdin, stdout, stderr, fd, and /tmp --- */
 void devfs_init(void);
 /* a node whose open file reads and writes console stream i (0-2): where
@@ -201,14 +201,14 @@ struct vnode *devfs_console_node(int i);
 /* the host name: "unum", or the kernel argument hostname=NAME */
 const char *vfs_hostname(void);
 /* /etc/passwd, group, hosts, hostname, nsswitch.conf when the app's tree
- * has none (core/etc.c) */
+ * has none (core/fs/etc.c) */
 void etc_init(void);
-/* --- /proc (core/procfs.c): self/exe, self/fd/, self/maps, self/stat,
+/* --- /proc (core/fs/procfs.c): self/exe, self/fd/, self/maps, self/stat,
  * self/status, self/cmdline, cpuinfo, meminfo, uptime, stat, mounts,
  * sys/kernel/hostname --- */
 void procfs_init(const char *exe, const char *const *argv);
 
-/* --- readiness (core/poll.c): pipes, eventfds, poll/select/epoll --- */
+/* --- readiness (core/event/poll.c): pipes, eventfds, poll/select/epoll --- */
 #define POLLIN 0x001
 #define POLLPRI 0x002
 #define POLLOUT 0x004
@@ -227,7 +227,7 @@ bool poll_wait(uint64_t seen, uint64_t deadline_ns);
  * (signal_pending(), include/signal.h) */
 int poll_wait_intr(uint64_t seen, uint64_t deadline_ns);
 
-/* --- the initrd (core/initrd.c): cpio newc into the ramfs --- */
+/* --- the initrd (core/fs/initrd.c): cpio newc into the ramfs --- */
 /* 0, or -EINVAL with *why saying what is wrong with the archive */
 int initrd_unpack(const uint8_t *data, size_t len, const char **why);
 

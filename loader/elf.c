@@ -40,7 +40,7 @@ enum { AT_NULL, AT_PHDR = 3, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, A
        AT_UID = 11, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK,
        AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51 };
 
-/* core/signal.c's frame, Linux's struct rt_sigframe: return address,
+/* core/proc/signal.c's frame, Linux's struct rt_sigframe: return address,
  * ucontext, siginfo */
 #define SIGFRAME_BYTES 440
 

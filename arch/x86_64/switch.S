@@ -1,5 +1,5 @@
 /* Thread context switch: callee-saved registers on the old stack, stack
- * pointers exchanged. A new thread's stack is laid out (core/thread.c)
+ * pointers exchanged. A new thread's stack is laid out (core/sched/thread.c)
  * so that the first switch "returns" into thread_entry. */
 	.text
 	.globl arch_switch

@@ -12,7 +12,7 @@ BB=/bin/busybox
 FIX=$TMP/fix
 mkdir -p "$FIX/bin" "$FIX/data/sub" "$FIX/tmp" "$FIX/etc"
 # the host's chroot gets the /etc/passwd and group the guest makes when
-# the app brings none (core/etc.c), so ls -l names the owner alike
+# the app brings none (core/fs/etc.c), so ls -l names the owner alike
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$FIX/etc/passwd"
 printf 'root:x:0:\n' >"$FIX/etc/group"
 cp "$BB" "$FIX/bin/busybox"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# /etc (core/etc.c): files the app brings with --add win over the ones the
+# /etc (core/fs/etc.c): files the app brings with --add win over the ones the
 # kernel makes, and the kernel still makes the ones it did not bring; with
 # no /etc at all, /etc/passwd has root. Read by Debian's busybox-static.
 . "$(dirname "$0")/lib/e2e.sh"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A broken initrd (cpio newc, core/initrd.c) ends the boot with status 125
+# A broken initrd (cpio newc, core/fs/initrd.c) ends the boot with status 125
 # and one "unum: panic: initrd: WHY" line naming what is wrong: a bad magic,
 # a header field that is not hex, a name size past the end, an archive cut
 # inside a header and one cut inside a file's data. The archive is the one

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The real-time clock starts at the host's time (drivers/rtc.c, core/clock.c),
+# The real-time clock starts at the host's time (drivers/rtc.c, core/time/clock.c),
 # not at 1970: time(), gettimeofday() and clock_gettime(CLOCK_REALTIME) in
 # the guest all fall between the host's time before the boot and after it,
 # give or take 10 s (the CMOS clock counts whole seconds), and agree.

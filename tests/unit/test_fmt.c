@@ -1,7 +1,7 @@
-/* core/fmt.c on the host: fmt_snprintf against the host's snprintf for
+/* libc/fmt.c on the host: fmt_snprintf against the host's snprintf for
  * every conversion and flag lib.h promises, truncation at every buffer
  * size, the places where it differs from C on purpose, and parse_u64.
- * Also core/string.c, which the Makefile links in: through volatile
+ * Also libc/string.c, which the Makefile links in: through volatile
  * pointers, so the compiler cannot swap in its builtins.
  * Run: make unit && build/tests/unit/test_fmt */
 #include <limits.h>
@@ -307,7 +307,7 @@ parse_cases(void)
 	}
 }
 
-/* ---- core/string.c, called through pointers the compiler cannot see through ---- */
+/* ---- libc/string.c, called through pointers the compiler cannot see through ---- */
 
 static void *(*volatile k_memcpy)(void *, const void *, size_t) = memcpy;
 static void *(*volatile k_memmove)(void *, const void *, size_t) = memmove;

@@ -40,7 +40,7 @@ struct cpu_sched {
 static struct cpu_sched cpus[MAX_CPUS];
 static int ncpus_online = 1;
 
-void thread_finish(struct thread *t); /* core/thread.c: after it left its CPU */
+void thread_finish(struct thread *t); /* core/sched/thread.c: after it left its CPU */
 struct thread *thread_create_idle(int cpu);
 void sched_after_switch(void);
 void arch_switch(uintptr_t *save_rsp, uintptr_t new_rsp);

@@ -19,7 +19,7 @@ ns_to_ticks(uint64_t ns, uint64_t hz)
 }
 
 /* The hardware timer may fire a little early (calibration error, a
- * count capped at 32 bits): the handler (core/timer.c) runs only what is
+ * count capped at 32 bits): the handler (core/time/timer.c) runs only what is
  * due and re-arms for the rest, so no deadline is met early. */
 static void
 on_timer(struct trapframe *tf, void *arg)

@@ -1,4 +1,4 @@
-/* epoll over the readiness of core/poll.c: an interest list of open
+/* epoll over the readiness of core/event/poll.c: an interest list of open
  * files; epoll_wait reports the ready ones. Level-triggered by default;
  * EPOLLET reports an entry once per arrival: for pipes each write (read
  * end) or read (write end) is one, counted by the pipe (include/pipe.h);

@@ -11,7 +11,7 @@
 #include "mm.h"
 #include "sched.h"
 #include "signal.h"
-#include "signal_impl.h"
+#include "../proc/signal_impl.h"
 #include "syscall.h"
 #include "uaccess.h"
 

@@ -38,7 +38,7 @@ struct timespec {
 SYSCALL(39, getpid) { return 1; }
 SYSCALL(110, getppid) { return 0; }
 SYSCALL(186, gettid) { return thread_self()->t_id; }
-/* uids and gids: core/sys_cred.c; resource limits: core/rlimit.c */
+/* uids and gids: core/proc/sys_cred.c; resource limits: core/proc/rlimit.c */
 
 SYSCALL(158, arch_prctl)
 {

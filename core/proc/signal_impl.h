@@ -1,4 +1,4 @@
-/* Inside the signal subsystem (core/signal.c, core/posix_timer.c): the
+/* Inside the signal subsystem (core/proc/signal.c, core/time/posix_timer.c): the
  * queue of pending siginfo. One lock guards the queue, the pending bits
  * (they are also read without it) and the POSIX timers' state. */
 #ifndef UNUM_SIGNAL_IMPL_H
@@ -29,7 +29,7 @@ extern struct spinlock signal_lock;
 /* signals sent to the process, not yet taken (bit sig-1); changed under
  * signal_lock, read without it */
 extern uint64_t signal_shared_pending;
-/* signals whose action discards them (core/signal.c, atomic) */
+/* signals whose action discards them (core/proc/signal.c, atomic) */
 extern uint64_t signal_ignored;
 
 /* take one pending signal of 'allowed' for thread t (its own first, then

@@ -4,7 +4,7 @@
  * (sa_restorer), a ucontext with the machine context and the FPU state,
  * and a siginfo; rt_sigreturn restores it all. Restarts of interrupted
  * calls follow Linux's arch/x86/kernel/signal.c (handle_signal and
- * arch_do_signal_or_restart). Sending and waiting: core/sigqueue.c. */
+ * arch_do_signal_or_restart). Sending and waiting: core/proc/sigqueue.c. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"

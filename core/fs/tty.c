@@ -2,7 +2,7 @@
  * (tools/unum's stdin is a terminal) COM1 receive interrupts feed a line
  * discipline after Linux's n_tty (termios, canonical editing, echo, ISIG,
  * VMIN/VTIME) that fd 0 reads; output to a terminal gets OPOST. The
- * console files themselves are core/file.c's.
+ * console files themselves are core/fs/file.c's.
  * Exercise: tests/e2e/tty.sh (tools/unum under a pseudo-terminal). */
 #include "tty.h"
 #include "arch.h"

@@ -1,5 +1,5 @@
 /* Pipes and eventfds: buffers in memory whose readers and writers block
- * through the readiness generation (core/poll.c). A pipe holds 64 KiB
+ * through the readiness generation (core/event/poll.c). A pipe holds 64 KiB
  * (F_SETPIPE_SZ changes it); a write of at most PIPE_BUF bytes goes in
  * whole or waits (never interleaved with another writer's), larger ones
  * may be split; a read with no writer left sees end-of-file, a write

@@ -411,7 +411,7 @@ vfs_set_cwd(struct vnode *v)
 	fds.cwd = v;
 }
 
-/* --- the console streams (the terminal behind them: core/tty.c) --- */
+/* --- the console streams (the terminal behind them: core/fs/tty.c) --- */
 static struct {
 	const uint8_t *data;
 	size_t len, pos;
@@ -419,7 +419,7 @@ static struct {
 } in;
 
 /* Reads of the stdin bytes and whole writes to a stream take turns, as
- * a Linux tty's do: the calls hold no per-file lock (core/sys_file.c),
+ * a Linux tty's do: the calls hold no per-file lock (core/fs/sys_file.c),
  * and one thread's line must not be cut into by another's. */
 static struct mutex stream_lock = MUTEX_INIT;
 
