@@ -42,7 +42,7 @@ cut_out(struct boot_info *bi, const struct boot_mem *r)
 			continue;
 		if (a->base < r->base) {
 			if (aend > rend && bi->nmem < BOOT_MAX_MEM)
-				bi->mem[bi->nmem++] = (struct boot_mem){ rend, aend - rend, MEM_RAM };
+				bi->mem[bi->nmem++] = (struct boot_mem){rend, aend - rend, MEM_RAM};
 			a->len = r->base - a->base;
 		} else {
 			a->base = MIN(rend, aend);

@@ -18,8 +18,8 @@ find_key(const struct cmdline_key *keys, size_t nkeys, const char *name, size_t 
 
 /* one token [tok, end): dispatch it, return 1 when it earned a warning */
 static int
-dispatch(const char *tok, const char *end, const struct cmdline_key *keys,
-	 size_t nkeys, cmdline_warn_t warn)
+dispatch(const char *tok, const char *end, const struct cmdline_key *keys, size_t nkeys,
+         cmdline_warn_t warn)
 {
 	const char *eq = tok;
 	char value[VALUE_MAX];
@@ -58,7 +58,7 @@ dispatch(const char *tok, const char *end, const struct cmdline_key *keys,
 
 int
 cmdline_parse_keys(const char *line, const struct cmdline_key *keys, size_t nkeys,
-		   cmdline_warn_t warn)
+                   cmdline_warn_t warn)
 {
 	const char *p = line;
 	int warnings = 0;

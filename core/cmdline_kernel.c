@@ -16,5 +16,5 @@ int
 cmdline_parse(const char *line)
 {
 	return cmdline_parse_keys(line, __start_cmdline_keys,
-				  __stop_cmdline_keys - __start_cmdline_keys, warn_printk);
+	                          __stop_cmdline_keys - __start_cmdline_keys, warn_printk);
 }

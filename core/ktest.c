@@ -1,10 +1,10 @@
 /* The in-guest test runner (include/ktest.h): TAP on the console. */
 #include "ktest.h"
-#include "lib.h"
-#include "printk.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "errno.h"
-#include "clock.h"
+#include "lib.h"
+#include "printk.h"
 #include "sched.h"
 
 extern const struct ktest __start_unum_tests[], __stop_unum_tests[];
@@ -123,7 +123,8 @@ ktest_run_all(void)
 		failed = skipped = false;
 		wd.test = t->name;
 		if (!selected(t->name)) {
-			console_printf("ok %d - %s # SKIP not selected by test.only\n", i + 1, t->name);
+			console_printf("ok %d - %s # SKIP not selected by test.only\n", i + 1,
+			               t->name);
 			continue;
 		}
 		t->fn();

@@ -24,8 +24,16 @@ void pic_disable(void);
 void arch_fpu_init_cpu(bool boot);
 
 /* milestones for tools/bench (docs/host-guest.md): never inlined, empty */
-__noinline void mark_kernel_entry(void) { __asm__ volatile(""); }
-__noinline void mark_ready(void) { __asm__ volatile(""); }
+__noinline void
+mark_kernel_entry(void)
+{
+	__asm__ volatile("");
+}
+__noinline void
+mark_ready(void)
+{
+	__asm__ volatile("");
+}
 
 /* on the console when the kernel runs alone; with an app, the console is
  * the app's stdout and the banner goes to the kernel log */
@@ -39,11 +47,10 @@ banner(void)
 		if (boot_info.mem[i].type == MEM_RAM)
 			total += boot_info.mem[i].len;
 	out("unum: boot=%s mem=%luK free=%luK cpus=%d tables=%s clock=%s "
-		       "tsc=%luMHz timer=%s\n",
-		       boot_info.path, (unsigned long)(total >> 10),
-		       (unsigned long)(frame_free_bytes() >> 10), smp_online_cpus(),
-		       platform.source, clock_source(),
-		       (unsigned long)(clock_tsc_hz() / 1000000), clock_timer_kind());
+	    "tsc=%luMHz timer=%s\n",
+	    boot_info.path, (unsigned long)(total >> 10), (unsigned long)(frame_free_bytes() >> 10),
+	    smp_online_cpus(), platform.source, clock_source(),
+	    (unsigned long)(clock_tsc_hz() / 1000000), clock_timer_kind());
 }
 
 void
@@ -52,8 +59,8 @@ arch_start(uint32_t kind, uint32_t info)
 	const char *err;
 
 	mark_kernel_entry();
-	printk_init();                         /* COM1 console, COM2 log */
-	err = arch_early_init(kind, info);     /* per-CPU, CPU features, boot info */
+	printk_init();                     /* COM1 console, COM2 log */
+	err = arch_early_init(kind, info); /* per-CPU, CPU features, boot info */
 	if (err)
 		panic("%s", err);
 	if (boot_info.cmdline_truncated)

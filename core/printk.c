@@ -1,10 +1,10 @@
 /* Kernel log, console and error streams over the serial ports, with the
  * COM2 record framing of docs/host-guest.md. */
+#include "printk.h"
 #include "arch.h"
 #include "cmdline.h"
 #include "errno.h"
 #include "lib.h"
-#include "printk.h"
 #include "spinlock.h"
 
 #define REC_SEP '\x1e'

@@ -1,4 +1,5 @@
 /* The system-call table and its dispatch (include/syscall.h). */
+#include "syscall.h"
 #include "arch.h"
 #include "cmdline.h"
 #include "errno.h"
@@ -6,7 +7,6 @@
 #include "printk.h"
 #include "sched.h"
 #include "signal.h"
-#include "syscall.h"
 #include "sysnames.h"
 
 #define NR_MAX 512
@@ -49,7 +49,8 @@ syscall_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 	if (nr < 0 || nr >= NR_MAX || !table[nr]) {
 		if (nr >= 0 && nr < NR_MAX && !(warned[nr / 8] & (1 << (nr % 8)))) {
 			warned[nr / 8] |= 1 << (nr % 8);
-			printk(KERN_WARN "syscall %ld (%s) not implemented: -ENOSYS", nr, name_of(nr));
+			printk(KERN_WARN "syscall %ld (%s) not implemented: -ENOSYS", nr,
+			       name_of(nr));
 		}
 		r = -ENOSYS;
 	} else {
@@ -69,7 +70,7 @@ syscall_dispatch(struct syscall_frame *f)
 	long nr = (long)f->rax;
 
 	f->rax = (uint64_t)syscall_call(nr, (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
-					(long)f->r8, (long)f->r9);
+	                                (long)f->r8, (long)f->r9);
 	if (signal_exit_work((long)f->rax))
 		signal_syscall_exit(f, nr); /* a signal to deliver, a call to restart */
 	return (long)f->rax;

@@ -78,19 +78,19 @@ parse_madt(struct platform *p, const struct sdt_header *h)
 		case 1: /* I/O APIC */
 			if (p->nioapics < MAX_IOAPICS)
 				p->ioapic[p->nioapics++] = (struct ioapic_info){
-					.id = q[2],
-					.addr = *(const uint32_t *)(q + 4),
-					.gsi_base = *(const uint32_t *)(q + 8),
+				    .id = q[2],
+				    .addr = *(const uint32_t *)(q + 4),
+				    .gsi_base = *(const uint32_t *)(q + 8),
 				};
 			break;
 		case 2: /* interrupt source override */
 			if (p->noverrides < (int)ARRAY_SIZE(p->overrides)) {
 				uint16_t fl = *(const uint16_t *)(q + 8);
 				p->overrides[p->noverrides++] = (struct isa_override){
-					.isa_irq = q[3],
-					.gsi = *(const uint32_t *)(q + 4),
-					.active_low = (fl & 3) == 3,
-					.level = ((fl >> 2) & 3) == 3,
+				    .isa_irq = q[3],
+				    .gsi = *(const uint32_t *)(q + 4),
+				    .active_low = (fl & 3) == 3,
+				    .level = ((fl >> 2) & 3) == 3,
 				};
 			}
 			break;
@@ -136,7 +136,7 @@ parse_fadt(struct platform *p, const struct sdt_header *h)
 
 	if (h->length >= 148 && *(const uint64_t *)(b + 140))
 		dsdt = *(const uint64_t *)(b + 140);
-	p->pm1a_cnt = (uint16_t)*(const uint32_t *)(b + 64);
+	p->pm1a_cnt = (uint16_t) * (const uint32_t *)(b + 64);
 	if (dsdt && (d = map_table(dsdt)) && !memcmp(d->sig, "DSDT", 4))
 		find_s5(p, d);
 }
@@ -197,7 +197,8 @@ acpi_parse(uint64_t rsdp_pa, struct platform *p)
 	size_t esz = x ? 8 : 4, n = (root->length - sizeof(*root)) / esz;
 	const uint8_t *ents = (const uint8_t *)(root + 1);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t pa = x ? *(const uint64_t *)(ents + i * 8) : *(const uint32_t *)(ents + i * 4);
+		uint64_t pa =
+		    x ? *(const uint64_t *)(ents + i * 8) : *(const uint32_t *)(ents + i * 4);
 		const struct sdt_header *h = map_table(pa);
 		if (!h)
 			continue;

@@ -188,14 +188,21 @@ devnode_ioctl(struct file *f, unsigned long cmd, void *arg)
 	if (!d)
 		return -ENODEV;
 	switch ((uint32_t)cmd) { /* Linux's cmd is an unsigned int: musl sign-extends it */
-	case BLKGETSIZE64: return put_u64(arg, blk_size_bytes(d));
-	case BLKGETSIZE: return put_u64(arg, READ_ONCE(d->bd_sectors));
+	case BLKGETSIZE64:
+		return put_u64(arg, blk_size_bytes(d));
+	case BLKGETSIZE:
+		return put_u64(arg, READ_ONCE(d->bd_sectors));
 	case BLKSSZGET:
-	case BLKPBSZGET: return put_int(arg, d->bd_block_size);
-	case BLKBSZGET: return put_int(arg, MAX(d->bd_block_size, 4096u));
-	case BLKROGET: return put_int(arg, d->bd_readonly);
-	case BLKFLSBUF: return 0; /* no buffers to drop */
-	default: return -ENOTTY;
+	case BLKPBSZGET:
+		return put_int(arg, d->bd_block_size);
+	case BLKBSZGET:
+		return put_int(arg, MAX(d->bd_block_size, 4096u));
+	case BLKROGET:
+		return put_int(arg, d->bd_readonly);
+	case BLKFLSBUF:
+		return 0; /* no buffers to drop */
+	default:
+		return -ENOTTY;
 	}
 }
 
@@ -216,13 +223,13 @@ devnode_size(struct file *f)
 }
 
 static const struct file_ops devnode_ops = {
-	.read = devnode_read,
-	.write = devnode_write,
-	.stat = devnode_stat,
-	.ioctl = devnode_ioctl,
-	.fsync = devnode_fsync,
-	.size = devnode_size,
-	.seekable = true,
+    .read = devnode_read,
+    .write = devnode_write,
+    .stat = devnode_stat,
+    .ioctl = devnode_ioctl,
+    .fsync = devnode_fsync,
+    .size = devnode_size,
+    .seekable = true,
 };
 
 int

@@ -22,8 +22,7 @@ valid_dev(const struct blkdev *d)
 
 	return d->bd_name[0] && strnlen(d->bd_name, BLK_NAME_MAX) < BLK_NAME_MAX &&
 	       bs >= BLK_SECTOR_SIZE && bs <= 65536 && (bs & (bs - 1)) == 0 &&
-	       d->bd_max_bytes >= bs && d->bd_max_bytes % bs == 0 && d->bd_ops &&
-	       d->bd_ops->submit;
+	       d->bd_max_bytes >= bs && d->bd_max_bytes % bs == 0 && d->bd_ops && d->bd_ops->submit;
 }
 
 static struct blkdev *
@@ -31,7 +30,8 @@ find_locked(const char *name)
 {
 	struct list_node *n;
 
-	list_for_each(n, &devs) {
+	list_for_each(n, &devs)
+	{
 		struct blkdev *d = list_entry(n, struct blkdev, bd_link);
 		if (!strcmp(d->bd_name, name))
 			return d;
@@ -62,8 +62,8 @@ blk_register(struct blkdev *d)
 	if (err)
 		printk(KERN_WARN "blk: %s: no /dev node (%d)", d->bd_name, err);
 	printk(KERN_INFO "blk: %s: %lu sectors (%lu MiB), block %u%s", d->bd_name,
-	       (unsigned long)d->bd_sectors, (unsigned long)(d->bd_sectors >> 11),
-	       d->bd_block_size, d->bd_readonly ? ", read-only" : "");
+	       (unsigned long)d->bd_sectors, (unsigned long)(d->bd_sectors >> 11), d->bd_block_size,
+	       d->bd_readonly ? ", read-only" : "");
 	return 0;
 }
 
@@ -90,7 +90,8 @@ blk_at(int i)
 	struct blkdev *d = NULL;
 	struct list_node *n;
 
-	list_for_each(n, &devs) {
+	list_for_each(n, &devs)
+	{
 		if (i-- == 0) {
 			d = list_entry(n, struct blkdev, bd_link);
 			break;
@@ -244,8 +245,8 @@ blk_complete(struct blk_req *r, int status)
 		if (r->br_pending) {
 			/* a split request: the last part (or the submitter) ends it */
 			if (status)
-				__atomic_compare_exchange_n(&r->br_status, &(int){ 0 }, status, false,
-							    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+				__atomic_compare_exchange_n(&r->br_status, &(int){0}, status, false,
+				                            __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 			if (__atomic_sub_fetch(&r->br_pending, 1, __ATOMIC_ACQ_REL))
 				return;
 			kfree(r->br_drv);
@@ -279,15 +280,17 @@ blk_diskstats(char *b, size_t size)
 		/* major minor name; reads: ios merges sectors ms; writes: the
 		 * same; in flight, io ms, weighted ms; discards: ios merges
 		 * sectors ms; flushes: ios ms */
-		n += (size_t)fmt_snprintf(b + n, size - n,
-			"%4u %7u %s %lu 0 %lu %lu %lu 0 %lu %lu %u %lu %lu 0 0 0 0 %lu %lu\n",
-			BLK_MAJOR, 16 * d->bd_index, d->bd_name,
-			(unsigned long)st.bs_ios[BLK_READ], (unsigned long)st.bs_sectors[BLK_READ],
-			(unsigned long)(st.bs_ns[BLK_READ] / 1000000),
-			(unsigned long)st.bs_ios[BLK_WRITE], (unsigned long)st.bs_sectors[BLK_WRITE],
-			(unsigned long)(st.bs_ns[BLK_WRITE] / 1000000), st.bs_in_flight,
-			(unsigned long)(st.bs_busy_ns / 1000000), (unsigned long)(st.bs_queue_ns / 1000000),
-			(unsigned long)st.bs_ios[BLK_FLUSH], (unsigned long)(st.bs_ns[BLK_FLUSH] / 1000000));
+		n += (size_t)fmt_snprintf(
+		    b + n, size - n,
+		    "%4u %7u %s %lu 0 %lu %lu %lu 0 %lu %lu %u %lu %lu 0 0 0 0 %lu %lu\n",
+		    BLK_MAJOR, 16 * d->bd_index, d->bd_name, (unsigned long)st.bs_ios[BLK_READ],
+		    (unsigned long)st.bs_sectors[BLK_READ],
+		    (unsigned long)(st.bs_ns[BLK_READ] / 1000000),
+		    (unsigned long)st.bs_ios[BLK_WRITE], (unsigned long)st.bs_sectors[BLK_WRITE],
+		    (unsigned long)(st.bs_ns[BLK_WRITE] / 1000000), st.bs_in_flight,
+		    (unsigned long)(st.bs_busy_ns / 1000000),
+		    (unsigned long)(st.bs_queue_ns / 1000000), (unsigned long)st.bs_ios[BLK_FLUSH],
+		    (unsigned long)(st.bs_ns[BLK_FLUSH] / 1000000));
 	}
 	return MIN(n, size);
 }
@@ -312,9 +315,13 @@ waiter_done(struct blk_req *r)
 static int
 blk_sync(struct blkdev *d, int op, uint64_t sector, void *buf, size_t len)
 {
-	struct waiter w = { thread_self(), 0 };
-	struct blk_req r = { .br_op = op, .br_sector = sector, .br_buf = buf, .br_len = len,
-			     .br_done = waiter_done, .br_priv = &w };
+	struct waiter w = {thread_self(), 0};
+	struct blk_req r = {.br_op = op,
+	                    .br_sector = sector,
+	                    .br_buf = buf,
+	                    .br_len = len,
+	                    .br_done = waiter_done,
+	                    .br_priv = &w};
 	int err = blk_submit(d, &r);
 
 	if (err)

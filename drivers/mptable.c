@@ -80,10 +80,10 @@ io_interrupt(struct platform *p, const uint8_t *e, int isa_bus)
 		return; /* identity, bus-default polarity and trigger */
 	if (p->noverrides < (int)ARRAY_SIZE(p->overrides))
 		p->overrides[p->noverrides++] = (struct isa_override){
-			.isa_irq = e[5],
-			.gsi = gsi,
-			.active_low = (fl & 3) == 3,
-			.level = ((fl >> 2) & 3) == 3,
+		    .isa_irq = e[5],
+		    .gsi = gsi,
+		    .active_low = (fl & 3) == 3,
+		    .level = ((fl >> 2) & 3) == 3,
 		};
 }
 
@@ -121,11 +121,11 @@ mptable_parse(struct platform *p)
 			} else if (pass == 0 && q[0] == 1 && !memcmp(q + 2, "ISA", 3)) {
 				isa_bus = q[1];
 			} else if (pass == 0 && q[0] == 2 && (q[3] & 1) &&
-				   p->nioapics < MAX_IOAPICS) {
+			           p->nioapics < MAX_IOAPICS) {
 				p->ioapic[p->nioapics++] = (struct ioapic_info){
-					.id = q[1],
-					.addr = *(const uint32_t *)(q + 4),
-					.gsi_base = gsi_next,
+				    .id = q[1],
+				    .addr = *(const uint32_t *)(q + 4),
+				    .gsi_base = gsi_next,
 				};
 				gsi_next += 24;
 			} else if (pass == 1 && q[0] == 3) {

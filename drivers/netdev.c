@@ -146,7 +146,8 @@ netdev_send(struct netdev *nd, const struct netdev_tx *tx)
 		return -EINVAL;
 	for (unsigned i = 0; i < tx->nsegs; i++) {
 		len += tx->segs[i].len;
-		if (tx->done && tx->segs[i].len && !dma_reachable(tx->segs[i].base, tx->segs[i].len))
+		if (tx->done && tx->segs[i].len &&
+		    !dma_reachable(tx->segs[i].base, tx->segs[i].len))
 			return -EINVAL;
 	}
 	if (len < ETH_HLEN || len > ETH_HLEN + ETH_VLAN_HLEN + (uint64_t)nd->nd_mtu)

@@ -2,12 +2,12 @@
  * PCI Express 4.0 7.2.2 ECAM), enumeration through bridges, BAR sizing
  * and mapping, capability lists. Interrupts are in pci_irq.c.
  * Exercised by tests/kernel/test_pci.c on q35 (tests/run "pci" boots). */
+#include "pci.h"
 #include "acpi.h"
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
-#include "pci.h"
 #include "printk.h"
 #include "spinlock.h"
 #include "virtio.h"
@@ -66,7 +66,7 @@ check(unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width, uns
 
 int
 pci_cfg_read(enum pci_access how, unsigned bus, unsigned dev, unsigned fn, unsigned off,
-	     unsigned width, uint32_t *val)
+             unsigned width, uint32_t *val)
 {
 	int e = check(bus, dev, fn, off, width, how == PCI_ACCESS_ECAM ? 4096 : 256);
 	volatile uint8_t *m;
@@ -100,7 +100,7 @@ pci_cfg_read(enum pci_access how, unsigned bus, unsigned dev, unsigned fn, unsig
 
 int
 pci_cfg_write(enum pci_access how, unsigned bus, unsigned dev, unsigned fn, unsigned off,
-	      unsigned width, uint32_t val)
+              unsigned width, uint32_t val)
 {
 	int e = check(bus, dev, fn, off, width, how == PCI_ACCESS_ECAM ? 4096 : 256);
 	volatile uint8_t *m;
@@ -151,12 +151,36 @@ wr(unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width, uint32
 	pci_cfg_write(how, bus, dev, fn, off, width, v);
 }
 
-uint8_t pci_read8(const struct pci_dev *p, unsigned off) { return rd(p->bus, p->dev, p->fn, off, 1); }
-uint16_t pci_read16(const struct pci_dev *p, unsigned off) { return rd(p->bus, p->dev, p->fn, off, 2); }
-uint32_t pci_read32(const struct pci_dev *p, unsigned off) { return rd(p->bus, p->dev, p->fn, off, 4); }
-void pci_write8(const struct pci_dev *p, unsigned off, uint8_t v) { wr(p->bus, p->dev, p->fn, off, 1, v); }
-void pci_write16(const struct pci_dev *p, unsigned off, uint16_t v) { wr(p->bus, p->dev, p->fn, off, 2, v); }
-void pci_write32(const struct pci_dev *p, unsigned off, uint32_t v) { wr(p->bus, p->dev, p->fn, off, 4, v); }
+uint8_t
+pci_read8(const struct pci_dev *p, unsigned off)
+{
+	return rd(p->bus, p->dev, p->fn, off, 1);
+}
+uint16_t
+pci_read16(const struct pci_dev *p, unsigned off)
+{
+	return rd(p->bus, p->dev, p->fn, off, 2);
+}
+uint32_t
+pci_read32(const struct pci_dev *p, unsigned off)
+{
+	return rd(p->bus, p->dev, p->fn, off, 4);
+}
+void
+pci_write8(const struct pci_dev *p, unsigned off, uint8_t v)
+{
+	wr(p->bus, p->dev, p->fn, off, 1, v);
+}
+void
+pci_write16(const struct pci_dev *p, unsigned off, uint16_t v)
+{
+	wr(p->bus, p->dev, p->fn, off, 2, v);
+}
+void
+pci_write32(const struct pci_dev *p, unsigned off, uint32_t v)
+{
+	wr(p->bus, p->dev, p->fn, off, 4, v);
+}
 
 /* --- enumeration --- */
 
@@ -200,7 +224,7 @@ walk_bus(struct walk *w, unsigned bus, struct pci_dev *parent, int depth)
 			struct pci_dev *me = w->found ? w->found(bus, dev, fn, parent) : NULL;
 			if ((ht & 0x7f) == 1) /* a bridge: its secondary bus */
 				walk_bus(w, walk_rd(w, bus, dev, fn, PCI_SECONDARY_BUS, 1), me,
-					 depth + 1);
+				         depth + 1);
 		}
 	}
 }
@@ -208,7 +232,7 @@ walk_bus(struct walk *w, unsigned bus, struct pci_dev *parent, int depth)
 int
 pci_scan(enum pci_access how, uint16_t *bdf, int max)
 {
-	struct walk w = { .how = how, .bdf = bdf, .max = max };
+	struct walk w = {.how = how, .bdf = bdf, .max = max};
 
 	if (how == PCI_ACCESS_ECAM && !pci_has_ecam())
 		return 0;
@@ -328,11 +352,13 @@ log_dev(struct pci_dev *p)
 		if (!b->size || o >= (int)sizeof(bars) - 40)
 			continue;
 		o += fmt_snprintf(bars + o, sizeof(bars) - o, " bar%d=%s%#lx+%#lx", i,
-				  b->io ? "io:" : b->mem64 ? "mem64:" : "mem:",
-				  (unsigned long)b->pa, (unsigned long)b->size);
+		                  b->io      ? "io:"
+		                  : b->mem64 ? "mem64:"
+		                             : "mem:",
+		                  (unsigned long)b->pa, (unsigned long)b->size);
 	}
-	printk(KERN_INFO "pci %s %04x:%04x class %02x%02x%02x%s%s", p->name, p->vendor,
-	       p->device, p->class, p->subclass, p->progif, p->msix_cap ? " msix" : "", bars);
+	printk(KERN_INFO "pci %s %04x:%04x class %02x%02x%02x%s%s", p->name, p->vendor, p->device,
+	       p->class, p->subclass, p->progif, p->msix_cap ? " msix" : "", bars);
 }
 
 static struct pci_dev *
@@ -374,15 +400,15 @@ found(unsigned bus, unsigned dev, unsigned fn, struct pci_dev *parent)
 void
 pci_init(void)
 {
-	struct walk w = { .how = pci_has_ecam() ? PCI_ACCESS_ECAM : PCI_ACCESS_PORT,
-			  .found = found };
+	struct walk w = {.how = pci_has_ecam() ? PCI_ACCESS_ECAM : PCI_ACCESS_PORT, .found = found};
 	struct list_node *n;
 	int e;
 
 	walk_bus(&w, 0, NULL, 0);
 	printk(KERN_INFO "pci: %d functions (%s)", w.n,
 	       w.how == PCI_ACCESS_ECAM ? "ecam" : "port i/o");
-	list_for_each(n, &pci_devs) {
+	list_for_each(n, &pci_devs)
+	{
 		struct pci_dev *p = list_entry(n, struct pci_dev, p_all);
 		if (p->vendor != 0x1af4)
 			continue;

@@ -12,11 +12,11 @@
 #include "printk.h"
 #include "spinlock.h"
 
-#define MSIX_CTL 2          /* message control, from the capability */
+#define MSIX_CTL 2 /* message control, from the capability */
 #define MSIX_CTL_ENABLE (1u << 15)
 #define MSIX_CTL_FMASK (1u << 14)
-#define MSIX_TABLE 4        /* BIR in bits 2:0, offset above */
-#define MSIX_ENTRY_WORDS 4  /* address lo, address hi, data, vector control */
+#define MSIX_TABLE 4       /* BIR in bits 2:0, offset above */
+#define MSIX_ENTRY_WORDS 4 /* address lo, address hi, data, vector control */
 #define MSIX_VCTL_MASK 1u
 #define MSI_ADDR_BASE 0xfee00000u /* physical destination, fixed delivery */
 
@@ -59,8 +59,8 @@ pci_msix_enable(struct pci_dev *p)
 	bir = t & 7;
 	if (bir > 5 || (t & ~7u) + 16ull * p->msix_n > p->bar[bir].size ||
 	    !(base = pci_map_bar(p, bir))) {
-		printk(KERN_ERR "pci %s: MSI-X table in BAR %u at %#x is not mapped", p->name,
-		       bir, t & ~7u);
+		printk(KERN_ERR "pci %s: MSI-X table in BAR %u at %#x is not mapped", p->name, bir,
+		       t & ~7u);
 		return -EIO;
 	}
 	if (!p->msix_slots && !(p->msix_slots = kzalloc(p->msix_n * sizeof(*p->msix_slots))))
@@ -90,7 +90,7 @@ pci_msix_set(struct pci_dev *p, unsigned entry, irq_handler_t fn, void *arg)
 	s = &p->msix_slots[entry];
 	if (s->fn)
 		return -EINVAL;
-	*s = (struct pci_msix_slot){ p, fn, arg };
+	*s = (struct pci_msix_slot){p, fn, arg};
 	v = irq_alloc_vector(msix_irq, s);
 	if (v < 0) {
 		s->fn = NULL;
@@ -125,7 +125,7 @@ pci_msix_disable(struct pci_dev *p)
 	for (unsigned i = 0; i < p->msix_n; i++)
 		msix_entry(p, i)[3] |= MSIX_VCTL_MASK;
 	pci_write16(p, p->msix_cap + MSIX_CTL,
-		    pci_read16(p, p->msix_cap + MSIX_CTL) & ~(MSIX_CTL_ENABLE | MSIX_CTL_FMASK));
+	            pci_read16(p, p->msix_cap + MSIX_CTL) & ~(MSIX_CTL_ENABLE | MSIX_CTL_FMASK));
 	p->msix_on = false;
 	/* XXX: the CPU vectors of entries set stay allocated (there is no
 	 * irq_free_vector); with every entry masked and MSI-X off they never
@@ -143,18 +143,19 @@ pci_msix_function_mask(struct pci_dev *p, bool masked)
 	if (!p->msix_on)
 		return;
 	ctl = pci_read16(p, p->msix_cap + MSIX_CTL);
-	pci_write16(p, p->msix_cap + MSIX_CTL, masked ? ctl | MSIX_CTL_FMASK : ctl & ~MSIX_CTL_FMASK);
+	pci_write16(p, p->msix_cap + MSIX_CTL,
+	            masked ? ctl | MSIX_CTL_FMASK : ctl & ~MSIX_CTL_FMASK);
 }
 
 /* --- INTx --- */
 
-#define ICH9_LPC_RCBA 0xf0        /* root complex base address, bit 0 enable */
+#define ICH9_LPC_RCBA 0xf0 /* root complex base address, bit 0 enable */
 #define ICH9_RCBA_MASK 0xffffc000u
-#define ICH9_DIR_DEFAULT 0x3210   /* DxxIR at reset: INTA-D -> PIRQ A-D */
+#define ICH9_DIR_DEFAULT 0x3210 /* DxxIR at reset: INTA-D -> PIRQ A-D */
 
 /* ICH9 "Device N Interrupt Route" registers in the chipset configuration
  * space, for slots 25-31 (30, the DMI-to-PCI bridge, has none) */
-static const uint16_t ich9_dir[7] = { 0x3150, 0x314c, 0x3148, 0x3146, 0x3144, 0, 0x3140 };
+static const uint16_t ich9_dir[7] = {0x3150, 0x314c, 0x3148, 0x3146, 0x3144, 0, 0x3140};
 
 /* PIRQ 0-7 (A-H) of INTx 'pin' (0-3) in bus-0 'slot' */
 static unsigned

@@ -119,7 +119,7 @@ calibrate_once(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	err = fired && pit >= WINDOW / 2 ? 0 : -ENODEV;
 	if (err)
 		printk(KERN_WARN "clock: calibration window failed: PIT %s, %u PIT ticks, %lu TSC "
-				 "ticks, %u LAPIC ticks",
+		                 "ticks, %u LAPIC ticks",
 		       fired ? "interrupted" : "never interrupted", pit, (unsigned long)(t1 - t0),
 		       c0 - c1);
 	if (!err) {

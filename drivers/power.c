@@ -1,8 +1,8 @@
 /* VM power-off: debug-exit, ACPI S5, i8042 reset, halt. */
+#include "power.h"
 #include "acpi.h"
 #include "arch.h"
 #include "lib.h"
-#include "power.h"
 #include "printk.h"
 
 #define DEBUG_EXIT_PORT 0xf4

@@ -6,8 +6,8 @@
 #include "lib.h"
 #include "spinlock.h"
 
-static uint64_t s[4] = { 0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
-			 0x2545f4914f6cdd1dull };
+static uint64_t s[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
+                        0x2545f4914f6cdd1dull};
 static struct spinlock lock = SPINLOCK_INIT;
 
 static inline uint64_t

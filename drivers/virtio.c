@@ -195,8 +195,8 @@ queue_size(struct virtio_dev *d, unsigned max, unsigned want, const char **why)
 }
 
 struct virtqueue *
-virtq_create(struct virtio_dev *d, unsigned index, unsigned max_size,
-	     virtq_callback_t callback, void *priv)
+virtq_create(struct virtio_dev *d, unsigned index, unsigned max_size, virtq_callback_t callback,
+             void *priv)
 {
 	const char *why = "out of memory";
 	unsigned max = d->ops->queue_max(d, index), size;
@@ -238,8 +238,8 @@ err_free:
 	kfree(state);
 	kfree(vq);
 err:
-	printk(KERN_ERR "virtio: %s: queue %u (device size %u): %s; device refused", d->name,
-	       index, max, why);
+	printk(KERN_ERR "virtio: %s: queue %u (device size %u): %s; device refused", d->name, index,
+	       max, why);
 	return NULL;
 }
 

@@ -31,9 +31,9 @@
 #define VIRTIO_BLK_T_FLUSH 4
 #define VIRTIO_BLK_S_OK 0
 
-#define VBLK_QUEUE 256         /* descriptors asked for */
-#define VBLK_SEGS 128          /* data segments per request, at most */
-#define VBLK_MAX_BYTES MiB(1)  /* per request; longer ones are split above us */
+#define VBLK_QUEUE 256        /* descriptors asked for */
+#define VBLK_SEGS 128         /* data segments per request, at most */
+#define VBLK_MAX_BYTES MiB(1) /* per request; longer ones are split above us */
 
 struct vblk_hdr {
 	uint32_t type;
@@ -47,23 +47,23 @@ struct vblk_hdr {
  * bytes of heap, not the ~2 KiB that room for VBLK_SEGS would */
 struct vblk_req {
 	struct vblk_hdr vr_hdr;
-	uint8_t vr_status;          /* written by the device */
+	uint8_t vr_status; /* written by the device */
 	struct blk_req *vr_breq;
-	struct vblk_req *vr_next;   /* the completion list in vblk_done */
-	struct vq_buf vr_bufs[];    /* header, data segments, status */
+	struct vblk_req *vr_next; /* the completion list in vblk_done */
+	struct vq_buf vr_bufs[];  /* header, data segments, status */
 };
 
 struct vblk {
 	struct blkdev vb_bd;
 	struct virtio_dev *vb_dev;
 	struct virtqueue *vb_vq;
-	struct spinlock vb_lock;    /* the queue: add, kick, get (irqs off) */
-	struct waitq vb_space;      /* submitters waiting for descriptors */
-	unsigned vb_need;           /* descriptors the last full attempt wanted */
-	uint32_t vb_seg_bytes;      /* longest segment */
-	bool vb_flush;              /* FLUSH negotiated */
-	bool vb_waited;             /* a submitter waited for ring space once
-				     * (logged the first time), under vb_lock */
+	struct spinlock vb_lock; /* the queue: add, kick, get (irqs off) */
+	struct waitq vb_space;   /* submitters waiting for descriptors */
+	unsigned vb_need;        /* descriptors the last full attempt wanted */
+	uint32_t vb_seg_bytes;   /* longest segment */
+	bool vb_flush;           /* FLUSH negotiated */
+	bool vb_waited;          /* a submitter waited for ring space once
+	                          * (logged the first time), under vb_lock */
 };
 
 static int nvblk; /* disks probed: the next name's letter */
@@ -130,12 +130,13 @@ vblk_submit(struct blkdev *d, struct blk_req *r)
 		return -ENOMEM;
 	/* a FLUSH comes only when negotiated: bd_cache is vb_flush */
 	q->vr_hdr.type = r->br_op == BLK_FLUSH ? VIRTIO_BLK_T_FLUSH
-			 : write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
+	                 : write               ? VIRTIO_BLK_T_OUT
+	                                       : VIRTIO_BLK_T_IN;
 	q->vr_hdr.reserved = 0;
 	q->vr_hdr.sector = r->br_op == BLK_FLUSH ? 0 : r->br_sector;
 	q->vr_status = 0xff;
 	q->vr_breq = r;
-	q->vr_bufs[0] = (struct vq_buf){ mm_v2p(&q->vr_hdr), sizeof(q->vr_hdr) };
+	q->vr_bufs[0] = (struct vq_buf){mm_v2p(&q->vr_hdr), sizeof(q->vr_hdr)};
 	if (r->br_op != BLK_FLUSH) {
 		n = segments(r->br_buf, r->br_len, vb->vb_seg_bytes, &q->vr_bufs[1], room);
 		if (n < 0) {
@@ -145,7 +146,7 @@ vblk_submit(struct blkdev *d, struct blk_req *r)
 		out += write ? n : 0;
 		in += write ? 0 : n;
 	}
-	q->vr_bufs[1 + n] = (struct vq_buf){ mm_v2p(&q->vr_status), 1 };
+	q->vr_bufs[1 + n] = (struct vq_buf){mm_v2p(&q->vr_status), 1};
 	f = spin_lock_irqsave(&vb->vb_lock);
 	while ((err = virtq_add(vb->vb_vq, q->vr_bufs, out, in, q)) == -ENOSPC) {
 		/* a full ring: wait for completions to free descriptors */
@@ -192,8 +193,9 @@ vblk_done(struct virtqueue *vq)
 	while ((q = done)) {
 		done = q->vr_next;
 		if (q->vr_status != VIRTIO_BLK_S_OK)
-			printk(KERN_ERR "%s: request type %u sector %lu: status %u", vb->vb_bd.bd_name,
-			       q->vr_hdr.type, (unsigned long)q->vr_hdr.sector, q->vr_status);
+			printk(KERN_ERR "%s: request type %u sector %lu: status %u",
+			       vb->vb_bd.bd_name, q->vr_hdr.type, (unsigned long)q->vr_hdr.sector,
+			       q->vr_status);
 		blk_complete(q->vr_breq, q->vr_status == VIRTIO_BLK_S_OK ? 0 : -EIO);
 		kfree(q);
 	}
@@ -215,7 +217,7 @@ vblk_config_changed(struct virtio_dev *d)
 	}
 }
 
-static const struct blkdev_ops vblk_ops = { .submit = vblk_submit };
+static const struct blkdev_ops vblk_ops = {.submit = vblk_submit};
 
 /* limits from the configuration: segment size, request size, block size */
 static void
@@ -255,9 +257,9 @@ vblk_probe(struct virtio_dev *d)
 	if (!vb)
 		return -ENOMEM;
 	e = virtio_negotiate(d, VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX |
-					VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_BLK_F_SIZE_MAX |
-					VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
-					VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
+	                            VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_BLK_F_SIZE_MAX |
+	                            VIRTIO_BLK_F_SEG_MAX | VIRTIO_BLK_F_BLK_SIZE |
+	                            VIRTIO_BLK_F_FLUSH | VIRTIO_BLK_F_RO);
 	if (e)
 		goto err_free;
 	vb->vb_dev = d;
@@ -272,7 +274,8 @@ vblk_probe(struct virtio_dev *d)
 	vb->vb_bd.bd_readonly = virtio_has(d, VIRTIO_BLK_F_RO);
 	vb->vb_bd.bd_cache = vb->vb_flush;
 	read_limits(vb);
-	if ((e = blk_disk_name(vb->vb_bd.bd_name, sizeof(vb->vb_bd.bd_name), "vd", (unsigned)nvblk)))
+	if ((e = blk_disk_name(vb->vb_bd.bd_name, sizeof(vb->vb_bd.bd_name), "vd",
+	                       (unsigned)nvblk)))
 		goto err_free;
 	vb->vb_bd.bd_ops = &vblk_ops;
 	vb->vb_bd.bd_priv = vb;
@@ -287,9 +290,9 @@ vblk_probe(struct virtio_dev *d)
 	}
 	nvblk++;
 	printk(KERN_INFO "%s: %s (%s), queue %u, requests of up to %lu KiB, %s%s%s",
-	       vb->vb_bd.bd_name, d->name, d->ops->name, vb->vb_vq->size, (unsigned long)(vb->vb_bd.bd_max_bytes >> 10),
-	       vb->vb_flush ? "flush" : "no flush", vb->vb_vq->indirect ? ", indirect" : "",
-	       vb->vb_vq->event_idx ? ", event-idx" : "");
+	       vb->vb_bd.bd_name, d->name, d->ops->name, vb->vb_vq->size,
+	       (unsigned long)(vb->vb_bd.bd_max_bytes >> 10), vb->vb_flush ? "flush" : "no flush",
+	       vb->vb_vq->indirect ? ", indirect" : "", vb->vb_vq->event_idx ? ", event-idx" : "");
 	return 0;
 err_free:
 	d->priv = NULL;

@@ -221,39 +221,40 @@ setup_irqs(struct virtio_dev *d)
 }
 
 static const struct virtio_transport_ops mmio_v1_ops = {
-	.name = "mmio-v1",
-	.get_status = get_status,
-	.set_status = set_status,
-	.get_features = get_features,
-	.set_features = set_features,
-	.read_config = read_config,
-	.write_config = write_config,
-	.queue_max = queue_max,
-	.queue_setup = queue_setup,
-	.notify = notify,
-	.setup_irqs = setup_irqs,
+    .name = "mmio-v1",
+    .get_status = get_status,
+    .set_status = set_status,
+    .get_features = get_features,
+    .set_features = set_features,
+    .read_config = read_config,
+    .write_config = write_config,
+    .queue_max = queue_max,
+    .queue_setup = queue_setup,
+    .notify = notify,
+    .setup_irqs = setup_irqs,
 };
 
 static const struct virtio_transport_ops mmio_v2_ops = {
-	.name = "mmio-v2",
-	.get_status = get_status,
-	.set_status = set_status,
-	.get_features = get_features,
-	.set_features = set_features,
-	.read_config = read_config,
-	.write_config = write_config,
-	.queue_max = queue_max,
-	.queue_setup = queue_setup,
-	.notify = notify,
-	.setup_irqs = setup_irqs,
+    .name = "mmio-v2",
+    .get_status = get_status,
+    .set_status = set_status,
+    .get_features = get_features,
+    .set_features = set_features,
+    .read_config = read_config,
+    .write_config = write_config,
+    .queue_max = queue_max,
+    .queue_setup = queue_setup,
+    .notify = notify,
+    .setup_irqs = setup_irqs,
 };
 
 static const char *
 id_name(uint32_t id)
 {
-	static const char *const names[] = { [VIRTIO_ID_NET] = "net", [VIRTIO_ID_BLOCK] = "blk",
-					     [VIRTIO_ID_CONSOLE] = "console",
-					     [VIRTIO_ID_RNG] = "rng" };
+	static const char *const names[] = {[VIRTIO_ID_NET] = "net",
+	                                    [VIRTIO_ID_BLOCK] = "blk",
+	                                    [VIRTIO_ID_CONSOLE] = "console",
+	                                    [VIRTIO_ID_RNG] = "rng"};
 
 	return id < ARRAY_SIZE(names) && names[id] ? names[id] : "dev";
 }
@@ -292,7 +293,7 @@ virtio_mmio_probe(uint64_t base, uint64_t size, uint32_t irq)
 	m->dev.device_id = (uint16_t)id;
 	m->dev.legacy = version == 1;
 	fmt_snprintf(m->dev.name, sizeof(m->dev.name), "virtio-%s@mmio %#lx", id_name(id),
-		     (unsigned long)base);
+	             (unsigned long)base);
 	virtio_dev_found(&m->dev);
 	return 0;
 }

@@ -16,11 +16,11 @@
 #include "virtio.h"
 #include "virtio_net_reg.h"
 
-#define RING_MAX 256          /* descriptors per queue, at most */
-#define RX_BUF_SIZE 2048      /* one kmalloc slot: never crosses a page */
-#define RX_ETH_OFF 14         /* Ethernet header here: IP 4-byte aligned */
+#define RING_MAX 256               /* descriptors per queue, at most */
+#define RX_BUF_SIZE 2048           /* one kmalloc slot: never crosses a page */
+#define RX_ETH_OFF 14              /* Ethernet header here: IP 4-byte aligned */
 #define RX_BUFS_MAX (2 * RING_MAX) /* buffers in the ring and with receivers */
-#define RX_JOIN_MAX 65562     /* largest frame joined from several buffers */
+#define RX_JOIN_MAX 65562          /* largest frame joined from several buffers */
 /* the largest MTU one RX buffer holds (a VLAN-tagged frame of it), which
  * bounds the MTU without MRG_RXBUF; with it, frames are joined */
 #define RX_ONE_BUF_MTU (RX_BUF_SIZE - RX_ETH_OFF - ETH_HLEN - ETH_VLAN_HLEN)
@@ -39,7 +39,7 @@ struct vnet_rxbuf {
 
 struct vnet_txreq {
 	struct virtio_net_hdr tr_hdr;
-	void *tr_copy;             /* the frame copied (tx.done == NULL), or NULL */
+	void *tr_copy; /* the frame copied (tx.done == NULL), or NULL */
 	void (*tr_done)(void *arg);
 	void *tr_arg;
 };
@@ -48,16 +48,16 @@ struct vnet {
 	struct netdev vn_nd;
 	struct virtio_dev *vn_dev;
 	struct virtqueue *vn_rxq, *vn_txq;
-	unsigned vn_hdr_len;        /* 10 or 12 */
-	bool vn_mrg;                /* MRG_RXBUF negotiated */
-	bool vn_rx_split;           /* header in its own descriptor (legacy, no ANY_LAYOUT) */
+	unsigned vn_hdr_len; /* 10 or 12 */
+	bool vn_mrg;         /* MRG_RXBUF negotiated */
+	bool vn_rx_split;    /* header in its own descriptor (legacy, no ANY_LAYOUT) */
 	struct thread *vn_thread;
-	uint32_t vn_work;           /* WORK_*, atomic */
+	uint32_t vn_work; /* WORK_*, atomic */
 	/* RX: under vn_rx_lock (interrupts off) with the queue */
 	struct spinlock vn_rx_lock;
 	struct list_node vn_rx_free; /* recycled buffers */
-	unsigned vn_rx_bufs;        /* allocated, in all places */
-	unsigned vn_rx_posted;      /* in the ring */
+	unsigned vn_rx_bufs;         /* allocated, in all places */
+	unsigned vn_rx_posted;       /* in the ring */
 	/* TX: under vn_tx_lock with the queue; senders wait on vn_tx_wait */
 	struct spinlock vn_tx_lock;
 	struct waitq vn_tx_wait;
@@ -139,11 +139,11 @@ rx_post(struct vnet *vn, struct vnet_rxbuf *rb)
 	int e;
 
 	if (vn->vn_rx_split) {
-		b[0] = (struct vq_buf){ pa + pad, vn->vn_hdr_len };
-		b[1] = (struct vq_buf){ pa + RX_ETH_OFF, RX_BUF_SIZE - RX_ETH_OFF };
+		b[0] = (struct vq_buf){pa + pad, vn->vn_hdr_len};
+		b[1] = (struct vq_buf){pa + RX_ETH_OFF, RX_BUF_SIZE - RX_ETH_OFF};
 		e = virtq_add(vn->vn_rxq, b, 0, 2, rb);
 	} else {
-		b[0] = (struct vq_buf){ pa + pad, RX_BUF_SIZE - pad };
+		b[0] = (struct vq_buf){pa + pad, RX_BUF_SIZE - pad};
 		e = virtq_add(vn->vn_rxq, b, 0, 1, rb);
 	}
 	if (!e)
@@ -162,7 +162,7 @@ rx_refill(struct vnet *vn)
 		struct vnet_rxbuf *rb = NULL;
 		uint64_t f = spin_lock_irqsave(&vn->vn_rx_lock);
 		bool room = vn->vn_rx_posted < vn->vn_rxq->size &&
-			    virtq_free_descs(vn->vn_rxq) >= (vn->vn_rx_split ? 2u : 1u);
+		            virtq_free_descs(vn->vn_rxq) >= (vn->vn_rx_split ? 2u : 1u);
 
 		if (room && !list_empty(&vn->vn_rx_free)) {
 			rb = list_first_entry(&vn->vn_rx_free, struct vnet_rxbuf, rb_link);
@@ -275,7 +275,7 @@ rx_join(struct vnet *vn, struct vnet_rxbuf *first, uint32_t len, unsigned n)
 static void
 rx_one(struct vnet *vn, struct vnet_rxbuf *rb, uint32_t len)
 {
-	struct virtio_net_hdr h = { 0 };
+	struct virtio_net_hdr h = {0};
 	unsigned pad = RX_ETH_OFF - vn->vn_hdr_len;
 	unsigned nbufs = 1;
 
@@ -386,7 +386,7 @@ vnet_send(struct netdev *nd, const struct netdev_tx *tx)
 		__atomic_fetch_add(&nd->nd_stats.tx_csum, 1, __ATOMIC_RELAXED);
 	}
 	tr->tr_hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-	b[0] = (struct vq_buf){ mm_v2p(&tr->tr_hdr), vn->vn_hdr_len };
+	b[0] = (struct vq_buf){mm_v2p(&tr->tr_hdr), vn->vn_hdr_len};
 	uint32_t total = 0;
 	for (unsigned i = 0; i < tx->nsegs; i++)
 		total += tx->segs[i].len;
@@ -401,11 +401,11 @@ vnet_send(struct netdev *nd, const struct netdev_tx *tx)
 			memcpy(p, tx->segs[i].base, tx->segs[i].len);
 			p += tx->segs[i].len;
 		}
-		b[n++] = (struct vq_buf){ mm_v2p(tr->tr_copy), total };
+		b[n++] = (struct vq_buf){mm_v2p(tr->tr_copy), total};
 	} else {
 		for (unsigned i = 0; i < tx->nsegs; i++)
 			if (tx->segs[i].len)
-				b[n++] = (struct vq_buf){ mm_v2p(tx->segs[i].base), tx->segs[i].len };
+				b[n++] = (struct vq_buf){mm_v2p(tx->segs[i].base), tx->segs[i].len};
 		tr->tr_done = tx->done;
 		tr->tr_arg = tx->arg;
 	}
@@ -421,7 +421,7 @@ vnet_send(struct netdev *nd, const struct netdev_tx *tx)
 		if (!waited)
 			__atomic_fetch_add(&nd->nd_stats.tx_waits, 1, __ATOMIC_RELAXED);
 		/* with indirect descriptors one is enough, else one per buffer */
-		struct tx_room r = { vn, vn->vn_txq->indirect ? 1 : n };
+		struct tx_room r = {vn, vn->vn_txq->indirect ? 1 : n};
 		if (r.need > vn->vn_txq->size) {
 			e = -EINVAL;
 			break;
@@ -494,8 +494,8 @@ vnet_thread(void *arg)
 /* --- probe --- */
 
 static const struct netdev_ops vnet_ops = {
-	.send = vnet_send,
-	.rx_done = vnet_rx_done,
+    .send = vnet_send,
+    .rx_done = vnet_rx_done,
 };
 
 /* VIRTIO_NET_F_MTU when we can take the device's MTU: with it negotiated
@@ -516,7 +516,8 @@ mtu_feature(struct virtio_dev *d)
 	if (mtu <= RX_ONE_BUF_MTU)
 		return VIRTIO_NET_F_MTU;
 	printk(KERN_INFO "virtio: %s: MTU %u does not fit our %u-byte RX buffers without "
-	       "MRG_RXBUF: not negotiated, 1500 used\n", d->name, mtu, RX_BUF_SIZE);
+	                 "MRG_RXBUF: not negotiated, 1500 used\n",
+	       d->name, mtu, RX_BUF_SIZE);
 	return 0;
 }
 
@@ -528,10 +529,9 @@ vnet_probe(struct virtio_dev *d)
 	int e;
 
 	e = virtio_negotiate(d, VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX |
-					VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_ANY_LAYOUT |
-					VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM |
-					VIRTIO_NET_F_MAC | mtu_feature(d) |
-					VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS);
+	                            VIRTIO_F_RING_INDIRECT_DESC | VIRTIO_F_ANY_LAYOUT |
+	                            VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MAC |
+	                            mtu_feature(d) | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS);
 	if (e)
 		return e;
 	vn = kzalloc(sizeof(*vn));
@@ -540,8 +540,9 @@ vnet_probe(struct virtio_dev *d)
 	vn->vn_dev = d;
 	d->priv = vn;
 	vn->vn_mrg = virtio_has(d, VIRTIO_NET_F_MRG_RXBUF);
-	vn->vn_hdr_len = vn->vn_mrg || virtio_has(d, VIRTIO_F_VERSION_1) ?
-				 VIRTIO_NET_HDR_LEN : VIRTIO_NET_HDR_LEGACY_LEN;
+	vn->vn_hdr_len = vn->vn_mrg || virtio_has(d, VIRTIO_F_VERSION_1)
+	                     ? VIRTIO_NET_HDR_LEN
+	                     : VIRTIO_NET_HDR_LEGACY_LEN;
 	/* 5.1.6.6 (legacy): without ANY_LAYOUT the header has its own
 	 * descriptor; mergeable buffers hold header and data together */
 	vn->vn_rx_split = d->legacy && !vn->vn_mrg && !virtio_has(d, VIRTIO_F_ANY_LAYOUT);

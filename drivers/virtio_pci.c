@@ -45,12 +45,36 @@ vp_of(struct virtio_dev *d)
 
 /* --- modern --- */
 
-static uint8_t mrd8(struct vpci *vp, unsigned off) { return *(volatile uint8_t *)(vp->common + off); }
-static uint16_t mrd16(struct vpci *vp, unsigned off) { return *(volatile uint16_t *)(vp->common + off); }
-static uint32_t mrd32(struct vpci *vp, unsigned off) { return *(volatile uint32_t *)(vp->common + off); }
-static void mwr8(struct vpci *vp, unsigned off, uint8_t v) { *(volatile uint8_t *)(vp->common + off) = v; }
-static void mwr16(struct vpci *vp, unsigned off, uint16_t v) { *(volatile uint16_t *)(vp->common + off) = v; }
-static void mwr32(struct vpci *vp, unsigned off, uint32_t v) { *(volatile uint32_t *)(vp->common + off) = v; }
+static uint8_t
+mrd8(struct vpci *vp, unsigned off)
+{
+	return *(volatile uint8_t *)(vp->common + off);
+}
+static uint16_t
+mrd16(struct vpci *vp, unsigned off)
+{
+	return *(volatile uint16_t *)(vp->common + off);
+}
+static uint32_t
+mrd32(struct vpci *vp, unsigned off)
+{
+	return *(volatile uint32_t *)(vp->common + off);
+}
+static void
+mwr8(struct vpci *vp, unsigned off, uint8_t v)
+{
+	*(volatile uint8_t *)(vp->common + off) = v;
+}
+static void
+mwr16(struct vpci *vp, unsigned off, uint16_t v)
+{
+	*(volatile uint16_t *)(vp->common + off) = v;
+}
+static void
+mwr32(struct vpci *vp, unsigned off, uint32_t v)
+{
+	*(volatile uint32_t *)(vp->common + off) = v;
+}
 static void
 mwr64(struct vpci *vp, unsigned off, uint64_t v)
 {
@@ -68,7 +92,11 @@ slot_of(struct virtio_dev *d, struct virtqueue *vq)
 	return d->nvqs; /* being set up: it takes the next slot */
 }
 
-static uint8_t m_get_status(struct virtio_dev *d) { return mrd8(vp_of(d), VCOM_STATUS); }
+static uint8_t
+m_get_status(struct virtio_dev *d)
+{
+	return mrd8(vp_of(d), VCOM_STATUS);
+}
 
 static void
 m_set_status(struct virtio_dev *d, uint8_t status)
@@ -229,7 +257,11 @@ m_notify(struct virtqueue *vq)
 
 /* --- legacy (I/O BAR 0) --- */
 
-static uint8_t l_get_status(struct virtio_dev *d) { return inb(vp_of(d)->io + VLEG_STATUS); }
+static uint8_t
+l_get_status(struct virtio_dev *d)
+{
+	return inb(vp_of(d)->io + VLEG_STATUS);
+}
 
 static void
 l_set_status(struct virtio_dev *d, uint8_t status)
@@ -242,7 +274,11 @@ l_set_status(struct virtio_dev *d, uint8_t status)
 	outb(vp->io + VLEG_STATUS, status);
 }
 
-static uint64_t l_get_features(struct virtio_dev *d) { return inl(vp_of(d)->io + VLEG_HOST_FEATURES); }
+static uint64_t
+l_get_features(struct virtio_dev *d)
+{
+	return inl(vp_of(d)->io + VLEG_HOST_FEATURES);
+}
 
 static void
 l_set_features(struct virtio_dev *d, uint64_t f)
@@ -275,8 +311,16 @@ l_config(struct virtio_dev *d, unsigned off, uint8_t *b, unsigned len, bool writ
 			b[i] = inb(port + i);
 }
 
-static void l_read_config(struct virtio_dev *d, unsigned off, void *buf, unsigned len) { l_config(d, off, buf, len, false); }
-static void l_write_config(struct virtio_dev *d, unsigned off, const void *buf, unsigned len) { l_config(d, off, (void *)buf, len, true); }
+static void
+l_read_config(struct virtio_dev *d, unsigned off, void *buf, unsigned len)
+{
+	l_config(d, off, buf, len, false);
+}
+static void
+l_write_config(struct virtio_dev *d, unsigned off, const void *buf, unsigned len)
+{
+	l_config(d, off, (void *)buf, len, true);
+}
 
 static unsigned
 l_queue_max(struct virtio_dev *d, unsigned index)
@@ -397,11 +441,10 @@ setup_msix(struct vpci *vp)
 	if (!set_vector(vp, -1, 0))
 		goto refused;
 	for (unsigned i = 0; i < d->nvqs; i++) {
-		vp->qirq[i] = (struct vpci_qirq){ vp, i };
+		vp->qirq[i] = (struct vpci_qirq){vp, i};
 		if ((e = pci_msix_set(p, i + 1, msix_queue_irq, &vp->qirq[i])) < 0)
 			return e;
-		if (!set_vector(vp, i, i + 1) ||
-		    (virtio_pci_refuse_msix && i + 1 == d->nvqs))
+		if (!set_vector(vp, i, i + 1) || (virtio_pci_refuse_msix && i + 1 == d->nvqs))
 			goto refused;
 		d->vqs[i]->msix_vector = i + 1;
 	}
@@ -457,32 +500,32 @@ setup_irqs(struct virtio_dev *d)
 }
 
 static const struct virtio_transport_ops modern_ops = {
-	.name = "pci-modern",
-	.get_status = m_get_status,
-	.set_status = m_set_status,
-	.get_features = m_get_features,
-	.set_features = m_set_features,
-	.read_config = m_read_config,
-	.write_config = m_write_config,
-	.queue_max = m_queue_max,
-	.queue_setup = m_queue_setup,
-	.notify = m_notify,
-	.setup_irqs = setup_irqs,
+    .name = "pci-modern",
+    .get_status = m_get_status,
+    .set_status = m_set_status,
+    .get_features = m_get_features,
+    .set_features = m_set_features,
+    .read_config = m_read_config,
+    .write_config = m_write_config,
+    .queue_max = m_queue_max,
+    .queue_setup = m_queue_setup,
+    .notify = m_notify,
+    .setup_irqs = setup_irqs,
 };
 
 static const struct virtio_transport_ops legacy_ops = {
-	.name = "pci-legacy",
-	.fixed_queue_size = true,
-	.get_status = l_get_status,
-	.set_status = l_set_status,
-	.get_features = l_get_features,
-	.set_features = l_set_features,
-	.read_config = l_read_config,
-	.write_config = l_write_config,
-	.queue_max = l_queue_max,
-	.queue_setup = l_queue_setup,
-	.notify = l_notify,
-	.setup_irqs = setup_irqs,
+    .name = "pci-legacy",
+    .fixed_queue_size = true,
+    .get_status = l_get_status,
+    .set_status = l_set_status,
+    .get_features = l_get_features,
+    .set_features = l_set_features,
+    .read_config = l_read_config,
+    .write_config = l_write_config,
+    .queue_max = l_queue_max,
+    .queue_setup = l_queue_setup,
+    .notify = l_notify,
+    .setup_irqs = setup_irqs,
 };
 
 /* --- probe --- */
@@ -536,11 +579,16 @@ static const char *
 id_name(uint16_t id)
 {
 	switch (id) {
-	case VIRTIO_ID_NET: return "net";
-	case VIRTIO_ID_BLOCK: return "blk";
-	case VIRTIO_ID_CONSOLE: return "console";
-	case VIRTIO_ID_RNG: return "rng";
-	default: return NULL;
+	case VIRTIO_ID_NET:
+		return "net";
+	case VIRTIO_ID_BLOCK:
+		return "blk";
+	case VIRTIO_ID_CONSOLE:
+		return "console";
+	case VIRTIO_ID_RNG:
+		return "rng";
+	default:
+		return NULL;
 	}
 }
 
@@ -549,7 +597,8 @@ virtio_pci_probe(struct pci_dev *p)
 {
 	struct vpci *vp;
 	uint16_t id;
-	bool transitional = p->device >= VIRTIO_PCI_TRANS_FIRST && p->device <= VIRTIO_PCI_TRANS_LAST;
+	bool transitional =
+	    p->device >= VIRTIO_PCI_TRANS_FIRST && p->device <= VIRTIO_PCI_TRANS_LAST;
 
 	if (p->vendor != VIRTIO_PCI_VENDOR)
 		return -ENODEV;
@@ -572,7 +621,8 @@ virtio_pci_probe(struct pci_dev *p)
 		vp->vdev.legacy = true;
 	} else {
 		printk(KERN_ERR "pci %s: virtio device without usable modern capabilities "
-		       "or legacy I/O BAR", p->name);
+		                "or legacy I/O BAR",
+		       p->name);
 		kfree(vp);
 		return -ENODEV;
 	}
@@ -580,7 +630,7 @@ virtio_pci_probe(struct pci_dev *p)
 	vp->vdev.device_id = id;
 	if (id_name(id))
 		fmt_snprintf(vp->vdev.name, sizeof(vp->vdev.name), "virtio-%s@pci %s", id_name(id),
-			     p->name);
+		             p->name);
 	else
 		fmt_snprintf(vp->vdev.name, sizeof(vp->vdev.name), "virtio-%u@pci %s", id, p->name);
 	virtio_dev_found(&vp->vdev);

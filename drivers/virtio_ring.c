@@ -3,9 +3,9 @@
  * directions, interrupt suppression, polled completion. Pure logic over
  * memory it is given (drivers/virtio_ring.h), so tests/unit/test_virtq.c
  * runs it against a simulated device: make unit && build/tests/unit/test_virtq */
+#include "virtio_ring.h"
 #include "errno.h"
 #include "printk.h"
-#include "virtio_ring.h"
 
 /* what we remember of a request, indexed by its head descriptor */
 struct vring_info {
@@ -17,13 +17,13 @@ struct vring_info {
 
 /* vq->ring_state; touched only by the queue's driver, under its lock */
 struct vring_state {
-	uint16_t free_head;   /* first free descriptor, linked through .next */
+	uint16_t free_head; /* first free descriptor, linked through .next */
 	uint16_t num_free;
 	uint16_t avail_shadow; /* our next avail->idx; published by virtq_kick */
-	uint16_t kicked;      /* avail->idx the device saw at the last kick */
-	uint16_t last_used;   /* next used ring entry to take */
-	bool cb_disabled;     /* virtq_disable_cb in force */
-	bool broken;          /* the device returned a bad id */
+	uint16_t kicked;       /* avail->idx the device saw at the last kick */
+	uint16_t last_used;    /* next used ring entry to take */
+	bool cb_disabled;      /* virtq_disable_cb in force */
+	bool broken;           /* the device returned a bad id */
 	struct vring_info info[];
 };
 
@@ -48,7 +48,7 @@ vring_legacy_bytes(unsigned size)
 
 	return ALIGN_UP(avail, (size_t)VIRTQ_LEGACY_ALIGN) +
 	       ALIGN_UP(sizeof(uint16_t) * 3 + sizeof(struct vring_used_elem) * size,
-			(size_t)VIRTQ_LEGACY_ALIGN);
+	                (size_t)VIRTQ_LEGACY_ALIGN);
 }
 
 size_t
@@ -62,7 +62,7 @@ vring_setup(struct virtqueue *vq, unsigned size, void *mem, uint64_t pa, void *s
 {
 	struct vring_state *s = state;
 	size_t used_off = ALIGN_UP(sizeof(struct vring_desc) * size + sizeof(uint16_t) * (3 + size),
-				   (size_t)VIRTQ_LEGACY_ALIGN);
+	                           (size_t)VIRTQ_LEGACY_ALIGN);
 
 	if (!size || size > VIRTQ_MAX_SIZE || (size & (size - 1)))
 		panic("vring_setup: bad queue size %u", size);
@@ -92,15 +92,15 @@ virtq_free_descs(const struct virtqueue *vq)
  * found by following .next from 'head' */
 static uint16_t
 fill_chain(struct vring_desc *d, uint16_t head, bool linked, const struct vq_buf *bufs,
-	   unsigned out, unsigned n)
+           unsigned out, unsigned n)
 {
 	uint16_t i = head, last = head;
 
 	for (unsigned k = 0; k < n; k++) {
 		d[i].addr = bufs[k].pa;
 		d[i].len = bufs[k].len;
-		d[i].flags = (k >= out ? VRING_DESC_F_WRITE : 0) |
-			     (k + 1 < n ? VRING_DESC_F_NEXT : 0);
+		d[i].flags =
+		    (k >= out ? VRING_DESC_F_WRITE : 0) | (k + 1 < n ? VRING_DESC_F_NEXT : 0);
 		if (!linked)
 			d[i].next = (uint16_t)(k + 1 < n ? k + 1 : 0);
 		last = i;
@@ -110,8 +110,7 @@ fill_chain(struct vring_desc *d, uint16_t head, bool linked, const struct vq_buf
 }
 
 int
-virtq_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned out, unsigned in,
-	  void *token)
+virtq_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned out, unsigned in, void *token)
 {
 	struct vring_state *s = st(vq);
 	unsigned n = out + in;
@@ -215,7 +214,7 @@ virtq_get(struct virtqueue *vq, uint32_t *len)
 	if (e.id >= vq->size || !s->info[e.id].token) {
 		s->broken = true;
 		printk(KERN_ERR "virtio: %s queue %u: the device completed descriptor %u, "
-			      "which it was not given; queue stopped",
+		                "which it was not given; queue stopped",
 		       vq->dev ? vq->dev->name : "?", vq->index, e.id);
 		return NULL;
 	}

@@ -12,23 +12,23 @@
 #include "sync.h"
 #include "virtio.h"
 
-#define RNG_BUF PAGE_SIZE              /* bytes asked of the device at once */
-#define RNG_SEED_BYTES 64              /* mixed in at probe */
-#define RNG_TIMEOUT_NS 10000000000ull  /* a device silent this long is dead */
-#define RNG_EMPTY_MAX 8                /* empty answers in a row: it stopped giving */
+#define RNG_BUF PAGE_SIZE             /* bytes asked of the device at once */
+#define RNG_SEED_BYTES 64             /* mixed in at probe */
+#define RNG_TIMEOUT_NS 10000000000ull /* a device silent this long is dead */
+#define RNG_EMPTY_MAX 8               /* empty answers in a row: it stopped giving */
 
 static struct {
 	struct virtio_dev *dev; /* the first device; others are refused */
 	struct virtqueue *vq;
-	struct spinlock lock;   /* the queue, and done/got; with interrupts off */
-	struct mutex readers;   /* one request in flight: one reader at a time */
-	struct waitq wq;        /* the reader, until done */
-	uint8_t *buf;           /* RNG_BUF bytes the device writes into */
-	volatile bool done;     /* set by the interrupt: got is valid */
-	uint32_t got;           /* bytes the device wrote */
-	bool dead;              /* no more requests (virtio_fail was called) */
-	uint64_t delivered;     /* bytes handed out since boot; under readers */
-} rng = { .lock = SPINLOCK_INIT, .readers = MUTEX_INIT };
+	struct spinlock lock; /* the queue, and done/got; with interrupts off */
+	struct mutex readers; /* one request in flight: one reader at a time */
+	struct waitq wq;      /* the reader, until done */
+	uint8_t *buf;         /* RNG_BUF bytes the device writes into */
+	volatile bool done;   /* set by the interrupt: got is valid */
+	uint32_t got;         /* bytes the device wrote */
+	bool dead;            /* no more requests (virtio_fail was called) */
+	uint64_t delivered;   /* bytes handed out since boot; under readers */
+} rng = {.lock = SPINLOCK_INIT, .readers = MUTEX_INIT};
 
 static void
 rng_done(struct virtqueue *vq)
@@ -54,7 +54,7 @@ is_done(void *arg)
 static long
 request(size_t n)
 {
-	struct vq_buf b = { mm_v2p(rng.buf), (uint32_t)n };
+	struct vq_buf b = {mm_v2p(rng.buf), (uint32_t)n};
 	uint64_t f;
 	int e;
 
@@ -138,8 +138,7 @@ rng_probe(struct virtio_dev *d)
 		goto err_forget;
 	}
 	random_mix(seed, (size_t)n);
-	printk(KERN_INFO "virtio-rng: %s: %ld bytes mixed into the kernel's generator", d->name,
-	       n);
+	printk(KERN_INFO "virtio-rng: %s: %ld bytes mixed into the kernel's generator", d->name, n);
 	return 0;
 
 err_forget:

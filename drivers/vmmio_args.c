@@ -1,8 +1,8 @@
 /* The virtio_mmio.device= command-line key (include/vmmio_args.h). */
+#include "vmmio_args.h"
 #include "cmdline.h"
 #include "errno.h"
 #include "lib.h"
-#include "vmmio_args.h"
 
 struct vmmio_dev vmmio_devs[VMMIO_MAX];
 int vmmio_ndevs;

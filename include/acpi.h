@@ -23,7 +23,7 @@ struct isa_override {
 };
 
 struct platform {
-	const char *source;        /* "acpi", "mptable" or "none" */
+	const char *source; /* "acpi", "mptable" or "none" */
 	int ncpus;
 	uint32_t cpu_apic_id[MAX_CPUS]; /* [0] is the boot CPU when known */
 	bool cpus_truncated;
@@ -32,10 +32,10 @@ struct platform {
 	int noverrides;
 	struct isa_override overrides[16];
 	uint64_t lapic_addr;
-	uint64_t mcfg_base;         /* PCI ECAM, 0 if none */
+	uint64_t mcfg_base; /* PCI ECAM, 0 if none */
 	uint8_t mcfg_bus_start, mcfg_bus_end;
-	uint16_t pm1a_cnt;          /* FADT PM1a control port, 0 if none */
-	uint16_t s5_typ;            /* SLP_TYPa for S5 */
+	uint16_t pm1a_cnt; /* FADT PM1a control port, 0 if none */
+	uint16_t s5_typ;   /* SLP_TYPa for S5 */
 	bool has_s5;
 };
 

@@ -6,70 +6,149 @@
 
 #include "types.h"
 
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port)
+static inline void
+outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void
+outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void
+outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline uint8_t
+inb(uint16_t port)
 {
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-static inline uint16_t inw(uint16_t port)
+static inline uint16_t
+inw(uint16_t port)
 {
 	uint16_t v;
 	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-static inline uint32_t inl(uint16_t port)
+static inline uint32_t
+inl(uint16_t port)
 {
 	uint32_t v;
 	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-static inline uint64_t rdmsr(uint32_t msr)
+static inline uint64_t
+rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
 	return ((uint64_t)hi << 32) | lo;
 }
-static inline void wrmsr(uint32_t msr, uint64_t v)
+static inline void
+wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
-static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+static inline void
+cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+	__asm__ volatile("cpuid"
+	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	                 : "a"(leaf), "c"(sub));
 }
-static inline uint64_t rdtsc(void)
+static inline uint64_t
+rdtsc(void)
 {
 	uint32_t lo, hi;
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
-static inline uint64_t read_cr0(void) { uint64_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr2(void) { uint64_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr3(void) { uint64_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline uint64_t read_cr4(void) { uint64_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
-static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
-static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void cpu_halt(void) { __asm__ volatile("hlt" ::: "memory"); }
-static inline uint64_t irq_save(void)
+static inline uint64_t
+read_cr0(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+static inline uint64_t
+read_cr2(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+static inline uint64_t
+read_cr3(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+static inline uint64_t
+read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+static inline void
+write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory");
+}
+static inline void
+write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+static inline void
+write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory");
+}
+static inline void
+cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+static inline void
+irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
+static inline void
+irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+static inline void
+cpu_halt(void)
+{
+	__asm__ volatile("hlt" ::: "memory");
+}
+static inline uint64_t
+irq_save(void)
 {
 	uint64_t f;
 	__asm__ volatile("pushfq; popq %0; cli" : "=r"(f)::"memory");
 	return f;
 }
-static inline void irq_restore(uint64_t f)
+static inline void
+irq_restore(uint64_t f)
 {
 	if (f & (1 << 9))
 		irq_enable();
 }
-static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline void
+invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
 
 #define MSR_EFER 0xc0000080
 #define MSR_FS_BASE 0xc0000100
@@ -103,13 +182,13 @@ struct trapframe {
  * entry.S at fixed offsets (asm.h). */
 struct percpu {
 	struct percpu *self;
-	uintptr_t kstack_lo;   /* current thread's kernel stack; set at switch */
+	uintptr_t kstack_lo; /* current thread's kernel stack; set at switch */
 	uintptr_t kstack_hi;
 	struct recover *recover; /* armed by arch_try(); NULL otherwise */
-	uint32_t cpu_index;    /* 0 = boot CPU */
+	uint32_t cpu_index;      /* 0 = boot CPU */
 	uint32_t apic_id;
-	void *ist_stacks;      /* IST1..4 memory */
-	void *tables;          /* GDT and TSS */
+	void *ist_stacks;       /* IST1..4 memory */
+	void *tables;           /* GDT and TSS */
 	struct thread *current; /* running thread; written by the scheduler */
 	uintptr_t syscall_rsp;  /* the app's %rsp during SYSCALL entry (entry.S) */
 };
@@ -131,7 +210,8 @@ void arch_enter_app(uintptr_t entry, uintptr_t sp) __noreturn;
 extern struct percpu *percpu_of[];
 void arch_percpu_alloc_all(void);
 
-static inline struct percpu *this_cpu(void)
+static inline struct percpu *
+this_cpu(void)
 {
 	struct percpu *p;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));

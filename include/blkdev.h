@@ -33,8 +33,9 @@
 
 #define BLK_SECTOR_SIZE 512
 #define BLK_NAME_MAX 16
-#define BLK_MAJOR 254 /* st_rdev and /proc/diskstats: Linux's first dynamic
-		       * block major, virtio-blk's there; minor 16 * bd_index */
+#define BLK_MAJOR                                                                                  \
+	254 /* st_rdev and /proc/diskstats: Linux's first dynamic                                  \
+	     * block major, virtio-blk's there; minor 16 * bd_index */
 
 enum blk_op {
 	BLK_READ,
@@ -48,20 +49,20 @@ typedef void (*blk_done_t)(struct blk_req *r);
 
 struct blk_req {
 	/* set by the caller */
-	int br_op;               /* enum blk_op */
-	uint64_t br_sector;      /* first sector (512 bytes); ignored by FLUSH */
-	void *br_buf;            /* direct-mapped kernel memory */
-	size_t br_len;           /* bytes; 0 for FLUSH */
-	blk_done_t br_done;      /* called once, in interrupt context or in
-				  * the submitting thread: must not sleep */
-	void *br_priv;           /* the caller's */
+	int br_op;          /* enum blk_op */
+	uint64_t br_sector; /* first sector (512 bytes); ignored by FLUSH */
+	void *br_buf;       /* direct-mapped kernel memory */
+	size_t br_len;      /* bytes; 0 for FLUSH */
+	blk_done_t br_done; /* called once, in interrupt context or in
+	                     * the submitting thread: must not sleep */
+	void *br_priv;      /* the caller's */
 	/* set by the block layer */
-	int br_status;           /* 0 or -EIO, valid in br_done */
+	int br_status; /* 0 or -EIO, valid in br_done */
 	struct blkdev *br_dev;
 	struct blk_req *br_parent; /* a part of a split request, else NULL */
-	int br_pending;          /* a split request: parts not done yet (atomic) */
-	uint64_t br_start_ns;    /* clock_ns() when it went to the driver */
-	void *br_drv;            /* the driver's, while the request is with it */
+	int br_pending;            /* a split request: parts not done yet (atomic) */
+	uint64_t br_start_ns;      /* clock_ns() when it went to the driver */
+	void *br_drv;              /* the driver's, while the request is with it */
 };
 
 struct blkdev_ops {
@@ -75,32 +76,32 @@ struct blkdev_ops {
 /* what /proc/diskstats shows (Linux's iostats fields), indexed by
  * enum blk_op; under bd_stat_lock (irqs off: completions count it) */
 struct blk_stats {
-	uint64_t bs_ios[3];      /* requests completed (split ones once) */
-	uint64_t bs_sectors[3];  /* 512-byte sectors they moved */
-	uint64_t bs_ns[3];       /* their time, submit to completion, summed */
-	unsigned bs_in_flight;   /* requests with the driver now */
-	uint64_t bs_busy_ns;     /* time with at least one in flight */
-	uint64_t bs_queue_ns;    /* that time weighted by the number in flight */
-	uint64_t bs_since_ns;    /* clock_ns() of the last in-flight change */
+	uint64_t bs_ios[3];     /* requests completed (split ones once) */
+	uint64_t bs_sectors[3]; /* 512-byte sectors they moved */
+	uint64_t bs_ns[3];      /* their time, submit to completion, summed */
+	unsigned bs_in_flight;  /* requests with the driver now */
+	uint64_t bs_busy_ns;    /* time with at least one in flight */
+	uint64_t bs_queue_ns;   /* that time weighted by the number in flight */
+	uint64_t bs_since_ns;   /* clock_ns() of the last in-flight change */
 };
 
 struct blkdev {
 	/* set by the driver before blk_register, read-only afterwards except
 	 * bd_sectors (a capacity change: written once, atomically) */
-	char bd_name[BLK_NAME_MAX];  /* "vda" */
-	uint64_t bd_sectors;         /* capacity in 512-byte sectors */
-	uint32_t bd_block_size;      /* logical block size, bytes: 512 * 2^k */
+	char bd_name[BLK_NAME_MAX]; /* "vda" */
+	uint64_t bd_sectors;        /* capacity in 512-byte sectors */
+	uint32_t bd_block_size;     /* logical block size, bytes: 512 * 2^k */
 	bool bd_readonly;
-	bool bd_cache;               /* a volatile write cache: FLUSH is sent */
-	size_t bd_max_bytes;         /* longest request the driver takes */
+	bool bd_cache;       /* a volatile write cache: FLUSH is sent */
+	size_t bd_max_bytes; /* longest request the driver takes */
 	const struct blkdev_ops *bd_ops;
-	void *bd_priv;               /* the driver's */
+	void *bd_priv; /* the driver's */
 	/* set by blk_register */
-	unsigned bd_index;           /* registration order, from 0 */
-	struct vnode *bd_node;       /* /dev/NAME */
-	struct mutex bd_rmw_lock;    /* /dev/NAME's partial-block writes */
+	unsigned bd_index;        /* registration order, from 0 */
+	struct vnode *bd_node;    /* /dev/NAME */
+	struct mutex bd_rmw_lock; /* /dev/NAME's partial-block writes */
 	struct spinlock bd_stat_lock;
-	struct blk_stats bd_stats;   /* under bd_stat_lock */
+	struct blk_stats bd_stats; /* under bd_stat_lock */
 	struct list_node bd_link;
 };
 
@@ -111,7 +112,7 @@ struct blkdev {
 int blk_register(struct blkdev *d);
 struct blkdev *blk_find(const char *name); /* NULL when none */
 int blk_count(void);
-struct blkdev *blk_at(int i);              /* in registration order */
+struct blkdev *blk_at(int i); /* in registration order */
 
 /* queue a request (see the top of this file); may sleep */
 int blk_submit(struct blkdev *d, struct blk_req *r);

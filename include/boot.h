@@ -24,14 +24,14 @@ struct boot_module {
 };
 
 struct boot_info {
-	const char *path;          /* "pvh" or "multiboot2" */
+	const char *path; /* "pvh" or "multiboot2" */
 	char cmdline[BOOT_CMDLINE_MAX];
 	struct boot_mem mem[BOOT_MAX_MEM];
 	int nmem;
 	struct boot_module mods[BOOT_MAX_MODS];
 	int nmods;
-	uint64_t rsdp;             /* physical address of the ACPI RSDP, 0 if none */
-	uint8_t rsdp_copy[36];     /* multiboot2 hands a copy, not an address */
+	uint64_t rsdp;         /* physical address of the ACPI RSDP, 0 if none */
+	uint8_t rsdp_copy[36]; /* multiboot2 hands a copy, not an address */
 	bool has_rsdp_copy;
 	bool cmdline_truncated;
 	bool mem_truncated;

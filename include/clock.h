@@ -16,9 +16,9 @@ void clock_init(void);
 /* wall-clock time (drivers/rtc.c): from the CMOS RTC, read on first use */
 uint64_t clock_realtime_ns(void);
 uint64_t clock_realtime_to_mono(uint64_t realtime_ns); /* 0 when before boot */
-int64_t rtc_read_epoch(void); /* seconds; -1 when the RTC reads garbage */
+int64_t rtc_read_epoch(void);                          /* seconds; -1 when the RTC reads garbage */
 uint64_t clock_ns(void);
-const char *clock_source(void);     /* "kvmclock" or "tsc" */
+const char *clock_source(void); /* "kvmclock" or "tsc" */
 uint64_t clock_tsc_hz(void);
 const char *clock_timer_kind(void); /* "tsc-deadline" or "lapic" */
 uint64_t clock_lapic_hz(void);

@@ -18,17 +18,17 @@ struct cmdline_key {
 	int (*handler)(const char *value);
 };
 
-#define CMDLINE_KEY(n, h)                                                  \
-	static const struct cmdline_key __cmdkey_##h __used                 \
-		__section("cmdline_keys") __aligned(8) = { .name = n, .handler = h }
+#define CMDLINE_KEY(n, h)                                                                          \
+	static const struct cmdline_key __cmdkey_##h __used __section("cmdline_keys")              \
+	    __aligned(8) = {.name = n, .handler = h}
 
 typedef void (*cmdline_warn_t)(const char *what, const char *token, size_t len);
 
 /* Walk 'line' against keys[0..nkeys). Returns the number of warnings.
  * Values are handed to handlers NUL-terminated (copied, at most 255
  * bytes; longer values are warned about and skipped). */
-int cmdline_parse_keys(const char *line, const struct cmdline_key *keys,
-		       size_t nkeys, cmdline_warn_t warn);
+int cmdline_parse_keys(const char *line, const struct cmdline_key *keys, size_t nkeys,
+                       cmdline_warn_t warn);
 /* The kernel's own walk over the linker-section keys, warnings to printk */
 int cmdline_parse(const char *line);
 

@@ -16,9 +16,9 @@ typedef void (*irq_handler_t)(struct trapframe *tf, void *arg);
 
 #define IRQ_VEC_FIRST 48 /* 32-47: the masked legacy PICs */
 #define IRQ_VEC_LAST 239
-#define VEC_TIMER 240   /* LAPIC timer */
-#define VEC_IPI 241     /* scheduler wake-up */
-#define VEC_TLB 242     /* TLB shootdown */
+#define VEC_TIMER 240 /* LAPIC timer */
+#define VEC_IPI 241   /* scheduler wake-up */
+#define VEC_TLB 242   /* TLB shootdown */
 #define VEC_SPURIOUS 255
 
 int irq_alloc_vector(irq_handler_t fn, void *arg);

@@ -18,10 +18,10 @@ struct ktest {
 	void (*fn)(void);
 };
 
-#define KTEST(n)                                                                 \
-	static void ktest_##n(void);                                             \
-	static const struct ktest __ktest_##n __used __section("unum_tests")     \
-		__aligned(8) = { #n, ktest_##n };                                \
+#define KTEST(n)                                                                                   \
+	static void ktest_##n(void);                                                               \
+	static const struct ktest __ktest_##n __used __section("unum_tests")                       \
+	    __aligned(8) = {#n, ktest_##n};                                                        \
 	static void ktest_##n(void)
 
 void ktest_fail(const char *file, int line, const char *fmt, ...) __printf(3, 4);
@@ -29,17 +29,17 @@ void ktest_skip(const char *why);
 /* diagnostic line printed as a TAP comment ("# ...") */
 void ktest_note(const char *fmt, ...) __printf(1, 2);
 
-#define EXPECT(c)                                                       \
-	do {                                                            \
-		if (!(c))                                               \
-			ktest_fail(__FILE__, __LINE__, "expected %s", #c); \
+#define EXPECT(c)                                                                                  \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			ktest_fail(__FILE__, __LINE__, "expected %s", #c);                         \
 	} while (0)
-#define EXPECT_EQ(a, b)                                                           \
-	do {                                                                      \
-		long long _a = (long long)(a), _b = (long long)(b);               \
-		if (_a != _b)                                                     \
-			ktest_fail(__FILE__, __LINE__, "%s == %s: got %lld, want %lld", \
-				   #a, #b, _a, _b);                               \
+#define EXPECT_EQ(a, b)                                                                            \
+	do {                                                                                       \
+		long long _a = (long long)(a), _b = (long long)(b);                                \
+		if (_a != _b)                                                                      \
+			ktest_fail(__FILE__, __LINE__, "%s == %s: got %lld, want %lld", #a, #b,    \
+			           _a, _b);                                                        \
 	} while (0)
 
 /* A watchdog for cases that could hang: every second it checks that

@@ -7,8 +7,8 @@
 #include "types.h"
 
 struct app_image {
-	uintptr_t entry;     /* where the app starts */
-	uintptr_t sp;        /* its initial stack pointer */
+	uintptr_t entry; /* where the app starts */
+	uintptr_t sp;    /* its initial stack pointer */
 	uintptr_t phdr, base, brk;
 	size_t phnum;
 };
@@ -17,8 +17,8 @@ struct app_image {
  * and the 16 AT_RANDOM bytes. 0, or -ENOENT, -ENOEXEC with *why saying
  * what is wrong with the file (truncated, not x86-64, a shared object,
  * needs an interpreter we lack), -ENOMEM. */
-int elf_load(const char *path, char *const argv[], char *const envp[],
-	     const uint8_t random[16], struct app_image *img, const char **why);
+int elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t random[16],
+             struct app_image *img, const char **why);
 
 /* Start the app on a new thread; never returns when it did start (the
  * VM ends with the app's exit status); returns when there is no /app. */

@@ -14,8 +14,13 @@
 #define MM_KERNEL_VMA 0xffffffff80000000ul
 #define FRAME_MAX_ORDER 10 /* largest block: 4 MiB */
 
-static inline void *mm_p2v(uint64_t pa) { return (void *)(pa + MM_DIRECT_BASE); }
-static inline uint64_t mm_v2p(const void *va)
+static inline void *
+mm_p2v(uint64_t pa)
+{
+	return (void *)(pa + MM_DIRECT_BASE);
+}
+static inline uint64_t
+mm_v2p(const void *va)
 {
 	uintptr_t v = (uintptr_t)va;
 	return v >= MM_KERNEL_VMA ? v - MM_KERNEL_VMA : v - MM_DIRECT_BASE;

@@ -47,11 +47,11 @@
 #include "types.h"
 
 #define ETH_ALEN 6
-#define ETH_HLEN 14          /* destination, source, type */
-#define ETH_VLAN_HLEN 4      /* an 802.1Q tag on top */
+#define ETH_HLEN 14     /* destination, source, type */
+#define ETH_VLAN_HLEN 4 /* an 802.1Q tag on top */
 #define NETDEV_NAME_MAX 8
-#define NETDEV_MAX_SEGS 16   /* scatter entries per frame */
-#define NETDEV_RXQ_MAX 128   /* frames queued for netdev_recv; more are dropped */
+#define NETDEV_MAX_SEGS 16 /* scatter entries per frame */
+#define NETDEV_RXQ_MAX 128 /* frames queued for netdev_recv; more are dropped */
 
 /* device features (nd_features) */
 #define NETDEV_F_TX_CSUM 1 /* the device completes partial checksums */
@@ -80,24 +80,24 @@ struct netdev_seg {
 struct netdev_tx {
 	const struct netdev_seg *segs; /* nsegs entries, 1..NETDEV_MAX_SEGS */
 	unsigned nsegs;
-	unsigned flags;                /* NETDEV_TX_* */
-	uint16_t csum_start;           /* NETDEV_TX_CSUM: bytes from the frame's start */
-	uint16_t csum_offset;          /* from csum_start to the checksum field */
-	void (*done)(void *arg);       /* optional: zero copy (see above) */
+	unsigned flags;          /* NETDEV_TX_* */
+	uint16_t csum_start;     /* NETDEV_TX_CSUM: bytes from the frame's start */
+	uint16_t csum_offset;    /* from csum_start to the checksum field */
+	void (*done)(void *arg); /* optional: zero copy (see above) */
 	void *arg;
 };
 
 /* A received frame: the receiver's from delivery until netdev_rx_done. */
 struct netdev_frame {
-	uint8_t *nf_data;        /* the Ethernet header; 2 bytes before it are
-	                          * free for the receiver (lwIP's ETH_PAD_SIZE),
-	                          * so an IP header after it is 4-byte aligned */
-	uint32_t nf_len;         /* bytes from nf_data, FCS not included */
-	uint32_t nf_flags;       /* NETDEV_RX_* */
+	uint8_t *nf_data;                       /* the Ethernet header; 2 bytes before it are
+	                                         * free for the receiver (lwIP's ETH_PAD_SIZE),
+	                                         * so an IP header after it is 4-byte aligned */
+	uint32_t nf_len;                        /* bytes from nf_data, FCS not included */
+	uint32_t nf_flags;                      /* NETDEV_RX_* */
 	uint16_t nf_csum_start, nf_csum_offset; /* with NETDEV_RX_CSUM_PARTIAL */
 	struct netdev *nf_dev;
 	struct list_node nf_link; /* the receiver's to use while it owns the frame */
-	void *nf_priv;           /* the driver's */
+	void *nf_priv;            /* the driver's */
 };
 
 typedef void (*netdev_rx_fn)(struct netdev *nd, struct netdev_frame *f, void *arg);
@@ -105,14 +105,14 @@ typedef void (*netdev_link_fn)(struct netdev *nd, bool up, void *arg);
 
 struct netdev_stats {
 	uint64_t rx_frames, rx_bytes;
-	uint64_t rx_dropped;     /* queue full, or bad frames from the device */
-	uint64_t rx_copied;      /* frames spread over several buffers, joined by copy */
+	uint64_t rx_dropped; /* queue full, or bad frames from the device */
+	uint64_t rx_copied;  /* frames spread over several buffers, joined by copy */
 	uint64_t tx_frames, tx_bytes;
-	uint64_t tx_waits;       /* sends that waited for room in the ring */
-	uint64_t tx_csum;        /* frames sent with NETDEV_TX_CSUM */
-	uint64_t rx_csum_valid;  /* frames received with NETDEV_RX_CSUM_VALID */
+	uint64_t tx_waits;      /* sends that waited for room in the ring */
+	uint64_t tx_csum;       /* frames sent with NETDEV_TX_CSUM */
+	uint64_t rx_csum_valid; /* frames received with NETDEV_RX_CSUM_VALID */
 	uint64_t link_changes;
-	uint64_t interrupts;     /* queue and configuration interrupts taken */
+	uint64_t interrupts; /* queue and configuration interrupts taken */
 };
 
 /* The device named 'name' ("eth0"), or NULL. */

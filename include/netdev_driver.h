@@ -22,22 +22,22 @@ struct netdev_ops {
 };
 
 struct netdev {
-	const struct netdev_ops *nd_ops;  /* set by the driver */
-	void *nd_priv;                    /* the driver's */
-	char nd_name[NETDEV_NAME_MAX];    /* set by netdev_register */
-	uint8_t nd_mac[ETH_ALEN];         /* set by the driver before registering */
-	uint16_t nd_mtu;                  /* the same; 0 means 1500 */
-	uint32_t nd_features;             /* NETDEV_F_*, the same */
-	bool nd_link_up;                  /* netdev_set_link; read with READ_ONCE */
+	const struct netdev_ops *nd_ops; /* set by the driver */
+	void *nd_priv;                   /* the driver's */
+	char nd_name[NETDEV_NAME_MAX];   /* set by netdev_register */
+	uint8_t nd_mac[ETH_ALEN];        /* set by the driver before registering */
+	uint16_t nd_mtu;                 /* the same; 0 means 1500 */
+	uint32_t nd_features;            /* NETDEV_F_*, the same */
+	bool nd_link_up;                 /* netdev_set_link; read with READ_ONCE */
 	/* receiving: under nd_lock */
 	struct spinlock nd_lock;
 	netdev_rx_fn nd_rx_fn;
 	void *nd_rx_arg;
 	netdev_link_fn nd_link_fn;
 	void *nd_link_arg;
-	struct list_node nd_rxq;          /* frames for netdev_recv */
+	struct list_node nd_rxq; /* frames for netdev_recv */
 	unsigned nd_rxq_len;
-	struct waitq nd_rxq_wait;         /* netdev_recv sleeps here */
+	struct waitq nd_rxq_wait; /* netdev_recv sleeps here */
 	/* counters: the driver's thread updates them (atomics where two
 	 * threads may) */
 	struct netdev_stats nd_stats;

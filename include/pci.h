@@ -60,10 +60,10 @@ enum pci_access {
 };
 
 struct pci_bar {
-	uint64_t pa;    /* bus address: a port for I/O BARs; 0 if unassigned */
-	uint64_t size;  /* bytes; 0: the BAR is not implemented */
+	uint64_t pa;   /* bus address: a port for I/O BARs; 0 if unassigned */
+	uint64_t size; /* bytes; 0: the BAR is not implemented */
 	bool io, mem64, prefetch;
-	void *va;       /* set by pci_map_bar() */
+	void *va; /* set by pci_map_bar() */
 };
 
 struct pci_msix_slot; /* one MSI-X entry's handler, in pci.c */
@@ -72,14 +72,14 @@ struct pci_dev {
 	uint8_t bus, dev, fn;
 	uint16_t vendor, device, subsys_vendor, subsys_id;
 	uint8_t class, subclass, progif, revision;
-	uint8_t header_type;  /* 0 device, 1 bridge; multi-function bit cleared */
-	uint8_t intr_pin;     /* 1-4 for INTA-INTD, 0 none */
-	struct pci_bar bar[6]; /* bridges: [0] and [1] only */
+	uint8_t header_type;    /* 0 device, 1 bridge; multi-function bit cleared */
+	uint8_t intr_pin;       /* 1-4 for INTA-INTD, 0 none */
+	struct pci_bar bar[6];  /* bridges: [0] and [1] only */
 	struct pci_dev *parent; /* the bridge this sits behind; NULL on bus 0 */
-	char name[16];        /* "00:03.0" */
+	char name[16];          /* "00:03.0" */
 	/* MSI-X (pci_msix_*): set at enumeration and enable */
-	uint8_t msix_cap;     /* capability offset, 0 if none */
-	uint16_t msix_n;      /* table entries */
+	uint8_t msix_cap; /* capability offset, 0 if none */
+	uint16_t msix_n;  /* table entries */
 	bool msix_on;
 	volatile uint32_t *msix_table;
 	struct pci_msix_slot *msix_slots;
@@ -101,10 +101,10 @@ void pci_init(void);
  * alignment or offset (port I/O reaches only the first 256 bytes), or
  * -ENODEV when that access method is missing (no MCFG) or the bus is
  * outside the ECAM range. A missing function reads as all ones. */
-int pci_cfg_read(enum pci_access how, unsigned bus, unsigned dev, unsigned fn,
-		 unsigned off, unsigned width, uint32_t *val);
-int pci_cfg_write(enum pci_access how, unsigned bus, unsigned dev, unsigned fn,
-		  unsigned off, unsigned width, uint32_t val);
+int pci_cfg_read(enum pci_access how, unsigned bus, unsigned dev, unsigned fn, unsigned off,
+                 unsigned width, uint32_t *val);
+int pci_cfg_write(enum pci_access how, unsigned bus, unsigned dev, unsigned fn, unsigned off,
+                  unsigned width, uint32_t val);
 bool pci_has_ecam(void);
 
 /* Walk the bus tree from bus 0 through bridges using one access method;

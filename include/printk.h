@@ -41,11 +41,10 @@ void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 struct trapframe;
 void panic_trap(const struct trapframe *tf, const char *fmt, ...) __printf(2, 3) __noreturn;
 
-#define assert(c)                                                           \
-	do {                                                                \
-		if (!(c))                                                   \
-			panic("assertion failed: %s (%s:%d)", #c, __FILE__, \
-			      __LINE__);                                    \
+#define assert(c)                                                                                  \
+	do {                                                                                       \
+		if (!(c))                                                                          \
+			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__);             \
 	} while (0)
 
 /* serial driver (drivers/serial.c) */
@@ -53,8 +52,8 @@ void panic_trap(const struct trapframe *tf, const char *fmt, ...) __printf(2, 3)
 #define COM2 0x2f8
 bool serial_init(uint16_t port); /* false when no UART answers */
 void serial_write(uint16_t port, const char *buf, size_t n);
-void serial_flush(uint16_t port); /* until the transmitter is empty */
+void serial_flush(uint16_t port);     /* until the transmitter is empty */
 void serial_rx_enable(uint16_t port); /* a receive interrupt per byte */
-int serial_getc(uint16_t port);      /* a received byte, or -1 */
+int serial_getc(uint16_t port);       /* a received byte, or -1 */
 
 #endif

@@ -31,56 +31,56 @@ enum thread_state {
 #define THREAD_STACK_SIZE (16 * 1024)
 
 struct timer {
-	struct list_node tm_link;  /* on its CPU's timer list; own CPU, irqs off */
-	uint64_t tm_deadline;      /* monotonic ns */
+	struct list_node tm_link; /* on its CPU's timer list; own CPU, irqs off */
+	uint64_t tm_deadline;     /* monotonic ns */
 	void (*tm_fn)(struct timer *tm);
-	int tm_cpu;                /* -1 when not armed */
-	bool tm_running;           /* its function is running (timer_cancel waits) */
+	int tm_cpu;      /* -1 when not armed */
+	bool tm_running; /* its function is running (timer_cancel waits) */
 };
 
 struct thread {
-	uintptr_t t_rsp;           /* saved stack pointer while switched out */
+	uintptr_t t_rsp;                    /* saved stack pointer while switched out */
 	uintptr_t t_kstack_lo, t_kstack_hi; /* guard page below lo */
-	bool t_stack_owned;        /* from kstack_alloc (not a boot stack) */
-	int t_state;               /* enum thread_state, CAS only */
-	int t_cpu;                 /* CPU whose queues hold it */
-	bool t_on_cpu;             /* still on a CPU (until the switch is done) */
+	bool t_stack_owned;                 /* from kstack_alloc (not a boot stack) */
+	int t_state;                        /* enum thread_state, CAS only */
+	int t_cpu;                          /* CPU whose queues hold it */
+	bool t_on_cpu;                      /* still on a CPU (until the switch is done) */
 	bool t_detached, t_idle;
-	struct mpsc_node t_wake;   /* link on a CPU's incoming queue */
-	struct list_node t_rq;     /* link on a CPU's run queue */
-	struct list_node t_all;    /* link on the list of all threads */
-	void *t_fpu;               /* XSAVE/FXSAVE area, 64-byte aligned */
+	struct mpsc_node t_wake; /* link on a CPU's incoming queue */
+	struct list_node t_rq;   /* link on a CPU's run queue */
+	struct list_node t_all;  /* link on the list of all threads */
+	void *t_fpu;             /* XSAVE/FXSAVE area, 64-byte aligned */
 	uint64_t t_fs_base;
 	void *(*t_fn)(void *);
 	void *t_arg, *t_result;
 	struct list_node t_joiners; /* threads in thread_join, under t_lock */
-	struct timer t_timer;      /* sleeps and wait timeouts */
-	bool t_timed_out;          /* set by t_timer's expiry */
-	struct spinlock t_lock;    /* t_joiners, t_detached */
-	uint64_t t_runtime_ns;     /* time on a CPU; updated at each switch */
+	struct timer t_timer;       /* sleeps and wait timeouts */
+	bool t_timed_out;           /* set by t_timer's expiry */
+	struct spinlock t_lock;     /* t_joiners, t_detached */
+	uint64_t t_runtime_ns;      /* time on a CPU; updated at each switch */
 	uint64_t t_switches;
-	uint64_t t_started_ns;     /* when it last got a CPU */
+	uint64_t t_started_ns; /* when it last got a CPU */
 	/* t_runtime_ns, t_started_ns and t_acct_on change together at a
 	 * switch, inside t_acct_seq odd (a seqcount: readers on other CPUs
 	 * retry); t_acct_on: on a CPU since t_started_ns */
 	uint32_t t_acct_seq;
 	bool t_acct_on;
-	bool t_acct_app;           /* an app thread, for good (t_app ends at exit) */
-	bool t_acct_banked;        /* its time moved to the app's exited sum */
-	uint64_t t_affinity;       /* bit per CPU; all ones = anywhere */
-	int t_migrate_to;          /* CPU to move to at the next switch, or -1 */
-	bool t_finished;           /* off its CPU for good; under t_lock */
-	void *t_fpu_raw;           /* allocation behind t_fpu */
+	bool t_acct_app;     /* an app thread, for good (t_app ends at exit) */
+	bool t_acct_banked;  /* its time moved to the app's exited sum */
+	uint64_t t_affinity; /* bit per CPU; all ones = anywhere */
+	int t_migrate_to;    /* CPU to move to at the next switch, or -1 */
+	bool t_finished;     /* off its CPU for good; under t_lock */
+	void *t_fpu_raw;     /* allocation behind t_fpu */
 	int t_id;
-	uint32_t *t_clear_tid;     /* app threads: zeroed and woken at exit */
-	uint64_t t_sigmask;        /* app signals blocked (bit sig-1); own thread */
-	uint64_t t_sigpending;     /* raised, not yet delivered; atomic */
+	uint32_t *t_clear_tid;           /* app threads: zeroed and woken at exit */
+	uint64_t t_sigmask;              /* app signals blocked (bit sig-1); own thread */
+	uint64_t t_sigpending;           /* raised, not yet delivered; atomic */
 	uintptr_t t_altstack, t_altsize; /* sigaltstack; own thread */
 	bool t_on_altstack;
-	bool t_app;                /* runs app code (its signals are the app's) */
-	bool t_sigrestore;         /* t_sigsaved goes back at system-call exit */
-	uint64_t t_sigsaved;       /* the mask sigsuspend/ppoll replaced; own thread */
-	uint64_t t_sigwaiting;     /* the set rt_sigtimedwait waits for; own thread */
+	bool t_app;                             /* runs app code (its signals are the app's) */
+	bool t_sigrestore;                      /* t_sigsaved goes back at system-call exit */
+	uint64_t t_sigsaved;                    /* the mask sigsuspend/ppoll replaced; own thread */
+	uint64_t t_sigwaiting;                  /* the set rt_sigtimedwait waits for; own thread */
 	long (*t_restart_fn)(struct thread *t); /* what restart_syscall resumes */
 	uint64_t t_restart_args[3];
 	char t_name[THREAD_NAME_MAX];
@@ -122,7 +122,7 @@ void thread_set_app(struct thread *t);
 #define THREAD_KERNEL_ID1 (1 << 22) /* Linux's PID_MAX_LIMIT: above every app tid */
 
 /* --- scheduler (core/sched/sched.c) --- */
-void sched_init(void);           /* boot CPU, before any thread */
+void sched_init(void);                 /* boot CPU, before any thread */
 void sched_start_cpu(void) __noreturn; /* an AP's idle loop */
 void sched_yield(void);
 void sched_prepare_block(void);
@@ -156,7 +156,7 @@ void timer_arm(struct timer *tm, uint64_t deadline_ns);
  * (never call it from the timer's own callback) */
 bool timer_cancel(struct timer *tm);
 void timer_cpu_init(int cpu);
-void timer_interrupt(void);  /* the clock interrupt's handler */
+void timer_interrupt(void); /* the clock interrupt's handler */
 
 /* sleep with nanosecond resolution; never returns early */
 void sched_sleep_ns(uint64_t ns);

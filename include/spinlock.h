@@ -9,7 +9,10 @@
 struct spinlock {
 	volatile uint32_t next, owner;
 };
-#define SPINLOCK_INIT { 0, 0 }
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0, 0                                                                               \
+	}
 
 static inline void
 spin_lock(struct spinlock *l)
@@ -28,7 +31,7 @@ spin_trylock(struct spinlock *l)
 
 	/* take a ticket only if it would be served at once */
 	return __atomic_compare_exchange_n(&l->next, &expect, me + 1, false, __ATOMIC_ACQUIRE,
-					   __ATOMIC_RELAXED);
+	                                   __ATOMIC_RELAXED);
 }
 
 static inline void

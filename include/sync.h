@@ -47,14 +47,17 @@ int futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, ui
  * WAIT_BITSET; UINT64_MAX = none). A signal ends its waits, as on Linux:
  * -ERESTARTSYS without a timeout, -ERESTARTNOHAND with one. */
 long futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2,
-	      uint32_t val3);
+              uint32_t val3);
 
 /* --- mutex, condvar, semaphore (core/sched/sync.c) --- */
 struct mutex {
-	uint32_t m_word;           /* 0 free, 1 locked, 2 locked + sleepers */
-	struct thread *m_owner;    /* for assertions and dumps */
+	uint32_t m_word;        /* 0 free, 1 locked, 2 locked + sleepers */
+	struct thread *m_owner; /* for assertions and dumps */
 };
-#define MUTEX_INIT { 0, NULL }
+#define MUTEX_INIT                                                                                 \
+	{                                                                                          \
+		0, NULL                                                                            \
+	}
 void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
 /* false when the deadline passed first */
@@ -64,7 +67,10 @@ void mutex_unlock(struct mutex *m);
 struct condvar {
 	uint32_t cv_seq;
 };
-#define CONDVAR_INIT { 0 }
+#define CONDVAR_INIT                                                                               \
+	{                                                                                          \
+		0                                                                                  \
+	}
 void cond_wait(struct condvar *cv, struct mutex *m);
 /* false on timeout (the mutex is held again either way) */
 bool cond_wait_until(struct condvar *cv, struct mutex *m, uint64_t deadline_ns);
@@ -75,7 +81,10 @@ struct semaphore {
 	uint32_t s_count;
 	uint32_t s_waiters;
 };
-#define SEMAPHORE_INIT(n) { (n), 0 }
+#define SEMAPHORE_INIT(n)                                                                          \
+	{                                                                                          \
+		(n), 0                                                                             \
+	}
 void sem_down(struct semaphore *s);
 bool sem_down_until(struct semaphore *s, uint64_t deadline_ns);
 bool sem_trydown(struct semaphore *s);

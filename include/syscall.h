@@ -17,16 +17,13 @@ struct syscall_def {
 	syscall_fn_t fn;
 };
 
-#define SYSCALL(n, name)                                                             \
-	static long sys_##name(long a0, long a1, long a2, long a3, long a4, long a5); \
-	static const struct syscall_def __sys_##name __used __section("syscalls")   \
-		__aligned(8) = { n, #name, sys_##name };                             \
-	static long sys_##name(long a0 __attribute__((unused)),                      \
-			       long a1 __attribute__((unused)),                      \
-			       long a2 __attribute__((unused)),                      \
-			       long a3 __attribute__((unused)),                      \
-			       long a4 __attribute__((unused)),                      \
-			       long a5 __attribute__((unused)))
+#define SYSCALL(n, name)                                                                           \
+	static long sys_##name(long a0, long a1, long a2, long a3, long a4, long a5);              \
+	static const struct syscall_def __sys_##name __used __section("syscalls")                  \
+	    __aligned(8) = {n, #name, sys_##name};                                                 \
+	static long sys_##name(long a0 __attribute__((unused)), long a1 __attribute__((unused)),   \
+	                       long a2 __attribute__((unused)), long a3 __attribute__((unused)),   \
+	                       long a4 __attribute__((unused)), long a5 __attribute__((unused)))
 
 void syscall_init(void);
 /* the door-2 entry: the same table by direct call */

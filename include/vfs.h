@@ -33,22 +33,22 @@
 
 /* a node of the ramfs tree */
 struct vnode {
-	uint32_t v_mode;          /* S_IF* | permission bits */
+	uint32_t v_mode; /* S_IF* | permission bits */
 	uint64_t v_ino;
-	uint64_t v_mtime_ns;       /* contents changed (realtime ns) */
-	uint64_t v_atime_ns;       /* last access: set at creation and by utimensat */
-	uint64_t v_ctime_ns;       /* contents or metadata changed */
-	uint32_t v_rdev;           /* device nodes: Linux's (major << 8 | minor) */
-	size_t v_size;            /* file bytes; symlink target length */
-	size_t v_cap;             /* bytes allocated in v_data */
-	uint8_t *v_data;          /* file contents or symlink target: kmalloc
-				   * up to RAMFS_SMALL of v_cap, vmem beyond */
-	struct vnode *v_parent;   /* directories: ".." (root: itself) */
+	uint64_t v_mtime_ns;         /* contents changed (realtime ns) */
+	uint64_t v_atime_ns;         /* last access: set at creation and by utimensat */
+	uint64_t v_ctime_ns;         /* contents or metadata changed */
+	uint32_t v_rdev;             /* device nodes: Linux's (major << 8 | minor) */
+	size_t v_size;               /* file bytes; symlink target length */
+	size_t v_cap;                /* bytes allocated in v_data */
+	uint8_t *v_data;             /* file contents or symlink target: kmalloc
+	                              * up to RAMFS_SMALL of v_cap, vmem beyond */
+	struct vnode *v_parent;      /* directories: ".." (root: itself) */
 	struct list_node v_children; /* directories */
 	struct list_node v_sibling;
 	char *v_name;
 	int v_nlink;
-	struct mutex v_lock;      /* data and children */
+	struct mutex v_lock;          /* data and children */
 	const struct file_ops *v_dev; /* device nodes: their file ops */
 	uint32_t v_uid, v_gid;
 	/* hard links (ramfs.c, under its tree lock): a second name is an
@@ -89,17 +89,17 @@ struct linux_stat {
 
 struct file;
 struct file_ops {
-	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);   /* optional */
+	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);        /* optional */
 	long (*write)(struct file *f, const void *buf, size_t n, uint64_t *off); /* optional */
-	int (*stat)(struct file *f, void *statbuf); /* struct linux_stat */
-	long (*getdents)(struct file *f, void *buf, size_t n); /* optional: directories */
+	int (*stat)(struct file *f, void *statbuf);                 /* struct linux_stat */
+	long (*getdents)(struct file *f, void *buf, size_t n);      /* optional: directories */
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg); /* optional */
 	/* POLLIN/POLLOUT/... ready now; optional: files without it are
 	 * always readable and writable */
 	int (*poll)(struct file *f);
-	int (*fsync)(struct file *f);  /* optional: fsync, fdatasync (block devices) */
+	int (*fsync)(struct file *f);    /* optional: fsync, fdatasync (block devices) */
 	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
-	void (*close)(struct file *f);              /* optional */
+	void (*close)(struct file *f);   /* optional */
 	/* optional: files with no path: /proc/self/fd shows anon_inode:[fd_name] */
 	const char *fd_name;
 	bool seekable;
@@ -107,10 +107,10 @@ struct file_ops {
 
 struct file {
 	const struct file_ops *f_ops;
-	struct vnode *f_node;      /* ramfs files and directories */
-	uint64_t f_off;            /* protected by f_lock */
-	int f_flags;               /* O_* */
-	int f_refs;                /* atomic */
+	struct vnode *f_node; /* ramfs files and directories */
+	uint64_t f_off;       /* protected by f_lock */
+	int f_flags;          /* O_* */
+	int f_refs;           /* atomic */
 	void *f_priv;
 	struct mutex f_lock;
 };
@@ -138,7 +138,7 @@ int vfs_remove(struct vnode *cwd, const char *path, bool dir);
 /* rename with Linux's rules (-EISDIR, -ENOTDIR, -ENOTEMPTY, -EINVAL for a
  * directory into itself; 'noreplace': -EEXIST) */
 int vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
-	       bool noreplace);
+               bool noreplace);
 void vfs_stat_node(struct vnode *v, void *statbuf);
 /* a hard link: a new name for node v (not a directory: -EPERM) at path;
  * -EEXIST when the name is taken */
@@ -154,8 +154,7 @@ struct vnode *vfs_node_new(const char *name, uint32_t mode);
  * end drops the children still stale (kept allocated: a lookup may hold
  * one). Typical use: begin, one symlink per entry, end. */
 void vfs_fill_begin(struct vnode *dir);
-void vfs_fill_symlink(struct vnode *dir, const char *name, const char *target,
-		      struct vnode *magic);
+void vfs_fill_symlink(struct vnode *dir, const char *name, const char *target, struct vnode *magic);
 void vfs_fill_end(struct vnode *dir);
 /* run dir's v_fill under the tree lock (a listing from the start) */
 void vfs_refill(struct vnode *dir);
@@ -166,7 +165,7 @@ struct file *file_open(struct vnode *cwd, const char *path, int flags, uint32_t 
 void file_get(struct file *f);
 void file_put(struct file *f);
 int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
-struct file *fd_get(int fd);      /* with a reference, or NULL (-EBADF) */
+struct file *fd_get(int fd);                              /* with a reference, or NULL (-EBADF) */
 int fd_close(int fd);
 int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
 /* the lowest open fd >= from, its file in *f with a reference; -1: none */

@@ -67,7 +67,7 @@
 #define VRING_DESC_F_INDIRECT 4
 #define VRING_AVAIL_F_NO_INTERRUPT 1
 #define VRING_USED_F_NO_NOTIFY 1
-#define VIRTQ_MAX_SIZE 1024 /* larger queues are refused */
+#define VIRTQ_MAX_SIZE 1024     /* larger queues are refused */
 #define VIRTQ_LEGACY_ALIGN 4096 /* used ring alignment of the legacy layout */
 
 struct vring_desc {
@@ -105,10 +105,10 @@ struct vq_buf {
 
 struct virtqueue {
 	struct virtio_dev *dev;
-	unsigned index;        /* queue number on the device */
-	unsigned size;         /* descriptors, a power of two */
+	unsigned index;            /* queue number on the device */
+	unsigned size;             /* descriptors, a power of two */
 	virtq_callback_t callback; /* from the interrupt, with interrupts off */
-	void *priv;            /* the driver's */
+	void *priv;                /* the driver's */
 	/* the rings, in the legacy contiguous layout (valid for every
 	 * transport): desc, then avail, then used at VIRTQ_LEGACY_ALIGN */
 	struct vring_desc *desc;
@@ -116,8 +116,8 @@ struct virtqueue {
 	struct vring_used *used;
 	uint64_t desc_pa, avail_pa, used_pa;
 	bool event_idx, indirect; /* negotiated */
-	uint16_t msix_vector;  /* the transport's; VIRTIO_NO_VECTOR if none */
-	void *ring_state;      /* the ring engine's private state */
+	uint16_t msix_vector;     /* the transport's; VIRTIO_NO_VECTOR if none */
+	void *ring_state;         /* the ring engine's private state */
 };
 
 /* Make queue 'index' of 'dev' with at most 'max_size' descriptors (the
@@ -127,7 +127,7 @@ struct virtqueue {
  * larger than VIRTQ_MAX_SIZE, or memory runs out. Call between
  * virtio_negotiate() and virtio_driver_ok(). */
 struct virtqueue *virtq_create(struct virtio_dev *dev, unsigned index, unsigned max_size,
-			       virtq_callback_t callback, void *priv);
+                               virtq_callback_t callback, void *priv);
 /* Queue one request: 'out' device-readable buffers then 'in'
  * device-writable ones; 'token' (not NULL) comes back from virtq_get().
  * Uses one indirect descriptor when negotiated and the chain has more
@@ -135,7 +135,7 @@ struct virtqueue *virtq_create(struct virtio_dev *dev, unsigned index, unsigned 
  * descriptors (nothing queued), -EINVAL for an empty request. The device
  * sees it only after virtq_kick(). */
 int virtq_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned out, unsigned in,
-	      void *token);
+              void *token);
 /* Publish what was added and notify the device unless it said it need
  * not be (VRING_USED_F_NO_NOTIFY, or the avail_event index with
  * EVENT_IDX). */
@@ -179,15 +179,15 @@ struct virtio_transport_ops {
 
 struct virtio_dev {
 	const struct virtio_transport_ops *ops;
-	void *transport;         /* the transport's state */
-	uint16_t device_id;      /* VIRTIO_ID_* */
-	bool legacy;             /* 0.9.5 interface: 32 feature bits, no FEATURES_OK */
-	uint64_t features;       /* negotiated */
-	char name[32];           /* for messages: "virtio-blk@pci 00:03.0" */
+	void *transport;    /* the transport's state */
+	uint16_t device_id; /* VIRTIO_ID_* */
+	bool legacy;        /* 0.9.5 interface: 32 feature bits, no FEATURES_OK */
+	uint64_t features;  /* negotiated */
+	char name[32];      /* for messages: "virtio-blk@pci 00:03.0" */
 	struct virtqueue *vqs[8];
 	unsigned nvqs;
 	void (*config_changed)(struct virtio_dev *d); /* optional, the driver's */
-	void *priv;              /* the driver's */
+	void *priv;                                   /* the driver's */
 };
 
 /* A transport found a device: reset it, match a registered driver by
@@ -206,7 +206,8 @@ void virtio_config_interrupt(struct virtio_dev *d);
  * modern transports and dropped for legacy ones); FEATURES_OK checked
  * on modern devices. 0, or -ENODEV (status FAILED set, logged). */
 int virtio_negotiate(struct virtio_dev *d, uint64_t wanted);
-static inline bool virtio_has(const struct virtio_dev *d, uint64_t f)
+static inline bool
+virtio_has(const struct virtio_dev *d, uint64_t f)
 {
 	return (d->features & f) != 0;
 }
@@ -214,7 +215,8 @@ int virtio_setup_irqs(struct virtio_dev *d);
 void virtio_driver_ok(struct virtio_dev *d);
 /* mark FAILED and reset: a driver giving up on its device */
 void virtio_fail(struct virtio_dev *d, const char *why);
-static inline void virtio_read_config(struct virtio_dev *d, unsigned off, void *buf, unsigned len)
+static inline void
+virtio_read_config(struct virtio_dev *d, unsigned off, void *buf, unsigned len)
 {
 	d->ops->read_config(d, off, buf, len);
 }
@@ -224,9 +226,9 @@ struct virtio_driver {
 	uint16_t device_id;
 	int (*probe)(struct virtio_dev *d); /* 0, or -errno: device left alone */
 };
-#define VIRTIO_DRIVER(n, id, probe_fn)                                                    \
-	static const struct virtio_driver __virtio_drv_##n __used                         \
-		__section("virtio_drivers") __aligned(8) = { #n, id, probe_fn }
+#define VIRTIO_DRIVER(n, id, probe_fn)                                                             \
+	static const struct virtio_driver __virtio_drv_##n __used __section("virtio_drivers")      \
+	    __aligned(8) = {#n, id, probe_fn}
 
 /* every device virtio_dev_found() was given, for tests and /proc */
 int virtio_ndevs(void);

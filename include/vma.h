@@ -37,7 +37,7 @@ long vma_map(uintptr_t addr, size_t len, int prot, int flags);
  * touched. A touch past the file's last page faults (SIGBUS). */
 struct vnode;
 long vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node,
-		  uint64_t off);
+                  uint64_t off);
 /* msync: the shared pages of [addr, addr+len) into the file's bytes; 0 or
  * -ENOMEM when part of the range is not mapped */
 int vma_sync(uintptr_t addr, size_t len);
@@ -61,8 +61,7 @@ int vma_unmap(uintptr_t addr, size_t len);
  * Each part keeps its file, offset and protection (a grown tail continues
  * the last part); private frames move, shared ones stay the file's. The
  * new address, or -EFAULT (old range not all mapped), -ENOMEM, -EINVAL. */
-long vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed,
-	       uintptr_t want);
+long vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, uintptr_t want);
 int vma_protect(uintptr_t addr, size_t len, int prot);
 /* brk: set the break (0 asks); returns the break, unchanged on failure */
 uintptr_t vma_brk(uintptr_t want);

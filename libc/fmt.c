@@ -55,7 +55,7 @@ utoa(char *tmp, uint64_t v, unsigned base, bool upper)
 int
 fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 	char tmp[32];
 
 	for (; *fmt; fmt++) {
@@ -192,9 +192,21 @@ parse_u64(const char *s, size_t len, uint64_t *out, bool suffix)
 	}
 	if (suffix && base == 10) {
 		switch (s[len - 1]) {
-		case 'k': case 'K': shift = 10; len--; break;
-		case 'm': case 'M': shift = 20; len--; break;
-		case 'g': case 'G': shift = 30; len--; break;
+		case 'k':
+		case 'K':
+			shift = 10;
+			len--;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			len--;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			len--;
+			break;
 		}
 	}
 	if (i >= len)

@@ -82,7 +82,7 @@ app_run(void)
 	 * the image was made and is the same at every boot, so the TSC and
 	 * the RTC's time go in whatever the seed (RDRAND, when the CPU has
 	 * it, joins every draw in random_bytes). */
-	uint64_t noise[2] = { rdtsc(), (uint64_t)rtc_read_epoch() };
+	uint64_t noise[2] = {rdtsc(), (uint64_t)rtc_read_epoch()};
 	random_seed(noise, sizeof(noise));
 	if (!vfs_lookup(NULL, "/.unum/seed", true, &v))
 		random_seed(v->v_data, v->v_size);
@@ -97,8 +97,8 @@ app_run(void)
 	char **envp = read_list("/.unum/env", NULL);
 	/* the app's tree is its own: /.unum goes (the nodes, and the bytes
 	 * of those held above, stay allocated) */
-	static const char *const unum_files[] = { "/.unum/argv", "/.unum/env", "/.unum/seed",
-						  "/.unum/stdin" };
+	static const char *const unum_files[] = {"/.unum/argv", "/.unum/env", "/.unum/seed",
+	                                         "/.unum/stdin"};
 	for (size_t i = 0; i < ARRAY_SIZE(unum_files); i++)
 		vfs_remove(NULL, unum_files[i], false);
 	vfs_remove(NULL, "/.unum", true);

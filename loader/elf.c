@@ -36,9 +36,28 @@ struct phdr {
 #define DT_FLAGS_1 0x6ffffffb
 #define DF_1_PIE 0x08000000
 
-enum { AT_NULL, AT_PHDR = 3, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY,
-       AT_UID = 11, AT_EUID, AT_GID, AT_EGID, AT_PLATFORM, AT_HWCAP, AT_CLKTCK,
-       AT_SECURE = 23, AT_RANDOM = 25, AT_HWCAP2, AT_EXECFN = 31, AT_MINSIGSTKSZ = 51 };
+enum {
+	AT_NULL,
+	AT_PHDR = 3,
+	AT_PHENT,
+	AT_PHNUM,
+	AT_PAGESZ,
+	AT_BASE,
+	AT_FLAGS,
+	AT_ENTRY,
+	AT_UID = 11,
+	AT_EUID,
+	AT_GID,
+	AT_EGID,
+	AT_PLATFORM,
+	AT_HWCAP,
+	AT_CLKTCK,
+	AT_SECURE = 23,
+	AT_RANDOM = 25,
+	AT_HWCAP2,
+	AT_EXECFN = 31,
+	AT_MINSIGSTKSZ = 51
+};
 
 /* core/proc/signal.c's frame, Linux's struct rt_sigframe: return address,
  * ucontext, siginfo */
@@ -109,8 +128,8 @@ check(const uint8_t *f, size_t size, const char **why)
 
 /* the stack Linux gives a new process, built top-down */
 static int
-build_stack(struct app_image *img, char *const argv[], char *const envp[],
-	    const uint8_t random[16], const char *execfn)
+build_stack(struct app_image *img, char *const argv[], char *const envp[], const uint8_t random[16],
+            const char *execfn)
 {
 	int argc = 0, envc = 0, err;
 	uintptr_t sp = APP_STACK_TOP, ptrs;
@@ -142,13 +161,26 @@ build_stack(struct app_image *img, char *const argv[], char *const envp[],
 	uint32_t r[4];
 	cpuid(1, 0, r);
 	uint64_t aux[][2] = {
-		{ AT_PHDR, img->phdr }, { AT_PHENT, 56 }, { AT_PHNUM, img->phnum },
-		{ AT_PAGESZ, PAGE_SIZE }, { AT_BASE, 0 }, { AT_FLAGS, 0 },
-		{ AT_ENTRY, img->entry }, { AT_UID, 0 }, { AT_EUID, 0 }, { AT_GID, 0 },
-		{ AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, u_random },
-		{ AT_HWCAP, r[3] }, { AT_HWCAP2, 0 /* no HWCAP2_FSGSBASE: see below */ },
-		{ AT_MINSIGSTKSZ, min_sigstack() }, { AT_CLKTCK, 100 },
-		{ AT_PLATFORM, u_platform }, { AT_EXECFN, u_execfn }, { AT_NULL, 0 },
+	    {AT_PHDR, img->phdr},
+	    {AT_PHENT, 56},
+	    {AT_PHNUM, img->phnum},
+	    {AT_PAGESZ, PAGE_SIZE},
+	    {AT_BASE, 0},
+	    {AT_FLAGS, 0},
+	    {AT_ENTRY, img->entry},
+	    {AT_UID, 0},
+	    {AT_EUID, 0},
+	    {AT_GID, 0},
+	    {AT_EGID, 0},
+	    {AT_SECURE, 0},
+	    {AT_RANDOM, u_random},
+	    {AT_HWCAP, r[3]},
+	    {AT_HWCAP2, 0 /* no HWCAP2_FSGSBASE: see below */},
+	    {AT_MINSIGSTKSZ, min_sigstack()},
+	    {AT_CLKTCK, 100},
+	    {AT_PLATFORM, u_platform},
+	    {AT_EXECFN, u_execfn},
+	    {AT_NULL, 0},
 	};
 	/* AT_HWCAP2 leaves out FSGSBASE although CR4.FSGSBASE is on (the
 	 * kernel switches FS bases with it): the kernel keeps per-CPU data in
@@ -174,7 +206,7 @@ build_stack(struct app_image *img, char *const argv[], char *const envp[],
 
 static int
 load_segments(const uint8_t *f, size_t size, const struct phdr *ph, int n, uintptr_t bias,
-	      uintptr_t *brk, const char **why)
+              uintptr_t *brk, const char **why)
 {
 	for (int i = 0; i < n; i++) {
 		if (ph[i].type != PT_LOAD || !ph[i].memsz)
@@ -186,7 +218,7 @@ load_segments(const uint8_t *f, size_t size, const struct phdr *ph, int n, uintp
 		uintptr_t va = bias + ph[i].vaddr, s = ALIGN_DOWN(va, PAGE_SIZE);
 		uintptr_t e = ALIGN_UP(va + ph[i].memsz, PAGE_SIZE);
 		int prot = (ph[i].flags & 4 ? PROT_READ : 0) | (ph[i].flags & 2 ? PROT_WRITE : 0) |
-			   (ph[i].flags & 1 ? PROT_EXEC : 0);
+		           (ph[i].flags & 1 ? PROT_EXEC : 0);
 		long r = vma_map(s, e - s, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE);
 		if (r < 0)
 			return (int)r;
@@ -203,7 +235,7 @@ load_segments(const uint8_t *f, size_t size, const struct phdr *ph, int n, uintp
 
 int
 elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t random[16],
-	 struct app_image *img, const char **why)
+         struct app_image *img, const char **why)
 {
 	struct vnode *v;
 	const struct ehdr *e;
@@ -246,9 +278,9 @@ elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t
 	for (int i = 0; i < e->phnum; i++) /* /proc/self/maps names the app's file */
 		if (ph[i].type == PT_LOAD && ph[i].memsz)
 			vma_label(ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
-				  ALIGN_UP(bias + ph[i].vaddr + ph[i].memsz, PAGE_SIZE) -
-					  ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
-				  v, ALIGN_DOWN(ph[i].offset, PAGE_SIZE));
+			          ALIGN_UP(bias + ph[i].vaddr + ph[i].memsz, PAGE_SIZE) -
+			              ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
+			          v, ALIGN_DOWN(ph[i].offset, PAGE_SIZE));
 	img->entry = bias + e->entry;
 	img->phnum = e->phnum;
 	img->phdr = 0;
@@ -259,7 +291,7 @@ elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t
 	img->brk = brk;
 	vma_set_brk_base(brk);
 	long r = vma_map(APP_STACK_TOP - APP_STACK_SIZE, APP_STACK_SIZE, PROT_READ | PROT_WRITE,
-			 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS);
+	                 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS);
 	if (r < 0)
 		return (int)r;
 	return build_stack(img, argv, envp, random, path);

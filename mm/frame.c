@@ -12,9 +12,9 @@
 #include "printk.h"
 #include "spinlock.h"
 
-#define ST_TAIL 0x00      /* not a block head, or not RAM */
-#define ST_FREE 0x80      /* | order: head of a free block */
-#define ST_USED 0x40      /* | order: head of an allocated block */
+#define ST_TAIL 0x00 /* not a block head, or not RAM */
+#define ST_FREE 0x80 /* | order: head of a free block */
+#define ST_USED 0x40 /* | order: head of an allocated block */
 #define MAX_PENDING 64
 
 struct free_block {
@@ -22,16 +22,16 @@ struct free_block {
 };
 
 static struct {
-	uintptr_t direct;                  /* virtual = direct + physical */
-	uint64_t lo_pfn, npfn;             /* frames the map covers */
-	uint8_t *state;                    /* npfn bytes */
+	uintptr_t direct;      /* virtual = direct + physical */
+	uint64_t lo_pfn, npfn; /* frames the map covers */
+	uint8_t *state;        /* npfn bytes */
 	struct free_block *free[FRAME_MAX_ORDER + 1];
 	uint64_t free_pages, total_pages;
 	struct frame_range pending[MAX_PENDING]; /* above the boot limit */
 	int npending;
 	struct {
-		uint64_t s, e; /* pfns, [s, e) */
-	} untouched[MAX_PENDING];          /* counted free, on no list yet */
+		uint64_t s, e;    /* pfns, [s, e) */
+	} untouched[MAX_PENDING]; /* counted free, on no list yet */
 	int nuntouched;
 	struct spinlock lock;
 } fa;
@@ -162,8 +162,8 @@ add_limited(uint64_t base, uint64_t len, uint64_t limit)
 		uint64_t hs = MAX(s, lim);
 		/* XXX: with every slot taken, memory above the limit is lost */
 		if (fa.npending < MAX_PENDING)
-			fa.pending[fa.npending++] = (struct frame_range){ hs << PAGE_SHIFT,
-									  (e - hs) << PAGE_SHIFT };
+			fa.pending[fa.npending++] =
+			    (struct frame_range){hs << PAGE_SHIFT, (e - hs) << PAGE_SHIFT};
 		e = hs;
 	}
 	if (s < e)

@@ -16,9 +16,9 @@
 
 struct page_hdr {
 	uint32_t magic;
-	uint16_t cls;   /* slab: size class; large: frame order */
-	uint16_t nfree; /* slab: free objects */
-	void *freelist; /* slab: first free object */
+	uint16_t cls;                 /* slab: size class; large: frame order */
+	uint16_t nfree;               /* slab: free objects */
+	void *freelist;               /* slab: first free object */
 	struct page_hdr *next, *prev; /* slab: on its class's partial list */
 	uint64_t pad[4];
 };
@@ -185,8 +185,7 @@ kfree(void *p)
 		if (++h->nfree == 1)
 			partial_push(h);
 		/* an empty slab goes back, unless it is its class's only one */
-		if (h->nfree == slab_capacity(h->cls) &&
-		    (heap.partial[h->cls] != h || h->next)) {
+		if (h->nfree == slab_capacity(h->cls) && (heap.partial[h->cls] != h || h->next)) {
 			partial_remove(h);
 			h->magic = 0;
 			heap.st.slab_pages--;

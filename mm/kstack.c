@@ -21,7 +21,7 @@ static uint32_t next_slot;
 static uint32_t free_slots[256]; /* unmapped windows, reusable */
 static int nfree;
 #define CACHE_MAX 64
-static uintptr_t cache[CACHE_MAX];   /* mapped stacks (their lo), ready */
+static uintptr_t cache[CACHE_MAX]; /* mapped stacks (their lo), ready */
 static int ncache;
 
 static void

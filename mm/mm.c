@@ -1,9 +1,9 @@
 /* Memory start-up: free RAM ranges from the boot map minus what is in
  * use (page 0, the kernel image, boot modules), then frames, heap
  * and the kernel's own page tables. */
+#include "mm.h"
 #include "boot.h"
 #include "lib.h"
-#include "mm.h"
 #include "printk.h"
 
 extern char _kernel_phys_start[], _kernel_end[];
@@ -22,12 +22,12 @@ cut(uint64_t b, uint64_t e)
 		if (e <= rb || b >= re)
 			continue;
 		if (b > rb && e < re && nranges < MAX_RANGES) {
-			ranges[nranges++] = (struct frame_range){ e, re - e };
+			ranges[nranges++] = (struct frame_range){e, re - e};
 			ranges[i].len = b - rb;
 		} else if (b > rb) {
 			ranges[i].len = b - rb;
 		} else if (e < re) {
-			ranges[i] = (struct frame_range){ e, re - e };
+			ranges[i] = (struct frame_range){e, re - e};
 		} else {
 			ranges[i].len = 0;
 		}
@@ -52,8 +52,8 @@ page_free(void *p, unsigned order)
 }
 
 static const struct heap_page_ops kernel_pages = {
-	.alloc = page_alloc_zeroed,
-	.free = page_free,
+    .alloc = page_alloc_zeroed,
+    .free = page_free,
 };
 
 void *
@@ -78,7 +78,7 @@ mm_init(void)
 	for (int i = 0; i < boot_info.nmem; i++)
 		if (boot_info.mem[i].type == MEM_RAM && nranges < MAX_RANGES)
 			ranges[nranges++] =
-				(struct frame_range){ boot_info.mem[i].base, boot_info.mem[i].len };
+			    (struct frame_range){boot_info.mem[i].base, boot_info.mem[i].len};
 	cut(0, PAGE_SIZE); /* page 0: the BIOS data area, and null stays unmapped */
 	cut(kstart, kend);
 	cut(0x8000, 0x9000); /* the SMP trampoline page (core/sched/smp.c) */

@@ -3,14 +3,14 @@
  * memory mapped uncached on request. x86-64 4-level paging (SDM vol. 3,
  * 4.5). The identity map of the boot tables is gone afterwards: the
  * lower half belongs to the app. */
+#include "acpi.h"
 #include "arch.h"
 #include "boot.h"
 #include "errno.h"
+#include "irq.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
-#include "acpi.h"
-#include "irq.h"
 #include "spinlock.h"
 
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
@@ -59,8 +59,7 @@ map_range(uintptr_t va, uint64_t pa, uint64_t len, uint64_t flags, bool large)
 	uint64_t end = pa + len;
 
 	while (pa < end) {
-		if (large && !(va & (MiB(2) - 1)) && !(pa & (MiB(2) - 1)) &&
-		    pa + MiB(2) <= end) {
+		if (large && !(va & (MiB(2) - 1)) && !(pa & (MiB(2) - 1)) && pa + MiB(2) <= end) {
 			uint64_t *e = walk_create(va, 2);
 			if (!(*e & PTE_P))
 				*e = pa | flags | PTE_PS;

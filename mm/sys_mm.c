@@ -62,9 +62,18 @@ SYSCALL(9, mmap)
 	return vma_map(addr, len, prot, flags);
 }
 
-SYSCALL(11, munmap) { return vma_unmap((uintptr_t)a0, (size_t)a1); }
-SYSCALL(10, mprotect) { return vma_protect((uintptr_t)a0, (size_t)a1, (int)a2); }
-SYSCALL(12, brk) { return (long)vma_brk((uintptr_t)a0); }
+SYSCALL(11, munmap)
+{
+	return vma_unmap((uintptr_t)a0, (size_t)a1);
+}
+SYSCALL(10, mprotect)
+{
+	return vma_protect((uintptr_t)a0, (size_t)a1, (int)a2);
+}
+SYSCALL(12, brk)
+{
+	return (long)vma_brk((uintptr_t)a0);
+}
 /* Linux's checks in its order: alignment, the advice, then the range.
  * DONTNEED and FREE drop the pages (FREE at once: Linux may keep them
  * until memory is short, and either is allowed); the rest are hints
@@ -113,7 +122,7 @@ SYSCALL(25, mremap)
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
 		return -EINVAL;
 	return vma_remap((uintptr_t)a0, (size_t)a1, (size_t)a2, flags & MREMAP_MAYMOVE,
-			 flags & MREMAP_FIXED, (uintptr_t)a4);
+	                 flags & MREMAP_FIXED, (uintptr_t)a4);
 }
 
 #define MS_ASYNC 1

@@ -2,6 +2,7 @@
  * under one mutex, pages allocated on the first touch. MAP_SHARED file
  * regions map the file's shared pages (filemap below), so every mapping
  * of a file and read()/write() see the same bytes. */
+#include "vma.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -10,7 +11,6 @@
 #include "sync.h"
 #include "uaccess.h"
 #include "vfs.h"
-#include "vma.h"
 
 struct vma {
 	struct list_node link;
@@ -147,7 +147,8 @@ find(uintptr_t addr)
 {
 	struct list_node *n;
 
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (addr < v->start)
 			return NULL;
@@ -182,7 +183,8 @@ carve(uintptr_t s, uintptr_t e)
 {
 	struct list_node *n, *tmp;
 
-	list_for_each_safe(n, tmp, &vmas) {
+	list_for_each_safe(n, tmp, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->end <= s || v->start >= e)
 			continue;
@@ -225,7 +227,8 @@ is_free(uintptr_t s, uintptr_t e)
 {
 	struct list_node *n;
 
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start < e && v->end > s)
 			return false;
@@ -261,7 +264,7 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 
 	if (!v)
 		return -ENOMEM;
-	*v = (struct vma){ .start = s, .end = e, .prot = prot };
+	*v = (struct vma){.start = s, .end = e, .prot = prot};
 	if (like && like->node) {
 		v->node = like->node;
 		v->off = like->off + (s - like->start);
@@ -273,9 +276,7 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 		}
 		vfs_node_hold(v->node);
 	}
-	list_for_each(n, &vmas)
-		if (list_entry(n, struct vma, link)->start > s)
-			break;
+	list_for_each(n, &vmas) if (list_entry(n, struct vma, link)->start > s) break;
 	list_add_before(n, &v->link);
 	return 0;
 }
@@ -311,15 +312,17 @@ vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node
 		if ((err = carve(s, s + len)))
 			goto out;
 	} else if (addr && addr >= APP_MMAP_BOTTOM && addr + len <= USER_TOP &&
-		   is_free(addr, addr + len)) {
+	           is_free(addr, addr + len)) {
 		s = addr;
 	} else if (!(s = find_room(len))) {
 		err = -ENOMEM;
 		goto out;
 	}
-	struct vma like = { .start = s, .node = node, .off = off,
-			    .shared = node && (flags & MAP_SHARED),
-			    .paged = node && !(flags & MAP_SHARED) };
+	struct vma like = {.start = s,
+	                   .node = node,
+	                   .off = off,
+	                   .shared = node && (flags & MAP_SHARED),
+	                   .paged = node && !(flags & MAP_SHARED)};
 	err = insert(s, s + len, prot, &like);
 	if (!err)
 		err = (long)s;
@@ -396,7 +399,8 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 	}
 	/* the regions again at s, each with its own file, offset, protection */
 	size_t keep = MIN(olen, nlen);
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link), piece;
 		uintptr_t ps = MAX(old, v->start), pe = MIN(old + keep, v->end);
 		if (ps >= pe)
@@ -422,7 +426,7 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 		if (!(raw & PTE_ADDR) || v->shared)
 			continue;
 		if ((err = mm_map(s + (p - old), raw & PTE_ADDR, PAGE_SIZE,
-				  v->prot == PROT_NONE ? PTE_NX : pte_flags(v->prot)))) {
+		                  v->prot == PROT_NONE ? PTE_NX : pte_flags(v->prot)))) {
 			/* the frames stay where they were; the new place goes */
 			for (uintptr_t q = old; q < p; q += PAGE_SIZE)
 				if (!find(q)->shared)
@@ -462,7 +466,8 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 		p = v->end;
 	}
 	/* split at the edges, then set the protection inside */
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start < addr && v->end > addr) {
 			if ((err = insert(addr, v->end, v->prot, v)))
@@ -470,7 +475,8 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 			v->end = addr;
 		}
 	}
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start < e && v->end > e) {
 			if ((err = insert(e, v->end, v->prot, v)))
@@ -478,7 +484,8 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 			v->end = e;
 		}
 	}
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start >= addr && v->end <= e)
 			v->prot = prot;
@@ -617,7 +624,8 @@ vma_discard(uintptr_t addr, size_t len)
 		p = v->end;
 	}
 	/* shared file pages are the file's: they come back from it */
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->shared && v->start < e && v->end > addr)
 			forget_pages(MAX(addr, v->start), MIN(e, v->end));
@@ -642,7 +650,8 @@ vma_sync(uintptr_t addr, size_t len)
 		else
 			p = v->end;
 	}
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (err || !v->shared || v->start >= e || v->end <= addr)
 			continue;
@@ -661,7 +670,8 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 	struct list_node *n;
 
 	mutex_lock(&lock);
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start >= addr && v->end <= addr + len && !v->node) {
 			v->node = node;
@@ -680,7 +690,8 @@ vma_describe(char *b, size_t size)
 	char path[256];
 
 	mutex_lock(&lock);
-	list_for_each(n, &vmas) {
+	list_for_each(n, &vmas)
+	{
 		struct vma *v = list_entry(n, struct vma, link);
 		const char *name = "";
 		if (v->node && vfs_path(v->node, path, sizeof(path)) > 0)
@@ -689,12 +700,12 @@ vma_describe(char *b, size_t size)
 			name = "[heap]";
 		else if (v->start < APP_STACK_TOP && v->end >= APP_STACK_TOP)
 			name = "[stack]";
-		int k = fmt_snprintf(b + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
-				     (unsigned long)v->start, (unsigned long)v->end,
-				     v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-				     v->prot & PROT_EXEC ? 'x' : '-', v->shared ? 's' : 'p',
-				     (unsigned long)v->off, 0, v->node ? 1 : 0,
-				     (unsigned long)(v->node ? v->node->v_ino : 0));
+		int k = fmt_snprintf(
+		    b + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
+		    (unsigned long)v->start, (unsigned long)v->end, v->prot & PROT_READ ? 'r' : '-',
+		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
+		    v->shared ? 's' : 'p', (unsigned long)v->off, 0, v->node ? 1 : 0,
+		    (unsigned long)(v->node ? v->node->v_ino : 0));
 		if (k < 0 || (size_t)k >= size - len)
 			break;
 		len += (size_t)k;
@@ -727,7 +738,7 @@ vma_brk(uintptr_t want)
 	if (!want || want < brk_base)
 		return brk_cur;
 	if (neu > old && vma_map(old, neu - old, PROT_READ | PROT_WRITE,
-				 MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS) < 0)
+	                         MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS) < 0)
 		return brk_cur;
 	if (neu < old)
 		vma_unmap(neu, old - neu);
@@ -772,8 +783,8 @@ vma_total(void)
 	size_t t = 0;
 
 	mutex_lock(&lock);
-	list_for_each(n, &vmas)
-		t += list_entry(n, struct vma, link)->end - list_entry(n, struct vma, link)->start;
+	list_for_each(n, &vmas) t +=
+	    list_entry(n, struct vma, link)->end - list_entry(n, struct vma, link)->start;
 	mutex_unlock(&lock);
 	return t;
 }

@@ -36,7 +36,7 @@ vmem_init_locked(void)
 	uint64_t span = VMEM_BASE - MM_DIRECT_BASE, top = 0;
 
 	_Static_assert(VMEM_BASE > MM_DIRECT_BASE && VMEM_BASE + VMEM_SIZE <= MM_KERNEL_VMA,
-		      "vmem region overlaps the direct map or the kernel image");
+	               "vmem region overlaps the direct map or the kernel image");
 	for (int i = 0; i < boot_info.nmem; i++)
 		top = MAX(top, boot_info.mem[i].base + boot_info.mem[i].len);
 	assert(top <= span);
@@ -45,8 +45,8 @@ vmem_init_locked(void)
 		cpuid(0x80000008, 0, r);
 		if ((r[0] & 0xff) >= 64 || (1ull << (r[0] & 0xff)) > span)
 			printk(KERN_WARN "vmem: %u-bit physical addresses: device memory "
-			       "above %lu TiB would collide with vmem", r[0] & 0xff,
-			       (unsigned long)(span >> 40));
+			                 "above %lu TiB would collide with vmem",
+			       r[0] & 0xff, (unsigned long)(span >> 40));
 	}
 	struct vrange *all = kmalloc(sizeof(*all));
 	if (!all)
@@ -68,7 +68,8 @@ va_take(uintptr_t want, size_t len)
 	mutex_lock(&lock);
 	if (!ready)
 		vmem_init_locked();
-	list_for_each(n, &free_ranges) {
+	list_for_each(n, &free_ranges)
+	{
 		struct vrange *r = list_entry(n, struct vrange, link);
 		if (want) {
 			if (want < r->start || want >= r->start + r->len)
@@ -115,7 +116,8 @@ va_put(uintptr_t va, size_t len)
 	struct vrange *prev = NULL, *next = NULL;
 
 	mutex_lock(&lock);
-	list_for_each(n, &free_ranges) {
+	list_for_each(n, &free_ranges)
+	{
 		struct vrange *r = list_entry(n, struct vrange, link);
 		if (r->start >= va + len) {
 			next = r;

@@ -3,7 +3,7 @@
 #define ARCH_ASM_H
 
 #define KERNEL_VMA 0xffffffff80000000
-#define PHYS(x) ((x) - KERNEL_VMA)
+#define PHYS(x) ((x)-KERNEL_VMA)
 
 /* boot kinds passed to arch_start */
 #define BOOT_PVH 1

@@ -49,7 +49,7 @@ parse_mmap(struct boot_info *bi, const uint8_t *t, uint32_t size)
 			bi->mem_truncated = true;
 			return;
 		}
-		bi->mem[bi->nmem++] = (struct boot_mem){ e->base, e->len, e->type };
+		bi->mem[bi->nmem++] = (struct boot_mem){e->base, e->len, e->type};
 	}
 }
 
@@ -76,7 +76,7 @@ boot_parse_mb2(struct boot_info *bi, uint64_t info, boot_p2v_t p2v)
 		switch (tag->type) {
 		case MB2_TAG_CMDLINE:
 			copy_str(bi->cmdline, sizeof(bi->cmdline), (const char *)t + 8,
-				 tag->size - 8, &bi->cmdline_truncated);
+			         tag->size - 8, &bi->cmdline_truncated);
 			break;
 		case MB2_TAG_MODULE:
 			if (tag->size < 16 || bi->nmods == BOOT_MAX_MODS)
@@ -87,7 +87,7 @@ boot_parse_mb2(struct boot_info *bi, uint64_t info, boot_p2v_t p2v)
 				bm->base = m[0];
 				bm->len = m[1] > m[0] ? m[1] - m[0] : 0;
 				copy_str(bm->name, sizeof(bm->name), (const char *)t + 16,
-					 tag->size - 16, NULL);
+				         tag->size - 16, NULL);
 			}
 			break;
 		case MB2_TAG_MMAP:
@@ -97,7 +97,8 @@ boot_parse_mb2(struct boot_info *bi, uint64_t info, boot_p2v_t p2v)
 		case MB2_TAG_ACPI_OLD:
 		case MB2_TAG_ACPI_NEW:
 			/* the new (XSDT) copy wins over the old one */
-			if (tag->size < 8 + 20 || (bi->has_rsdp_copy && tag->type == MB2_TAG_ACPI_OLD))
+			if (tag->size < 8 + 20 ||
+			    (bi->has_rsdp_copy && tag->type == MB2_TAG_ACPI_OLD))
 				break;
 			memset(bi->rsdp_copy, 0, sizeof(bi->rsdp_copy));
 			memcpy(bi->rsdp_copy, t + 8, MIN(tag->size - 8, sizeof(bi->rsdp_copy)));

@@ -53,12 +53,11 @@ boot_parse_pvh(struct boot_info *bi, uint64_t info, boot_p2v_t p2v)
 	if (!si || si->magic != PVH_MAGIC || si->version < 1)
 		return -EINVAL;
 	if (si->cmdline_paddr)
-		bi->cmdline_truncated = !copy_cstr(bi->cmdline, sizeof(bi->cmdline),
-						   si->cmdline_paddr, p2v);
+		bi->cmdline_truncated =
+		    !copy_cstr(bi->cmdline, sizeof(bi->cmdline), si->cmdline_paddr, p2v);
 	bi->rsdp = si->rsdp_paddr;
 
-	const struct hvm_memmap_entry *mm =
-		p2v(si->memmap_paddr, si->memmap_entries * sizeof(*mm));
+	const struct hvm_memmap_entry *mm = p2v(si->memmap_paddr, si->memmap_entries * sizeof(*mm));
 	if (!mm || si->memmap_entries == 0)
 		return -EINVAL;
 	for (i = 0; i < si->memmap_entries; i++) {
@@ -66,11 +65,11 @@ boot_parse_pvh(struct boot_info *bi, uint64_t info, boot_p2v_t p2v)
 			bi->mem_truncated = true;
 			break;
 		}
-		bi->mem[bi->nmem++] = (struct boot_mem){ mm[i].addr, mm[i].size, mm[i].type };
+		bi->mem[bi->nmem++] = (struct boot_mem){mm[i].addr, mm[i].size, mm[i].type};
 	}
 
 	const struct hvm_modlist_entry *ml =
-		si->nr_modules ? p2v(si->modlist_paddr, si->nr_modules * sizeof(*ml)) : NULL;
+	    si->nr_modules ? p2v(si->modlist_paddr, si->nr_modules * sizeof(*ml)) : NULL;
 	if (si->nr_modules && !ml)
 		return -EINVAL;
 	for (i = 0; i < si->nr_modules && i < BOOT_MAX_MODS; i++) {

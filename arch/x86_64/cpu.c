@@ -13,7 +13,7 @@ _Static_assert(__builtin_offsetof(struct percpu, kstack_lo) == PCPU_KSTACK_LO, "
 _Static_assert(__builtin_offsetof(struct percpu, kstack_hi) == PCPU_KSTACK_HI, "percpu kstack_hi");
 _Static_assert(__builtin_offsetof(struct percpu, recover) == PCPU_RECOVER, "percpu recover");
 _Static_assert(__builtin_offsetof(struct percpu, syscall_rsp) == PCPU_SYSCALL_RSP,
-	       "percpu syscall_rsp");
+               "percpu syscall_rsp");
 
 #define IST_STACK_SIZE 8192
 #define NIST 4
@@ -142,20 +142,20 @@ arch_cpu_init_tables(struct percpu *pc)
 	gdtr.limit = sizeof(t->gdt) - 1;
 	gdtr.base = (uintptr_t)t->gdt;
 	__asm__ volatile("lgdt %0\n\t"
-			 "pushq $0x08\n\t"
-			 "leaq 1f(%%rip), %%rax\n\t"
-			 "pushq %%rax\n\t"
-			 "lretq\n"
-			 "1:\n\t"
-			 "mov $0x10, %%eax\n\t"
-			 "mov %%eax, %%ds\n\t"
-			 "mov %%eax, %%es\n\t"
-			 "mov %%eax, %%ss\n\t"
-			 "mov $0x18, %%eax\n\t"
-			 "ltr %%ax\n\t"
-			 :
-			 : "m"(gdtr)
-			 : "rax", "memory");
+	                 "pushq $0x08\n\t"
+	                 "leaq 1f(%%rip), %%rax\n\t"
+	                 "pushq %%rax\n\t"
+	                 "lretq\n"
+	                 "1:\n\t"
+	                 "mov $0x10, %%eax\n\t"
+	                 "mov %%eax, %%ds\n\t"
+	                 "mov %%eax, %%es\n\t"
+	                 "mov %%eax, %%ss\n\t"
+	                 "mov $0x18, %%eax\n\t"
+	                 "ltr %%ax\n\t"
+	                 :
+	                 : "m"(gdtr)
+	                 : "rax", "memory");
 }
 
 void

@@ -32,8 +32,8 @@ arch_fpu_save(void *area)
 {
 	if (xcr0)
 		__asm__ volatile("xsave (%0)" ::"r"(area), "a"((uint32_t)xcr0),
-				 "d"((uint32_t)(xcr0 >> 32))
-				 : "memory");
+		                 "d"((uint32_t)(xcr0 >> 32))
+		                 : "memory");
 	else
 		__asm__ volatile("fxsave (%0)" ::"r"(area) : "memory");
 }
@@ -43,8 +43,8 @@ arch_fpu_restore(const void *area)
 {
 	if (xcr0)
 		__asm__ volatile("xrstor (%0)" ::"r"(area), "a"((uint32_t)xcr0),
-				 "d"((uint32_t)(xcr0 >> 32))
-				 : "memory");
+		                 "d"((uint32_t)(xcr0 >> 32))
+		                 : "memory");
 	else
 		__asm__ volatile("fxrstor (%0)" ::"r"(area) : "memory");
 }

@@ -8,10 +8,10 @@
 #include "ksym.h"
 #include "lib.h"
 #include "mm.h"
+#include "power.h"
 #include "printk.h"
 #include "sched.h"
 #include "signal.h"
-#include "power.h"
 #include "uaccess.h"
 #include "vma.h"
 
@@ -39,11 +39,28 @@ static struct {
 } handlers[256];
 
 static const char *const exc_names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
-	"invalid TSS", "segment not present", "stack fault", "general protection",
-	"page fault", "reserved", "x87 FP error", "alignment check", "machine check",
-	"SIMD FP error", "virtualization", "control protection",
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 FP error",
+    "alignment check",
+    "machine check",
+    "SIMD FP error",
+    "virtualization",
+    "control protection",
 };
 
 void
@@ -52,7 +69,7 @@ arch_idt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __packed idtr = { sizeof(idt) - 1, (uintptr_t)idt };
+	} __packed idtr = {sizeof(idt) - 1, (uintptr_t)idt};
 
 	__asm__ volatile("lidt %0" ::"m"(idtr));
 }
@@ -64,12 +81,12 @@ arch_idt_init(void)
 		uintptr_t a = (uintptr_t)isr_stubs + 16 * v;
 		uint8_t ist = v == 8 ? 2 : v == 2 ? 3 : v == 18 ? 4 : 1;
 		idt[v] = (struct idt_gate){
-			.off_lo = a & 0xffff,
-			.sel = 0x08,
-			.ist = ist,
-			.type = 0x8e, /* present, DPL 0, interrupt gate */
-			.off_mid = (a >> 16) & 0xffff,
-			.off_hi = a >> 32,
+		    .off_lo = a & 0xffff,
+		    .sel = 0x08,
+		    .ist = ist,
+		    .type = 0x8e, /* present, DPL 0, interrupt gate */
+		    .off_mid = (a >> 16) & 0xffff,
+		    .off_hi = a >> 32,
 		};
 	}
 	arch_idt_load();
@@ -96,8 +113,8 @@ irq_alloc_vector(irq_handler_t fn, void *arg)
 {
 	for (int v = IRQ_VEC_FIRST; v <= IRQ_VEC_LAST; v++) {
 		irq_handler_t none = NULL;
-		if (__atomic_compare_exchange_n(&handlers[v].fn, &none, fn, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		if (__atomic_compare_exchange_n(&handlers[v].fn, &none, fn, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_RELAXED)) {
 			handlers[v].arg = arg;
 			return v;
 		}
@@ -124,7 +141,7 @@ print_sym(const char *what, uintptr_t addr, int level)
 
 	if (name)
 		printk_level(level, "%s %016lx %s+%#lx", what, (unsigned long)addr, name,
-			     (unsigned long)off);
+		             (unsigned long)off);
 	else
 		printk_level(level, "%s %016lx ?", what, (unsigned long)addr);
 }
@@ -152,16 +169,16 @@ void
 arch_dump_frame(const struct trapframe *tf, int level)
 {
 	printk_level(level, "RIP %016lx RSP %016lx RFLAGS %08lx CS %lx SS %lx", tf->rip, tf->rsp,
-		     tf->rflags, tf->cs, tf->ss);
+	             tf->rflags, tf->cs, tf->ss);
 	printk_level(level, "RAX %016lx RBX %016lx RCX %016lx RDX %016lx", tf->rax, tf->rbx,
-		     tf->rcx, tf->rdx);
+	             tf->rcx, tf->rdx);
 	printk_level(level, "RSI %016lx RDI %016lx RBP %016lx R8  %016lx", tf->rsi, tf->rdi,
-		     tf->rbp, tf->r8);
-	printk_level(level, "R9  %016lx R10 %016lx R11 %016lx R12 %016lx", tf->r9, tf->r10,
-		     tf->r11, tf->r12);
+	             tf->rbp, tf->r8);
+	printk_level(level, "R9  %016lx R10 %016lx R11 %016lx R12 %016lx", tf->r9, tf->r10, tf->r11,
+	             tf->r12);
 	printk_level(level, "R13 %016lx R14 %016lx R15 %016lx", tf->r13, tf->r14, tf->r15);
-	printk_level(level, "CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx", read_cr0(),
-		     read_cr2(), read_cr3(), read_cr4());
+	printk_level(level, "CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx", read_cr0(), read_cr2(),
+	             read_cr3(), read_cr4());
 }
 
 static void
@@ -170,9 +187,11 @@ describe_pf(const struct trapframe *tf, char *buf, size_t n)
 	uint64_t e = tf->error, cr2 = read_cr2();
 
 	fmt_snprintf(buf, n, "page fault at %#lx: %s, %s%s", cr2,
-		     e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
-		     e & 1 ? "protection violation" : "not present",
-		     cr2 < 0x10000 ? " (null pointer?)" : "");
+	             e & 16  ? "instruction fetch"
+	             : e & 2 ? "write"
+	                     : "read",
+	             e & 1 ? "protection violation" : "not present",
+	             cr2 < 0x10000 ? " (null pointer?)" : "");
 }
 
 /* the si_code of a floating-point exception from the flags raised and not
@@ -214,8 +233,15 @@ fpe_code(int vector)
 static void
 fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
 {
-	enum { SEGV_MAPERR = 1, SEGV_ACCERR, BUS_ADRALN = 1, BUS_ADRERR, ILL_ILLOPN = 2,
-	       FPE_INTDIV = 1, TRAP_BRKPT = 1 };
+	enum {
+		SEGV_MAPERR = 1,
+		SEGV_ACCERR,
+		BUS_ADRALN = 1,
+		BUS_ADRERR,
+		ILL_ILLOPN = 2,
+		FPE_INTDIV = 1,
+		TRAP_BRKPT = 1
+	};
 	uint64_t cr2 = read_cr2();
 
 	*addr = tf->rip;
@@ -262,8 +288,8 @@ fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
 static void
 app_crash(struct trapframe *tf)
 {
-	static const char *const names[] = { [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS",
-					     [8] = "SIGFPE", [11] = "SIGSEGV" };
+	static const char *const names[] = {
+	    [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
 	int sig, code;
 	uintptr_t addr;
 
@@ -314,19 +340,19 @@ exception(struct trapframe *tf)
 	}
 	uint64_t cr2 = read_cr2();
 	if (tf->vector == 14 && cr2 < pc->kstack_lo && cr2 >= pc->kstack_lo - PAGE_SIZE)
-		fmt_snprintf(why, sizeof(why), "kernel stack overflow in thread %s (guard page %#lx)",
-			     pc->current ? pc->current->t_name : "?", cr2);
+		fmt_snprintf(why, sizeof(why),
+		             "kernel stack overflow in thread %s (guard page %#lx)",
+		             pc->current ? pc->current->t_name : "?", cr2);
 	else if (tf->vector == 14)
 		describe_pf(tf, why, sizeof(why));
 	else if (tf->vector == 8)
 		fmt_snprintf(why, sizeof(why), "double fault (kernel stack overflow?)");
 	else
-		fmt_snprintf(why, sizeof(why), "%s", exc_names[tf->vector] ? exc_names[tf->vector]
-									 : "reserved exception");
-	printk(KERN_EMERG "exception %lu (%s), error code %#lx, CPU %u, thread %d %s",
-	       tf->vector, exc_names[tf->vector] ? exc_names[tf->vector] : "reserved", tf->error,
-	       pc->cpu_index, pc->current ? pc->current->t_id : -1,
-	       pc->current ? pc->current->t_name : "-");
+		fmt_snprintf(why, sizeof(why), "%s",
+		             exc_names[tf->vector] ? exc_names[tf->vector] : "reserved exception");
+	printk(KERN_EMERG "exception %lu (%s), error code %#lx, CPU %u, thread %d %s", tf->vector,
+	       exc_names[tf->vector] ? exc_names[tf->vector] : "reserved", tf->error, pc->cpu_index,
+	       pc->current ? pc->current->t_id : -1, pc->current ? pc->current->t_name : "-");
 	panic_trap(tf, "%s at %#lx", why, tf->rip);
 }
 

@@ -39,7 +39,7 @@ struct interest {
 	struct file *file; /* a reference */
 	uint32_t events;
 	uint64_t data;
-	bool disarmed;     /* EPOLLONESHOT, reported */
+	bool disarmed; /* EPOLLONESHOT, reported */
 	/* EPOLLET: not reported since added or modified; the readiness seen
 	 * last; the file's arrival count when last reported */
 	bool fresh;
@@ -76,7 +76,8 @@ ep_close(struct file *f)
 	struct epoll *ep = f->f_priv;
 	struct list_node *n, *tmp;
 
-	list_for_each_safe(n, tmp, &ep->list) {
+	list_for_each_safe(n, tmp, &ep->list)
+	{
 		struct interest *in = list_entry(n, struct interest, link);
 		file_put(in->file);
 		kfree(in);
@@ -89,14 +90,14 @@ static int ep_poll(struct file *f);
 static int
 ep_stat(struct file *f, void *statbuf)
 {
-	struct vnode v = { .v_mode = 0600, .v_ino = (uintptr_t)f->f_priv >> 4 };
+	struct vnode v = {.v_mode = 0600, .v_ino = (uintptr_t)f->f_priv >> 4};
 
 	vfs_stat_node(&v, statbuf);
 	return 0;
 }
 
-static const struct file_ops ep_ops = { .close = ep_close, .stat = ep_stat, .poll = ep_poll,
-					.fd_name = "eventpoll" };
+static const struct file_ops ep_ops = {
+    .close = ep_close, .stat = ep_stat, .poll = ep_poll, .fd_name = "eventpoll"};
 
 static int
 collect(struct epoll *ep, struct epoll_event *out, int max)
@@ -104,7 +105,8 @@ collect(struct epoll *ep, struct epoll_event *out, int max)
 	struct list_node *n;
 	int k = 0;
 
-	list_for_each(n, &ep->list) {
+	list_for_each(n, &ep->list)
+	{
 		struct interest *in = list_entry(n, struct interest, link);
 		uint64_t seq = in->seq;
 		if (in->disarmed || k == max)
@@ -133,7 +135,8 @@ ep_poll(struct file *f)
 	int ready = 0;
 
 	mutex_lock(&ep->lock);
-	list_for_each(n, &ep->list) {
+	list_for_each(n, &ep->list)
+	{
 		struct interest *in = list_entry(n, struct interest, link);
 		uint64_t seq;
 		if (to_report(in, &seq)) {
@@ -171,12 +174,15 @@ SYSCALL(291, epoll_create1)
 	return fd;
 }
 
-SYSCALL(213, epoll_create) { return a0 <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0); }
+SYSCALL(213, epoll_create)
+{
+	return a0 <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
+}
 
 SYSCALL(233, epoll_ctl)
 {
 	struct file *epf = fd_get((int)a0), *target;
-	struct epoll_event ev = { 0 };
+	struct epoll_event ev = {0};
 	struct interest *in = NULL;
 	struct list_node *n;
 	struct epoll *ep;
@@ -205,15 +211,14 @@ SYSCALL(233, epoll_ctl)
 	/* Linux: EPOLLEXCLUSIVE only with these, and never by EPOLL_CTL_MOD */
 	if ((ev.events & EPOLLEXCLUSIVE) &&
 	    (a1 == EPOLL_CTL_MOD || (ev.events & ~(POLLIN | POLLOUT | POLLERR | POLLHUP |
-						  EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)))) {
+	                                           EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)))) {
 		err = -EINVAL;
 		goto out;
 	}
 	mutex_lock(&ep->lock);
-	list_for_each(n, &ep->list)
-		if (list_entry(n, struct interest, link)->fd == (int)a2 &&
-		    list_entry(n, struct interest, link)->file == target)
-			in = list_entry(n, struct interest, link);
+	list_for_each(n, &ep->list) if (list_entry(n, struct interest, link)->fd == (int)a2 &&
+	                                list_entry(n, struct interest, link)->file == target) in =
+	    list_entry(n, struct interest, link);
 	switch (a1) {
 	case EPOLL_CTL_ADD:
 		if (in) {
@@ -225,8 +230,11 @@ SYSCALL(233, epoll_ctl)
 			break;
 		}
 		file_get(target);
-		*in = (struct interest){ .fd = (int)a2, .file = target, .events = ev.events,
-					 .data = ev.data, .fresh = true };
+		*in = (struct interest){.fd = (int)a2,
+		                        .file = target,
+		                        .events = ev.events,
+		                        .data = ev.data,
+		                        .fresh = true};
 		list_add_tail(&ep->list, &in->link);
 		break;
 	case EPOLL_CTL_MOD:
@@ -304,7 +312,10 @@ ep_wait(int epfd, struct epoll_event *uev, int max, int timeout_ms)
 	return k;
 }
 
-SYSCALL(232, epoll_wait) { return ep_wait((int)a0, (void *)a1, (int)a2, (int)a3); }
+SYSCALL(232, epoll_wait)
+{
+	return ep_wait((int)a0, (void *)a1, (int)a2, (int)a3);
+}
 SYSCALL(281, epoll_pwait)
 {
 	long err = a4 ? signal_wait_mask((const void *)a4, (size_t)a5) : 0; /* for the wait alone */

@@ -16,7 +16,7 @@
 #include "vfs.h"
 
 static uint64_t generation;
-static struct waitq pollers = { SPINLOCK_INIT, LIST_HEAD_INIT(pollers.wq_list) };
+static struct waitq pollers = {SPINLOCK_INIT, LIST_HEAD_INIT(pollers.wq_list)};
 
 int
 file_poll(struct file *f)
@@ -152,12 +152,16 @@ deadline_ts(const void *uts, uint64_t *out)
 		return -EFAULT;
 	if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
 		return -EINVAL;
-	*out = !ts.sec && !ts.nsec ? UINT64_MAX
-				    : clock_ns() + (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
+	*out = !ts.sec && !ts.nsec
+	           ? UINT64_MAX
+	           : clock_ns() + (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec;
 	return 0;
 }
 
-SYSCALL(7, poll) { return do_poll((struct pollfd *)a0, (size_t)a1, deadline_ms((int)a2)); }
+SYSCALL(7, poll)
+{
+	return do_poll((struct pollfd *)a0, (size_t)a1, deadline_ms((int)a2));
+}
 SYSCALL(271, ppoll)
 {
 	uint64_t d;
@@ -172,7 +176,7 @@ SYSCALL(271, ppoll)
 static long
 do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline)
 {
-	uint64_t in[FD_MAX / 64] = { 0 }, out[FD_MAX / 64] = { 0 }, ex[FD_MAX / 64] = { 0 };
+	uint64_t in[FD_MAX / 64] = {0}, out[FD_MAX / 64] = {0}, ex[FD_MAX / 64] = {0};
 	size_t words, np = 0;
 	struct pollfd *p;
 	long r;
@@ -189,10 +193,10 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 		return -ENOMEM;
 	for (int fd = 0; fd < n; fd++) {
 		short ev = (short)((in[fd / 64] >> (fd % 64) & 1 ? POLLIN : 0) |
-				   (out[fd / 64] >> (fd % 64) & 1 ? POLLOUT : 0) |
-				   (ex[fd / 64] >> (fd % 64) & 1 ? POLLPRI : 0));
+		                   (out[fd / 64] >> (fd % 64) & 1 ? POLLOUT : 0) |
+		                   (ex[fd / 64] >> (fd % 64) & 1 ? POLLPRI : 0));
 		if (ev)
-			p[np++] = (struct pollfd){ fd, ev, 0 };
+			p[np++] = (struct pollfd){fd, ev, 0};
 	}
 	for (;;) {
 		uint64_t seen = poll_generation();
@@ -225,7 +229,8 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 			ex[fd / 64] |= 1ull << (fd % 64), r++;
 	}
 	kfree(p);
-	if ((uin && copy_to_user(uin, in, words * 8)) || (uout && copy_to_user(uout, out, words * 8)) ||
+	if ((uin && copy_to_user(uin, in, words * 8)) ||
+	    (uout && copy_to_user(uout, out, words * 8)) ||
 	    (uex && copy_to_user(uex, ex, words * 8)))
 		return -EFAULT;
 	return r;
@@ -241,8 +246,9 @@ SYSCALL(23, select)
 			return -EFAULT;
 		if (tv[0] < 0 || tv[1] < 0)
 			return -EINVAL;
-		d = !tv[0] && !tv[1] ? UINT64_MAX
-				     : clock_ns() + (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
+		d = !tv[0] && !tv[1]
+		        ? UINT64_MAX
+		        : clock_ns() + (uint64_t)tv[0] * 1000000000u + (uint64_t)tv[1] * 1000u;
 	}
 	return do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, d);
 }
@@ -255,6 +261,7 @@ SYSCALL(270, pselect6)
 	if (!err && a5 && copy_from_user(sig, (void *)a5, sizeof(sig)))
 		err = -EFAULT;
 	if (!err && a5 && sig[0])
-		err = signal_wait_mask((const void *)sig[0], (size_t)sig[1]); /* for the wait alone */
+		err =
+		    signal_wait_mask((const void *)sig[0], (size_t)sig[1]); /* for the wait alone */
 	return err ? err : do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, d);
 }

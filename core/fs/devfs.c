@@ -119,30 +119,49 @@ con_poll(int i)
 	return r;
 }
 
-static long tty_read(struct file *f, void *b, size_t n, uint64_t *o) { return con_read(0, b, n); }
-static long tty_write(struct file *f, const void *b, size_t n, uint64_t *o) { return con_write(1, b, n); }
-static int tty_ioctl(struct file *f, unsigned long c, void *a) { return con_ioctl(1, c, a); }
-static int tty_poll(struct file *f) { return (con_poll(0) & POLLIN) | (con_poll(1) & POLLOUT); }
+static long
+tty_read(struct file *f, void *b, size_t n, uint64_t *o)
+{
+	return con_read(0, b, n);
+}
+static long
+tty_write(struct file *f, const void *b, size_t n, uint64_t *o)
+{
+	return con_write(1, b, n);
+}
+static int
+tty_ioctl(struct file *f, unsigned long c, void *a)
+{
+	return con_ioctl(1, c, a);
+}
+static int
+tty_poll(struct file *f)
+{
+	return (con_poll(0) & POLLIN) | (con_poll(1) & POLLOUT);
+}
 
-#define STREAM_OPS(i)                                                                      \
-	static long s##i##_read(struct file *f, void *b, size_t n, uint64_t *o)            \
-	{                                                                                  \
-		return con_read(i, b, n);                                                  \
-	}                                                                                  \
-	static long s##i##_write(struct file *f, const void *b, size_t n, uint64_t *o)     \
-	{                                                                                  \
-		return con_write(i, b, n);                                                 \
-	}                                                                                  \
-	static int s##i##_ioctl(struct file *f, unsigned long c, void *a)                  \
-	{                                                                                  \
-		return con_ioctl(i, c, a);                                                 \
-	}                                                                                  \
-	static int s##i##_poll(struct file *f) { return con_poll(i); }                     \
-	static const struct file_ops s##i##_ops = { .read = s##i##_read,                   \
-						    .write = s##i##_write,                 \
-						    .stat = dev_stat,                      \
-						    .ioctl = s##i##_ioctl,                 \
-						    .poll = s##i##_poll };
+#define STREAM_OPS(i)                                                                              \
+	static long s##i##_read(struct file *f, void *b, size_t n, uint64_t *o)                    \
+	{                                                                                          \
+		return con_read(i, b, n);                                                          \
+	}                                                                                          \
+	static long s##i##_write(struct file *f, const void *b, size_t n, uint64_t *o)             \
+	{                                                                                          \
+		return con_write(i, b, n);                                                         \
+	}                                                                                          \
+	static int s##i##_ioctl(struct file *f, unsigned long c, void *a)                          \
+	{                                                                                          \
+		return con_ioctl(i, c, a);                                                         \
+	}                                                                                          \
+	static int s##i##_poll(struct file *f)                                                     \
+	{                                                                                          \
+		return con_poll(i);                                                                \
+	}                                                                                          \
+	static const struct file_ops s##i##_ops = {.read = s##i##_read,                            \
+	                                           .write = s##i##_write,                          \
+	                                           .stat = dev_stat,                               \
+	                                           .ioctl = s##i##_ioctl,                          \
+	                                           .poll = s##i##_poll};
 STREAM_OPS(0)
 STREAM_OPS(1)
 STREAM_OPS(2)
@@ -155,13 +174,13 @@ devfs_console_node(int i)
 	return i >= 0 && i < 3 ? streams[i] : NULL;
 }
 
-static const struct file_ops tty_ops = { .read = tty_read, .write = tty_write, .stat = dev_stat,
-					 .ioctl = tty_ioctl, .poll = tty_poll };
-static const struct file_ops null_ops = { .read = null_read, .write = sink_write, .stat = dev_stat };
-static const struct file_ops zero_ops = { .read = zero_read, .write = sink_write, .stat = dev_stat };
-static const struct file_ops full_ops = { .read = zero_read, .write = full_write, .stat = dev_stat };
-static const struct file_ops random_ops = { .read = random_read, .write = sink_write,
-					    .stat = dev_stat };
+static const struct file_ops tty_ops = {
+    .read = tty_read, .write = tty_write, .stat = dev_stat, .ioctl = tty_ioctl, .poll = tty_poll};
+static const struct file_ops null_ops = {.read = null_read, .write = sink_write, .stat = dev_stat};
+static const struct file_ops zero_ops = {.read = zero_read, .write = sink_write, .stat = dev_stat};
+static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .stat = dev_stat};
+static const struct file_ops random_ops = {
+    .read = random_read, .write = sink_write, .stat = dev_stat};
 
 void
 devfs_init(void)
@@ -171,17 +190,19 @@ devfs_init(void)
 		const struct file_ops *ops;
 		uint32_t rdev; /* Linux's numbers (devices.txt): major << 8 | minor */
 	} devs[] = {
-		{ "/dev/null", &null_ops, 0x103 },     { "/dev/zero", &zero_ops, 0x105 },
-		{ "/dev/full", &full_ops, 0x107 },     { "/dev/random", &random_ops, 0x108 },
-		{ "/dev/urandom", &random_ops, 0x109 }, { "/dev/console", &tty_ops, 0x501 },
-		{ "/dev/tty", &tty_ops, 0x500 },
+	    {"/dev/null", &null_ops, 0x103},      {"/dev/zero", &zero_ops, 0x105},
+	    {"/dev/full", &full_ops, 0x107},      {"/dev/random", &random_ops, 0x108},
+	    {"/dev/urandom", &random_ops, 0x109}, {"/dev/console", &tty_ops, 0x501},
+	    {"/dev/tty", &tty_ops, 0x500},
 	};
 	static const char *const links[][2] = {
-		{ "/dev/stdin", "/proc/self/fd/0" }, { "/dev/stdout", "/proc/self/fd/1" },
-		{ "/dev/stderr", "/proc/self/fd/2" }, { "/dev/fd", "/proc/self/fd" },
+	    {"/dev/stdin", "/proc/self/fd/0"},
+	    {"/dev/stdout", "/proc/self/fd/1"},
+	    {"/dev/stderr", "/proc/self/fd/2"},
+	    {"/dev/fd", "/proc/self/fd"},
 	};
-	static const struct file_ops *const sops[3] = { &s0_ops, &s1_ops, &s2_ops };
-	static const char *const snames[3] = { "console0", "console1", "console2" };
+	static const struct file_ops *const sops[3] = {&s0_ops, &s1_ops, &s2_ops};
+	static const char *const snames[3] = {"console0", "console1", "console2"};
 	struct vnode *v;
 
 	vfs_create(NULL, "/dev", S_IFDIR | 0755, &v);

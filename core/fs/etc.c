@@ -23,17 +23,17 @@ etc_init(void)
 
 	vfs_create(NULL, "/etc", S_IFDIR | 0755, &v); /* -EEXIST: the app's own */
 	put("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
-			   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	                   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 	put("/etc/group", "root:x:0:\nnogroup:x:65534:\n");
 	put("/etc/nsswitch.conf", "passwd:         files\ngroup:          files\n"
-				  "shadow:         files\nhosts:          files dns\n"
-				  "networks:       files\nprotocols:      files\n"
-				  "services:       files\n");
+	                          "shadow:         files\nhosts:          files dns\n"
+	                          "networks:       files\nprotocols:      files\n"
+	                          "services:       files\n");
 	fmt_snprintf(name, sizeof(name), "%s\n", vfs_hostname());
 	put("/etc/hostname", name);
 	fmt_snprintf(hosts, sizeof(hosts),
-		     "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n"
-		     "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
-		     vfs_hostname());
+	             "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n"
+	             "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
+	             vfs_hostname());
 	put("/etc/hosts", hosts);
 }

@@ -138,7 +138,8 @@ node_getdents(struct file *f, void *buf, size_t n)
 		}
 		if (idx < f->f_off)
 			continue;
-		size_t len = strlen(name), reclen = ALIGN_UP(sizeof(struct linux_dirent64) + len + 1, 8);
+		size_t len = strlen(name),
+		       reclen = ALIGN_UP(sizeof(struct linux_dirent64) + len + 1, 8);
 		if (used + reclen > n)
 			break;
 		struct linux_dirent64 *d = (void *)rec;
@@ -162,11 +163,11 @@ node_getdents(struct file *f, void *buf, size_t n)
 }
 
 static const struct file_ops node_ops = {
-	.read = node_read,
-	.write = node_write,
-	.stat = node_stat,
-	.getdents = node_getdents,
-	.seekable = true,
+    .read = node_read,
+    .write = node_write,
+    .stat = node_stat,
+    .getdents = node_getdents,
+    .seekable = true,
 };
 
 /* O_PATH: a place in the tree, good for fstat, fchdir, *at() and
@@ -196,11 +197,11 @@ path_ioctl(struct file *f, unsigned long cmd, void *arg)
 }
 
 static const struct file_ops path_ops = {
-	.read = path_read,
-	.write = path_write,
-	.stat = node_stat,
-	.getdents = path_getdents,
-	.ioctl = path_ioctl,
+    .read = path_read,
+    .write = path_write,
+    .stat = node_stat,
+    .getdents = path_getdents,
+    .ioctl = path_ioctl,
 };
 
 static struct file *
@@ -502,8 +503,8 @@ stream_tty(struct file *f)
 static int
 stream_stat(struct file *f, void *statbuf)
 {
-	struct vnode v = { .v_mode = (stream_tty(f) ? S_IFCHR : 0010000 /* FIFO */) | 0620,
-			   .v_ino = 0x10 + (uint64_t)(uintptr_t)f->f_priv };
+	struct vnode v = {.v_mode = (stream_tty(f) ? S_IFCHR : 0010000 /* FIFO */) | 0620,
+	                  .v_ino = 0x10 + (uint64_t)(uintptr_t)f->f_priv};
 
 	vfs_stat_node(&v, statbuf);
 	return 0;
@@ -534,18 +535,18 @@ console_file(int i)
 	return console[i];
 }
 
-static const struct file_ops stdin_ops = { .read = stdin_read, .stat = stream_stat,
-					   .ioctl = stream_ioctl, .poll = stdin_poll };
-static const struct file_ops stdout_ops = { .write = stdout_write, .stat = stream_stat,
-					    .ioctl = stream_ioctl };
-static const struct file_ops stderr_ops = { .write = stderr_write, .stat = stream_stat,
-					    .ioctl = stream_ioctl };
+static const struct file_ops stdin_ops = {
+    .read = stdin_read, .stat = stream_stat, .ioctl = stream_ioctl, .poll = stdin_poll};
+static const struct file_ops stdout_ops = {
+    .write = stdout_write, .stat = stream_stat, .ioctl = stream_ioctl};
+static const struct file_ops stderr_ops = {
+    .write = stderr_write, .stat = stream_stat, .ioctl = stream_ioctl};
 
 void
 console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
 {
-	const struct file_ops *ops[3] = { &stdin_ops, &stdout_ops, &stderr_ops };
-	int modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
+	const struct file_ops *ops[3] = {&stdin_ops, &stdout_ops, &stderr_ops};
+	int modes[3] = {O_RDONLY, O_WRONLY, O_WRONLY};
 
 	in.data = stdin_data;
 	in.len = stdin_len;

@@ -43,7 +43,8 @@ held_by(struct file *f)
 {
 	struct list_node *n;
 
-	list_for_each(n, &locks) {
+	list_for_each(n, &locks)
+	{
 		struct flock_entry *e = list_entry(n, struct flock_entry, fl_link);
 		if (e->fl_file == f)
 			return e;
@@ -56,7 +57,8 @@ conflicts(struct file *f, int type)
 {
 	struct list_node *n;
 
-	list_for_each(n, &locks) {
+	list_for_each(n, &locks)
+	{
 		struct flock_entry *e = list_entry(n, struct flock_entry, fl_link);
 		if (e->fl_key == key_of(f) && e->fl_file != f &&
 		    (type == LOCK_EX || e->fl_type == LOCK_EX))
@@ -103,7 +105,7 @@ flock_file(struct file *f, int op)
 		/* XXX: a raised signal does not wake the wait; it is seen
 		 * within 10 ms */
 		cond_wait_until(&changed, &lock, clock_ns() + 10000000);
-		if (signal_pending()) { /* to the thread or the process */
+		if (signal_pending()) {     /* to the thread or the process */
 			err = -ERESTARTSYS; /* Linux's flock restarts under SA_RESTART */
 			goto out;
 		}

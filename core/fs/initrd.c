@@ -45,8 +45,7 @@ add_entry(const char *name, uint32_t mode, uint32_t mtime, const uint8_t *data, 
 	if (!*name || !strcmp(name, "."))
 		return 0; /* the root itself */
 	err = vfs_create(NULL, name, mode, &v);
-	if (err == -EEXIST && (v->v_mode & S_IFMT) == (mode & S_IFMT) &&
-	    (mode & S_IFMT) == S_IFDIR)
+	if (err == -EEXIST && (v->v_mode & S_IFMT) == (mode & S_IFMT) && (mode & S_IFMT) == S_IFDIR)
 		err = 0; /* a directory named twice */
 	if (err)
 		return err;
@@ -89,26 +88,28 @@ initrd_unpack(const uint8_t *data, size_t len, const char **why)
 	for (;;) {
 		uint32_t f[NFIELDS];
 		if (off + HDR > len) {
-			fmt_snprintf(msg, sizeof(msg), "truncated: header at byte %lu runs past the end (%lu bytes)",
-				     (unsigned long)off, (unsigned long)len);
+			fmt_snprintf(msg, sizeof(msg),
+			             "truncated: header at byte %lu runs past the end (%lu bytes)",
+			             (unsigned long)off, (unsigned long)len);
 			goto bad;
 		}
 		if (memcmp(data + off, "070701", 6) && memcmp(data + off, "070702", 6)) {
-			fmt_snprintf(msg, sizeof(msg), "bad header magic at byte %lu (not cpio newc)",
-				     (unsigned long)off);
+			fmt_snprintf(msg, sizeof(msg),
+			             "bad header magic at byte %lu (not cpio newc)",
+			             (unsigned long)off);
 			goto bad;
 		}
 		for (int i = 0; i < NFIELDS; i++)
 			if (!hex8(data + off + 6 + 8 * i, &f[i])) {
 				fmt_snprintf(msg, sizeof(msg), "bad header field at byte %lu",
-					     (unsigned long)(off + 6 + 8 * i));
+				             (unsigned long)(off + 6 + 8 * i));
 				goto bad;
 			}
 		size_t name_at = off + HDR, data_at = ALIGN_UP(name_at + f[F_NAMESIZE], 4);
 		if (f[F_NAMESIZE] == 0 || f[F_NAMESIZE] > 4096 || data_at > len ||
 		    data[name_at + f[F_NAMESIZE] - 1] != '\0') {
 			fmt_snprintf(msg, sizeof(msg), "bad or truncated name at byte %lu",
-				     (unsigned long)name_at);
+			             (unsigned long)name_at);
 			goto bad;
 		}
 		const char *name = (const char *)data + name_at;
@@ -117,8 +118,8 @@ initrd_unpack(const uint8_t *data, size_t len, const char **why)
 			return 0;
 		}
 		if (data_at + f[F_SIZE] > len) {
-			fmt_snprintf(msg, sizeof(msg), "truncated: %s needs %u bytes, %lu left", name,
-				     f[F_SIZE], (unsigned long)(len - data_at));
+			fmt_snprintf(msg, sizeof(msg), "truncated: %s needs %u bytes, %lu left",
+			             name, f[F_SIZE], (unsigned long)(len - data_at));
 			goto bad;
 		}
 		int err = add_entry(name, f[F_MODE], f[F_MTIME], data + data_at, f[F_SIZE]);

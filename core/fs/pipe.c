@@ -4,10 +4,10 @@
  * whole or waits (never interleaved with another writer's), larger ones
  * may be split; a read with no writer left sees end-of-file, a write
  * with no reader left gets -EPIPE and SIGPIPE. */
+#include "pipe.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
-#include "pipe.h"
 #include "sched.h"
 #include "signal.h"
 #include "sync.h"
@@ -23,8 +23,8 @@
 struct pipe {
 	struct mutex lock;
 	uint8_t *buf;
-	size_t head, len, cap; /* ring: len bytes from head, cap in all */
-	int readers, writers;  /* open ends */
+	size_t head, len, cap;  /* ring: len bytes from head, cap in all */
+	int readers, writers;   /* open ends */
 	uint64_t writes, reads; /* the times bytes went in, came out (EPOLLET) */
 };
 
@@ -155,7 +155,7 @@ pipe_close(struct file *f)
 static int
 pipe_stat(struct file *f, void *statbuf)
 {
-	struct vnode v = { .v_mode = 0010000 | 0600, .v_ino = (uintptr_t)f->f_priv >> 4 };
+	struct vnode v = {.v_mode = 0010000 | 0600, .v_ino = (uintptr_t)f->f_priv >> 4};
 
 	vfs_stat_node(&v, statbuf);
 	return 0;
@@ -176,12 +176,12 @@ pipe_ioctl(struct file *f, unsigned long cmd, void *arg)
 }
 
 static const struct file_ops pipe_ops = {
-	.read = pipe_read,
-	.write = pipe_write,
-	.poll = pipe_poll,
-	.close = pipe_close,
-	.stat = pipe_stat,
-	.ioctl = pipe_ioctl,
+    .read = pipe_read,
+    .write = pipe_write,
+    .poll = pipe_poll,
+    .close = pipe_close,
+    .stat = pipe_stat,
+    .ioctl = pipe_ioctl,
 };
 
 static struct file *
@@ -240,7 +240,10 @@ SYSCALL(293, pipe2)
 	return 0;
 }
 
-SYSCALL(22, pipe) { return sys_pipe2(a0, 0, 0, 0, 0, 0); }
+SYSCALL(22, pipe)
+{
+	return sys_pipe2(a0, 0, 0, 0, 0, 0);
+}
 
 long
 pipe_size(struct file *f)
@@ -384,12 +387,12 @@ efd_close(struct file *f)
 }
 
 static const struct file_ops efd_ops = {
-	.fd_name = "eventfd",
-	.read = efd_read,
-	.write = efd_write,
-	.poll = efd_poll,
-	.close = efd_close,
-	.stat = pipe_stat,
+    .fd_name = "eventfd",
+    .read = efd_read,
+    .write = efd_write,
+    .poll = efd_poll,
+    .close = efd_close,
+    .stat = pipe_stat,
 };
 
 SYSCALL(290, eventfd2)
@@ -416,4 +419,7 @@ SYSCALL(290, eventfd2)
 	return fd;
 }
 
-SYSCALL(284, eventfd) { return sys_eventfd2(a0, 0, 0, 0, 0, 0); }
+SYSCALL(284, eventfd)
+{
+	return sys_eventfd2(a0, 0, 0, 0, 0, 0);
+}

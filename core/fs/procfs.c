@@ -30,13 +30,13 @@ gen_cpuinfo(char *b, size_t size)
 	size_t n = 0;
 
 	for (int i = 0; i < sched_cpu_count() && n < size; i++)
-		n += (size_t)fmt_snprintf(b + n, size - n,
-					  "processor\t: %d\nvendor_id\t: %s\nmodel name\t: %s\n"
-					  "cpu MHz\t\t: %lu.000\nflags\t\t: fpu sse sse2%s%s%s\n\n",
-					  i, cpu_features.vendor, cpu_features.brand,
-					  (unsigned long)(clock_tsc_hz() / 1000000),
-					  cpu_features.avx ? " avx" : "", cpu_features.xsave ? " xsave" : "",
-					  cpu_features.rdrand ? " rdrand" : "");
+		n += (size_t)fmt_snprintf(
+		    b + n, size - n,
+		    "processor\t: %d\nvendor_id\t: %s\nmodel name\t: %s\n"
+		    "cpu MHz\t\t: %lu.000\nflags\t\t: fpu sse sse2%s%s%s\n\n",
+		    i, cpu_features.vendor, cpu_features.brand,
+		    (unsigned long)(clock_tsc_hz() / 1000000), cpu_features.avx ? " avx" : "",
+		    cpu_features.xsave ? " xsave" : "", cpu_features.rdrand ? " rdrand" : "");
 	return MIN(n, size);
 }
 
@@ -44,12 +44,12 @@ static size_t
 gen_meminfo(char *b, size_t size)
 {
 	return MIN((size_t)fmt_snprintf(b, size,
-					"MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
-					"MemAvailable:   %8lu kB\n",
-					(unsigned long)(frame_total_bytes() >> 10),
-					(unsigned long)(frame_free_bytes() >> 10),
-					(unsigned long)(frame_free_bytes() >> 10)),
-		   size);
+	                                "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
+	                                "MemAvailable:   %8lu kB\n",
+	                                (unsigned long)(frame_total_bytes() >> 10),
+	                                (unsigned long)(frame_free_bytes() >> 10),
+	                                (unsigned long)(frame_free_bytes() >> 10)),
+	           size);
 }
 
 static size_t
@@ -58,9 +58,9 @@ gen_uptime(char *b, size_t size)
 	uint64_t ns = clock_ns();
 
 	return MIN((size_t)fmt_snprintf(b, size, "%lu.%02lu 0.00\n",
-					(unsigned long)(ns / 1000000000u),
-					(unsigned long)(ns % 1000000000u / 10000000u)),
-		   size);
+	                                (unsigned long)(ns / 1000000000u),
+	                                (unsigned long)(ns % 1000000000u / 10000000u)),
+	           size);
 }
 
 static const char *app_path = "/app/app";
@@ -84,14 +84,14 @@ gen_status(char *b, size_t size)
 {
 	const char *name = strrchr(app_path, '/');
 
-	return MIN((size_t)fmt_snprintf(b, size,
-					"Name:\t%.15s\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
-					"Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%lu\n",
-					name ? name + 1 : app_path, cred_uid(CRED_R), cred_uid(CRED_E),
-					cred_uid(CRED_S), cred_uid(CRED_FS), cred_gid(CRED_R),
-					cred_gid(CRED_E), cred_gid(CRED_S), cred_gid(CRED_FS),
-					(unsigned long)thread_count()),
-		   size);
+	return MIN((size_t)fmt_snprintf(
+	               b, size,
+	               "Name:\t%.15s\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
+	               "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%lu\n",
+	               name ? name + 1 : app_path, cred_uid(CRED_R), cred_uid(CRED_E),
+	               cred_uid(CRED_S), cred_uid(CRED_FS), cred_gid(CRED_R), cred_gid(CRED_E),
+	               cred_gid(CRED_S), cred_gid(CRED_FS), (unsigned long)thread_count()),
+	           size);
 }
 
 static size_t
@@ -109,13 +109,13 @@ gen_stat(char *b, size_t size)
 	unsigned long ut = (unsigned long)(thread_app_cpu_ns() / 10000000u);
 
 	return MIN((size_t)fmt_snprintf(
-			   b, size,
-			   "1 (%.15s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %lu 0 0 %lu %lu "
-			   "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 "
-			   "0\n",
-			   name ? name + 1 : app_path, ut, (unsigned long)thread_count(),
-			   (unsigned long)vma_total(), (unsigned long)(vma_resident() / 4096)),
-		   size);
+	               b, size,
+	               "1 (%.15s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %lu 0 0 %lu %lu "
+	               "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+	               "0\n",
+	               name ? name + 1 : app_path, ut, (unsigned long)thread_count(),
+	               (unsigned long)vma_total(), (unsigned long)(vma_resident() / 4096)),
+	           size);
 }
 
 /* CPU lines: the app's time as user, the rest of the uptime as idle
@@ -127,17 +127,18 @@ gen_pstat(char *b, size_t size)
 	int ncpu = sched_cpu_count();
 	uint64_t idle = up * (uint64_t)ncpu > user ? up * (uint64_t)ncpu - user : 0;
 	size_t n = (size_t)fmt_snprintf(b, size, "cpu  %lu 0 0 %lu 0 0 0 0 0 0\n",
-					(unsigned long)user, (unsigned long)idle);
+	                                (unsigned long)user, (unsigned long)idle);
 
 	for (int i = 0; i < ncpu && n < size; i++)
 		n += (size_t)fmt_snprintf(b + n, size - n, "cpu%d %lu 0 0 %lu 0 0 0 0 0 0\n", i,
-					  (unsigned long)(i ? 0 : user),
-					  (unsigned long)(i ? up : (up > user ? up - user : 0)));
+		                          (unsigned long)(i ? 0 : user),
+		                          (unsigned long)(i ? up : (up > user ? up - user : 0)));
 	if (n < size)
-		n += (size_t)fmt_snprintf(b + n, size - n,
-					  "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\n"
-					  "procs_blocked 0\n",
-					  (unsigned long)((clock_realtime_ns() - clock_ns()) / 1000000000u));
+		n += (size_t)fmt_snprintf(
+		    b + n, size - n,
+		    "intr 0\nctxt 0\nbtime %lu\nprocesses 1\nprocs_running 1\n"
+		    "procs_blocked 0\n",
+		    (unsigned long)((clock_realtime_ns() - clock_ns()) / 1000000000u));
 	return MIN(n, size);
 }
 
@@ -263,7 +264,10 @@ proc_stat(struct file *f, void *statbuf)
 }
 
 static const struct file_ops proc_ops = {
-	.read = proc_read, .close = proc_close, .stat = proc_stat, .seekable = true,
+    .read = proc_read,
+    .close = proc_close,
+    .stat = proc_stat,
+    .seekable = true,
 };
 
 void
@@ -273,13 +277,18 @@ procfs_init(const char *exe, const char *const *argv)
 		const char *path;
 		gen_fn gen;
 	} files[] = {
-		{ "/proc/cpuinfo", gen_cpuinfo },   { "/proc/meminfo", gen_meminfo },
-		{ "/proc/uptime", gen_uptime },     { "/proc/self/cmdline", gen_cmdline },
-		{ "/proc/self/status", gen_status }, { "/proc/self/maps", gen_maps },
-		{ "/proc/self/stat", gen_stat },     { "/proc/stat", gen_pstat },
-		{ "/proc/mounts", gen_mounts },     { "/proc/self/mounts", gen_mounts },
-		{ "/proc/sys/kernel/hostname", gen_hostname },
-		{ "/proc/diskstats", blk_diskstats },
+	    {"/proc/cpuinfo", gen_cpuinfo},
+	    {"/proc/meminfo", gen_meminfo},
+	    {"/proc/uptime", gen_uptime},
+	    {"/proc/self/cmdline", gen_cmdline},
+	    {"/proc/self/status", gen_status},
+	    {"/proc/self/maps", gen_maps},
+	    {"/proc/self/stat", gen_stat},
+	    {"/proc/stat", gen_pstat},
+	    {"/proc/mounts", gen_mounts},
+	    {"/proc/self/mounts", gen_mounts},
+	    {"/proc/sys/kernel/hostname", gen_hostname},
+	    {"/proc/diskstats", blk_diskstats},
 	};
 	struct vnode *v;
 

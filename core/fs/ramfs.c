@@ -62,7 +62,8 @@ child(struct vnode *dir, const char *name, size_t len)
 {
 	struct list_node *n;
 
-	list_for_each(n, &dir->v_children) {
+	list_for_each(n, &dir->v_children)
+	{
 		struct vnode *c = list_entry(n, struct vnode, v_sibling);
 		if (strlen(c->v_name) == len && !memcmp(c->v_name, name, len))
 			return c;
@@ -144,7 +145,7 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 				return err;
 			next = target;
 		}
-step:
+	step:
 		cur = next;
 		if (final) {
 			/* "file/": a trailing slash names a directory */
@@ -381,7 +382,7 @@ vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
 
 int
 vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
-	   bool noreplace)
+           bool noreplace)
 {
 	struct vnode *odir, *ndir, *v = NULL, *t;
 	const char *oname, *nname;
@@ -394,7 +395,7 @@ vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char
 	if (!err)
 		err = walk(ncwd ? ncwd : root, npath, true, true, &ndir, &nname, &nlen, &links);
 	if (!err && (!olen || !nlen || (olen <= 2 && !memcmp(oname, "..", olen)) ||
-		     (nlen <= 2 && !memcmp(nname, "..", nlen))))
+	             (nlen <= 2 && !memcmp(nname, "..", nlen))))
 		err = -EBUSY;
 	if (!err && !(v = child(odir, oname, olen)))
 		err = -ENOENT;
@@ -450,8 +451,8 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 	if ((v->v_mode & S_IFMT) == S_IFDIR) { /* ".", its name, each subfolder's ".." */
 		struct list_node *n;
 		st->st_nlink = 2;
-		list_for_each(n, &v->v_children)
-			st->st_nlink += is_dir(list_entry(n, struct vnode, v_sibling));
+		list_for_each(n, &v->v_children) st->st_nlink +=
+		    is_dir(list_entry(n, struct vnode, v_sibling));
 	}
 	st->st_mode = v->v_mode;
 	st->st_uid = v->v_uid;
@@ -556,8 +557,7 @@ vfs_fill_begin(struct vnode *dir)
 {
 	struct list_node *n;
 
-	list_for_each(n, &dir->v_children)
-		list_entry(n, struct vnode, v_sibling)->v_nlink = 0;
+	list_for_each(n, &dir->v_children) list_entry(n, struct vnode, v_sibling)->v_nlink = 0;
 }
 
 void
@@ -587,7 +587,8 @@ vfs_fill_end(struct vnode *dir)
 {
 	struct list_node *n, *tmp;
 
-	list_for_each_safe(n, tmp, &dir->v_children) {
+	list_for_each_safe(n, tmp, &dir->v_children)
+	{
 		struct vnode *v = list_entry(n, struct vnode, v_sibling);
 		if (!v->v_nlink)
 			list_del(&v->v_sibling); /* kept allocated, as drop_name */

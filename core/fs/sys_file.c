@@ -115,13 +115,22 @@ do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 	return fd;
 }
 
-SYSCALL(257, openat) { return do_openat((int)a0, (const char *)a1, (int)a2, (uint32_t)a3); }
-SYSCALL(2, open) { return do_openat(AT_FDCWD, (const char *)a0, (int)a1, (uint32_t)a2); }
+SYSCALL(257, openat)
+{
+	return do_openat((int)a0, (const char *)a1, (int)a2, (uint32_t)a3);
+}
+SYSCALL(2, open)
+{
+	return do_openat(AT_FDCWD, (const char *)a0, (int)a1, (uint32_t)a2);
+}
 SYSCALL(85, creat)
 {
 	return do_openat(AT_FDCWD, (const char *)a0, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a1);
 }
-SYSCALL(3, close) { return fd_close((int)a0); }
+SYSCALL(3, close)
+{
+	return fd_close((int)a0);
+}
 
 static long
 rw(int fd, void *buf, size_t n, bool write, int64_t pos)
@@ -160,8 +169,14 @@ rw(int fd, void *buf, size_t n, bool write, int64_t pos)
 	return r;
 }
 
-SYSCALL(0, read) { return rw((int)a0, (void *)a1, (size_t)a2, false, -1); }
-SYSCALL(1, write) { return rw((int)a0, (void *)a1, (size_t)a2, true, -1); }
+SYSCALL(0, read)
+{
+	return rw((int)a0, (void *)a1, (size_t)a2, false, -1);
+}
+SYSCALL(1, write)
+{
+	return rw((int)a0, (void *)a1, (size_t)a2, true, -1);
+}
 SYSCALL(17, pread64)
 {
 	return a3 < 0 ? -EINVAL : rw((int)a0, (void *)a1, (size_t)a2, false, a3);
@@ -195,8 +210,14 @@ rwv(int fd, const struct iovec *uiov, int cnt, bool write, int64_t pos)
 	return total;
 }
 
-SYSCALL(19, readv) { return rwv((int)a0, (const struct iovec *)a1, (int)a2, false, -1); }
-SYSCALL(20, writev) { return rwv((int)a0, (const struct iovec *)a1, (int)a2, true, -1); }
+SYSCALL(19, readv)
+{
+	return rwv((int)a0, (const struct iovec *)a1, (int)a2, false, -1);
+}
+SYSCALL(20, writev)
+{
+	return rwv((int)a0, (const struct iovec *)a1, (int)a2, true, -1);
+}
 
 /* preadv/pwritev: on x86-64 the whole offset is a3 (a4, the high half for
  * 32-bit callers, is unused). The v2 forms take -1 for "the file
@@ -212,10 +233,22 @@ rwv_at(long fd, long iov, long cnt, long pos, bool write, bool v2, long flags)
 	return rwv((int)fd, (const struct iovec *)iov, (int)cnt, write, pos);
 }
 
-SYSCALL(295, preadv) { return rwv_at(a0, a1, a2, a3, false, false, 0); }
-SYSCALL(296, pwritev) { return rwv_at(a0, a1, a2, a3, true, false, 0); }
-SYSCALL(327, preadv2) { return rwv_at(a0, a1, a2, a3, false, true, a5); }
-SYSCALL(328, pwritev2) { return rwv_at(a0, a1, a2, a3, true, true, a5); }
+SYSCALL(295, preadv)
+{
+	return rwv_at(a0, a1, a2, a3, false, false, 0);
+}
+SYSCALL(296, pwritev)
+{
+	return rwv_at(a0, a1, a2, a3, true, false, 0);
+}
+SYSCALL(327, preadv2)
+{
+	return rwv_at(a0, a1, a2, a3, false, true, a5);
+}
+SYSCALL(328, pwritev2)
+{
+	return rwv_at(a0, a1, a2, a3, true, true, a5);
+}
 
 SYSCALL(8, lseek)
 {
@@ -231,13 +264,20 @@ SYSCALL(8, lseek)
 	}
 	mutex_lock(&f->f_lock);
 	switch (a2) {
-	case 0: base = 0; break;
-	case 1: base = (int64_t)f->f_off; break;
+	case 0:
+		base = 0;
+		break;
+	case 1:
+		base = (int64_t)f->f_off;
+		break;
 	case 2:
 		base = f->f_ops->size ? f->f_ops->size(f)
-		       : f->f_node ? (int64_t)f->f_node->v_size : 0;
+		       : f->f_node    ? (int64_t)f->f_node->v_size
+		                      : 0;
 		break;
-	default: base = -1; break;
+	default:
+		base = -1;
+		break;
 	}
 	if (base < 0 || base + off < 0)
 		r = -EINVAL;
@@ -284,8 +324,14 @@ stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-SYSCALL(5, fstat) { return stat_fd((int)a0, (void *)a1); }
-SYSCALL(4, stat) { return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, 0); }
+SYSCALL(5, fstat)
+{
+	return stat_fd((int)a0, (void *)a1);
+}
+SYSCALL(4, stat)
+{
+	return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, 0);
+}
 SYSCALL(6, lstat)
 {
 	return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, AT_SYMLINK_NOFOLLOW);
@@ -349,9 +395,18 @@ access_at(int dirfd, const char *upath, long mode, long flags)
 	return may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
 }
 
-SYSCALL(21, access) { return access_at(AT_FDCWD, (const char *)a0, a1, 0); }
-SYSCALL(269, faccessat) { return access_at((int)a0, (const char *)a1, a2, 0); }
-SYSCALL(439, faccessat2) { return access_at((int)a0, (const char *)a1, a2, a3); }
+SYSCALL(21, access)
+{
+	return access_at(AT_FDCWD, (const char *)a0, a1, 0);
+}
+SYSCALL(269, faccessat)
+{
+	return access_at((int)a0, (const char *)a1, a2, 0);
+}
+SYSCALL(439, faccessat2)
+{
+	return access_at((int)a0, (const char *)a1, a2, a3);
+}
 
 SYSCALL(217, getdents64)
 {
@@ -390,14 +445,19 @@ SYSCALL(16, ioctl)
 		r = f->f_ops->ioctl(f, (unsigned long)a1, (void *)a2);
 	} else if (a1 == FIONREAD && f->f_node && (f->f_node->v_mode & S_IFMT) == S_IFREG) {
 		/* a regular file: the bytes between the position and the end */
-		int n = f->f_off < f->f_node->v_size ? (int)MIN(f->f_node->v_size - f->f_off, 0x7fffffffu) : 0;
+		int n = f->f_off < f->f_node->v_size
+		            ? (int)MIN(f->f_node->v_size - f->f_off, 0x7fffffffu)
+		            : 0;
 		r = copy_to_user((void *)a2, &n, sizeof(n)) ? -EFAULT : 0;
 	}
 	file_put(f);
 	return r;
 }
 
-SYSCALL(32, dup) { return fd_dup((int)a0, -1, 0, false); }
+SYSCALL(32, dup)
+{
+	return fd_dup((int)a0, -1, 0, false);
+}
 SYSCALL(33, dup2)
 {
 	struct file *f = fd_get((int)a0);
@@ -437,7 +497,8 @@ SYSCALL(72, fcntl)
 		r = f->f_flags & ~O_CLOEXEC;
 		break;
 	case F_SETFL:
-		f->f_flags = (f->f_flags & ~(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK));
+		f->f_flags =
+		    (f->f_flags & ~(O_APPEND | O_NONBLOCK)) | (a2 & (O_APPEND | O_NONBLOCK));
 		break;
 	case 1032: /* F_GETPIPE_SZ (include/pipe.h) */
 		r = pipe_size(f);
@@ -445,8 +506,12 @@ SYSCALL(72, fcntl)
 	case 1031: /* F_SETPIPE_SZ */
 		r = pipe_resize(f, (unsigned long)a2);
 		break;
-	case 5: case 6: case 7: /* F_GETLK, F_SETLK, F_SETLKW */
-	case 36: case 37: case 38: /* F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW */
+	case 5:
+	case 6:
+	case 7: /* F_GETLK, F_SETLK, F_SETLKW */
+	case 36:
+	case 37:
+	case 38: /* F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW */
 		r = flock_fcntl(f, (int)a1, (void *)a2);
 		break;
 	default:
@@ -531,8 +596,14 @@ mkdir_at(int dirfd, const char *upath, uint32_t mode)
 	return err;
 }
 
-SYSCALL(83, mkdir) { return mkdir_at(AT_FDCWD, (const char *)a0, (uint32_t)a1); }
-SYSCALL(258, mkdirat) { return mkdir_at((int)a0, (const char *)a1, (uint32_t)a2); }
+SYSCALL(83, mkdir)
+{
+	return mkdir_at(AT_FDCWD, (const char *)a0, (uint32_t)a1);
+}
+SYSCALL(258, mkdirat)
+{
+	return mkdir_at((int)a0, (const char *)a1, (uint32_t)a2);
+}
 
 #define AT_REMOVEDIR 0x200
 
@@ -551,8 +622,14 @@ remove_at(int dirfd, const char *upath, bool dir_wanted)
 	return err;
 }
 
-SYSCALL(87, unlink) { return remove_at(AT_FDCWD, (const char *)a0, false); }
-SYSCALL(84, rmdir) { return remove_at(AT_FDCWD, (const char *)a0, true); }
+SYSCALL(87, unlink)
+{
+	return remove_at(AT_FDCWD, (const char *)a0, false);
+}
+SYSCALL(84, rmdir)
+{
+	return remove_at(AT_FDCWD, (const char *)a0, true);
+}
 SYSCALL(263, unlinkat)
 {
 	if (a2 & ~AT_REMOVEDIR)
@@ -584,7 +661,10 @@ rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned f
 	return err;
 }
 
-SYSCALL(82, rename) { return rename_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0); }
+SYSCALL(82, rename)
+{
+	return rename_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0);
+}
 SYSCALL(264, renameat)
 {
 	return rename_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0);
@@ -613,8 +693,14 @@ symlink_at(const char *utarget, int dirfd, const char *upath)
 	return err;
 }
 
-SYSCALL(88, symlink) { return symlink_at((const char *)a0, AT_FDCWD, (const char *)a1); }
-SYSCALL(266, symlinkat) { return symlink_at((const char *)a0, (int)a1, (const char *)a2); }
+SYSCALL(88, symlink)
+{
+	return symlink_at((const char *)a0, AT_FDCWD, (const char *)a1);
+}
+SYSCALL(266, symlinkat)
+{
+	return symlink_at((const char *)a0, (int)a1, (const char *)a2);
+}
 #define AT_SYMLINK_FOLLOW 0x400
 
 static long node_of_fd(int fd, struct vnode **v);
@@ -650,7 +736,10 @@ link_at(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
 	return err;
 }
 
-SYSCALL(86, link) { return link_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0); }
+SYSCALL(86, link)
+{
+	return link_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0);
+}
 SYSCALL(265, linkat)
 {
 	return link_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, (int)a4);
@@ -740,7 +829,7 @@ SYSCALL(285, fallocate)
 	else if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
 		err = -EOPNOTSUPP;
 	else if ((mode & FALLOC_FL_PUNCH_HOLE) &&
-		 (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & FALLOC_FL_ZERO_RANGE)))
+	         (!(mode & FALLOC_FL_KEEP_SIZE) || (mode & FALLOC_FL_ZERO_RANGE)))
 		err = -EOPNOTSUPP; /* as Linux: a hole never grows the file */
 	if (err) {
 		file_put(f);
@@ -771,9 +860,18 @@ do_fsync(int fd)
 	return r;
 }
 
-SYSCALL(74, fsync) { return do_fsync((int)a0); }
-SYSCALL(75, fdatasync) { return do_fsync((int)a0); }
-SYSCALL(162, sync) { return 0; }
+SYSCALL(74, fsync)
+{
+	return do_fsync((int)a0);
+}
+SYSCALL(75, fdatasync)
+{
+	return do_fsync((int)a0);
+}
+SYSCALL(162, sync)
+{
+	return 0;
+}
 
 SYSCALL(95, umask)
 {
@@ -877,7 +975,7 @@ time_ok(const int64_t *ts)
 /* utimensat, and futimens (path NULL: the fd itself) */
 SYSCALL(280, utimensat)
 {
-	int64_t ts[4] = { 0, UTIME_NOW, 0, UTIME_NOW }; /* atime, mtime */
+	int64_t ts[4] = {0, UTIME_NOW, 0, UTIME_NOW}; /* atime, mtime */
 	struct vnode *v;
 	uint64_t now;
 	long err;
@@ -917,13 +1015,13 @@ static long
 statfs_out(void *ubuf)
 {
 	struct linux_statfs st = {
-		.f_type = 0x858458f6, /* RAMFS_MAGIC */
-		.f_bsize = 4096,
-		.f_blocks = frame_total_bytes() / 4096,
-		.f_bfree = frame_free_bytes() / 4096,
-		.f_bavail = frame_free_bytes() / 4096,
-		.f_namelen = 255,
-		.f_frsize = 4096,
+	    .f_type = 0x858458f6, /* RAMFS_MAGIC */
+	    .f_bsize = 4096,
+	    .f_blocks = frame_total_bytes() / 4096,
+	    .f_bfree = frame_free_bytes() / 4096,
+	    .f_bavail = frame_free_bytes() / 4096,
+	    .f_namelen = 255,
+	    .f_frsize = 4096,
 	};
 
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
@@ -958,8 +1056,14 @@ readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
 	return copy_to_user(ubuf, v->v_data, n) ? -EFAULT : (long)n;
 }
 
-SYSCALL(89, readlink) { return readlink_at(AT_FDCWD, (const char *)a0, (char *)a1, (size_t)a2); }
-SYSCALL(267, readlinkat) { return readlink_at((int)a0, (const char *)a1, (char *)a2, (size_t)a3); }
+SYSCALL(89, readlink)
+{
+	return readlink_at(AT_FDCWD, (const char *)a0, (char *)a1, (size_t)a2);
+}
+SYSCALL(267, readlinkat)
+{
+	return readlink_at((int)a0, (const char *)a1, (char *)a2, (size_t)a3);
+}
 
 /* statx from the same facts as stat */
 SYSCALL(332, statx)

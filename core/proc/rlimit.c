@@ -2,10 +2,10 @@
  * with Linux's checks (getrlimit(2)): soft above hard is -EINVAL,
  * raising a hard limit needs root's capabilities (-EPERM), and a hard
  * limit of open files above the fd table is -EPERM (Linux: nr_open). */
+#include "rlimit.h"
 #include "cred.h"
 #include "errno.h"
 #include "lib.h"
-#include "rlimit.h"
 #include "spinlock.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -20,22 +20,22 @@ struct rlimit {
 /* Linux's defaults for a process started by init (include/asm-generic/
  * resource.h), the stack and open files as this kernel has them */
 static struct rlimit limits[RLIM_NLIMITS] = {
-	{ INF, INF },                       /* CPU */
-	{ INF, INF },                       /* FSIZE */
-	{ INF, INF },                       /* DATA */
-	{ APP_STACK_SIZE, APP_STACK_SIZE }, /* STACK */
-	{ 0, INF },                         /* CORE */
-	{ INF, INF },                       /* RSS */
-	{ INF, INF },                       /* NPROC */
-	{ FD_MAX, FD_MAX },                 /* NOFILE */
-	{ 8 << 20, 8 << 20 },               /* MEMLOCK */
-	{ INF, INF },                       /* AS */
-	{ INF, INF },                       /* LOCKS */
-	{ INF, INF },                       /* SIGPENDING: queued in the heap */
-	{ 819200, 819200 },                 /* MSGQUEUE */
-	{ 0, 0 },                           /* NICE */
-	{ 0, 0 },                           /* RTPRIO */
-	{ INF, INF },                       /* RTTIME */
+    {INF, INF},                       /* CPU */
+    {INF, INF},                       /* FSIZE */
+    {INF, INF},                       /* DATA */
+    {APP_STACK_SIZE, APP_STACK_SIZE}, /* STACK */
+    {0, INF},                         /* CORE */
+    {INF, INF},                       /* RSS */
+    {INF, INF},                       /* NPROC */
+    {FD_MAX, FD_MAX},                 /* NOFILE */
+    {8 << 20, 8 << 20},               /* MEMLOCK */
+    {INF, INF},                       /* AS */
+    {INF, INF},                       /* LOCKS */
+    {INF, INF},                       /* SIGPENDING: queued in the heap */
+    {819200, 819200},                 /* MSGQUEUE */
+    {0, 0},                           /* NICE */
+    {0, 0},                           /* RTPRIO */
+    {INF, INF},                       /* RTTIME */
 };
 static struct spinlock limits_lock = SPINLOCK_INIT;
 

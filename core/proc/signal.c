@@ -5,6 +5,7 @@
  * and a siginfo; rt_sigreturn restores it all. Restarts of interrupted
  * calls follow Linux's arch/x86/kernel/signal.c (handle_signal and
  * arch_do_signal_or_restart). Sending and waiting: core/proc/sigqueue.c. */
+#include "signal.h"
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
@@ -12,7 +13,6 @@
 #include "power.h"
 #include "printk.h"
 #include "sched.h"
-#include "signal.h"
 #include "signal_impl.h"
 #include "syscall.h"
 #include "uaccess.h"
@@ -77,7 +77,7 @@ default_ignored(int sig)
  * frame cannot be written (the app then dies of SIGSEGV). */
 static uintptr_t
 push_frame(const struct ksigaction *a, const struct ksiginfo *info, const struct mcontext *regs,
-	   uintptr_t addr, uint64_t oldmask)
+           uintptr_t addr, uint64_t oldmask)
 {
 	struct thread *t = thread_self();
 	uintptr_t sp = regs->rsp;
@@ -110,7 +110,7 @@ push_frame(const struct ksigaction *a, const struct ksiginfo *info, const struct
 	memset(fpa, 0, fpsize);
 	arch_fpu_save(fpa);
 	bool ok = !copy_to_user((void *)fpaddr, fpa, fpsize) &&
-		  !copy_to_user((void *)sp, &fr, sizeof(fr));
+	          !copy_to_user((void *)sp, &fr, sizeof(fr));
 	kfree(fp);
 	return ok ? sp : 0;
 }
@@ -130,8 +130,8 @@ enter(const struct ksiginfo *info, struct mcontext *regs, uintptr_t addr, uint64
 	sp = push_frame(a, info, regs, addr, old);
 	if (!sp)
 		return false;
-	if ((a->flags & SA_ONSTACK) && t->t_altsize &&
-	    sp >= t->t_altstack && sp < t->t_altstack + t->t_altsize)
+	if ((a->flags & SA_ONSTACK) && t->t_altsize && sp >= t->t_altstack &&
+	    sp < t->t_altstack + t->t_altsize)
 		t->t_on_altstack = true;
 	t->t_sigmask |= a->mask | (a->flags & SA_NODEFER ? 0 : BIT(sig));
 	t->t_sigmask &= ~(BIT(SIGKILL) | BIT(SIGSTOP));
@@ -153,22 +153,38 @@ signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
 {
 	struct ksigaction *a = &actions[sig];
 	struct mcontext m = {
-		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11, .r12 = tf->r12,
-		.r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15, .rdi = tf->rdi, .rsi = tf->rsi,
-		.rbp = tf->rbp, .rbx = tf->rbx, .rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx,
-		.rsp = tf->rsp, .rip = tf->rip, .rflags = tf->rflags, .csgsfs = 0x33,
-		/* the app believes it runs in user mode: a page fault's error
-		 * code carries the user bit (4), as Linux's does */
-		.err = tf->vector == 14 ? tf->error | 4 : tf->error, .trapno = tf->vector,
+	    .r8 = tf->r8,
+	    .r9 = tf->r9,
+	    .r10 = tf->r10,
+	    .r11 = tf->r11,
+	    .r12 = tf->r12,
+	    .r13 = tf->r13,
+	    .r14 = tf->r14,
+	    .r15 = tf->r15,
+	    .rdi = tf->rdi,
+	    .rsi = tf->rsi,
+	    .rbp = tf->rbp,
+	    .rbx = tf->rbx,
+	    .rdx = tf->rdx,
+	    .rax = tf->rax,
+	    .rcx = tf->rcx,
+	    .rsp = tf->rsp,
+	    .rip = tf->rip,
+	    .rflags = tf->rflags,
+	    .csgsfs = 0x33,
+	    /* the app believes it runs in user mode: a page fault's error
+	     * code carries the user bit (4), as Linux's does */
+	    .err = tf->vector == 14 ? tf->error | 4 : tf->error,
+	    .trapno = tf->vector,
 	};
 
-	struct ksiginfo info = { .si_signo = sig, .si_code = code };
+	struct ksiginfo info = {.si_signo = sig, .si_code = code};
 
 	memcpy(&info.si_pid, &addr, sizeof(addr)); /* si_addr */
 	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (thread_self()->t_sigmask & BIT(sig)))
 		return false;
 	return enter(&info, &m, addr, thread_self()->t_sigmask, &tf->rip, &tf->rsp, &tf->rdi,
-		     &tf->rsi, &tf->rdx);
+	             &tf->rsi, &tf->rdx);
 }
 
 static void __noreturn
@@ -233,10 +249,25 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 		uint64_t old = t->t_sigrestore ? t->t_sigsaved : t->t_sigmask;
 		t->t_sigrestore = false;
 		struct mcontext m = {
-			.r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->rflags, .r12 = f->r12,
-			.r13 = f->r13, .r14 = f->r14, .r15 = f->r15, .rdi = f->rdi, .rsi = f->rsi,
-			.rbp = f->rbp, .rbx = f->rbx, .rdx = f->rdx, .rax = f->rax, .rcx = f->rip,
-			.rsp = f->rsp, .rip = f->rip, .rflags = f->rflags, .csgsfs = 0x33,
+		    .r8 = f->r8,
+		    .r9 = f->r9,
+		    .r10 = f->r10,
+		    .r11 = f->rflags,
+		    .r12 = f->r12,
+		    .r13 = f->r13,
+		    .r14 = f->r14,
+		    .r15 = f->r15,
+		    .rdi = f->rdi,
+		    .rsi = f->rsi,
+		    .rbp = f->rbp,
+		    .rbx = f->rbx,
+		    .rdx = f->rdx,
+		    .rax = f->rax,
+		    .rcx = f->rip,
+		    .rsp = f->rsp,
+		    .rip = f->rip,
+		    .rflags = f->rflags,
+		    .csgsfs = 0x33,
 		};
 		if (!enter(&info, &m, 0, old, &f->rip, &f->rsp, &f->rdi, &f->rsi, &f->rdx))
 			die(11);
@@ -298,10 +329,17 @@ SYSCALL(14, rt_sigprocmask)
 		if (copy_from_user(&set, (void *)a1, 8))
 			return -EFAULT;
 		switch (a0) {
-		case 0: t->t_sigmask |= set; break;  /* SIG_BLOCK */
-		case 1: t->t_sigmask &= ~set; break; /* SIG_UNBLOCK */
-		case 2: t->t_sigmask = set; break;   /* SIG_SETMASK */
-		default: return -EINVAL;
+		case 0:
+			t->t_sigmask |= set;
+			break; /* SIG_BLOCK */
+		case 1:
+			t->t_sigmask &= ~set;
+			break; /* SIG_UNBLOCK */
+		case 2:
+			t->t_sigmask = set;
+			break; /* SIG_SETMASK */
+		default:
+			return -EINVAL;
 		}
 		t->t_sigmask &= ~(BIT(SIGKILL) | BIT(SIGSTOP));
 	}
@@ -314,8 +352,8 @@ SYSCALL(127, rt_sigpending)
 {
 	struct thread *t = thread_self();
 	uint64_t p = (__atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) |
-		      __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE)) &
-		     t->t_sigmask;
+	              __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE)) &
+	             t->t_sigmask;
 
 	return a1 != 8 ? -EINVAL : copy_to_user((void *)a0, &p, 8) ? -EFAULT : 0;
 }
@@ -327,8 +365,8 @@ SYSCALL(131, sigaltstack)
 		uint64_t sp;
 		int32_t flags, pad;
 		uint64_t size;
-	} ss, old = { t->t_altstack, t->t_altsize ? (t->t_on_altstack ? SS_ONSTACK : 0) : SS_DISABLE,
-		      0, t->t_altsize };
+	} ss, old = {t->t_altstack, t->t_altsize ? (t->t_on_altstack ? SS_ONSTACK : 0) : SS_DISABLE,
+	             0, t->t_altsize};
 
 	if (a0) {
 		if (copy_from_user(&ss, (void *)a0, sizeof(ss)))
@@ -381,14 +419,29 @@ SYSCALL(15, rt_sigreturn)
 	}
 	kfree(fp);
 	t->t_sigmask = uc.sigmask & ~(BIT(SIGKILL) | BIT(SIGSTOP));
-	t->t_on_altstack = t->t_altsize && uc.mc.rsp >= t->t_altstack &&
-			   uc.mc.rsp < t->t_altstack + t->t_altsize;
+	t->t_on_altstack =
+	    t->t_altsize && uc.mc.rsp >= t->t_altstack && uc.mc.rsp < t->t_altstack + t->t_altsize;
 	tf = (struct trapframe){
-		.r15 = uc.mc.r15, .r14 = uc.mc.r14, .r13 = uc.mc.r13, .r12 = uc.mc.r12,
-		.r11 = uc.mc.r11, .r10 = uc.mc.r10, .r9 = uc.mc.r9, .r8 = uc.mc.r8,
-		.rbp = uc.mc.rbp, .rdi = uc.mc.rdi, .rsi = uc.mc.rsi, .rdx = uc.mc.rdx,
-		.rcx = uc.mc.rcx, .rbx = uc.mc.rbx, .rax = uc.mc.rax, .rip = uc.mc.rip,
-		.cs = 0x08, .rflags = (uc.mc.rflags & 0xcd5) | 0x202, .rsp = uc.mc.rsp, .ss = 0x10,
+	    .r15 = uc.mc.r15,
+	    .r14 = uc.mc.r14,
+	    .r13 = uc.mc.r13,
+	    .r12 = uc.mc.r12,
+	    .r11 = uc.mc.r11,
+	    .r10 = uc.mc.r10,
+	    .r9 = uc.mc.r9,
+	    .r8 = uc.mc.r8,
+	    .rbp = uc.mc.rbp,
+	    .rdi = uc.mc.rdi,
+	    .rsi = uc.mc.rsi,
+	    .rdx = uc.mc.rdx,
+	    .rcx = uc.mc.rcx,
+	    .rbx = uc.mc.rbx,
+	    .rax = uc.mc.rax,
+	    .rip = uc.mc.rip,
+	    .cs = 0x08,
+	    .rflags = (uc.mc.rflags & 0xcd5) | 0x202,
+	    .rsp = uc.mc.rsp,
+	    .ss = 0x10,
 	};
 	if (tf.rip >= USER_TOP)
 		die(11);

@@ -11,14 +11,14 @@
 #define NSIG 64
 #define SIGKILL 9
 #define SIGSTOP 19
-#define BIT(s) (1ull << ((s) - 1))
+#define BIT(s) (1ull << ((s)-1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 
 struct sigqueue {
-	struct list_node sq_link;  /* on the pending queue; under signal_lock */
-	struct thread *sq_target;  /* NULL: the process */
+	struct list_node sq_link; /* on the pending queue; under signal_lock */
+	struct thread *sq_target; /* NULL: the process */
 	struct ksiginfo sq_info;
-	bool sq_queued;            /* on the queue; under signal_lock */
+	bool sq_queued; /* on the queue; under signal_lock */
 	/* a timer's own entry (never freed): called under signal_lock when
 	 * its signal is taken, to fill in the overrun and re-arm; NULL for
 	 * an entry from kmalloc, freed once taken */

@@ -80,7 +80,8 @@ more_queued(struct thread *t, int sig)
 {
 	struct list_node *n;
 
-	list_for_each(n, &queue) {
+	list_for_each(n, &queue)
+	{
 		struct sigqueue *q = list_entry(n, struct sigqueue, sq_link);
 		if (q->sq_target == t && q->sq_info.si_signo == sig)
 			return true;
@@ -97,7 +98,7 @@ signal_unqueue_locked(struct sigqueue *sq)
 	sq->sq_queued = false;
 	if (!more_queued(sq->sq_target, sq->sq_info.si_signo))
 		__atomic_fetch_and(pending_of(sq->sq_target), ~BIT(sq->sq_info.si_signo),
-				   __ATOMIC_ACQ_REL);
+		                   __ATOMIC_ACQ_REL);
 }
 
 int
@@ -116,7 +117,8 @@ signal_take(struct thread *t, uint64_t allowed, struct ksiginfo *info)
 		return 0;
 	}
 	sig = __builtin_ctzll(own ? own : shared) + 1;
-	list_for_each(n, &queue) {
+	list_for_each(n, &queue)
+	{
 		struct sigqueue *q = list_entry(n, struct sigqueue, sq_link);
 		if (q->sq_target == target && q->sq_info.si_signo == sig) {
 			found = q;
@@ -132,7 +134,7 @@ signal_take(struct thread *t, uint64_t allowed, struct ksiginfo *info)
 			gone = found;
 	} else {
 		/* sent without a siginfo (kill, SIGPIPE, alarm): as from kill */
-		*info = (struct ksiginfo){ .si_signo = sig, .si_code = SI_USER, .si_pid = 1 };
+		*info = (struct ksiginfo){.si_signo = sig, .si_code = SI_USER, .si_pid = 1};
 		__atomic_fetch_and(pending_of(target), ~BIT(sig), __ATOMIC_ACQ_REL);
 	}
 	spin_unlock_irqrestore(&signal_lock, f);
@@ -155,8 +157,8 @@ send(struct thread *t, int tid, int sig, const struct ksiginfo *info, bool from_
 		if (!sq && sig >= 32)
 			return -EAGAIN;
 		if (sq)
-			sq->sq_info = info ? *info
-					   : (struct ksiginfo){ .si_code = SI_USER, .si_pid = 1 };
+			sq->sq_info =
+			    info ? *info : (struct ksiginfo){.si_code = SI_USER, .si_pid = 1};
 		if (sq)
 			sq->sq_info.si_signo = sig;
 	}
@@ -202,7 +204,8 @@ signal_thread_exit(struct thread *t)
 	uint64_t f = spin_lock_irqsave(&signal_lock);
 
 	t->t_app = false;
-	list_for_each_safe(n, tmp, &queue) {
+	list_for_each_safe(n, tmp, &queue)
+	{
 		struct sigqueue *q = list_entry(n, struct sigqueue, sq_link);
 		if (q->sq_target != t)
 			continue;
@@ -226,7 +229,7 @@ signal_pending(void)
 {
 	struct thread *t = thread_self();
 	uint64_t p = __atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) |
-		     __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE);
+	             __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE);
 
 	if (!t->t_app)
 		return false; /* the kernel's own threads take no signals */
@@ -283,7 +286,7 @@ signal_nanosleep(uint64_t deadline_ns, bool relative, void *urem)
 		return -ERESTARTNOHAND; /* an absolute deadline restarts as it is */
 	now = clock_ns();
 	left = deadline_ns > now ? deadline_ns - now : 0;
-	int64_t rem[2] = { (int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u) };
+	int64_t rem[2] = {(int64_t)(left / 1000000000u), (int64_t)(left % 1000000000u)};
 	if (urem && copy_to_user(urem, rem, sizeof(rem)))
 		return -EFAULT;
 	t->t_restart_fn = nanosleep_restart;
@@ -346,7 +349,8 @@ SYSCALL(128, rt_sigtimedwait)
 		}
 		sched_prepare_block();
 		if (((__atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) |
-		      __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE)) & set) ||
+		      __atomic_load_n(&signal_shared_pending, __ATOMIC_ACQUIRE)) &
+		     set) ||
 		    signal_pending()) {
 			sched_cancel_block();
 			continue;
@@ -369,7 +373,7 @@ SYSCALL(62, kill)
 
 SYSCALL(234, tgkill)
 {
-	struct ksiginfo info = { .si_code = SI_TKILL, .si_pid = 1 };
+	struct ksiginfo info = {.si_code = SI_TKILL, .si_pid = 1};
 
 	if (a0 <= 0 || a1 <= 0)
 		return -EINVAL;
@@ -380,7 +384,7 @@ SYSCALL(234, tgkill)
 
 SYSCALL(200, tkill)
 {
-	struct ksiginfo info = { .si_code = SI_TKILL, .si_pid = 1 };
+	struct ksiginfo info = {.si_code = SI_TKILL, .si_pid = 1};
 
 	if (a0 <= 0)
 		return -EINVAL;
@@ -400,7 +404,10 @@ queueinfo(int tgid, int tid, int sig, const void *uinfo)
 	return send(NULL, tid, sig, &info, false);
 }
 
-SYSCALL(129, rt_sigqueueinfo) { return queueinfo((int)a0, 0, (int)a1, (const void *)a2); }
+SYSCALL(129, rt_sigqueueinfo)
+{
+	return queueinfo((int)a0, 0, (int)a1, (const void *)a2);
+}
 
 SYSCALL(297, rt_tgsigqueueinfo)
 {

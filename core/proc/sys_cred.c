@@ -18,7 +18,7 @@ static struct {
 	bool cap_eff, cap_perm;  /* all of root's capabilities, or none */
 	uint32_t *groups;        /* supplementary groups, kmalloc'd */
 	size_t ngroups;
-} cred = { .cap_eff = true, .cap_perm = true };
+} cred = {.cap_eff = true, .cap_perm = true};
 static struct spinlock cred_lock = SPINLOCK_INIT;
 
 uint32_t
@@ -51,10 +51,22 @@ cred_in_group(uint32_t gid)
 	return in;
 }
 
-SYSCALL(102, getuid) { return cred_uid(CRED_R); }
-SYSCALL(107, geteuid) { return cred_uid(CRED_E); }
-SYSCALL(104, getgid) { return cred_gid(CRED_R); }
-SYSCALL(108, getegid) { return cred_gid(CRED_E); }
+SYSCALL(102, getuid)
+{
+	return cred_uid(CRED_R);
+}
+SYSCALL(107, geteuid)
+{
+	return cred_uid(CRED_E);
+}
+SYSCALL(104, getgid)
+{
+	return cred_gid(CRED_R);
+}
+SYSCALL(108, getegid)
+{
+	return cred_gid(CRED_E);
+}
 
 /* an unprivileged caller may only pick one of its real, effective or
  * saved ids */
@@ -72,8 +84,7 @@ fix_caps(const uint32_t *old)
 {
 	const uint32_t *u = cred.uid;
 
-	if ((!old[CRED_R] || !old[CRED_E] || !old[CRED_S]) && u[CRED_R] && u[CRED_E] &&
-	    u[CRED_S])
+	if ((!old[CRED_R] || !old[CRED_E] || !old[CRED_S]) && u[CRED_R] && u[CRED_E] && u[CRED_S])
 		cred.cap_perm = cred.cap_eff = false;
 	if (!old[CRED_E] && u[CRED_E])
 		cred.cap_eff = false;
@@ -90,7 +101,7 @@ set_res(uint32_t *ids, uint32_t r, uint32_t e, uint32_t s, bool uids)
 
 	memcpy(old, cred.uid, sizeof(old));
 	if (!cred.cap_eff && ((r != NO_ID && !one_of(ids, r)) || (e != NO_ID && !one_of(ids, e)) ||
-			      (s != NO_ID && !one_of(ids, s)))) {
+	                      (s != NO_ID && !one_of(ids, s)))) {
 		spin_unlock_irqrestore(&cred_lock, f);
 		return -EPERM;
 	}
@@ -141,10 +152,22 @@ set_re(uint32_t *ids, uint32_t r, uint32_t e, bool uids)
 	return set_res(ids, r, e, s, uids);
 }
 
-SYSCALL(105, setuid) { return set_one(cred.uid, (uint32_t)a0, true); }
-SYSCALL(106, setgid) { return set_one(cred.gid, (uint32_t)a0, false); }
-SYSCALL(113, setreuid) { return set_re(cred.uid, (uint32_t)a0, (uint32_t)a1, true); }
-SYSCALL(114, setregid) { return set_re(cred.gid, (uint32_t)a0, (uint32_t)a1, false); }
+SYSCALL(105, setuid)
+{
+	return set_one(cred.uid, (uint32_t)a0, true);
+}
+SYSCALL(106, setgid)
+{
+	return set_one(cred.gid, (uint32_t)a0, false);
+}
+SYSCALL(113, setreuid)
+{
+	return set_re(cred.uid, (uint32_t)a0, (uint32_t)a1, true);
+}
+SYSCALL(114, setregid)
+{
+	return set_re(cred.gid, (uint32_t)a0, (uint32_t)a1, false);
+}
 SYSCALL(117, setresuid)
 {
 	return set_res(cred.uid, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2, true);
@@ -189,8 +212,14 @@ set_fs(uint32_t *ids, uint32_t id, bool uids)
 	return old;
 }
 
-SYSCALL(122, setfsuid) { return set_fs(cred.uid, (uint32_t)a0, true); }
-SYSCALL(123, setfsgid) { return set_fs(cred.gid, (uint32_t)a0, false); }
+SYSCALL(122, setfsuid)
+{
+	return set_fs(cred.uid, (uint32_t)a0, true);
+}
+SYSCALL(123, setfsgid)
+{
+	return set_fs(cred.gid, (uint32_t)a0, false);
+}
 
 SYSCALL(115, getgroups)
 {

@@ -10,9 +10,9 @@
 #include "sched.h"
 #include "signal.h"
 #include "sync.h"
-#include "vfs.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "vfs.h"
 
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
@@ -35,9 +35,18 @@ struct timespec {
 	int64_t sec, nsec;
 };
 
-SYSCALL(39, getpid) { return 1; }
-SYSCALL(110, getppid) { return 0; }
-SYSCALL(186, gettid) { return thread_self()->t_id; }
+SYSCALL(39, getpid)
+{
+	return 1;
+}
+SYSCALL(110, getppid)
+{
+	return 0;
+}
+SYSCALL(186, gettid)
+{
+	return thread_self()->t_id;
+}
 /* uids and gids: core/proc/sys_cred.c; resource limits: core/proc/rlimit.c */
 
 SYSCALL(158, arch_prctl)
@@ -68,7 +77,7 @@ SYSCALL(273, set_robust_list)
 
 SYSCALL(63, uname)
 {
-	char f[6][65] = { "Linux", "unum", "6.1.0-unum", "#1 SMP unum", "x86_64", "(none)" };
+	char f[6][65] = {"Linux", "unum", "6.1.0-unum", "#1 SMP unum", "x86_64", "(none)"};
 
 	/* hostname=NAME on the kernel command line */
 	memcpy(f[1], vfs_hostname(), strnlen(vfs_hostname(), 64) + 1);
@@ -147,7 +156,7 @@ SYSCALL(228, clock_gettime)
  * as the others (they are no cheaper here, so they are not coarser) */
 SYSCALL(229, clock_getres)
 {
-	struct timespec ts = { 0, 1 };
+	struct timespec ts = {0, 1};
 	long err = clock_read((int)a0, &ts);
 
 	if (err)
@@ -160,7 +169,7 @@ SYSCALL(229, clock_getres)
 SYSCALL(96, gettimeofday)
 {
 	uint64_t ns = clock_realtime_ns();
-	int64_t tv[2] = { (int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000) };
+	int64_t tv[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000)};
 
 	return a0 && copy_to_user((void *)a0, tv, sizeof(tv)) ? -EFAULT : 0;
 }
@@ -217,7 +226,8 @@ SYSCALL(202, futex)
 	int cmd = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 
 	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
-	     cmd == FUTEX_LOCK_PI2) && a3) {
+	     cmd == FUTEX_LOCK_PI2) &&
+	    a3) {
 		struct timespec ts;
 		if (copy_from_user(&ts, (void *)a3, sizeof(ts)))
 			return -EFAULT;
@@ -228,7 +238,7 @@ SYSCALL(202, futex)
 		timeout = (uint64_t)(uint32_t)a3; /* val2: how many to requeue or wake */
 	}
 	return futex_op((uint32_t *)a0, (int)a1, (uint32_t)a2, timeout, (uint32_t *)a4,
-			(uint32_t)a5);
+	                (uint32_t)a5);
 }
 
 SYSCALL(318, getrandom)
@@ -328,11 +338,11 @@ struct sysinfo_s {
 SYSCALL(99, sysinfo)
 {
 	struct sysinfo_s si = {
-		.uptime = (int64_t)(clock_ns() / 1000000000u),
-		.totalram = frame_total_bytes(),
-		.freeram = frame_free_bytes(),
-		.procs = 1,
-		.mem_unit = 1,
+	    .uptime = (int64_t)(clock_ns() / 1000000000u),
+	    .totalram = frame_total_bytes(),
+	    .freeram = frame_free_bytes(),
+	    .procs = 1,
+	    .mem_unit = 1,
 	};
 
 	return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
@@ -341,7 +351,7 @@ SYSCALL(99, sysinfo)
 SYSCALL(100, times)
 {
 	/* the app's threads together, in clock ticks of 10 ms */
-	int64_t t[4] = { (int64_t)(thread_app_cpu_ns() / 10000000u), 0, 0, 0 };
+	int64_t t[4] = {(int64_t)(thread_app_cpu_ns() / 10000000u), 0, 0, 0};
 
 	if (a0 && copy_to_user((void *)a0, t, sizeof(t)))
 		return -EFAULT;
@@ -350,7 +360,7 @@ SYSCALL(100, times)
 
 SYSCALL(98, getrusage)
 {
-	int64_t ru[18] = { 0 };
+	int64_t ru[18] = {0};
 	uint64_t ns;
 
 	if (a0 != 0 && a0 != 1 && a0 != -1) /* SELF, THREAD, CHILDREN */

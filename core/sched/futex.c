@@ -68,8 +68,8 @@ load(const uint32_t *addr, uint32_t *v)
 static int
 wait_common(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset, bool intr)
 {
-	struct futex_waiter w = { .fw_thread = thread_self(), .fw_key = (uintptr_t)addr,
-				  .fw_bitset = bitset };
+	struct futex_waiter w = {
+	    .fw_thread = thread_self(), .fw_key = (uintptr_t)addr, .fw_bitset = bitset};
 	struct bucket *b;
 	uint32_t cur;
 	uint64_t f;
@@ -150,7 +150,8 @@ wake_locked(struct bucket *b, uintptr_t key, int n, uint32_t bitset)
 	struct list_node *p, *tmp;
 	int woken = 0;
 
-	list_for_each_safe(p, tmp, &b->waiters) {
+	list_for_each_safe(p, tmp, &b->waiters)
+	{
 		struct futex_waiter *w = list_entry(p, struct futex_waiter, fw_link);
 		if (woken >= n)
 			break;
@@ -211,7 +212,8 @@ futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32
 		}
 	}
 	woken = wake_locked(b1, (uintptr_t)addr, n, FUTEX_BITSET_MATCH_ANY);
-	list_for_each_safe(p, tmp, &b1->waiters) {
+	list_for_each_safe(p, tmp, &b1->waiters)
+	{
 		struct futex_waiter *w = list_entry(p, struct futex_waiter, fw_link);
 		if (moved >= n2)
 			break;
@@ -265,11 +267,21 @@ wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
 		if ((r = load(addr2, &old)))
 			goto out;
 		switch (op) {
-		case 0: neu = (uint32_t)oparg; break;          /* FUTEX_OP_SET */
-		case 1: neu = old + (uint32_t)oparg; break;    /* ADD */
-		case 2: neu = old | (uint32_t)oparg; break;    /* OR */
-		case 3: neu = old & ~(uint32_t)oparg; break;   /* ANDN */
-		default: neu = old ^ (uint32_t)oparg; break;   /* XOR */
+		case 0:
+			neu = (uint32_t)oparg;
+			break; /* FUTEX_OP_SET */
+		case 1:
+			neu = old + (uint32_t)oparg;
+			break; /* ADD */
+		case 2:
+			neu = old | (uint32_t)oparg;
+			break; /* OR */
+		case 3:
+			neu = old & ~(uint32_t)oparg;
+			break; /* ANDN */
+		default:
+			neu = old ^ (uint32_t)oparg;
+			break; /* XOR */
 		}
 		if ((r = cmpxchg_user32(addr2, old, neu)) < 0)
 			goto out;
@@ -277,12 +289,24 @@ wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
 			break;
 	}
 	switch (cmp) {
-	case 0: hit = (int32_t)old == cmparg; break;  /* FUTEX_OP_CMP_EQ */
-	case 1: hit = (int32_t)old != cmparg; break;  /* NE */
-	case 2: hit = (int32_t)old < cmparg; break;   /* LT */
-	case 3: hit = (int32_t)old <= cmparg; break;  /* LE */
-	case 4: hit = (int32_t)old > cmparg; break;   /* GT */
-	default: hit = (int32_t)old >= cmparg; break; /* GE */
+	case 0:
+		hit = (int32_t)old == cmparg;
+		break; /* FUTEX_OP_CMP_EQ */
+	case 1:
+		hit = (int32_t)old != cmparg;
+		break; /* NE */
+	case 2:
+		hit = (int32_t)old < cmparg;
+		break; /* LT */
+	case 3:
+		hit = (int32_t)old <= cmparg;
+		break; /* LE */
+	case 4:
+		hit = (int32_t)old > cmparg;
+		break; /* GT */
+	default:
+		hit = (int32_t)old >= cmparg;
+		break; /* GE */
 	}
 	r = n ? wake_locked(b1, (uintptr_t)addr, n, FUTEX_BITSET_MATCH_ANY) : 0;
 	if (hit && n2)
@@ -305,7 +329,8 @@ pi_waiter(struct bucket *b, uintptr_t key, struct futex_waiter *but)
 {
 	struct list_node *p;
 
-	list_for_each(p, &b->waiters) {
+	list_for_each(p, &b->waiters)
+	{
 		struct futex_waiter *w = list_entry(p, struct futex_waiter, fw_link);
 		if (w->fw_key == key && w->fw_pi && w != but)
 			return w;
@@ -322,8 +347,10 @@ lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
 {
 	struct thread *self = thread_self();
 	uint32_t tid = (uint32_t)self->t_id, cur;
-	struct futex_waiter w = { .fw_thread = self, .fw_key = (uintptr_t)addr,
-				  .fw_bitset = FUTEX_BITSET_MATCH_ANY, .fw_pi = true };
+	struct futex_waiter w = {.fw_thread = self,
+	                         .fw_key = (uintptr_t)addr,
+	                         .fw_bitset = FUTEX_BITSET_MATCH_ANY,
+	                         .fw_pi = true};
 	struct bucket *b;
 	uint64_t f;
 	long r;
@@ -342,7 +369,7 @@ lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
 		f = spin_lock_irqsave(&b->lock);
 		if (!owner) { /* free (maybe its owner died): take it */
 			uint32_t neu = tid | (cur & FUTEX_OWNER_DIED) |
-				       (pi_waiter(b, (uintptr_t)addr, NULL) ? FUTEX_WAITERS : 0);
+			               (pi_waiter(b, (uintptr_t)addr, NULL) ? FUTEX_WAITERS : 0);
 			r = cmpxchg_user32(addr, cur, neu);
 			spin_unlock_irqrestore(&b->lock, f);
 			if (r < 0)
@@ -444,8 +471,7 @@ unlock_pi(uint32_t *addr)
 }
 
 long
-futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2,
-	 uint32_t val3)
+futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2, uint32_t val3)
 {
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 	uint64_t deadline = 0;
@@ -470,13 +496,14 @@ futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *ad
 		return futex_wake(addr, (int)MIN(val, (uint32_t)INT32_MAX), val3);
 	case FUTEX_REQUEUE:
 		return futex_requeue(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
-				     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), false, 0);
+		                     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), false, 0);
 	case FUTEX_CMP_REQUEUE:
 		return futex_requeue(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
-				     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), true, val3);
+		                     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), true,
+		                     val3);
 	case FUTEX_WAKE_OP:
 		return wake_op(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
-			       (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), val3);
+		               (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), val3);
 	case FUTEX_LOCK_PI:  /* an absolute CLOCK_REALTIME timeout */
 	case FUTEX_LOCK_PI2: /* CLOCK_MONOTONIC unless FUTEX_CLOCK_REALTIME */
 		if (timeout_ns != UINT64_MAX) {

@@ -9,6 +9,7 @@
  * - A thread switched out on one CPU may be run by another only when its
  *   t_on_cpu has dropped: the old CPU clears it after the switch.
  * - Tickless: the slice timer is armed only while another thread waits. */
+#include "sched.h"
 #include "acpi.h"
 #include "arch.h"
 #include "clock.h"
@@ -18,22 +19,21 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
-#include "sched.h"
 
 #define SLICE_NS 4000000ull /* 4 ms */
 
 struct cpu_sched {
-	struct list_node rq;         /* READY threads: own CPU, irqs off */
-	int nready;                  /* rq length; others read it for placement */
-	struct mpsc_queue incoming;  /* threads handed over by any CPU */
-	int idle;                    /* 1 while halted or about to halt */
-	bool need_resched;           /* own CPU, irqs off */
+	struct list_node rq;        /* READY threads: own CPU, irqs off */
+	int nready;                 /* rq length; others read it for placement */
+	struct mpsc_queue incoming; /* threads handed over by any CPU */
+	int idle;                   /* 1 while halted or about to halt */
+	bool need_resched;          /* own CPU, irqs off */
 	bool online;
 	struct thread *idle_thread;
-	struct thread *from;         /* the thread being switched away from */
-	struct timer slice;          /* armed while rq is not empty */
+	struct thread *from; /* the thread being switched away from */
+	struct timer slice;  /* armed while rq is not empty */
 	uint64_t last_switch_ns;
-	bool running_idle;           /* the idle thread has the CPU (for stats) */
+	bool running_idle; /* the idle thread has the CPU (for stats) */
 	struct sched_cpu_stats st;
 } __aligned(64);
 
@@ -197,11 +197,11 @@ sched_wake(struct thread *t)
 		int s = __atomic_load_n(&t->t_state, __ATOMIC_ACQUIRE);
 		if (s == T_BLOCKING) {
 			if (__atomic_compare_exchange_n(&t->t_state, &s, T_RUNNING, false,
-							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				return true;
 		} else if (s == T_BLOCKED) {
 			if (__atomic_compare_exchange_n(&t->t_state, &s, T_READY, false,
-							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 				uint64_t f = irq_save();
 				if (t->t_cpu != (int)this_cpu()->cpu_index)
 					this_sched()->st.wakeups_remote++;
@@ -221,7 +221,8 @@ balance(struct cpu_sched *c)
 {
 	struct list_node *n, *tmp;
 
-	list_for_each_safe(n, tmp, &c->rq) {
+	list_for_each_safe(n, tmp, &c->rq)
+	{
 		struct thread *t = list_entry(n, struct thread, t_rq);
 		int cpu = find_idle(t, -1);
 		if (cpu < 0 || cpu == (int)this_cpu()->cpu_index)
@@ -266,7 +267,7 @@ schedule(bool yield)
 	drain_incoming(c);
 	/* a wake since sched_prepare_block() made it RUNNING: then it stays */
 	__atomic_compare_exchange_n(&prev->t_state, &s, T_BLOCKED, false, __ATOMIC_ACQ_REL,
-				    __ATOMIC_ACQUIRE);
+	                            __ATOMIC_ACQUIRE);
 	s = __atomic_load_n(&prev->t_state, __ATOMIC_ACQUIRE);
 	if (s == T_RUNNING && prev->t_migrate_to >= 0) {
 		/* it runs on the other CPU once this one is off its stack */
@@ -372,8 +373,8 @@ sched_cancel_block(void)
 {
 	int s = T_BLOCKING;
 
-	__atomic_compare_exchange_n(&thread_self()->t_state, &s, T_RUNNING, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	__atomic_compare_exchange_n(&thread_self()->t_state, &s, T_RUNNING, false, __ATOMIC_ACQ_REL,
+	                            __ATOMIC_ACQUIRE);
 }
 
 void
@@ -547,7 +548,7 @@ sched_init(void)
 {
 	extern char boot_stack_bottom[], boot_stack_top[];
 	struct thread *main = thread_adopt_boot("main", (uintptr_t)boot_stack_bottom,
-						(uintptr_t)boot_stack_top, false);
+	                                        (uintptr_t)boot_stack_top, false);
 	struct thread *idle = thread_create_idle(0);
 
 	cpu_init(0, idle);

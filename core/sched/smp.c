@@ -89,8 +89,8 @@ smp_boot_aps(void)
 	for (int i = 1; i < platform.ncpus; i++) {
 		int want = sched_cpu_count() + 1;
 		if (!start_ap(i)) {
-			printk(KERN_ERR "smp: CPU %d (APIC %u) did not start; going on without it", i,
-			       percpu_of[i]->apic_id);
+			printk(KERN_ERR "smp: CPU %d (APIC %u) did not start; going on without it",
+			       i, percpu_of[i]->apic_id);
 			break;
 		}
 		while (sched_cpu_count() < want)

@@ -3,10 +3,10 @@
  * design of Drepper's "Futexes Are Tricky": a CAS takes a free lock with
  * no system work; a contended locker marks the word 2 and sleeps, so an
  * unlock knows whether anyone must be woken. Nobody spins unboundedly. */
+#include "sync.h"
 #include "clock.h"
 #include "errno.h"
 #include "sched.h"
-#include "sync.h"
 
 #define SPIN_TRIES 64 /* brief optimism before sleeping */
 
@@ -108,7 +108,7 @@ sem_trydown(struct semaphore *s)
 
 	while (c > 0)
 		if (__atomic_compare_exchange_n(&s->s_count, &c, c - 1, false, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+		                                __ATOMIC_RELAXED))
 			return true;
 	return false;
 }
@@ -122,8 +122,7 @@ sem_down_until(struct semaphore *s, uint64_t deadline_ns)
 		return true;
 	__atomic_fetch_add(&s->s_waiters, 1, __ATOMIC_SEQ_CST);
 	while (!sem_trydown(s)) {
-		if (futex_wait(&s->s_count, 0, deadline_ns, FUTEX_BITSET_MATCH_ANY) ==
-		    -ETIMEDOUT) {
+		if (futex_wait(&s->s_count, 0, deadline_ns, FUTEX_BITSET_MATCH_ANY) == -ETIMEDOUT) {
 			ok = sem_trydown(s);
 			break;
 		}
@@ -161,7 +160,7 @@ waitq_init(struct waitq *wq)
 bool
 waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns)
 {
-	struct wq_entry e = { .t = thread_self() };
+	struct wq_entry e = {.t = thread_self()};
 	bool ok;
 	uint64_t f;
 

@@ -93,9 +93,18 @@ SYSCALL(56, clone)
 	return tid;
 }
 
-SYSCALL(57, fork) { return -ENOSYS; }
-SYSCALL(58, vfork) { return -ENOSYS; }
-SYSCALL(435, clone3) { return -ENOSYS; } /* glibc falls back to clone */
+SYSCALL(57, fork)
+{
+	return -ENOSYS;
+}
+SYSCALL(58, vfork)
+{
+	return -ENOSYS;
+}
+SYSCALL(435, clone3)
+{
+	return -ENOSYS;
+} /* glibc falls back to clone */
 
 SYSCALL(218, set_tid_address)
 {
@@ -115,4 +124,7 @@ SYSCALL(60, exit)
 	thread_exit(NULL);
 }
 
-SYSCALL(231, exit_group) { kernel_exit((int)a0 & 0xff); }
+SYSCALL(231, exit_group)
+{
+	kernel_exit((int)a0 & 0xff);
+}

@@ -107,12 +107,12 @@ thread_new(void *(*fn)(void *), void *arg, const char *name, bool idle)
 	*--sp = 0;
 	*--sp = 0;
 	*--sp = (uintptr_t)arch_thread_entry;
-	*--sp = 0;               /* rbp */
-	*--sp = 0;               /* rbx */
-	*--sp = (uintptr_t)fn;   /* r12 */
-	*--sp = (uintptr_t)arg;  /* r13 */
-	*--sp = 0;               /* r14 */
-	*--sp = 0;               /* r15 */
+	*--sp = 0;              /* rbp */
+	*--sp = 0;              /* rbx */
+	*--sp = (uintptr_t)fn;  /* r12 */
+	*--sp = (uintptr_t)arg; /* r13 */
+	*--sp = 0;              /* r14 */
+	*--sp = 0;              /* r15 */
 	t->t_rsp = (uintptr_t)sp;
 	t->t_state = T_READY;
 	publish(t);
@@ -218,7 +218,8 @@ thread_finish(struct thread *t)
 	t->t_finished = true;
 	__atomic_store_n(&t->t_on_cpu, false, __ATOMIC_RELEASE);
 	detached = t->t_detached;
-	list_for_each_safe(n, tmp, &t->t_joiners) {
+	list_for_each_safe(n, tmp, &t->t_joiners)
+	{
 		struct joiner *j = list_entry(n, struct joiner, link);
 		list_del(&j->link);
 		sched_wake(j->t);
@@ -237,7 +238,7 @@ thread_join(struct thread *t, void **result)
 int
 thread_join_until(struct thread *t, void **result, uint64_t deadline_ns)
 {
-	struct joiner j = { .t = thread_self() };
+	struct joiner j = {.t = thread_self()};
 	uint64_t f;
 	bool in_time = true;
 
@@ -322,7 +323,8 @@ thread_app_cpu_ns(void)
 	uint64_t f = spin_lock_irqsave(&all_lock), sum = app_exited_ns;
 	struct list_node *n;
 
-	list_for_each(n, &all_threads) {
+	list_for_each(n, &all_threads)
+	{
 		struct thread *t = list_entry(n, struct thread, t_all);
 		if (t->t_acct_app && !t->t_acct_banked)
 			sum += thread_cpu_ns_of(t);
@@ -349,14 +351,15 @@ thread_count(void)
 void
 thread_dump_all(int level)
 {
-	static const char *const names[] = { "running", "blocking", "blocked", "ready", "dead" };
+	static const char *const names[] = {"running", "blocking", "blocked", "ready", "dead"};
 	uint64_t f = spin_lock_irqsave(&all_lock);
 	struct list_node *n;
 
-	list_for_each(n, &all_threads) {
+	list_for_each(n, &all_threads)
+	{
 		struct thread *t = list_entry(n, struct thread, t_all);
-		printk_level(level, "thread %d %-15s %-8s cpu %d switches %lu", t->t_id,
-			     t->t_name, names[t->t_state], t->t_cpu, (unsigned long)t->t_switches);
+		printk_level(level, "thread %d %-15s %-8s cpu %d switches %lu", t->t_id, t->t_name,
+		             names[t->t_state], t->t_cpu, (unsigned long)t->t_switches);
 	}
 	spin_unlock_irqrestore(&all_lock, f);
 }
@@ -368,7 +371,8 @@ thread_find_if(bool (*pick)(struct thread *t, void *arg), void *arg)
 	struct list_node *n;
 	struct thread *found = NULL;
 
-	list_for_each(n, &all_threads) {
+	list_for_each(n, &all_threads)
+	{
 		struct thread *t = list_entry(n, struct thread, t_all);
 		if (t->t_state != T_DEAD && pick(t, arg)) {
 			found = t;
@@ -387,7 +391,8 @@ thread_find(int tid)
 	struct list_node *n;
 	struct thread *found = NULL;
 
-	list_for_each(n, &all_threads) {
+	list_for_each(n, &all_threads)
+	{
 		struct thread *t = list_entry(n, struct thread, t_all);
 		if (t->t_id == tid && t->t_state != T_DEAD)
 			found = t;

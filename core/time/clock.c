@@ -1,6 +1,6 @@
 /* The monotonic clock and the one-shot timer (include/clock.h). */
-#include "arch.h"
 #include "clock.h"
+#include "arch.h"
 #include "irq.h"
 #include "lib.h"
 #include "printk.h"
@@ -9,7 +9,6 @@ static struct tsc_scale scale;
 static uint64_t tsc_hz, lapic_hz;
 static bool use_kvmclock, use_deadline;
 static void (*timer_fn)(void);
-
 
 /* ns * hz / 1e9 without 128-bit division (hz < 2^34) */
 static uint64_t

@@ -5,13 +5,13 @@
  * pending does not fire again: when the signal is taken it moves on past
  * the present, counting the periods it skipped as the overrun (si_overrun,
  * timer_getoverrun). Exercised by tests/guest/posix_timer.c. */
+#include "../proc/signal_impl.h"
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
 #include "signal.h"
-#include "../proc/signal_impl.h"
 #include "syscall.h"
 #include "uaccess.h"
 
@@ -109,7 +109,7 @@ lookup_locked(long id)
 
 SYSCALL(222, timer_create)
 {
-	struct ksigevent ev = { .signo = SIGALRM, .notify = SIGEV_SIGNAL };
+	struct ksigevent ev = {.signo = SIGALRM, .notify = SIGEV_SIGNAL};
 	struct thread *target = NULL;
 	struct ptimer *pt;
 	int clk = (int)a0, id;
@@ -133,7 +133,8 @@ SYSCALL(222, timer_create)
 		return -EAGAIN;
 	timer_init(&pt->pt_timer, on_expiry);
 	pt->pt_clock = clk;
-	pt->pt_notify = ev.notify == SIGEV_THREAD ? SIGEV_SIGNAL : ev.notify; /* as Linux takes it */
+	pt->pt_notify =
+	    ev.notify == SIGEV_THREAD ? SIGEV_SIGNAL : ev.notify; /* as Linux takes it */
 	f = spin_lock_irqsave(&signal_lock);
 	if (ev.notify == SIGEV_THREAD_ID) {
 		target = thread_find(ev.tid);
@@ -153,9 +154,10 @@ SYSCALL(222, timer_create)
 	pt->pt_id = id;
 	pt->pt_sq.sq_target = target;
 	pt->pt_sq.sq_taken = on_taken;
-	pt->pt_sq.sq_info = (struct ksiginfo){ .si_signo = ev.signo, .si_code = SI_TIMER,
-					       .si_pid = id, /* si_timerid */
-					       .si_value = a1 ? ev.value : (uint64_t)id };
+	pt->pt_sq.sq_info = (struct ksiginfo){.si_signo = ev.signo,
+	                                      .si_code = SI_TIMER,
+	                                      .si_pid = id, /* si_timerid */
+	                                      .si_value = a1 ? ev.value : (uint64_t)id};
 	timers[id] = pt;
 	spin_unlock_irqrestore(&signal_lock, f);
 	if (copy_to_user((void *)a2, &id, sizeof(id))) {
@@ -180,8 +182,8 @@ get_locked(struct ptimer *pt, struct itimerspec_k *v)
 		left = exp - now;
 	else if (exp && pt->pt_notify != SIGEV_NONE)
 		left = 1; /* expired, its signal not taken yet (Linux says 1 ns too) */
-	*v = (struct itimerspec_k){ (int64_t)(pt->pt_interval / NS), (int64_t)(pt->pt_interval % NS),
-				    (int64_t)(left / NS), (int64_t)(left % NS) };
+	*v = (struct itimerspec_k){(int64_t)(pt->pt_interval / NS), (int64_t)(pt->pt_interval % NS),
+	                           (int64_t)(left / NS), (int64_t)(left % NS)};
 }
 
 SYSCALL(223, timer_settime)
@@ -308,7 +310,8 @@ set_alarm(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_left, uint64_t 
 		timer_init(&alarm_t.tm, on_alarm);
 	timer_cancel(&alarm_t.tm);
 	if (old_left)
-		*old_left = alarm_t.armed && alarm_t.deadline_ns > now ? alarm_t.deadline_ns - now : 0;
+		*old_left =
+		    alarm_t.armed && alarm_t.deadline_ns > now ? alarm_t.deadline_ns - now : 0;
 	if (old_interval)
 		*old_interval = alarm_t.interval_ns;
 	alarm_t.armed = value_ns != 0;
@@ -352,7 +355,7 @@ SYSCALL(38, setitimer)
 	if (nv.val_usec < 0 || nv.val_usec >= 1000000 || nv.int_usec < 0 || nv.int_usec >= 1000000)
 		return -EINVAL;
 	set_alarm((uint64_t)nv.val_sec * NS + (uint64_t)nv.val_usec * 1000u,
-		  (uint64_t)nv.int_sec * NS + (uint64_t)nv.int_usec * 1000u, &left, &interval);
+	          (uint64_t)nv.int_sec * NS + (uint64_t)nv.int_usec * 1000u, &left, &interval);
 	to_itv(&ov, left, interval);
 	return a2 && copy_to_user((void *)a2, &ov, sizeof(ov)) ? -EFAULT : 0;
 }

@@ -64,9 +64,8 @@ timer_arm(struct timer *tm, uint64_t deadline_ns)
 	spin_lock(&cpu_timers[cpu].lock);
 	tm->tm_deadline = deadline_ns ? deadline_ns : 1;
 	tm->tm_cpu = cpu;
-	list_for_each(n, h)
-		if (list_entry(n, struct timer, tm_link)->tm_deadline > tm->tm_deadline)
-			break;
+	list_for_each(n, h) if (list_entry(n, struct timer, tm_link)->tm_deadline >
+	                        tm->tm_deadline) break;
 	list_add_before(n, &tm->tm_link);
 	first = h->next == &tm->tm_link;
 	if (first)

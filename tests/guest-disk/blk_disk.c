@@ -32,11 +32,11 @@
 
 /* CHECK with a printf-style name, formatted before cond runs: cond must
  * not change what the name shows */
-#define CHECKF(cond, ...)                                                          \
-	do {                                                                       \
-		char name_[200];                                                   \
-		snprintf(name_, sizeof(name_), __VA_ARGS__);                       \
-		CHECK(cond, name_);                                                \
+#define CHECKF(cond, ...)                                                                          \
+	do {                                                                                       \
+		char name_[200];                                                                   \
+		snprintf(name_, sizeof(name_), __VA_ARGS__);                                       \
+		CHECK(cond, name_);                                                                \
 	} while (0)
 
 #define MARK_OFF(size) ((size) / 2)
@@ -91,7 +91,8 @@ worker(void *arg)
 		     mismatch(b, base + done, n, 0x30 + t) < 0;
 		done += n;
 	}
-	ok = ok && pread(rw_fd, b, REGION, base) == REGION && mismatch(b, base, REGION, 0x30 + t) < 0;
+	ok = ok && pread(rw_fd, b, REGION, base) == REGION &&
+	     mismatch(b, base, REGION, 0x30 + t) < 0;
 	thread_ok[t] = ok;
 	free(b);
 	return NULL;
@@ -100,7 +101,7 @@ worker(void *arg)
 static int
 open_disks(int *rw, int *ro, int rw_flags)
 {
-	const char *names[] = { "/dev/vda", "/dev/vdb" };
+	const char *names[] = {"/dev/vda", "/dev/vdb"};
 	int fds[2], roflag[2];
 
 	*rw = *ro = -1;
@@ -151,10 +152,12 @@ diskstats(const char *name, unsigned long long f[17])
 
 	while (p && found < 0 && fgets(line, sizeof(line), p)) {
 		unsigned maj, min;
-		int k = sscanf(line, "%u %u %31s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu"
-				     " %llu %llu %llu %llu %llu %llu", &maj, &min, dev, &f[0], &f[1], &f[2],
-			       &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9], &f[10], &f[11], &f[12],
-			       &f[13], &f[14], &f[15], &f[16]);
+		int k =
+		    sscanf(line,
+		           "%u %u %31s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu"
+		           " %llu %llu %llu %llu %llu %llu",
+		           &maj, &min, dev, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7],
+		           &f[8], &f[9], &f[10], &f[11], &f[12], &f[13], &f[14], &f[15], &f[16]);
 		if (k == 20 && !strcmp(dev, name))
 			found = 0;
 	}
@@ -168,7 +171,7 @@ diskstats(const char *name, unsigned long long f[17])
 static void
 flushes(int fd, const uint8_t *b, size_t n)
 {
-	unsigned long long s0[17] = { 0 }, s1[17] = { 0 }, s2[17] = { 0 };
+	unsigned long long s0[17] = {0}, s1[17] = {0}, s2[17] = {0};
 	int have0, have1, have2, synced, datasynced;
 
 	have0 = diskstats(rw_name, s0) == 0;
@@ -186,8 +189,8 @@ flushes(int fd, const uint8_t *b, size_t n)
 	CHECKF(have1 && s1[8] == 0, "no request in flight after fsync (field 9: %llu)", s1[8]);
 	datasynced = fdatasync(fd) == 0;
 	have2 = diskstats(rw_name, s2) == 0;
-	CHECKF(datasynced && have2 && s2[15] == s1[15] + 1, "fdatasync: one more flush (%llu -> %llu)",
-	       s1[15], s2[15]);
+	CHECKF(datasynced && have2 && s2[15] == s1[15] + 1,
+	       "fdatasync: one more flush (%llu -> %llu)", s1[15], s2[15]);
 }
 
 static void
@@ -205,11 +208,12 @@ pattern_and_ends(int fd, uint64_t size)
 	/* sequential calls through the file offset */
 	fill(b, 3 << 20, 3 * 4096, 2);
 	CHECK(lseek(fd, 3 << 20, SEEK_SET) == 3 << 20 && write(fd, b, 4096) == 4096 &&
-	      write(fd, b + 4096, 8192) == 8192 && lseek(fd, 0, SEEK_CUR) == (3 << 20) + 12288,
+	          write(fd, b + 4096, 8192) == 8192 && lseek(fd, 0, SEEK_CUR) == (3 << 20) + 12288,
 	      "write advances the file offset");
 	memset(r, 0, 3 * 4096);
 	CHECK(lseek(fd, 3 << 20, SEEK_SET) == 3 << 20 && read(fd, r, 3 * 4096) == 3 * 4096 &&
-	      mismatch(r, 3 << 20, 3 * 4096, 2) < 0, "read from the file offset");
+	          mismatch(r, 3 << 20, 3 * 4096, 2) < 0,
+	      "read from the file offset");
 
 	/* partial blocks: read-modify-write keeps the neighbours */
 	fill(b, 65536, 8192, 1);
@@ -232,8 +236,9 @@ pattern_and_ends(int fd, uint64_t size)
 	for (int i = -5; around && i < 6; i++)
 		e[block + i] = (uint8_t)(0xa0 + i);
 	CHECKF(around && pwrite(fd, e + block - 5, 11, 65536 + edge - 5) == 11 &&
-	      pread(fd, g, span, 65536 + edge - block) == (ssize_t)span && memcmp(e, g, span) == 0,
-	      "pwrite 11 bytes across a %d-byte block boundary: both blocks keep the rest", block);
+	           pread(fd, g, span, 65536 + edge - block) == (ssize_t)span &&
+	           memcmp(e, g, span) == 0,
+	       "pwrite 11 bytes across a %d-byte block boundary: both blocks keep the rest", block);
 	free(e);
 	free(g);
 
@@ -266,7 +271,7 @@ threads(void)
 	for (int i = 0; i < nthreads; i++)
 		all &= thread_ok[i];
 	CHECKF(made == nthreads && all, "%d threads, each its own region: every byte as written",
-	      nthreads);
+	       nthreads);
 }
 
 static void
@@ -279,7 +284,8 @@ read_only(int ro, uint64_t size)
 	uint64_t bytes = 0;
 	CHECK(ioctl(ro, BLKGETSIZE64, &bytes) == 0 && bytes == size, "read-only disk's size");
 	CHECK(pread(ro, b, sizeof(b), 4096) == (ssize_t)sizeof(b) &&
-	      mismatch(b, 4096, sizeof(b), 0x5a) < 0, "the read-only disk reads its file's bytes");
+	          mismatch(b, 4096, sizeof(b), 0x5a) < 0,
+	      "the read-only disk reads its file's bytes");
 	/* open the read-only disk's node for writing: allowed, as on Linux
 	 * for a disk that became read-only; the writes fail */
 	for (int i = 0; i < 2 && fd < 0; i++) {
@@ -308,7 +314,8 @@ main(int argc, char **argv)
 	uint8_t *b = malloc(MARK_LEN);
 
 	if (argc < 4 || argc > 6 || !b) {
-		fprintf(stderr, "usage: blk_disk first|second RW_BYTES RO_BYTES [BLOCK [THREADS]]\n");
+		fprintf(stderr,
+		        "usage: blk_disk first|second RW_BYTES RO_BYTES [BLOCK [THREADS]]\n");
 		return 2;
 	}
 	if (argc > 4)
@@ -318,17 +325,18 @@ main(int argc, char **argv)
 	if (block < 512 || block > 65536 || (block & (block - 1)) || nthreads < 1 ||
 	    nthreads > MAX_THREADS) {
 		fprintf(stderr, "blk_disk: BLOCK a power of two in 512..65536, THREADS 1..%d\n",
-			MAX_THREADS);
+		        MAX_THREADS);
 		return 2;
 	}
 	size = strtoull(argv[2], NULL, 0);
 	ro_size = strtoull(argv[3], NULL, 0);
 	if ((4u << 20) + (uint64_t)nthreads * REGION > size) {
 		fprintf(stderr, "blk_disk: %d threads need %d MiB of disk\n", nthreads,
-			4 + nthreads / 4);
+		        4 + nthreads / 4);
 		return 2;
 	}
-	CHECK(open_disks(&rw_fd, &ro, O_RDWR) == 0, "/dev/vda and /dev/vdb: one writable, one read-only");
+	CHECK(open_disks(&rw_fd, &ro, O_RDWR) == 0,
+	      "/dev/vda and /dev/vdb: one writable, one read-only");
 	if (rw_fd < 0 || ro < 0)
 		return tap_done();
 	if (!strcmp(argv[1], "first")) {
@@ -341,10 +349,11 @@ main(int argc, char **argv)
 		      "marker written and flushed for the next boot");
 	} else {
 		CHECK(pread(rw_fd, b, MARK_LEN, MARK_OFF(size)) == MARK_LEN &&
-		      mismatch(b, MARK_OFF(size), MARK_LEN, 0x77) < 0,
+		          mismatch(b, MARK_OFF(size), MARK_LEN, 0x77) < 0,
 		      "the marker of the first boot is on the disk");
 		CHECK(pread(rw_fd, b, 4096, (3 << 20) + 4096) == 4096 &&
-		      mismatch(b, (3 << 20) + 4096, 4096, 2) < 0, "and the first boot's other data");
+		          mismatch(b, (3 << 20) + 4096, 4096, 2) < 0,
+		      "and the first boot's other data");
 	}
 	close(rw_fd);
 	close(ro);

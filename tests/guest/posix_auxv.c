@@ -8,6 +8,7 @@
  * three ways like every tests/guest program; run as the app (and
  * natively). */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <cpuid.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -17,7 +18,6 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "tap.h"
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
@@ -64,13 +64,14 @@ test_phdr(void)
 	int loads = 0, first = 1;
 	for (int i = 0; i < e->e_phnum; i++)
 		if (ph[i].p_type == PT_LOAD && first) {
-			bias -= ph[i].p_vaddr & ~(uintptr_t)4095; /* the ELF header is in the first */
+			bias -=
+			    ph[i].p_vaddr & ~(uintptr_t)4095; /* the ELF header is in the first */
 			first = 0;
 		}
 	for (int i = 0; i < e->e_phnum; i++)
-		loads += ph[i].p_type == PT_LOAD &&
-			 (uintptr_t)_start >= bias + ph[i].p_vaddr &&
-			 (uintptr_t)_start < bias + ph[i].p_vaddr + ph[i].p_memsz && (ph[i].p_flags & PF_X);
+		loads += ph[i].p_type == PT_LOAD && (uintptr_t)_start >= bias + ph[i].p_vaddr &&
+		         (uintptr_t)_start < bias + ph[i].p_vaddr + ph[i].p_memsz &&
+		         (ph[i].p_flags & PF_X);
 	CHECK(loads == 1, "program headers: _start lies in one executable PT_LOAD");
 	CHECK(getauxval(AT_ENTRY) == (uintptr_t)_start, "AT_ENTRY: the address of _start");
 	CHECK(getauxval(AT_ENTRY) == bias + e->e_entry, "AT_ENTRY: e_entry plus the load bias");
@@ -89,11 +90,11 @@ test_values(char **argv)
 	errno = 0;
 	CHECK(getauxval(AT_SECURE) == 0 && errno == 0, "AT_SECURE: 0, present");
 	CHECK(getauxval(AT_UID) == getuid() && getauxval(AT_EUID) == geteuid() &&
-		      getauxval(AT_GID) == getgid() && getauxval(AT_EGID) == getegid(),
+	          getauxval(AT_GID) == getgid() && getauxval(AT_EGID) == getegid(),
 	      "AT_UID/EUID/GID/EGID: the process's ids");
 	if (getenv("UNUM_TEST"))
 		CHECK(getauxval(AT_UID) == 0 && getauxval(AT_EUID) == 0 && getauxval(AT_GID) == 0 &&
-			      getauxval(AT_EGID) == 0,
+		          getauxval(AT_EGID) == 0,
 		      "unum: AT_UID/EUID/GID/EGID 0 (root)");
 	const unsigned char *rnd = (const unsigned char *)getauxval(AT_RANDOM);
 	int nz = 0;
@@ -129,7 +130,8 @@ test_hwcap(void)
 		unsigned long fs = 0, rd = 1;
 		__asm__ volatile("rdfsbase %0" : "=r"(rd));
 		syscall(158, ARCH_GET_FS, &fs);
-		CHECK(rd == fs && fs != 0, "HWCAP2_FSGSBASE: rdfsbase works and gives the TLS base");
+		CHECK(rd == fs && fs != 0,
+		      "HWCAP2_FSGSBASE: rdfsbase works and gives the TLS base");
 	}
 }
 
@@ -147,11 +149,12 @@ test_minsigstksz(void)
 	printf("# AT_MINSIGSTKSZ %lu\n", min);
 	size_t want = (min > 2048 ? min : 2048) + 512; /* 2048: sigaltstack's floor */
 	size_t size = (want + 4095) & ~4095ul;
-	char *m = mmap(NULL, size + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *m =
+	    mmap(NULL, size + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	mprotect(m, 4096, PROT_NONE);
 	char *base = m + 4096 + size - want, *top = base + want;
-	stack_t ss = { .ss_sp = base, .ss_size = want }, old;
-	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_ONSTACK };
+	stack_t ss = {.ss_sp = base, .ss_size = want}, old;
+	struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
 	sigemptyset(&sa.sa_mask);
 	sigaltstack(&ss, &old);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -167,7 +170,7 @@ test_minsigstksz(void)
 static void
 test_random(void)
 {
-	unsigned char a[32], b[32], z[32] = { 0 };
+	unsigned char a[32], b[32], z[32] = {0};
 	int fd = open("/dev/random", O_RDONLY);
 
 	CHECK(fd >= 0 && read(fd, a, 32) == 32 && read(fd, b, 32) == 32,

@@ -4,6 +4,7 @@
  * and sleeps, randomness, threads with TLS, and error values for bad
  * input. Built with musl-gcc -static and gcc -static; run as the app. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -16,7 +17,6 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 static __thread int tls;
 static uint8_t r_dev[32];
@@ -61,7 +61,7 @@ main(int argc, char **argv)
 	CHECK(fd >= 3, "open O_CREAT");
 	CHECK(write(fd, "hello world", 11) == 11, "write");
 	CHECK(lseek(fd, 6, SEEK_SET) == 6, "lseek");
-	char buf[64] = { 0 };
+	char buf[64] = {0};
 	CHECK(read(fd, buf, sizeof(buf)) == 5 && !memcmp(buf, "world", 5), "read after lseek");
 	CHECK(pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "hello", 5), "pread");
 	struct stat st;
@@ -94,10 +94,10 @@ main(int argc, char **argv)
 	memset(buf, 1, 8);
 	CHECK(dn >= 0 && write(dn, "x", 1) == 1 && read(dn, buf, 8) == 0, "/dev/null");
 	CHECK(dz >= 0 && read(dz, buf, 8) == 8 && !buf[0] && !buf[7], "/dev/zero");
-	uint8_t r_dev2[32], r_zero[32] = { 0 };
+	uint8_t r_dev2[32], r_zero[32] = {0};
 	CHECK(du >= 0 && read(du, r_dev, 32) == 32 && read(du, r_dev2, 32) == 32 &&
-		      memcmp(r_dev, r_zero, 32) && memcmp(r_dev2, r_zero, 32) &&
-		      memcmp(r_dev, r_dev2, 32),
+	          memcmp(r_dev, r_zero, 32) && memcmp(r_dev2, r_zero, 32) &&
+	          memcmp(r_dev, r_dev2, 32),
 	      "/dev/urandom: two 32-byte reads, not all zero, different");
 	CHECK(dfull >= 0 && write(dfull, "x", 1) == -1 && errno == ENOSPC, "/dev/full: ENOSPC");
 	CHECK(stat("/tmp", &st) == 0 && S_ISDIR(st.st_mode), "/tmp exists");
@@ -122,13 +122,14 @@ main(int argc, char **argv)
 	CHECK(p != MAP_FAILED && p[0] == 0 && p[(1 << 20) - 1] == 0, "mmap anonymous, zeroed");
 	memset(p, 7, 1 << 20);
 	CHECK(munmap(p, 1 << 20) == 0, "munmap");
-	void *big = mmap(NULL, 64ull << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			 -1, 0);
+	void *big =
+	    mmap(NULL, 64ull << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	CHECK(big != MAP_FAILED, "reserve 64 GiB (costs nothing until touched)");
 	CHECK(big != MAP_FAILED && mprotect(big, 4096, PROT_READ | PROT_WRITE) == 0 &&
-		      (((char *)big)[0] = 1), "mprotect part of the reservation and touch it");
+	          (((char *)big)[0] = 1),
+	      "mprotect part of the reservation and touch it");
 	char *fixed = mmap((char *)big + (1 << 20), 4096, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	CHECK(fixed == (char *)big + (1 << 20), "MAP_FIXED inside a reservation");
 	munmap(big, 64ull << 30);
 	char *h = malloc(1 << 16);
@@ -138,12 +139,12 @@ main(int argc, char **argv)
 	/* time */
 	CHECK(ns(CLOCK_REALTIME) > 1600000000ull * 1000000000u, "realtime is after 2020");
 	uint64_t t0 = ns(CLOCK_MONOTONIC);
-	struct timespec req = { 0, 20000000 };
+	struct timespec req = {0, 20000000};
 	CHECK(nanosleep(&req, NULL) == 0 && ns(CLOCK_MONOTONIC) - t0 >= 20000000,
 	      "nanosleep 20 ms does not wake early");
 
 	/* randomness */
-	uint8_t r1[16] = { 0 }, r2[16] = { 0 };
+	uint8_t r1[16] = {0}, r2[16] = {0};
 	CHECK(getrandom(r1, 16, 0) == 16 && getrandom(r2, 16, 0) == 16 && memcmp(r1, r2, 16),
 	      "getrandom");
 
@@ -170,6 +171,7 @@ main(int argc, char **argv)
 	CHECK(read(77, buf, 1) == -1 && errno == EBADF, "read from a bad fd: EBADF");
 	CHECK(syscall(999) == -1 && errno == ENOSYS, "an unknown system call: ENOSYS");
 	struct utsname u;
-	CHECK(uname(&u) == 0 && !strcmp(u.sysname, "Linux") && !strcmp(u.machine, "x86_64"), "uname");
+	CHECK(uname(&u) == 0 && !strcmp(u.sysname, "Linux") && !strcmp(u.machine, "x86_64"),
+	      "uname");
 	return tap_done();
 }

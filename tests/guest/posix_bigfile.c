@@ -41,8 +41,8 @@ free_ram(void)
 static uint64_t
 probe(int i)
 {
-	static const uint64_t fixed[] = { 0, 1, MB - 1, MB, 4 * MB - 1, 4 * MB,
-					  FILE_SIZE / 2, FILE_SIZE - 4096, FILE_SIZE - 1 };
+	static const uint64_t fixed[] = {
+	    0, 1, MB - 1, MB, 4 * MB - 1, 4 * MB, FILE_SIZE / 2, FILE_SIZE - 4096, FILE_SIZE - 1};
 	if (i < (int)(sizeof(fixed) / sizeof(fixed[0])))
 		return fixed[i];
 	return ((uint64_t)i * 7340033ul) % FILE_SIZE;
@@ -72,7 +72,7 @@ probes_ok(int fd, int r)
 {
 	for (int i = 0; i < NPROBES; i++) {
 		uint64_t o = probe(i);
-		uint8_t b[3] = { 0 };
+		uint8_t b[3] = {0};
 		size_t want = o + 3 <= FILE_SIZE ? 3 : FILE_SIZE - o;
 		if (pread(fd, b, want, (off_t)o) != (ssize_t)want)
 			return 0;
@@ -112,10 +112,10 @@ main(void)
 		char name[96];
 		int fd = write_file(path, r, buf);
 
-#define CASE(cond, what)                                                   \
-	do {                                                               \
-		snprintf(name, sizeof(name), "round %d: %s", r, what);    \
-		CHECK(cond, name);                                         \
+#define CASE(cond, what)                                                                           \
+	do {                                                                                       \
+		snprintf(name, sizeof(name), "round %d: %s", r, what);                             \
+		CHECK(cond, name);                                                                 \
 	} while (0)
 		CASE(fd >= 0, "48 MiB written in 1 MiB writes");
 		if (fd < 0)
@@ -124,8 +124,8 @@ main(void)
 		CASE(probes_ok(fd, r), "pread at scattered offsets gives the pattern");
 		/* one read across a 1 MiB write boundary */
 		CASE(pread(fd, buf, MB, (off_t)(5 * MB + MB / 2)) == (ssize_t)MB &&
-			     buf[0] == pat(5 * MB + MB / 2, r) &&
-			     buf[MB - 1] == pat(6 * MB + MB / 2 - 1, r),
+		         buf[0] == pat(5 * MB + MB / 2, r) &&
+		         buf[MB - 1] == pat(6 * MB + MB / 2 - 1, r),
 		     "a 1 MiB pread across a write boundary");
 
 		uint8_t *sh = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -142,7 +142,7 @@ main(void)
 		}
 		uint8_t *pv = mmap(NULL, FILE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 		CASE(pv != MAP_FAILED && pv[FILE_SIZE - 2] == 0x5a && pv[3 * MB] == 0xa5 &&
-			     pv[7 * MB + 5] == pat(7 * MB + 5, r),
+		         pv[7 * MB + 5] == pat(7 * MB + 5, r),
 		     "MAP_PRIVATE shows the bytes");
 		if (pv != MAP_FAILED) {
 			uint8_t b = 0;
@@ -159,10 +159,10 @@ main(void)
 			     "truncating gave the memory back");
 		CASE(ftruncate(fd, FILE_SIZE) == 0, "truncated up to 48 MiB again");
 		{
-			uint8_t a[2] = { 1, 1 }, z[2] = { 1, 1 };
+			uint8_t a[2] = {1, 1}, z[2] = {1, 1};
 			CASE(pread(fd, a, 2, MB - 2) == 2 && a[0] == pat(MB - 2, r) &&
-				     a[1] == pat(MB - 1, r) && pread(fd, z, 2, 40 * MB) == 2 &&
-				     z[0] == 0 && z[1] == 0,
+			         a[1] == pat(MB - 1, r) && pread(fd, z, 2, 40 * MB) == 2 &&
+			         z[0] == 0 && z[1] == 0,
 			     "the head kept, the regrown tail zeros");
 		}
 		CASE(unlink(path) == 0, "unlink");

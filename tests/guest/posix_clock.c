@@ -5,12 +5,12 @@
  * growing over a spin, EINVAL for an unknown clock. Built three ways like
  * every tests/guest program; run as the app (and natively). */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 #define MS 1000000ll
 
@@ -26,7 +26,7 @@ ns(clockid_t c)
 static long long
 res(clockid_t c)
 {
-	struct timespec ts = { -1, -1 };
+	struct timespec ts = {-1, -1};
 	if (clock_getres(c, &ts))
 		return -1;
 	return ts.tv_sec * 1000000000ll + ts.tv_nsec;

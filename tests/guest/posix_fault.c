@@ -7,6 +7,7 @@
  * RIP in the ucontext, or by fixing the FPU state in it. Built three ways
  * like every tests/guest program; run as the app (and natively). */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -15,7 +16,6 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
-#include "tap.h"
 
 #ifndef SI_KERNEL
 #define SI_KERNEL 0x80
@@ -32,17 +32,17 @@ extern char do_divsd_insn[];
 double do_x87_div(double a, double b);
 extern char do_x87_wait[];
 __asm__(".text\n"
-	".globl do_ud2\n do_ud2: ud2\n ret\n"
-	".globl do_int3\n do_int3: int3\n ret\n"
-	".globl do_gp\n do_gp: movq (%rdi), %rax\n ret\n"
-	".globl do_div, do_div_insn\n do_div: movl %edi, %eax\n xorl %edx, %edx\n"
-	" do_div_insn: divl %esi\n ret\n"
-	".globl do_divsd, do_divsd_insn\n do_divsd_insn:\n do_divsd: divsd %xmm1, %xmm0\n ret\n"
-	/* x87: the fault is reported at the next waiting instruction */
-	".globl do_x87_div, do_x87_wait\n do_x87_div:\n"
-	" movsd %xmm0, -8(%rsp)\n movsd %xmm1, -16(%rsp)\n"
-	" fldl -8(%rsp)\n fdivl -16(%rsp)\n do_x87_wait: fwait\n"
-	" fstpl -8(%rsp)\n movsd -8(%rsp), %xmm0\n ret\n");
+        ".globl do_ud2\n do_ud2: ud2\n ret\n"
+        ".globl do_int3\n do_int3: int3\n ret\n"
+        ".globl do_gp\n do_gp: movq (%rdi), %rax\n ret\n"
+        ".globl do_div, do_div_insn\n do_div: movl %edi, %eax\n xorl %edx, %edx\n"
+        " do_div_insn: divl %esi\n ret\n"
+        ".globl do_divsd, do_divsd_insn\n do_divsd_insn:\n do_divsd: divsd %xmm1, %xmm0\n ret\n"
+        /* x87: the fault is reported at the next waiting instruction */
+        ".globl do_x87_div, do_x87_wait\n do_x87_div:\n"
+        " movsd %xmm0, -8(%rsp)\n movsd %xmm1, -16(%rsp)\n"
+        " fldl -8(%rsp)\n fdivl -16(%rsp)\n do_x87_wait: fwait\n"
+        " fstpl -8(%rsp)\n movsd -8(%rsp), %xmm0\n ret\n");
 
 static sigjmp_buf jb;
 static volatile int got_sig, got_code, got_trapno;
@@ -99,7 +99,7 @@ on_fpe_mask(int sig, siginfo_t *si, void *uc)
 static void
 handle(int sig, void (*fn)(int, siginfo_t *, void *))
 {
-	struct sigaction sa = { .sa_sigaction = fn, .sa_flags = SA_SIGINFO | SA_NODEFER };
+	struct sigaction sa = {.sa_sigaction = fn, .sa_flags = SA_SIGINFO | SA_NODEFER};
 	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
 	got_sig = got_code = got_trapno = -1;
@@ -186,13 +186,18 @@ test_xm_decode(void)
 {
 	if (!getenv("UNUM_TEST"))
 		return;
-	CHECK(xm_code((0x1f80 & ~0x200) | 0x04) == FPE_FLTDIV, "unum: #XM, ZE unmasked: FPE_FLTDIV");
-	CHECK(xm_code((0x1f80 & ~0x080) | 0x01) == FPE_FLTINV, "unum: #XM, IE unmasked: FPE_FLTINV");
+	CHECK(xm_code((0x1f80 & ~0x200) | 0x04) == FPE_FLTDIV,
+	      "unum: #XM, ZE unmasked: FPE_FLTDIV");
+	CHECK(xm_code((0x1f80 & ~0x080) | 0x01) == FPE_FLTINV,
+	      "unum: #XM, IE unmasked: FPE_FLTINV");
 	CHECK(xm_code((0x1f80 & ~0x280) | 0x05) == FPE_FLTINV,
 	      "unum: #XM, IE and ZE unmasked: FPE_FLTINV first");
-	CHECK(xm_code((0x1f80 & ~0x400) | 0x08) == FPE_FLTOVF, "unum: #XM, OE unmasked: FPE_FLTOVF");
-	CHECK(xm_code((0x1f80 & ~0x800) | 0x10) == FPE_FLTUND, "unum: #XM, UE unmasked: FPE_FLTUND");
-	CHECK(xm_code((0x1f80 & ~0x1000) | 0x20) == FPE_FLTRES, "unum: #XM, PE unmasked: FPE_FLTRES");
+	CHECK(xm_code((0x1f80 & ~0x400) | 0x08) == FPE_FLTOVF,
+	      "unum: #XM, OE unmasked: FPE_FLTOVF");
+	CHECK(xm_code((0x1f80 & ~0x800) | 0x10) == FPE_FLTUND,
+	      "unum: #XM, UE unmasked: FPE_FLTUND");
+	CHECK(xm_code((0x1f80 & ~0x1000) | 0x20) == FPE_FLTRES,
+	      "unum: #XM, PE unmasked: FPE_FLTRES");
 	CHECK(xm_code((0x1f80 & ~0x1000) | 0x24) == FPE_FLTRES,
 	      "unum: #XM, ZE masked and PE unmasked: FPE_FLTRES (masked flags do not count)");
 }
@@ -225,7 +230,8 @@ test_fpe(void)
 		test_xm_decode();
 		goto x87;
 	}
-	CHECK(got_sig == SIGFPE && got_code == FPE_FLTDIV, "SSE 1.0/0.0 unmasked: SIGFPE, FPE_FLTDIV");
+	CHECK(got_sig == SIGFPE && got_code == FPE_FLTDIV,
+	      "SSE 1.0/0.0 unmasked: SIGFPE, FPE_FLTDIV");
 	CHECK(got_addr == (uintptr_t)do_divsd_insn && got_trapno == 19,
 	      "SSE: si_addr is the divsd, REG_TRAPNO 19 (#XM)");
 	CHECK((got_mxcsr & 0x204) == 0x004, "SSE: the saved MXCSR has ZE set, ZM clear");
@@ -244,7 +250,8 @@ test_fpe(void)
 	__asm__ volatile("ldmxcsr %0" ::"m"(mx));
 	r = do_divsd(1e308, 1e-308);
 	__asm__ volatile("ldmxcsr %0" ::"m"(old));
-	CHECK(got_sig == SIGFPE && got_code == FPE_FLTOVF, "SSE overflow with OM clear: FPE_FLTOVF");
+	CHECK(got_sig == SIGFPE && got_code == FPE_FLTOVF,
+	      "SSE overflow with OM clear: FPE_FLTOVF");
 
 	/* x87: divide-by-zero unmasked in the control word, reported at fwait */
 x87:;
@@ -255,7 +262,8 @@ x87:;
 	__asm__ volatile("fldcw %0" ::"m"(ncw));
 	r = do_x87_div(1.0, 0.0);
 	__asm__ volatile("fnclex; fldcw %0" ::"m"(cw));
-	CHECK(got_sig == SIGFPE && got_code == FPE_FLTDIV, "x87 1.0/0.0 unmasked: SIGFPE, FPE_FLTDIV");
+	CHECK(got_sig == SIGFPE && got_code == FPE_FLTDIV,
+	      "x87 1.0/0.0 unmasked: SIGFPE, FPE_FLTDIV");
 	CHECK(got_rip == (uintptr_t)do_x87_wait && got_trapno == 16,
 	      "x87: reported at the fwait, REG_TRAPNO 16 (#MF)");
 	/* an unmasked #Z leaves the operands as they were (SDM vol. 1, 8.5.3);

@@ -5,12 +5,12 @@
  * through PTHREAD_PRIO_INHERIT mutexes under contention. Built three ways
  * like every tests/guest program; run as the app, and passes on Linux. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 /* Linux's values (<linux/futex.h>, which musl's toolchain lacks) */
 #define FUTEX_WAIT 0
@@ -30,8 +30,8 @@
 #define FUTEX_OP_CMP_NE 1
 #define FUTEX_OP_CMP_LT 2
 #define FUTEX_OP_CMP_GT 4
-#define FUTEX_OP(op, oparg, cmp, cmparg) \
-	((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
+#define FUTEX_OP(op, oparg, cmp, cmparg)                                                           \
+	((((op)&0xf) << 28) | (((cmp)&0xf) << 24) | (((oparg)&0xfff) << 12) | ((cmparg)&0xfff))
 
 static long
 futex(uint32_t *uaddr, int op, uint32_t val, uintptr_t val2, uint32_t *uaddr2, uint32_t val3)
@@ -57,7 +57,7 @@ waiter(void *arg)
 static void
 pause_ms(int ms)
 {
-	struct timespec ts = { 0, ms * 1000000L };
+	struct timespec ts = {0, ms * 1000000L};
 	nanosleep(&ts, NULL);
 }
 
@@ -128,8 +128,8 @@ main(void)
 		pause_ms(1);
 	pause_ms(50); /* both asleep on their words */
 	__atomic_store_n(&w1, 1, __ATOMIC_SEQ_CST);
-	long r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2,
-		       FUTEX_OP(FUTEX_OP_ADD, 5, FUTEX_OP_CMP_EQ, 0));
+	long r =
+	    futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2, FUTEX_OP(FUTEX_OP_ADD, 5, FUTEX_OP_CMP_EQ, 0));
 	CHECK(w2 == 5, "WAKE_OP ADD updates the second word");
 	/* w2 is now 5: the waiter on it re-checks and leaves */
 	pthread_join(t[0], NULL);
@@ -142,13 +142,14 @@ main(void)
 	r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2, FUTEX_OP(FUTEX_OP_OR, 8, FUTEX_OP_CMP_GT, 10));
 	CHECK(r == 0 && w2 == 15, "WAKE_OP OR; compare false, nobody waiting: 0");
 	r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2,
-		  FUTEX_OP((FUTEX_OP_SET | FUTEX_OP_OPARG_SHIFT), 4, FUTEX_OP_CMP_EQ, 15));
+	          FUTEX_OP((FUTEX_OP_SET | FUTEX_OP_OPARG_SHIFT), 4, FUTEX_OP_CMP_EQ, 15));
 	CHECK(r == 0 && w2 == 16, "WAKE_OP SET with the shift flag: 1 << 4");
 	r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2, FUTEX_OP(FUTEX_OP_ANDN, 16, FUTEX_OP_CMP_NE, 0));
 	CHECK(r == 0 && w2 == 0, "WAKE_OP ANDN");
 	r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2, FUTEX_OP(FUTEX_OP_XOR, 0x7ff, FUTEX_OP_CMP_LT, 1));
 	CHECK(r == 0 && w2 == 0x7ff, "WAKE_OP XOR");
-	r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2, FUTEX_OP(FUTEX_OP_ADD, -1 & 0xfff, FUTEX_OP_CMP_EQ, 0));
+	r = futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2,
+	          FUTEX_OP(FUTEX_OP_ADD, -1 & 0xfff, FUTEX_OP_CMP_EQ, 0));
 	CHECK(r == 0 && w2 == 0x7fe, "WAKE_OP's 12-bit argument is signed (ADD -1)");
 	errno = 0;
 	CHECK(futex(&w1, FUTEX_WAKE_OP, 1, 1, &w2, (7u << 28)) == -1 && errno == ENOSYS,
@@ -166,7 +167,8 @@ main(void)
 	CHECK(futex(&pi_word, FUTEX_TRYLOCK_PI, 0, 0, NULL, 0) == -1 && errno == EDEADLK,
 	      "TRYLOCK_PI by the owner: EDEADLK");
 	pthread_create(&t[0], NULL, pi_contender, NULL);
-	for (int i = 0; i < 2000 && !(__atomic_load_n(&pi_word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS); i++)
+	for (int i = 0; i < 2000 && !(__atomic_load_n(&pi_word, __ATOMIC_SEQ_CST) & FUTEX_WAITERS);
+	     i++)
 		pause_ms(1);
 	CHECK(pi_word == (tid | FUTEX_WAITERS), "a contender sets FUTEX_WAITERS in the word");
 	CHECK(futex(&pi_word, FUTEX_UNLOCK_PI, 0, 0, NULL, 0) == 0,
@@ -202,7 +204,7 @@ main(void)
 	      "PTHREAD_PRIO_INHERIT attribute");
 	CHECK(pthread_mutex_init(&pim, &a) == 0, "a priority-inheritance mutex");
 	CHECK(pthread_mutex_lock(&pim) == 0 && pthread_mutex_trylock(&pim) == EBUSY &&
-		      pthread_mutex_unlock(&pim) == 0,
+	          pthread_mutex_unlock(&pim) == 0,
 	      "lock, trylock (EBUSY), unlock");
 	int created = 0;
 	for (int i = 0; i < NTHREADS; i++)

@@ -5,6 +5,7 @@
  * getrandom flags, utimensat's separate times and device numbers.
  * Passes natively as root too; unum-only expectations under UNUM_TEST. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
@@ -20,7 +21,6 @@
 #include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 #ifndef SYS_faccessat2
 #define SYS_faccessat2 439
@@ -87,7 +87,7 @@ static void
 check_threads(void)
 {
 	pthread_t th[2];
-	uint64_t spent[2] = { 0, 0 };
+	uint64_t spent[2] = {0, 0};
 	char line[256];
 	cpu_set_t set;
 	clockid_t cc;
@@ -96,7 +96,7 @@ check_threads(void)
 
 	CHECK(syscall(SYS_gettid) == getpid(), "the main thread's tid is the pid");
 	CHECK(status_field("Pid:", line, sizeof(line)) == getpid() &&
-		      status_field("Tgid:", line, sizeof(line)) == getpid(),
+	          status_field("Tgid:", line, sizeof(line)) == getpid(),
 	      "/proc/self/status Pid and Tgid are the pid");
 	signal(SIGUSR1, on_usr1);
 	CHECK(syscall(SYS_tgkill, getpid(), getpid(), SIGUSR1) == 0 && got_usr1_in == getpid(),
@@ -122,7 +122,7 @@ check_threads(void)
 	while (!worker_tid)
 		sched_yield();
 	CHECK(tid2 != getpid() && worker_tid != getpid() && tid2 != worker_tid && tid2 > 0 &&
-		      worker_tid > 0,
+	          worker_tid > 0,
 	      "other threads have tids of their own");
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
@@ -137,9 +137,11 @@ check_threads(void)
 	struct rusage ru, rt;
 	CHECK(getrusage(RUSAGE_SELF, &ru) == 0 && getrusage(RUSAGE_THREAD, &rt) == 0, "getrusage");
 	uint64_t ru_ns = ((uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-			  (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) * 1000;
+	                  (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) *
+	                 1000;
 	uint64_t rt_ns = ((uint64_t)(rt.ru_utime.tv_sec + rt.ru_stime.tv_sec) * 1000000 +
-			  (uint64_t)(rt.ru_utime.tv_usec + rt.ru_stime.tv_usec)) * 1000;
+	                  (uint64_t)(rt.ru_utime.tv_usec + rt.ru_stime.tv_usec)) *
+	                 1000;
 	CHECK(ru_ns >= spent[0] + spent[1] - 2000000u, "RUSAGE_SELF counts every thread");
 	CHECK(rt_ns < ru_ns && rt_ns <= self + 20000000u, "RUSAGE_THREAD is the caller's only");
 	struct tms t;
@@ -148,8 +150,8 @@ check_threads(void)
 	FILE *f = fopen("/proc/self/stat", "r");
 	unsigned long ut = 0, st = 0;
 	int n = f ? fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-			   &ut, &st)
-		  : 0;
+	                   &ut, &st)
+	          : 0;
 	if (f)
 		fclose(f);
 	CHECK(n == 2 && ut + st >= 9, "/proc/self/stat utime+stime count every thread");
@@ -165,12 +167,12 @@ check_threads(void)
 static void
 check_groups(void)
 {
-	gid_t g[4] = { 0 }, want[2] = { 5, 7 };
+	gid_t g[4] = {0}, want[2] = {5, 7};
 
 	if (unum)
 		CHECK(getgroups(0, NULL) == 0, "no supplementary groups at first");
 	CHECK(setgroups(2, want) == 0 && getgroups(0, NULL) == 2 && getgroups(4, g) == 2 &&
-		      g[0] == 5 && g[1] == 7,
+	          g[0] == 5 && g[1] == 7,
 	      "getgroups returns what setgroups set");
 	errno = 0;
 	CHECK(getgroups(1, g) == -1 && errno == EINVAL, "getgroups: a short list is EINVAL");
@@ -191,16 +193,16 @@ check_ids(void)
 	      "the app starts as root");
 	CHECK(getresuid(&r, &e, &s) == 0 && r == 0 && e == 0 && s == 0, "getresuid: all 0");
 	CHECK(setuid(0) == 0 && setgid(0) == 0 && setreuid(-1, -1) == 0 &&
-		      setresuid(-1, -1, -1) == 0,
+	          setresuid(-1, -1, -1) == 0,
 	      "root sets 0 or -1");
 	errno = 0;
 	CHECK(syscall(SYS_setuid, -1) == -1 && errno == EINVAL, "setuid(-1) is EINVAL");
 	check_groups();
-	CHECK(setresgid(10, 11, 12) == 0 && getresgid(&gr, &ge, &gs) == 0 && gr == 10 &&
-		      ge == 11 && gs == 12 && getgid() == 10 && getegid() == 11,
+	CHECK(setresgid(10, 11, 12) == 0 && getresgid(&gr, &ge, &gs) == 0 && gr == 10 && ge == 11 &&
+	          gs == 12 && getgid() == 10 && getegid() == 11,
 	      "setresgid and getresgid");
 	CHECK(setregid(20, -1) == 0 && getresgid(&gr, &ge, &gs) == 0 && gr == 20 && ge == 11 &&
-		      gs == 11,
+	          gs == 11,
 	      "setregid: the saved gid follows the effective one");
 	CHECK(setgid(0) == 0 && getresgid(&gr, &ge, &gs) == 0 && !gr && !ge && !gs,
 	      "setgid as root sets all three");
@@ -214,7 +216,8 @@ check_ids(void)
 	errno = 0;
 	CHECK(setresuid(2000, -1, -1) == -1 && errno == EPERM,
 	      "without root: a uid not among real, effective, saved is EPERM");
-	CHECK(setfsuid(7) == 1000 && setfsuid(-1) == 1000, "without root: setfsuid(7) changes nothing");
+	CHECK(setfsuid(7) == 1000 && setfsuid(-1) == 1000,
+	      "without root: setfsuid(7) changes nothing");
 	errno = 0;
 	CHECK(setgroups(0, NULL) == -1 && errno == EPERM, "without root: setgroups is EPERM");
 	CHECK(seteuid(0) == 0 && geteuid() == 0, "the saved uid 0 brings root back");
@@ -225,7 +228,7 @@ check_ids(void)
 	fd = open("/tmp/posix_ids/public", O_CREAT | O_WRONLY | O_TRUNC, 0644);
 	close(fd);
 	CHECK(setuid(1000) == 0 && getresuid(&r, &e, &s) == 0 && r == 1000 && e == 1000 &&
-		      s == 1000,
+	          s == 1000,
 	      "root's setuid(1000) sets every uid");
 	errno = 0;
 	CHECK(setuid(0) == -1 && errno == EPERM, "then setuid(0) is EPERM");
@@ -235,14 +238,14 @@ check_ids(void)
 	CHECK(access("/tmp/posix_ids/secret", R_OK) == -1 && errno == EACCES,
 	      "a user cannot read root's 0600 file");
 	errno = 0;
-	CHECK(access("/tmp/posix_ids/public", R_OK) == 0 && access("/tmp/posix_ids/public", W_OK) == -1 &&
-		      errno == EACCES,
+	CHECK(access("/tmp/posix_ids/public", R_OK) == 0 &&
+	          access("/tmp/posix_ids/public", W_OK) == -1 && errno == EACCES,
 	      "a user reads, but cannot write, root's 0644 file");
 	struct rlimit rl;
 	getrlimit(RLIMIT_CORE, &rl);
 	rl.rlim_max = RLIM_INFINITY;
 	rl.rlim_cur = 0;
-	struct rlimit low = { 0, 0 };
+	struct rlimit low = {0, 0};
 	CHECK(setrlimit(RLIMIT_CORE, &low) == 0, "a user lowers a hard limit");
 	errno = 0;
 	CHECK(setrlimit(RLIMIT_CORE, &rl) == -1 && errno == EPERM,
@@ -263,7 +266,8 @@ check_fchdir(void)
 	CHECK(fchdir(999) == -1 && errno == EBADF, "fchdir: a closed fd is EBADF");
 	errno = 0;
 	CHECK(fchdir(f) == -1 && errno == ENOTDIR, "fchdir: a file is ENOTDIR");
-	CHECK(d >= 0 && fchdir(d) == 0 && getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/tmp/posix_ids/dir"),
+	CHECK(d >= 0 && fchdir(d) == 0 && getcwd(cwd, sizeof(cwd)) &&
+	          !strcmp(cwd, "/tmp/posix_ids/dir"),
 	      "fchdir to an O_PATH directory fd");
 	chdir("/");
 	close(d);
@@ -278,9 +282,11 @@ check_access(void)
 	f = open("/tmp/posix_ids/x", O_CREAT | O_WRONLY, 0644);
 	close(f);
 	errno = 0;
-	CHECK(access("/tmp/posix_ids/x", 8) == -1 && errno == EINVAL, "access: a bad mode is EINVAL");
+	CHECK(access("/tmp/posix_ids/x", 8) == -1 && errno == EINVAL,
+	      "access: a bad mode is EINVAL");
 	errno = 0;
-	CHECK(syscall(SYS_faccessat2, AT_FDCWD, "/tmp/posix_ids/x", F_OK, 0x1) == -1 && errno == EINVAL,
+	CHECK(syscall(SYS_faccessat2, AT_FDCWD, "/tmp/posix_ids/x", F_OK, 0x1) == -1 &&
+	          errno == EINVAL,
 	      "faccessat2: a bad flag is EINVAL");
 	errno = 0;
 	CHECK(access("/tmp/posix_ids/x", X_OK) == -1 && errno == EACCES,
@@ -295,14 +301,14 @@ check_access(void)
 	symlink("/tmp/posix_ids/nowhere", "/tmp/posix_ids/dangling");
 	errno = 0;
 	CHECK(access("/tmp/posix_ids/dangling", F_OK) == -1 && errno == ENOENT &&
-		      syscall(SYS_faccessat2, AT_FDCWD, "/tmp/posix_ids/dangling", F_OK,
-			      AT_SYMLINK_NOFOLLOW) == 0,
+	          syscall(SYS_faccessat2, AT_FDCWD, "/tmp/posix_ids/dangling", F_OK,
+	                  AT_SYMLINK_NOFOLLOW) == 0,
 	      "faccessat2 AT_SYMLINK_NOFOLLOW checks the link itself");
 	chmod("/tmp/posix_ids/x", 0644);
 	f = open("/tmp/posix_ids/x", O_RDONLY);
 	errno = 0;
 	CHECK(syscall(SYS_faccessat2, f, "", R_OK, AT_EMPTY_PATH) == 0 &&
-		      syscall(SYS_faccessat2, f, "", X_OK, AT_EMPTY_PATH) == -1 && errno == EACCES,
+	          syscall(SYS_faccessat2, f, "", X_OK, AT_EMPTY_PATH) == -1 && errno == EACCES,
 	      "faccessat2 AT_EMPTY_PATH checks the fd's file");
 	close(f);
 }
@@ -314,19 +320,20 @@ check_limits(void)
 	int fds[80], n = 0, fd;
 
 	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0 && old.rlim_cur <= old.rlim_max &&
-		      old.rlim_cur >= 64,
+	          old.rlim_cur >= 64,
 	      "getrlimit RLIMIT_NOFILE");
 	CHECK(getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur >= (1 << 20) &&
-		      rl.rlim_cur <= rl.rlim_max && (!unum || rl.rlim_cur == 8 << 20),
+	          rl.rlim_cur <= rl.rlim_max && (!unum || rl.rlim_cur == 8 << 20),
 	      "RLIMIT_STACK is the main stack's 8 MiB");
 	nr.rlim_cur = 64;
 	nr.rlim_max = old.rlim_max;
 	CHECK(setrlimit(RLIMIT_NOFILE, &nr) == 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-		      rl.rlim_cur == 64 && rl.rlim_max == old.rlim_max,
+	          rl.rlim_cur == 64 && rl.rlim_max == old.rlim_max,
 	      "setrlimit then getrlimit");
 	while (n < 80 && (fd = open("/tmp/posix_ids/x", O_RDONLY)) >= 0)
 		fds[n++] = fd;
-	CHECK(n < 80 && errno == EMFILE && fds[n - 1] == 63, "open stops at RLIMIT_NOFILE (EMFILE)");
+	CHECK(n < 80 && errno == EMFILE && fds[n - 1] == 63,
+	      "open stops at RLIMIT_NOFILE (EMFILE)");
 	errno = 0;
 	CHECK(dup2(0, 64) == -1 && errno == EBADF, "dup2 beyond RLIMIT_NOFILE is EBADF");
 	while (n)
@@ -348,8 +355,8 @@ check_limits(void)
 	nr.rlim_cur = 4096;
 	nr.rlim_max = 8192;
 	CHECK(syscall(SYS_prlimit64, 0, RLIMIT_CORE, &nr, &rl) == 0 &&
-		      syscall(SYS_prlimit64, getpid(), RLIMIT_CORE, NULL, &rl) == 0 &&
-		      rl.rlim_cur == 4096 && rl.rlim_max == 8192,
+	          syscall(SYS_prlimit64, getpid(), RLIMIT_CORE, NULL, &rl) == 0 &&
+	          rl.rlim_cur == 4096 && rl.rlim_max == 8192,
 	      "prlimit64 stores the limit");
 	errno = 0;
 	CHECK(syscall(SYS_prlimit64, 0x3ffffff, RLIMIT_CORE, NULL, &rl) == -1 && errno == ESRCH,
@@ -364,12 +371,13 @@ check_clocks(void)
 	int ok = 1;
 
 	for (int c = 0; c < ANY_CLOCKS; c++)
-		ok &= clock_getres(c, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0 &&
-		      (c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE ||
-		       res.tv_nsec == 1);
+		ok &=
+		    clock_getres(c, &res) == 0 && res.tv_sec == 0 && res.tv_nsec > 0 &&
+		    (c == CLOCK_REALTIME_COARSE || c == CLOCK_MONOTONIC_COARSE || res.tv_nsec == 1);
 	CHECK(ok, "clock_getres: 1 ns for the fine clocks");
 	errno = 0;
-	CHECK(clock_getres(100, &res) == -1 && errno == EINVAL, "clock_getres: a bad clock is EINVAL");
+	CHECK(clock_getres(100, &res) == -1 && errno == EINVAL,
+	      "clock_getres: a bad clock is EINVAL");
 	/* the coarse clock never steps by less than its resolution */
 	clock_getres(CLOCK_MONOTONIC_COARSE, &res);
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
@@ -381,7 +389,8 @@ check_clocks(void)
 	CHECK(step >= res.tv_nsec, "CLOCK_MONOTONIC_COARSE steps by at least its resolution");
 	int64_t tai = (int64_t)ns_of(CLOCK_TAI), rt = (int64_t)ns_of(CLOCK_REALTIME);
 	int64_t off = (tai - rt) / 1000000000;
-	CHECK(tai > 0 && off >= 0 && off <= (unum ? 0 : 100), "CLOCK_TAI is REALTIME plus the offset");
+	CHECK(tai > 0 && off >= 0 && off <= (unum ? 0 : 100),
+	      "CLOCK_TAI is REALTIME plus the offset");
 }
 
 static void
@@ -389,8 +398,9 @@ check_random(void)
 {
 	char buf[16];
 
-	CHECK(syscall(SYS_getrandom, buf, 16, 1) == 16 && syscall(SYS_getrandom, buf, 16, 2) == 16 &&
-		      syscall(SYS_getrandom, buf, 16, 4) == 16,
+	CHECK(syscall(SYS_getrandom, buf, 16, 1) == 16 &&
+	          syscall(SYS_getrandom, buf, 16, 2) == 16 &&
+	          syscall(SYS_getrandom, buf, 16, 4) == 16,
 	      "getrandom: NONBLOCK, RANDOM, INSECURE");
 	errno = 0;
 	CHECK(syscall(SYS_getrandom, buf, 16, 8) == -1 && errno == EINVAL,
@@ -403,26 +413,26 @@ check_random(void)
 static void
 check_utimes(void)
 {
-	struct timespec ts[2] = { { 1000, 500 }, { 2000, 600 } };
+	struct timespec ts[2] = {{1000, 500}, {2000, 600}};
 	struct stat st;
 	int fd = open("/tmp/posix_ids/t", O_CREAT | O_RDWR, 0644);
 	time_t now = time(NULL);
 
-	CHECK(utimensat(AT_FDCWD, "/tmp/posix_ids/t", ts, 0) == 0 && stat("/tmp/posix_ids/t", &st) == 0 &&
-		      st.st_atim.tv_sec == 1000 && st.st_atim.tv_nsec == 500 &&
-		      st.st_mtim.tv_sec == 2000 && st.st_mtim.tv_nsec == 600 &&
-		      st.st_ctim.tv_sec >= now - 1,
+	CHECK(utimensat(AT_FDCWD, "/tmp/posix_ids/t", ts, 0) == 0 &&
+	          stat("/tmp/posix_ids/t", &st) == 0 && st.st_atim.tv_sec == 1000 &&
+	          st.st_atim.tv_nsec == 500 && st.st_mtim.tv_sec == 2000 &&
+	          st.st_mtim.tv_nsec == 600 && st.st_ctim.tv_sec >= now - 1,
 	      "utimensat sets atime and mtime apart; ctime is now");
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1].tv_sec = 3000;
 	ts[1].tv_nsec = 0;
 	CHECK(futimens(fd, ts) == 0 && fstat(fd, &st) == 0 && st.st_atim.tv_sec == 1000 &&
-		      st.st_mtim.tv_sec == 3000,
+	          st.st_mtim.tv_sec == 3000,
 	      "futimens: UTIME_OMIT keeps atime");
 	ts[0].tv_nsec = UTIME_NOW;
 	ts[1].tv_nsec = UTIME_OMIT;
 	CHECK(futimens(fd, ts) == 0 && fstat(fd, &st) == 0 && st.st_atim.tv_sec >= now - 1 &&
-		      st.st_mtim.tv_sec == 3000,
+	          st.st_mtim.tv_sec == 3000,
 	      "futimens: UTIME_NOW sets atime, UTIME_OMIT keeps mtime");
 	ts[0].tv_nsec = 1000000000;
 	errno = 0;
@@ -433,15 +443,15 @@ check_utimes(void)
 	ts[1].tv_nsec = 0;
 	futimens(fd, ts);
 	CHECK(fchmod(fd, 0600) == 0 && fstat(fd, &st) == 0 && st.st_ctim.tv_sec >= now - 1 &&
-		      st.st_mtim.tv_sec == 1000,
+	          st.st_mtim.tv_sec == 1000,
 	      "chmod moves ctime, not mtime");
 	close(fd);
 	static const struct {
 		const char *path;
 		unsigned maj, min;
-	} devs[] = { { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
-		     { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
-		     { "/dev/console", 5, 1 } };
+	} devs[] = {{"/dev/null", 1, 3},   {"/dev/zero", 1, 5},    {"/dev/full", 1, 7},
+	            {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+	            {"/dev/console", 5, 1}};
 	int ok = 1;
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
 		if (!unum && !strcmp(devs[i].path, "/dev/console"))

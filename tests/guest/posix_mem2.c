@@ -6,6 +6,7 @@
  * zero). Built three ways like every tests/guest program; run as the app
  * (and natively). */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -13,7 +14,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include "tap.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -56,8 +56,8 @@ faults(volatile char *p)
 static void
 test_dontneed(void)
 {
-	unsigned char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				-1, 0);
+	unsigned char *p =
+	    mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(p != MAP_FAILED, "mmap 4 pages");
 	memset(p, 0xab, 4 * PG);
 	CHECK(madvise(p + PG, 2 * PG, MADV_DONTNEED) == 0, "madvise(MADV_DONTNEED) on 2 pages");
@@ -72,24 +72,26 @@ test_dontneed(void)
 static void
 test_noreplace(void)
 {
-	unsigned char *p = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				-1, 0);
+	unsigned char *p =
+	    mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(p, 0x5a, 3 * PG);
 	errno = 0;
 	void *q = mmap(p + PG, PG, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	CHECK(q == MAP_FAILED && errno == EEXIST, "MAP_FIXED_NOREPLACE over a mapping: EEXIST");
 	errno = 0;
 	q = mmap(p + 2 * PG, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-		 -1, 0);
-	CHECK(q == MAP_FAILED && errno == EEXIST, "MAP_FIXED_NOREPLACE overlapping the end: EEXIST");
+	         -1, 0);
+	CHECK(q == MAP_FAILED && errno == EEXIST,
+	      "MAP_FIXED_NOREPLACE overlapping the end: EEXIST");
 	CHECK(all_bytes(p, 3 * PG, 0x5a), "MAP_FIXED_NOREPLACE: the mapping is intact");
 	p[2 * PG] = 1;
 	CHECK(p[2 * PG] == 1, "MAP_FIXED_NOREPLACE: the mapping is still writable");
 	munmap(p + PG, PG);
 	q = mmap(p + PG, PG, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	CHECK(q == p + PG && all_bytes(q, PG, 0), "MAP_FIXED_NOREPLACE into a hole: at that address");
+	         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	CHECK(q == p + PG && all_bytes(q, PG, 0),
+	      "MAP_FIXED_NOREPLACE into a hole: at that address");
 	munmap(p, 3 * PG);
 }
 
@@ -98,7 +100,7 @@ test_stack(void)
 {
 	size_t n = 256 * 1024;
 	char *s = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	CHECK(s != MAP_FAILED, "MAP_STACK accepted");
 	if (s == MAP_FAILED)
 		return;
@@ -135,7 +137,7 @@ test_brk(void)
 int
 main(void)
 {
-	struct sigaction sa = { .sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER };
+	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, NULL);
 

@@ -3,6 +3,7 @@
  * msync, mincore, thread CPU clocks. Built three ways like every
  * tests/guest program; run as the app. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
@@ -15,7 +16,6 @@
 #include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 int
 main(void)
@@ -27,23 +27,28 @@ main(void)
 		spin += i;
 	struct timespec ts;
 	CHECK(clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 && (ts.tv_sec || ts.tv_nsec) &&
-		      ts.tv_sec < 1000, "CLOCK_THREAD_CPUTIME_ID is plausible");
+	          ts.tv_sec < 1000,
+	      "CLOCK_THREAD_CPUTIME_ID is plausible");
 	/* the process has had at least the CPU this thread has (whole ticks
 	 * for times: 10 ms each, rounded down) */
 	uint64_t thr = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	struct tms t;
 	clock_t t0 = times(&t), t1;
-	CHECK(t0 != (clock_t)-1 && (uint64_t)(t.tms_utime + t.tms_stime) * 10000000u + 10000000u >
-						  thr && (t1 = times(NULL)) >= t0,
+	CHECK(t0 != (clock_t)-1 &&
+	          (uint64_t)(t.tms_utime + t.tms_stime) * 10000000u + 10000000u > thr &&
+	          (t1 = times(NULL)) >= t0,
 	      "times: the process's ticks, a clock that does not go back");
 	struct rusage ru;
 	CHECK(getrusage(RUSAGE_SELF, &ru) == 0 &&
-		      ((uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
-		       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) * 1000u >= thr - 1000u,
+	          ((uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+	           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec)) *
+	                  1000u >=
+	              thr - 1000u,
 	      "getrusage: the process's time, at least this thread's");
-	char name[16] = { 0 };
+	char name[16] = {0};
 	CHECK(prctl(PR_SET_NAME, "worker") == 0 && prctl(PR_GET_NAME, name) == 0 &&
-		      !strcmp(name, "worker"), "prctl names the thread");
+	          !strcmp(name, "worker"),
+	      "prctl names the thread");
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CHECK(sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) >= 1,
@@ -55,7 +60,7 @@ main(void)
 	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	p[0] = 'x';
 	p[8191] = 'y';
-	unsigned char vec[2] = { 9, 9 };
+	unsigned char vec[2] = {9, 9};
 	CHECK(mincore(p, 8192, vec) == 0 && vec[0] == 1, "mincore sees a touched page");
 	char *q = mremap(p, 8192, 1 << 20, MREMAP_MAYMOVE);
 	CHECK(q != MAP_FAILED && q[0] == 'x' && q[8191] == 'y', "mremap grows and keeps the data");
@@ -68,11 +73,12 @@ main(void)
 	int fd = open("/sx", O_CREAT | O_WRONLY, 0640);
 	(void)!write(fd, "12345", 5);
 	CHECK(syscall(SYS_statx, AT_FDCWD, "/sx", 0, 0x7ff, sx) == 0 &&
-		      (memcpy(&size, sx + 0x28, 8), size == 5) &&
-		      (memcpy(&mode, sx + 0x1c, 2), (mode & 0777) == 0640 && S_ISREG(mode)),
+	          (memcpy(&size, sx + 0x28, 8), size == 5) &&
+	          (memcpy(&mode, sx + 0x1c, 2), (mode & 0777) == 0640 && S_ISREG(mode)),
 	      "statx");
 	memset(sx, 0, sizeof(sx));
 	CHECK(syscall(SYS_statx, fd, "", AT_EMPTY_PATH, 0x7ff, sx) == 0 &&
-		      (memcpy(&size, sx + 0x28, 8), size == 5), "statx AT_EMPTY_PATH");
+	          (memcpy(&size, sx + 0x28, 8), size == 5),
+	      "statx AT_EMPTY_PATH");
 	return tap_done();
 }

@@ -7,6 +7,7 @@
  * Built three ways like every tests/guest program; run as the app, and
  * passes on Linux too. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "tap.h"
 
 #define PG 4096
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -68,7 +68,7 @@ make_file(const char *path, size_t size)
 		return -1;
 	for (size_t i = 0; i < size; i++)
 		buf[i] = (char)('a' + (i / PG) % 26); /* page k: one letter */
-	for (size_t at = 0; at < size; at += 65536) /* in pieces: as tools write */
+	for (size_t at = 0; at < size; at += 65536)   /* in pieces: as tools write */
 		if (write(fd, buf + at, MIN(65536, size - at)) != (ssize_t)MIN(65536, size - at))
 			return -1;
 	free(buf);
@@ -78,7 +78,7 @@ make_file(const char *path, size_t size)
 int
 main(void)
 {
-	struct sigaction sa = { .sa_handler = on_sig };
+	struct sigaction sa = {.sa_handler = on_sig};
 	char path[] = "/tmp/mm2-XXXXXX";
 	int fd;
 
@@ -100,7 +100,8 @@ main(void)
 	      "mapping it makes (almost) nothing resident: demand-paged");
 	if (mapped - before >= 128)
 		printf("# rss before %ld after mmap %ld pages\n", before, mapped);
-	CHECK(m[0] == 'a' && m[5 * PG + 7] == 'f' && m[big - 1] == (char)('a' + (big / PG - 1) % 26),
+	CHECK(m[0] == 'a' && m[5 * PG + 7] == 'f' &&
+	          m[big - 1] == (char)('a' + (big / PG - 1) % 26),
 	      "each page touched reads the file's bytes");
 	long all = 0;
 	for (size_t i = 0; i < big; i += PG)
@@ -114,7 +115,7 @@ main(void)
 	CHECK(madvise(m, 2 * PG, MADV_DONTNEED) == 0 && m[PG] == 'b' && m[0] == 'a',
 	      "MADV_DONTNEED brings back the file's bytes, not zeros");
 	CHECK(pwrite(fd, "Q", 1, 3 * PG) == 1 && madvise(m + 3 * PG, PG, MADV_DONTNEED) == 0 &&
-		      m[3 * PG] == 'Q',
+	          m[3 * PG] == 'Q',
 	      "after DONTNEED the page is read again from the file as it is now");
 	munmap(m, big);
 
@@ -135,12 +136,12 @@ main(void)
 	m = mmap(NULL, 2 * PG, PROT_READ, MAP_PRIVATE, fd, 2 * PG);
 	CHECK(m != MAP_FAILED && m[0] == 'c', "mmap 2 pages from offset 2 pages");
 	/* block the room after it, so growing must move */
-	void *block = mmap(m + 2 * PG, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-			   -1, 0);
+	void *block = mmap(m + 2 * PG, PG, PROT_NONE,
+	                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	char *m2 = mremap(m, 2 * PG, 6 * PG, MREMAP_MAYMOVE);
 	CHECK(m2 != MAP_FAILED && m2 != m, "mremap grows it by moving");
 	CHECK(m2 != MAP_FAILED && m2[0] == 'c' && m2[PG] == 'd' && m2[2 * PG] == 'e' &&
-		      m2[5 * PG + 1] == 'h',
+	          m2[5 * PG + 1] == 'h',
 	      "the moved and the grown pages are the file's pages at their offsets");
 	CHECK(m2 != MAP_FAILED && touch(m) == SIGSEGV, "the old place is gone");
 	got_sig = 0;
@@ -148,7 +149,7 @@ main(void)
 		m2[PG] = 'x';
 	CHECK(got_sig == SIGSEGV, "it is still read-only: a write faults");
 	CHECK(m2 != MAP_FAILED && mremap(m2, 6 * PG, PG, 0) == m2 && touch(m2 + PG) == SIGSEGV &&
-		      m2[0] == 'c',
+	          m2[0] == 'c',
 	      "mremap shrinks it in place");
 	munmap(m2, PG);
 	if (block != MAP_FAILED)
@@ -175,8 +176,9 @@ main(void)
 	CHECK(mincore(hole, 3 * PG, vec) == -1 && errno == ENOMEM, "mincore over a hole: ENOMEM");
 	errno = 0;
 	CHECK(madvise(hole, PG, 999) == -1 && errno == EINVAL, "unknown advice: EINVAL");
-	int advice[] = { MADV_NORMAL, MADV_RANDOM, MADV_SEQUENTIAL, MADV_WILLNEED, MADV_DONTNEED,
-			 MADV_FREE, MADV_DONTFORK, MADV_DOFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE };
+	int advice[] = {MADV_NORMAL,   MADV_RANDOM,    MADV_SEQUENTIAL, MADV_WILLNEED,
+	                MADV_DONTNEED, MADV_FREE,      MADV_DONTFORK,   MADV_DOFORK,
+	                MADV_HUGEPAGE, MADV_NOHUGEPAGE};
 	int ok = 0;
 	for (size_t i = 0; i < sizeof(advice) / sizeof(advice[0]); i++) {
 		int r = madvise(hole, PG, advice[i]);

@@ -5,13 +5,13 @@
  * EPOLL_CTL_MOD, EPOLLEXCLUSIVE is accepted. Built three ways like every
  * tests/guest program; run as the app, and passes on Linux too. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <unistd.h>
-#include "tap.h"
 
 #define REC 4096 /* PIPE_BUF */
 #define RECS 200
@@ -89,7 +89,7 @@ main(void)
 	close(np);
 
 	/* 3: EPOLLET: once per arrival */
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u32 = 7 }, out[4];
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u32 = 7}, out[4];
 	int ep = epoll_create1(0);
 	CHECK(pipe(p) == 0 && epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0, "EPOLLET interest");
 	CHECK(epoll_wait(ep, out, 4, 0) == 0, "nothing yet");
@@ -100,12 +100,12 @@ main(void)
 	CHECK(read(p[0], buf, 5) == 5 && epoll_wait(ep, out, 4, 0) == 0,
 	      "reading part of it does not report it again");
 	CHECK(write(p[1], "!", 1) == 1 && epoll_wait(ep, out, 4, 0) == 1 &&
-		      epoll_wait(ep, out, 4, 0) == 0,
+	          epoll_wait(ep, out, 4, 0) == 0,
 	      "a new arrival is reported once");
 	CHECK(read(p[0], buf, sizeof(buf)) == 7, "the rest read");
 	ev.events = EPOLLIN; /* level-triggered again */
 	CHECK(write(p[1], "x", 1) == 1 && epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev) == 0 &&
-		      epoll_wait(ep, out, 4, 0) == 1 && epoll_wait(ep, out, 4, 0) == 1,
+	          epoll_wait(ep, out, 4, 0) == 1 && epoll_wait(ep, out, 4, 0) == 1,
 	      "level-triggered: reported while readable");
 
 	/* 4: EPOLLONESHOT: one report until EPOLL_CTL_MOD */

@@ -5,6 +5,7 @@
  * and natively on Linux: what only unum gives is checked when UNUM_TEST
  * is yes (tests/run sets it). */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "tap.h"
 
 static char text[65536];
 
@@ -51,7 +51,7 @@ main(int argc, char **argv)
 	/* our own mapping, at the address mmap returned, in self/maps */
 	char *p = mmap(NULL, 3 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	snprintf(want, sizeof(want), "%lx-%lx r--p 00000000 00:00 0", (unsigned long)p,
-		 (unsigned long)(p + 3 * 4096));
+	         (unsigned long)(p + 3 * 4096));
 	CHECK(slurp("/proc/self/maps") && strstr(text, want), "self/maps lists our mapping");
 	CHECK(strstr(text, "[stack]") != NULL, "self/maps names [stack]");
 	char exe[512];
@@ -68,9 +68,10 @@ main(int argc, char **argv)
 	struct stat st;
 	fstat(fd, &st);
 	snprintf(want, sizeof(want), "%lx-%lx r--s 00000000 ", (unsigned long)m,
-		 (unsigned long)(m + 4096));
+	         (unsigned long)(m + 4096));
 	CHECK(m != MAP_FAILED && slurp("/proc/self/maps") && strstr(text, want) &&
-		      strstr(strstr(text, want), path), "self/maps: a shared file mapping and its path");
+	          strstr(strstr(text, want), path),
+	      "self/maps: a shared file mapping and its path");
 	munmap(m, 4096);
 	/* self/fd */
 	snprintf(want, sizeof(want), "/proc/self/fd/%d", fd);
@@ -98,7 +99,7 @@ main(int argc, char **argv)
 	CHECK(access(want, F_OK) == -1 && errno == ENOENT, "a closed fd is gone from self/fd");
 	snprintf(want, sizeof(want), "/proc/self/fd/%d", fd);
 	int fd2 = open(want, O_RDONLY);
-	char b4[5] = { 0 };
+	char b4[5] = {0};
 	CHECK(fd2 >= 0 && read(fd2, b4, 4) == 4 && !strcmp(b4, "abcd"),
 	      "opening self/fd/N opens the file");
 	close(fd2);
@@ -109,12 +110,13 @@ main(int argc, char **argv)
 	/* self/stat: pid (comm) state ..., 52 fields */
 	CHECK(slurp("/proc/self/stat") != NULL, "self/stat");
 	int pid = 0, fields = 0;
-	char comm[64] = { 0 }, state = 0;
+	char comm[64] = {0}, state = 0;
 	sscanf(text, "%d (%63[^)]) %c", &pid, comm, &state);
 	const char *rest = strrchr(text, ')');
 	for (const char *c = rest; c && *c; c++)
 		fields += *c == ' ';
-	CHECK(pid == getpid() && state == 'R' && fields >= 50, "self/stat: pid, comm, state, fields");
+	CHECK(pid == getpid() && state == 'R' && fields >= 50,
+	      "self/stat: pid, comm, state, fields");
 	CHECK(slurp("/proc/self/cmdline") && !strcmp(text, argv[0]), "self/cmdline");
 	CHECK(slurp("/proc/self/status") && strstr(text, "Name:") && strstr(text, "Pid:"),
 	      "self/status");
@@ -130,8 +132,9 @@ main(int argc, char **argv)
 	CHECK(slurp("/proc/sys/kernel/hostname") && !strcmp(text, want),
 	      "/proc/sys/kernel/hostname is uname's");
 	/* /dev */
-	CHECK(link_is("/dev/stdin", "/proc/self/fd/0") && link_is("/dev/stdout", "/proc/self/fd/1") &&
-		      link_is("/dev/stderr", "/proc/self/fd/2") && link_is("/dev/fd", "/proc/self/fd"),
+	CHECK(link_is("/dev/stdin", "/proc/self/fd/0") &&
+	          link_is("/dev/stdout", "/proc/self/fd/1") &&
+	          link_is("/dev/stderr", "/proc/self/fd/2") && link_is("/dev/fd", "/proc/self/fd"),
 	      "/dev/stdin, stdout, stderr and fd");
 	fd = open("/dev/stdout", O_WRONLY);
 	CHECK(fd >= 0 && write(fd, "# through /dev/stdout\n", 22) == 22, "a write to /dev/stdout");
@@ -139,17 +142,22 @@ main(int argc, char **argv)
 	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null");
 	if (unum) {
 		CHECK(stat("/dev/tty", &st) == 0 && S_ISCHR(st.st_mode) &&
-			      stat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode), "/dev/tty, /dev/console");
+		          stat("/dev/console", &st) == 0 && S_ISCHR(st.st_mode),
+		      "/dev/tty, /dev/console");
 		fd = open("/dev/tty", O_WRONLY);
-		CHECK(fd >= 0 && write(fd, "# through /dev/tty\n", 19) == 19, "a write to /dev/tty");
+		CHECK(fd >= 0 && write(fd, "# through /dev/tty\n", 19) == 19,
+		      "a write to /dev/tty");
 		close(fd);
 		/* /etc, generated: the app brought none */
-		CHECK(slurp("/etc/passwd") && !strncmp(text, "root:x:0:0:", 11), "/etc/passwd has root");
+		CHECK(slurp("/etc/passwd") && !strncmp(text, "root:x:0:0:", 11),
+		      "/etc/passwd has root");
 		CHECK(slurp("/etc/group") && !strncmp(text, "root:x:0:", 9), "/etc/group has root");
-		CHECK(!strcmp(u.nodename, "unum") && slurp("/etc/hostname") && !strcmp(text, "unum\n"),
+		CHECK(!strcmp(u.nodename, "unum") && slurp("/etc/hostname") &&
+		          !strcmp(text, "unum\n"),
 		      "/etc/hostname is unum");
 		CHECK(slurp("/etc/hosts") && strstr(text, "127.0.0.1\tlocalhost") &&
-			      strstr(text, "\tunum\n"), "/etc/hosts: localhost and the host name");
+		          strstr(text, "\tunum\n"),
+		      "/etc/hosts: localhost and the host name");
 		CHECK(slurp("/etc/nsswitch.conf") && strstr(text, "hosts:"), "/etc/nsswitch.conf");
 	} else {
 		CHECK(slurp("/etc/passwd") && strstr(text, "root:x:0:0:"), "/etc/passwd has root");

@@ -8,6 +8,7 @@
  * then. Built three ways like every tests/guest program; run as the
  * app, and natively on Linux. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -17,7 +18,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 #define FUTEX_WAIT 0 /* linux/futex.h, which musl-gcc cannot see */
 #define FUTEX_WAKE 1
@@ -45,7 +45,7 @@ on_usr1_mask(int sig)
 static void
 handle(int sig, void (*fn)(int), int flags)
 {
-	struct sigaction sa = { .sa_handler = fn, .sa_flags = flags };
+	struct sigaction sa = {.sa_handler = fn, .sa_flags = flags};
 	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
 }
@@ -111,7 +111,7 @@ test_sigsuspend_and_wait(void)
 {
 	sigset_t usr1, during, old;
 	siginfo_t si;
-	struct timespec ts = { 0, 50000000 };
+	struct timespec ts = {0, 50000000};
 
 	handle(SIGUSR1, on_usr1_mask, 0);
 	sigemptyset(&usr1);
@@ -123,7 +123,8 @@ test_sigsuspend_and_wait(void)
 	int r = sigsuspend(&during);
 	CHECK(r == -1 && errno == EINTR, "sigsuspend returns EINTR");
 	CHECK(hits == 1, "... after the handler ran");
-	CHECK(mask_had_usr2 && mask_had_usr1, "the handler ran with the temporary mask (+ its signal)");
+	CHECK(mask_had_usr2 && mask_had_usr1,
+	      "the handler ran with the temporary mask (+ its signal)");
 	sigset_t now;
 	sigprocmask(SIG_BLOCK, NULL, &now);
 	CHECK(sigismember(&now, SIGUSR1) && !sigismember(&now, SIGUSR2),
@@ -146,7 +147,8 @@ test_sigsuspend_and_wait(void)
 	CHECK(!sigismember(&pend, SIGUSR1), "... and it is no longer pending");
 	start_helper(SIGUSR1, 100, -1, NULL);
 	r = ksigtimedwait(&usr1, &si, NULL);
-	CHECK(r == SIGUSR1 && si.si_code == SI_TKILL, "rt_sigtimedwait, no timeout: a signal sent while waiting (SI_TKILL)");
+	CHECK(r == SIGUSR1 && si.si_code == SI_TKILL,
+	      "rt_sigtimedwait, no timeout: a signal sent while waiting (SI_TKILL)");
 	if (r != SIGUSR1 || si.si_code != SI_TKILL)
 		printf("# rt_sigtimedwait: %d, si_code %d\n", r, si.si_code);
 	pthread_join(helper_t, NULL);
@@ -167,7 +169,7 @@ test_sigsuspend_and_wait(void)
 static void
 test_sleeps(void)
 {
-	struct timespec req = { 10, 0 }, rem = { 0, 0 };
+	struct timespec req = {10, 0}, rem = {0, 0};
 
 	handle(SIGUSR2, on_sig, SA_RESTART); /* sleeps never restart */
 	start_helper(SIGUSR2, 100, -1, NULL);
@@ -238,11 +240,11 @@ test_polls(void)
 {
 	int p[2], ep;
 	struct pollfd pfd;
-	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct epoll_event ev = {.events = EPOLLIN}, out;
 	fd_set rd;
 
 	(void)!pipe(p);
-	pfd = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	pfd = (struct pollfd){.fd = p[0], .events = POLLIN};
 	handle(SIGUSR2, on_sig, SA_RESTART);
 
 	start_helper(SIGUSR2, 100, -1, NULL);
@@ -269,7 +271,7 @@ test_polls(void)
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
 	sigemptyset(&none);
-	struct timespec ts = { 5, 0 };
+	struct timespec ts = {5, 0};
 	sigprocmask(SIG_BLOCK, &usr2, NULL);
 	hits = 0;
 	raise(SIGUSR2);
@@ -295,7 +297,7 @@ test_polls(void)
 	CHECK(r == 1 && hits == 0 && sigismember(&pend, SIGUSR2),
 	      "ppoll with a ready fd: returns it, the signal stays pending");
 	siginfo_t si;
-	struct timespec zero = { 0, 0 };
+	struct timespec zero = {0, 0};
 	sigtimedwait(&usr2, &si, &zero);
 	sigprocmask(SIG_UNBLOCK, &usr2, NULL);
 	close(ep);

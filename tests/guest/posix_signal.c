@@ -4,6 +4,7 @@
  * included) intact after a handler. Built three ways like every
  * tests/guest program; run as the app. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -12,7 +13,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 static char *page;
 static volatile void *fault_addr;
@@ -59,7 +59,7 @@ on_fpe(int sig)
 int
 main(void)
 {
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 	volatile double kept = 3.25;
 
 	page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -73,7 +73,7 @@ main(void)
 	CHECK(kept == 3.25, "the FPU state is intact after the handler");
 
 	alt = malloc(65536);
-	stack_t ss = { .ss_sp = alt, .ss_size = 65536 };
+	stack_t ss = {.ss_sp = alt, .ss_size = 65536};
 	CHECK(sigaltstack(&ss, NULL) == 0, "sigaltstack");
 	sa.sa_sigaction = on_usr1;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
@@ -102,12 +102,12 @@ main(void)
 	CHECK(sigaction(SIGKILL, &sa, NULL) == -1 && errno == EINVAL, "SIGKILL cannot be caught");
 
 	signal(SIGALRM, on_alrm);
-	struct timespec ts = { 0, 5000000 };
+	struct timespec ts = {0, 5000000};
 	alarm(1);
 	for (int i = 0; i < 400 && !alrm_count; i++)
 		nanosleep(&ts, NULL);
 	CHECK(alrm_count == 1, "alarm(1) raises SIGALRM");
-	struct itimerval itv = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval itv = {{0, 20000}, {0, 20000}};
 	CHECK(setitimer(ITIMER_REAL, &itv, NULL) == 0, "setitimer");
 	for (int i = 0; i < 400 && alrm_count < 4; i++)
 		nanosleep(&ts, NULL);
@@ -118,6 +118,7 @@ main(void)
 	int p[2];
 	signal(SIGPIPE, on_pipe);
 	CHECK(pipe(p) == 0 && close(p[0]) == 0 && write(p[1], "x", 1) == -1 && errno == EPIPE &&
-		      pipe_count == 1, "a write with no reader raises SIGPIPE");
+	          pipe_count == 1,
+	      "a write with no reader raises SIGPIPE");
 	return tap_done();
 }

@@ -5,13 +5,13 @@
  * rt_tgsigqueueinfo to self. Built three ways like every tests/guest
  * program; run as the app, and natively on Linux. */
 #define _GNU_SOURCE
+#include "tap.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-#include "tap.h"
 
 #ifndef sigev_notify_thread_id /* glibc before 2.41 names it only this way */
 #define sigev_notify_thread_id _sigev_un._tid
@@ -44,7 +44,7 @@ on_rt(int sig, siginfo_t *si, void *uc)
 static void
 handle(int sig, void (*fn)(int, siginfo_t *, void *))
 {
-	struct sigaction sa = { .sa_sigaction = fn, .sa_flags = SA_SIGINFO };
+	struct sigaction sa = {.sa_sigaction = fn, .sa_flags = SA_SIGINFO};
 	sigemptyset(&sa.sa_mask);
 	sigaction(sig, &sa, NULL);
 }
@@ -62,7 +62,7 @@ static int
 wait_for(volatile int *p, int n, int ms)
 {
 	int64_t end = now_ns() + (int64_t)ms * 1000000;
-	struct timespec step = { 0, 1000000 };
+	struct timespec step = {0, 1000000};
 
 	while (*p < n && now_ns() < end)
 		nanosleep(&step, NULL);
@@ -83,8 +83,8 @@ ktimer_create(clockid_t clk, struct sigevent *sev)
 static int
 ktimer_settime(int id, int flags, long val_ns, long int_ns, struct itimerspec *old)
 {
-	struct itimerspec its = { { int_ns / 1000000000, int_ns % 1000000000 },
-				  { val_ns / 1000000000, val_ns % 1000000000 } };
+	struct itimerspec its = {{int_ns / 1000000000, int_ns % 1000000000},
+	                         {val_ns / 1000000000, val_ns % 1000000000}};
 	return (int)syscall(SYS_timer_settime, id, flags, &its, old);
 }
 
@@ -129,7 +129,7 @@ static void
 test_signal_timers(void)
 {
 	int sig = SIGRTMIN + 1, id, id2;
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = sig };
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = sig};
 	struct itimerspec its, old;
 	sigset_t set;
 
@@ -144,7 +144,8 @@ test_signal_timers(void)
 	CHECK(last_value == 0x1234, "si_value is sigev_value");
 	CHECK(last_timerid == id, "si_timerid is the timer's id");
 	CHECK(ktimer_gettime(id, &its) == 0 && its.it_value.tv_sec == 0 &&
-		      its.it_value.tv_nsec == 0, "an expired one-shot timer reads as disarmed");
+	          its.it_value.tv_nsec == 0,
+	      "an expired one-shot timer reads as disarmed");
 	usleep(50000);
 	CHECK(hits == 1, "a one-shot timer fires once");
 
@@ -153,11 +154,13 @@ test_signal_timers(void)
 	CHECK(ktimer_settime(id, 0, 10000000, 10000000, NULL) == 0, "timer_settime interval 10 ms");
 	CHECK(wait_for(&hits, 5, 10000), "the interval timer fires 5 times");
 	CHECK(ktimer_gettime(id, &its) == 0 && its.it_interval.tv_nsec == 10000000 &&
-		      its.it_interval.tv_sec == 0, "timer_gettime reports the interval");
+	          its.it_interval.tv_sec == 0,
+	      "timer_gettime reports the interval");
 	CHECK(ktimer_settime(id, 0, 0, 0, &old) == 0 && old.it_interval.tv_nsec == 10000000,
 	      "disarming returns the old setting");
 	CHECK(ktimer_gettime(id, &its) == 0 && !its.it_value.tv_sec && !its.it_value.tv_nsec &&
-		      !its.it_interval.tv_nsec, "timer_gettime after disarming: zero");
+	          !its.it_interval.tv_nsec,
+	      "timer_gettime after disarming: zero");
 	int before = hits;
 	usleep(50000);
 	CHECK(hits == before, "a disarmed timer stays quiet");
@@ -190,10 +193,12 @@ test_signal_timers(void)
 	CHECK(wait_for(&hits, 1, 5000) && now_ns() - t0 >= 25000000,
 	      "the absolute timer fires at its time, not before");
 	ktimer_settime(id2, 0, 10000000000, 0, NULL);
-	CHECK(ktimer_gettime(id2, &its) == 0 && its.it_value.tv_sec >= 8 && its.it_value.tv_sec <= 10,
+	CHECK(ktimer_gettime(id2, &its) == 0 && its.it_value.tv_sec >= 8 &&
+	          its.it_value.tv_sec <= 10,
 	      "timer_gettime: the time left");
 	CHECK(syscall(SYS_timer_delete, id2) == 0, "timer_delete");
-	CHECK(syscall(SYS_timer_delete, id2) == -1 && errno == EINVAL, "timer_delete twice: EINVAL");
+	CHECK(syscall(SYS_timer_delete, id2) == -1 && errno == EINVAL,
+	      "timer_delete twice: EINVAL");
 	CHECK(ktimer_gettime(id2, &its) == -1 && errno == EINVAL, "a deleted timer: EINVAL");
 	CHECK(syscall(SYS_timer_getoverrun, 4095) == -1 && errno == EINVAL,
 	      "timer_getoverrun of no timer: EINVAL");
@@ -215,7 +220,7 @@ test_null_sigevent_and_none(void)
 	CHECK(last_code == SI_TIMER && last_value == id, "... with si_value = the timer id");
 	syscall(SYS_timer_delete, id);
 
-	struct sigevent none = { .sigev_notify = SIGEV_NONE };
+	struct sigevent none = {.sigev_notify = SIGEV_NONE};
 	id = ktimer_create(CLOCK_MONOTONIC, &none);
 	CHECK(id >= 0, "timer_create SIGEV_NONE");
 	ktimer_settime(id, 0, 10000000000, 0, NULL);
@@ -224,7 +229,8 @@ test_null_sigevent_and_none(void)
 	ktimer_settime(id, 0, 1000000, 0, NULL);
 	usleep(30000);
 	CHECK(hits == 0 && ktimer_gettime(id, &its) == 0 && !its.it_value.tv_sec &&
-		      !its.it_value.tv_nsec, "SIGEV_NONE: expires without a signal");
+	          !its.it_value.tv_nsec,
+	      "SIGEV_NONE: expires without a signal");
 	syscall(SYS_timer_delete, id);
 }
 
@@ -232,7 +238,7 @@ static void
 test_thread_id(void)
 {
 	pthread_t t;
-	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID };
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID};
 	int id;
 
 	sig_worker = SIGRTMIN + 2;
@@ -258,8 +264,8 @@ test_thread_id(void)
 static void
 test_errors(void)
 {
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = 0 };
-	struct itimerspec bad = { { 0, 0 }, { 0, 1000000000 } };
+	struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = 0};
+	struct itimerspec bad = {{0, 0}, {0, 1000000000}};
 	int id;
 
 	CHECK(ktimer_create(CLOCK_MONOTONIC, &sev) == -1 && errno == EINVAL, "signal 0: EINVAL");
@@ -267,7 +273,8 @@ test_errors(void)
 	CHECK(ktimer_create(CLOCK_MONOTONIC, &sev) == -1 && errno == EINVAL, "signal 65: EINVAL");
 	sev.sigev_signo = SIGUSR1;
 	sev.sigev_notify = 77;
-	CHECK(ktimer_create(CLOCK_MONOTONIC, &sev) == -1 && errno == EINVAL, "bad sigev_notify: EINVAL");
+	CHECK(ktimer_create(CLOCK_MONOTONIC, &sev) == -1 && errno == EINVAL,
+	      "bad sigev_notify: EINVAL");
 	CHECK(ktimer_create(99, NULL) == -1 && errno == EINVAL, "unknown clock: EINVAL");
 	id = ktimer_create(CLOCK_BOOTTIME, NULL);
 	CHECK(id >= 0, "timer_create(CLOCK_BOOTTIME)");
@@ -283,8 +290,8 @@ test_errors(void)
 static void
 test_sigev_thread(void)
 {
-	struct sigevent sev = { .sigev_notify = SIGEV_THREAD, .sigev_notify_function = notify };
-	struct itimerspec its = { { 0, 10000000 }, { 0, 10000000 } };
+	struct sigevent sev = {.sigev_notify = SIGEV_THREAD, .sigev_notify_function = notify};
+	struct itimerspec its = {{0, 10000000}, {0, 10000000}};
 	timer_t tm;
 
 	main_thread = pthread_self();
@@ -321,14 +328,14 @@ test_sigqueue(void)
 		v.sival_int = i;
 		sigqueue(getpid(), sig, v);
 	}
-	int got[3] = { 0 }, ok = 1;
+	int got[3] = {0}, ok = 1;
 	for (int i = 0; i < 3; i++) {
-		struct timespec ts = { 1, 0 };
+		struct timespec ts = {1, 0};
 		ok &= sigtimedwait(&set, &si, &ts) == sig;
 		got[i] = si.si_value.sival_int;
 	}
 	CHECK(ok && got[0] == 1 && got[1] == 2 && got[2] == 3, "three queued: taken in order");
-	struct timespec zero = { 0, 0 };
+	struct timespec zero = {0, 0};
 	CHECK(sigtimedwait(&set, &si, &zero) == -1 && errno == EAGAIN, "then none is left");
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 

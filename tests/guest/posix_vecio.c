@@ -40,8 +40,8 @@ main(void)
 	char path[] = "/tmp/vecioXXXXXX";
 	int fd = mkstemp(path);
 	char a[4] = "abcd", b[6] = "efghij", r1[3], r2[7];
-	struct iovec w[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
-	struct iovec rv[2] = { { r1, sizeof(r1) }, { r2, sizeof(r2) } };
+	struct iovec w[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+	struct iovec rv[2] = {{r1, sizeof(r1)}, {r2, sizeof(r2)}};
 	char buf[64];
 
 	CHECK(fd >= 0, "mkstemp in /tmp");
@@ -50,7 +50,8 @@ main(void)
 	CHECK(size_of(fd) == 15, "the file grew to 15 bytes, a hole before offset 5");
 	CHECK(preadv(fd, rv, 2, 5) == 10 && !memcmp(r1, "abc", 3) && !memcmp(r2, "defghij", 7),
 	      "preadv scatters the bytes across both buffers");
-	CHECK(pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "\0\0\0\0\0", 5), "the hole reads as zeros");
+	CHECK(pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "\0\0\0\0\0", 5),
+	      "the hole reads as zeros");
 	CHECK(preadv(fd, rv, 2, 12) == 3 && !memcmp(r1, "hij", 3), "preadv near the end is short");
 	CHECK(preadv(fd, rv, 2, -1) == -1 && errno == EINVAL, "preadv at offset -1: EINVAL");
 	CHECK(preadv(fd, rv, 2, 100) == 0, "preadv past the end reads nothing");
@@ -73,7 +74,8 @@ main(void)
 	/* fallocate */
 	CHECK(sys_fallocate(fd, 0, 0, 100) == 0 && size_of(fd) == 100,
 	      "fallocate mode 0 extends the file to 100 bytes");
-	CHECK(pread(fd, buf, 4, 96) == 4 && !memcmp(buf, "\0\0\0\0", 4), "the new tail reads as zeros");
+	CHECK(pread(fd, buf, 4, 96) == 4 && !memcmp(buf, "\0\0\0\0", 4),
+	      "the new tail reads as zeros");
 	CHECK(pread(fd, buf, 4, 0) == 4 && !memcmp(buf, "abcd", 4), "data before it is kept");
 	CHECK(sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4096) == 0 && size_of(fd) == 100,
 	      "KEEP_SIZE leaves the size alone");
@@ -81,7 +83,7 @@ main(void)
 	      "a range inside the file changes nothing");
 	CHECK(pread(fd, buf, 4, 5) == 4 && !memcmp(buf, "abcd", 4), "nor its contents");
 	CHECK(sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 6, 2) == 0 &&
-		      pread(fd, buf, 4, 5) == 4 && !memcmp(buf, "a\0\0d", 4) && size_of(fd) == 100,
+	          pread(fd, buf, 4, 5) == 4 && !memcmp(buf, "a\0\0d", 4) && size_of(fd) == 100,
 	      "PUNCH_HOLE zeroes the range and keeps the size");
 	int zr = sys_fallocate(fd, FALLOC_FL_ZERO_RANGE, 90, 20);
 	CHECK(zr == 0 ? size_of(fd) == 110 : errno == EOPNOTSUPP,

@@ -5,22 +5,22 @@
 #ifndef UNUM_GUEST_TAP_H
 #define UNUM_GUEST_TAP_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <errno.h>
 
 static int tap_n, tap_failed;
 
-#define CHECK(cond, name)                                                          \
-	do {                                                                       \
-		int ok_ = !!(cond);                                                \
-		tap_n++;                                                           \
-		if (!ok_)                                                          \
-			tap_failed++;                                              \
-		printf("%s %d - %s\n", ok_ ? "ok" : "not ok", tap_n, name);        \
-		if (!ok_)                                                          \
-			printf("# %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__, #cond, \
-			       errno, strerror(errno));                            \
+#define CHECK(cond, name)                                                                          \
+	do {                                                                                       \
+		int ok_ = !!(cond);                                                                \
+		tap_n++;                                                                           \
+		if (!ok_)                                                                          \
+			tap_failed++;                                                              \
+		printf("%s %d - %s\n", ok_ ? "ok" : "not ok", tap_n, name);                        \
+		if (!ok_)                                                                          \
+			printf("# %s:%d: %s (errno %d %s)\n", __FILE__, __LINE__, #cond, errno,    \
+			       strerror(errno));                                                   \
 	} while (0)
 
 static inline int

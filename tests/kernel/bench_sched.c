@@ -14,8 +14,16 @@
 #include "sched.h"
 #include "sync.h"
 
-__noinline void mark_bench_start(void) { __asm__ volatile(""); }
-__noinline void mark_bench_stop(void) { __asm__ volatile(""); }
+__noinline void
+mark_bench_start(void)
+{
+	__asm__ volatile("");
+}
+__noinline void
+mark_bench_stop(void)
+{
+	__asm__ volatile("");
+}
 
 static char bench_name[32];
 static uint64_t bench_ops = 100000;
@@ -119,6 +127,6 @@ bench_run(void)
 		panic("bench=%s: unknown (pingpong-same, pingpong-cross, create-join, net-arp)",
 		      bench_name);
 	console_printf("bench %s %lu %lu\n", bench_name, (unsigned long)bench_ops,
-		       (unsigned long)ns);
+	               (unsigned long)ns);
 	return true;
 }

@@ -102,9 +102,9 @@ KTEST(copy_from_bad_address_is_efault)
 {
 	char buf[32];
 
-	EXPECT_EQ(copy_from_user(buf, (void *)0x1000, 8), -EFAULT);    /* unmapped */
-	EXPECT_EQ(copy_from_user(buf, (void *)16, 8), -EFAULT);        /* null page */
-	EXPECT_EQ(copy_from_user(buf, ro_victim, 8), -EFAULT);         /* kernel half */
+	EXPECT_EQ(copy_from_user(buf, (void *)0x1000, 8), -EFAULT);         /* unmapped */
+	EXPECT_EQ(copy_from_user(buf, (void *)16, 8), -EFAULT);             /* null page */
+	EXPECT_EQ(copy_from_user(buf, ro_victim, 8), -EFAULT);              /* kernel half */
 	EXPECT_EQ(copy_from_user(buf, (void *)(USER_TOP - 4), 8), -EFAULT); /* straddles */
 	EXPECT_EQ(copy_to_user((void *)0x2000, buf, 8), -EFAULT);
 	EXPECT_EQ(strncpy_from_user(buf, (void *)0x3000, sizeof(buf)), -EFAULT);

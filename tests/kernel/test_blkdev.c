@@ -22,12 +22,12 @@ static struct {
 	struct blkdev dev, ro, big; /* 512-byte blocks; read-only; 4 KiB blocks */
 	struct blkdev wc;           /* a volatile write cache: FLUSH is sent */
 	uint8_t *data;
-	uint64_t bad_sector;        /* requests touching it fail; 0: none */
+	uint64_t bad_sector; /* requests touching it fail; 0: none */
 	struct blk_req *queue[MD_QUEUE];
-	unsigned head, tail;        /* under lock */
+	unsigned head, tail; /* under lock */
 	struct spinlock lock;
 	struct semaphore items;
-	int submits;                /* requests the driver saw */
+	int submits; /* requests the driver saw */
 } md;
 
 static void
@@ -80,7 +80,7 @@ md_submit(struct blkdev *d, struct blk_req *r)
 	return 0;
 }
 
-static const struct blkdev_ops md_ops = { .submit = md_submit };
+static const struct blkdev_ops md_ops = {.submit = md_submit};
 
 static void
 md_describe(struct blkdev *d, const char *name, uint32_t bs, bool ro)
@@ -205,16 +205,16 @@ KTEST(blk_flush_sent_and_counted)
 	EXPECT_EQ(md.submits - before, 1);
 	EXPECT_EQ(blk_write(&md.wc, 16, w, KiB(40)), 0); /* 3 parts: one write */
 	EXPECT_EQ(blk_read(&md.wc, 16, w, KiB(8)), 0);
-	EXPECT_EQ(blk_write(&md.wc, 1, w, 0), -EINVAL);  /* refused: not counted */
+	EXPECT_EQ(blk_write(&md.wc, 1, w, 0), -EINVAL); /* refused: not counted */
 	n = blk_diskstats((char *)text, 4095);
 	text[n] = 0;
-	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 1), 1);  /* reads */
-	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 3), 16); /* sectors read */
-	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 5), 1);  /* writes */
-	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 7), 80); /* sectors written */
-	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 9), 0);  /* in flight */
-	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 16), 1); /* flushes */
-	EXPECT_EQ(diskstat((char *)text, "mdtest-ro", 16), 0); /* never sent */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 1), 1);               /* reads */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 3), 16);              /* sectors read */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 5), 1);               /* writes */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 7), 80);              /* sectors written */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 9), 0);               /* in flight */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 16), 1);              /* flushes */
+	EXPECT_EQ(diskstat((char *)text, "mdtest-ro", 16), 0);              /* never sent */
 	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 17) == ~0ull, false); /* 17 fields */
 	EXPECT_EQ(diskstat((char *)text, "mdtest-wc", 18), ~0ull);
 	kfree(w);
@@ -233,7 +233,7 @@ KTEST(blk_checks)
 	EXPECT_EQ(blk_read(&md.dev, ~0ull, b, 512), -EIO);    /* no overflow */
 	EXPECT_EQ(blk_read(&md.dev, 0, b, 100), -EINVAL);     /* not whole sectors */
 	EXPECT_EQ(blk_read(&md.dev, 0, b, 0), -EINVAL);
-	EXPECT_EQ(blk_read(&md.big, 1, b, 4096), -EINVAL);    /* not on a 4 KiB block */
+	EXPECT_EQ(blk_read(&md.big, 1, b, 4096), -EINVAL); /* not on a 4 KiB block */
 	EXPECT_EQ(blk_read(&md.big, 8, b, 512), -EINVAL);
 	EXPECT_EQ(blk_read(&md.big, 8, b, 8192), 0);
 	EXPECT_EQ(blk_write(&md.ro, 0, b, 512), -EROFS);
@@ -249,7 +249,7 @@ KTEST(blk_split_part_error_fails_whole)
 	EXPECT(md_setup() && b);
 	md.bad_sector = 40 + 70; /* inside the third 16 KiB part */
 	EXPECT_EQ(blk_read(&md.dev, 40, b, KiB(64)), -EIO);
-	EXPECT_EQ(blk_read(&md.dev, 40, b, KiB(16)), 0);     /* first part alone */
+	EXPECT_EQ(blk_read(&md.dev, 40, b, KiB(16)), 0); /* first part alone */
 	md.bad_sector = 0;
 	EXPECT_EQ(blk_read(&md.dev, 40, b, KiB(64)), 0);
 	kfree(b);
@@ -282,9 +282,12 @@ KTEST(blk_async_many_in_flight)
 	async_left = NASYNC;
 	for (int i = 0; i < NASYNC; i++) {
 		async_done[i] = 0;
-		reqs[i] = (struct blk_req){ .br_op = BLK_READ, .br_sector = (uint64_t)i * 7,
-					    .br_buf = bufs + i * 2048, .br_len = 2048,
-					    .br_done = on_async, .br_priv = (void *)(uintptr_t)i };
+		reqs[i] = (struct blk_req){.br_op = BLK_READ,
+		                           .br_sector = (uint64_t)i * 7,
+		                           .br_buf = bufs + i * 2048,
+		                           .br_len = 2048,
+		                           .br_done = on_async,
+		                           .br_priv = (void *)(uintptr_t)i};
 		EXPECT_EQ(blk_submit(&md.dev, &reqs[i]), 0);
 	}
 	while (__atomic_load_n(&async_left, __ATOMIC_ACQUIRE)) {
@@ -300,8 +303,8 @@ KTEST(blk_async_many_in_flight)
 		EXPECT_EQ(memcmp(bufs + i * 2048, md.data + i * 7 * 512, 2048), 0);
 	}
 	/* refused requests never call back */
-	struct blk_req bad = { .br_op = BLK_WRITE, .br_buf = bufs, .br_len = 512,
-			       .br_done = on_async };
+	struct blk_req bad = {
+	    .br_op = BLK_WRITE, .br_buf = bufs, .br_len = 512, .br_done = on_async};
 	EXPECT_EQ(blk_submit(&md.ro, &bad), -EROFS);
 	EXPECT_EQ(async_left, 0);
 	kfree(reqs);

@@ -54,7 +54,7 @@ KTEST(oneshot_timer_fires_not_early)
 		EXPECT_EQ(fired, 1);
 		EXPECT(fired_at >= deadline);
 		ktest_note("timer %d ms: %lu us late", 2 * (round + 1),
-			   (unsigned long)((fired_at - deadline) / 1000));
+		           (unsigned long)((fired_at - deadline) / 1000));
 	}
 	/* cancelled: nothing fires */
 	fired = 0;

@@ -59,5 +59,5 @@ KTEST(free_memory_reported_is_plausible)
 	EXPECT(frame_free_bytes() > 0);
 	EXPECT(frame_free_bytes() <= frame_total_bytes());
 	ktest_note("free %lu KiB of %lu KiB", (unsigned long)(frame_free_bytes() >> 10),
-		   (unsigned long)(frame_total_bytes() >> 10));
+	           (unsigned long)(frame_total_bytes() >> 10));
 }

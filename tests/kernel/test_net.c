@@ -5,6 +5,7 @@
  * test.net=MAC (the device line's mac=); without it, no network device may
  * appear. Also the raw-frame round-trip benchmark (bench=net-arp,
  * tools/bench/sections/50-net.sh). */
+#include "../../drivers/virtio_net_reg.h" /* feature bits, to check the negotiation */
 #include "clock.h"
 #include "cmdline.h"
 #include "errno.h"
@@ -17,15 +18,14 @@
 #include "random.h"
 #include "sched.h"
 #include "virtio.h"
-#include "../../drivers/virtio_net_reg.h" /* feature bits, to check the negotiation */
 
 #define WAIT_NS 20000000000ull /* per reply; TCG on a busy host is slow */
 #define ETHERTYPE_IP 0x0800
 #define ETHERTYPE_ARP 0x0806
 
-static const uint8_t guest_ip[4] = { 10, 0, 2, 15 };
-static const uint8_t gw_ip[4] = { 10, 0, 2, 2 };
-static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t guest_ip[4] = {10, 0, 2, 15};
+static const uint8_t gw_ip[4] = {10, 0, 2, 2};
+static const uint8_t bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static bool want_net;
 static uint8_t want_mac[ETH_ALEN];
@@ -160,7 +160,7 @@ build_arp_request(uint8_t *f, const uint8_t *mac, const uint8_t *target_ip)
 	put16(f + 16, 0x0800); /* protocol: IPv4 */
 	f[18] = 6;
 	f[19] = 4;
-	put16(f + 20, 1);      /* request */
+	put16(f + 20, 1); /* request */
 	memcpy(f + 22, mac, ETH_ALEN);
 	memcpy(f + 28, guest_ip, 4);
 	memset(f + 32, 0, ETH_ALEN);
@@ -183,7 +183,7 @@ is_arp_reply(const struct netdev_frame *fr, const uint8_t *mac, const uint8_t *f
  * deadline */
 static struct netdev_frame *
 recv_match(struct netdev *nd, bool (*match)(const struct netdev_frame *, void *), void *arg,
-	   uint64_t deadline)
+           uint64_t deadline)
 {
 	struct netdev_frame *fr;
 
@@ -238,8 +238,8 @@ KTEST(net_transport_header_interrupts)
 	uint64_t offer;
 	uint16_t mtu;
 	uint8_t f[60];
-	struct netdev_seg seg = { f, 0 };
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+	struct netdev_seg seg = {f, 0};
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1};
 	struct netdev_frame *fr;
 
 	if (!nd)
@@ -251,7 +251,7 @@ KTEST(net_transport_header_interrupts)
 		ktest_fail(__FILE__, __LINE__, "boot without test.virtio= or test.net_hdr=");
 	else if (strcmp(d->ops->name, ktest_want_virtio()))
 		ktest_fail(__FILE__, __LINE__, "%s: transport %s, want %s", d->name, d->ops->name,
-			   ktest_want_virtio());
+		           ktest_want_virtio());
 	EXPECT(d->ops->get_status(d) & VIRTIO_STATUS_DRIVER_OK);
 	EXPECT_EQ(d->legacy, !virtio_has(d, VIRTIO_F_VERSION_1));
 	hdr = virtio_has(d, VIRTIO_F_VERSION_1) || virtio_has(d, VIRTIO_NET_F_MRG_RXBUF) ? 12 : 10;
@@ -263,9 +263,9 @@ KTEST(net_transport_header_interrupts)
 	if (offer & VIRTIO_NET_F_MTU) {
 		virtio_read_config(d, VIRTIO_NET_CFG_MTU, &mtu, sizeof(mtu));
 		EXPECT_EQ(virtio_has(d, VIRTIO_NET_F_MTU),
-			  (offer & VIRTIO_NET_F_MRG_RXBUF) || mtu <= 2048 - 14 - 18);
+		          (offer & VIRTIO_NET_F_MRG_RXBUF) || mtu <= 2048 - 14 - 18);
 		ktest_note("device MTU %u, %s", mtu,
-			   virtio_has(d, VIRTIO_NET_F_MTU) ? "taken" : "declined");
+		           virtio_has(d, VIRTIO_NET_F_MTU) ? "taken" : "declined");
 	}
 	/* one ARP round trip: RX and TX completions came by interrupt */
 	seg.len = build_arp_request(f, netdev_mac(nd), gw_ip);
@@ -282,14 +282,14 @@ KTEST(net_transport_header_interrupts)
 		EXPECT(p != NULL);
 	}
 	ktest_note("%s: %s, %u-byte header, %lu interrupts", d->name, d->ops->name, hdr,
-		   (unsigned long)st.interrupts);
+	           (unsigned long)st.interrupts);
 	if (!p) {
 		EXPECT(want_irq[0] == 0); /* MMIO: its own line */
 		EXPECT(st.interrupts > 0);
 		return;
 	}
 	ktest_note("%s: %lu MSI-X, %lu INTx", p->name, (unsigned long)p->msix_count,
-		   (unsigned long)p->intx_count);
+	           (unsigned long)p->intx_count);
 	if (!strcmp(want_irq, "intx")) {
 		EXPECT(!p->msix_on);
 		EXPECT(p->intx_count > 0);
@@ -313,8 +313,8 @@ send_from_stack(void *arg)
 {
 	struct netdev *nd = arg;
 	uint8_t f[60];
-	struct netdev_seg seg = { f, 60 };
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1, .done = never_done };
+	struct netdev_seg seg = {f, 60};
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1, .done = never_done};
 
 	build_arp_request(f, netdev_mac(nd), gw_ip);
 	return (void *)(intptr_t)netdev_send(nd, &tx);
@@ -325,7 +325,7 @@ KTEST(net_send_rejects_bad_frames)
 	struct netdev *nd = the_netdev();
 	uint8_t *big;
 	struct netdev_seg seg;
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1};
 
 	if (!nd)
 		return;
@@ -334,22 +334,22 @@ KTEST(net_send_rejects_bad_frames)
 	if (!big)
 		return;
 	build_arp_request(big, netdev_mac(nd), gw_ip);
-	seg = (struct netdev_seg){ big, ETH_HLEN - 1 };
-	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL);               /* runt */
+	seg = (struct netdev_seg){big, ETH_HLEN - 1};
+	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL); /* runt */
 	seg.len = ETH_HLEN + ETH_VLAN_HLEN + 1500 + 1;
-	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL);               /* over the MTU */
+	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL); /* over the MTU */
 	tx.nsegs = 0;
-	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL);               /* no segments */
+	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL); /* no segments */
 	tx.nsegs = NETDEV_MAX_SEGS + 1;
 	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL);
 	tx.nsegs = 1;
 	seg.len = 60;
 	tx.flags = NETDEV_TX_CSUM;
 	tx.csum_start = 58;
-	tx.csum_offset = 2;                                     /* field past the end */
+	tx.csum_offset = 2; /* field past the end */
 	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL);
 	if (!(netdev_features(nd) & NETDEV_F_TX_CSUM)) {
-		tx.csum_start = 34;                             /* in range, but not offered */
+		tx.csum_start = 34; /* in range, but not offered */
 		EXPECT_EQ(netdev_send(nd, &tx), -EINVAL);
 	}
 	tx.flags = 0;
@@ -370,8 +370,8 @@ KTEST(net_arp_gateway)
 {
 	struct netdev *nd = the_netdev();
 	uint8_t f[60];
-	struct netdev_seg seg = { f, 0 };
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+	struct netdev_seg seg = {f, 0};
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1};
 	struct netdev_frame *fr;
 
 	if (!nd)
@@ -385,8 +385,8 @@ KTEST(net_arp_gateway)
 	/* the reply comes from the gateway's MAC, also in the ARP body */
 	EXPECT(!memcmp(fr->nf_data + 6, fr->nf_data + 22, ETH_ALEN));
 	ktest_note("gateway 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x", fr->nf_data[22],
-		   fr->nf_data[23], fr->nf_data[24], fr->nf_data[25], fr->nf_data[26],
-		   fr->nf_data[27]);
+	           fr->nf_data[23], fr->nf_data[24], fr->nf_data[25], fr->nf_data[26],
+	           fr->nf_data[27]);
 	netdev_rx_done(fr);
 }
 
@@ -414,8 +414,8 @@ KTEST(net_arp_many_zero_copy)
 	zc_done = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		uint8_t *f = kmalloc(60);
-		struct netdev_seg segs[2] = { { f, ETH_HLEN }, { f + ETH_HLEN, 60 - ETH_HLEN } };
-		struct netdev_tx tx = { .segs = segs, .nsegs = 2, .done = zc_complete, .arg = f };
+		struct netdev_seg segs[2] = {{f, ETH_HLEN}, {f + ETH_HLEN, 60 - ETH_HLEN}};
+		struct netdev_tx tx = {.segs = segs, .nsegs = 2, .done = zc_complete, .arg = f};
 		struct netdev_frame *fr;
 
 		build_arp_request(f, netdev_mac(nd), gw_ip);
@@ -432,7 +432,8 @@ KTEST(net_arp_many_zero_copy)
 	}
 	EXPECT_EQ(got, ROUNDS);
 	/* completions come from the device's thread: give it a moment */
-	for (int i = 0; i < 2000 && __atomic_load_n(&zc_done, __ATOMIC_RELAXED) < (uint32_t)got; i++)
+	for (int i = 0; i < 2000 && __atomic_load_n(&zc_done, __ATOMIC_RELAXED) < (uint32_t)got;
+	     i++)
 		sched_sleep_ns(10000000);
 	EXPECT_EQ(zc_done, got);
 	netdev_get_stats(nd, &st1);
@@ -471,7 +472,7 @@ build_dhcp_discover(uint8_t *f, const uint8_t *mac, uint32_t xid)
 	opt = bp + 236;
 	memcpy(opt, "\x63\x82\x53\x63", 4); /* magic cookie */
 	opt += 4;
-	memcpy(opt, "\x35\x01\x01", 3);     /* message type: DISCOVER */
+	memcpy(opt, "\x35\x01\x01", 3); /* message type: DISCOVER */
 	opt += 3;
 	memcpy(opt, "\x37\x03\x01\x03\x06", 5); /* ask: netmask, router, DNS */
 	opt += 5;
@@ -531,7 +532,7 @@ KTEST(net_dhcp_offer)
 	struct dhcp_want w;
 	uint8_t *f;
 	struct netdev_seg seg;
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1};
 	struct netdev_frame *fr;
 
 	if (!nd)
@@ -541,7 +542,7 @@ KTEST(net_dhcp_offer)
 	if (!f)
 		return;
 	random_bytes(&w.xid, sizeof(w.xid));
-	seg = (struct netdev_seg){ f, build_dhcp_discover(f, netdev_mac(nd), w.xid) };
+	seg = (struct netdev_seg){f, build_dhcp_discover(f, netdev_mac(nd), w.xid)};
 	EXPECT_EQ(netdev_send(nd, &tx), 0);
 	kfree(f); /* copied: the buffer is ours again at once */
 	fr = recv_match(nd, match_dhcp_reply, &w, clock_ns() + WAIT_NS);
@@ -555,13 +556,13 @@ KTEST(net_dhcp_offer)
 	uint8_t len = 0;
 	const uint8_t *type = dhcp_option(bp + 240, udp + ulen, 53, &len);
 
-	EXPECT_EQ(fold(sum16(ip, ihl, 0)), 0);     /* IP header checksum holds */
-	if (get16(udp + 6))                         /* UDP checksum, when sent */
+	EXPECT_EQ(fold(sum16(ip, ihl, 0)), 0); /* IP header checksum holds */
+	if (get16(udp + 6))                    /* UDP checksum, when sent */
 		EXPECT_EQ(fold(sum16(udp, ulen, sum16(ip + 12, 8, 0) + 17 + (uint32_t)ulen)), 0);
 	EXPECT(!memcmp(bp + 236, "\x63\x82\x53\x63", 4));
-	EXPECT(type != NULL && len == 1 && type[0] == 2); /* OFFER */
+	EXPECT(type != NULL && len == 1 && type[0] == 2);   /* OFFER */
 	EXPECT(!memcmp(bp + 28, netdev_mac(nd), ETH_ALEN)); /* chaddr: us */
-	EXPECT(bp[16] == 10 && bp[17] == 0 && bp[18] == 2);  /* yiaddr 10.0.2.x */
+	EXPECT(bp[16] == 10 && bp[17] == 0 && bp[18] == 2); /* yiaddr 10.0.2.x */
 	EXPECT(bp[19] != 0 && bp[19] != 255 && bp[19] != 2);
 	ktest_note("offered 10.0.2.%u", bp[19]);
 	netdev_rx_done(fr);
@@ -579,8 +580,8 @@ bench_net_arp(uint64_t ops)
 {
 	struct netdev *nd = netdev_find("eth0");
 	uint8_t f[60];
-	struct netdev_seg seg = { f, 0 };
-	struct netdev_tx tx = { .segs = &seg, .nsegs = 1 };
+	struct netdev_seg seg = {f, 0};
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1};
 	uint64_t t0;
 
 	if (!nd)

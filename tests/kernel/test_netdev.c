@@ -32,14 +32,14 @@ struct fake_tx { /* one frame in the fake's TX ring, as the device saw it */
 
 struct fake {
 	struct netdev nd;
-	struct spinlock lock;       /* tx[], ntx, rx_free */
+	struct spinlock lock; /* tx[], ntx, rx_free */
 	struct fake_tx tx[FAKE_TX_RING];
-	unsigned ntx;               /* frames in the ring, oldest at tx[0] */
-	struct waitq room;          /* senders waiting for ntx < FAKE_TX_RING */
+	unsigned ntx;      /* frames in the ring, oldest at tx[0] */
+	struct waitq room; /* senders waiting for ntx < FAKE_TX_RING */
 	struct netdev_frame rx[FAKE_RX_FRAMES];
 	uint8_t rx_mem[FAKE_RX_FRAMES][2 + FAKE_FRAME_LEN];
 	bool rx_busy[FAKE_RX_FRAMES]; /* delivered, not handed back */
-	unsigned rx_returned;       /* rx_done calls */
+	unsigned rx_returned;         /* rx_done calls */
 };
 
 static struct fake fake;
@@ -57,12 +57,16 @@ static int
 fake_send(struct netdev *nd, const struct netdev_tx *tx)
 {
 	struct fake *fk = nd->nd_priv;
-	struct fake_tx t = { .flags = tx->flags, .csum_start = tx->csum_start,
-			     .csum_offset = tx->csum_offset, .done = tx->done, .arg = tx->arg };
+	struct fake_tx t = {.flags = tx->flags,
+	                    .csum_start = tx->csum_start,
+	                    .csum_offset = tx->csum_offset,
+	                    .done = tx->done,
+	                    .arg = tx->arg};
 	uint64_t f;
 
 	for (unsigned i = 0; i < tx->nsegs; i++) {
-		uint32_t n = MIN(tx->segs[i].len, (uint32_t)FAKE_FRAME_LEN - MIN(t.len, FAKE_FRAME_LEN));
+		uint32_t n =
+		    MIN(tx->segs[i].len, (uint32_t)FAKE_FRAME_LEN - MIN(t.len, FAKE_FRAME_LEN));
 		memcpy(t.bytes + MIN(t.len, FAKE_FRAME_LEN), tx->segs[i].base, n);
 		t.len += tx->segs[i].len;
 	}
@@ -97,8 +101,8 @@ fake_rx_done(struct netdev *nd, struct netdev_frame *f)
 }
 
 static const struct netdev_ops fake_ops = {
-	.send = fake_send,
-	.rx_done = fake_rx_done,
+    .send = fake_send,
+    .rx_done = fake_rx_done,
 };
 
 /* the device "sent" its n oldest frames: zero-copy ones get done() */
@@ -162,7 +166,7 @@ rx_busy_count(struct fake *fk)
 static struct fake *
 the_fake(void)
 {
-	static const uint8_t mac[ETH_ALEN] = { 0x02, 0x00, 0x00, 0xfa, 0xce, 0x01 };
+	static const uint8_t mac[ETH_ALEN] = {0x02, 0x00, 0x00, 0xfa, 0xce, 0x01};
 
 	if (registered)
 		return &fake;
@@ -264,7 +268,7 @@ KTEST(fake_netdev_rx_callback)
 {
 	struct fake *fk = the_fake();
 	struct netdev *nd = &fk->nd;
-	struct rx_seen seen = { 0 };
+	struct rx_seen seen = {0};
 	struct netdev_frame *early, *fr;
 
 	early = fake_rx(fk, 100, 0, 0, 0); /* no callback yet: queued */
@@ -327,7 +331,7 @@ KTEST(fake_netdev_rx_checksum_flags)
 }
 
 static uint8_t frame[FAKE_FRAME_LEN];
-static struct netdev_seg seg1 = { frame, FAKE_FRAME_LEN };
+static struct netdev_seg seg1 = {frame, FAKE_FRAME_LEN};
 
 static void
 never_done(void *arg)
@@ -349,7 +353,7 @@ KTEST(fake_netdev_tx_full_ring)
 {
 	struct fake *fk = the_fake();
 	struct netdev *nd = &fk->nd;
-	struct netdev_tx tx = { .segs = &seg1, .nsegs = 1, .flags = NETDEV_TX_NOWAIT };
+	struct netdev_tx tx = {.segs = &seg1, .nsegs = 1, .flags = NETDEV_TX_NOWAIT};
 	struct netdev_stats st0, st1;
 	struct thread *t;
 
@@ -395,8 +399,8 @@ KTEST(fake_netdev_tx_zero_copy_done)
 	struct fake *fk = the_fake();
 	struct netdev *nd = &fk->nd;
 	static uint8_t body[FAKE_FRAME_LEN - ETH_HLEN];
-	struct netdev_seg segs[2] = { { frame, ETH_HLEN }, { body, sizeof(body) } };
-	struct netdev_tx tx = { .segs = segs, .nsegs = 2, .done = zc_done, .arg = body };
+	struct netdev_seg segs[2] = {{frame, ETH_HLEN}, {body, sizeof(body)}};
+	struct netdev_tx tx = {.segs = segs, .nsegs = 2, .done = zc_done, .arg = body};
 
 	fake_complete(fk, FAKE_TX_RING);
 	zc_calls = 0;
@@ -425,8 +429,8 @@ KTEST(fake_netdev_tx_checksum_offload)
 {
 	struct fake *fk = the_fake();
 	struct netdev *nd = &fk->nd;
-	struct netdev_tx tx = { .segs = &seg1, .nsegs = 1, .flags = NETDEV_TX_CSUM,
-				.csum_start = 34, .csum_offset = 6 };
+	struct netdev_tx tx = {
+	    .segs = &seg1, .nsegs = 1, .flags = NETDEV_TX_CSUM, .csum_start = 34, .csum_offset = 6};
 	struct netdev_stats st0, st1;
 
 	fake_complete(fk, FAKE_TX_RING);
@@ -470,7 +474,7 @@ KTEST(fake_netdev_link_callback)
 {
 	struct fake *fk = the_fake();
 	struct netdev *nd = &fk->nd;
-	struct link_seen seen = { 0 };
+	struct link_seen seen = {0};
 	struct netdev_stats st0, st1;
 
 	netdev_get_stats(nd, &st0);

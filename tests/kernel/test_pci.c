@@ -39,8 +39,16 @@ has(const char *s, const char *sub)
 	return false;
 }
 
-static bool want_legacy(void) { return !strncmp(want_vpci, "legacy", 6); }
-static bool want_intx(void) { return has(want_vpci, "intx"); }
+static bool
+want_legacy(void)
+{
+	return !strncmp(want_vpci, "legacy", 6);
+}
+static bool
+want_intx(void)
+{
+	return has(want_vpci, "intx");
+}
 
 static bool
 is_q35(void)
@@ -78,12 +86,14 @@ KTEST(pci_enumeration_port_and_ecam)
 		/* the whole type-0/1 header, but the status word, whose INTx
 		 * bit moves with the line */
 		for (unsigned off = 0; off < 64; off += 4) {
-			uint32_t x = cfg(PCI_ACCESS_PORT, a[i], off), y = cfg(PCI_ACCESS_ECAM, a[i], off);
+			uint32_t x = cfg(PCI_ACCESS_PORT, a[i], off),
+			         y = cfg(PCI_ACCESS_ECAM, a[i], off);
 			if (off == PCI_COMMAND)
 				x &= 0xffff, y &= 0xffff;
 			if (x != y)
-				ktest_fail(__FILE__, __LINE__, "%02x:%02x.%u +%#x: port %#x ecam %#x",
-					   a[i] >> 8, (a[i] >> 3) & 31, a[i] & 7, off, x, y);
+				ktest_fail(__FILE__, __LINE__,
+				           "%02x:%02x.%u +%#x: port %#x ecam %#x", a[i] >> 8,
+				           (a[i] >> 3) & 31, a[i] & 7, off, x, y);
 		}
 	}
 	/* q35: the MCH host bridge at 00:00.0 and the ICH9 LPC at 00:1f.0 */
@@ -133,7 +143,8 @@ KTEST(pci_config_widths_and_bad_input)
 	EXPECT_EQ(pci_cfg_write(PCI_ACCESS_PORT, 0, 0, 0, PCI_INTR_LINE, 1, 0x5a), 0);
 	EXPECT_EQ(pci_cfg_read(PCI_ACCESS_ECAM, 0, 0, 0, PCI_INTR_LINE, 1, &v), 0);
 	EXPECT_EQ(v, 0x5a);
-	EXPECT_EQ(pci_cfg_write(PCI_ACCESS_ECAM, 0, 0, 0, PCI_INTR_LINE, 2, (w & 0xff00) | 0xa5), 0);
+	EXPECT_EQ(pci_cfg_write(PCI_ACCESS_ECAM, 0, 0, 0, PCI_INTR_LINE, 2, (w & 0xff00) | 0xa5),
+	          0);
 	EXPECT_EQ(pci_cfg_read(PCI_ACCESS_PORT, 0, 0, 0, PCI_INTR_LINE, 1, &v), 0);
 	EXPECT_EQ(v, 0xa5);
 	pci_write32(h, PCI_INTR_LINE, (w & ~0xffu) | 0x3c);
@@ -225,7 +236,8 @@ KTEST(pci_virtio_capabilities)
 	if (!want_intx())
 		EXPECT(p->msix_n >= 2);
 	EXPECT_EQ(pci_find_cap(p, PCI_CAP_MSI, 0), 0); /* virtio-pci offers no plain MSI */
-	for (unsigned c = pci_find_cap(p, PCI_CAP_VENDOR, 0); c; c = pci_find_cap(p, PCI_CAP_VENDOR, c)) {
+	for (unsigned c = pci_find_cap(p, PCI_CAP_VENDOR, 0); c;
+	     c = pci_find_cap(p, PCI_CAP_VENDOR, c)) {
 		types |= 1u << pci_read8(p, c + 3);
 		n++;
 	}
@@ -281,7 +293,7 @@ KTEST(pci_virtio_transport_and_interrupts)
 	EXPECT(pci_read16(p, PCI_COMMAND) & PCI_CMD_MASTER);
 	/* the rng driver's probe waited for its first bytes by interrupt */
 	ktest_note("%s: %lu MSI-X, %lu INTx interrupts", p->name, (unsigned long)p->msix_count,
-		   (unsigned long)p->intx_count);
+	           (unsigned long)p->intx_count);
 	if (!want_intx()) {
 		EXPECT(p->msix_count > 0);
 		EXPECT_EQ(p->intx_count, 0);

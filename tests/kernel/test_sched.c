@@ -58,9 +58,9 @@ KTEST(pingpong_million_wakeups)
 	sched_stats(0, &b);
 	EXPECT_EQ(pp_progress, PINGPONG_ROUNDS);
 	ktest_note("%d wake-ups on CPUs 0 and %d: %lu ns per wake-up, %lu IPIs from CPU 0",
-		   2 * PINGPONG_ROUNDS, last_cpu(),
-		   (unsigned long)((clock_ns() - t0) / (2 * PINGPONG_ROUNDS)),
-		   (unsigned long)(b.ipis_sent - a.ipis_sent));
+	           2 * PINGPONG_ROUNDS, last_cpu(),
+	           (unsigned long)((clock_ns() - t0) / (2 * PINGPONG_ROUNDS)),
+	           (unsigned long)(b.ipis_sent - a.ipis_sent));
 }
 
 /* --- mutex: 8 threads x 100,000 increments --- */
@@ -241,7 +241,7 @@ KTEST(two_threads_share_one_cpu_fairly)
 		EXPECT_EQ(thread_join(t[i], NULL), 0);
 	uint64_t lo = MIN(counts[0], counts[1]), hi = MAX(counts[0], counts[1]);
 	ktest_note("iterations in 1 s on CPU %d: %lu and %lu", cpu, (unsigned long)counts[0],
-		   (unsigned long)counts[1]);
+	           (unsigned long)counts[1]);
 	EXPECT(lo > 0);
 	EXPECT(hi * 2 <= lo * 3); /* within a factor of 1.5 */
 }
@@ -283,9 +283,9 @@ KTEST(threads_spread_over_cpus)
 	stop_count = true;
 	for (int i = 0; i < n; i++) {
 		ktest_note("thread %d: on CPU %d (says %d), counted %lu, ran %lu ms, %lu switches",
-			   i, t[i]->t_cpu, spread_cpu[i], (unsigned long)spread_counts[i],
-			   (unsigned long)(t[i]->t_runtime_ns / 1000000),
-			   (unsigned long)t[i]->t_switches);
+		           i, t[i]->t_cpu, spread_cpu[i], (unsigned long)spread_counts[i],
+		           (unsigned long)(t[i]->t_runtime_ns / 1000000),
+		           (unsigned long)t[i]->t_switches);
 		EXPECT(spread_counts[i] > 0);
 	}
 	for (int i = 0; i < n; i++)
@@ -336,7 +336,7 @@ KTEST(create_join_10000_no_leak)
 	/* slab pages may be kept for reuse: allow a few, never growth */
 	EXPECT(before - after <= 16 * PAGE_SIZE || after >= before);
 	ktest_note("free before %lu KiB, after %lu KiB", (unsigned long)(before >> 10),
-		   (unsigned long)(after >> 10));
+	           (unsigned long)(after >> 10));
 }
 
 /* --- registers survive preemption inside interrupt handling --- */
@@ -376,7 +376,7 @@ KTEST(registers_survive_preemption)
 	for (int i = 0; i < 4; i++) {
 		reg_result[i] = 0;
 		t[i] = thread_create(i < 2 ? gpr_thread : vec_thread, (void *)(uintptr_t)i, "regs",
-				     cpu);
+		                     cpu);
 	}
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(thread_join(t[i], NULL), 0);
@@ -386,7 +386,7 @@ KTEST(registers_survive_preemption)
 		EXPECT_EQ(reg_result[i], 0);
 	EXPECT(sw1 - sw0 >= 8); /* they really were switched */
 	ktest_note("%lu switches on CPU %d (%s)", (unsigned long)(sw1 - sw0), cpu,
-		   cpu_features.avx ? "xmm+ymm" : "xmm");
+	           cpu_features.avx ? "xmm+ymm" : "xmm");
 }
 
 /* --- futex semantics --- */
@@ -426,11 +426,11 @@ KTEST(futex_semantics)
 	EXPECT(clock_ns() - t0 >= 5000000);
 	t0 = clock_ns();
 	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT_BITSET, 1, t0 + 3000000, NULL, FUTEX_BITSET_MATCH_ANY),
-		  -ETIMEDOUT);
+	          -ETIMEDOUT);
 	EXPECT(clock_ns() >= t0 + 3000000);
 	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 1,
-			   clock_realtime_ns() + 2000000, NULL, FUTEX_BITSET_MATCH_ANY),
-		  -ETIMEDOUT);
+	                   clock_realtime_ns() + 2000000, NULL, FUTEX_BITSET_MATCH_ANY),
+	          -ETIMEDOUT);
 	/* bitsets: a wake for bit 1 leaves the bit-2 waiter asleep */
 	fw = 0;
 	woke_count = 0;

@@ -14,8 +14,8 @@
 struct fake {
 	struct virtio_dev dev;
 	uint8_t status;
-	bool saw_failed;        /* FAILED was set at some point */
-	bool refuse_features;   /* clear FEATURES_OK when the driver sets it */
+	bool saw_failed;      /* FAILED was set at some point */
+	bool refuse_features; /* clear FEATURES_OK when the driver sets it */
 	int resets;
 	uint64_t offered, accepted;
 	unsigned qmax;          /* queue 0's maximum size; other queues: none */
@@ -23,7 +23,7 @@ struct fake {
 	struct virtqueue setup; /* what queue_setup was given */
 	int setups;
 	bool probed;
-	int create_failed;      /* virtq_create returned NULL */
+	int create_failed; /* virtq_create returned NULL */
 };
 
 static struct fake *
@@ -101,17 +101,17 @@ f_setup_irqs(struct virtio_dev *d)
 }
 
 static const struct virtio_transport_ops fake_ops = {
-	.name = "fake",
-	.get_status = f_get_status,
-	.set_status = f_set_status,
-	.get_features = f_get_features,
-	.set_features = f_set_features,
-	.read_config = f_config,
-	.write_config = f_write_config,
-	.queue_max = f_queue_max,
-	.queue_setup = f_queue_setup,
-	.notify = f_notify,
-	.setup_irqs = f_setup_irqs,
+    .name = "fake",
+    .get_status = f_get_status,
+    .set_status = f_set_status,
+    .get_features = f_get_features,
+    .set_features = f_set_features,
+    .read_config = f_config,
+    .write_config = f_write_config,
+    .queue_max = f_queue_max,
+    .queue_setup = f_queue_setup,
+    .notify = f_notify,
+    .setup_irqs = f_setup_irqs,
 };
 
 static int
@@ -122,7 +122,7 @@ fake_probe(struct virtio_dev *d)
 
 	f->probed = true;
 	e = virtio_negotiate(d, VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX |
-					VIRTIO_F_RING_INDIRECT_DESC);
+	                            VIRTIO_F_RING_INDIRECT_DESC);
 	if (e)
 		return e;
 	if (!virtq_create(d, 0, f->want, NULL, NULL)) {
@@ -163,8 +163,8 @@ found(bool legacy, uint64_t offered, unsigned qmax, unsigned want)
 	return f;
 }
 
-#define ACCEPTED_STATUS                                                                       \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |     \
+#define ACCEPTED_STATUS                                                                            \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK |            \
 	 VIRTIO_STATUS_DRIVER_OK)
 
 KTEST(virtio_unknown_features_ignored)
@@ -211,15 +211,15 @@ KTEST(virtio_queue_layout_handed_to_transport)
 
 KTEST(virtio_bad_queue_size_refused)
 {
-	unsigned bad[] = { 0, VIRTQ_MAX_SIZE * 2, VIRTQ_MAX_SIZE + 1 };
+	unsigned bad[] = {0, VIRTQ_MAX_SIZE * 2, VIRTQ_MAX_SIZE + 1};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct fake *f = found(false, VIRTIO_F_VERSION_1, bad[i], 64);
 		EXPECT_EQ(f->create_failed, 1);
-		EXPECT_EQ(f->setups, 0);      /* the transport never saw a queue */
+		EXPECT_EQ(f->setups, 0); /* the transport never saw a queue */
 		EXPECT_EQ(f->dev.nvqs, 0);
-		EXPECT_EQ(f->status, 0);      /* refused: reset */
-		EXPECT_EQ(f->resets, 2);      /* before the probe, after it failed */
+		EXPECT_EQ(f->status, 0); /* refused: reset */
+		EXPECT_EQ(f->resets, 2); /* before the probe, after it failed */
 	}
 	/* and the boot goes on: the next device works */
 	EXPECT_EQ(found(false, VIRTIO_F_VERSION_1, 8, 8)->status, ACCEPTED_STATUS);
@@ -250,15 +250,15 @@ KTEST(virtio_mmio_probe_checks)
 	uint64_t pa = mm_v2p(regs);
 	int before = virtio_ndevs();
 
-	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -EINVAL);    /* magic 0 */
-	regs[0] = 0x74726976;                                  /* "virt" */
-	regs[1] = 3;                                           /* no such version */
+	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -EINVAL); /* magic 0 */
+	regs[0] = 0x74726976;                               /* "virt" */
+	regs[1] = 3;                                        /* no such version */
 	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -EINVAL);
-	regs[1] = 2;                                           /* device id 0: empty slot */
+	regs[1] = 2; /* device id 0: empty slot */
 	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -ENODEV);
 	regs[1] = 1;
 	EXPECT_EQ(virtio_mmio_probe(pa, 512, 12), -ENODEV);
-	EXPECT_EQ(virtio_mmio_probe(pa, 16, 12), -EINVAL);     /* smaller than the registers */
-	EXPECT_EQ(virtio_ndevs(), before);                     /* none of them a device */
+	EXPECT_EQ(virtio_mmio_probe(pa, 16, 12), -EINVAL); /* smaller than the registers */
+	EXPECT_EQ(virtio_ndevs(), before);                 /* none of them a device */
 	kpage_free(regs, 0);
 }

@@ -50,7 +50,7 @@ KTEST(virtio_rng_pci_msix_refused_falls_back_to_intx)
 		EXPECT_EQ(d->vqs[0]->msix_vector, VIRTIO_NO_VECTOR);
 	/* the probe waited for its first bytes: by the line, never MSI-X */
 	ktest_note("%s (%s): %lu MSI-X, %lu INTx interrupts", p->name, d->ops->name,
-		   (unsigned long)p->msix_count, (unsigned long)p->intx_count);
+	           (unsigned long)p->msix_count, (unsigned long)p->intx_count);
 	EXPECT(p->intx_count > 0);
 	EXPECT_EQ(p->msix_count, 0);
 	/* no rng bytes read here: virtio_rng_delivers_the_file counts every

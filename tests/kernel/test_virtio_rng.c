@@ -68,7 +68,7 @@ rng_dev(void)
 
 KTEST(virtio_rng_delivers_the_file)
 {
-	static const size_t sizes[] = { 1, 7, 512, 4096, 5000, 3 };
+	static const size_t sizes[] = {1, 7, 512, 4096, 5000, 3};
 	struct virtio_dev *d = rng_dev();
 	uint8_t *got, *want;
 	uint64_t off;
@@ -84,7 +84,7 @@ KTEST(virtio_rng_delivers_the_file)
 	}
 	if (want_transport[0] && strcmp(d->ops->name, want_transport))
 		ktest_fail(__FILE__, __LINE__, "%s: transport %s, want %s", d->name, d->ops->name,
-			   want_transport);
+		           want_transport);
 	EXPECT(d->ops->get_status(d) & VIRTIO_STATUS_DRIVER_OK);
 	/* the probe mixed the first 64 bytes into the generator */
 	off = virtio_rng_delivered();
@@ -100,8 +100,8 @@ KTEST(virtio_rng_delivers_the_file)
 		for (size_t k = 0; k < sizes[i]; k++)
 			if (got[k] != want[k]) {
 				ktest_fail(__FILE__, __LINE__,
-					   "byte %lu of the file: got %#x, want %#x",
-					   (unsigned long)(off + k), got[k], want[k]);
+				           "byte %lu of the file: got %#x, want %#x",
+				           (unsigned long)(off + k), got[k], want[k]);
 				break;
 			}
 		off += (uint64_t)n;

@@ -114,5 +114,5 @@ KTEST(vmem_failure_leaves_nothing)
 		vmem_free(p, MiB(1));
 	}
 	ktest_note("vmem: %lu KiB free after the failures, of %lu KiB",
-		   (unsigned long)(frame_free_bytes() >> 10), (unsigned long)(total >> 10));
+	           (unsigned long)(frame_free_bytes() >> 10), (unsigned long)(total >> 10));
 }

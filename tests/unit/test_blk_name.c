@@ -45,7 +45,8 @@ all_distinct(void)
 		if (i) {
 			size_t a = strlen(prev), b = strlen(n);
 			if (!(b > a || (b == a && strcmp(n, prev) > 0))) {
-				unit_fail(__FILE__, __LINE__, "name(%u) = %s does not follow %s", i, n, prev);
+				unit_fail(__FILE__, __LINE__, "name(%u) = %s does not follow %s", i,
+				          n, prev);
 				return;
 			}
 		}

@@ -68,7 +68,7 @@ sim_notify(struct virtqueue *vq)
 	sim.notifies++;
 }
 
-static const struct virtio_transport_ops sim_ops = { .name = "sim", .notify = sim_notify };
+static const struct virtio_transport_ops sim_ops = {.name = "sim", .notify = sim_notify};
 
 static void
 sim_make(unsigned size, bool event_idx, bool indirect)
@@ -130,7 +130,7 @@ sim_take(void)
 			if (!(d[i].flags & VRING_DESC_F_WRITE)) {
 				if (r->nout != r->n)
 					unit_fail(__FILE__, __LINE__,
-						  "readable after writable descriptor");
+					          "readable after writable descriptor");
 				r->nout = r->n + 1;
 			}
 			r->n++;
@@ -161,7 +161,7 @@ sim_complete(unsigned k, uint32_t written)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	vq->used->idx = sim.used_idx;
 	if (vq->event_idx ? sim_crossed(*vring_used_event(vq), old, sim.used_idx)
-			  : !(vq->avail->flags & VRING_AVAIL_F_NO_INTERRUPT))
+	                  : !(vq->avail->flags & VRING_AVAIL_F_NO_INTERRUPT))
 		sim.interrupts++;
 }
 
@@ -180,7 +180,7 @@ static void
 chain_out_then_in(void)
 {
 	static char a[16], b[32], c[64];
-	struct vq_buf bufs[] = { { (uintptr_t)a, 16 }, { (uintptr_t)b, 32 }, { (uintptr_t)c, 64 } };
+	struct vq_buf bufs[] = {{(uintptr_t)a, 16}, {(uintptr_t)b, 32}, {(uintptr_t)c, 64}};
 	uint32_t len = 0;
 	int token;
 
@@ -218,7 +218,7 @@ chain_out_then_in(void)
 static void
 bad_requests(void)
 {
-	struct vq_buf b = { 0x1000, 8 };
+	struct vq_buf b = {0x1000, 8};
 	int token;
 
 	sim_make(4, false, false);
@@ -238,8 +238,8 @@ indices_wrap_around(void)
 	sim_make(4, true, false);
 	for (unsigned i = 0; i < 70000; i += 2) {
 		for (unsigned j = 0; j < 2; j++) {
-			struct vq_buf b[2] = { { (uintptr_t)buf[j * 2], 8 },
-					       { (uintptr_t)buf[j * 2 + 1], 8 } };
+			struct vq_buf b[2] = {{(uintptr_t)buf[j * 2], 8},
+			                      {(uintptr_t)buf[j * 2 + 1], 8}};
 			tokens[j] = (int)(i + j);
 			EXPECT_EQ(virtq_add(&sim.vq, b, 1, 1, &tokens[j]), 0);
 		}
@@ -254,7 +254,7 @@ indices_wrap_around(void)
 			int *t = virtq_get(&sim.vq, &len);
 			if (!t || *t != (int)(i + 1 - j) || len != (j ? 8 : 4)) {
 				unit_fail(__FILE__, __LINE__, "request %u: token %d len %u", i + j,
-					  t ? *t : -1, len);
+				          t ? *t : -1, len);
 				return;
 			}
 			done++;
@@ -272,7 +272,7 @@ indices_wrap_around(void)
 static void
 notify_suppression(void)
 {
-	struct vq_buf b = { 0x1000, 8 };
+	struct vq_buf b = {0x1000, 8};
 	int t[8];
 
 	sim_make(8, false, false);
@@ -324,7 +324,7 @@ notify_suppression(void)
 static void
 interrupt_suppression(void)
 {
-	struct vq_buf b = { 0x1000, 8 };
+	struct vq_buf b = {0x1000, 8};
 	int t[6];
 
 	for (int ev = 0; ev < 2; ev++) {
@@ -376,7 +376,7 @@ interrupt_suppression(void)
 static void
 out_of_descriptors(void)
 {
-	struct vq_buf b[3] = { { 0x1000, 1 }, { 0x2000, 2 }, { 0x3000, 3 } };
+	struct vq_buf b[3] = {{0x1000, 1}, {0x2000, 2}, {0x3000, 3}};
 	int t[4];
 
 	sim_make(8, false, false);
@@ -408,7 +408,7 @@ out_of_descriptors(void)
 	/* larger than the whole queue, without indirect: never fits */
 	struct vq_buf many[9];
 	for (int i = 0; i < 9; i++)
-		many[i] = (struct vq_buf){ 0x1000, 1 };
+		many[i] = (struct vq_buf){0x1000, 1};
 	EXPECT_EQ(virtq_add(&sim.vq, many, 9, 0, &t[0]), -ENOSPC);
 }
 
@@ -419,7 +419,7 @@ indirect_tables(void)
 	int t[3];
 
 	for (int i = 0; i < 10; i++)
-		many[i] = (struct vq_buf){ 0x1000u * (i + 1), (uint32_t)(i + 1) };
+		many[i] = (struct vq_buf){0x1000u * (i + 1), (uint32_t)(i + 1)};
 	sim_make(4, true, true);
 	/* ten buffers on a four-entry queue: one descriptor, one table */
 	EXPECT_EQ(virtq_add(&sim.vq, many, 4, 6, &t[0]), 0);
@@ -456,7 +456,7 @@ indirect_tables(void)
 static void
 device_returns_bad_id(void)
 {
-	struct vq_buf b = { 0x1000, 8 };
+	struct vq_buf b = {0x1000, 8};
 	int t;
 
 	sim_make(8, false, false);
@@ -504,7 +504,7 @@ random_against_model(void)
 				if (slot < 0)
 					continue;
 				for (unsigned k = 0; k < n; k++)
-					b[k] = (struct vq_buf){ 0x10000u * (slot + 1) + k, k + 1 };
+					b[k] = (struct vq_buf){0x10000u * (slot + 1) + k, k + 1};
 				unsigned need = (ind && n > 1) ? 1 : n;
 				free_before = virtq_free_descs(&sim.vq);
 				int e = virtq_add(&sim.vq, b, o, n - o, &tokens[slot]);
@@ -531,7 +531,7 @@ random_against_model(void)
 					EXPECT_EQ(r->n, nbufs[r->tag]);
 					EXPECT_EQ(r->nout, nout[r->tag]);
 					EXPECT_EQ(r->b[r->n - 1].pa,
-						  0x10000u * (r->tag + 1) + r->n - 1);
+					          0x10000u * (r->tag + 1) + r->n - 1);
 				}
 				while (sim.nseen && unit_rand_below(2)) {
 					unsigned k = (unsigned)unit_rand_below(sim.nseen);
@@ -547,7 +547,7 @@ random_against_model(void)
 				slot = (int)(t - tokens);
 				if (slot < 0 || slot >= SLOTS || !out[slot]) {
 					unit_fail(__FILE__, __LINE__, "token %p not outstanding",
-						  (void *)t);
+					          (void *)t);
 					return;
 				}
 				EXPECT_EQ(len, want_len[slot]);

@@ -25,10 +25,18 @@
 #include <time.h>
 #include <unistd.h>
 
-__attribute__((noinline)) void mark_bench_start(void) { __asm__ volatile(""); }
-__attribute__((noinline)) void mark_bench_stop(void) { __asm__ volatile(""); }
+__attribute__((noinline)) void
+mark_bench_start(void)
+{
+	__asm__ volatile("");
+}
+__attribute__((noinline)) void
+mark_bench_stop(void)
+{
+	__asm__ volatile("");
+}
 
-static const uint8_t guest_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
+static const uint8_t guest_ip[4] = {10, 0, 2, 15}, gw_ip[4] = {10, 0, 2, 2};
 
 static void
 die(const char *what)
@@ -65,7 +73,7 @@ load_module(const char *path)
 static void
 load_modules(char **paths, int n)
 {
-	int left = n, loaded[64] = { 0 };
+	int left = n, loaded[64] = {0};
 
 	if (n > 64)
 		n = left = 64;
@@ -84,7 +92,7 @@ load_modules(char **paths, int n)
 static int
 eth0_up(int s, uint8_t *mac)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int idx = 0;
 
 	for (int i = 0; i < 1000 && !(idx = (int)if_nametoindex("eth0")); i++)
@@ -125,7 +133,7 @@ round_trip(int s, const uint8_t *req, const uint8_t *mac)
 	if (send(s, req, 60, 0) != 60)
 		die("send");
 	for (;;) {
-		struct pollfd p = { s, POLLIN, 0 };
+		struct pollfd p = {s, POLLIN, 0};
 		if (poll(&p, 1, 5000) != 1)
 			return -1;
 		ssize_t n = recv(s, buf, sizeof(buf), 0);
@@ -141,7 +149,7 @@ int
 main(int argc, char **argv)
 {
 	uint8_t mac[6], req[60];
-	struct sockaddr_ll sll = { 0 };
+	struct sockaddr_ll sll = {0};
 	uint64_t ops, t0;
 	int s;
 
@@ -172,7 +180,8 @@ main(int argc, char **argv)
 	t0 = now_ns();
 	for (uint64_t i = 0; i < ops; i++)
 		if (round_trip(s, req, mac)) {
-			fprintf(stderr, "netbench: reply %llu did not come\n", (unsigned long long)i);
+			fprintf(stderr, "netbench: reply %llu did not come\n",
+			        (unsigned long long)i);
 			return 1;
 		}
 	t0 = now_ns() - t0;
