@@ -39,9 +39,17 @@ $(DEPS_OK): tools/deps.sh
 	@mkdir -p $(dir $@) && touch $@
 $(KOBJS) $(TOBJS): | $(DEPS_OK)
 
-# system-call names, from the host's Linux UAPI header (linux-libc-dev)
-UNISTD_H := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
-$(BUILD)/gen/sysnames.h: $(UNISTD_H) tools/mksysnames.py
+# system-call numbers: include/uapi/unistd.h is the kernel's one list; the
+# build stops if any differs from the host's Linux UAPI header
+# (linux-libc-dev), and the names table is generated from it
+UNISTD_H := include/uapi/unistd.h
+HOST_UNISTD_H := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+UNISTD_OK := $(BUILD)/.unistd-ok
+$(UNISTD_OK): $(UNISTD_H) $(HOST_UNISTD_H) tools/check-unistd.py | $(DEPS_OK)
+	$(V)$(PYTHON) tools/check-unistd.py $(UNISTD_H) $(HOST_UNISTD_H)
+	@mkdir -p $(dir $@) && touch $@
+$(KOBJS) $(TOBJS): | $(UNISTD_OK)
+$(BUILD)/gen/sysnames.h: $(UNISTD_H) tools/mksysnames.py | $(UNISTD_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(PYTHON) tools/mksysnames.py $< $@
 $(BUILD)/obj/core/syscall.o: $(BUILD)/gen/sysnames.h

@@ -54,7 +54,7 @@ syscall_call(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 		}
 		r = -ENOSYS;
 	} else {
-		if (strace && (nr == 60 || nr == 231)) /* exit, exit_group: no return */
+		if (strace && (nr == __NR_exit || nr == __NR_exit_group)) /* no return */
 			printk(KERN_INFO "[%d] %s(%#lx) = ?", thread_self()->t_id, name_of(nr), a0);
 		r = table[nr](a0, a1, a2, a3, a4, a5);
 	}

@@ -48,7 +48,7 @@ map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 	return r;
 }
 
-SYSCALL(9, mmap)
+SYSCALL(mmap)
 {
 	uintptr_t addr = (uintptr_t)a0;
 	size_t len = (size_t)a1;
@@ -62,15 +62,15 @@ SYSCALL(9, mmap)
 	return vma_map(addr, len, prot, flags);
 }
 
-SYSCALL(11, munmap)
+SYSCALL(munmap)
 {
 	return vma_unmap((uintptr_t)a0, (size_t)a1);
 }
-SYSCALL(10, mprotect)
+SYSCALL(mprotect)
 {
 	return vma_protect((uintptr_t)a0, (size_t)a1, (int)a2);
 }
-SYSCALL(12, brk)
+SYSCALL(brk)
 {
 	return (long)vma_brk((uintptr_t)a0);
 }
@@ -80,7 +80,7 @@ SYSCALL(12, brk)
  * with nothing to do here (one app, no fork, no swap, no huge pages,
  * no core dumps). Other advice (MERGEABLE without KSM, REMOVE, ...) is
  * EINVAL, as Linux without those features. */
-SYSCALL(28, madvise)
+SYSCALL(madvise)
 {
 	uintptr_t addr = (uintptr_t)a0;
 	size_t len = (size_t)a1;
@@ -114,7 +114,7 @@ SYSCALL(28, madvise)
 
 /* in place when it shrinks or the room is there, else moved when
  * MREMAP_MAYMOVE allows; file regions stay file regions (vma_remap) */
-SYSCALL(25, mremap)
+SYSCALL(mremap)
 {
 	int flags = (int)a3;
 
@@ -131,7 +131,7 @@ SYSCALL(25, mremap)
 
 /* shared file pages are the file's already (read() sees them); msync
  * copies them into the file's bytes all the same, and checks as Linux */
-SYSCALL(26, msync)
+SYSCALL(msync)
 {
 	if ((a0 & (PAGE_SIZE - 1)) || (a2 & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
 	    ((a2 & MS_ASYNC) && (a2 & MS_SYNC)))
@@ -139,7 +139,7 @@ SYSCALL(26, msync)
 	return vma_sync((uintptr_t)a0, (size_t)a1);
 }
 
-SYSCALL(27, mincore)
+SYSCALL(mincore)
 {
 	size_t pages = ALIGN_UP((size_t)a1, PAGE_SIZE) / PAGE_SIZE;
 	uint8_t v;

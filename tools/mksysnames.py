@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Write the table of Linux x86-64 system-call names (for -ENOSYS logs and
-the strace argument) from the installed asm/unistd_64.h (linux-libc-dev).
-Usage: tools/mksysnames.py UNISTD_64_H OUT.h"""
+the strace argument) from include/uapi/unistd.h, the kernel's one list of
+syscall numbers (checked against Linux's by tools/check-unistd.py).
+Usage: tools/mksysnames.py UNISTD_H OUT.h"""
 import re
 import sys
 

@@ -148,7 +148,7 @@ ep_poll(struct file *f)
 	return ready ? POLLIN : 0;
 }
 
-SYSCALL(291, epoll_create1)
+SYSCALL(epoll_create1)
 {
 	struct epoll *ep;
 	struct file *f;
@@ -174,12 +174,12 @@ SYSCALL(291, epoll_create1)
 	return fd;
 }
 
-SYSCALL(213, epoll_create)
+SYSCALL(epoll_create)
 {
 	return a0 <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
 }
 
-SYSCALL(233, epoll_ctl)
+SYSCALL(epoll_ctl)
 {
 	struct file *epf = fd_get((int)a0), *target;
 	struct epoll_event ev = {0};
@@ -312,11 +312,11 @@ ep_wait(int epfd, struct epoll_event *uev, int max, int timeout_ms)
 	return k;
 }
 
-SYSCALL(232, epoll_wait)
+SYSCALL(epoll_wait)
 {
 	return ep_wait((int)a0, (void *)a1, (int)a2, (int)a3);
 }
-SYSCALL(281, epoll_pwait)
+SYSCALL(epoll_pwait)
 {
 	long err = a4 ? signal_wait_mask((const void *)a4, (size_t)a5) : 0; /* for the wait alone */
 

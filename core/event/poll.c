@@ -158,11 +158,11 @@ deadline_ts(const void *uts, uint64_t *out)
 	return 0;
 }
 
-SYSCALL(7, poll)
+SYSCALL(poll)
 {
 	return do_poll((struct pollfd *)a0, (size_t)a1, deadline_ms((int)a2));
 }
-SYSCALL(271, ppoll)
+SYSCALL(ppoll)
 {
 	uint64_t d;
 	long err = deadline_ts((void *)a2, &d);
@@ -236,7 +236,7 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 	return r;
 }
 
-SYSCALL(23, select)
+SYSCALL(select)
 {
 	int64_t tv[2];
 	uint64_t d = 0;
@@ -253,7 +253,7 @@ SYSCALL(23, select)
 	return do_select((int)a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, d);
 }
 
-SYSCALL(270, pselect6)
+SYSCALL(pselect6)
 {
 	uint64_t d, sig[2]; /* the sixth argument: { const sigset_t *ss; size_t ss_len; } */
 	long err = deadline_ts((void *)a4, &d);

@@ -138,7 +138,7 @@ flock_release(struct file *f)
 	mutex_unlock(&lock);
 }
 
-SYSCALL(73, flock)
+SYSCALL(flock)
 {
 	struct file *f = fd_get((int)a0);
 	int err;

@@ -198,7 +198,7 @@ end_new(struct pipe *p, int flags)
 	return f;
 }
 
-SYSCALL(293, pipe2)
+SYSCALL(pipe2)
 {
 	int flags = (int)a1, fds[2];
 	struct pipe *p;
@@ -240,7 +240,7 @@ SYSCALL(293, pipe2)
 	return 0;
 }
 
-SYSCALL(22, pipe)
+SYSCALL(pipe)
 {
 	return sys_pipe2(a0, 0, 0, 0, 0, 0);
 }
@@ -395,7 +395,7 @@ static const struct file_ops efd_ops = {
     .stat = pipe_stat,
 };
 
-SYSCALL(290, eventfd2)
+SYSCALL(eventfd2)
 {
 	int flags = (int)a1, fd;
 	struct efd *e;
@@ -419,7 +419,7 @@ SYSCALL(290, eventfd2)
 	return fd;
 }
 
-SYSCALL(284, eventfd)
+SYSCALL(eventfd)
 {
 	return sys_eventfd2(a0, 0, 0, 0, 0, 0);
 }

@@ -74,7 +74,7 @@ move(struct file *in, uint64_t *pos, struct file *out, size_t count)
 	return total ? total : r;
 }
 
-SYSCALL(40, sendfile)
+SYSCALL(sendfile)
 {
 	struct file *out = fd_get((int)a0), *in = fd_get((int)a1);
 	int64_t uoff;
@@ -122,7 +122,7 @@ cfr_check(struct file *in, struct file *out)
 	return 0;
 }
 
-SYSCALL(326, copy_file_range)
+SYSCALL(copy_file_range)
 {
 	struct file *in = fd_get((int)a0), *out = fd_get((int)a2);
 	int64_t ioff = 0, ooff = 0;

@@ -115,19 +115,19 @@ do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 	return fd;
 }
 
-SYSCALL(257, openat)
+SYSCALL(openat)
 {
 	return do_openat((int)a0, (const char *)a1, (int)a2, (uint32_t)a3);
 }
-SYSCALL(2, open)
+SYSCALL(open)
 {
 	return do_openat(AT_FDCWD, (const char *)a0, (int)a1, (uint32_t)a2);
 }
-SYSCALL(85, creat)
+SYSCALL(creat)
 {
 	return do_openat(AT_FDCWD, (const char *)a0, O_CREAT | O_WRONLY | O_TRUNC, (uint32_t)a1);
 }
-SYSCALL(3, close)
+SYSCALL(close)
 {
 	return fd_close((int)a0);
 }
@@ -169,19 +169,19 @@ rw(int fd, void *buf, size_t n, bool write, int64_t pos)
 	return r;
 }
 
-SYSCALL(0, read)
+SYSCALL(read)
 {
 	return rw((int)a0, (void *)a1, (size_t)a2, false, -1);
 }
-SYSCALL(1, write)
+SYSCALL(write)
 {
 	return rw((int)a0, (void *)a1, (size_t)a2, true, -1);
 }
-SYSCALL(17, pread64)
+SYSCALL(pread64)
 {
 	return a3 < 0 ? -EINVAL : rw((int)a0, (void *)a1, (size_t)a2, false, a3);
 }
-SYSCALL(18, pwrite64)
+SYSCALL(pwrite64)
 {
 	return a3 < 0 ? -EINVAL : rw((int)a0, (void *)a1, (size_t)a2, true, a3);
 }
@@ -210,11 +210,11 @@ rwv(int fd, const struct iovec *uiov, int cnt, bool write, int64_t pos)
 	return total;
 }
 
-SYSCALL(19, readv)
+SYSCALL(readv)
 {
 	return rwv((int)a0, (const struct iovec *)a1, (int)a2, false, -1);
 }
-SYSCALL(20, writev)
+SYSCALL(writev)
 {
 	return rwv((int)a0, (const struct iovec *)a1, (int)a2, true, -1);
 }
@@ -233,24 +233,24 @@ rwv_at(long fd, long iov, long cnt, long pos, bool write, bool v2, long flags)
 	return rwv((int)fd, (const struct iovec *)iov, (int)cnt, write, pos);
 }
 
-SYSCALL(295, preadv)
+SYSCALL(preadv)
 {
 	return rwv_at(a0, a1, a2, a3, false, false, 0);
 }
-SYSCALL(296, pwritev)
+SYSCALL(pwritev)
 {
 	return rwv_at(a0, a1, a2, a3, true, false, 0);
 }
-SYSCALL(327, preadv2)
+SYSCALL(preadv2)
 {
 	return rwv_at(a0, a1, a2, a3, false, true, a5);
 }
-SYSCALL(328, pwritev2)
+SYSCALL(pwritev2)
 {
 	return rwv_at(a0, a1, a2, a3, true, true, a5);
 }
 
-SYSCALL(8, lseek)
+SYSCALL(lseek)
 {
 	struct file *f = fd_get((int)a0);
 	int64_t base, off = a1;
@@ -324,19 +324,19 @@ stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-SYSCALL(5, fstat)
+SYSCALL(fstat)
 {
 	return stat_fd((int)a0, (void *)a1);
 }
-SYSCALL(4, stat)
+SYSCALL(stat)
 {
 	return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, 0);
 }
-SYSCALL(6, lstat)
+SYSCALL(lstat)
 {
 	return stat_path(AT_FDCWD, (const char *)a0, (void *)a1, AT_SYMLINK_NOFOLLOW);
 }
-SYSCALL(262, newfstatat)
+SYSCALL(newfstatat)
 {
 	return stat_path((int)a0, (const char *)a1, (void *)a2, (int)a3);
 }
@@ -395,20 +395,20 @@ access_at(int dirfd, const char *upath, long mode, long flags)
 	return may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
 }
 
-SYSCALL(21, access)
+SYSCALL(access)
 {
 	return access_at(AT_FDCWD, (const char *)a0, a1, 0);
 }
-SYSCALL(269, faccessat)
+SYSCALL(faccessat)
 {
 	return access_at((int)a0, (const char *)a1, a2, 0);
 }
-SYSCALL(439, faccessat2)
+SYSCALL(faccessat2)
 {
 	return access_at((int)a0, (const char *)a1, a2, a3);
 }
 
-SYSCALL(217, getdents64)
+SYSCALL(getdents64)
 {
 	struct file *f = fd_get((int)a0);
 	long r;
@@ -426,7 +426,7 @@ SYSCALL(217, getdents64)
 	return r;
 }
 
-SYSCALL(16, ioctl)
+SYSCALL(ioctl)
 {
 	struct file *f = fd_get((int)a0);
 	long r = -ENOTTY;
@@ -454,11 +454,11 @@ SYSCALL(16, ioctl)
 	return r;
 }
 
-SYSCALL(32, dup)
+SYSCALL(dup)
 {
 	return fd_dup((int)a0, -1, 0, false);
 }
-SYSCALL(33, dup2)
+SYSCALL(dup2)
 {
 	struct file *f = fd_get((int)a0);
 
@@ -467,14 +467,14 @@ SYSCALL(33, dup2)
 	file_put(f);
 	return a0 == a1 ? a1 : fd_dup((int)a0, (int)a1, 0, false);
 }
-SYSCALL(292, dup3)
+SYSCALL(dup3)
 {
 	if (a0 == a1 || (a2 & ~O_CLOEXEC))
 		return -EINVAL;
 	return fd_dup((int)a0, (int)a1, 0, a2 & O_CLOEXEC);
 }
 
-SYSCALL(72, fcntl)
+SYSCALL(fcntl)
 {
 	struct file *f = fd_get((int)a0);
 	long r = 0;
@@ -521,7 +521,7 @@ SYSCALL(72, fcntl)
 	return r;
 }
 
-SYSCALL(79, getcwd)
+SYSCALL(getcwd)
 {
 	char buf[PATH_MAX];
 	size_t len = 0;
@@ -549,7 +549,7 @@ SYSCALL(79, getcwd)
 	return copy_to_user((void *)a0, buf, len + 1) ? -EFAULT : (long)(len + 1);
 }
 
-SYSCALL(80, chdir)
+SYSCALL(chdir)
 {
 	struct vnode *v;
 	char *path;
@@ -566,7 +566,7 @@ SYSCALL(80, chdir)
 	return err;
 }
 
-SYSCALL(81, fchdir)
+SYSCALL(fchdir)
 {
 	struct file *f = fd_get((int)a0);
 	struct vnode *v;
@@ -596,11 +596,11 @@ mkdir_at(int dirfd, const char *upath, uint32_t mode)
 	return err;
 }
 
-SYSCALL(83, mkdir)
+SYSCALL(mkdir)
 {
 	return mkdir_at(AT_FDCWD, (const char *)a0, (uint32_t)a1);
 }
-SYSCALL(258, mkdirat)
+SYSCALL(mkdirat)
 {
 	return mkdir_at((int)a0, (const char *)a1, (uint32_t)a2);
 }
@@ -622,15 +622,15 @@ remove_at(int dirfd, const char *upath, bool dir_wanted)
 	return err;
 }
 
-SYSCALL(87, unlink)
+SYSCALL(unlink)
 {
 	return remove_at(AT_FDCWD, (const char *)a0, false);
 }
-SYSCALL(84, rmdir)
+SYSCALL(rmdir)
 {
 	return remove_at(AT_FDCWD, (const char *)a0, true);
 }
-SYSCALL(263, unlinkat)
+SYSCALL(unlinkat)
 {
 	if (a2 & ~AT_REMOVEDIR)
 		return -EINVAL;
@@ -661,15 +661,15 @@ rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned f
 	return err;
 }
 
-SYSCALL(82, rename)
+SYSCALL(rename)
 {
 	return rename_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0);
 }
-SYSCALL(264, renameat)
+SYSCALL(renameat)
 {
 	return rename_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, 0);
 }
-SYSCALL(316, renameat2)
+SYSCALL(renameat2)
 {
 	return rename_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, (unsigned)a4);
 }
@@ -693,11 +693,11 @@ symlink_at(const char *utarget, int dirfd, const char *upath)
 	return err;
 }
 
-SYSCALL(88, symlink)
+SYSCALL(symlink)
 {
 	return symlink_at((const char *)a0, AT_FDCWD, (const char *)a1);
 }
-SYSCALL(266, symlinkat)
+SYSCALL(symlinkat)
 {
 	return symlink_at((const char *)a0, (int)a1, (const char *)a2);
 }
@@ -736,11 +736,11 @@ link_at(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
 	return err;
 }
 
-SYSCALL(86, link)
+SYSCALL(link)
 {
 	return link_at(AT_FDCWD, (const char *)a0, AT_FDCWD, (const char *)a1, 0);
 }
-SYSCALL(265, linkat)
+SYSCALL(linkat)
 {
 	return link_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, (int)a4);
 }
@@ -757,7 +757,7 @@ node_of_fd(int fd, struct vnode **v)
 	return *v ? 0 : -EINVAL;
 }
 
-SYSCALL(76, truncate)
+SYSCALL(truncate)
 {
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
@@ -769,7 +769,7 @@ SYSCALL(76, truncate)
 	return a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1);
 }
 
-SYSCALL(77, ftruncate)
+SYSCALL(ftruncate)
 {
 	struct vnode *v;
 	long err = node_of_fd((int)a0, &v);
@@ -803,7 +803,7 @@ zero_range(struct vnode *v, uint64_t off, uint64_t end)
 	return 0;
 }
 
-SYSCALL(285, fallocate)
+SYSCALL(fallocate)
 {
 	struct file *f = fd_get((int)a0);
 	int mode = (int)a1;
@@ -860,20 +860,20 @@ do_fsync(int fd)
 	return r;
 }
 
-SYSCALL(74, fsync)
+SYSCALL(fsync)
 {
 	return do_fsync((int)a0);
 }
-SYSCALL(75, fdatasync)
+SYSCALL(fdatasync)
 {
 	return do_fsync((int)a0);
 }
-SYSCALL(162, sync)
+SYSCALL(sync)
 {
 	return 0;
 }
 
-SYSCALL(95, umask)
+SYSCALL(umask)
 {
 	uint32_t old = umask_bits;
 
@@ -889,21 +889,21 @@ set_mode(struct vnode *v, uint32_t mode)
 	return 0;
 }
 
-SYSCALL(90, chmod)
+SYSCALL(chmod)
 {
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
 	return err ? err : set_mode(v, (uint32_t)a1);
 }
-SYSCALL(268, fchmodat)
+SYSCALL(fchmodat)
 {
 	struct vnode *v;
 	long err = lookup_at((int)a0, (const char *)a1, true, &v);
 
 	return err ? err : set_mode(v, (uint32_t)a2);
 }
-SYSCALL(91, fchmod)
+SYSCALL(fchmod)
 {
 	struct vnode *v;
 	long err = node_of_fd((int)a0, &v);
@@ -922,28 +922,28 @@ set_owner(struct vnode *v, long uid, long gid)
 	return 0;
 }
 
-SYSCALL(92, chown)
+SYSCALL(chown)
 {
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
 	return err ? err : set_owner(v, (int)a1, (int)a2);
 }
-SYSCALL(94, lchown)
+SYSCALL(lchown)
 {
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, false, &v);
 
 	return err ? err : set_owner(v, (int)a1, (int)a2);
 }
-SYSCALL(93, fchown)
+SYSCALL(fchown)
 {
 	struct vnode *v;
 	long err = node_of_fd((int)a0, &v);
 
 	return err ? err : set_owner(v, (int)a1, (int)a2);
 }
-SYSCALL(260, fchownat)
+SYSCALL(fchownat)
 {
 	struct vnode *v;
 	long err = lookup_at((int)a0, (const char *)a1, !(a4 & AT_SYMLINK_NOFOLLOW), &v);
@@ -973,7 +973,7 @@ time_ok(const int64_t *ts)
 }
 
 /* utimensat, and futimens (path NULL: the fd itself) */
-SYSCALL(280, utimensat)
+SYSCALL(utimensat)
 {
 	int64_t ts[4] = {0, UTIME_NOW, 0, UTIME_NOW}; /* atime, mtime */
 	struct vnode *v;
@@ -1027,14 +1027,14 @@ statfs_out(void *ubuf)
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-SYSCALL(137, statfs)
+SYSCALL(statfs)
 {
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
 	return err ? err : statfs_out((void *)a1);
 }
-SYSCALL(138, fstatfs)
+SYSCALL(fstatfs)
 {
 	struct vnode *v;
 	long err = node_of_fd((int)a0, &v);
@@ -1056,17 +1056,17 @@ readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
 	return copy_to_user(ubuf, v->v_data, n) ? -EFAULT : (long)n;
 }
 
-SYSCALL(89, readlink)
+SYSCALL(readlink)
 {
 	return readlink_at(AT_FDCWD, (const char *)a0, (char *)a1, (size_t)a2);
 }
-SYSCALL(267, readlinkat)
+SYSCALL(readlinkat)
 {
 	return readlink_at((int)a0, (const char *)a1, (char *)a2, (size_t)a3);
 }
 
 /* statx from the same facts as stat */
-SYSCALL(332, statx)
+SYSCALL(statx)
 {
 	struct linux_stat st;
 	uint8_t sx[256];

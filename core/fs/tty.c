@@ -666,19 +666,19 @@ self_or_error(long pid)
 	return pid == 0 || pid == APP_PGID ? APP_PGID : -ESRCH;
 }
 
-SYSCALL(111, getpgrp)
+SYSCALL(getpgrp)
 {
 	return APP_PGID;
 }
-SYSCALL(121, getpgid)
+SYSCALL(getpgid)
 {
 	return self_or_error(a0);
 }
-SYSCALL(124, getsid)
+SYSCALL(getsid)
 {
 	return self_or_error(a0);
 }
-SYSCALL(109, setpgid)
+SYSCALL(setpgid)
 {
 	if (a1 < 0)
 		return -EINVAL;
@@ -686,7 +686,7 @@ SYSCALL(109, setpgid)
 		return -ESRCH;
 	return -EPERM; /* Linux: a session leader keeps its process group */
 }
-SYSCALL(112, setsid)
+SYSCALL(setsid)
 {
 	return -EPERM; /* already a process group leader */
 }

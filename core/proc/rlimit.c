@@ -76,7 +76,7 @@ prlimit(int r, const struct rlimit *new, struct rlimit *old)
 	return err;
 }
 
-SYSCALL(302, prlimit64)
+SYSCALL(prlimit64)
 {
 	struct rlimit n, old;
 	long err;
@@ -90,7 +90,7 @@ SYSCALL(302, prlimit64)
 	return a3 && copy_to_user((void *)a3, &old, sizeof(old)) ? -EFAULT : 0;
 }
 
-SYSCALL(97, getrlimit)
+SYSCALL(getrlimit)
 {
 	struct rlimit old;
 	long err = prlimit((int)a0, NULL, &old);
@@ -100,7 +100,7 @@ SYSCALL(97, getrlimit)
 	return copy_to_user((void *)a1, &old, sizeof(old)) ? -EFAULT : 0;
 }
 
-SYSCALL(160, setrlimit)
+SYSCALL(setrlimit)
 {
 	struct rlimit n, old;
 

@@ -275,7 +275,7 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 	}
 	/* no handler ran: an interrupted call starts again */
 	if (is_restart(ret)) {
-		f->rax = ret == -ERESTART_RESTARTBLOCK ? 219 /* restart_syscall */ : (uint64_t)nr;
+		f->rax = ret == -ERESTART_RESTARTBLOCK ? __NR_restart_syscall : (uint64_t)nr;
 		f->rip -= 2;
 	}
 	if (t->t_sigrestore) {
@@ -286,7 +286,7 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 
 /* resume what a call left in t_restart_fn when a signal without a
  * handler interrupted it (Linux: -EINTR when there is nothing) */
-SYSCALL(219, restart_syscall)
+SYSCALL(restart_syscall)
 {
 	struct thread *t = thread_self();
 	long (*fn)(struct thread *) = t->t_restart_fn;
@@ -295,7 +295,7 @@ SYSCALL(219, restart_syscall)
 	return fn ? fn(t) : -EINTR;
 }
 
-SYSCALL(13, rt_sigaction)
+SYSCALL(rt_sigaction)
 {
 	struct ksigaction n, o;
 
@@ -318,7 +318,7 @@ SYSCALL(13, rt_sigaction)
 	return 0;
 }
 
-SYSCALL(14, rt_sigprocmask)
+SYSCALL(rt_sigprocmask)
 {
 	struct thread *t = thread_self();
 	uint64_t set, old = t->t_sigmask;
@@ -348,7 +348,7 @@ SYSCALL(14, rt_sigprocmask)
 	return 0;
 }
 
-SYSCALL(127, rt_sigpending)
+SYSCALL(rt_sigpending)
 {
 	struct thread *t = thread_self();
 	uint64_t p = (__atomic_load_n(&t->t_sigpending, __ATOMIC_ACQUIRE) |
@@ -358,7 +358,7 @@ SYSCALL(127, rt_sigpending)
 	return a1 != 8 ? -EINVAL : copy_to_user((void *)a0, &p, 8) ? -EFAULT : 0;
 }
 
-SYSCALL(131, sigaltstack)
+SYSCALL(sigaltstack)
 {
 	struct thread *t = thread_self();
 	struct {
@@ -397,7 +397,7 @@ restore_fpu(void *area)
 }
 
 /* back from the handler: everything as the frame says */
-SYSCALL(15, rt_sigreturn)
+SYSCALL(rt_sigreturn)
 {
 	struct syscall_frame *f = arch_syscall_frame();
 	struct thread *t = thread_self();

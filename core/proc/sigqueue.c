@@ -295,13 +295,13 @@ signal_nanosleep(uint64_t deadline_ns, bool relative, void *urem)
 	return -ERESTART_RESTARTBLOCK;
 }
 
-SYSCALL(34, pause)
+SYSCALL(pause)
 {
 	signal_sleep_until(0);
 	return -ERESTARTNOHAND;
 }
 
-SYSCALL(130, rt_sigsuspend)
+SYSCALL(rt_sigsuspend)
 {
 	long err = signal_wait_mask((const void *)a0, (size_t)a1);
 
@@ -314,7 +314,7 @@ SYSCALL(130, rt_sigsuspend)
 /* rt_sigtimedwait(set, info, timeout, sigsetsize): take a signal of set
  * (pending or to come), -EAGAIN at the timeout, -EINTR when a signal
  * outside the set that has a handler comes first */
-SYSCALL(128, rt_sigtimedwait)
+SYSCALL(rt_sigtimedwait)
 {
 	struct thread *t = thread_self();
 	struct ksiginfo info;
@@ -364,14 +364,14 @@ SYSCALL(128, rt_sigtimedwait)
 }
 
 /* --- kill and friends: the app is pid 1, its threads are by tid --- */
-SYSCALL(62, kill)
+SYSCALL(kill)
 {
 	if (a0 != 1 && a0 != 0 && a0 != -1)
 		return -ESRCH;
 	return send(NULL, 0, (int)a1, NULL, false);
 }
 
-SYSCALL(234, tgkill)
+SYSCALL(tgkill)
 {
 	struct ksiginfo info = {.si_code = SI_TKILL, .si_pid = 1};
 
@@ -382,7 +382,7 @@ SYSCALL(234, tgkill)
 	return send(NULL, (int)a1, (int)a2, &info, false);
 }
 
-SYSCALL(200, tkill)
+SYSCALL(tkill)
 {
 	struct ksiginfo info = {.si_code = SI_TKILL, .si_pid = 1};
 
@@ -404,12 +404,12 @@ queueinfo(int tgid, int tid, int sig, const void *uinfo)
 	return send(NULL, tid, sig, &info, false);
 }
 
-SYSCALL(129, rt_sigqueueinfo)
+SYSCALL(rt_sigqueueinfo)
 {
 	return queueinfo((int)a0, 0, (int)a1, (const void *)a2);
 }
 
-SYSCALL(297, rt_tgsigqueueinfo)
+SYSCALL(rt_tgsigqueueinfo)
 {
 	if (a0 <= 0 || a1 <= 0)
 		return -EINVAL;

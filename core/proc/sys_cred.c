@@ -51,19 +51,19 @@ cred_in_group(uint32_t gid)
 	return in;
 }
 
-SYSCALL(102, getuid)
+SYSCALL(getuid)
 {
 	return cred_uid(CRED_R);
 }
-SYSCALL(107, geteuid)
+SYSCALL(geteuid)
 {
 	return cred_uid(CRED_E);
 }
-SYSCALL(104, getgid)
+SYSCALL(getgid)
 {
 	return cred_gid(CRED_R);
 }
-SYSCALL(108, getegid)
+SYSCALL(getegid)
 {
 	return cred_gid(CRED_E);
 }
@@ -152,27 +152,27 @@ set_re(uint32_t *ids, uint32_t r, uint32_t e, bool uids)
 	return set_res(ids, r, e, s, uids);
 }
 
-SYSCALL(105, setuid)
+SYSCALL(setuid)
 {
 	return set_one(cred.uid, (uint32_t)a0, true);
 }
-SYSCALL(106, setgid)
+SYSCALL(setgid)
 {
 	return set_one(cred.gid, (uint32_t)a0, false);
 }
-SYSCALL(113, setreuid)
+SYSCALL(setreuid)
 {
 	return set_re(cred.uid, (uint32_t)a0, (uint32_t)a1, true);
 }
-SYSCALL(114, setregid)
+SYSCALL(setregid)
 {
 	return set_re(cred.gid, (uint32_t)a0, (uint32_t)a1, false);
 }
-SYSCALL(117, setresuid)
+SYSCALL(setresuid)
 {
 	return set_res(cred.uid, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2, true);
 }
-SYSCALL(119, setresgid)
+SYSCALL(setresgid)
 {
 	return set_res(cred.gid, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2, false);
 }
@@ -187,11 +187,11 @@ get_res(const uint32_t *ids, uint32_t *ur, uint32_t *ue, uint32_t *us)
 	return 0;
 }
 
-SYSCALL(118, getresuid)
+SYSCALL(getresuid)
 {
 	return get_res(cred.uid, (uint32_t *)a0, (uint32_t *)a1, (uint32_t *)a2);
 }
-SYSCALL(120, getresgid)
+SYSCALL(getresgid)
 {
 	return get_res(cred.gid, (uint32_t *)a0, (uint32_t *)a1, (uint32_t *)a2);
 }
@@ -212,16 +212,16 @@ set_fs(uint32_t *ids, uint32_t id, bool uids)
 	return old;
 }
 
-SYSCALL(122, setfsuid)
+SYSCALL(setfsuid)
 {
 	return set_fs(cred.uid, (uint32_t)a0, true);
 }
-SYSCALL(123, setfsgid)
+SYSCALL(setfsgid)
 {
 	return set_fs(cred.gid, (uint32_t)a0, false);
 }
 
-SYSCALL(115, getgroups)
+SYSCALL(getgroups)
 {
 	int size = (int)a0;
 	uint32_t *copy;
@@ -250,7 +250,7 @@ SYSCALL(115, getgroups)
 	return r;
 }
 
-SYSCALL(116, setgroups)
+SYSCALL(setgroups)
 {
 	size_t n = (size_t)a0;
 	uint32_t *list = NULL, *old;

@@ -35,21 +35,21 @@ struct timespec {
 	int64_t sec, nsec;
 };
 
-SYSCALL(39, getpid)
+SYSCALL(getpid)
 {
 	return 1;
 }
-SYSCALL(110, getppid)
+SYSCALL(getppid)
 {
 	return 0;
 }
-SYSCALL(186, gettid)
+SYSCALL(gettid)
 {
 	return thread_self()->t_id;
 }
 /* uids and gids: core/proc/sys_cred.c; resource limits: core/proc/rlimit.c */
 
-SYSCALL(158, arch_prctl)
+SYSCALL(arch_prctl)
 {
 	uint64_t v;
 
@@ -70,12 +70,12 @@ SYSCALL(158, arch_prctl)
 	}
 }
 
-SYSCALL(273, set_robust_list)
+SYSCALL(set_robust_list)
 {
 	return a1 == 24 ? 0 : -EINVAL; /* XXX: kept nowhere: one thread, no futex owners die */
 }
 
-SYSCALL(63, uname)
+SYSCALL(uname)
 {
 	char f[6][65] = {"Linux", "unum", "6.1.0-unum", "#1 SMP unum", "x86_64", "(none)"};
 
@@ -142,7 +142,7 @@ clock_read(int clk, struct timespec *ts)
 	return 0;
 }
 
-SYSCALL(228, clock_gettime)
+SYSCALL(clock_gettime)
 {
 	struct timespec ts;
 	long err = clock_read((int)a0, &ts);
@@ -154,7 +154,7 @@ SYSCALL(228, clock_gettime)
 
 /* 1 ns for every clock: the coarse ones read the same nanosecond clock
  * as the others (they are no cheaper here, so they are not coarser) */
-SYSCALL(229, clock_getres)
+SYSCALL(clock_getres)
 {
 	struct timespec ts = {0, 1};
 	long err = clock_read((int)a0, &ts);
@@ -166,7 +166,7 @@ SYSCALL(229, clock_getres)
 	return a1 && copy_to_user((void *)a1, &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
-SYSCALL(96, gettimeofday)
+SYSCALL(gettimeofday)
 {
 	uint64_t ns = clock_realtime_ns();
 	int64_t tv[2] = {(int64_t)(ns / 1000000000u), (int64_t)(ns % 1000000000u / 1000)};
@@ -174,7 +174,7 @@ SYSCALL(96, gettimeofday)
 	return a0 && copy_to_user((void *)a0, tv, sizeof(tv)) ? -EFAULT : 0;
 }
 
-SYSCALL(201, time)
+SYSCALL(time)
 {
 	int64_t t = (int64_t)(clock_realtime_ns() / 1000000000u);
 
@@ -203,24 +203,24 @@ sleep_ts(int clk, int flags, const struct timespec *ureq, struct timespec *urem)
 	return signal_nanosleep(deadline ? deadline : 1, !(flags & TIMER_ABSTIME), urem);
 }
 
-SYSCALL(35, nanosleep)
+SYSCALL(nanosleep)
 {
 	return sleep_ts(CLOCK_MONOTONIC, 0, (const struct timespec *)a0, (struct timespec *)a1);
 }
-SYSCALL(230, clock_nanosleep)
+SYSCALL(clock_nanosleep)
 {
 	if (a0 != CLOCK_REALTIME && a0 != CLOCK_MONOTONIC && a0 != CLOCK_BOOTTIME)
 		return -EINVAL;
 	return sleep_ts((int)a0, (int)a1, (const struct timespec *)a2, (struct timespec *)a3);
 }
 
-SYSCALL(24, sched_yield)
+SYSCALL(sched_yield)
 {
 	sched_yield();
 	return 0;
 }
 
-SYSCALL(202, futex)
+SYSCALL(futex)
 {
 	uint64_t timeout = UINT64_MAX;
 	int cmd = (int)a1 & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
@@ -241,7 +241,7 @@ SYSCALL(202, futex)
 	                (uint32_t)a5);
 }
 
-SYSCALL(318, getrandom)
+SYSCALL(getrandom)
 {
 	uint8_t buf[256];
 	size_t done = 0, n = (size_t)a1;
@@ -260,7 +260,7 @@ SYSCALL(318, getrandom)
 	return (long)n;
 }
 
-SYSCALL(204, sched_getaffinity)
+SYSCALL(sched_getaffinity)
 {
 	uint64_t mask = 0;
 	int n = sched_cpu_count();
@@ -271,7 +271,7 @@ SYSCALL(204, sched_getaffinity)
 	return copy_to_user((void *)a2, &mask, sizeof(mask)) ? -EFAULT : (long)sizeof(mask);
 }
 
-SYSCALL(309, getcpu)
+SYSCALL(getcpu)
 {
 	uint32_t cpu = (uint32_t)sched_this_cpu(), node = 0;
 
@@ -285,7 +285,7 @@ SYSCALL(309, getcpu)
 #define PR_SET_NAME 15
 #define PR_GET_NAME 16
 
-SYSCALL(157, prctl)
+SYSCALL(prctl)
 {
 	char name[16];
 	long n;
@@ -305,7 +305,7 @@ SYSCALL(157, prctl)
 	}
 }
 
-SYSCALL(203, sched_setaffinity)
+SYSCALL(sched_setaffinity)
 {
 	uint64_t mask = 0;
 	int n = sched_cpu_count();
@@ -335,7 +335,7 @@ struct sysinfo_s {
 	char pad2[4];
 };
 
-SYSCALL(99, sysinfo)
+SYSCALL(sysinfo)
 {
 	struct sysinfo_s si = {
 	    .uptime = (int64_t)(clock_ns() / 1000000000u),
@@ -348,7 +348,7 @@ SYSCALL(99, sysinfo)
 	return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
-SYSCALL(100, times)
+SYSCALL(times)
 {
 	/* the app's threads together, in clock ticks of 10 ms */
 	int64_t t[4] = {(int64_t)(thread_app_cpu_ns() / 10000000u), 0, 0, 0};
@@ -358,7 +358,7 @@ SYSCALL(100, times)
 	return (long)(clock_ns() / 10000000u);
 }
 
-SYSCALL(98, getrusage)
+SYSCALL(getrusage)
 {
 	int64_t ru[18] = {0};
 	uint64_t ns;

@@ -49,7 +49,7 @@ clone_child(void *arg)
 	arch_return_to_app(&f);
 }
 
-SYSCALL(56, clone)
+SYSCALL(clone)
 {
 	unsigned long flags = (unsigned long)a0;
 	uintptr_t stack = (uintptr_t)a1;
@@ -93,26 +93,26 @@ SYSCALL(56, clone)
 	return tid;
 }
 
-SYSCALL(57, fork)
+SYSCALL(fork)
 {
 	return -ENOSYS;
 }
-SYSCALL(58, vfork)
+SYSCALL(vfork)
 {
 	return -ENOSYS;
 }
-SYSCALL(435, clone3)
+SYSCALL(clone3)
 {
 	return -ENOSYS;
 } /* glibc falls back to clone */
 
-SYSCALL(218, set_tid_address)
+SYSCALL(set_tid_address)
 {
 	thread_self()->t_clear_tid = (uint32_t *)a0;
 	return thread_self()->t_id;
 }
 
-SYSCALL(60, exit)
+SYSCALL(exit)
 {
 	uint32_t *ctid = thread_self()->t_clear_tid, zero = 0;
 
@@ -124,7 +124,7 @@ SYSCALL(60, exit)
 	thread_exit(NULL);
 }
 
-SYSCALL(231, exit_group)
+SYSCALL(exit_group)
 {
 	kernel_exit((int)a0 & 0xff);
 }

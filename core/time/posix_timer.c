@@ -107,7 +107,7 @@ lookup_locked(long id)
 	return id >= 0 && id < MAX_TIMERS ? timers[id] : NULL;
 }
 
-SYSCALL(222, timer_create)
+SYSCALL(timer_create)
 {
 	struct ksigevent ev = {.signo = SIGALRM, .notify = SIGEV_SIGNAL};
 	struct thread *target = NULL;
@@ -186,7 +186,7 @@ get_locked(struct ptimer *pt, struct itimerspec_k *v)
 	                           (int64_t)(left / NS), (int64_t)(left % NS)};
 }
 
-SYSCALL(223, timer_settime)
+SYSCALL(timer_settime)
 {
 	struct itimerspec_k nv, ov;
 	struct ptimer *pt;
@@ -224,7 +224,7 @@ SYSCALL(223, timer_settime)
 	return a3 && copy_to_user((void *)a3, &ov, sizeof(ov)) ? -EFAULT : 0;
 }
 
-SYSCALL(224, timer_gettime)
+SYSCALL(timer_gettime)
 {
 	struct itimerspec_k v;
 	struct ptimer *pt;
@@ -239,7 +239,7 @@ SYSCALL(224, timer_gettime)
 	return copy_to_user((void *)a1, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-SYSCALL(225, timer_getoverrun)
+SYSCALL(timer_getoverrun)
 {
 	struct ptimer *pt;
 	long r = -EINVAL;
@@ -251,7 +251,7 @@ SYSCALL(225, timer_getoverrun)
 	return r;
 }
 
-SYSCALL(226, timer_delete)
+SYSCALL(timer_delete)
 {
 	struct ptimer *pt;
 	uint64_t f = spin_lock_irqsave(&signal_lock);
@@ -322,7 +322,7 @@ set_alarm(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_left, uint64_t 
 	}
 }
 
-SYSCALL(37, alarm)
+SYSCALL(alarm)
 {
 	uint64_t left;
 
@@ -343,7 +343,7 @@ to_itv(struct itimerval_k *v, uint64_t left, uint64_t interval)
 	v->val_usec = (int64_t)(left % NS / 1000u);
 }
 
-SYSCALL(38, setitimer)
+SYSCALL(setitimer)
 {
 	struct itimerval_k nv, ov;
 	uint64_t left, interval;
@@ -360,7 +360,7 @@ SYSCALL(38, setitimer)
 	return a2 && copy_to_user((void *)a2, &ov, sizeof(ov)) ? -EFAULT : 0;
 }
 
-SYSCALL(36, getitimer)
+SYSCALL(getitimer)
 {
 	struct itimerval_k v;
 	uint64_t now = clock_ns();
