@@ -13,18 +13,12 @@
 #include "lib.h"
 #include "mm.h"
 #include "uaccess.h"
+#include "uapi/ioctls.h"
 #include "vfs.h"
 
 #define CHUNK MiB(1) /* bytes per device request, at most */
 
 /* ioctl numbers of linux/fs.h */
-#define BLKROGET 0x125e
-#define BLKGETSIZE 0x1260
-#define BLKFLSBUF 0x1261
-#define BLKSSZGET 0x1268
-#define BLKBSZGET 0x80081270
-#define BLKGETSIZE64 0x80081272
-#define BLKPBSZGET 0x127b
 
 static struct blkdev *
 dev_of(struct file *f)

@@ -7,11 +7,7 @@
 #define UNUM_RLIMIT_H
 
 #include "types.h"
-
-#define RLIMIT_STACK 3
-#define RLIMIT_NOFILE 7
-#define RLIM_NLIMITS 16
-#define RLIM_INFINITY (~0ull)
+#include "uapi/resource.h"
 
 /* the soft limit of resource r (0 <= r < RLIM_NLIMITS) */
 uint64_t rlimit_cur(int r);

@@ -26,25 +26,7 @@
 
 #include "arch.h"
 #include "types.h"
-
-#define SIGALRM 14
-#define SIGPIPE 13
-#define SI_USER 0
-#define SI_KERNEL 0x80
-#define SI_QUEUE (-1)
-#define SI_TIMER (-2)
-#define SI_TKILL (-6)
-
-/* Linux's siginfo_t (128 bytes) for what the kernel fills in: kill and
- * sigqueue (pid, uid, value), timers (timer id, overrun, value) */
-struct ksiginfo {
-	int32_t si_signo, si_errno, si_code, si_pad;
-	int32_t si_pid;    /* or si_timerid */
-	int32_t si_uid;    /* or si_overrun */
-	uint64_t si_value; /* union sigval */
-	uint8_t si_rest[96];
-};
-_Static_assert(sizeof(struct ksiginfo) == 128, "siginfo size");
+#include "uapi/signal.h"
 
 struct thread;
 

@@ -9,27 +9,9 @@
 #include "queue.h"
 #include "sync.h"
 #include "types.h"
-
-#define S_IFMT 0170000
-#define S_IFDIR 0040000
-#define S_IFREG 0100000
-#define S_IFLNK 0120000
-#define S_IFCHR 0020000
-#define S_IFBLK 0060000
-
-#define O_ACCMODE 3
-#define O_RDONLY 0
-#define O_WRONLY 1
-#define O_RDWR 2
-#define O_CREAT 0100
-#define O_EXCL 0200
-#define O_TRUNC 01000
-#define O_APPEND 02000
-#define O_NONBLOCK 04000
-#define O_DIRECTORY 0200000
-#define O_NOFOLLOW 0400000
-#define O_CLOEXEC 02000000
-#define O_PATH 010000000
+#include "uapi/fcntl.h"
+#include "uapi/poll.h"
+#include "uapi/stat.h"
 
 /* a node of the ramfs tree */
 struct vnode {
@@ -76,16 +58,6 @@ vfs_node(struct vnode *entry)
 {
 	return entry->v_inode ? entry->v_inode : entry;
 }
-
-/* struct stat as Linux x86-64 lays it out (stat, fstat, statx fill from it) */
-struct linux_stat {
-	uint64_t st_dev, st_ino, st_nlink;
-	uint32_t st_mode, st_uid, st_gid, pad0;
-	uint64_t st_rdev;
-	int64_t st_size, st_blksize, st_blocks;
-	uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
-	int64_t reserved[3];
-};
 
 struct file;
 struct file_ops {
@@ -208,12 +180,6 @@ void etc_init(void);
 void procfs_init(const char *exe, const char *const *argv);
 
 /* --- readiness (core/event/poll.c): pipes, eventfds, poll/select/epoll --- */
-#define POLLIN 0x001
-#define POLLPRI 0x002
-#define POLLOUT 0x004
-#define POLLERR 0x008
-#define POLLHUP 0x010
-#define POLLNVAL 0x020
 int file_poll(struct file *f);
 /* something became ready: every poller looks again */
 void poll_notify(void);

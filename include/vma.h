@@ -7,18 +7,7 @@
 #define UNUM_VMA_H
 
 #include "types.h"
-
-#define PROT_NONE 0
-#define PROT_READ 1
-#define PROT_WRITE 2
-#define PROT_EXEC 4
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_NORESERVE 0x4000
-#define MAP_FIXED_NOREPLACE 0x100000
-#define MAP_STACK 0x20000
+#include "uapi/mman.h"
 
 #define APP_STACK_TOP 0x7ffffffff000ul
 #define APP_STACK_SIZE (8ul << 20)

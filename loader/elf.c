@@ -3,65 +3,19 @@
  * base (static-PIE, told from a shared object by DF_1_PIE or, without
  * it, by an entry point in an executable segment), and the
  * initial stack with auxv (System V x86-64 ABI 3.4.1). */
+#include "uapi/elf.h"
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
 #include "loader.h"
 #include "mm.h"
 #include "uaccess.h"
+#include "uapi/auxvec.h"
+#include "uapi/signal.h"
 #include "vfs.h"
 #include "vma.h"
 
 #define PIE_BASE 0x555555554000ul
-
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-} __packed;
-
-struct phdr {
-	uint32_t type, flags;
-	uint64_t offset, vaddr, paddr, filesz, memsz, align;
-} __packed;
-
-#define PT_LOAD 1
-#define PT_DYNAMIC 2
-#define PT_INTERP 3
-#define ET_EXEC 2
-#define ET_DYN 3
-#define DT_FLAGS_1 0x6ffffffb
-#define DF_1_PIE 0x08000000
-
-enum {
-	AT_NULL,
-	AT_PHDR = 3,
-	AT_PHENT,
-	AT_PHNUM,
-	AT_PAGESZ,
-	AT_BASE,
-	AT_FLAGS,
-	AT_ENTRY,
-	AT_UID = 11,
-	AT_EUID,
-	AT_GID,
-	AT_EGID,
-	AT_PLATFORM,
-	AT_HWCAP,
-	AT_CLKTCK,
-	AT_SECURE = 23,
-	AT_RANDOM = 25,
-	AT_HWCAP2,
-	AT_EXECFN = 31,
-	AT_MINSIGSTKSZ = 51
-};
-
-/* core/proc/signal.c's frame, Linux's struct rt_sigframe: return address,
- * ucontext, siginfo */
-#define SIGFRAME_BYTES 440
 
 size_t arch_fpu_area_size(void);
 
@@ -72,11 +26,11 @@ size_t arch_fpu_area_size(void);
 static uint64_t
 min_sigstack(void)
 {
-	return ALIGN_UP(SIGFRAME_BYTES + 15 + 8 + arch_fpu_area_size() + 63, 16);
+	return ALIGN_UP(sizeof(struct linux_rt_sigframe) + 15 + 8 + arch_fpu_area_size() + 63, 16);
 }
 
 static bool
-dyn_is_pie(const uint8_t *file, size_t size, const struct phdr *ph, int n)
+dyn_is_pie(const uint8_t *file, size_t size, const struct elf64_phdr *ph, int n)
 {
 	for (int i = 0; i < n; i++) {
 		if (ph[i].type != PT_DYNAMIC || ph[i].offset + ph[i].filesz > size)
@@ -93,7 +47,7 @@ dyn_is_pie(const uint8_t *file, size_t size, const struct phdr *ph, int n)
  * real entry point inside an executable segment; a shared library's is
  * 0 or absent */
 static bool
-entry_in_text(uint64_t entry, const struct phdr *ph, int n)
+entry_in_text(uint64_t entry, const struct elf64_phdr *ph, int n)
 {
 	for (int i = 0; entry && i < n; i++)
 		if (ph[i].type == PT_LOAD && (ph[i].flags & 1) && entry >= ph[i].vaddr &&
@@ -105,7 +59,7 @@ entry_in_text(uint64_t entry, const struct phdr *ph, int n)
 static int
 check(const uint8_t *f, size_t size, const char **why)
 {
-	const struct ehdr *e = (const void *)f;
+	const struct elf64_ehdr *e = (const void *)f;
 
 	if (size < sizeof(*e) || memcmp(e->ident, "\177ELF", 4)) {
 		*why = size ? "not an ELF file" : "empty file";
@@ -119,7 +73,8 @@ check(const uint8_t *f, size_t size, const char **why)
 		*why = "not an executable (ELF type)";
 		return -ENOEXEC;
 	}
-	if (e->phentsize != sizeof(struct phdr) || e->phoff + (uint64_t)e->phnum * 56 > size) {
+	if (e->phentsize != sizeof(struct elf64_phdr) ||
+	    e->phoff + (uint64_t)e->phnum * sizeof(struct elf64_phdr) > size) {
 		*why = "truncated ELF (program headers past the end)";
 		return -ENOEXEC;
 	}
@@ -162,7 +117,7 @@ build_stack(struct app_image *img, char *const argv[], char *const envp[], const
 	cpuid(1, 0, r);
 	uint64_t aux[][2] = {
 	    {AT_PHDR, img->phdr},
-	    {AT_PHENT, 56},
+	    {AT_PHENT, sizeof(struct elf64_phdr)},
 	    {AT_PHNUM, img->phnum},
 	    {AT_PAGESZ, PAGE_SIZE},
 	    {AT_BASE, 0},
@@ -205,7 +160,7 @@ build_stack(struct app_image *img, char *const argv[], char *const envp[], const
 }
 
 static int
-load_segments(const uint8_t *f, size_t size, const struct phdr *ph, int n, uintptr_t bias,
+load_segments(const uint8_t *f, size_t size, const struct elf64_phdr *ph, int n, uintptr_t bias,
               uintptr_t *brk, const char **why)
 {
 	for (int i = 0; i < n; i++) {
@@ -238,8 +193,8 @@ elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t
          struct app_image *img, const char **why)
 {
 	struct vnode *v;
-	const struct ehdr *e;
-	const struct phdr *ph;
+	const struct elf64_ehdr *e;
+	const struct elf64_phdr *ph;
 	uintptr_t bias = 0, brk = 0;
 	int err = vfs_lookup(NULL, path, true, &v);
 

@@ -7,21 +7,6 @@
 #include "vfs.h"
 #include "vma.h"
 
-#define MADV_NORMAL 0
-#define MADV_RANDOM 1
-#define MADV_SEQUENTIAL 2
-#define MADV_WILLNEED 3
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
-#define MADV_DONTFORK 10
-#define MADV_DOFORK 11
-#define MADV_HUGEPAGE 14
-#define MADV_NOHUGEPAGE 15
-#define MADV_DONTDUMP 16
-#define MADV_DODUMP 17
-#define MADV_COLD 20
-#define MADV_PAGEOUT 21
-
 /* a file region: MAP_SHARED maps the file's pages, MAP_PRIVATE copies a
  * page of the file at its first touch (vma.h) */
 static long
@@ -109,9 +94,6 @@ SYSCALL(madvise)
 	}
 }
 
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED 2
-
 /* in place when it shrinks or the room is there, else moved when
  * MREMAP_MAYMOVE allows; file regions stay file regions (vma_remap) */
 SYSCALL(mremap)
@@ -124,10 +106,6 @@ SYSCALL(mremap)
 	return vma_remap((uintptr_t)a0, (size_t)a1, (size_t)a2, flags & MREMAP_MAYMOVE,
 	                 flags & MREMAP_FIXED, (uintptr_t)a4);
 }
-
-#define MS_ASYNC 1
-#define MS_INVALIDATE 2
-#define MS_SYNC 4
 
 /* shared file pages are the file's already (read() sees them); msync
  * copies them into the file's bytes all the same, and checks as Linux */

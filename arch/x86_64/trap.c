@@ -202,7 +202,6 @@ describe_pf(const struct trapframe *tf, char *buf, size_t n)
 static int
 fpe_code(int vector)
 {
-	enum { FPE_FLTDIV = 3, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES, FPE_FLTINV };
 	uint16_t sw, cw;
 	uint32_t mxcsr, err;
 
@@ -233,52 +232,43 @@ fpe_code(int vector)
 static void
 fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
 {
-	enum {
-		SEGV_MAPERR = 1,
-		SEGV_ACCERR,
-		BUS_ADRALN = 1,
-		BUS_ADRERR,
-		ILL_ILLOPN = 2,
-		FPE_INTDIV = 1,
-		TRAP_BRKPT = 1
-	};
 	uint64_t cr2 = read_cr2();
 
 	*addr = tf->rip;
 	switch (tf->vector) {
 	case 0:
-		*sig = 8, *code = FPE_INTDIV;
+		*sig = SIGFPE, *code = FPE_INTDIV;
 		return;
 	case 1:
-		*sig = 5, *code = TRAP_BRKPT;
+		*sig = SIGTRAP, *code = TRAP_BRKPT;
 		return;
 	case 3:
-		*sig = 5, *code = SI_KERNEL, *addr = 0;
+		*sig = SIGTRAP, *code = SI_KERNEL, *addr = 0;
 		return;
 	case 6:
-		*sig = 4, *code = ILL_ILLOPN;
+		*sig = SIGILL, *code = ILL_ILLOPN;
 		return;
 	case 11: /* segment not present, stack fault */
 	case 12:
-		*sig = 7, *code = SI_KERNEL, *addr = 0;
+		*sig = SIGBUS, *code = SI_KERNEL, *addr = 0;
 		return;
 	case 16:
 	case 19:
-		*sig = 8, *code = fpe_code(tf->vector);
+		*sig = SIGFPE, *code = fpe_code(tf->vector);
 		return;
 	case 17:
-		*sig = 7, *code = BUS_ADRALN;
+		*sig = SIGBUS, *code = BUS_ADRALN;
 		return;
 	case 14:
 		*addr = cr2;
 		/* a file mapping touched past the file's end: SIGBUS */
 		if (vma_bus(cr2))
-			*sig = 7, *code = BUS_ADRERR;
+			*sig = SIGBUS, *code = BUS_ADRERR;
 		else
-			*sig = 11, *code = vma_covers(cr2) ? SEGV_ACCERR : SEGV_MAPERR;
+			*sig = SIGSEGV, *code = vma_covers(cr2) ? SEGV_ACCERR : SEGV_MAPERR;
 		return;
 	default: /* #GP and the rest */
-		*sig = 11, *code = SI_KERNEL, *addr = 0;
+		*sig = SIGSEGV, *code = SI_KERNEL, *addr = 0;
 		return;
 	}
 }
@@ -288,8 +278,11 @@ fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
 static void
 app_crash(struct trapframe *tf)
 {
-	static const char *const names[] = {
-	    [4] = "SIGILL", [5] = "SIGTRAP", [7] = "SIGBUS", [8] = "SIGFPE", [11] = "SIGSEGV"};
+	static const char *const names[] = {[SIGILL] = "SIGILL",
+	                                    [SIGTRAP] = "SIGTRAP",
+	                                    [SIGBUS] = "SIGBUS",
+	                                    [SIGFPE] = "SIGFPE",
+	                                    [SIGSEGV] = "SIGSEGV"};
 	int sig, code;
 	uintptr_t addr;
 

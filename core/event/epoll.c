@@ -20,19 +20,6 @@
 #include "uaccess.h"
 #include "vfs.h"
 
-#define EPOLL_CTL_ADD 1
-#define EPOLL_CTL_DEL 2
-#define EPOLL_CTL_MOD 3
-#define EPOLLEXCLUSIVE (1u << 28)
-#define EPOLLWAKEUP (1u << 29)
-#define EPOLLONESHOT (1u << 30)
-#define EPOLLET (1u << 31)
-
-struct epoll_event {
-	uint32_t events;
-	uint64_t data;
-} __packed;
-
 struct interest {
 	struct list_node link;
 	int fd;
@@ -100,7 +87,7 @@ static const struct file_ops ep_ops = {
     .close = ep_close, .stat = ep_stat, .poll = ep_poll, .fd_name = "eventpoll"};
 
 static int
-collect(struct epoll *ep, struct epoll_event *out, int max)
+collect(struct epoll *ep, struct linux_epoll_event *out, int max)
 {
 	struct list_node *n;
 	int k = 0;
@@ -182,7 +169,7 @@ SYSCALL(epoll_create)
 SYSCALL(epoll_ctl)
 {
 	struct file *epf = fd_get((int)a0), *target;
-	struct epoll_event ev = {0};
+	struct linux_epoll_event ev = {0};
 	struct interest *in = NULL;
 	struct list_node *n;
 	struct epoll *ep;
@@ -272,10 +259,10 @@ out:
 }
 
 static long
-ep_wait(int epfd, struct epoll_event *uev, int max, int timeout_ms)
+ep_wait(int epfd, struct linux_epoll_event *uev, int max, int timeout_ms)
 {
 	struct file *epf = fd_get(epfd);
-	struct epoll_event *ev;
+	struct linux_epoll_event *ev;
 	uint64_t deadline = timeout_ms < 0 ? 0 : clock_ns() + (uint64_t)timeout_ms * 1000000u;
 	long k;
 

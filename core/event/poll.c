@@ -13,6 +13,7 @@
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/time.h"
 #include "vfs.h"
 
 static uint64_t generation;
@@ -63,13 +64,8 @@ poll_wait_intr(uint64_t seen, uint64_t deadline_ns)
 	return -ETIMEDOUT;
 }
 
-struct pollfd {
-	int fd;
-	short events, revents;
-};
-
 static int
-poll_once(struct pollfd *p, size_t n)
+poll_once(struct linux_pollfd *p, size_t n)
 {
 	int ready = 0;
 
@@ -92,9 +88,9 @@ poll_once(struct pollfd *p, size_t n)
 
 /* deadline: 0 = forever, UINT64_MAX = do not wait */
 static long
-do_poll(struct pollfd *up, size_t n, uint64_t deadline)
+do_poll(struct linux_pollfd *up, size_t n, uint64_t deadline)
 {
-	struct pollfd *p;
+	struct linux_pollfd *p;
 	long ready;
 
 	if (n > FD_MAX)
@@ -135,14 +131,10 @@ deadline_ms(int ms)
 	return clock_ns() + (uint64_t)ms * 1000000u;
 }
 
-struct timespec64 {
-	int64_t sec, nsec;
-};
-
 static long
 deadline_ts(const void *uts, uint64_t *out)
 {
-	struct timespec64 ts;
+	struct linux_timespec ts;
 
 	if (!uts) {
 		*out = 0;
@@ -160,7 +152,7 @@ deadline_ts(const void *uts, uint64_t *out)
 
 SYSCALL(poll)
 {
-	return do_poll((struct pollfd *)a0, (size_t)a1, deadline_ms((int)a2));
+	return do_poll((struct linux_pollfd *)a0, (size_t)a1, deadline_ms((int)a2));
 }
 SYSCALL(ppoll)
 {
@@ -169,7 +161,7 @@ SYSCALL(ppoll)
 
 	if (!err && a3)
 		err = signal_wait_mask((const void *)a3, (size_t)a4); /* for the wait alone */
-	return err ? err : do_poll((struct pollfd *)a0, (size_t)a1, d);
+	return err ? err : do_poll((struct linux_pollfd *)a0, (size_t)a1, d);
 }
 
 /* select on top of poll: the bit sets become a pollfd array */
@@ -178,7 +170,7 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 {
 	uint64_t in[FD_MAX / 64] = {0}, out[FD_MAX / 64] = {0}, ex[FD_MAX / 64] = {0};
 	size_t words, np = 0;
-	struct pollfd *p;
+	struct linux_pollfd *p;
 	long r;
 
 	if (n < 0 || n > FD_MAX)
@@ -196,7 +188,7 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 		                   (out[fd / 64] >> (fd % 64) & 1 ? POLLOUT : 0) |
 		                   (ex[fd / 64] >> (fd % 64) & 1 ? POLLPRI : 0));
 		if (ev)
-			p[np++] = (struct pollfd){fd, ev, 0};
+			p[np++] = (struct linux_pollfd){fd, ev, 0};
 	}
 	for (;;) {
 		uint64_t seen = poll_generation();

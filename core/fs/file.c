@@ -7,6 +7,7 @@
 #include "rlimit.h"
 #include "tty.h"
 #include "uaccess.h"
+#include "uapi/ioctls.h"
 #include "vfs.h"
 #include "vma.h"
 
@@ -509,8 +510,6 @@ stream_stat(struct file *f, void *statbuf)
 	vfs_stat_node(&v, statbuf);
 	return 0;
 }
-
-#define FIONREAD 0x541B
 
 static int
 stream_ioctl(struct file *f, unsigned long cmd, void *arg)

@@ -16,11 +16,6 @@
 #include "uaccess.h"
 #include "vfs.h"
 
-#define LOCK_SH 1
-#define LOCK_EX 2
-#define LOCK_NB 4
-#define LOCK_UN 8
-
 struct flock_entry {
 	struct list_node fl_link;
 	const void *fl_key;   /* the node locked (files without one: the file) */
@@ -151,21 +146,6 @@ SYSCALL(flock)
 }
 
 /* --- fcntl record locks --- */
-#define F_GETLK 5
-#define F_SETLK 6
-#define F_SETLKW 7
-#define F_OFD_GETLK 36
-#define F_OFD_SETLK 37
-#define F_OFD_SETLKW 38
-#define F_RDLCK 0
-#define F_WRLCK 1
-#define F_UNLCK 2
-
-struct linux_flock {
-	int16_t l_type, l_whence;
-	int64_t l_start, l_len;
-	int32_t l_pid;
-};
 
 long
 flock_fcntl(struct file *f, int cmd, void *uarg)

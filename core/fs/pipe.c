@@ -13,12 +13,12 @@
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/eventfd.h"
+#include "uapi/limits.h"
 #include "vfs.h"
 
 #define PIPE_SIZE 65536
-#define PIPE_BUF 4096
 #define PIPE_MAX_SIZE (1u << 20) /* Linux's /proc/sys/fs/pipe-max-size */
-#define EFD_SEMAPHORE 1
 
 struct pipe {
 	struct mutex lock;

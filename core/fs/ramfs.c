@@ -7,11 +7,10 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "uapi/limits.h"
 #include "vfs.h"
 #include "vma.h"
 
-#define NAME_MAX 255
-#define PATH_MAX 4096
 #define MAX_LINKS 40
 
 static struct vnode *root;

@@ -9,34 +9,12 @@
 #include "pipe.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/ioctls.h"
+#include "uapi/limits.h"
+#include "uapi/uio.h"
 #include "vfs.h"
 
-#define AT_FDCWD -100
-#define AT_SYMLINK_NOFOLLOW 0x100
-#define AT_EMPTY_PATH 0x1000
-#define AT_EACCESS 0x200
-#define R_OK 4
-#define W_OK 2
-#define X_OK 1
-#define PATH_MAX 4096
-#define F_DUPFD 0
-#define F_GETFD 1
-#define F_SETFD 2
-#define F_GETFL 3
-#define F_SETFL 4
-#define F_DUPFD_CLOEXEC 1030
-#define FIONBIO 0x5421
-#define FIONREAD 0x541b
-#define FIOCLEX 0x5451
-#define FIONCLEX 0x5450
-#define FD_CLOEXEC 1
-
 static uint32_t umask_bits = 022; /* the app's umask */
-
-struct iovec {
-	void *base;
-	size_t len;
-};
 
 static long
 get_path(const char *upath, char **out)
@@ -187,14 +165,14 @@ SYSCALL(pwrite64)
 }
 
 static long
-rwv(int fd, const struct iovec *uiov, int cnt, bool write, int64_t pos)
+rwv(int fd, const struct linux_iovec *uiov, int cnt, bool write, int64_t pos)
 {
 	long total = 0;
 
 	if (cnt < 0 || cnt > 1024)
 		return -EINVAL;
 	for (int i = 0; i < cnt; i++) {
-		struct iovec v;
+		struct linux_iovec v;
 		long r;
 		if (copy_from_user(&v, &uiov[i], sizeof(v)))
 			return -EFAULT;
@@ -212,11 +190,11 @@ rwv(int fd, const struct iovec *uiov, int cnt, bool write, int64_t pos)
 
 SYSCALL(readv)
 {
-	return rwv((int)a0, (const struct iovec *)a1, (int)a2, false, -1);
+	return rwv((int)a0, (const struct linux_iovec *)a1, (int)a2, false, -1);
 }
 SYSCALL(writev)
 {
-	return rwv((int)a0, (const struct iovec *)a1, (int)a2, true, -1);
+	return rwv((int)a0, (const struct linux_iovec *)a1, (int)a2, true, -1);
 }
 
 /* preadv/pwritev: on x86-64 the whole offset is a3 (a4, the high half for
@@ -230,7 +208,7 @@ rwv_at(long fd, long iov, long cnt, long pos, bool write, bool v2, long flags)
 		return -EOPNOTSUPP;
 	if (pos < 0 && !(v2 && pos == -1))
 		return -EINVAL;
-	return rwv((int)fd, (const struct iovec *)iov, (int)cnt, write, pos);
+	return rwv((int)fd, (const struct linux_iovec *)iov, (int)cnt, write, pos);
 }
 
 SYSCALL(preadv)
@@ -605,8 +583,6 @@ SYSCALL(mkdirat)
 	return mkdir_at((int)a0, (const char *)a1, (uint32_t)a2);
 }
 
-#define AT_REMOVEDIR 0x200
-
 static long
 remove_at(int dirfd, const char *upath, bool dir_wanted)
 {
@@ -636,8 +612,6 @@ SYSCALL(unlinkat)
 		return -EINVAL;
 	return remove_at((int)a0, (const char *)a1, a2 & AT_REMOVEDIR);
 }
-
-#define RENAME_NOREPLACE 1
 
 static long
 rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned flags)
@@ -701,7 +675,6 @@ SYSCALL(symlinkat)
 {
 	return symlink_at((const char *)a0, (int)a1, (const char *)a2);
 }
-#define AT_SYMLINK_FOLLOW 0x400
 
 static long node_of_fd(int fd, struct vnode **v);
 
@@ -784,9 +757,6 @@ SYSCALL(ftruncate)
 /* fallocate on the ramfs: space is memory taken when written, so mode 0
  * (and KEEP_SIZE) only has to extend the size; PUNCH_HOLE and ZERO_RANGE
  * write zeros. Other modes (COLLAPSE, INSERT, UNSHARE) are -EOPNOTSUPP. */
-#define FALLOC_FL_KEEP_SIZE 0x01
-#define FALLOC_FL_PUNCH_HOLE 0x02
-#define FALLOC_FL_ZERO_RANGE 0x10
 
 static long
 zero_range(struct vnode *v, uint64_t off, uint64_t end)
@@ -951,9 +921,6 @@ SYSCALL(fchownat)
 	return err ? err : set_owner(v, (int)a2, (int)a3);
 }
 
-#define UTIME_NOW ((1l << 30) - 1l)
-#define UTIME_OMIT ((1l << 30) - 2l)
-
 /* one of utimensat's times: UTIME_OMIT leaves it, UTIME_NOW takes now */
 static void
 set_time(uint64_t *t, const int64_t *ts, uint64_t now)
@@ -1003,13 +970,6 @@ SYSCALL(utimensat)
 	v->v_ctime_ns = now;
 	return 0;
 }
-
-struct linux_statfs {
-	int64_t f_type, f_bsize;
-	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
-	int32_t f_fsid[2];
-	int64_t f_namelen, f_frsize, f_flags, f_spare[4];
-};
 
 static long
 statfs_out(void *ubuf)

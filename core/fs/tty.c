@@ -19,76 +19,10 @@
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/ioctls.h"
+#include "uapi/termios.h"
 #include "vfs.h"
 
-/* struct termios as the kernel's TCGETS/TCSETS carry it (36 bytes) */
-#define NCCS 19
-struct ktermios {
-	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
-	uint8_t c_line;
-	uint8_t c_cc[NCCS];
-};
-_Static_assert(sizeof(struct ktermios) == 36, "termios layout");
-
-enum {
-	VINTR,
-	VQUIT,
-	VERASE,
-	VKILL,
-	VEOF,
-	VTIME,
-	VMIN,
-	VSWTC,
-	VSTART,
-	VSTOP,
-	VSUSP,
-	VEOL,
-	VREPRINT,
-	VDISCARD,
-	VWERASE,
-	VLNEXT,
-	VEOL2
-};
-#define ISTRIP 040
-#define INLCR 0100
-#define IGNCR 0200
-#define ICRNL 0400
-#define IXON 02000
-#define IUTF8 040000
-#define OPOST 01
-#define ONLCR 04
-#define OCRNL 010
-#define ISIG 01
-#define ICANON 02
-#define ECHO 010
-#define ECHOE 020
-#define ECHOK 040
-#define ECHONL 0100
-#define NOFLSH 0200
-#define ECHOCTL 01000
-#define ECHOKE 04000
-#define IEXTEN 0100000
-
-#define TCGETS 0x5401
-#define TCSETS 0x5402
-#define TCSETSW 0x5403
-#define TCSETSF 0x5404
-#define TCSBRK 0x5409
-#define TCXONC 0x540A
-#define TCFLSH 0x540B
-#define TIOCSCTTY 0x540E
-#define TIOCGPGRP 0x540F
-#define TIOCSPGRP 0x5410
-#define TIOCOUTQ 0x5411
-#define TIOCGWINSZ 0x5413
-#define TIOCSWINSZ 0x5414
-#define FIONREAD 0x541B
-#define TIOCNOTTY 0x5422
-#define TIOCGSID 0x5429
-
-#define SIGINT 2
-#define SIGQUIT 3
-#define SIGWINCH 28
 #define APP_PGID 1 /* the app is pid 1, its own session and process group */
 
 #define COM1_IRQ 4
@@ -102,7 +36,7 @@ enum {
  * be read, [canon, head) is the line being edited (canonical mode). */
 static struct {
 	struct spinlock lock;
-	struct ktermios t;
+	struct linux_termios t;
 	uint16_t ws[4]; /* rows, cols, xpixel, ypixel */
 	uint8_t buf[TTY_BUF];
 	uint8_t mark[TTY_BUF];
@@ -531,7 +465,7 @@ tty_write(void (*out)(const char *, size_t), const char *b, size_t n)
 static int
 set_termios(unsigned long cmd, void *arg)
 {
-	struct ktermios t;
+	struct linux_termios t;
 	uint64_t fl;
 
 	if (copy_from_user(&t, arg, sizeof(t)))

@@ -12,14 +12,10 @@
 #include "vfs.h"
 #include "vma.h"
 
-struct rlimit {
-	uint64_t cur, max;
-};
-
 #define INF RLIM_INFINITY
 /* Linux's defaults for a process started by init (include/asm-generic/
  * resource.h), the stack and open files as this kernel has them */
-static struct rlimit limits[RLIM_NLIMITS] = {
+static struct linux_rlimit limits[RLIM_NLIMITS] = {
     {INF, INF},                       /* CPU */
     {INF, INF},                       /* FSIZE */
     {INF, INF},                       /* DATA */
@@ -46,7 +42,7 @@ rlimit_cur(int r)
 }
 
 static long
-check(int r, const struct rlimit *old, const struct rlimit *n)
+check(int r, const struct linux_rlimit *old, const struct linux_rlimit *n)
 {
 	if (n->cur > n->max)
 		return -EINVAL;
@@ -61,7 +57,7 @@ check(int r, const struct rlimit *old, const struct rlimit *n)
 
 /* new (may be NULL) replaces the limit; the old one goes to *old */
 static long
-prlimit(int r, const struct rlimit *new, struct rlimit *old)
+prlimit(int r, const struct linux_rlimit *new, struct linux_rlimit *old)
 {
 	uint64_t f;
 	long err = 0;
@@ -78,7 +74,7 @@ prlimit(int r, const struct rlimit *new, struct rlimit *old)
 
 SYSCALL(prlimit64)
 {
-	struct rlimit n, old;
+	struct linux_rlimit n, old;
 	long err;
 
 	if (a0 != 0 && a0 != 1) /* 0 or the pid */
@@ -92,7 +88,7 @@ SYSCALL(prlimit64)
 
 SYSCALL(getrlimit)
 {
-	struct rlimit old;
+	struct linux_rlimit old;
 	long err = prlimit((int)a0, NULL, &old);
 
 	if (err)
@@ -102,7 +98,7 @@ SYSCALL(getrlimit)
 
 SYSCALL(setrlimit)
 {
-	struct rlimit n, old;
+	struct linux_rlimit n, old;
 
 	if (copy_from_user(&n, (const void *)a1, sizeof(n)))
 		return -EFAULT;

@@ -17,50 +17,10 @@
 #include "syscall.h"
 #include "uaccess.h"
 
-#define SIG_DFL 0
-#define SIG_IGN 1
-#define SA_SIGINFO 4
-#define SA_RESTART 0x10000000
-#define SA_ONSTACK 0x08000000
-#define SA_RESTORER 0x04000000
-#define SA_NODEFER 0x40000000
-#define SA_RESETHAND 0x80000000
-#define SS_ONSTACK 1
-#define SS_DISABLE 2
-
-struct ksigaction {
-	uint64_t handler, flags, restorer, mask;
-};
-
-static struct ksigaction actions[NSIG + 1];
+static struct linux_sigaction actions[NSIG + 1];
 /* signals whose action discards them (SIG_IGN, or SIG_DFL where that
  * ignores): CHLD URG WINCH CONT at first; atomic, changed by rt_sigaction */
-uint64_t signal_ignored = BIT(17) | BIT(23) | BIT(28) | BIT(18);
-
-/* the machine context, in the order of Linux's struct sigcontext */
-struct mcontext {
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp;
-	uint64_t rip, rflags, csgsfs, err, trapno, oldmask, cr2, fpstate;
-	uint64_t reserved[8];
-};
-
-struct uctx {
-	uint64_t flags, link;
-	uint64_t ss_sp;
-	int32_t ss_flags, pad;
-	uint64_t ss_size;
-	struct mcontext mc;
-	uint64_t sigmask;
-};
-
-struct frame {
-	uint64_t pretcode;
-	struct uctx uc;
-	uint8_t info[128];
-};
-
-_Static_assert(sizeof(struct mcontext) == 256, "sigcontext size");
-_Static_assert(__builtin_offsetof(struct uctx, mc) == 40, "ucontext layout");
+uint64_t signal_ignored = BIT(SIGCHLD) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGCONT);
 
 size_t arch_fpu_area_size(void);
 void arch_fpu_save(void *area);
@@ -69,20 +29,20 @@ void arch_fpu_restore(const void *area);
 static bool
 default_ignored(int sig)
 {
-	return sig == 17 || sig == 23 || sig == 28 || sig == 18; /* CHLD URG WINCH CONT */
+	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
 /* build the frame on the app's stack for 'sig'; regs holds the context
  * to come back to. Returns the handler's stack pointer, or 0 when the
  * frame cannot be written (the app then dies of SIGSEGV). */
 static uintptr_t
-push_frame(const struct ksigaction *a, const struct ksiginfo *info, const struct mcontext *regs,
-           uintptr_t addr, uint64_t oldmask)
+push_frame(const struct linux_sigaction *a, const struct ksiginfo *info,
+           const struct linux_sigcontext *regs, uintptr_t addr, uint64_t oldmask)
 {
 	struct thread *t = thread_self();
 	uintptr_t sp = regs->rsp;
 	size_t fpsize = arch_fpu_area_size();
-	struct frame fr;
+	struct linux_rt_sigframe fr;
 	uint8_t *fp;
 
 	if ((a->flags & SA_ONSTACK) && t->t_altsize && !t->t_on_altstack)
@@ -91,7 +51,7 @@ push_frame(const struct ksigaction *a, const struct ksiginfo *info, const struct
 		sp -= 128; /* the red zone */
 	sp = ALIGN_DOWN(sp - fpsize, 64);
 	uintptr_t fpaddr = sp;
-	sp = ALIGN_DOWN(sp - sizeof(struct frame), 16) - 8;
+	sp = ALIGN_DOWN(sp - sizeof(struct linux_rt_sigframe), 16) - 8;
 	memset(&fr, 0, sizeof(fr));
 	fr.pretcode = a->restorer;
 	fr.uc.ss_sp = t->t_altstack;
@@ -117,12 +77,12 @@ push_frame(const struct ksigaction *a, const struct ksiginfo *info, const struct
 
 /* the handler's entry state: its arguments, the frame as its stack */
 static bool
-enter(const struct ksiginfo *info, struct mcontext *regs, uintptr_t addr, uint64_t old,
+enter(const struct ksiginfo *info, struct linux_sigcontext *regs, uintptr_t addr, uint64_t old,
       uint64_t *rip, uint64_t *rsp, uint64_t *rdi, uint64_t *rsi, uint64_t *rdx)
 {
 	struct thread *t = thread_self();
 	int sig = info->si_signo;
-	struct ksigaction *a = &actions[sig];
+	struct linux_sigaction *a = &actions[sig];
 	uintptr_t sp;
 
 	if (!(a->flags & SA_RESTORER))
@@ -138,8 +98,8 @@ enter(const struct ksiginfo *info, struct mcontext *regs, uintptr_t addr, uint64
 	*rip = a->handler;
 	*rsp = sp;
 	*rdi = (uint64_t)sig;
-	*rsi = sp + __builtin_offsetof(struct frame, info);
-	*rdx = sp + __builtin_offsetof(struct frame, uc);
+	*rsi = sp + __builtin_offsetof(struct linux_rt_sigframe, info);
+	*rdx = sp + __builtin_offsetof(struct linux_rt_sigframe, uc);
 	if (a->flags & SA_RESETHAND) {
 		a->handler = SIG_DFL;
 		if (default_ignored(sig))
@@ -151,8 +111,8 @@ enter(const struct ksiginfo *info, struct mcontext *regs, uintptr_t addr, uint64
 bool
 signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
 {
-	struct ksigaction *a = &actions[sig];
-	struct mcontext m = {
+	struct linux_sigaction *a = &actions[sig];
+	struct linux_sigcontext m = {
 	    .r8 = tf->r8,
 	    .r9 = tf->r9,
 	    .r10 = tf->r10,
@@ -213,7 +173,7 @@ signal_exit_work(long ret)
 
 /* a handler is about to run: what becomes of the interrupted call */
 static void
-restart_for_handler(struct syscall_frame *f, long nr, const struct ksigaction *a)
+restart_for_handler(struct syscall_frame *f, long nr, const struct linux_sigaction *a)
 {
 	long ret = (long)f->rax;
 
@@ -240,7 +200,7 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 		t->t_sigrestore = false;
 	}
 	while ((sig = signal_take(t, ~t->t_sigmask, &info))) {
-		struct ksigaction *a = &actions[sig];
+		struct linux_sigaction *a = &actions[sig];
 		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignored(sig)))
 			continue;
 		if (a->handler == SIG_DFL)
@@ -248,7 +208,7 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 		restart_for_handler(f, nr, a);
 		uint64_t old = t->t_sigrestore ? t->t_sigsaved : t->t_sigmask;
 		t->t_sigrestore = false;
-		struct mcontext m = {
+		struct linux_sigcontext m = {
 		    .r8 = f->r8,
 		    .r9 = f->r9,
 		    .r10 = f->r10,
@@ -297,7 +257,7 @@ SYSCALL(restart_syscall)
 
 SYSCALL(rt_sigaction)
 {
-	struct ksigaction n, o;
+	struct linux_sigaction n, o;
 
 	if (a0 < 1 || a0 > NSIG || a3 != 8)
 		return -EINVAL;
@@ -401,7 +361,7 @@ SYSCALL(rt_sigreturn)
 {
 	struct syscall_frame *f = arch_syscall_frame();
 	struct thread *t = thread_self();
-	struct uctx uc;
+	struct linux_ucontext uc;
 	struct trapframe tf;
 	size_t fpsize = arch_fpu_area_size();
 	uint8_t *fp, *fpa;

@@ -8,9 +8,6 @@
 #include "signal.h"
 #include "spinlock.h"
 
-#define NSIG 64
-#define SIGKILL 9
-#define SIGSTOP 19
 #define BIT(s) (1ull << ((s)-1))
 #define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
 

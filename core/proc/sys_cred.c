@@ -9,8 +9,8 @@
 #include "spinlock.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/limits.h"
 
-#define NGROUPS_MAX 65536
 #define NO_ID 0xffffffffu /* -1: leave this id as it is */
 
 static struct {

@@ -12,28 +12,10 @@
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/prctl.h"
+#include "uapi/sysinfo.h"
+#include "uapi/time.h"
 #include "vfs.h"
-
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
-#define CLOCK_TAI 11
-#define CPUCLOCK_PERTHREAD 4 /* clockid_t of another thread or process: ~id << 3 | kind */
-#define CPUCLOCK_SCHED 2
-#define TIMER_ABSTIME 1
-
-struct timespec {
-	int64_t sec, nsec;
-};
 
 SYSCALL(getpid)
 {
@@ -108,7 +90,7 @@ cpuclock_read(int clk, uint64_t *ns)
 }
 
 static long
-clock_read(int clk, struct timespec *ts)
+clock_read(int clk, struct linux_timespec *ts)
 {
 	uint64_t ns;
 	long err;
@@ -144,7 +126,7 @@ clock_read(int clk, struct timespec *ts)
 
 SYSCALL(clock_gettime)
 {
-	struct timespec ts;
+	struct linux_timespec ts;
 	long err = clock_read((int)a0, &ts);
 
 	if (err)
@@ -156,7 +138,7 @@ SYSCALL(clock_gettime)
  * as the others (they are no cheaper here, so they are not coarser) */
 SYSCALL(clock_getres)
 {
-	struct timespec ts = {0, 1};
+	struct linux_timespec ts = {0, 1};
 	long err = clock_read((int)a0, &ts);
 
 	if (err)
@@ -186,9 +168,9 @@ SYSCALL(time)
 /* a signal with a handler ends the sleep: -EINTR, the time left in
  * urem for a relative one (include/signal.h) */
 static long
-sleep_ts(int clk, int flags, const struct timespec *ureq, struct timespec *urem)
+sleep_ts(int clk, int flags, const struct linux_timespec *ureq, struct linux_timespec *urem)
 {
-	struct timespec ts;
+	struct linux_timespec ts;
 	uint64_t ns, deadline;
 
 	if (copy_from_user(&ts, ureq, sizeof(ts)))
@@ -205,13 +187,15 @@ sleep_ts(int clk, int flags, const struct timespec *ureq, struct timespec *urem)
 
 SYSCALL(nanosleep)
 {
-	return sleep_ts(CLOCK_MONOTONIC, 0, (const struct timespec *)a0, (struct timespec *)a1);
+	return sleep_ts(CLOCK_MONOTONIC, 0, (const struct linux_timespec *)a0,
+	                (struct linux_timespec *)a1);
 }
 SYSCALL(clock_nanosleep)
 {
 	if (a0 != CLOCK_REALTIME && a0 != CLOCK_MONOTONIC && a0 != CLOCK_BOOTTIME)
 		return -EINVAL;
-	return sleep_ts((int)a0, (int)a1, (const struct timespec *)a2, (struct timespec *)a3);
+	return sleep_ts((int)a0, (int)a1, (const struct linux_timespec *)a2,
+	                (struct linux_timespec *)a3);
 }
 
 SYSCALL(sched_yield)
@@ -228,7 +212,7 @@ SYSCALL(futex)
 	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
 	     cmd == FUTEX_LOCK_PI2) &&
 	    a3) {
-		struct timespec ts;
+		struct linux_timespec ts;
 		if (copy_from_user(&ts, (void *)a3, sizeof(ts)))
 			return -EFAULT;
 		if (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000)
@@ -282,9 +266,6 @@ SYSCALL(getcpu)
 	return 0;
 }
 
-#define PR_SET_NAME 15
-#define PR_GET_NAME 16
-
 SYSCALL(prctl)
 {
 	char name[16];
@@ -326,18 +307,9 @@ SYSCALL(sched_setaffinity)
 	return 0;
 }
 
-struct sysinfo_s {
-	int64_t uptime;
-	uint64_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
-	uint16_t procs, pad;
-	uint64_t totalhigh, freehigh;
-	uint32_t mem_unit;
-	char pad2[4];
-};
-
 SYSCALL(sysinfo)
 {
-	struct sysinfo_s si = {
+	struct linux_sysinfo si = {
 	    .uptime = (int64_t)(clock_ns() / 1000000000u),
 	    .totalram = frame_total_bytes(),
 	    .freeram = frame_free_bytes(),

@@ -319,10 +319,6 @@ out:
 	return r;
 }
 
-#define FUTEX_WAITERS 0x80000000u
-#define FUTEX_OWNER_DIED 0x40000000u
-#define FUTEX_TID_MASK 0x3fffffffu
-
 /* a waiter of the PI futex at key other than 'but' (bucket lock held) */
 static struct futex_waiter *
 pi_waiter(struct bucket *b, uintptr_t key, struct futex_waiter *but)

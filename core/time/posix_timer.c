@@ -14,18 +14,8 @@
 #include "signal.h"
 #include "syscall.h"
 #include "uaccess.h"
+#include "uapi/time.h"
 
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_BOOTTIME 7
-#define CLOCK_TAI 11
-#define TIMER_ABSTIME 1
-#define SIGEV_SIGNAL 0
-#define SIGEV_NONE 1
-#define SIGEV_THREAD 2
-#define SIGEV_THREAD_ID 4
 #define MAX_TIMERS 1024
 #define NS 1000000000u
 
@@ -43,16 +33,6 @@ struct ptimer {
 
 /* by id; under signal_lock, like everything in a ptimer */
 static struct ptimer *timers[MAX_TIMERS];
-
-struct ksigevent {
-	uint64_t value;
-	int32_t signo, notify, tid;
-	int32_t pad[11];
-};
-
-struct itimerspec_k {
-	int64_t int_sec, int_nsec, val_sec, val_nsec;
-};
 
 /* periods of iv to add to *exp to pass 'now' (0 when it is ahead) */
 static uint64_t
@@ -109,7 +89,7 @@ lookup_locked(long id)
 
 SYSCALL(timer_create)
 {
-	struct ksigevent ev = {.signo = SIGALRM, .notify = SIGEV_SIGNAL};
+	struct linux_sigevent ev = {.signo = SIGALRM, .notify = SIGEV_SIGNAL};
 	struct thread *target = NULL;
 	struct ptimer *pt;
 	int clk = (int)a0, id;
@@ -172,7 +152,7 @@ SYSCALL(timer_create)
 
 /* time to the next expiry and the interval (lock held) */
 static void
-get_locked(struct ptimer *pt, struct itimerspec_k *v)
+get_locked(struct ptimer *pt, struct linux_itimerspec *v)
 {
 	uint64_t now = clock_ns(), exp = pt->pt_expires, left = 0;
 
@@ -182,13 +162,14 @@ get_locked(struct ptimer *pt, struct itimerspec_k *v)
 		left = exp - now;
 	else if (exp && pt->pt_notify != SIGEV_NONE)
 		left = 1; /* expired, its signal not taken yet (Linux says 1 ns too) */
-	*v = (struct itimerspec_k){(int64_t)(pt->pt_interval / NS), (int64_t)(pt->pt_interval % NS),
-	                           (int64_t)(left / NS), (int64_t)(left % NS)};
+	*v = (struct linux_itimerspec){(int64_t)(pt->pt_interval / NS),
+	                               (int64_t)(pt->pt_interval % NS), (int64_t)(left / NS),
+	                               (int64_t)(left % NS)};
 }
 
 SYSCALL(timer_settime)
 {
-	struct itimerspec_k nv, ov;
+	struct linux_itimerspec nv, ov;
 	struct ptimer *pt;
 	uint64_t f, value, now;
 
@@ -226,7 +207,7 @@ SYSCALL(timer_settime)
 
 SYSCALL(timer_gettime)
 {
-	struct itimerspec_k v;
+	struct linux_itimerspec v;
 	struct ptimer *pt;
 	uint64_t f = spin_lock_irqsave(&signal_lock);
 
@@ -330,12 +311,8 @@ SYSCALL(alarm)
 	return (long)((left + NS - 1) / NS);
 }
 
-struct itimerval_k {
-	int64_t int_sec, int_usec, val_sec, val_usec;
-};
-
 static void
-to_itv(struct itimerval_k *v, uint64_t left, uint64_t interval)
+to_itv(struct linux_itimerval *v, uint64_t left, uint64_t interval)
 {
 	v->int_sec = (int64_t)(interval / NS);
 	v->int_usec = (int64_t)(interval % NS / 1000u);
@@ -345,10 +322,10 @@ to_itv(struct itimerval_k *v, uint64_t left, uint64_t interval)
 
 SYSCALL(setitimer)
 {
-	struct itimerval_k nv, ov;
+	struct linux_itimerval nv, ov;
 	uint64_t left, interval;
 
-	if (a0 != 0)
+	if (a0 != ITIMER_REAL)
 		return -EINVAL; /* XXX: ITIMER_VIRTUAL and ITIMER_PROF are not there */
 	if (copy_from_user(&nv, (void *)a1, sizeof(nv)))
 		return -EFAULT;
@@ -362,7 +339,7 @@ SYSCALL(setitimer)
 
 SYSCALL(getitimer)
 {
-	struct itimerval_k v;
+	struct linux_itimerval v;
 	uint64_t now = clock_ns();
 
 	if (a0 != 0)
