@@ -104,7 +104,7 @@ $(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg | $(DEPS_OK)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Itests/unit/shim -Iinclude -DUNIT_TEST
-UNIT_SRCS_test_fmt := libc/fmt.c libc/string.c
+UNIT_SRCS_test_fmt := libc/fmt.c libc/string.c arch/x86_64/string.c
 UNIT_SRCS_test_cmdline := core/cmdline.c libc/fmt.c
 UNIT_SRCS_test_bootinfo := arch/x86_64/bootinfo_pvh.c arch/x86_64/bootinfo_mb2.c core/bootinfo.c
 UNIT_SRCS_test_frame := mm/frame.c libc/fmt.c

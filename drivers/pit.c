@@ -107,7 +107,7 @@ calibrate_once(uint64_t *tsc_hz, uint64_t *lapic_hz)
 	/* against a PIT that never interrupts: give up after ~1G TSC ticks */
 	limit = t0 + 1000000000;
 	while (!fired && rdtsc() < limit && lapic_timer_current() != 0)
-		__asm__ volatile("sti; hlt; cli" ::: "memory"); /* atomic: no lost IRQ */
+		cpu_wait_irq();
 	sample(&p1, &t1, &c1);
 	lapic_timer_oneshot(0);
 	irq_set_handler(VEC_TIMER, NULL, NULL);

@@ -30,19 +30,6 @@ next(void)
 	return r;
 }
 
-static bool
-rdrand(uint64_t *v)
-{
-	uint8_t ok;
-
-	for (int i = 0; i < 10; i++) {
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
-		if (ok)
-			return true;
-	}
-	return false;
-}
-
 void
 random_seed(const void *seed, size_t len)
 {
@@ -57,19 +44,6 @@ random_seed(const void *seed, size_t len)
 	spin_unlock_irqrestore(&lock, f);
 }
 
-static bool
-rdseed(uint64_t *v)
-{
-	uint8_t ok;
-
-	for (int i = 0; i < 10; i++) {
-		__asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
-		if (ok)
-			return true;
-	}
-	return false;
-}
-
 void
 random_mix(const void *buf, size_t len)
 {
@@ -79,7 +53,8 @@ random_mix(const void *buf, size_t len)
 	for (size_t i = 0; i < len; i++)
 		s[(i / 8) % 4] ^= (uint64_t)p[i] << (8 * (i % 8));
 	for (int i = 0; i < 4; i++) {
-		if ((cpu_features.rdseed && rdseed(&hw)) || (cpu_features.rdrand && rdrand(&hw)))
+		if ((cpu_features.rdseed && arch_rdseed(&hw)) ||
+		    (cpu_features.rdrand && arch_rdrand(&hw)))
 			s[i] ^= hw;
 		next();
 	}
@@ -99,7 +74,7 @@ random_bytes(void *buf, size_t n)
 
 	while (n) {
 		uint64_t v = next(), hw;
-		if (cpu_features.rdrand && rdrand(&hw))
+		if (cpu_features.rdrand && arch_rdrand(&hw))
 			v ^= hw;
 		size_t k = MIN(n, sizeof(v));
 		memcpy(out, &v, k);

@@ -131,6 +131,14 @@ cpu_halt(void)
 {
 	__asm__ volatile("hlt" ::: "memory");
 }
+/* with interrupts off: enable them and halt until one comes, then
+ * disable again; atomic (sti's one-instruction shadow), so an interrupt
+ * that arrives in between is not lost */
+static inline void
+cpu_wait_irq(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
 static inline uint64_t
 irq_save(void)
 {
@@ -156,6 +164,60 @@ invlpg(uintptr_t va)
 #define MSR_APIC_BASE 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 #define CR0_WP (1ul << 16)
+#define CR4_PGE (1ul << 7)
+
+/* the app thread's TLS base (%fs), saved and restored on a switch */
+static inline uint64_t
+arch_fs_base(void)
+{
+	return rdmsr(MSR_FS_BASE);
+}
+static inline void
+arch_set_fs_base(uint64_t v)
+{
+	wrmsr(MSR_FS_BASE, v);
+}
+/* arm this CPU's TSC-deadline timer at TSC value 'tsc' (0: disarm) */
+static inline void
+arch_tsc_deadline(uint64_t tsc)
+{
+	wrmsr(MSR_TSC_DEADLINE, tsc);
+}
+/* the whole TLB, global entries too (PGE off and on) */
+static inline void
+arch_flush_tlb_all(void)
+{
+	uint64_t cr4 = read_cr4();
+
+	write_cr4(cr4 & ~CR4_PGE);
+	write_cr4(cr4);
+}
+/* the CPU's random-number instructions: true with a value in *v, false
+ * when it gave none in ten tries (or lacks the instruction: check CPUID) */
+static inline bool
+arch_rdrand(uint64_t *v)
+{
+	uint8_t ok;
+
+	for (int i = 0; i < 10; i++) {
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
+static inline bool
+arch_rdseed(uint64_t *v)
+{
+	uint8_t ok;
+
+	for (int i = 0; i < 10; i++) {
+		__asm__ volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+		if (ok)
+			return true;
+	}
+	return false;
+}
 #define EFER_NXE (1ul << 11)
 
 /* CPU features, filled by arch_cpu_detect() before anything uses them */

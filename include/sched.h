@@ -162,7 +162,7 @@ void timer_interrupt(void); /* the clock interrupt's handler */
 void sched_sleep_ns(uint64_t ns);
 void sched_sleep_until(uint64_t deadline_ns);
 
-/* SMP start-up (core/sched/smp.c): every CPU of the platform tables */
+/* SMP start-up (arch/x86_64/smp.c): every CPU of the platform tables */
 void smp_boot_aps(void);
 int smp_online_cpus(void);
 

@@ -1,19 +1,8 @@
 /* Freestanding memory and string functions (include/lib.h). GCC emits
- * calls to memcpy/memset/memmove/memcmp itself, so these must exist. */
+ * calls to memcpy/memset/memmove/memcmp itself, so these must exist;
+ * memcpy and memset are the CPU's string instructions
+ * (arch/x86_64/string.c). */
 #include "lib.h"
-
-/* rep movsq/stosq move eight bytes a step: under TCG each step of a rep
- * prefix costs an instruction, and page-sized copies are common */
-void *
-memcpy(void *dst, const void *src, size_t n)
-{
-	void *ret = dst;
-	size_t q = n / 8, r = n % 8;
-
-	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q)::"memory");
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r)::"memory");
-	return ret;
-}
 
 void *
 memmove(void *dst, const void *src, size_t n)
@@ -26,18 +15,6 @@ memmove(void *dst, const void *src, size_t n)
 	while (n--)
 		d[n] = s[n];
 	return dst;
-}
-
-void *
-memset(void *dst, int c, size_t n)
-{
-	void *ret = dst;
-	uint64_t v = 0x0101010101010101ull * (uint8_t)c;
-	size_t q = n / 8, r = n % 8;
-
-	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(r) : "a"(v) : "memory");
-	return ret;
 }
 
 int

@@ -81,7 +81,7 @@ mm_init(void)
 			    (struct frame_range){boot_info.mem[i].base, boot_info.mem[i].len};
 	cut(0, PAGE_SIZE); /* page 0: the BIOS data area, and null stays unmapped */
 	cut(kstart, kend);
-	cut(0x8000, 0x9000); /* the SMP trampoline page (core/sched/smp.c) */
+	cut(0x8000, 0x9000); /* the SMP trampoline page (arch/x86_64/smp.c) */
 	for (int i = 0; i < boot_info.nmods; i++)
 		cut(ALIGN_DOWN(boot_info.mods[i].base, PAGE_SIZE),
 		    ALIGN_UP(boot_info.mods[i].base + boot_info.mods[i].len, PAGE_SIZE));

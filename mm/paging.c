@@ -233,9 +233,7 @@ static void
 flush_local(uintptr_t va, size_t len)
 {
 	if (len / PAGE_SIZE > FLUSH_ALL_PAGES) {
-		uint64_t cr4 = read_cr4();
-		write_cr4(cr4 & ~(1ul << 7)); /* PGE off and on: global entries too */
-		write_cr4(cr4);
+		arch_flush_tlb_all();
 		return;
 	}
 	for (uintptr_t p = ALIGN_DOWN(va, PAGE_SIZE); p < va + len; p += PAGE_SIZE)

@@ -39,10 +39,10 @@ SYSCALL(arch_prctl)
 	case ARCH_SET_FS:
 		if ((uintptr_t)a1 >= USER_TOP)
 			return -EPERM;
-		wrmsr(MSR_FS_BASE, (uint64_t)a1);
+		arch_set_fs_base((uint64_t)a1);
 		return 0;
 	case ARCH_GET_FS:
-		v = rdmsr(MSR_FS_BASE);
+		v = arch_fs_base();
 		return copy_to_user((void *)a1, &v, sizeof(v)) ? -EFAULT : 0;
 	case ARCH_SET_GS:
 	case ARCH_GET_GS:

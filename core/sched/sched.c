@@ -316,7 +316,7 @@ schedule(bool yield)
 	prev->t_switches++;
 	if (!prev->t_idle) {
 		arch_fpu_save(prev->t_fpu);
-		prev->t_fs_base = rdmsr(MSR_FS_BASE);
+		prev->t_fs_base = arch_fs_base();
 	}
 	c->from = prev;
 	pc->current = next;
@@ -327,7 +327,7 @@ schedule(bool yield)
 		__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
 	arch_set_kstack(next->t_kstack_lo, next->t_kstack_hi);
 	if (!next->t_idle) {
-		wrmsr(MSR_FS_BASE, next->t_fs_base);
+		arch_set_fs_base(next->t_fs_base);
 		arch_fpu_restore(next->t_fpu);
 	}
 	arch_switch(&prev->t_rsp, next->t_rsp);
@@ -519,7 +519,7 @@ idle_loop(struct cpu_sched *c)
 			schedule(false);
 			continue;
 		}
-		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		cpu_wait_irq();
 		__atomic_store_n(&c->idle, 0, __ATOMIC_RELAXED);
 		schedule(false);
 	}

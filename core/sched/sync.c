@@ -32,7 +32,7 @@ mutex_lock_until(struct mutex *m, uint64_t deadline_ns)
 	uint32_t c = cas(&m->m_word, 0, 1);
 
 	for (int i = 0; c != 0 && i < SPIN_TRIES; i++) {
-		__asm__ volatile("pause");
+		cpu_relax();
 		c = cas(&m->m_word, 0, 1);
 	}
 	/* contended: the word says "sleepers" (2) from now on while held;

@@ -33,7 +33,7 @@ clone_child(void *arg)
 	struct syscall_frame f = cs->f;
 
 	if (cs->settls)
-		wrmsr(MSR_FS_BASE, cs->tls);
+		arch_set_fs_base(cs->tls);
 	thread_self()->t_clear_tid = cs->clear_tid;
 	kfree(cs);
 	arch_return_to_app(&f);

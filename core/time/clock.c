@@ -104,7 +104,7 @@ clock_timer_arm(uint64_t deadline_ns)
 
 	if (!deadline_ns) {
 		if (use_deadline)
-			wrmsr(MSR_TSC_DEADLINE, 0);
+			arch_tsc_deadline(0);
 		else
 			lapic_timer_oneshot(0);
 		return;
@@ -113,7 +113,7 @@ clock_timer_arm(uint64_t deadline_ns)
 	delta = deadline_ns > now ? deadline_ns - now : 0;
 	if (use_deadline) {
 		uint64_t ticks = ns_to_ticks(delta, tsc_hz);
-		wrmsr(MSR_TSC_DEADLINE, rdtsc() + ticks + 1);
+		arch_tsc_deadline(rdtsc() + ticks + 1);
 		return;
 	}
 	uint64_t ticks = ns_to_ticks(delta, lapic_hz);
