@@ -15,9 +15,9 @@ import tempfile
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-import unum_tool  # noqa: E402
-
-unum = unum_tool.load()
+import unum_tool  # noqa: E402,F401 (sys.path)
+from pyunum import common  # noqa: E402
+from pyunum import elf as pyelf  # noqa: E402 (elf() is a helper here)
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP, PT_NOTE = 1, 2, 3, 4
 ET_REL, ET_EXEC, ET_DYN, ET_CORE = 1, 2, 3, 4
@@ -77,14 +77,14 @@ class Crafted(unittest.TestCase):
 
     def kind(self, data):
         """-> app_elf_kind's words for a runnable app; fails otherwise."""
-        self.assertEqual(unum.classify_file(self.write(data)), "app")
+        self.assertEqual(pyelf.classify_file(self.write(data)), "app")
         with open(self.path, "rb") as f:
-            return unum.app_elf_kind(f)
+            return pyelf.app_elf_kind(f)
 
     def refused(self, data, status=126):
         """-> the reason after "PATH: " of a refused FILE."""
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(self.write(data))
+        with self.assertRaises(common.RunError) as cm:
+            pyelf.classify_file(self.write(data))
         self.assertEqual(cm.exception.status, status)
         msg = str(cm.exception)
         self.assertTrue(msg.startswith(self.path + ": "), msg)
@@ -184,12 +184,12 @@ class Crafted(unittest.TestCase):
         self.assertIn("not a valid ELF", self.refused(b"\x7fELF\x03\x01" + b"\0" * 58))
 
     def test_missing_directory_unreadable(self):
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(self.path + ".missing")
+        with self.assertRaises(common.RunError) as cm:
+            pyelf.classify_file(self.path + ".missing")
         self.assertEqual((cm.exception.status, str(cm.exception)),
                          (127, self.path + ".missing: not found"))
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(self.dir.name)
+        with self.assertRaises(common.RunError) as cm:
+            pyelf.classify_file(self.dir.name)
         self.assertEqual((cm.exception.status, str(cm.exception)),
                          (126, self.dir.name + ": is a directory"))
         # root reads anything it can open: /proc/self/mem fails the read
@@ -197,8 +197,8 @@ class Crafted(unittest.TestCase):
         if os.geteuid():
             path = self.write(elf())
             os.chmod(path, 0)
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(path)
+        with self.assertRaises(common.RunError) as cm:
+            pyelf.classify_file(path)
         self.assertEqual(cm.exception.status, 126)
         self.assertTrue(str(cm.exception).startswith(path + ": cannot read: "))
 
@@ -208,8 +208,8 @@ class Crafted(unittest.TestCase):
                struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, 0x100000, 52, 0, 0, 52,
                            32, 1, 40, 0, 0) +
                struct.pack("<8I", 4, 84, 0, 0, len(note), len(note), 4, 4) + note)
-        self.assertEqual(unum.classify_file(self.write(k32)), "kernel")
-        self.assertEqual(unum.classify_file(self.write(
+        self.assertEqual(pyelf.classify_file(self.write(k32)), "kernel")
+        self.assertEqual(pyelf.classify_file(self.write(
             elf(segs=((PT_NOTE, note),)))), "kernel")
 
 
@@ -256,13 +256,13 @@ class RealBinaries(unittest.TestCase):
         return self.built[name]
 
     def kind(self, path):
-        self.assertEqual(unum.classify_file(path), "app", path)
+        self.assertEqual(pyelf.classify_file(path), "app", path)
         with open(path, "rb") as f:
-            return unum.app_elf_kind(f)
+            return pyelf.app_elf_kind(f)
 
     def refused(self, path):
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(path)
+        with self.assertRaises(common.RunError) as cm:
+            pyelf.classify_file(path)
         self.assertEqual(cm.exception.status, 126)
         return str(cm.exception)
 

@@ -11,26 +11,25 @@ import tempfile
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-import unum_tool  # noqa: E402
-
-unum = unum_tool.load()
+import unum_tool  # noqa: E402,F401 (sys.path)
+from pyunum import cli, common  # noqa: E402
 
 
 def bad(*argv):
-    with unittest.TestCase().assertRaises(unum.UsageError) as cm:
-        unum.parse_args(list(argv))
+    with unittest.TestCase().assertRaises(common.UsageError) as cm:
+        cli.parse_args(list(argv))
     return str(cm.exception)
 
 
 class Parse(unittest.TestCase):
     def test_defaults(self):
-        c = unum.parse_args(["k.elf"])
+        c = cli.parse_args(["k.elf"])
         self.assertEqual((c.file, c.mem_mib, c.cpus, c.accel, c.machine,
                           c.timeout, c.kernel_args, c.verbose, c.args),
                          ("k.elf", 128, 1, "auto", None, None, None, False, []))
 
     def test_values_in_both_forms_and_options_after_file(self):
-        c = unum.parse_args(["--mem=1G", "k.elf", "--cpus", "4", "-v",
+        c = cli.parse_args(["--mem=1G", "k.elf", "--cpus", "4", "-v",
                              "--accel=tcg", "--machine", "q35",
                              "--timeout", "2.5", "--kernel-args", "a=1 b",
                              "--cpu", "qemu64"])
@@ -39,11 +38,11 @@ class Parse(unittest.TestCase):
                          (1024, 4, "tcg", "q35", 2.5, "a=1 b", True, "qemu64"))
 
     def test_app_args_after_double_dash(self):
-        c = unum.parse_args(["app", "--", "-v", "--mem", "x"])
+        c = cli.parse_args(["app", "--", "-v", "--mem", "x"])
         self.assertEqual((c.args, c.verbose, c.mem_mib), (["-v", "--mem", "x"], False, 128))
 
     def test_stored_for_later(self):
-        c = unum.parse_args(["app", "--add", "/etc/hosts", "--add", "d/:/data",
+        c = cli.parse_args(["app", "--add", "/etc/hosts", "--add", "d/:/data",
                              "--env", "A=1", "--net", "tap=tap0",
                              "--port", "8080:80", "--disk", "d.img"])
         self.assertEqual(c.adds, [("/etc/hosts", "/hosts"), ("d/", "/data")])
@@ -53,7 +52,7 @@ class Parse(unittest.TestCase):
     def test_mem_sizes(self):
         for text, mib in (("2M", 2), ("512", 512), ("4096K", 4), ("1g", 1024),
                           ("64MiB", 64)):
-            self.assertEqual(unum.parse_args(["k", "--mem", text]).mem_mib, mib, text)
+            self.assertEqual(cli.parse_args(["k", "--mem", text]).mem_mib, mib, text)
 
     def test_usage_errors(self):
         cases = [
@@ -84,18 +83,18 @@ class Parse(unittest.TestCase):
             self.assertIn(want, bad(*argv), argv)
 
     def test_help(self):
-        self.assertTrue(unum.parse_args(["--help"]).help)
-        self.assertFalse(unum.parse_args(["app", "--", "--help"]).help)
+        self.assertTrue(cli.parse_args(["--help"]).help)
+        self.assertFalse(cli.parse_args(["app", "--", "--help"]).help)
 
 
 class KindOptions(unittest.TestCase):
     def check(self, argv, kind):
-        cfg = unum.parse_args(argv)
+        cfg = cli.parse_args(argv)
         cfg.kind = kind
-        unum.check_kind_options(cfg)
+        cli.check_kind_options(cfg)
 
     def refused(self, argv, kind):
-        with self.assertRaises(unum.UsageError) as cm:
+        with self.assertRaises(common.UsageError) as cm:
             self.check(argv, kind)
         return str(cm.exception)
 
@@ -122,7 +121,7 @@ class KindOptions(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             img = os.path.join(d, "d.img")
             open(img, "w").close()
-            self.assertEqual(unum.parse_args(["k", "--disk", img, "--disk", img + ",ro"]).disks,
+            self.assertEqual(cli.parse_args(["k", "--disk", img, "--disk", img + ",ro"]).disks,
                              [(img, False), (img, True)])
             for kind in ("kernel", "app", "image"):
                 self.check(["k", "--disk", img, "--disk", img + ",ro"], kind)
@@ -133,8 +132,8 @@ class KindOptions(unittest.TestCase):
                 self.assertIn("not readable and writable",
                               self.refused(["k", "--disk", img], "app"))
                 self.check(["k", "--disk", img + ",ro"], "app")
-            with self.assertRaises(unum.UsageError):
-                unum.parse_args(["k", "--disk", ",ro"])
+            with self.assertRaises(common.UsageError):
+                cli.parse_args(["k", "--disk", ",ro"])
 
     def test_add_and_env_are_for_apps(self):
         for opt in (["--env", "A=B"], ["--add", "x"]):
@@ -157,15 +156,15 @@ class Main(unittest.TestCase):
 
     def main(self, *argv):
         started = []
-        real = unum.run_vm
-        unum.run_vm = lambda *a, **k: started.append(a) or 0
+        real = cli.run_vm
+        cli.run_vm = lambda *a, **k: started.append(a) or 0
         err = io.StringIO()
         try:
             with contextlib.redirect_stderr(err), \
                     contextlib.redirect_stdout(io.StringIO()):
-                st = unum.main(list(argv))
+                st = cli.main(list(argv))
         finally:
-            unum.run_vm = real
+            cli.run_vm = real
         return st, err.getvalue(), started
 
     def test_usage_errors_are_one_line_and_start_nothing(self):

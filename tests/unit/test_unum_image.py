@@ -10,25 +10,24 @@ import sys
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-import unum_tool  # noqa: E402
-
-unum = unum_tool.load()
+import unum_tool  # noqa: E402,F401 (sys.path)
+from pyunum import cli, common, image  # noqa: E402
 
 
 def bad(*argv):
-    with unittest.TestCase().assertRaises(unum.UsageError) as cm:
-        unum.parse_image_args(list(argv))
+    with unittest.TestCase().assertRaises(common.UsageError) as cm:
+        cli.parse_image_args(list(argv))
     return str(cm.exception)
 
 
 class Parse(unittest.TestCase):
     def test_minimal(self):
-        out, c = unum.parse_image_args(["-o", "a.img", "prog"])
+        out, c = cli.parse_image_args(["-o", "a.img", "prog"])
         self.assertEqual((out, c.file, c.args, c.adds, c.envs, c.kernel_args),
                          ("a.img", "prog", [], [], [], None))
 
     def test_any_order_and_both_forms(self):
-        out, c = unum.parse_image_args(
+        out, c = cli.parse_image_args(
             ["--env=A=1", "prog", "--output=x.img", "--add", "d/:/data",
              "--kernel-args", "loglevel=3 quiet", "-v", "--", "-o", "y", "--mem"])
         self.assertEqual(out, "x.img")
@@ -40,7 +39,7 @@ class Parse(unittest.TestCase):
         self.assertEqual(c.args, ["-o", "y", "--mem"])  # the app's, untouched
 
     def test_option_value_that_looks_like_an_option(self):
-        out, c = unum.parse_image_args(["-o", "-x.img", "--kernel-args", "-o",
+        out, c = cli.parse_image_args(["-o", "-x.img", "--kernel-args", "-o",
                                         "prog"])
         self.assertEqual((out, c.kernel_args, c.file), ("-x.img", "-o", "prog"))
 
@@ -63,28 +62,28 @@ class Parse(unittest.TestCase):
             self.assertTrue(msg.startswith(f"{opt}: a run option"), msg)
 
     def test_help(self):
-        out, c = unum.parse_image_args(["--help"])
+        out, c = cli.parse_image_args(["--help"])
         self.assertTrue(c.help)
 
 
 class GrubWords(unittest.TestCase):
     def test_split_on_whitespace(self):
-        self.assertEqual(unum.grub_words(None), [])
-        self.assertEqual(unum.grub_words("  a=1\tb  c=x,y/z "), ["a=1", "b", "c=x,y/z"])
+        self.assertEqual(image.grub_words(None), [])
+        self.assertEqual(image.grub_words("  a=1\tb  c=x,y/z "), ["a=1", "b", "c=x,y/z"])
 
     def test_what_grub_would_change_is_refused(self):
         for w in ['a="b"', "a='b'", "a\\b", "a\x01b", "a\x7fb"]:
-            with self.assertRaises(unum.UsageError, msg=w) as cm:
-                unum.grub_words(w)
+            with self.assertRaises(common.UsageError, msg=w) as cm:
+                image.grub_words(w)
             self.assertIn("--kernel-args", str(cm.exception))
 
     def test_grub_script_characters_are_fine_in_quotes(self):
-        self.assertEqual(unum.grub_words("a=$x;b{c}|d&e#f"), ["a=$x;b{c}|d&e#f"])
+        self.assertEqual(image.grub_words("a=$x;b{c}|d&e#f"), ["a=$x;b{c}|d&e#f"])
 
 
 class GrubCfg(unittest.TestCase):
     def lines(self, words):
-        return [ln.strip() for ln in unum.grub_cfg(words).splitlines()]
+        return [ln.strip() for ln in image.grub_cfg(words).splitlines()]
 
     def test_boot_lines(self):
         ls = self.lines([])
@@ -112,20 +111,20 @@ class GrubCfg(unittest.TestCase):
     def test_modules_cover_the_commands_used(self):
         used = {"multiboot2", "serial", "terminal", "echo", "halt", "xzio",
                 "normal", "configfile"}
-        self.assertEqual(set(unum.GRUB_MODULES.split()), used)
+        self.assertEqual(set(image.GRUB_MODULES.split()), used)
 
     def test_refuses_unsafe_words(self):
-        with self.assertRaises(unum.UsageError):
-            unum.grub_cfg(["a'b"])
+        with self.assertRaises(common.UsageError):
+            image.grub_cfg(["a'b"])
 
 
 class XzDict(unittest.TestCase):
     def test_sizes(self):
-        self.assertEqual(unum.xz_dict_size(0), 1 << 16)
-        self.assertEqual(unum.xz_dict_size(35000), 1 << 16)
-        self.assertEqual(unum.xz_dict_size((1 << 16) + 1), 1 << 17)
-        self.assertEqual(unum.xz_dict_size(3 << 20), 4 << 20)
-        self.assertEqual(unum.xz_dict_size(1 << 40), 1 << 26)
+        self.assertEqual(image.xz_dict_size(0), 1 << 16)
+        self.assertEqual(image.xz_dict_size(35000), 1 << 16)
+        self.assertEqual(image.xz_dict_size((1 << 16) + 1), 1 << 17)
+        self.assertEqual(image.xz_dict_size(3 << 20), 4 << 20)
+        self.assertEqual(image.xz_dict_size(1 << 40), 1 << 26)
 
 
 class Tmp(unittest.TestCase):
@@ -133,12 +132,12 @@ class Tmp(unittest.TestCase):
         import tempfile
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "a.img")
-            fd, path = unum._image_tmp(out)
+            fd, path = image._image_tmp(out)
             os.close(fd)
             self.assertEqual(os.path.dirname(path), d)
             self.assertTrue(os.path.basename(path).startswith(".a.img."))
-            with self.assertRaises(unum.RunError) as cm:
-                unum._image_tmp(d)
+            with self.assertRaises(common.RunError) as cm:
+                image._image_tmp(d)
             self.assertEqual(cm.exception.status, 1)
 
 

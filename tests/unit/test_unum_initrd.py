@@ -19,9 +19,8 @@ import time
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-import unum_tool  # noqa: E402
-
-unum = unum_tool.load()
+import unum_tool  # noqa: E402,F401 (sys.path)
+from pyunum import cli, common, initrd  # noqa: E402
 
 FIELDS = ("ino", "mode", "uid", "gid", "nlink", "mtime", "size", "devmajor",
           "devminor", "rdevmajor", "rdevminor", "namesize", "check")
@@ -66,7 +65,7 @@ def read_newc(blob):
 
 def pack(members):
     buf = io.BytesIO()
-    n = unum.write_cpio(buf, members)
+    n = initrd.write_cpio(buf, members)
     assert n == len(buf.getvalue())
     return buf.getvalue()
 
@@ -87,7 +86,7 @@ def check_parents_first(test, members):
 
 class Newc(unittest.TestCase):
     def test_header(self):
-        h = unum.cpio_header(1, 0o100644, 1, 0x5F5E100, 5, 6)
+        h = initrd.cpio_header(1, 0o100644, 1, 0x5F5E100, 5, 6)
         self.assertEqual(len(h), 110)
         self.assertEqual(h, b"070701" + b"00000001" + b"000081A4" +
                          b"00000000" * 2 + b"00000001" + b"05F5E100" +
@@ -96,9 +95,9 @@ class Newc(unittest.TestCase):
 
     def test_padding_every_length(self):
         # names and data of every length mod 4 keep the next header aligned
-        members = [unum.Entry("d", stat.S_IFDIR | 0o755, 7)]
+        members = [initrd.Entry("d", stat.S_IFDIR | 0o755, 7)]
         for n in range(1, 9):
-            members.append(unum.Entry("d/" + "n" * n, stat.S_IFREG | 0o644,
+            members.append(initrd.Entry("d/" + "n" * n, stat.S_IFREG | 0o644,
                                       n, data=bytes(range(n)) * n))
         got = read_newc(pack(members))
         self.assertEqual([(m["name"], m["data"], m["mtime"]) for m in got],
@@ -117,12 +116,12 @@ class Newc(unittest.TestCase):
         with tempfile.NamedTemporaryFile() as f:
             f.write(b"x" * 70000)
             f.flush()
-            e = unum.Entry("big", stat.S_IFREG | 0o644, 0, src=f.name,
+            e = initrd.Entry("big", stat.S_IFREG | 0o644, 0, src=f.name,
                            size=70000)
             self.assertEqual(read_newc(pack([e]))[0]["data"], b"x" * 70000)
             f.write(b"more")  # the header already said 70000
             f.flush()
-            with self.assertRaises(unum.UsageError) as cm:
+            with self.assertRaises(common.UsageError) as cm:
                 pack([e])
             self.assertIn("changed size", str(cm.exception))
 
@@ -166,14 +165,14 @@ class Tree(unittest.TestCase):
         return path
 
     def members(self, *argv, seed=b"s" * 32, now=1_700_000_000):
-        cfg = unum.parse_args([self.app] + list(argv))
-        tree = unum.initrd_tree(cfg, seed, now)
+        cfg = cli.parse_args([self.app] + list(argv))
+        tree = initrd.initrd_tree(cfg, seed, now)
         got = read_newc(pack(tree.members()))
         check_parents_first(self, got)
         return got
 
     def refused(self, *argv):
-        with self.assertRaises(unum.UsageError) as cm:
+        with self.assertRaises(common.UsageError) as cm:
             self.members(*argv)
         return str(cm.exception)
 
@@ -205,15 +204,15 @@ class Layout(Tree):
         self.assertEqual(m[".unum/env"]["data"], b"")
 
     def test_app_name_is_the_base_name(self):
-        cfg = unum.parse_args(["./" + os.path.relpath(self.app)])
-        names = [e.name for e in unum.initrd_tree(cfg, b"", 0).members()]
+        cfg = cli.parse_args(["./" + os.path.relpath(self.app)])
+        names = [e.name for e in initrd.initrd_tree(cfg, b"", 0).members()]
         self.assertEqual(names[:2], ["app", "app/hello"])
 
     def test_env_usage_errors_are_status_2(self):
         for env in ("NOEQUALS", "=v", "="):
             err = io.StringIO()
             with contextlib.redirect_stderr(err):
-                st = unum.main(["run", self.app, "--env", env])
+                st = cli.main(["run", self.app, "--env", env])
             self.assertEqual(st, 2, env)
             self.assertIn("expected K=V", err.getvalue())
 
@@ -255,13 +254,13 @@ class Add(Tree):
         cwd = os.getcwd()
         os.chdir(self.d)
         try:
-            c = unum.parse_args(["app", "--add", "."])
+            c = cli.parse_args(["app", "--add", "."])
         finally:
             os.chdir(cwd)
         self.assertEqual(c.adds, [(".", "/d")])
 
     def test_guest_paths_are_normalized(self):
-        c = unum.parse_args(["app", "--add", "f://x/../y/", "--add", "f:/"])
+        c = cli.parse_args(["app", "--add", "f://x/../y/", "--add", "f:/"])
         self.assertEqual(c.adds, [("f", "/y"), ("f", "/")])
         self.assertIn("absolute", unum_args_error(["app", "--add", "f:rel"]))
 
@@ -311,15 +310,15 @@ class Add(Tree):
 
     def test_missing_add_through_main_is_status_2_and_no_qemu(self):
         started = []
-        real = unum.run_vm
-        unum.run_vm = lambda *a, **k: started.append(a) or 0
+        real = cli.run_vm
+        cli.run_vm = lambda *a, **k: started.append(a) or 0
         err = io.StringIO()
         os.environ["UNUM_KERNEL"] = write_pvh_kernel(self.tmp.name)
         try:
             with contextlib.redirect_stderr(err):
-                st = unum.main(["run", "/bin/true", "--add", self.d + "/nope"])
+                st = cli.main(["run", "/bin/true", "--add", self.d + "/nope"])
         finally:
-            unum.run_vm = real
+            cli.run_vm = real
             del os.environ["UNUM_KERNEL"]
         self.assertEqual((st, started), (2, []))
         self.assertEqual(err.getvalue(), f"unum: --add {self.d}/nope: not found\n")
@@ -328,8 +327,8 @@ class Add(Tree):
         cpio = shutil.which("cpio")
         if not cpio:
             self.skipTest("cpio not installed")
-        cfg = unum.parse_args([self.app, "--add", self.d + ":/data", "--", "x"])
-        blob = pack(unum.initrd_tree(cfg, b"s" * 32, 1_700_000_000).members())
+        cfg = cli.parse_args([self.app, "--add", self.d + ":/data", "--", "x"])
+        blob = pack(initrd.initrd_tree(cfg, b"s" * 32, 1_700_000_000).members())
         out = os.path.join(self.tmp.name, "out")
         os.mkdir(out)
         p = subprocess.run([cpio, "-idm", "--quiet", "--no-preserve-owner"],
@@ -350,8 +349,8 @@ class Add(Tree):
 
 
 def unum_args_error(argv):
-    with unittest.TestCase().assertRaises(unum.UsageError) as cm:
-        unum.parse_args(argv)
+    with unittest.TestCase().assertRaises(common.UsageError) as cm:
+        cli.parse_args(argv)
     return str(cm.exception)
 
 
@@ -374,7 +373,7 @@ class Stdin(unittest.TestCase):
         os.write(w, b"line 1\nline 2\n")
         os.close(w)
         try:
-            self.assertEqual(unum.read_stdin(1 << 20, fd=r), b"line 1\nline 2\n")
+            self.assertEqual(initrd.read_stdin(1 << 20, fd=r), b"line 1\nline 2\n")
         finally:
             os.close(r)
 
@@ -382,15 +381,15 @@ class Stdin(unittest.TestCase):
         with tempfile.TemporaryFile() as f:
             f.write(b"\0\1\2" * 100000)
             f.seek(0)
-            self.assertEqual(unum.read_stdin(1 << 20, timeout=5, fd=f.fileno()),
+            self.assertEqual(initrd.read_stdin(1 << 20, timeout=5, fd=f.fileno()),
                              b"\0\1\2" * 100000)
         with open(os.devnull, "rb") as f:
-            self.assertEqual(unum.read_stdin(1 << 20, fd=f.fileno()), b"")
+            self.assertEqual(initrd.read_stdin(1 << 20, fd=f.fileno()), b"")
 
     def test_terminal_is_left_alone(self):
         master, slave = os.openpty()
         try:
-            self.assertIsNone(unum.read_stdin(1 << 20, fd=slave))
+            self.assertIsNone(initrd.read_stdin(1 << 20, fd=slave))
         finally:
             os.close(master)
             os.close(slave)
@@ -399,14 +398,14 @@ class Stdin(unittest.TestCase):
         r, w = os.pipe()
         os.close(r)
         os.close(w)
-        self.assertEqual(unum.read_stdin(1 << 20, fd=r), b"")
+        self.assertEqual(initrd.read_stdin(1 << 20, fd=r), b"")
 
     def test_too_big_for_the_guest(self):
         with tempfile.TemporaryFile() as f:
             f.write(b"x" * 5000)
             f.seek(0)
-            with self.assertRaises(unum.UsageError) as cm:
-                unum.read_stdin(4096, fd=f.fileno())
+            with self.assertRaises(common.UsageError) as cm:
+                initrd.read_stdin(4096, fd=f.fileno())
             self.assertIn("stdin", str(cm.exception))
 
     def test_timeout_on_a_pipe_never_closed(self):
@@ -414,8 +413,8 @@ class Stdin(unittest.TestCase):
         os.write(w, b"partial")
         try:
             t0 = time.monotonic()
-            with self.assertRaises(unum.RunError) as cm:
-                unum.read_stdin(1 << 20, timeout=0.3, fd=r)
+            with self.assertRaises(common.RunError) as cm:
+                initrd.read_stdin(1 << 20, timeout=0.3, fd=r)
             self.assertEqual(cm.exception.status, 124)
             self.assertLess(time.monotonic() - t0, 5)
         finally:
@@ -527,22 +526,22 @@ class Run(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.keep, "argv")))
 
     def test_no_room_for_the_initrd_is_125(self):
-        real = unum.tempfile.mkstemp
+        real = initrd.tempfile.mkstemp
 
         def full(*a, **k):
             raise OSError(28, "No space left on device")
-        unum.tempfile.mkstemp = full
+        initrd.tempfile.mkstemp = full
         try:
-            with self.assertRaises(unum.RunError) as cm:
-                unum.pack_initrd([])
+            with self.assertRaises(common.RunError) as cm:
+                initrd.pack_initrd([])
         finally:
-            unum.tempfile.mkstemp = real
+            initrd.tempfile.mkstemp = real
         self.assertEqual(cm.exception.status, 125)
         self.assertIn("panic: cannot write the initrd in ", str(cm.exception))
-        fd, size = unum.pack_initrd([unum.Entry("f", 0o100644, 0, data=b"abc")])
+        fd, size = initrd.pack_initrd([initrd.Entry("f", 0o100644, 0, data=b"abc")])
         try:
             self.assertEqual(os.fstat(fd).st_nlink, 0)  # unlinked already
-            self.assertEqual(os.pread(fd, size, 0), pack([unum.Entry(
+            self.assertEqual(os.pread(fd, size, 0), pack([initrd.Entry(
                 "f", 0o100644, 0, data=b"abc")]))
         finally:
             os.close(fd)

@@ -10,9 +10,8 @@ import tempfile
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-import unum_tool  # noqa: E402
-
-unum = unum_tool.load()
+import unum_tool  # noqa: E402,F401 (sys.path)
+from pyunum import cli, common, elf, qemu  # noqa: E402
 
 
 def elf64(notes=b"", note_align=4, load=False):
@@ -47,10 +46,10 @@ class Classify(unittest.TestCase):
         path = os.path.join(self.dir.name, "f")
         with open(path, "wb") as f:
             f.write(data)
-        return unum.classify_file(path)
+        return elf.classify_file(path)
 
     def status(self, data):
-        with self.assertRaises(unum.RunError) as cm:
+        with self.assertRaises(common.RunError) as cm:
             self.kind(data)
         return cm.exception.status, str(cm.exception)
 
@@ -76,12 +75,12 @@ class Classify(unittest.TestCase):
         self.assertIn("truncated", self.status(elf64(note(b"Xen\0", 18, b"1234"))[:130])[1])
 
     def test_not_found_and_directory(self):
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(self.path() + ".missing")
+        with self.assertRaises(common.RunError) as cm:
+            elf.classify_file(self.path() + ".missing")
         self.assertEqual(cm.exception.status, 127)
         self.assertTrue(str(cm.exception).endswith(": not found"))
-        with self.assertRaises(unum.RunError) as cm:
-            unum.classify_file(self.dir.name)
+        with self.assertRaises(common.RunError) as cm:
+            elf.classify_file(self.dir.name)
         self.assertEqual(cm.exception.status, 126)
 
     def path(self):
@@ -99,7 +98,7 @@ class Accel(unittest.TestCase):
         self.dir.cleanup()
 
     def choose(self, requested):
-        return unum.choose_accel(requested, self.sys, self.dev)
+        return qemu.choose_accel(requested, self.sys, self.dev)
 
     def test_pvm_is_never_used(self):
         os.mkdir(os.path.join(self.sys, "kvm_pvm"))
@@ -107,7 +106,7 @@ class Accel(unittest.TestCase):
         accel, line = self.choose("auto")
         self.assertEqual(accel, "tcg")
         self.assertEqual(line, f"unum: accel tcg (no hardware KVM: {self.dev} is kvm_pvm)")
-        with self.assertRaises(unum.UsageError):
+        with self.assertRaises(common.UsageError):
             self.choose("kvm")
 
     def test_hardware_kvm(self):
@@ -121,12 +120,12 @@ class Accel(unittest.TestCase):
 
 class Command(unittest.TestCase):
     def cfg(self, *argv, kind="kernel", tty=False):
-        c = unum.parse_args(["k.elf"] + list(argv))
+        c = cli.parse_args(["k.elf"] + list(argv))
         c.kind, c.kernel, c.tty = kind, "k.elf", tty
         return c
 
     def cmd(self, cfg, accel="tcg"):
-        return unum.build_qemu_command(cfg, accel, "/dev/fd/7", "/dev/fd/8")
+        return qemu.build_qemu_command(cfg, accel, "/dev/fd/7", "/dev/fd/8")
 
     def after(self, cmd, opt):
         return cmd[cmd.index(opt) + 1]
@@ -160,7 +159,7 @@ class Command(unittest.TestCase):
         # the kernel learns which fds are terminals and the window size
         c = self.cfg("--kernel-args", "a=1", tty=True)
         c.tty_in, c.tty_err, c.winsize = True, True, (33, 101)
-        cmd = unum.build_qemu_command(c, "tcg", "/dev/fd/7", "/dev/fd/8", 9)
+        cmd = qemu.build_qemu_command(c, "tcg", "/dev/fd/7", "/dev/fd/8", 9)
         self.assertIn("socket,id=com1,fd=9", cmd)
         self.assertNotIn("file,id=com1,path=/dev/fd/7", cmd)
         self.assertEqual(self.after(cmd, "-append"),

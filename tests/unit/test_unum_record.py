@@ -9,16 +9,15 @@ import tempfile
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the tree
-import unum_tool  # noqa: E402
-
-unum = unum_tool.load()
+import unum_tool  # noqa: E402,F401 (sys.path)
+from pyunum import common, relay  # noqa: E402
 RS = b"\x1e"
 
 
 def parse(*chunks):
     """Feed chunks, then EOF; coalesce adjacent stderr events so the result
     does not depend on where reads were split."""
-    p = unum.Com2Parser()
+    p = relay.Com2Parser()
     events = []
     for c in chunks:
         events += p.feed(c)
@@ -77,17 +76,17 @@ class Framing(unittest.TestCase):
 
 class FinalRecord(unittest.TestCase):
     def test_exit(self):
-        self.assertEqual(unum.final_record(b"unum: exit 0"), ("exit", 0))
-        self.assertEqual(unum.final_record(b"unum: exit 255"), ("exit", 255))
+        self.assertEqual(relay.final_record(b"unum: exit 0"), ("exit", 0))
+        self.assertEqual(relay.final_record(b"unum: exit 255"), ("exit", 255))
 
     def test_panic(self):
-        self.assertEqual(unum.final_record(b"unum: panic: out of memory: 2M"),
+        self.assertEqual(relay.final_record(b"unum: panic: out of memory: 2M"),
                          ("panic", "out of memory: 2M"))
 
     def test_not_final(self):
         for t in (b"unum: exit 256", b"unum: exit", b"unum: exit 1 x",
                   b"unum: exiting", b"xunum: exit 1", b"unum: boot=pvh"):
-            self.assertIsNone(unum.final_record(t), t)
+            self.assertIsNone(relay.final_record(t), t)
 
 
 class Relay(unittest.TestCase):
@@ -95,9 +94,9 @@ class Relay(unittest.TestCase):
 
     def run_relay(self, com2, returncode=1, verbose=False, timed_out=False,
                   com1=b"", qemu=b""):
-        cfg = unum.Config(verbose=verbose, timeout=3)
+        cfg = common.Config(verbose=verbose, timeout=3)
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            r = unum.Relay(cfg, out.fileno(), err.fileno())
+            r = relay.Relay(cfg, out.fileno(), err.fileno())
             r.com1(com1)
             r.qemu(qemu)
             r.com2(r.parser.feed(com2))

@@ -6,23 +6,16 @@
 # tests of the kernel's own checks (tests/e2e/app-kernel-refuses.sh,
 # initrd-broken.sh) boot the kernel with this archive (--qemu -initrd
 # --qemu OUT).
-# It reuses tools/unum's writer, so the layout is the real one.
+# It imports tools/unum's writer (tools/pyunum/initrd.py), so the layout
+# is the real one.
 
-import importlib.machinery
-import importlib.util
 import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-
-
-def load_unum():
-    loader = importlib.machinery.SourceFileLoader(
-        "unum_tool_cli", os.path.join(ROOT, "tools", "unum"))
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from pyunum import common, initrd  # noqa: E402
 
 
 def main(argv):
@@ -34,13 +27,12 @@ def main(argv):
               file=sys.stderr)
         return 2
     out, app, args = argv[0], argv[1], argv[2:]
-    unum = load_unum()
-    cfg = unum.Config(file=app, args=args)
-    tree = unum.initrd_tree(cfg, os.urandom(32), 1700000000)
+    cfg = common.Config(file=app, args=args)
+    tree = initrd.initrd_tree(cfg, os.urandom(32), 1700000000)
     if no_app:
         del tree.by_name["app/" + os.path.basename(app)]
     with open(out, "wb") as f:
-        unum.write_cpio(f, tree.members())
+        initrd.write_cpio(f, tree.members())
     return 0
 
 
