@@ -158,7 +158,7 @@ guest-apps: $(TTY_BINS)
 # --- apps/NAME: sample apps, each with an app.mk that builds
 #     BUILD/apps/NAME/NAME; BUILD/NAME.img bakes one into a disk image ---
 include $(wildcard apps/*/app.mk)
-$(BUILD)/%.img: $$(BUILD)/apps/$$*/$$* $(BUILD)/kernel.elf tools/unum
+$(BUILD)/%.img: $$(BUILD)/apps/$$*/$$* $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
 	$(V)UNUM_KERNEL=$(BUILD)/kernel.elf tools/unum image -o $@ $<
 
 # --- entry points ---

@@ -13,7 +13,7 @@
 #include "sched.h"
 
 void kernel_run(void) __noreturn;
-bool bench_run(void); /* bench_sched.c */
+bool bench_run(void); /* bench_net.c */
 
 static const char *fault_kind;
 static bool hang;

@@ -1,5 +1,5 @@
-# Benchmark kit: floor kernel, icount TCG plugin, Linux-guest /init shim and
-# the pinned Linux kernel. Included by the top Makefile; also standalone:
+# Benchmark kit: floor kernel, the bench kernel, icount TCG plugin,
+# Linux-guest /init shim and the pinned Linux kernel. Included by the top Makefile; also standalone:
 #   make -f tools/bench/bench.mk bench-tools     (all of build/bench/)
 #   make -f tools/bench/bench.mk bench-check     (tests/e2e/bench_kit.sh)
 
@@ -14,7 +14,7 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 
 .PHONY: bench-tools bench-check
 bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
-	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench \
+	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench $(BENCH_OUT)/kernel-bench.elf \
 	$(BENCH_OUT)/schedbench.sym $(BENCH_OUT)/sysbench $(BENCH_OUT)/sysbench.sym \
 	$(BUILD)/linux/vmlinuz
 
@@ -29,6 +29,24 @@ $(BENCH_OUT)/%.elf: $(BENCH_OUT)/%.o $(BENCH_SRC)/floor/floor.ld
 
 $(BENCH_OUT)/%.sym: $(BENCH_OUT)/%.elf
 	nm -n $< >$@
+
+# The bench kernel: the kernel's objects with core/run.c swapped for
+# tools/bench/kernel/*.c, the in-kernel side of sections/20-sched.sh
+# (bench=NAME), so that kernel-test.elf holds tests. Its objects and link
+# are the top Makefile's: standalone, this file asks it for the kernel.
+BENCH_KSRCS := $(wildcard $(BENCH_SRC)/kernel/*.c)
+ifdef KOBJS
+BENCH_KOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
+	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(BENCH_KSRCS)))
+$(BENCH_KOBJS): | $(DEPS_OK)
+$(BENCH_OUT)/kernel-bench.elf: $(BENCH_KOBJS) $(ARCH)/kernel.ld tools/mksyms.py
+	@mkdir -p $(BUILD)/obj/bench
+	$(call link_kernel,bench/kernel-bench,$(BENCH_KOBJS))
+else
+.PHONY: $(BENCH_OUT)/kernel-bench.elf
+$(BENCH_OUT)/kernel-bench.elf:
+	$(MAKE) -s -C $(BENCH_ROOT) BUILD=$(BUILD) $@
+endif
 
 # qemu-plugin.h from Debian's qemu source package (pinned in deps.lock).
 $(BUILD)/qemu/include/qemu-plugin.h: $(BENCH_ROOT)/deps.lock $(BENCH_SRC)/fetch-src.sh

@@ -1,13 +1,14 @@
 #!/bin/bash
 # Benchmark section "sched": futex ping-pong on one CPU and across two, and
-# thread create+join; ours (kernel-test.elf bench=NAME, tests/kernel/
-# bench_sched.c) against the same program on Linux (progs/schedbench.c).
+# thread create+join; ours (the bench kernel bench/kernel-bench.elf
+# bench=NAME, tools/bench/kernel/bench_sched.c) against the same program
+# on Linux (progs/schedbench.c).
 # Wall ns per op and guest instructions per op. Run: tools/bench/run sched
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 trap 'rm -rf "$BENCH_TMP"' EXIT
 
-TKERNEL=${SCHED_KERNEL:-$BUILD/kernel-test.elf}
+TKERNEL=${SCHED_KERNEL:-$BUILD/bench/kernel-bench.elf}
 TKSYM=${TKERNEL%.elf}.sym
 PROG=$BUILD/bench/schedbench
 PSYM=$BUILD/bench/schedbench.sym
@@ -28,7 +29,7 @@ t_start=$SECONDS
 
 have_ours=1
 for f in "$TKERNEL" "$TKSYM"; do
-	[ -f "$f" ] || { have_ours=0; notes+=("ours: not measured: $f missing (run make)"); }
+	[ -f "$f" ] || { have_ours=0; notes+=("ours: not measured: $f missing (make -f tools/bench/bench.mk bench-tools)"); }
 done
 have_linux=1
 for f in "$PROG" "$PSYM" "$BUILD/linux/vmlinuz"; do

@@ -1,7 +1,9 @@
-/* In-kernel side of the scheduler benchmarks (tools/bench/sections/
- * 20-sched.sh): the kernel argument bench=NAME runs one instead of the
- * tests, prints "bench NAME OPS NS" on the console and exits. The Linux
- * side is the same program as pthreads (tools/bench/progs/schedbench.c).
+/* The bench kernel (BUILD/bench/kernel-bench.elf, tools/bench/bench.mk:
+ * the kernel's objects with this kernel_run instead of core/run.c's), the
+ * in-kernel side of the scheduler benchmarks (tools/bench/sections/
+ * 20-sched.sh): the kernel argument bench=NAME (bench.ops=N) runs one,
+ * prints "bench NAME OPS NS" on the console and exits. The Linux side is
+ * the same program as pthreads (tools/bench/progs/schedbench.c).
  * mark_bench_start/stop bracket the timed part for the icount plugin.
  *   pingpong-same   futex ping-pong, both threads on CPU 0 (one switch per op)
  *   pingpong-cross  the same across CPUs 0 and 1 (one wake-up per op)
@@ -10,6 +12,7 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "lib.h"
+#include "power.h"
 #include "printk.h"
 #include "sched.h"
 #include "sync.h"
@@ -104,29 +107,25 @@ create_join(void)
 	return t0;
 }
 
-uint64_t bench_net_arp(uint64_t ops);
+void kernel_run(void) __noreturn;
 
-/* true when a benchmark was asked for (and has run) */
-bool
-bench_run(void)
+void
+kernel_run(void)
 {
 	uint64_t ns;
 	int other = sched_cpu_count() > 1 ? 1 : 0;
 
 	if (!bench_name[0])
-		return false;
+		panic("bench kernel: no bench=NAME (pingpong-same, pingpong-cross, create-join)");
 	if (!strcmp(bench_name, "pingpong-same"))
 		ns = pingpong(0, 0);
 	else if (!strcmp(bench_name, "pingpong-cross"))
 		ns = pingpong(0, other);
 	else if (!strcmp(bench_name, "create-join"))
 		ns = create_join();
-	else if (!strcmp(bench_name, "net-arp"))
-		ns = bench_net_arp(bench_ops); /* test_net.c */
 	else
-		panic("bench=%s: unknown (pingpong-same, pingpong-cross, create-join, net-arp)",
-		      bench_name);
+		panic("bench=%s: unknown (pingpong-same, pingpong-cross, create-join)", bench_name);
 	console_printf("bench %s %lu %lu\n", bench_name, (unsigned long)bench_ops,
 	               (unsigned long)ns);
-	return true;
+	kernel_exit(0);
 }
