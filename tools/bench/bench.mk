@@ -16,6 +16,7 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
 	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench $(BENCH_OUT)/kernel-bench.elf \
 	$(BENCH_OUT)/schedbench.sym $(BENCH_OUT)/sysbench $(BENCH_OUT)/sysbench.sym \
+	$(BENCH_OUT)/scalebench \
 	$(BUILD)/linux/vmlinuz
 
 # Floor kernel: 32-bit PVH entry that exits through isa-debug-exit; and
@@ -75,12 +76,18 @@ $(BENCH_OUT)/schedbench.sym: $(BENCH_OUT)/schedbench
 
 # System-call benchmarks (sections/30-syscalls.sh): one static glibc
 # binary, non-PIE (icount marks by address), run on both sides.
-$(BENCH_OUT)/sysbench: $(BENCH_SRC)/progs/sysbench.c
+$(BENCH_OUT)/sysbench: $(BENCH_SRC)/progs/sysbench.c $(wildcard $(BENCH_SRC)/progs/sysbench_*.c)
 	@mkdir -p $(@D)
 	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
 
 $(BENCH_OUT)/sysbench.sym: $(BENCH_OUT)/sysbench
 	nm -n $< >$@
+
+# Scale benchmarks (sections/35-scale.sh): static glibc, run as our app
+# and on the host.
+$(BENCH_OUT)/scalebench: $(BENCH_SRC)/progs/scalebench.c
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -static -o $@ $<
 
 # Debian's cloud kernel, unpacked (never installed).
 $(BUILD)/linux/vmlinuz: $(BENCH_ROOT)/deps.lock $(BENCH_SRC)/fetch-src.sh

@@ -139,7 +139,8 @@ bench_table_head() {
 }
 
 # Usage: bench_row KIND LABEL OURS BASELINE; KIND formats both values:
-# us or ns (shown in ms), count, bytes, kib (shown in MiB).
+# us or ns (shown in ms), s (ns shown in seconds), count, bytes, kib
+# (shown in MiB).
 bench_row() {
 	local kind=$1 label=$2 ours=$3 base=$4
 	awk -v k="$kind" -v l="$label" -v o="$ours" -v b="$base" -v f="$BENCH_FMT" '
@@ -153,6 +154,7 @@ bench_row() {
 		if (v == "-" || v == "") return "-"
 		if (k == "us") return sprintf("%.1f ms", v / 1000)
 		if (k == "ns") return sprintf("%.1f ms", v / 1000000)
+		if (k == "s") return sprintf("%.2f s", v / 1000000000)
 		if (k == "count") return group(v)
 		if (k == "bytes") return group(v) " B"
 		if (k == "kib") return sprintf("%.2f MiB", v / 1024)

@@ -203,6 +203,8 @@ b_thread(long ops)
 	return 0;
 }
 
+#include "sysbench_path.c" /* stat4, open4 */
+
 struct bench {
 	const char *name;
 	long ops; /* default, sized for TCG */
@@ -217,6 +219,7 @@ struct bench {
 static const struct bench benches[] = {
     B(getppid, 100000), B(write4k, 20000), B(read4k, 20000), B(pagefault, 65536),
     B(mmap4k, 20000),   B(mmap1m, 20000),  B(pipe, 512),     B(thread, 2000),
+    B(stat4, 20000),    B(open4, 20000), /* sysbench_path.c */
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
@@ -236,6 +239,8 @@ setup(const struct bench *b, long ops)
 	}
 	if (!strcmp(b->name, "pipe") && pipe(pipe_fd))
 		die("pipe");
+	if (!strcmp(b->name, "stat4") || !strcmp(b->name, "open4"))
+		path_setup();
 }
 
 static void

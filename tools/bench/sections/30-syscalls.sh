@@ -4,7 +4,8 @@
 # program (linux-guest): system-call round trip (getppid), 4 KB pread and
 # pwrite on our ramfs vs Linux's initramfs (tmpfs), page faults (256 MB
 # of fresh anonymous memory), mmap+munmap of 4 KB and 1 MB, pipe
-# throughput between two threads, thread create+join. Wall ns per op and
+# throughput between two threads, thread create+join, stat() and open()+
+# close() of a four-component path. Wall ns per op and
 # guest instructions per op. Run: tools/bench/run syscalls
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -17,7 +18,7 @@ TIMEOUT=${BENCH_SYS_TIMEOUT:-600}	# seconds per guest run
 MEM=1G					# the page-fault area is 256 MB
 # NAME=OPS words for sysbench; empty: its defaults, sized for TCG
 read -r -a OPS_ARGS <<<"${BENCH_SYS_OPS:-}"
-NAMES=(getppid write4k read4k pagefault mmap4k mmap1m pipe thread)
+NAMES=(getppid write4k read4k pagefault mmap4k mmap1m pipe thread stat4 open4)
 declare -A WHAT=(
 	[getppid]="getppid(): the system-call round trip"
 	[write4k]="pwrite 4 KB into a 1 MB file (ramfs / Linux's rootfs tmpfs)"
@@ -26,7 +27,9 @@ declare -A WHAT=(
 	[mmap4k]="mmap + munmap of 4 KB, anonymous, untouched"
 	[mmap1m]="mmap + munmap of 1 MB, anonymous, untouched"
 	[pipe]="64 KB through a pipe, written by one thread, read by another"
-	[thread]="pthread_create of a thread that returns, then pthread_join")
+	[thread]="pthread_create of a thread that returns, then pthread_join"
+	[stat4]="stat() of a four-component path, /tmp/sbp/c/d (progs/sysbench_path.c)"
+	[open4]="open(O_RDONLY) + close() of that path")
 notes=()
 t_start=$SECONDS
 
