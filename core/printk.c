@@ -24,12 +24,6 @@ printk_init(void)
 	have_com2 = serial_init(COM2);
 }
 
-void
-printk_set_level(int level)
-{
-	log_level = level;
-}
-
 static int
 set_loglevel(const char *v)
 {

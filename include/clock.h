@@ -21,7 +21,6 @@ uint64_t clock_ns(void);
 const char *clock_source(void); /* "kvmclock" or "tsc" */
 uint64_t clock_tsc_hz(void);
 const char *clock_timer_kind(void); /* "tsc-deadline" or "lapic" */
-uint64_t clock_lapic_hz(void);
 
 /* fire this CPU's timer interrupt once at or after about 'deadline_ns'
  * (monotonic; the hardware may be early by its calibration error, so the

@@ -30,7 +30,6 @@ int irq_register_isa(int isa_irq, irq_handler_t fn, void *arg);
 void lapic_init(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
-bool lapic_is_x2apic(void);
 void lapic_send_ipi(uint32_t apic_id, int vector);
 void lapic_send_ipi_others(int vector); /* every CPU but this one */
 void lapic_send_init(uint32_t apic_id);

@@ -95,9 +95,3 @@ arch_fpu_init_area(void *area)
 {
 	memcpy(area, init_state, area_size);
 }
-
-const char *
-arch_fpu_kind(void)
-{
-	return xcr0 ? "xsave" : "fxsave";
-}

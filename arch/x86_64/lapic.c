@@ -58,12 +58,6 @@ lapic_init(void)
 	wr(REG_EOI, 0);
 }
 
-bool
-lapic_is_x2apic(void)
-{
-	return x2;
-}
-
 void
 lapic_eoi(void)
 {

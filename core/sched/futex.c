@@ -47,12 +47,6 @@ bucket_of(uintptr_t key)
 	return &buckets[(key ^ (key >> 8) ^ (key >> 16)) % NBUCKETS];
 }
 
-void
-futex_init(void)
-{
-	bucket_of(0);
-}
-
 /* read the word: kernel addresses directly, app addresses guarded */
 static int
 load(const uint32_t *addr, uint32_t *v)

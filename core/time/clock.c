@@ -85,12 +85,6 @@ clock_tsc_hz(void)
 	return tsc_hz;
 }
 
-uint64_t
-clock_lapic_hz(void)
-{
-	return lapic_hz;
-}
-
 void
 clock_set_timer_handler(void (*fn)(void))
 {
