@@ -17,7 +17,7 @@ KCFLAGS := -std=gnu11 -O2 -g -nostdinc -isystem $(GCC_INC) -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
 	-fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Iinclude -I$(ARCH) -I$(BUILD)/gen -MD -MP
+	-Wmissing-prototypes -Wstrict-prototypes -Iinclude -I$(ARCH) -I$(BUILD)/gen -MD -MP
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
 	--no-warn-rwx-segments -T $(ARCH)/kernel.ld
 

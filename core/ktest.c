@@ -76,8 +76,6 @@ static struct {
 	const char *test;
 } wd;
 
-void thread_dump_all(int level);
-
 static void
 watchdog_tick(struct timer *tm)
 {

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "irq.h"
+#include "ktest.h"
 #include "lib.h"
 #include "mm.h"
 #include "pci.h"
@@ -16,20 +17,13 @@
 #include "vfs.h"
 #include "virtio.h"
 
-void printk_init(void);
-const char *arch_early_init(uint32_t kind, uint32_t info);
-struct percpu *arch_boot_cpu(void);
-void kernel_run(void) __noreturn; /* core/run.c or the test build's */
-void pic_disable(void);
-void arch_fpu_init_cpu(bool boot);
-
 /* milestones for tools/bench (docs/host-guest.md): empty, and called
  * (noipa: the compiler may not see that they do nothing) */
-__attribute__((noipa)) void
+static __used __attribute__((noipa)) void
 mark_kernel_entry(void)
 {
 }
-__attribute__((noipa)) void
+static __used __attribute__((noipa)) void
 mark_ready(void)
 {
 }

@@ -1,10 +1,9 @@
 /* What the kernel does once ready, without an app: report and power off.
  * (The app loader takes over here once static binaries run.) */
+#include "ktest.h"
 #include "loader.h"
 #include "power.h"
 #include "printk.h"
-
-void kernel_run(void) __noreturn;
 
 void
 kernel_run(void)

@@ -2,6 +2,7 @@
  * IRQ0 on vector 8, where it would pose as a double fault) and masked;
  * the IOAPIC delivers device interrupts instead. */
 #include "arch.h"
+#include "irq.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21

@@ -2,6 +2,7 @@
  * xoshiro256** generator seeded from the host (the initrd's /.unum/seed),
  * the TSC, RDSEED/RDRAND, and the virtio-rng device's bytes (random_mix,
  * drivers/virtio_rng.c). XXX: not a cryptographic generator. */
+#include "random.h"
 #include "arch.h"
 #include "lib.h"
 #include "spinlock.h"

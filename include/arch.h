@@ -283,14 +283,37 @@ this_cpu(void)
 /* Entry of the kernel in 64-bit mode (boot.S); kind is BOOT_PVH or
  * BOOT_MB2, info the physical address of the loader's structure. */
 void arch_start(uint32_t kind, uint32_t info) __noreturn;
+/* The first C steps (start.c): per-CPU data, the boot stack, CPU
+ * features and the boot information; the command line it found */
+const char *arch_early_init(uint32_t kind, uint32_t info);
+struct percpu *arch_boot_cpu(void);
+/* point GS at this CPU's per-CPU area (cpu.c) */
+void arch_percpu_install(struct percpu *pc);
+/* the SYSCALL entry (syscall.S), for LSTAR */
+void syscall_entry(void);
 
 /* Descriptor tables. arch_cpu_init_tables() loads this CPU's GDT, TSS and
  * the shared IDT; IST stacks come from the heap (ENOMEM is fatal at boot). */
 void arch_idt_init(void);
+void arch_idt_load(void); /* this CPU's IDTR: the shared IDT */
 void arch_cpu_init_tables(struct percpu *pc);
 /* Tell the entry path which kernel stack the running thread owns:
  * interrupt frames are moved there off the IST (DESIGN.md "Ring 0"). */
 void arch_set_kstack(uintptr_t lo, uintptr_t hi);
+
+/* Context switch (switch.S): save the callee-saved registers and the
+ * stack pointer at *save_rsp, continue on new_rsp; a new thread's stack
+ * starts in arch_thread_entry, which calls thread_start. */
+void arch_switch(uintptr_t *save_rsp, uintptr_t new_rsp);
+void arch_thread_entry(void);
+
+/* FPU and vector state (fpu.c): enable it on this CPU (boot: also size
+ * the save area), the area's size, and save, restore or initialise one */
+void arch_fpu_init_cpu(bool boot);
+size_t arch_fpu_area_size(void);
+void arch_fpu_save(void *area);
+void arch_fpu_restore(const void *area);
+void arch_fpu_init_area(void *area);
 
 /* Fault recovery. arch_try runs fn(arg) with a recovery point armed: a
  * CPU exception inside it (page fault, #GP, #UD, ...) unwinds to the

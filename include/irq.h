@@ -27,6 +27,8 @@ void irq_set_handler(int vector, irq_handler_t fn, void *arg);
 int irq_register_isa(int isa_irq, irq_handler_t fn, void *arg);
 
 /* LAPIC (arch/x86_64/lapic.c): xAPIC MMIO or x2APIC MSRs */
+/* the legacy 8259 PICs, masked for good (drivers/pic.c) */
+void pic_disable(void);
 void lapic_init(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);

@@ -52,4 +52,8 @@ void ktest_watchdog_stop(void);
 /* run every case; returns the number that failed */
 int ktest_run_all(void);
 
+/* the kernel's last start-up step: core/run.c (the app), or in the test
+ * build tests/kernel/run.c (these cases) */
+void kernel_run(void) __noreturn;
+
 #endif

@@ -23,6 +23,8 @@ void printk_level(int level, const char *fmt, ...) __printf(2, 3);
 void vprintk_level(int level, const char *fmt, va_list ap);
 /* wait until both UARTs have sent every byte (before power-off) */
 void printk_flush(void);
+/* probe the UARTs (COM2 for the log when there is one): first at boot */
+void printk_init(void);
 
 /* The console (COM1); every byte goes out as given. */
 void console_write(const char *buf, size_t n);

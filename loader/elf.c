@@ -17,8 +17,6 @@
 
 #define PIE_BASE 0x555555554000ul
 
-size_t arch_fpu_area_size(void);
-
 /* AT_MINSIGSTKSZ: the most a signal frame takes of an alternate stack, as
  * Linux 5.14+ reports it (arch/x86/kernel/signal.c, init_sigframe_size):
  * the frame and the FPU save area with their alignment padding (the

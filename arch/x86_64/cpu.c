@@ -186,8 +186,6 @@ arch_percpu_install(struct percpu *pc)
 #define MSR_FMASK 0xc0000084
 #define EFER_SCE 1ul
 
-void syscall_entry(void);
-
 /* SYSCALL from the app (ring 0 too): CS 0x08 / SS 0x10, interrupts,
  * direction, trap and alignment-check flags cleared on entry */
 void

@@ -18,9 +18,6 @@ extern uint64_t tramp_cr3, tramp_stack, tramp_entry, tramp_arg;
 
 static volatile int ap_started;
 
-void arch_fpu_init_cpu(bool boot);
-void arch_idt_load(void);
-
 /* first C on an AP, on its idle stack */
 static void __noreturn
 ap_entry(struct percpu *pc)

@@ -19,8 +19,6 @@ boot_p2v(uint64_t pa, size_t len)
 	return (const void *)(MM_DIRECT_BASE + pa);
 }
 
-void arch_percpu_install(struct percpu *pc);
-
 const char *
 arch_early_init(uint32_t kind, uint32_t info)
 {

@@ -22,10 +22,6 @@ static struct linux_sigaction actions[NSIG + 1];
  * ignores): CHLD URG WINCH CONT at first; atomic, changed by rt_sigaction */
 uint64_t signal_ignored = BIT(SIGCHLD) | BIT(SIGURG) | BIT(SIGWINCH) | BIT(SIGCONT);
 
-size_t arch_fpu_area_size(void);
-void arch_fpu_save(void *area);
-void arch_fpu_restore(const void *area);
-
 static bool
 default_ignored(int sig)
 {

@@ -19,6 +19,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "sched_impl.h"
 
 #define SLICE_NS 4000000ull /* 4 ms */
 
@@ -39,13 +40,6 @@ struct cpu_sched {
 
 static struct cpu_sched cpus[MAX_CPUS];
 static int ncpus_online = 1;
-
-void thread_finish(struct thread *t); /* core/sched/thread.c: after it left its CPU */
-struct thread *thread_create_idle(int cpu);
-void sched_after_switch(void);
-void arch_switch(uintptr_t *save_rsp, uintptr_t new_rsp);
-void arch_fpu_save(void *area);
-void arch_fpu_restore(const void *area);
 
 static inline struct cpu_sched *
 this_sched(void)
@@ -524,8 +518,6 @@ idle_loop(struct cpu_sched *c)
 		schedule(false);
 	}
 }
-
-struct thread *thread_adopt_boot(const char *name, uintptr_t lo, uintptr_t hi, bool idle);
 
 static void
 cpu_init(int cpu, struct thread *idle)

@@ -9,6 +9,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "sched.h"
+#include "sched_impl.h"
 
 struct joiner {
 	struct list_node link;
@@ -21,14 +22,6 @@ static size_t nthreads;
 static int next_tid = THREAD_KERNEL_ID1; /* kernel threads */
 static int next_app_tid = 1;             /* app threads: the first is the pid */
 static uint64_t app_exited_ns;           /* CPU time of finished app threads; all_lock */
-
-size_t arch_fpu_area_size(void);
-void arch_fpu_init_area(void *area);
-void arch_thread_entry(void);
-void sched_after_switch(void);
-int sched_least_loaded(const struct thread *t);
-void sched_enqueue_new(struct thread *t, int cpu);
-void *sched_idle_main(void *arg);
 
 static struct thread *
 thread_alloc(const char *name, bool fpu)

@@ -7,18 +7,18 @@
  * icount plugin. */
 #include "cmdline.h"
 #include "errno.h"
+#include "ktests.h"
 #include "lib.h"
 #include "printk.h"
 
-__noinline void
+/* empty, and called (noipa: the compiler may not see that they do nothing) */
+__attribute__((noipa)) void
 mark_bench_start(void)
 {
-	__asm__ volatile("");
 }
-__noinline void
+__attribute__((noipa)) void
 mark_bench_stop(void)
 {
-	__asm__ volatile("");
 }
 
 static char bench_name[32];
@@ -40,8 +40,6 @@ set_ops(const char *v)
 	return v ? parse_u64(v, strlen(v), &bench_ops, true) : -EINVAL;
 }
 CMDLINE_KEY("bench.ops", set_ops);
-
-uint64_t bench_net_arp(uint64_t ops);
 
 /* true when a benchmark was asked for (and has run) */
 bool

@@ -7,13 +7,11 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "ktest.h"
+#include "ktests.h"
 #include "lib.h"
 #include "power.h"
 #include "printk.h"
 #include "sched.h"
-
-void kernel_run(void) __noreturn;
-bool bench_run(void); /* bench_net.c */
 
 static const char *fault_kind;
 static bool hang;

@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "ktest.h"
+#include "ktests.h"
 #include "lib.h"
 #include "mm.h"
 #include "netdev.h"
@@ -65,8 +66,6 @@ CMDLINE_KEY("test.net", set_net);
  * (the virtio-net header length the negotiation must give),
  * test.net_irq=msix|intx (PCI: how its interrupts must come; MMIO has one
  * line of its own), test.net_mtu=N (0 or absent: 1500). */
-const char *ktest_want_virtio(void);
-bool ktest_netdev_is_fake(const struct netdev *nd); /* test_netdev.c */
 static uint64_t want_hdr, want_mtu = 1500;
 static char want_irq[8];
 
@@ -569,9 +568,6 @@ KTEST(net_dhcp_offer)
 }
 
 /* --- benchmark: bench=net-arp bench.ops=N --- */
-
-void mark_bench_start(void);
-void mark_bench_stop(void);
 
 /* N ARP request/reply round trips with the gateway; ns in total, or
  * panics naming what failed (a benchmark has no other way to say so). */

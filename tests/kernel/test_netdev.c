@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "errno.h"
 #include "ktest.h"
+#include "ktests.h"
 #include "lib.h"
 #include "netdev_driver.h"
 #include "sched.h"
@@ -182,7 +183,6 @@ the_fake(void)
 	return &fake;
 }
 
-bool ktest_netdev_is_fake(const struct netdev *nd); /* for test_net.c */
 bool
 ktest_netdev_is_fake(const struct netdev *nd)
 {

@@ -5,13 +5,11 @@
 #include "clock.h"
 #include "errno.h"
 #include "ktest.h"
+#include "ktests.h"
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
 #include "sync.h"
-
-long vec_check(uint64_t seed, long iters, int avx);
-long gpr_check(uint64_t seed, long iters);
 
 static int
 last_cpu(void)

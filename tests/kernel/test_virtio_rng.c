@@ -6,6 +6,7 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "ktest.h"
+#include "ktests.h"
 #include "lib.h"
 #include "mm.h"
 #include "random.h"
