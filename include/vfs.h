@@ -6,6 +6,7 @@
 #ifndef UNUM_VFS_H
 #define UNUM_VFS_H
 
+#include "fdtable.h" /* the fd table, beside the open files */
 #include "queue.h"
 #include "sync.h"
 #include "types.h"
@@ -131,21 +132,11 @@ void vfs_fill_end(struct vnode *dir);
 /* run dir's v_fill under the tree lock (a listing from the start) */
 void vfs_refill(struct vnode *dir);
 
-/* --- open files and the fd table (core/fs/file.c) --- */
-#define FD_MAX 1024
+/* --- open files (core/fs/file.c) --- */
 struct file *file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err);
 void file_get(struct file *f);
 void file_put(struct file *f);
-int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
-struct file *fd_get(int fd);                              /* with a reference, or NULL (-EBADF) */
-int fd_close(int fd);
-int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
-/* the lowest open fd >= from, its file in *f with a reference; -1: none */
-int fd_next(int from, struct file **f);
-/* fd's close-on-exec flag (0/1) after setting it when 'on' >= 0; -EBADF */
-int fd_cloexec(int fd, int on);
-struct vnode *vfs_cwd(void);
-void vfs_set_cwd(struct vnode *v);
+/* the fd table and the current directory: include/fdtable.h */
 
 /* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
  * with the kernel argument tty.in the COM1 keyboard: include/tty.h),

@@ -1,0 +1,24 @@
+/* The app's fd table (core/fs/fdtable.c): fd numbers to open files
+ * (include/vfs.h's struct file), each with its close-on-exec flag, and
+ * the current directory. One app, so one table. */
+#ifndef UNUM_FDTABLE_H
+#define UNUM_FDTABLE_H
+
+#include "types.h"
+
+struct file;
+struct vnode;
+
+#define FD_MAX 1024
+int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
+struct file *fd_get(int fd);                              /* with a reference, or NULL (-EBADF) */
+int fd_close(int fd);
+int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
+/* the lowest open fd >= from, its file in *f with a reference; -1: none */
+int fd_next(int from, struct file **f);
+/* fd's close-on-exec flag (0/1) after setting it when 'on' >= 0; -EBADF */
+int fd_cloexec(int fd, int on);
+struct vnode *vfs_cwd(void);
+void vfs_set_cwd(struct vnode *v);
+
+#endif
