@@ -1,6 +1,7 @@
 /* The app's fd table (core/fs/fdtable.c): fd numbers to open files
  * (include/vfs.h's struct file), each with its close-on-exec flag, and
- * the current directory. One app, so one table. */
+ * the current directory. One app, so one table; it grows on demand up to
+ * RLIMIT_NOFILE, which root may raise to NR_OPEN. */
 #ifndef UNUM_FDTABLE_H
 #define UNUM_FDTABLE_H
 
@@ -9,10 +10,12 @@
 struct file;
 struct vnode;
 
-#define FD_MAX 1024
+#define NR_OPEN 1048576                                   /* Linux's /proc/sys/fs/nr_open */
 int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
 struct file *fd_get(int fd);                              /* with a reference, or NULL (-EBADF) */
 int fd_close(int fd);
+/* dup (newfd < 0: the lowest free fd >= min_fd; -EINVAL when min_fd is
+ * past RLIMIT_NOFILE, as F_DUPFD) or dup2 (-EBADF past the limit) */
 int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
 /* the lowest open fd >= from, its file in *f with a reference; -1: none */
 int fd_next(int from, struct file **f);

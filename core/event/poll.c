@@ -8,6 +8,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "rlimit.h"
 #include "sched.h"
 #include "signal.h"
 #include "sync.h"
@@ -93,8 +94,8 @@ do_poll(struct linux_pollfd *up, size_t n, uint64_t deadline)
 	struct linux_pollfd *p;
 	long ready;
 
-	if (n > FD_MAX)
-		return -EINVAL;
+	if (n > rlimit_cur(RLIMIT_NOFILE))
+		return -EINVAL; /* Linux */
 	p = kmalloc(n * sizeof(*p) + 1);
 	if (!p)
 		return -ENOMEM;
@@ -164,25 +165,38 @@ SYSCALL(ppoll)
 	return err ? err : do_poll((struct linux_pollfd *)a0, (size_t)a1, d);
 }
 
-/* select on top of poll: the bit sets become a pollfd array */
+/* select on top of poll: the bit sets become a pollfd array. Bits past
+ * NR_OPEN are ignored (Linux: past the fd table) */
 static long
 do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline)
 {
-	uint64_t in[FD_MAX / 64] = {0}, out[FD_MAX / 64] = {0}, ex[FD_MAX / 64] = {0};
+	uint64_t *in, *out, *ex;
 	size_t words, np = 0;
-	struct linux_pollfd *p;
+	struct linux_pollfd *p = NULL;
 	long r;
 
-	if (n < 0 || n > FD_MAX)
+	if (n < 0)
 		return -EINVAL;
+	n = MIN(n, NR_OPEN);
 	words = (size_t)(n + 63) / 64;
+	if (!(in = kzalloc(3 * words * 8 + 1)))
+		return -ENOMEM;
+	out = in + words;
+	ex = out + words;
 	if ((uin && copy_from_user(in, uin, words * 8)) ||
 	    (uout && copy_from_user(out, uout, words * 8)) ||
-	    (uex && copy_from_user(ex, uex, words * 8)))
-		return -EFAULT;
-	p = kmalloc((size_t)n * sizeof(*p) + 1);
-	if (!p)
-		return -ENOMEM;
+	    (uex && copy_from_user(ex, uex, words * 8))) {
+		r = -EFAULT;
+		goto done;
+	}
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t b = in[w] | out[w] | ex[w]; b; b &= b - 1)
+			np++; /* no popcnt: the kernel is built for any x86-64 */
+	if (!(p = kmalloc(np * sizeof(*p) + 1))) {
+		r = -ENOMEM;
+		goto done;
+	}
+	np = 0;
 	for (int fd = 0; fd < n; fd++) {
 		short ev = (short)((in[fd / 64] >> (fd % 64) & 1 ? POLLIN : 0) |
 		                   (out[fd / 64] >> (fd % 64) & 1 ? POLLOUT : 0) |
@@ -196,22 +210,20 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 		if (r || deadline == UINT64_MAX)
 			break;
 		if (signal_pending()) {
-			kfree(p);
-			return -ERESTARTNOHAND; /* the sets stay as they were */
+			r = -ERESTARTNOHAND; /* the sets stay as they were */
+			goto done;
 		}
 		int w = poll_wait_intr(seen, deadline);
 		if (w == -ETIMEDOUT && deadline && clock_ns() >= deadline)
 			break;
 	}
-	memset(in, 0, sizeof(in));
-	memset(out, 0, sizeof(out));
-	memset(ex, 0, sizeof(ex));
+	memset(in, 0, 3 * words * 8);
 	r = 0;
 	for (size_t i = 0; i < np; i++) {
 		int fd = p[i].fd;
 		if (p[i].revents & POLLNVAL) {
-			kfree(p);
-			return -EBADF;
+			r = -EBADF;
+			goto done;
 		}
 		if (p[i].revents & (POLLIN | POLLHUP | POLLERR) && (p[i].events & POLLIN))
 			in[fd / 64] |= 1ull << (fd % 64), r++;
@@ -220,11 +232,13 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 		if (p[i].revents & POLLPRI)
 			ex[fd / 64] |= 1ull << (fd % 64), r++;
 	}
-	kfree(p);
 	if ((uin && copy_to_user(uin, in, words * 8)) ||
 	    (uout && copy_to_user(uout, out, words * 8)) ||
 	    (uex && copy_to_user(uex, ex, words * 8)))
-		return -EFAULT;
+		r = -EFAULT;
+done:
+	kfree(p);
+	kfree(in);
 	return r;
 }
 

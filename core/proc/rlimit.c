@@ -1,7 +1,7 @@
 /* Resource limits (include/rlimit.h): getrlimit, setrlimit, prlimit64
  * with Linux's checks (getrlimit(2)): soft above hard is -EINVAL,
  * raising a hard limit needs root's capabilities (-EPERM), and a hard
- * limit of open files above the fd table is -EPERM (Linux: nr_open). */
+ * limit of open files above NR_OPEN is -EPERM (Linux: nr_open). */
 #include "rlimit.h"
 #include "cred.h"
 #include "errno.h"
@@ -14,7 +14,7 @@
 
 #define INF RLIM_INFINITY
 /* Linux's defaults for a process started by init (include/asm-generic/
- * resource.h), the stack and open files as this kernel has them */
+ * resource.h), the stack as this kernel has it */
 static struct linux_rlimit limits[RLIM_NLIMITS] = {
     {INF, INF},                       /* CPU */
     {INF, INF},                       /* FSIZE */
@@ -23,7 +23,7 @@ static struct linux_rlimit limits[RLIM_NLIMITS] = {
     {0, INF},                         /* CORE */
     {INF, INF},                       /* RSS */
     {INF, INF},                       /* NPROC */
-    {FD_MAX, FD_MAX},                 /* NOFILE */
+    {1024, 4096},                     /* NOFILE: INR_OPEN_CUR, INR_OPEN_MAX */
     {8 << 20, 8 << 20},               /* MEMLOCK */
     {INF, INF},                       /* AS */
     {INF, INF},                       /* LOCKS */
@@ -48,7 +48,7 @@ check(int r, const struct linux_rlimit *old, const struct linux_rlimit *n)
 		return -EINVAL;
 	if (n->max > old->max && !cred_capable())
 		return -EPERM;
-	if (r == RLIMIT_NOFILE && n->max > FD_MAX)
+	if (r == RLIMIT_NOFILE && n->max > NR_OPEN)
 		return -EPERM;
 	if (r == RLIMIT_STACK && n->max > APP_STACK_SIZE)
 		return -EPERM; /* XXX: the main stack is mapped once, at its full size */
