@@ -1,6 +1,5 @@
-/* Pipes (core/fs/pipe.c) as other subsystems see them: fcntl's pipe size
- * and epoll's edge trigger. Each returns -EBADF / false for a file that
- * is not a pipe end. */
+/* Pipes (core/fs/pipe.c) as other subsystems see them: fcntl's pipe
+ * size. Each returns -EBADF for a file that is not a pipe end. */
 #ifndef UNUM_PIPE_H
 #define UNUM_PIPE_H
 
@@ -13,8 +12,5 @@ long pipe_size(struct file *f);
  * at least); the new capacity, or -EBUSY when more bytes are held than
  * fit, -EPERM above 1 MiB (Linux's pipe-max-size), -ENOMEM */
 long pipe_resize(struct file *f, unsigned long size);
-/* the count of arrivals at this end (writes for the read end, reads
- * making room for the write end) into *seq: true for a pipe */
-bool pipe_events(struct file *f, uint64_t *seq);
 
 #endif

@@ -14,6 +14,7 @@
 #include "types.h"
 
 struct file;
+struct poll_table;
 
 /* take the kernel arguments; with tty.in, unmask COM1's receive interrupt */
 void tty_init(bool stdout_tty);
@@ -22,7 +23,9 @@ bool tty_stderr(void); /* fd 2 is a terminal */
 /* Read as Linux's n_tty: canonical lines or VMIN/VTIME; -EAGAIN under
  * O_NONBLOCK; -ERESTARTSYS when a signal comes first (include/signal.h) */
 long tty_read(struct file *f, void *ubuf, size_t n);
-int tty_poll(void); /* POLLIN when a read would not block */
+/* POLLIN when a read would not block; pt: the caller waits for input
+ * (include/poll.h) */
+int tty_poll(struct poll_table *pt);
 /* TCGETS, TCSETS/W/F, TIOCG/SWINSZ, TIOCG/SPGRP, TIOCGSID, FIONREAD,
  * TCFLSH...; -ENOTTY for the rest */
 int tty_ioctl(unsigned long cmd, void *arg);

@@ -61,15 +61,18 @@ vfs_node(struct vnode *entry)
 }
 
 struct file;
+struct poll_table;
 struct file_ops {
 	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);        /* optional */
 	long (*write)(struct file *f, const void *buf, size_t n, uint64_t *off); /* optional */
 	int (*stat)(struct file *f, void *statbuf);                 /* struct linux_stat */
 	long (*getdents)(struct file *f, void *buf, size_t n);      /* optional: directories */
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg); /* optional */
-	/* POLLIN/POLLOUT/... ready now; optional: files without it are
-	 * always readable and writable */
-	int (*poll)(struct file *f);
+	/* POLLIN/POLLOUT/... ready now, and with pt non-NULL the caller
+	 * registered on each wait queue of the file that a change of those
+	 * wakes (poll_register, include/poll.h); optional: files without it
+	 * are always readable and writable */
+	int (*poll)(struct file *f, struct poll_table *pt);
 	int (*fsync)(struct file *f);    /* optional: fsync, fdatasync (block devices) */
 	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
 	void (*close)(struct file *f);   /* optional */
@@ -170,18 +173,10 @@ void etc_init(void);
  * sys/kernel/hostname --- */
 void procfs_init(const char *exe, const char *const *argv);
 
-/* --- readiness (core/event/poll.c): pipes, eventfds, poll/select/epoll --- */
-int file_poll(struct file *f);
-/* something became ready: every poller looks again */
-void poll_notify(void);
-/* sleep until poll_notify() after 'seen' or the deadline (0: none);
- * returns the current generation, to pass as 'seen' next time */
-uint64_t poll_generation(void);
-bool poll_wait(uint64_t seen, uint64_t deadline_ns);
-/* the same for a wait a signal may interrupt (the app's blocking calls):
- * 0 on a change, -ETIMEDOUT, or -EINTR when a signal is pending
- * (signal_pending(), include/signal.h) */
-int poll_wait_intr(uint64_t seen, uint64_t deadline_ns);
+/* --- readiness (core/event/poll.c, include/poll.h): poll/select/epoll --- */
+/* f's readiness now, and with pt its caller registered on f's wait
+ * queues (include/poll.h) */
+int file_poll(struct file *f, struct poll_table *pt);
 
 /* --- the initrd (core/fs/initrd.c): cpio newc into the ramfs --- */
 /* 0, or -EINVAL with *why saying what is wrong with the archive */

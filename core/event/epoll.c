@@ -1,61 +1,257 @@
-/* epoll over the readiness of core/event/poll.c: an interest list of open
- * files; epoll_wait reports the ready ones. Level-triggered by default;
- * EPOLLET reports an entry once per arrival: for pipes each write (read
- * end) or read (write end) is one, counted by the pipe (include/pipe.h);
- * for other files a new readiness bit is (so data arriving at a file
- * that is readable already goes unreported there until it was drained:
- * XXX, they have no arrival count yet). An entry is also reported once
- * when added or modified while ready, as Linux. EPOLLONESHOT disarms an
- * entry once reported, until EPOLL_CTL_MOD. EPOLLEXCLUSIVE is accepted
- * with Linux's checks; every waiter wakes (Linux: one or more). */
+/* epoll on the wait queues of include/poll.h: every interest (a file
+ * watched through an fd) has an entry on each wait queue of its file,
+ * whose callback puts the interest on the epoll's ready list, unless the
+ * events that happened are none it asked for, and wakes the epoll's
+ * waiters. epoll_wait looks only at the ready list: O(ready), not
+ * O(watched). A level-triggered interest goes back on the list once
+ * reported (the next epoll_wait looks again and drops it when no longer
+ * ready); an EPOLLET one waits for the next wake-up, so an arrival (a
+ * write to a pipe or an eventfd, input at the tty) is reported once.
+ * EPOLLONESHOT disarms an interest once reported, until EPOLL_CTL_MOD. An
+ * interest is also reported once when added or modified while ready, as
+ * Linux. EPOLLEXCLUSIVE is accepted with Linux's checks; every waiter
+ * wakes (Linux: one or more). An epoll may watch another, not itself nor
+ * in a loop, 5 levels deep at most (-ELOOP), as Linux.
+ * Locks: the interests (a list and a hash on the fd) under the epoll's
+ * mutex; the ready list and an interest's place on it under a spinlock
+ * that the callbacks take. Nested epolls are locked outer first. */
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
-#include "pipe.h"
+#include "poll.h"
 #include "queue.h"
 #include "signal.h"
+#include "spinlock.h"
 #include "sync.h"
 #include "syscall.h"
 #include "uaccess.h"
 #include "vfs.h"
 
+#define EP_MAX_NESTS 4 /* Linux: epolls below the one watched */
+
+struct epoll;
+struct ep_entry; /* an interest's entry on one wait queue of its file */
+
 struct interest {
-	struct list_node link;
+	struct list_node link;  /* ep->all */
+	struct interest *hnext; /* ep->hash's chain */
+	struct list_node ready; /* ep->ready, when queued */
+	struct epoll *ep;
 	int fd;
 	struct file *file; /* a reference */
-	uint32_t events;
 	uint64_t data;
+	struct ep_entry *entries;
+	/* under ep->rdlock (the callbacks read them) */
+	uint32_t events;
+	bool queued;   /* on ep->ready */
 	bool disarmed; /* EPOLLONESHOT, reported */
-	/* EPOLLET: not reported since added or modified; the readiness seen
-	 * last; the file's arrival count when last reported */
-	bool fresh;
-	uint32_t last;
-	uint64_t seq;
 };
 
-/* the events to report for 'in' now (0: none); *seq its arrival count */
-static uint32_t
-to_report(struct interest *in, uint64_t *seq)
-{
-	uint32_t r;
-	bool counted;
+struct ep_entry {
+	struct poll_entry e;
+	struct interest *in;
+	struct ep_entry *next;
+};
 
-	if (in->disarmed)
-		return 0;
-	r = (uint32_t)file_poll(in->file) & (in->events | POLLERR | POLLHUP);
-	if (!r || !(in->events & EPOLLET))
-		return r;
-	counted = pipe_events(in->file, seq);
-	if (in->fresh || (r & ~in->last) || (counted && *seq != in->seq))
-		return r;
+struct epoll {
+	struct mutex lock; /* the interests */
+	struct list_node all;
+	struct interest **hash; /* nbuckets chains, a power of two */
+	size_t nbuckets, count;
+	struct spinlock rdlock; /* the ready list */
+	struct list_node ready;
+	size_t nready;
+	/* epoll_wait's sleepers, and whoever polls the epoll fd (POLLIN) */
+	struct poll_head wq;
+};
+
+static const struct file_ops ep_ops;
+static struct mutex nest_lock = MUTEX_INIT; /* adding an epoll to an epoll */
+
+#define HASH_MAX 65536
+
+static size_t
+bucket(struct epoll *ep, int fd)
+{
+	return ((uint32_t)fd * 2654435761u) & (ep->nbuckets - 1);
+}
+
+static struct interest *
+find(struct epoll *ep, int fd, struct file *f)
+{
+	for (struct interest *in = ep->hash[bucket(ep, fd)]; in; in = in->hnext)
+		if (in->fd == fd && in->file == f)
+			return in;
+	return NULL;
+}
+
+/* into the hash, which doubles past two interests a bucket: 0, -ENOMEM */
+static int
+hash_add(struct epoll *ep, struct interest *in)
+{
+	if (ep->count >= 2 * ep->nbuckets && ep->nbuckets < HASH_MAX) {
+		size_t nb = ep->nbuckets * 2;
+		struct interest **h = kzalloc(nb * sizeof(*h));
+		if (h) {
+			struct interest **old = ep->hash;
+			size_t ob = ep->nbuckets;
+			ep->hash = h;
+			ep->nbuckets = nb;
+			for (size_t b = 0; b < ob; b++)
+				for (struct interest *i = old[b], *next; i; i = next) {
+					next = i->hnext;
+					i->hnext = h[bucket(ep, i->fd)];
+					h[bucket(ep, i->fd)] = i;
+				}
+			kfree(old);
+		} /* else: longer chains */
+	}
+	in->hnext = ep->hash[bucket(ep, in->fd)];
+	ep->hash[bucket(ep, in->fd)] = in;
+	ep->count++;
 	return 0;
 }
 
-struct epoll {
-	struct mutex lock;
-	struct list_node list;
+static void
+hash_del(struct epoll *ep, struct interest *in)
+{
+	struct interest **pp = &ep->hash[bucket(ep, in->fd)];
+
+	while (*pp != in)
+		pp = &(*pp)->hnext;
+	*pp = in->hnext;
+	ep->count--;
+}
+
+/* on the ready list unless there (rdlock held): true when it went on */
+static bool
+enqueue(struct epoll *ep, struct interest *in, bool head)
+{
+	if (in->queued)
+		return false;
+	if (head)
+		list_add_head(&ep->ready, &in->ready);
+	else
+		list_add_tail(&ep->ready, &in->ready);
+	in->queued = true;
+	ep->nready++;
+	return true;
+}
+
+/* the callback of an interest's entries: something happened at its file */
+static void
+ep_callback(struct poll_entry *e, int events)
+{
+	struct interest *in = container_of(e, struct ep_entry, e)->in;
+	struct epoll *ep = in->ep;
+	uint64_t fl = spin_lock_irqsave(&ep->rdlock);
+	bool woke = false;
+
+	if (!in->disarmed && (!events || (events & (int)(in->events | POLLERR | POLLHUP))))
+		woke = enqueue(ep, in, false);
+	spin_unlock_irqrestore(&ep->rdlock, fl);
+	if (woke)
+		poll_wake(&ep->wq, POLLIN);
+}
+
+/* queue an interest found ready outside a callback (ADD, MOD) */
+static void
+ready_now(struct epoll *ep, struct interest *in)
+{
+	uint64_t fl = spin_lock_irqsave(&ep->rdlock);
+	bool woke = enqueue(ep, in, false);
+
+	spin_unlock_irqrestore(&ep->rdlock, fl);
+	if (woke)
+		poll_wake(&ep->wq, POLLIN);
+}
+
+struct ep_table {
+	struct poll_table pt;
+	struct interest *in;
+	int err;
 };
+
+static void
+ep_queue(struct poll_table *pt, struct poll_head *h)
+{
+	struct ep_table *t = container_of(pt, struct ep_table, pt);
+	struct ep_entry *e = kzalloc(sizeof(*e));
+
+	if (!e) {
+		t->err = -ENOMEM;
+		return;
+	}
+	e->in = t->in;
+	e->next = t->in->entries;
+	t->in->entries = e;
+	poll_entry_add(h, &e->e, ep_callback);
+}
+
+/* off the file's wait queues and the ready list, then freed (lock held) */
+static void
+interest_free(struct epoll *ep, struct interest *in)
+{
+	uint64_t fl;
+
+	while (in->entries) {
+		struct ep_entry *e = in->entries;
+		in->entries = e->next;
+		poll_entry_del(&e->e); /* its callback is done, and will not run */
+		kfree(e);
+	}
+	fl = spin_lock_irqsave(&ep->rdlock);
+	if (in->queued) {
+		list_del(&in->ready);
+		ep->nready--;
+	}
+	spin_unlock_irqrestore(&ep->rdlock, fl);
+	file_put(in->file);
+	kfree(in);
+}
+
+/* Report up to max ready interests into out (lock held), looking at each
+ * interest that was on the ready list when called, and no other: the
+ * level-triggered ones reported go back at its tail. out NULL: only
+ * whether one is ready (1 or 0), which stays at the head of the list.
+ * Interests no longer ready leave the list either way. */
+static int
+collect(struct epoll *ep, struct linux_epoll_event *out, int max)
+{
+	uint64_t fl = spin_lock_irqsave(&ep->rdlock);
+	size_t todo = ep->nready;
+	int k = 0;
+
+	while (todo-- && (!out || k < max)) {
+		struct interest *in = list_first_entry(&ep->ready, struct interest, ready);
+		uint32_t events = in->events, r = 0;
+		bool disarmed = in->disarmed;
+		list_del(&in->ready);
+		in->queued = false; /* a wake-up from now on queues it again */
+		ep->nready--;
+		spin_unlock_irqrestore(&ep->rdlock, fl);
+		if (!disarmed)
+			r = (uint32_t)file_poll(in->file, NULL) & (events | POLLERR | POLLHUP);
+		fl = spin_lock_irqsave(&ep->rdlock);
+		if (!r)
+			continue;
+		if (!out) {
+			enqueue(ep, in, true);
+			k = 1;
+			break;
+		}
+		out[k].events = r;
+		out[k].data = in->data;
+		k++;
+		if (events & EPOLLONESHOT)
+			in->disarmed = true;
+		else if (!(events & EPOLLET))
+			enqueue(ep, in, false);
+	}
+	spin_unlock_irqrestore(&ep->rdlock, fl);
+	return k;
+}
 
 static void
 ep_close(struct file *f)
@@ -63,16 +259,26 @@ ep_close(struct file *f)
 	struct epoll *ep = f->f_priv;
 	struct list_node *n, *tmp;
 
-	list_for_each_safe(n, tmp, &ep->list)
+	list_for_each_safe(n, tmp, &ep->all)
 	{
-		struct interest *in = list_entry(n, struct interest, link);
-		file_put(in->file);
-		kfree(in);
+		interest_free(ep, list_entry(n, struct interest, link));
 	}
+	kfree(ep->hash);
 	kfree(ep);
 }
 
-static int ep_poll(struct file *f);
+static int
+ep_poll(struct file *f, struct poll_table *pt)
+{
+	struct epoll *ep = f->f_priv;
+	int ready;
+
+	poll_register(pt, &ep->wq);
+	mutex_lock(&ep->lock);
+	ready = collect(ep, NULL, 0);
+	mutex_unlock(&ep->lock);
+	return ready ? POLLIN : 0;
+}
 
 static int
 ep_stat(struct file *f, void *statbuf)
@@ -86,55 +292,6 @@ ep_stat(struct file *f, void *statbuf)
 static const struct file_ops ep_ops = {
     .close = ep_close, .stat = ep_stat, .poll = ep_poll, .fd_name = "eventpoll"};
 
-static int
-collect(struct epoll *ep, struct linux_epoll_event *out, int max)
-{
-	struct list_node *n;
-	int k = 0;
-
-	list_for_each(n, &ep->list)
-	{
-		struct interest *in = list_entry(n, struct interest, link);
-		uint64_t seq = in->seq;
-		if (in->disarmed || k == max)
-			continue;
-		uint32_t r = to_report(in, &seq);
-		if (in->events & EPOLLET) /* the level now, reported or not */
-			in->last = (uint32_t)file_poll(in->file) & (in->events | POLLERR | POLLHUP);
-		if (!r)
-			continue;
-		in->fresh = false;
-		in->seq = seq;
-		out[k].events = r;
-		out[k].data = in->data;
-		k++;
-		if (in->events & EPOLLONESHOT)
-			in->disarmed = true;
-	}
-	return k;
-}
-
-static int
-ep_poll(struct file *f)
-{
-	struct epoll *ep = f->f_priv;
-	struct list_node *n;
-	int ready = 0;
-
-	mutex_lock(&ep->lock);
-	list_for_each(n, &ep->list)
-	{
-		struct interest *in = list_entry(n, struct interest, link);
-		uint64_t seq;
-		if (to_report(in, &seq)) {
-			ready = 1;
-			break;
-		}
-	}
-	mutex_unlock(&ep->lock);
-	return ready ? POLLIN : 0;
-}
-
 SYSCALL(epoll_create1)
 {
 	struct epoll *ep;
@@ -145,12 +302,20 @@ SYSCALL(epoll_create1)
 		return -EINVAL;
 	ep = kzalloc(sizeof(*ep));
 	f = kzalloc(sizeof(*f));
-	if (!ep || !f) {
+	if (ep)
+		ep->hash = kzalloc(16 * sizeof(*ep->hash));
+	if (!ep || !f || !ep->hash) {
+		if (ep)
+			kfree(ep->hash);
 		kfree(ep);
 		kfree(f);
 		return -ENOMEM;
 	}
-	list_init(&ep->list);
+	ep->nbuckets = 16;
+	list_init(&ep->all);
+	list_init(&ep->ready);
+	ep->rdlock = (struct spinlock)SPINLOCK_INIT;
+	poll_head_init(&ep->wq);
 	f->f_ops = &ep_ops;
 	f->f_priv = ep;
 	f->f_refs = 1;
@@ -166,13 +331,79 @@ SYSCALL(epoll_create)
 	return a0 <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
 }
 
+/* -ELOOP when 'from' is 'to' or watches it, directly or through other
+ * epolls, or when the chain below goes deeper than Linux allows */
+static int
+loop_check(struct epoll *from, struct epoll *to, int depth)
+{
+	struct list_node *n;
+	int r = 0;
+
+	if (from == to || depth > EP_MAX_NESTS)
+		return -ELOOP;
+	mutex_lock(&from->lock);
+	list_for_each(n, &from->all)
+	{
+		struct interest *in = list_entry(n, struct interest, link);
+		if (in->file->f_ops == &ep_ops && (r = loop_check(in->file->f_priv, to, depth + 1)))
+			break;
+	}
+	mutex_unlock(&from->lock);
+	return r;
+}
+
+static long
+ctl_add(struct epoll *ep, int fd, struct file *target, const struct linux_epoll_event *ev)
+{
+	struct interest *in;
+	struct ep_table t;
+	int r;
+
+	if (find(ep, fd, target))
+		return -EEXIST;
+	if (!(in = kzalloc(sizeof(*in))))
+		return -ENOMEM;
+	file_get(target);
+	*in = (struct interest){
+	    .ep = ep, .fd = fd, .file = target, .events = ev->events, .data = ev->data};
+	list_init(&in->ready);
+	t = (struct ep_table){.pt = {ep_queue}, .in = in};
+	r = file_poll(target, &t.pt);
+	if (t.err) {
+		interest_free(ep, in);
+		return t.err;
+	}
+	list_add_tail(&ep->all, &in->link);
+	hash_add(ep, in);
+	if (r & (int)(ev->events | POLLERR | POLLHUP))
+		ready_now(ep, in);
+	return 0;
+}
+
+static long
+ctl_mod(struct epoll *ep, struct interest *in, const struct linux_epoll_event *ev)
+{
+	uint64_t fl;
+
+	if (in->events & EPOLLEXCLUSIVE)
+		return -EINVAL;
+	fl = spin_lock_irqsave(&ep->rdlock);
+	in->events = ev->events;
+	in->disarmed = false;
+	spin_unlock_irqrestore(&ep->rdlock, fl);
+	in->data = ev->data;
+	if (file_poll(in->file, NULL) & (int)(ev->events | POLLERR | POLLHUP))
+		ready_now(ep, in);
+	return 0;
+}
+
 SYSCALL(epoll_ctl)
 {
 	struct file *epf = fd_get((int)a0), *target;
 	struct linux_epoll_event ev = {0};
-	struct interest *in = NULL;
-	struct list_node *n;
+	struct interest *in;
 	struct epoll *ep;
+	bool nested = false;
 	long err = 0;
 
 	if (!epf)
@@ -202,41 +433,20 @@ SYSCALL(epoll_ctl)
 		err = -EINVAL;
 		goto out;
 	}
+	if (a1 == EPOLL_CTL_ADD && target->f_ops == &ep_ops) {
+		nested = true;
+		mutex_lock(&nest_lock); /* no two adds make a loop together */
+		if ((err = loop_check(target->f_priv, ep, 1)))
+			goto out;
+	}
 	mutex_lock(&ep->lock);
-	list_for_each(n, &ep->list) if (list_entry(n, struct interest, link)->fd == (int)a2 &&
-	                                list_entry(n, struct interest, link)->file == target) in =
-	    list_entry(n, struct interest, link);
+	in = find(ep, (int)a2, target);
 	switch (a1) {
 	case EPOLL_CTL_ADD:
-		if (in) {
-			err = -EEXIST;
-			break;
-		}
-		if (!(in = kzalloc(sizeof(*in)))) {
-			err = -ENOMEM;
-			break;
-		}
-		file_get(target);
-		*in = (struct interest){.fd = (int)a2,
-		                        .file = target,
-		                        .events = ev.events,
-		                        .data = ev.data,
-		                        .fresh = true};
-		list_add_tail(&ep->list, &in->link);
+		err = ctl_add(ep, (int)a2, target, &ev);
 		break;
 	case EPOLL_CTL_MOD:
-		if (!in) {
-			err = -ENOENT;
-			break;
-		}
-		if (in->events & EPOLLEXCLUSIVE) {
-			err = -EINVAL;
-			break;
-		}
-		in->events = ev.events;
-		in->data = ev.data;
-		in->disarmed = false;
-		in->fresh = true;
+		err = in ? ctl_mod(ep, in, &ev) : -ENOENT;
 		break;
 	case EPOLL_CTL_DEL:
 		if (!in) {
@@ -244,15 +454,16 @@ SYSCALL(epoll_ctl)
 			break;
 		}
 		list_del(&in->link);
-		file_put(in->file);
-		kfree(in);
+		hash_del(ep, in);
+		interest_free(ep, in);
 		break;
 	default:
 		err = -EINVAL;
 	}
 	mutex_unlock(&ep->lock);
-	poll_notify(); /* a waiter may now have something to report */
 out:
+	if (nested)
+		mutex_unlock(&nest_lock);
 	file_put(target);
 	file_put(epf);
 	return err;
@@ -264,6 +475,9 @@ ep_wait(int epfd, struct linux_epoll_event *uev, int max, int timeout_ms)
 	struct file *epf = fd_get(epfd);
 	struct linux_epoll_event *ev;
 	uint64_t deadline = timeout_ms < 0 ? 0 : clock_ns() + (uint64_t)timeout_ms * 1000000u;
+	struct poll_sleeper s;
+	struct poll_waiter w;
+	struct epoll *ep;
 	long k;
 
 	if (!epf)
@@ -272,26 +486,29 @@ ep_wait(int epfd, struct linux_epoll_event *uev, int max, int timeout_ms)
 		file_put(epf);
 		return -EINVAL;
 	}
+	ep = epf->f_priv;
 	ev = kmalloc((size_t)max * sizeof(*ev));
 	if (!ev) {
 		file_put(epf);
 		return -ENOMEM;
 	}
+	poll_sleeper_init(&s);
+	poll_waiter_add(&w, &s, &ep->wq, POLLIN);
 	for (;;) {
-		uint64_t seen = poll_generation();
-		mutex_lock(&((struct epoll *)epf->f_priv)->lock);
-		k = collect(epf->f_priv, ev, max);
-		mutex_unlock(&((struct epoll *)epf->f_priv)->lock);
+		poll_sleeper_arm(&s);
+		mutex_lock(&ep->lock);
+		k = collect(ep, ev, max);
+		mutex_unlock(&ep->lock);
 		if (k || timeout_ms == 0)
 			break;
 		if (signal_pending()) {
 			k = -EINTR; /* epoll_wait never restarts, SA_RESTART or not */
 			break;
 		}
-		if (poll_wait_intr(seen, deadline) == -ETIMEDOUT && deadline &&
-		    clock_ns() >= deadline)
+		if (poll_sleep(&s, deadline) == -ETIMEDOUT)
 			break;
 	}
+	poll_waiter_del(&w);
 	if (k > 0 && copy_to_user(uev, ev, (size_t)k * sizeof(*ev)))
 		k = -EFAULT;
 	kfree(ev);

@@ -1,9 +1,10 @@
-/* Readiness: one generation counter and wait queue that every pipe and
- * eventfd bumps when its state changes, and poll, select and epoll on
- * top. XXX: one queue for all waiters (a change wakes every poller to
- * look again); per-file queues when servers need it. epoll is
- * level-triggered; EPOLLET is taken as level-triggered, which can only
- * report more often, never miss. */
+/* Readiness: the per-object wait queues of include/poll.h (poll heads,
+ * entries with a callback, a thread's sleep on them), and poll and
+ * select on top: one pass over the fds registers an entry on each
+ * file's heads, later passes only look, and the caller sleeps until one
+ * of its entries is woken. epoll (core/event/epoll.c) keeps entries of
+ * its own. */
+#include "poll.h"
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
@@ -17,56 +18,186 @@
 #include "uapi/time.h"
 #include "vfs.h"
 
-static uint64_t generation;
-static struct waitq pollers = {SPINLOCK_INIT, LIST_HEAD_INIT(pollers.wq_list)};
-
-int
-file_poll(struct file *f)
+void
+poll_head_init(struct poll_head *h)
 {
-	return f->f_ops->poll ? f->f_ops->poll(f) : POLLIN | POLLOUT;
+	h->lock = (struct spinlock)SPINLOCK_INIT;
+	list_init(&h->entries);
 }
 
 void
-poll_notify(void)
+poll_entry_add(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake)
 {
-	__atomic_fetch_add(&generation, 1, __ATOMIC_SEQ_CST);
-	waitq_wake_all(&pollers);
+	uint64_t fl = spin_lock_irqsave(&h->lock);
+
+	e->head = h;
+	e->wake = wake;
+	list_add_tail(&h->entries, &e->link);
+	spin_unlock_irqrestore(&h->lock, fl);
 }
 
-uint64_t
-poll_generation(void)
+void
+poll_entry_del(struct poll_entry *e)
 {
-	return __atomic_load_n(&generation, __ATOMIC_SEQ_CST);
+	struct poll_head *h = e->head;
+	uint64_t fl;
+
+	if (!h)
+		return;
+	fl = spin_lock_irqsave(&h->lock);
+	list_del(&e->link);
+	e->head = NULL;
+	spin_unlock_irqrestore(&h->lock, fl);
 }
 
-static bool
-changed(void *arg)
+void
+poll_wake(struct poll_head *h, int events)
 {
-	return poll_generation() != *(uint64_t *)arg;
+	uint64_t fl;
+	struct list_node *n, *tmp;
+
+	if (list_empty(&h->entries)) /* unlocked: a waiter adds, then looks */
+		return;
+	fl = spin_lock_irqsave(&h->lock);
+	list_for_each_safe(n, tmp, &h->entries)
+	{
+		struct poll_entry *e = list_entry(n, struct poll_entry, link);
+		e->wake(e, events);
+	}
+	spin_unlock_irqrestore(&h->lock, fl);
 }
 
-bool
-poll_wait(uint64_t seen, uint64_t deadline_ns)
+void
+poll_sleeper_init(struct poll_sleeper *s)
 {
-	return waitq_wait(&pollers, changed, &seen, deadline_ns);
+	s->t = thread_self();
+	s->woken = 0;
 }
 
-static bool
-changed_or_signal(void *arg)
+void
+poll_sleeper_arm(struct poll_sleeper *s)
 {
-	return changed(arg) || signal_pending();
+	__atomic_store_n(&s->woken, 0, __ATOMIC_SEQ_CST);
+}
+
+static void
+waiter_wake(struct poll_entry *e, int events)
+{
+	struct poll_waiter *w = container_of(e, struct poll_waiter, e);
+
+	if (events && w->mask && !(events & w->mask))
+		return;
+	__atomic_store_n(&w->s->woken, 1, __ATOMIC_SEQ_CST);
+	sched_wake(w->s->t);
+}
+
+void
+poll_waiter_add(struct poll_waiter *w, struct poll_sleeper *s, struct poll_head *h, int mask)
+{
+	w->s = s;
+	w->mask = mask;
+	poll_entry_add(h, &w->e, waiter_wake);
+}
+
+void
+poll_waiter_del(struct poll_waiter *w)
+{
+	poll_entry_del(&w->e);
 }
 
 int
-poll_wait_intr(uint64_t seen, uint64_t deadline_ns)
+poll_sleep(struct poll_sleeper *s, uint64_t deadline_ns)
 {
-	if (waitq_wait(&pollers, changed_or_signal, &seen, deadline_ns))
-		return changed(&seen) || !signal_pending() ? 0 : -EINTR;
-	return -ETIMEDOUT;
+	for (;;) {
+		sched_prepare_block();
+		if (__atomic_load_n(&s->woken, __ATOMIC_SEQ_CST)) {
+			sched_cancel_block();
+			return 0;
+		}
+		if (signal_pending()) {
+			sched_cancel_block();
+			return -EINTR;
+		}
+		if (deadline_ns && clock_ns() >= deadline_ns) {
+			sched_cancel_block();
+			return -ETIMEDOUT;
+		}
+		sched_block_until(deadline_ns); /* then look again: woken, a signal, the time */
+	}
 }
 
+int
+file_poll(struct file *f, struct poll_table *pt)
+{
+	return f->f_ops->poll ? f->f_ops->poll(f, pt) : POLLIN | POLLOUT;
+}
+
+/* --- poll and select --- */
+/* one poll call's entries: a file reference each, in chunks that stay
+ * in the small kmalloc classes */
+#define CHUNK_N 36
+struct poll_chunk {
+	struct poll_chunk *next;
+	int used;
+	struct {
+		struct poll_waiter w;
+		struct file *f;
+	} e[CHUNK_N];
+};
+
+struct poll_set {
+	struct poll_table pt;
+	struct poll_sleeper s;
+	struct poll_chunk *chunks;
+	struct file *cur; /* the file being polled, and what wakes for it */
+	int mask;
+	int err; /* -ENOMEM: an entry could not be made */
+};
+
+static void
+set_queue(struct poll_table *pt, struct poll_head *h)
+{
+	struct poll_set *ps = container_of(pt, struct poll_set, pt);
+	struct poll_chunk *c = ps->chunks;
+
+	if (!c || c->used == CHUNK_N) {
+		if (!(c = kmalloc(sizeof(*c)))) {
+			ps->err = -ENOMEM;
+			return;
+		}
+		c->next = ps->chunks;
+		c->used = 0;
+		ps->chunks = c;
+	}
+	file_get(c->e[c->used].f = ps->cur);
+	poll_waiter_add(&c->e[c->used].w, &ps->s, h, ps->mask);
+	c->used++;
+}
+
+static void
+set_init(struct poll_set *ps)
+{
+	*ps = (struct poll_set){.pt = {set_queue}};
+	poll_sleeper_init(&ps->s);
+}
+
+static void
+set_free(struct poll_set *ps)
+{
+	while (ps->chunks) {
+		struct poll_chunk *c = ps->chunks;
+		for (int i = 0; i < c->used; i++) {
+			poll_waiter_del(&c->e[i].w);
+			file_put(c->e[i].f);
+		}
+		ps->chunks = c->next;
+		kfree(c);
+	}
+}
+
+/* one pass; ps non-NULL: register on every file until one is ready */
 static int
-poll_once(struct linux_pollfd *p, size_t n)
+poll_once(struct linux_pollfd *p, size_t n, struct poll_set *ps)
 {
 	int ready = 0;
 
@@ -78,8 +209,13 @@ poll_once(struct linux_pollfd *p, size_t n)
 		if (!(f = fd_get(p[i].fd))) {
 			p[i].revents = POLLNVAL;
 		} else {
-			int r = file_poll(f);
-			p[i].revents = (short)(r & (p[i].events | POLLERR | POLLHUP));
+			int mask = p[i].events | POLLERR | POLLHUP, r;
+			if (ps && !ready) {
+				ps->cur = f;
+				ps->mask = mask;
+			}
+			r = file_poll(f, ps && !ready ? &ps->pt : NULL);
+			p[i].revents = (short)(r & mask);
 			file_put(f);
 		}
 		ready += p[i].revents != 0;
@@ -87,38 +223,72 @@ poll_once(struct linux_pollfd *p, size_t n)
 	return ready;
 }
 
-/* deadline: 0 = forever, UINT64_MAX = do not wait */
+/* poll's loop, select's too. deadline: 0 = forever, UINT64_MAX = do not
+ * wait. The count ready, -ENOMEM, or -ERESTARTNOHAND (a signal) */
+static long
+poll_loop(struct linux_pollfd *p, size_t n, uint64_t deadline)
+{
+	struct poll_set ps;
+	long ready;
+
+	set_init(&ps);
+	for (bool first = true;; first = false) {
+		poll_sleeper_arm(&ps.s);
+		ready = poll_once(p, n, first && deadline != UINT64_MAX ? &ps : NULL);
+		if (ready || deadline == UINT64_MAX)
+			break;
+		if (ps.err) {
+			ready = ps.err;
+			break;
+		}
+		if (signal_pending()) {
+			ready = -ERESTARTNOHAND; /* -EINTR after a handler */
+			break;
+		}
+		if (poll_sleep(&ps.s, deadline) == -ETIMEDOUT) {
+			ready = poll_once(p, n, NULL); /* as Linux: a last look */
+			break;
+		}
+	}
+	set_free(&ps);
+	return ready;
+}
+
+/* an array of the app's size: kmalloc, or vmem past 1 MiB */
+static void *
+big_alloc(size_t size)
+{
+	return size <= MiB(1) ? kmalloc(size + 1) : vmem_alloc(size);
+}
+
+static void
+big_free(void *p, size_t size)
+{
+	if (size <= MiB(1))
+		kfree(p);
+	else if (p)
+		vmem_free(p, size);
+}
+
 static long
 do_poll(struct linux_pollfd *up, size_t n, uint64_t deadline)
 {
+	size_t size = n * sizeof(struct linux_pollfd);
 	struct linux_pollfd *p;
 	long ready;
 
 	if (n > rlimit_cur(RLIMIT_NOFILE))
 		return -EINVAL; /* Linux */
-	p = kmalloc(n * sizeof(*p) + 1);
-	if (!p)
+	if (!(p = big_alloc(size)))
 		return -ENOMEM;
-	if (copy_from_user(p, up, n * sizeof(*p))) {
-		kfree(p);
+	if (copy_from_user(p, up, size)) {
+		big_free(p, size);
 		return -EFAULT;
 	}
-	for (;;) {
-		uint64_t seen = poll_generation();
-		ready = poll_once(p, n);
-		if (ready || deadline == UINT64_MAX)
-			break;
-		if (signal_pending()) {
-			kfree(p);
-			return -ERESTARTNOHAND; /* -EINTR after a handler */
-		}
-		int w = poll_wait_intr(seen, deadline);
-		if (w == -ETIMEDOUT && deadline && clock_ns() >= deadline)
-			break;
-	}
-	if (copy_to_user(up, p, n * sizeof(*p)))
+	ready = poll_loop(p, n, deadline);
+	if (ready >= 0 && copy_to_user(up, p, size))
 		ready = -EFAULT;
-	kfree(p);
+	big_free(p, size);
 	return ready;
 }
 
@@ -192,7 +362,7 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 	for (size_t w = 0; w < words; w++)
 		for (uint64_t b = in[w] | out[w] | ex[w]; b; b &= b - 1)
 			np++; /* no popcnt: the kernel is built for any x86-64 */
-	if (!(p = kmalloc(np * sizeof(*p) + 1))) {
+	if (!(p = big_alloc(np * sizeof(*p)))) {
 		r = -ENOMEM;
 		goto done;
 	}
@@ -204,19 +374,8 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 		if (ev)
 			p[np++] = (struct linux_pollfd){fd, ev, 0};
 	}
-	for (;;) {
-		uint64_t seen = poll_generation();
-		r = poll_once(p, np);
-		if (r || deadline == UINT64_MAX)
-			break;
-		if (signal_pending()) {
-			r = -ERESTARTNOHAND; /* the sets stay as they were */
-			goto done;
-		}
-		int w = poll_wait_intr(seen, deadline);
-		if (w == -ETIMEDOUT && deadline && clock_ns() >= deadline)
-			break;
-	}
+	if ((r = poll_loop(p, np, deadline)) < 0)
+		goto done; /* a signal: the sets stay as they were */
 	memset(in, 0, 3 * words * 8);
 	r = 0;
 	for (size_t i = 0; i < np; i++) {
@@ -237,7 +396,7 @@ do_select(int n, uint64_t *uin, uint64_t *uout, uint64_t *uex, uint64_t deadline
 	    (uex && copy_to_user(uex, ex, words * 8)))
 		r = -EFAULT;
 done:
-	kfree(p);
+	big_free(p, np * sizeof(*p));
 	kfree(in);
 	return r;
 }

@@ -107,14 +107,14 @@ con_ioctl(int i, unsigned long cmd, void *arg)
 }
 
 static int
-con_poll(int i)
+con_poll(int i, struct poll_table *pt)
 {
 	struct file *c = console_file(i);
 	int r;
 
 	if (!c)
 		return POLLERR;
-	r = file_poll(c);
+	r = file_poll(c, pt);
 	file_put(c);
 	return r;
 }
@@ -135,9 +135,9 @@ tty_ioctl(struct file *f, unsigned long c, void *a)
 	return con_ioctl(1, c, a);
 }
 static int
-tty_poll(struct file *f)
+tty_poll(struct file *f, struct poll_table *pt)
 {
-	return (con_poll(0) & POLLIN) | (con_poll(1) & POLLOUT);
+	return (con_poll(0, pt) & POLLIN) | (con_poll(1, pt) & POLLOUT);
 }
 
 #define STREAM_OPS(i)                                                                              \
@@ -153,9 +153,9 @@ tty_poll(struct file *f)
 	{                                                                                          \
 		return con_ioctl(i, c, a);                                                         \
 	}                                                                                          \
-	static int s##i##_poll(struct file *f)                                                     \
+	static int s##i##_poll(struct file *f, struct poll_table *pt)                              \
 	{                                                                                          \
-		return con_poll(i);                                                                \
+		return con_poll(i, pt);                                                            \
 	}                                                                                          \
 	static const struct file_ops s##i##_ops = {.read = s##i##_read,                            \
 	                                           .write = s##i##_write,                          \

@@ -326,9 +326,9 @@ stream_write(const void *buf, size_t n, void (*out)(const char *, size_t))
 }
 
 static int
-stdin_poll(struct file *f)
+stdin_poll(struct file *f, struct poll_table *pt)
 {
-	return tty_stdin() ? tty_poll() : POLLIN;
+	return tty_stdin() ? tty_poll(pt) : POLLIN; /* the initrd's bytes: never blocks */
 }
 
 /* a terminal's output processing (OPOST: \n becomes \r\n...) */

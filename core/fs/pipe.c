@@ -1,5 +1,10 @@
-/* Pipes and eventfds: buffers in memory whose readers and writers block
- * through the readiness generation (core/event/poll.c). A pipe holds 64 KiB
+/* Pipes and eventfds: buffers in memory with wait queues of their own
+ * (include/poll.h): a pipe's read end waits on 'rd' (woken by a write,
+ * POLLIN, or the last writer going, POLLHUP), its write end on 'wr'
+ * (woken by a read, POLLOUT, or the last reader going, POLLERR); an
+ * eventfd has one. Blocked readers and writers, poll and epoll all wait
+ * there. A pipe's buffer is allocated at the first write (an idle pipe
+ * costs a few hundred bytes, as on Linux). A pipe holds 64 KiB
  * (F_SETPIPE_SZ changes it); a write of at most PIPE_BUF bytes goes in
  * whole or waits (never interleaved with another writer's), larger ones
  * may be split; a read with no writer left sees end-of-file, a write
@@ -8,6 +13,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "poll.h"
 #include "sched.h"
 #include "signal.h"
 #include "sync.h"
@@ -22,61 +28,87 @@
 
 struct pipe {
 	struct mutex lock;
-	uint8_t *buf;
-	size_t head, len, cap;  /* ring: len bytes from head, cap in all */
-	int readers, writers;   /* open ends */
-	uint64_t writes, reads; /* the times bytes went in, came out (EPOLLET) */
+	uint8_t *buf;          /* NULL until the first write */
+	size_t head, len, cap; /* ring: len bytes from head, cap in all */
+	int readers, writers;  /* open ends */
+	struct poll_head rd, wr;
 };
 
 static long
 pipe_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
 {
 	struct pipe *p = f->f_priv;
+	struct poll_sleeper s;
+	struct poll_waiter w;
+	long r;
 
+	poll_sleeper_init(&s);
+	poll_waiter_add(&w, &s, &p->rd, POLLIN | POLLHUP);
 	for (;;) {
-		uint64_t seen = poll_generation();
+		poll_sleeper_arm(&s);
 		mutex_lock(&p->lock);
 		if (p->len) {
 			size_t done = 0;
+			r = 0;
 			while (done < n && p->len) {
 				size_t k = MIN(MIN(n - done, p->len), p->cap - p->head);
 				if (copy_to_user((uint8_t *)ubuf + done, p->buf + p->head, k)) {
-					mutex_unlock(&p->lock);
-					return done ? (long)done : -EFAULT;
+					r = -EFAULT;
+					break;
 				}
 				p->head = (p->head + k) % p->cap;
 				p->len -= k;
 				done += k;
 			}
-			p->reads++;
 			mutex_unlock(&p->lock);
-			poll_notify();
-			return (long)done;
+			if (done)
+				poll_wake(&p->wr, POLLOUT);
+			r = done ? (long)done : r;
+			break;
 		}
 		bool eof = p->writers == 0;
 		mutex_unlock(&p->lock);
-		if (eof || !n)
-			return 0;
-		if (f->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (poll_wait_intr(seen, 0) == -EINTR)
-			return -ERESTARTSYS; /* SA_RESTART reads again */
+		if (eof || !n) {
+			r = 0;
+			break;
+		}
+		if (f->f_flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		if (poll_sleep(&s, 0) == -EINTR) {
+			r = -ERESTARTSYS; /* SA_RESTART reads again */
+			break;
+		}
 	}
+	poll_waiter_del(&w);
+	return r;
 }
 
 static long
 pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 {
 	struct pipe *p = f->f_priv;
+	struct poll_sleeper s;
+	struct poll_waiter w;
 	size_t done = 0;
+	long err = 0;
 
+	poll_sleeper_init(&s);
+	poll_waiter_add(&w, &s, &p->wr, POLLOUT | POLLERR);
 	while (done < n) {
-		uint64_t seen = poll_generation();
+		poll_sleeper_arm(&s);
 		mutex_lock(&p->lock);
 		if (!p->readers) {
 			mutex_unlock(&p->lock);
 			signal_raise(thread_self(), 13 /* SIGPIPE */);
-			return done ? (long)done : -EPIPE;
+			err = -EPIPE;
+			break;
+		}
+		if (!p->buf && !(p->buf = kmalloc(p->cap))) {
+			mutex_unlock(&p->lock);
+			err = -ENOMEM;
+			break;
 		}
 		size_t room = p->cap - p->len, before = done;
 		if (n <= PIPE_BUF && room < n)
@@ -85,39 +117,41 @@ pipe_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 			size_t tail = (p->head + p->len) % p->cap;
 			size_t k = MIN(MIN(n - done, room), p->cap - tail);
 			if (copy_from_user(p->buf + tail, (const uint8_t *)ubuf + done, k)) {
-				mutex_unlock(&p->lock);
-				return done ? (long)done : -EFAULT;
+				err = -EFAULT;
+				break;
 			}
 			p->len += k;
 			room -= k;
 			done += k;
 		}
-		if (done > before)
-			p->writes++;
 		mutex_unlock(&p->lock);
-		/* only news wakes the pollers: a notify with nothing written
-		 * would end this writer's own wait below at once, and a full
-		 * pipe would be polled in a loop until the reader preempts it */
 		if (done > before)
-			poll_notify();
-		if (done < n) {
-			if (f->f_flags & O_NONBLOCK)
-				return done ? (long)done : -EAGAIN;
-			if (poll_wait_intr(seen, 0) == -EINTR)
-				return done ? (long)done : -ERESTARTSYS;
+			poll_wake(&p->rd, POLLIN); /* only news wakes the readers */
+		if (err || done == n)
+			break;
+		if (f->f_flags & O_NONBLOCK) {
+			err = -EAGAIN;
+			break;
+		}
+		if (poll_sleep(&s, 0) == -EINTR) {
+			err = -ERESTARTSYS;
+			break;
 		}
 	}
-	return (long)done;
+	poll_waiter_del(&w);
+	return done ? (long)done : err;
 }
 
 static int
-pipe_poll(struct file *f)
+pipe_poll(struct file *f, struct poll_table *pt)
 {
 	struct pipe *p = f->f_priv;
+	bool rd = (f->f_flags & O_ACCMODE) == O_RDONLY;
 	int r = 0;
 
+	poll_register(pt, rd ? &p->rd : &p->wr);
 	mutex_lock(&p->lock);
-	if ((f->f_flags & O_ACCMODE) == O_RDONLY) {
+	if (rd) {
 		if (p->len)
 			r |= POLLIN;
 		if (!p->writers)
@@ -136,16 +170,14 @@ static void
 pipe_close(struct file *f)
 {
 	struct pipe *p = f->f_priv;
-	bool last;
+	bool rd = (f->f_flags & O_ACCMODE) == O_RDONLY, gone, last;
 
 	mutex_lock(&p->lock);
-	if ((f->f_flags & O_ACCMODE) == O_RDONLY)
-		p->readers--;
-	else
-		p->writers--;
+	gone = rd ? --p->readers == 0 : --p->writers == 0;
 	last = !p->readers && !p->writers;
 	mutex_unlock(&p->lock);
-	poll_notify();
+	if (gone && !last) /* the other end hears of it */
+		poll_wake(rd ? &p->wr : &p->rd, rd ? POLLERR : POLLHUP);
 	if (last) {
 		kfree(p->buf);
 		kfree(p);
@@ -206,19 +238,17 @@ SYSCALL(pipe2)
 
 	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
 		return -EINVAL;
-	p = kzalloc(sizeof(*p));
-	if (!p || !(p->buf = kmalloc(PIPE_SIZE))) {
-		kfree(p);
+	if (!(p = kzalloc(sizeof(*p))))
 		return -ENOMEM;
-	}
 	p->cap = PIPE_SIZE;
+	poll_head_init(&p->rd);
+	poll_head_init(&p->wr);
 	p->readers = p->writers = 1;
 	r = end_new(p, O_RDONLY | (flags & O_NONBLOCK));
 	w = end_new(p, O_WRONLY | (flags & O_NONBLOCK));
 	if (!r || !w) {
 		kfree(r);
 		kfree(w);
-		kfree(p->buf);
 		kfree(p);
 		return -ENOMEM;
 	}
@@ -282,25 +312,14 @@ pipe_resize(struct file *f, unsigned long size)
 	for (size_t i = 0; i < p->len; i++) /* the ring, straightened */
 		buf[i] = p->buf[(p->head + i) % p->cap];
 	kfree(p->buf);
-	p->buf = buf;
+	p->buf = p->buf ? buf : NULL; /* an idle pipe stays without one */
+	if (!p->buf)
+		kfree(buf);
 	p->head = 0;
 	p->cap = cap;
 	mutex_unlock(&p->lock);
-	poll_notify(); /* more room, maybe */
+	poll_wake(&p->wr, POLLOUT); /* more room, maybe */
 	return (long)cap;
-}
-
-bool
-pipe_events(struct file *f, uint64_t *seq)
-{
-	struct pipe *p = f->f_priv;
-
-	if (f->f_ops != &pipe_ops)
-		return false;
-	mutex_lock(&p->lock);
-	*seq = (f->f_flags & O_ACCMODE) == O_RDONLY ? p->writes : p->reads;
-	mutex_unlock(&p->lock);
-	return true;
 }
 
 /* --- eventfd: a 64-bit counter --- */
@@ -308,32 +327,72 @@ struct efd {
 	struct mutex lock;
 	uint64_t count;
 	bool semaphore;
+	struct poll_head wq; /* a read wakes writers (POLLOUT), a write readers (POLLIN) */
 };
+
+/* wait on the eventfd until try() is done (>= 0 or an error) */
+static long
+efd_wait(struct file *f, int mask, long (*try)(struct efd *e, uint64_t *v), uint64_t *v)
+{
+	struct efd *e = f->f_priv;
+	struct poll_sleeper s;
+	struct poll_waiter w;
+	long r;
+
+	poll_sleeper_init(&s);
+	poll_waiter_add(&w, &s, &e->wq, mask);
+	for (;;) {
+		poll_sleeper_arm(&s);
+		mutex_lock(&e->lock);
+		r = try(e, v);
+		mutex_unlock(&e->lock);
+		if (r >= 0)
+			break;
+		if (f->f_flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			break;
+		}
+		if (poll_sleep(&s, 0) == -EINTR) {
+			r = -ERESTARTSYS;
+			break;
+		}
+	}
+	poll_waiter_del(&w);
+	return r;
+}
+
+static long
+efd_take(struct efd *e, uint64_t *v)
+{
+	if (!e->count)
+		return -EAGAIN;
+	*v = e->semaphore ? 1 : e->count;
+	e->count -= *v;
+	return 0;
+}
+
+static long
+efd_add(struct efd *e, uint64_t *v)
+{
+	if (UINT64_MAX - 1 - e->count < *v)
+		return -EAGAIN;
+	e->count += *v;
+	return 0;
+}
 
 static long
 efd_read(struct file *f, void *ubuf, size_t n, uint64_t *off)
 {
 	struct efd *e = f->f_priv;
 	uint64_t v;
+	long r;
 
 	if (n < 8)
 		return -EINVAL;
-	for (;;) {
-		uint64_t seen = poll_generation();
-		mutex_lock(&e->lock);
-		if (e->count) {
-			v = e->semaphore ? 1 : e->count;
-			e->count -= v;
-			mutex_unlock(&e->lock);
-			poll_notify();
-			return copy_to_user(ubuf, &v, 8) ? -EFAULT : 8;
-		}
-		mutex_unlock(&e->lock);
-		if (f->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (poll_wait_intr(seen, 0) == -EINTR)
-			return -ERESTARTSYS;
-	}
+	if ((r = efd_wait(f, POLLIN, efd_take, &v)) < 0)
+		return r;
+	poll_wake(&e->wq, POLLOUT);
+	return copy_to_user(ubuf, &v, 8) ? -EFAULT : 8;
 }
 
 static long
@@ -341,6 +400,7 @@ efd_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 {
 	struct efd *e = f->f_priv;
 	uint64_t v;
+	long r;
 
 	if (n < 8)
 		return -EINVAL;
@@ -348,29 +408,19 @@ efd_write(struct file *f, const void *ubuf, size_t n, uint64_t *off)
 		return -EFAULT;
 	if (v == UINT64_MAX)
 		return -EINVAL;
-	for (;;) {
-		uint64_t seen = poll_generation();
-		mutex_lock(&e->lock);
-		if (UINT64_MAX - 1 - e->count >= v) {
-			e->count += v;
-			mutex_unlock(&e->lock);
-			poll_notify();
-			return 8;
-		}
-		mutex_unlock(&e->lock);
-		if (f->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		if (poll_wait_intr(seen, 0) == -EINTR)
-			return -ERESTARTSYS;
-	}
+	if ((r = efd_wait(f, POLLOUT, efd_add, &v)) < 0)
+		return r;
+	poll_wake(&e->wq, POLLIN);
+	return 8;
 }
 
 static int
-efd_poll(struct file *f)
+efd_poll(struct file *f, struct poll_table *pt)
 {
 	struct efd *e = f->f_priv;
 	int r = 0;
 
+	poll_register(pt, &e->wq);
 	mutex_lock(&e->lock);
 	if (e->count)
 		r |= POLLIN;
@@ -411,6 +461,7 @@ SYSCALL(eventfd2)
 	}
 	e->count = (uint32_t)a0;
 	e->semaphore = flags & EFD_SEMAPHORE;
+	poll_head_init(&e->wq);
 	f->f_ops = &efd_ops;
 	f->f_priv = e;
 	fd = fd_install(f, 0, flags & O_CLOEXEC);

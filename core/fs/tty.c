@@ -12,6 +12,7 @@
 #include "irq.h"
 #include "lib.h"
 #include "mm.h"
+#include "poll.h"
 #include "printk.h"
 #include "sched.h"
 #include "signal.h"
@@ -45,6 +46,7 @@ static struct {
 	uint64_t last_rx_ns; /* when the last byte arrived (VTIME) */
 	bool lnext;          /* the next byte is literal (^V) */
 	struct waitq readers;
+	struct poll_head pollers; /* poll and epoll (include/poll.h): woken with readers */
 } tty = {
     .lock = SPINLOCK_INIT,
     /* Linux's defaults: ICRNL | IXON; OPOST | ONLCR; B38400 | CS8 |
@@ -59,6 +61,7 @@ static struct {
                    0}},
     .ws = {24, 80, 0, 0},
     .readers = {SPINLOCK_INIT, LIST_HEAD_INIT(tty.readers.wq_list)},
+    .pollers = POLL_HEAD_INIT(tty.pollers),
 };
 
 /* which of fds 0, 1, 2 are a terminal (kernel arguments) */
@@ -332,7 +335,7 @@ com1_irq(struct trapframe *tf, void *arg)
 	spin_unlock_irqrestore(&tty.lock, f);
 	if (got) {
 		waitq_wake_all(&tty.readers);
-		poll_notify();
+		poll_wake(&tty.pollers, POLLIN);
 	}
 }
 
@@ -440,17 +443,18 @@ tty_read(struct file *f, void *ubuf, size_t n)
 	if (r > 0 && copy_to_user(ubuf, tmp, (size_t)r))
 		r = -EFAULT;
 	kfree(tmp);
-	if (r > 0)
-		poll_notify();
 	return r;
 }
 
 int
-tty_poll(void)
+tty_poll(struct poll_table *pt)
 {
-	uint64_t fl = spin_lock_irqsave(&tty.lock);
-	int r = readable() ? POLLIN : 0;
+	uint64_t fl;
+	int r;
 
+	poll_register(pt, &tty.pollers);
+	fl = spin_lock_irqsave(&tty.lock);
+	r = readable() ? POLLIN : 0;
 	spin_unlock_irqrestore(&tty.lock, fl);
 	return r;
 }
@@ -479,7 +483,7 @@ set_termios(unsigned long cmd, void *arg)
 	tty.gen++;
 	spin_unlock_irqrestore(&tty.lock, fl);
 	waitq_wake_all(&tty.readers);
-	poll_notify();
+	poll_wake(&tty.pollers, POLLIN);
 	return 0;
 }
 
