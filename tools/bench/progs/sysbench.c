@@ -203,7 +203,8 @@ b_thread(long ops)
 	return 0;
 }
 
-#include "sysbench_path.c" /* stat4, open4 */
+#include "sysbench_epoll.c" /* epoll1, epoll100, epoll10k */
+#include "sysbench_path.c"  /* stat4, open4 */
 
 struct bench {
 	const char *name;
@@ -217,9 +218,10 @@ struct bench {
 #n, ops, b_##n, mark_##n##_start, mark_##n##_stop                                  \
 	}
 static const struct bench benches[] = {
-    B(getppid, 100000), B(write4k, 20000), B(read4k, 20000), B(pagefault, 65536),
-    B(mmap4k, 20000),   B(mmap1m, 20000),  B(pipe, 512),     B(thread, 2000),
-    B(stat4, 20000),    B(open4, 20000), /* sysbench_path.c */
+    B(getppid, 100000), B(write4k, 20000), B(read4k, 20000),  B(pagefault, 65536),
+    B(mmap4k, 20000),   B(mmap1m, 20000),  B(pipe, 512),      B(thread, 2000),
+    B(stat4, 20000),    B(open4, 20000),                      /* sysbench_path.c */
+    B(epoll1, 2000),    B(epoll100, 2000), B(epoll10k, 2000), /* sysbench_epoll.c */
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
@@ -241,6 +243,8 @@ setup(const struct bench *b, long ops)
 		die("pipe");
 	if (!strcmp(b->name, "stat4") || !strcmp(b->name, "open4"))
 		path_setup();
+	if (!strncmp(b->name, "epoll", 5))
+		epoll_setup(!strcmp(b->name, "epoll10k") ? 10000 : atoi(b->name + 5), ops);
 }
 
 static void

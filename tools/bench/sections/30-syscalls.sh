@@ -5,7 +5,8 @@
 # pwrite on our ramfs vs Linux's initramfs (tmpfs), page faults (256 MB
 # of fresh anonymous memory), mmap+munmap of 4 KB and 1 MB, pipe
 # throughput between two threads, thread create+join, stat() and open()+
-# close() of a four-component path. Wall ns per op and
+# close() of a four-component path, epoll_wait wake-ups with 1, 100 and
+# 10,000 idle pipes watched. Wall ns per op and
 # guest instructions per op. Run: tools/bench/run syscalls
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -18,7 +19,7 @@ TIMEOUT=${BENCH_SYS_TIMEOUT:-600}	# seconds per guest run
 MEM=1G					# the page-fault area is 256 MB
 # NAME=OPS words for sysbench; empty: its defaults, sized for TCG
 read -r -a OPS_ARGS <<<"${BENCH_SYS_OPS:-}"
-NAMES=(getppid write4k read4k pagefault mmap4k mmap1m pipe thread stat4 open4)
+NAMES=(getppid write4k read4k pagefault mmap4k mmap1m pipe thread stat4 open4 epoll1 epoll100 epoll10k)
 declare -A WHAT=(
 	[getppid]="getppid(): the system-call round trip"
 	[write4k]="pwrite 4 KB into a 1 MB file (ramfs / Linux's rootfs tmpfs)"
@@ -29,7 +30,10 @@ declare -A WHAT=(
 	[pipe]="64 KB through a pipe, written by one thread, read by another"
 	[thread]="pthread_create of a thread that returns, then pthread_join"
 	[stat4]="stat() of a four-component path, /tmp/sbp/c/d (progs/sysbench_path.c)"
-	[open4]="open(O_RDONLY) + close() of that path")
+	[open4]="open(O_RDONLY) + close() of that path"
+	[epoll1]="epoll_wait round trip between two threads: one active pipe each way, 1 idle pipe watched (progs/sysbench_epoll.c)"
+	[epoll100]="the same, 100 idle pipes watched"
+	[epoll10k]="the same, 10,000 idle pipes watched")
 notes=()
 t_start=$SECONDS
 
