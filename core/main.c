@@ -8,10 +8,12 @@
 #include "irq.h"
 #include "ktest.h"
 #include "lib.h"
+#include "loader.h"
 #include "mm.h"
 #include "pci.h"
 #include "power.h"
 #include "printk.h"
+#include "random.h"
 #include "sched.h"
 #include "syscall.h"
 #include "vfs.h"
@@ -46,6 +48,21 @@ banner(void)
 	    (unsigned long)(clock_tsc_hz() / 1000000), clock_timer_kind());
 }
 
+/* Before the app starts (loader/app.c, from core/run.c's kernel_run):
+ * its file system from the initrd, randomness, console and arguments */
+static void
+app_world_init(void)
+{
+	devfs_init();                           /* /dev */
+	initrd_init();                          /* boot module 0 unpacked into / */
+	random_init();                          /* seeded: TSC, RTC, /.unum/seed */
+	console_init();                         /* fds 0-2; stdin from /.unum/stdin */
+	app_args_init();                        /* argv, environment from /.unum */
+	initrd_unum_remove();                   /* /.unum goes: the tree is the app's */
+	procfs_init(app_argv()[0], app_argv()); /* /proc, naming the app */
+	etc_init();                             /* /etc/passwd..., unless the app has them */
+}
+
 void
 arch_start(uint32_t kind, uint32_t info)
 {
@@ -76,6 +93,8 @@ arch_start(uint32_t kind, uint32_t info)
 	pci_init();                            /* PCI functions; virtio-pci devices probed */
 	virtio_init();                         /* virtio-mmio devices (virtio_mmio.device=) */
 	smp_boot_aps();                        /* every other CPU, idle */
+	if (boot_info.nmods)                   /* an initrd: the app's */
+		app_world_init();              /* (none in the test and bench kernels) */
 	mark_ready();
 	banner();
 	kernel_run();

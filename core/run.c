@@ -1,5 +1,7 @@
-/* What the kernel does once ready, without an app: report and power off.
- * (The app loader takes over here once static binaries run.) */
+/* What the kernel does once ready: run the app (loader/app.c) when
+ * start-up found an initrd (core/main.c), else report and power off. The
+ * test and bench kernels link their own kernel_run instead
+ * (tests/kernel/run.c, tools/bench/kernel/). */
 #include "ktest.h"
 #include "loader.h"
 #include "power.h"
@@ -8,7 +10,7 @@
 void
 kernel_run(void)
 {
-	app_run(); /* returns when the initrd has no app */
+	app_run(); /* returns when there is no app */
 	printk(KERN_INFO "no app to run");
 	kernel_exit(0);
 }

@@ -4,8 +4,10 @@
  * drivers/virtio_rng.c). XXX: not a cryptographic generator. */
 #include "random.h"
 #include "arch.h"
+#include "clock.h"
 #include "lib.h"
 #include "spinlock.h"
+#include "vfs.h"
 
 static uint64_t s[4] = {0x9e3779b97f4a7c15ull, 0xbf58476d1ce4e5b9ull, 0x94d049bb133111ebull,
                         0x2545f4914f6cdd1dull};
@@ -43,6 +45,21 @@ random_seed(const void *seed, size_t len)
 	for (int i = 0; i < 16; i++)
 		next();
 	spin_unlock_irqrestore(&lock, f);
+}
+
+void
+random_init(void)
+{
+	/* Per-boot noise first: a disk image's /.unum/seed was baked in when
+	 * the image was made and is the same at every boot, so the TSC and
+	 * the RTC's time go in whatever the seed (RDRAND, when the CPU has
+	 * it, joins every draw in random_bytes). */
+	uint64_t noise[2] = {rdtsc(), (uint64_t)rtc_read_epoch()};
+	struct vnode *v;
+
+	random_seed(noise, sizeof(noise));
+	if (!vfs_lookup(NULL, "/.unum/seed", true, &v))
+		random_seed(v->v_data, v->v_size);
 }
 
 void

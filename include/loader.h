@@ -17,11 +17,21 @@ struct app_image {
  * and the 16 AT_RANDOM bytes. 0, or -ENOENT, -ENOEXEC with *why saying
  * what is wrong with the file (truncated, not x86-64, a shared object,
  * needs an interpreter we lack), -ENOMEM. */
-int elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t random[16],
-             struct app_image *img, const char **why);
+int elf_load(const char *path, const char *const argv[], const char *const envp[],
+             const uint8_t random[16], struct app_image *img, const char **why);
 
-/* Start the app on a new thread; never returns when it did start (the
- * VM ends with the app's exit status); returns when there is no /app. */
+/* start-up (core/main.c, loader/args.c): the app's argv and environment
+ * read from the initrd's /.unum/argv and /.unum/env (docs/host-guest.md);
+ * then app_argv() and app_envp() give them, NULL-terminated (argv[0]
+ * "/app/app" when the host gave none), NULL before */
+void app_args_init(void);
+const char *const *app_argv(void);
+const char *const *app_envp(void);
+
+/* Start the app (elf_load of argv[0]) on a new thread; never returns when
+ * it did start (the VM ends with the app's exit status; one that cannot
+ * load ends it with 127 or 126); returns when start-up read no argv (no
+ * initrd). */
 void app_run(void);
 
 #endif

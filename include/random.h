@@ -5,6 +5,9 @@
 #include "types.h"
 
 void random_seed(const void *seed, size_t len);
+/* start-up (core/main.c): seeded with the TSC, the RTC's time and the
+ * initrd's /.unum/seed (docs/host-guest.md) */
+void random_init(void);
 void random_bytes(void *buf, size_t n);
 /* Fold entropy from a device (virtio-rng) into the generator, with
  * RDSEED (else RDRAND) values when the CPU has them. */

@@ -4,7 +4,7 @@
  * tty.cols=N (the window size; default 24x80). One terminal: the termios
  * state is shared by every console fd, as on Linux.
  * Typical use (core/fs/file.c's console files):
- *   tty_init(stdout_is_tty);            // once, before the app runs
+ *   tty_init();                         // once, before the app runs
  *   if (tty_stdin()) return tty_read(f, buf, n);
  *   tty_write(console_write, bytes, n); // output to a terminal: OPOST
  */
@@ -16,9 +16,10 @@
 struct file;
 struct poll_table;
 
-/* take the kernel arguments; with tty.in, unmask COM1's receive interrupt */
-void tty_init(bool stdout_tty);
+/* once, by the console files: with tty.in, unmask COM1's receive interrupt */
+void tty_init(void);
 bool tty_stdin(void);  /* fd 0 reads the keyboard */
+bool tty_stdout(void); /* fd 1 is a terminal */
 bool tty_stderr(void); /* fd 2 is a terminal */
 /* Read as Linux's n_tty: canonical lines or VMIN/VTIME; -EAGAIN under
  * O_NONBLOCK; -ERESTARTSYS when a signal comes first (include/signal.h) */

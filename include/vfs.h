@@ -144,7 +144,10 @@ void file_put(struct file *f);
 /* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
  * with the kernel argument tty.in the COM1 keyboard: include/tty.h),
  * stdout (COM1), stderr (COM2) */
-void console_files_init(const void *stdin_data, size_t stdin_len, bool tty);
+void console_files_init(const void *stdin_data, size_t stdin_len);
+/* start-up (core/main.c): the console files, stdin's bytes the initrd's
+ * /.unum/stdin (docs/host-guest.md) */
+void console_init(void);
 /* console stream i (0 stdin, 1 stdout, 2 stderr) with a reference, as
  * made at start-up (whatever the app did to fds 0-2 since); NULL before */
 struct file *console_file(int i);
@@ -181,5 +184,11 @@ int file_poll(struct file *f, struct poll_table *pt);
 /* --- the initrd (core/fs/initrd.c): cpio newc into the ramfs --- */
 /* 0, or -EINVAL with *why saying what is wrong with the archive */
 int initrd_unpack(const uint8_t *data, size_t len, const char **why);
+/* start-up (core/main.c): boot module 0 unpacked into /; a broken
+ * archive panics with what is wrong */
+void initrd_init(void);
+/* start-up, once /.unum (docs/host-guest.md) is read: its files removed,
+ * the app's tree is its own (the bytes of those held stay allocated) */
+void initrd_unum_remove(void);
 
 #endif

@@ -81,8 +81,8 @@ check(const uint8_t *f, size_t size, const char **why)
 
 /* the stack Linux gives a new process, built top-down */
 static int
-build_stack(struct app_image *img, char *const argv[], char *const envp[], const uint8_t random[16],
-            const char *execfn)
+build_stack(struct app_image *img, const char *const argv[], const char *const envp[],
+            const uint8_t random[16], const char *execfn)
 {
 	int argc = 0, envc = 0, err;
 	uintptr_t sp = APP_STACK_TOP, ptrs;
@@ -187,8 +187,8 @@ load_segments(const uint8_t *f, size_t size, const struct elf64_phdr *ph, int n,
 }
 
 int
-elf_load(const char *path, char *const argv[], char *const envp[], const uint8_t random[16],
-         struct app_image *img, const char **why)
+elf_load(const char *path, const char *const argv[], const char *const envp[],
+         const uint8_t random[16], struct app_image *img, const char **why)
 {
 	struct vnode *v;
 	const struct elf64_ehdr *e;

@@ -281,7 +281,6 @@ file_put(struct file *f)
 static struct {
 	const uint8_t *data;
 	size_t len, pos;
-	bool tty;
 } in;
 
 /* Reads of the stdin bytes and whole writes to a stream take turns, as
@@ -347,7 +346,7 @@ tty_err(const char *b, size_t n)
 static long
 stdout_write(struct file *f, const void *buf, size_t n, uint64_t *off)
 {
-	return stream_write(buf, n, in.tty ? tty_out : console_write);
+	return stream_write(buf, n, tty_stdout() ? tty_out : console_write);
 }
 
 static long
@@ -362,7 +361,7 @@ stream_tty(struct file *f)
 {
 	uintptr_t i = (uintptr_t)f->f_priv;
 
-	return i == 0 ? tty_stdin() : i == 1 ? in.tty : tty_stderr();
+	return i == 0 ? tty_stdin() : i == 1 ? tty_stdout() : tty_stderr();
 }
 
 static int
@@ -406,15 +405,14 @@ static const struct file_ops stderr_ops = {
     .write = stderr_write, .stat = stream_stat, .ioctl = stream_ioctl};
 
 void
-console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
+console_files_init(const void *stdin_data, size_t stdin_len)
 {
 	const struct file_ops *ops[3] = {&stdin_ops, &stdout_ops, &stderr_ops};
 	int modes[3] = {O_RDONLY, O_WRONLY, O_WRONLY};
 
 	in.data = stdin_data;
 	in.len = stdin_len;
-	in.tty = tty;
-	tty_init(tty);
+	tty_init();
 	for (int i = 0; i < 3; i++) {
 		struct file *f = file_new(ops[i], NULL, modes[i]);
 		if (!f || fd_install(f, i, false) != i)
@@ -422,4 +420,19 @@ console_files_init(const void *stdin_data, size_t stdin_len, bool tty)
 		f->f_priv = (void *)(uintptr_t)i;
 		file_get(console[i] = f);
 	}
+}
+
+void
+console_init(void)
+{
+	struct vnode *v;
+	const void *data = "";
+	size_t len = 0;
+
+	if (!vfs_lookup(NULL, "/.unum/stdin", true, &v)) {
+		vfs_node_hold(v); /* the console reads it after /.unum goes */
+		data = v->v_data;
+		len = v->v_size;
+	}
+	console_files_init(data, len);
 }

@@ -2,8 +2,11 @@
  * 110-byte ASCII headers, magic 070701) unpacked into the ramfs. Every
  * header is checked: a truncated or malformed archive is an error naming
  * the entry, never a partial tree taken as good. */
+#include "boot.h"
 #include "errno.h"
 #include "lib.h"
+#include "mm.h"
+#include "printk.h"
 #include "vfs.h"
 
 #define HDR 110
@@ -132,4 +135,24 @@ initrd_unpack(const uint8_t *data, size_t len, const char **why)
 bad:
 	*why = msg;
 	return -EINVAL;
+}
+
+void
+initrd_init(void)
+{
+	const char *why;
+
+	if (initrd_unpack(mm_p2v(boot_info.mods[0].base), boot_info.mods[0].len, &why))
+		panic("initrd: %s", why);
+}
+
+void
+initrd_unum_remove(void)
+{
+	static const char *const files[] = {"/.unum/argv", "/.unum/env", "/.unum/seed",
+	                                    "/.unum/stdin"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		vfs_remove(NULL, files[i], false);
+	vfs_remove(NULL, "/.unum", true);
 }

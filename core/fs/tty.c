@@ -74,6 +74,11 @@ set_flag(bool *flag, const char *v)
 	return v ? -EINVAL : 0;
 }
 static int
+set_tty(const char *v)
+{
+	return set_flag(&tty_out, v);
+}
+static int
 set_tty_in(const char *v)
 {
 	return set_flag(&tty_in, v);
@@ -83,6 +88,7 @@ set_tty_err(const char *v)
 {
 	return set_flag(&tty_err, v);
 }
+CMDLINE_KEY("tty", set_tty);
 CMDLINE_KEY("tty.in", set_tty_in);
 CMDLINE_KEY("tty.err", set_tty_err);
 
@@ -582,15 +588,20 @@ tty_stdin(void)
 }
 
 bool
+tty_stdout(void)
+{
+	return tty_out;
+}
+
+bool
 tty_stderr(void)
 {
 	return tty_err;
 }
 
 void
-tty_init(bool stdout_tty)
+tty_init(void)
 {
-	tty_out = stdout_tty;
 	if (tty_in)
 		keyboard_init();
 }

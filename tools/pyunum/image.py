@@ -128,7 +128,7 @@ def build_image(cfg, out, kernel, stage, tmp):
                        f"{r.stderr.strip() or 'failed'}")
     # The same archive as run's, without stdin: the image has no host to
     # read one from. Its seed is fixed at build time; the kernel mixes in
-    # per-boot noise (loader/app.c), so boots do not repeat each other.
+    # per-boot noise (random_init, drivers/random.c), so boots do not repeat each other.
     now = min(int(time.time()), CPIO_MAX)
     tree = initrd_tree(cfg, os.urandom(32), now)
     cpio = os.path.join(stage, "initrd.cpio")
