@@ -4,6 +4,7 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "lib.h"
+#include "printk.h"
 
 #define VALUE_MAX 256
 
@@ -56,12 +57,28 @@ dispatch(const char *tok, const char *end, const struct cmdline_key *keys, size_
 	return 0;
 }
 
+/* one parser per key: a second CMDLINE_KEY of a name would never be
+ * called (find_key takes the first), so two are a build mistake */
+static void
+check_unique(const struct cmdline_key *keys, size_t nkeys)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		for (size_t j = i + 1; j < nkeys; j++)
+			if (!strcmp(keys[i].name, keys[j].name))
+				panic(
+				    "cmdline: key '%s' registered twice (CMDLINE_KEY): one parser "
+				    "per key",
+				    keys[i].name);
+}
+
 int
 cmdline_parse_keys(const char *line, const struct cmdline_key *keys, size_t nkeys,
                    cmdline_warn_t warn)
 {
 	const char *p = line;
 	int warnings = 0;
+
+	check_unique(keys, nkeys);
 
 	for (;;) {
 		const char *tok;

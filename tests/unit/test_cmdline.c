@@ -139,6 +139,24 @@ no_keys(void)
 	EXPECT_STR(warnings, "unknown argument: quiet;unknown argument: loglevel=3;");
 }
 
+static void
+parse_dup(void *arg)
+{
+	static const struct cmdline_key dup[] = {
+	    {"loglevel", h_loglevel}, {"quiet", h_quiet}, {"log", h_log}, {"quiet", h_name}};
+
+	cmdline_parse_keys(arg, dup, ARRAY_SIZE(dup), warn);
+}
+
+/* two registrations of one name: a panic naming it, even when the line
+ * does not use it */
+static void
+duplicate_key_panics(void)
+{
+	EXPECT_PANIC(parse_dup, "loglevel=3", "key 'quiet' registered twice");
+	EXPECT_PANIC(parse_dup, "", "key 'quiet' registered twice");
+}
+
 int
 main(void)
 {
@@ -194,5 +212,6 @@ main(void)
 
 	long_values();
 	RUN(no_keys);
+	RUN(duplicate_key_panics);
 	return unit_done();
 }
