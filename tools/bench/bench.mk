@@ -41,7 +41,7 @@ BENCH_KOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
 	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(BENCH_KSRCS)))
 $(BENCH_KOBJS): | $(DEPS_OK)
 $(BENCH_OUT)/kernel-bench.elf: $(BENCH_KOBJS) $(ARCH)/kernel.ld tools/mksyms.py
-	@mkdir -p $(BUILD)/obj/bench
+	@mkdir -p $(BUILD)/obj/bench $(@D)
 	$(call link_kernel,bench/kernel-bench,$(BENCH_KOBJS))
 else
 .PHONY: $(BENCH_OUT)/kernel-bench.elf
