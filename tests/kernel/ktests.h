@@ -1,20 +1,11 @@
 /* Shared between the test build's files (tests/kernel/): what one case
- * file or benchmark asks of another. */
+ * file asks of another (raw_frames.h: the frame helpers, which the bench
+ * kernel links too). */
 #ifndef UNUM_KTESTS_H
 #define UNUM_KTESTS_H
 
 #include "netdev.h"
 #include "types.h"
-
-/* bench_net.c: run the benchmark bench=NAME asked for; true when one
- * was asked for (and has run) */
-bool bench_run(void);
-/* milestones around a benchmark's measured part, for tools/bench */
-void mark_bench_start(void);
-void mark_bench_stop(void);
-
-/* test_net.c: N ARP round trips with the gateway, ns in total */
-uint64_t bench_net_arp(uint64_t ops);
 
 /* test_virtio_rng.c: test.virtio's value, "" without it */
 const char *ktest_want_virtio(void);

@@ -7,7 +7,6 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "ktest.h"
-#include "ktests.h"
 #include "lib.h"
 #include "power.h"
 #include "printk.h"
@@ -87,7 +86,5 @@ kernel_run(void)
 			__asm__ volatile("cli; pause");
 	if (fault_kind)
 		deliberate_fault(fault_kind);
-	if (bench_run())
-		kernel_exit(0);
 	kernel_exit(ktest_run_all() ? 1 : 0);
 }

@@ -3,8 +3,8 @@
  * user networking: ARP for the gateway 10.0.2.2, a DHCP DISCOVER that gets
  * an OFFER. tests/run boots them on every transport with
  * test.net=MAC (the device line's mac=); without it, no network device may
- * appear. Also the raw-frame round-trip benchmark (bench=net-arp,
- * tools/bench/sections/50-net.sh). */
+ * appear. The frame helpers they share with the bench kernel's bench=net-arp
+ * are in raw_frames.c. */
 #include "../../drivers/virtio_net_reg.h" /* feature bits, to check the negotiation */
 #include "clock.h"
 #include "cmdline.h"
@@ -17,16 +17,9 @@
 #include "pci.h"
 #include "printk.h"
 #include "random.h"
+#include "raw_frames.h"
 #include "sched.h"
 #include "virtio.h"
-
-#define WAIT_NS 20000000000ull /* per reply; TCG on a busy host is slow */
-#define ETHERTYPE_IP 0x0800
-#define ETHERTYPE_ARP 0x0806
-
-static const uint8_t guest_ip[4] = {10, 0, 2, 15};
-static const uint8_t gw_ip[4] = {10, 0, 2, 2};
-static const uint8_t bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 static bool want_net;
 static uint8_t want_mac[ETH_ALEN];
@@ -93,25 +86,12 @@ set_mtu(const char *v)
 }
 CMDLINE_KEY("test.net_mtu", set_mtu);
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* one's-complement sum of big-endian 16-bit words, folded at the end */
 static uint32_t
 sum16(const uint8_t *p, size_t n, uint32_t acc)
 {
 	for (size_t i = 0; i + 1 < n; i += 2)
-		acc += get16(p + i);
+		acc += raw_get16(p + i);
 	if (n & 1)
 		acc += (uint32_t)p[n - 1] << 8;
 	return acc;
@@ -147,57 +127,6 @@ the_netdev(void)
 	}
 	EXPECT(nd != NULL);
 	return nd;
-}
-
-static size_t
-build_arp_request(uint8_t *f, const uint8_t *mac, const uint8_t *target_ip)
-{
-	memcpy(f, bcast, ETH_ALEN);
-	memcpy(f + 6, mac, ETH_ALEN);
-	put16(f + 12, ETHERTYPE_ARP);
-	put16(f + 14, 1);      /* hardware: Ethernet */
-	put16(f + 16, 0x0800); /* protocol: IPv4 */
-	f[18] = 6;
-	f[19] = 4;
-	put16(f + 20, 1); /* request */
-	memcpy(f + 22, mac, ETH_ALEN);
-	memcpy(f + 28, guest_ip, 4);
-	memset(f + 32, 0, ETH_ALEN);
-	memcpy(f + 38, target_ip, 4);
-	memset(f + 42, 0, 18); /* pad to the 60-byte minimum */
-	return 60;
-}
-
-static bool
-is_arp_reply(const struct netdev_frame *fr, const uint8_t *mac, const uint8_t *from_ip)
-{
-	const uint8_t *f = fr->nf_data;
-
-	return fr->nf_len >= 42 && get16(f + 12) == ETHERTYPE_ARP && get16(f + 20) == 2 &&
-	       !memcmp(f + 28, from_ip, 4) && !memcmp(f + 32, mac, ETH_ALEN) &&
-	       !memcmp(f + 38, guest_ip, 4) && !memcmp(f, mac, ETH_ALEN);
-}
-
-/* the next frame that 'match' accepts, others handed back; NULL at the
- * deadline */
-static struct netdev_frame *
-recv_match(struct netdev *nd, bool (*match)(const struct netdev_frame *, void *), void *arg,
-           uint64_t deadline)
-{
-	struct netdev_frame *fr;
-
-	while ((fr = netdev_recv(nd, deadline))) {
-		if (match(fr, arg))
-			return fr;
-		netdev_rx_done(fr);
-	}
-	return NULL;
-}
-
-static bool
-match_arp_gw(const struct netdev_frame *fr, void *arg)
-{
-	return is_arp_reply(fr, netdev_mac(fr->nf_dev), gw_ip);
 }
 
 KTEST(net_device_mac_mtu_link)
@@ -267,9 +196,9 @@ KTEST(net_transport_header_interrupts)
 		           virtio_has(d, VIRTIO_NET_F_MTU) ? "taken" : "declined");
 	}
 	/* one ARP round trip: RX and TX completions came by interrupt */
-	seg.len = build_arp_request(f, netdev_mac(nd), gw_ip);
+	seg.len = raw_arp_request(f, netdev_mac(nd), raw_gw_ip);
 	EXPECT_EQ(netdev_send(nd, &tx), 0);
-	fr = recv_match(nd, match_arp_gw, NULL, clock_ns() + WAIT_NS);
+	fr = raw_recv_match(nd, raw_match_arp_gw, NULL, clock_ns() + RAW_WAIT_NS);
 	EXPECT(fr != NULL);
 	if (fr)
 		netdev_rx_done(fr);
@@ -315,7 +244,7 @@ send_from_stack(void *arg)
 	struct netdev_seg seg = {f, 60};
 	struct netdev_tx tx = {.segs = &seg, .nsegs = 1, .done = never_done};
 
-	build_arp_request(f, netdev_mac(nd), gw_ip);
+	raw_arp_request(f, netdev_mac(nd), raw_gw_ip);
 	return (void *)(intptr_t)netdev_send(nd, &tx);
 }
 
@@ -332,7 +261,7 @@ KTEST(net_send_rejects_bad_frames)
 	EXPECT(big != NULL);
 	if (!big)
 		return;
-	build_arp_request(big, netdev_mac(nd), gw_ip);
+	raw_arp_request(big, netdev_mac(nd), raw_gw_ip);
 	seg = (struct netdev_seg){big, ETH_HLEN - 1};
 	EXPECT_EQ(netdev_send(nd, &tx), -EINVAL); /* runt */
 	seg.len = ETH_HLEN + ETH_VLAN_HLEN + 1500 + 1;
@@ -375,9 +304,9 @@ KTEST(net_arp_gateway)
 
 	if (!nd)
 		return;
-	seg.len = build_arp_request(f, netdev_mac(nd), gw_ip);
+	seg.len = raw_arp_request(f, netdev_mac(nd), raw_gw_ip);
 	EXPECT_EQ(netdev_send(nd, &tx), 0);
-	fr = recv_match(nd, match_arp_gw, NULL, clock_ns() + WAIT_NS);
+	fr = raw_recv_match(nd, raw_match_arp_gw, NULL, clock_ns() + RAW_WAIT_NS);
 	EXPECT(fr != NULL);
 	if (!fr)
 		return;
@@ -417,13 +346,13 @@ KTEST(net_arp_many_zero_copy)
 		struct netdev_tx tx = {.segs = segs, .nsegs = 2, .done = zc_complete, .arg = f};
 		struct netdev_frame *fr;
 
-		build_arp_request(f, netdev_mac(nd), gw_ip);
+		raw_arp_request(f, netdev_mac(nd), raw_gw_ip);
 		if (netdev_send(nd, &tx)) {
 			ktest_fail(__FILE__, __LINE__, "send %d failed", i);
 			kfree(f);
 			break;
 		}
-		fr = recv_match(nd, match_arp_gw, NULL, clock_ns() + WAIT_NS);
+		fr = raw_recv_match(nd, raw_match_arp_gw, NULL, clock_ns() + RAW_WAIT_NS);
 		if (!fr)
 			break;
 		got++;
@@ -449,24 +378,24 @@ build_dhcp_discover(uint8_t *f, const uint8_t *mac, uint32_t xid)
 	uint8_t *ip = f + ETH_HLEN, *udp = ip + 20, *bp = udp + 8, *opt;
 
 	memset(f, 0, ETH_HLEN + 20 + 8 + DHCP_LEN);
-	memcpy(f, bcast, ETH_ALEN);
+	memcpy(f, raw_bcast, ETH_ALEN);
 	memcpy(f + 6, mac, ETH_ALEN);
-	put16(f + 12, ETHERTYPE_IP);
+	raw_put16(f + 12, RAW_ETHERTYPE_IP);
 	ip[0] = 0x45;
-	put16(ip + 2, 20 + 8 + DHCP_LEN);
-	put16(ip + 4, (uint16_t)xid); /* identification */
-	ip[8] = 64;                   /* TTL */
-	ip[9] = 17;                   /* UDP */
-	memset(ip + 16, 0xff, 4);     /* to 255.255.255.255 from 0.0.0.0 */
-	put16(ip + 10, fold(sum16(ip, 20, 0)));
-	put16(udp, 68);
-	put16(udp + 2, 67);
-	put16(udp + 4, 8 + DHCP_LEN);
+	raw_put16(ip + 2, 20 + 8 + DHCP_LEN);
+	raw_put16(ip + 4, (uint16_t)xid); /* identification */
+	ip[8] = 64;                       /* TTL */
+	ip[9] = 17;                       /* UDP */
+	memset(ip + 16, 0xff, 4);         /* to 255.255.255.255 from 0.0.0.0 */
+	raw_put16(ip + 10, fold(sum16(ip, 20, 0)));
+	raw_put16(udp, 68);
+	raw_put16(udp + 2, 67);
+	raw_put16(udp + 4, 8 + DHCP_LEN);
 	bp[0] = 1; /* BOOTREQUEST */
 	bp[1] = 1; /* Ethernet */
 	bp[2] = 6;
 	memcpy(bp + 4, &xid, 4);
-	put16(bp + 10, 0x8000); /* broadcast the answer */
+	raw_put16(bp + 10, 0x8000); /* broadcast the answer */
 	memcpy(bp + 28, mac, ETH_ALEN);
 	opt = bp + 236;
 	memcpy(opt, "\x63\x82\x53\x63", 4); /* magic cookie */
@@ -476,7 +405,7 @@ build_dhcp_discover(uint8_t *f, const uint8_t *mac, uint32_t xid)
 	memcpy(opt, "\x37\x03\x01\x03\x06", 5); /* ask: netmask, router, DNS */
 	opt += 5;
 	*opt = 0xff;
-	put16(udp + 6, udp_csum(ip, 20, udp, 8 + DHCP_LEN));
+	raw_put16(udp + 6, udp_csum(ip, 20, udp, 8 + DHCP_LEN));
 	return ETH_HLEN + 20 + 8 + DHCP_LEN;
 }
 
@@ -512,15 +441,15 @@ match_dhcp_reply(const struct netdev_frame *fr, void *arg)
 	const uint8_t *f = fr->nf_data, *ip = f + ETH_HLEN, *udp, *bp;
 	size_t ihl, ulen;
 
-	if (fr->nf_len < ETH_HLEN + 20 + 8 + 240 || get16(f + 12) != ETHERTYPE_IP ||
+	if (fr->nf_len < ETH_HLEN + 20 + 8 + 240 || raw_get16(f + 12) != RAW_ETHERTYPE_IP ||
 	    (ip[0] >> 4) != 4 || ip[9] != 17)
 		return false;
 	ihl = (ip[0] & 15) * 4u;
 	udp = ip + ihl;
-	ulen = get16(udp + 4);
+	ulen = raw_get16(udp + 4);
 	bp = udp + 8;
-	if (ETH_HLEN + ihl + ulen > fr->nf_len || ulen < 8 + 240 || get16(udp) != 67 ||
-	    get16(udp + 2) != 68)
+	if (ETH_HLEN + ihl + ulen > fr->nf_len || ulen < 8 + 240 || raw_get16(udp) != 67 ||
+	    raw_get16(udp + 2) != 68)
 		return false;
 	return bp[0] == 2 && !memcmp(bp + 4, &w->xid, 4);
 }
@@ -544,19 +473,19 @@ KTEST(net_dhcp_offer)
 	seg = (struct netdev_seg){f, build_dhcp_discover(f, netdev_mac(nd), w.xid)};
 	EXPECT_EQ(netdev_send(nd, &tx), 0);
 	kfree(f); /* copied: the buffer is ours again at once */
-	fr = recv_match(nd, match_dhcp_reply, &w, clock_ns() + WAIT_NS);
+	fr = raw_recv_match(nd, match_dhcp_reply, &w, clock_ns() + RAW_WAIT_NS);
 	EXPECT(fr != NULL);
 	if (!fr)
 		return;
 	const uint8_t *ip = fr->nf_data + ETH_HLEN;
 	size_t ihl = (ip[0] & 15) * 4u;
 	const uint8_t *udp = ip + ihl, *bp = udp + 8;
-	size_t ulen = get16(udp + 4);
+	size_t ulen = raw_get16(udp + 4);
 	uint8_t len = 0;
 	const uint8_t *type = dhcp_option(bp + 240, udp + ulen, 53, &len);
 
 	EXPECT_EQ(fold(sum16(ip, ihl, 0)), 0); /* IP header checksum holds */
-	if (get16(udp + 6))                    /* UDP checksum, when sent */
+	if (raw_get16(udp + 6))                /* UDP checksum, when sent */
 		EXPECT_EQ(fold(sum16(udp, ulen, sum16(ip + 12, 8, 0) + 17 + (uint32_t)ulen)), 0);
 	EXPECT(!memcmp(bp + 236, "\x63\x82\x53\x63", 4));
 	EXPECT(type != NULL && len == 1 && type[0] == 2);   /* OFFER */
@@ -565,44 +494,4 @@ KTEST(net_dhcp_offer)
 	EXPECT(bp[19] != 0 && bp[19] != 255 && bp[19] != 2);
 	ktest_note("offered 10.0.2.%u", bp[19]);
 	netdev_rx_done(fr);
-}
-
-/* --- benchmark: bench=net-arp bench.ops=N --- */
-
-/* N ARP request/reply round trips with the gateway; ns in total, or
- * panics naming what failed (a benchmark has no other way to say so). */
-uint64_t
-bench_net_arp(uint64_t ops)
-{
-	struct netdev *nd = netdev_find("eth0");
-	uint8_t f[60];
-	struct netdev_seg seg = {f, 0};
-	struct netdev_tx tx = {.segs = &seg, .nsegs = 1};
-	uint64_t t0;
-
-	if (!nd)
-		panic("bench net-arp: no network device (tools/unum --net user)");
-	seg.len = build_arp_request(f, netdev_mac(nd), gw_ip);
-	/* one round trip first: the gateway learns our address */
-	struct netdev_frame *first = NULL;
-	if (!netdev_send(nd, &tx))
-		first = recv_match(nd, match_arp_gw, NULL, clock_ns() + WAIT_NS);
-	if (!first)
-		panic("bench net-arp: no ARP reply from 10.0.2.2");
-	netdev_rx_done(first);
-	mark_bench_start();
-	t0 = clock_ns();
-	for (uint64_t i = 0; i < ops; i++) {
-		struct netdev_frame *fr;
-
-		if (netdev_send(nd, &tx))
-			panic("bench net-arp: send failed");
-		fr = recv_match(nd, match_arp_gw, NULL, clock_ns() + WAIT_NS);
-		if (!fr)
-			panic("bench net-arp: reply %lu did not come", (unsigned long)i);
-		netdev_rx_done(fr);
-	}
-	t0 = clock_ns() - t0;
-	mark_bench_stop();
-	return t0;
 }

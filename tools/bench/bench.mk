@@ -32,10 +32,12 @@ $(BENCH_OUT)/%.sym: $(BENCH_OUT)/%.elf
 	nm -n $< >$@
 
 # The bench kernel: the kernel's objects with core/run.c swapped for
-# tools/bench/kernel/*.c, the in-kernel side of sections/20-sched.sh
-# (bench=NAME), so that kernel-test.elf holds tests. Its objects and link
-# are the top Makefile's: standalone, this file asks it for the kernel.
-BENCH_KSRCS := $(wildcard $(BENCH_SRC)/kernel/*.c)
+# tools/bench/kernel/*.c, the in-kernel side of sections/20-sched.sh and
+# 50-net.sh (bench=NAME), with the raw-frame helpers it shares with the
+# virtio-net cases (tests/kernel/raw_frames.c), so that kernel-test.elf
+# holds tests. Its objects and link are the top Makefile's: standalone,
+# this file asks it for the kernel.
+BENCH_KSRCS := $(wildcard $(BENCH_SRC)/kernel/*.c) tests/kernel/raw_frames.c
 ifdef KOBJS
 BENCH_KOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
 	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(BENCH_KSRCS)))

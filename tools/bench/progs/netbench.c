@@ -1,7 +1,7 @@
 /* Linux side of the raw-frame benchmark (tools/bench/sections/50-net.sh):
  * the same ARP request/reply round trips with QEMU user networking's
- * gateway 10.0.2.2 as bench=net-arp does in our kernel (tests/kernel/
- * test_net.c), through an AF_PACKET socket on the Linux guest's eth0.
+ * gateway 10.0.2.2 as bench=net-arp does in our bench kernel
+ * (tools/bench/kernel/bench_net.c), through an AF_PACKET socket on the Linux guest's eth0.
  * The cloud kernel has virtio and virtio_net as modules: the section
  * passes them (virtio core, ring, PCI transport, failover, virtio_net),
  * loaded here first.

@@ -1,16 +1,16 @@
 #!/bin/bash
 # Benchmark section "net": raw-frame round trips over virtio-net with QEMU
 # user networking, an ARP request to the gateway 10.0.2.2 and its reply.
-# Ours: kernel-test.elf bench=net-arp (tests/kernel/test_net.c, through
-# include/netdev.h) on microvm (virtio-mmio) and on q35 (virtio-pci, the
-# baseline's transport); the Linux guest: progs/netbench.c on an AF_PACKET
+# Ours: the bench kernel bench/kernel-bench.elf bench=net-arp
+# (tools/bench/kernel/bench_net.c, through include/netdev.h) on microvm
+# (virtio-mmio) and on q35 (virtio-pci, the baseline's transport); the Linux guest: progs/netbench.c on an AF_PACKET
 # socket, virtio-net-pci on q35. Wall us and guest instructions per round
 # trip. Run: tools/bench/run net
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 trap 'rm -rf "$BENCH_TMP"' EXIT
 
-TKERNEL=${NET_KERNEL:-$BUILD/kernel-test.elf}
+TKERNEL=${NET_KERNEL:-$BUILD/bench/kernel-bench.elf}
 TKSYM=${TKERNEL%.elf}.sym
 PROG=$BUILD/bench/netbench
 PSYM=$BUILD/bench/netbench.sym
@@ -26,7 +26,7 @@ t_start=$SECONDS
 
 have_ours=1
 for f in "$TKERNEL" "$TKSYM"; do
-	[ -f "$f" ] || { have_ours=0; notes+=("ours: not measured: $f missing (run make)"); }
+	[ -f "$f" ] || { have_ours=0; notes+=("ours: not measured: $f missing (make -f tools/bench/bench.mk bench-tools)"); }
 done
 
 # The Linux side's binary is built here (static glibc, non-PIE so nm
