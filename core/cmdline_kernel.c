@@ -3,8 +3,7 @@
 #include "cmdline.h"
 #include "lib.h"
 #include "printk.h"
-
-extern const struct cmdline_key __start_cmdline_keys[], __stop_cmdline_keys[];
+#include "sections.h"
 
 static void
 warn_printk(const char *what, const char *tok, size_t len)

@@ -6,8 +6,7 @@
 #include "lib.h"
 #include "printk.h"
 #include "sched.h"
-
-extern const struct ktest __start_unum_tests[], __stop_unum_tests[];
+#include "sections.h"
 
 static bool failed, skipped;
 static char only[64]; /* test.only=NAME: run just the cases whose name has NAME */

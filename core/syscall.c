@@ -6,12 +6,11 @@
 #include "lib.h"
 #include "printk.h"
 #include "sched.h"
+#include "sections.h"
 #include "signal.h"
 #include "sysnames.h"
 
 #define NR_MAX 512
-
-extern const struct syscall_def __start_syscalls[], __stop_syscalls[];
 
 static syscall_fn_t table[NR_MAX];
 static uint8_t warned[NR_MAX / 8];

@@ -9,10 +9,9 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "sections.h"
 #include "virtio_ring.h"
 #include "vmmio_args.h"
-
-extern const struct virtio_driver __start_virtio_drivers[], __stop_virtio_drivers[];
 
 #define VIRTIO_MAX_DEVS 32
 static struct virtio_dev *devs[VIRTIO_MAX_DEVS];

@@ -5,8 +5,7 @@
 #include "boot.h"
 #include "lib.h"
 #include "printk.h"
-
-extern char _kernel_phys_start[], _kernel_end[];
+#include "sections.h"
 
 #define MAX_RANGES (BOOT_MAX_MEM + 2 * BOOT_MAX_MODS + 4)
 

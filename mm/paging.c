@@ -11,11 +11,8 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "sections.h"
 #include "spinlock.h"
-
-extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
-extern char _data_start[], _data_end[], _ksyms_start[], _kernel_end[];
-extern char boot_pd[], boot_stack_bottom[]; /* adjacent pages (boot.S) */
 
 static uint64_t *pml4;
 static struct spinlock pt_lock = SPINLOCK_INIT;

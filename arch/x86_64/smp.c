@@ -10,11 +10,9 @@
 #include "mm.h"
 #include "printk.h"
 #include "sched.h"
+#include "sections.h"
 
 #define TRAMP_PHYS 0x8000
-
-extern char trampoline_start[], trampoline_end[];
-extern uint64_t tramp_cr3, tramp_stack, tramp_entry, tramp_arg;
 
 static volatile int ap_started;
 

@@ -6,8 +6,7 @@
 #include "boot.h"
 #include "mm.h"
 #include "printk.h"
-
-extern char boot_stack_bottom[], boot_stack_top[];
+#include "sections.h"
 
 static struct percpu boot_cpu;
 

@@ -11,6 +11,7 @@
 #include "power.h"
 #include "printk.h"
 #include "sched.h"
+#include "sections.h"
 #include "signal.h"
 #include "uaccess.h"
 #include "vma.h"
@@ -28,9 +29,6 @@ struct recover {
 	struct recover *prev;
 	uint64_t rbp;
 };
-
-extern char isr_stubs[];
-extern const struct ex_entry __start_ex_table[], __stop_ex_table[];
 
 static struct idt_gate idt[256] __aligned(16);
 static struct {

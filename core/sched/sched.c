@@ -20,6 +20,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "sched_impl.h"
+#include "sections.h"
 
 #define SLICE_NS 4000000ull /* 4 ms */
 
@@ -538,7 +539,6 @@ cpu_init(int cpu, struct thread *idle)
 void
 sched_init(void)
 {
-	extern char boot_stack_bottom[], boot_stack_top[];
 	struct thread *main = thread_adopt_boot("main", (uintptr_t)boot_stack_bottom,
 	                                        (uintptr_t)boot_stack_top, false);
 	struct thread *idle = thread_create_idle(0);

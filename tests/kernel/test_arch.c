@@ -7,9 +7,9 @@
 #include "ktest.h"
 #include "lib.h"
 #include "mm.h"
+#include "sections.h"
 #include "uaccess.h"
 
-extern char _text_start[], _rodata_start[], _data_start[];
 static const char ro_victim[16] = "unchanged";
 static char data_buf[64] __aligned(16);
 
