@@ -97,5 +97,7 @@ arch_start(uint32_t kind, uint32_t info)
 		app_world_init();              /* (none in the test and bench kernels) */
 	mark_ready();
 	banner();
+	irq_enable();            /* "main" is an ordinary thread now */
+	sched_might_sleep_arm(); /* sleeping calls check their context */
 	kernel_run();
 }

@@ -253,6 +253,10 @@ struct percpu {
 	void *tables;           /* GDT and TSS */
 	struct thread *current; /* running thread; written by the scheduler */
 	uintptr_t syscall_rsp;  /* the app's %rsp during SYSCALL entry (entry.S) */
+	/* spinlocks held on this CPU (plus arch_atomic_enter() sections):
+	 * while non-zero the CPU must not sleep, be preempted or page in
+	 * app memory. Changed only by this CPU, one instruction at a time */
+	uint32_t atomic_depth;
 };
 
 /* The SYSCALL door (arch/x86_64/syscall.S): the app's registers at the
@@ -278,6 +282,39 @@ this_cpu(void)
 	struct percpu *p;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
 	return p;
+}
+
+/* Atomic sections (include/spinlock.h takes one per lock held): a single
+ * %gs-relative instruction, so an interrupt or a migration cannot split
+ * the update. Linux's preempt_count, without the preemptible kernel. */
+static inline void
+arch_atomic_enter(void)
+{
+	__asm__ volatile("incl %%gs:%c0" ::"i"(__builtin_offsetof(struct percpu, atomic_depth))
+	                 : "memory");
+}
+static inline void
+arch_atomic_leave(void)
+{
+	__asm__ volatile("decl %%gs:%c0" ::"i"(__builtin_offsetof(struct percpu, atomic_depth))
+	                 : "memory");
+}
+static inline uint32_t
+arch_atomic_depth(void)
+{
+	uint32_t d;
+	__asm__ volatile("movl %%gs:%c1, %0"
+	                 : "=r"(d)
+	                 : "i"(__builtin_offsetof(struct percpu, atomic_depth))
+	                 : "memory");
+	return d;
+}
+static inline bool
+arch_irqs_enabled(void)
+{
+	uint64_t f;
+	__asm__ volatile("pushfq; popq %0" : "=r"(f)::"memory");
+	return f & (1 << 9);
 }
 
 /* Entry of the kernel in 64-bit mode (boot.S); kind is BOOT_PVH or

@@ -130,6 +130,8 @@ void sched_yield(void);
 void sched_prepare_block(void);
 void sched_cancel_block(void);
 void sched_block(void);
+/* thread_exit's last switch, from a T_DEAD thread with interrupts off */
+void sched_switch_dead(void) __noreturn;
 /* sched_block with a deadline (monotonic ns; 0 = none): false when the
  * deadline passed before a wake */
 bool sched_block_until(uint64_t deadline_ns);
@@ -159,6 +161,21 @@ void timer_arm(struct timer *tm, uint64_t deadline_ns);
 bool timer_cancel(struct timer *tm);
 void timer_cpu_init(int cpu);
 void timer_interrupt(void); /* the clock interrupt's handler */
+
+/* Every call that may sleep (mutex, semaphore, wait queue, futex wait,
+ * join, sleeps, sched_block) says might_sleep() first. Sleeping with a
+ * spinlock held deadlocks the CPU, and with interrupts off it loses the
+ * wake-up, even when the call happens not to sleep this time; so this
+ * panics naming the sleeping function and its caller, always, once the
+ * boot thread has made the scheduler run (sched_might_sleep_arm).
+ * Typical use: void mutex_lock(...) { might_sleep(); ... } */
+void sched_might_sleep_at(const char *fn, uintptr_t caller);
+#define might_sleep() sched_might_sleep_at(__func__, (uintptr_t)__builtin_return_address(0))
+/* from now on might_sleep checks (the boot thread, once interrupts run) */
+void sched_might_sleep_arm(void);
+/* test hook: the next violation stores its caller in *caller (and its
+ * function in *fn) instead of panicking, once; NULL disarms it */
+void sched_might_sleep_catch(uintptr_t *caller, const char **fn);
 
 /* sleep with nanosecond resolution; never returns early */
 void sched_sleep_ns(uint64_t ns);

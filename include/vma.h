@@ -58,6 +58,12 @@ void vma_set_brk_base(uintptr_t base);
 /* A fault at addr ('write', 'exec' access): map the page when a region
  * allows it. 0, or -EFAULT (no region, or the protection forbids it). */
 int vma_fault(uintptr_t addr, bool write, bool exec);
+/* Fault the app page under addr in as the app's own access would
+ * ('write': for writing), for a caller whose access failed under a
+ * spinlock (the fault path does not page in there) and that dropped the
+ * lock before calling this; it then retries. 0 once the page is mapped
+ * so, -EFAULT when no region allows the access. May sleep. */
+int vma_fault_in(uintptr_t addr, bool write);
 /* copy into app memory at load time (pages faulted in as needed) */
 int vma_fill(uintptr_t addr, const void *src, size_t len);
 /* a region covers addr (a fault there is SEGV_ACCERR, not SEGV_MAPERR) */

@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "printk.h"
 #include "queue.h"
+#include "sched.h"
 #include "sync.h"
 #include "uaccess.h"
 #include "vfs.h"
@@ -598,6 +599,28 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 out:
 	mutex_unlock(&lock);
 	return err;
+}
+
+static bool
+mapped_for(uintptr_t addr, bool write)
+{
+	uint64_t raw = mm_pte_raw(ALIGN_DOWN(addr, PAGE_SIZE));
+
+	return (raw & PTE_P) && (!write || (raw & PTE_W));
+}
+
+int
+vma_fault_in(uintptr_t addr, bool write)
+{
+	might_sleep();
+	if (addr >= USER_TOP)
+		return -EFAULT;
+	if (mapped_for(addr, write))
+		return 0;
+	/* mapped after the call, or the caller would retry forever */
+	if (vma_fault(addr, write, false) || !mapped_for(addr, write))
+		return -EFAULT;
+	return 0;
 }
 
 int

@@ -302,8 +302,12 @@ exception(struct trapframe *tf)
 	char why[160];
 
 	/* the app's memory is demand-paged: a first touch, by the app or by
-	 * the kernel copying for it, maps the page (may sleep: interrupts on) */
-	if (tf->vector == 14 && read_cr2() < USER_TOP) {
+	 * the kernel copying for it, maps the page (may sleep: interrupts on).
+	 * Only where the faulting code may sleep: with a spinlock held or
+	 * interrupts off the access takes its fixup (-EFAULT), and the caller
+	 * drops its lock, faults the page in and retries (futex.c) */
+	if (tf->vector == 14 && read_cr2() < USER_TOP && (tf->rflags & (1 << 9)) &&
+	    !arch_atomic_depth()) {
 		uint64_t cr2 = read_cr2();
 		int err;
 		irq_enable();
@@ -317,7 +321,12 @@ exception(struct trapframe *tf)
 		return;
 	}
 	if (tf->rip < USER_TOP && pc->recover == NULL) {
+		/* the app's thread, as in a system call: it may sleep (the
+		 * VMA lock, the signal's delivery) when the app could */
+		if (tf->rflags & (1 << 9))
+			irq_enable();
 		app_crash(tf);
+		irq_disable();
 		return; /* into the app's signal handler */
 	}
 	if (pc->recover && tf->vector != 8 && tf->vector != 18) {

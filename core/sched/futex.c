@@ -17,6 +17,7 @@
 #include "signal.h"
 #include "sync.h"
 #include "uaccess.h"
+#include "vma.h"
 
 #define NBUCKETS 256
 
@@ -47,7 +48,10 @@ bucket_of(uintptr_t key)
 	return &buckets[(key ^ (key >> 8) ^ (key >> 16)) % NBUCKETS];
 }
 
-/* read the word: kernel addresses directly, app addresses guarded */
+/* read the word: kernel addresses directly, app addresses guarded. Under
+ * a bucket lock an app page not yet mapped gives -EFAULT (the fault path
+ * does not page in under a spinlock): drop the lock, fault_in(), retry,
+ * as Linux's futex code does. */
 static int
 load(const uint32_t *addr, uint32_t *v)
 {
@@ -56,6 +60,16 @@ load(const uint32_t *addr, uint32_t *v)
 		return 0;
 	}
 	return copy_from_user(v, addr, sizeof(*v)) ? -EFAULT : 0;
+}
+
+/* after a failed access under the lock, with it dropped: 0 when the
+ * word is mapped now ('write': writable) and the caller should retry */
+static int
+fault_in(uint32_t *addr, bool write)
+{
+	if ((uintptr_t)addr >= USER_TOP)
+		return -EFAULT; /* kernel words do not fault */
+	return vma_fault_in((uintptr_t)addr, write);
 }
 
 /* intr: the app's wait, which a signal ends with -EINTR */
@@ -69,13 +83,17 @@ wait_common(uint32_t *addr, uint32_t val, uint64_t deadline_ns, uint32_t bitset,
 	uint64_t f;
 	int err;
 
+	might_sleep();
 	if (((uintptr_t)addr & 3) || !bitset)
 		return -EINVAL;
 	b = bucket_of((uintptr_t)addr);
+retry:
 	f = spin_lock_irqsave(&b->lock);
 	err = load(addr, &cur);
 	if (err || cur != val) {
 		spin_unlock_irqrestore(&b->lock, f);
+		if (err && !(err = fault_in(addr, false)))
+			goto retry;
 		return err ? err : -EAGAIN;
 	}
 	list_add_tail(&b->waiters, &w.fw_link);
@@ -179,6 +197,16 @@ futex_wake(uint32_t *addr, int n, uint32_t bitset)
 	return woken;
 }
 
+/* the two bucket locks of requeue and wake_op, taken lo first */
+static void
+unlock2(struct bucket *lo, struct bucket *hi, uint64_t f)
+{
+	if (hi != lo)
+		spin_unlock(&hi->lock);
+	spin_unlock(&lo->lock);
+	irq_restore(f);
+}
+
 int
 futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32_t val3)
 {
@@ -193,6 +221,7 @@ futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32
 	b2 = bucket_of((uintptr_t)addr2);
 	lo = b1 < b2 ? b1 : b2;
 	hi = b1 < b2 ? b2 : b1;
+retry:
 	f = irq_save();
 	spin_lock(&lo->lock);
 	if (hi != lo)
@@ -200,8 +229,14 @@ futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32
 	if (check) {
 		uint32_t cur;
 		int err = load(addr, &cur);
-		if (err || cur != val3) {
-			woken = err ? err : -EAGAIN;
+		if (err == -EFAULT) {
+			unlock2(lo, hi, f);
+			if ((err = fault_in(addr, false)))
+				return err;
+			goto retry;
+		}
+		if (cur != val3) {
+			woken = -EAGAIN;
 			goto out;
 		}
 	}
@@ -221,10 +256,7 @@ futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32
 	if (check)
 		woken += moved;
 out:
-	if (hi != lo)
-		spin_unlock(&hi->lock);
-	spin_unlock(&lo->lock);
-	irq_restore(f);
+	unlock2(lo, hi, f);
 	return woken;
 }
 
@@ -253,13 +285,14 @@ wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
 	b2 = bucket_of((uintptr_t)addr2);
 	lo = b1 < b2 ? b1 : b2;
 	hi = b1 < b2 ? b2 : b1;
+retry:
 	f = irq_save();
 	spin_lock(&lo->lock);
 	if (hi != lo)
 		spin_lock(&hi->lock);
 	for (;;) { /* the update of *addr2, retried while others change it */
 		if ((r = load(addr2, &old)))
-			goto out;
+			goto fault;
 		switch (op) {
 		case 0:
 			neu = (uint32_t)oparg;
@@ -278,7 +311,7 @@ wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
 			break; /* XOR */
 		}
 		if ((r = cmpxchg_user32(addr2, old, neu)) < 0)
-			goto out;
+			goto fault;
 		if ((uint32_t)r == old)
 			break;
 	}
@@ -305,12 +338,13 @@ wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
 	r = n ? wake_locked(b1, (uintptr_t)addr, n, FUTEX_BITSET_MATCH_ANY) : 0;
 	if (hit && n2)
 		r += wake_locked(b2, (uintptr_t)addr2, n2, FUTEX_BITSET_MATCH_ANY);
-out:
-	if (hi != lo)
-		spin_unlock(&hi->lock);
-	spin_unlock(&lo->lock);
-	irq_restore(f);
+	unlock2(lo, hi, f);
 	return r;
+fault: /* nothing changed yet: page *addr2 in for writing, start again */
+	unlock2(lo, hi, f);
+	if ((r = fault_in(addr2, true)))
+		return r;
+	goto retry;
 }
 
 /* a waiter of the PI futex at key other than 'but' (bucket lock held) */
@@ -345,6 +379,8 @@ lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
 	uint64_t f;
 	long r;
 
+	if (!try)
+		might_sleep();
 	if ((uintptr_t)addr & 3)
 		return -EINVAL;
 	b = bucket_of((uintptr_t)addr);
@@ -362,8 +398,11 @@ lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
 			               (pi_waiter(b, (uintptr_t)addr, NULL) ? FUTEX_WAITERS : 0);
 			r = cmpxchg_user32(addr, cur, neu);
 			spin_unlock_irqrestore(&b->lock, f);
-			if (r < 0)
-				return r;
+			if (r < 0) {
+				if ((r = fault_in(addr, true)))
+					return r;
+				continue; /* paged in now */
+			}
 			if ((uint32_t)r == cur)
 				return 0;
 			continue; /* changed meanwhile */
@@ -380,7 +419,7 @@ lock_pi(uint32_t *addr, uint64_t deadline_ns, bool try)
 		r = cmpxchg_user32(addr, cur, cur | FUTEX_WAITERS);
 		if (r < 0 || (uint32_t)r != cur) {
 			spin_unlock_irqrestore(&b->lock, f);
-			if (r < 0)
+			if (r < 0 && (r = fault_in(addr, true)))
 				return r;
 			continue;
 		}
@@ -453,8 +492,11 @@ unlock_pi(uint32_t *addr)
 			sched_wake(t);
 		}
 		spin_unlock_irqrestore(&b->lock, f);
-		if (r < 0)
-			return r;
+		if (r < 0) {
+			if ((r = fault_in(addr, true)))
+				return r;
+			continue; /* paged in now */
+		}
 		if ((uint32_t)r == cur)
 			return 0;
 	}

@@ -16,6 +16,7 @@
 #include "cmdline.h"
 #include "errno.h"
 #include "irq.h"
+#include "ksym.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
@@ -372,10 +373,61 @@ sched_cancel_block(void)
 	                            __ATOMIC_ACQUIRE);
 }
 
+/* thread_exit's last switch: no sleep, so no might_sleep (irqs are off) */
+void
+sched_switch_dead(void)
+{
+	struct thread *t = thread_self();
+
+	schedule(false);
+	panic("thread_exit: dead thread %s ran again", t->t_name);
+}
+
+static bool sleep_checks;       /* armed after boot */
+static uintptr_t *catch_caller; /* the test hook, or NULL */
+static const char **catch_fn;
+
+void
+sched_might_sleep_arm(void)
+{
+	__atomic_store_n(&sleep_checks, true, __ATOMIC_RELEASE);
+}
+
+void
+sched_might_sleep_catch(uintptr_t *caller, const char **fn)
+{
+	catch_fn = fn;
+	__atomic_store_n(&catch_caller, caller, __ATOMIC_RELEASE);
+}
+
+void
+sched_might_sleep_at(const char *fn, uintptr_t caller)
+{
+	uint32_t depth = arch_atomic_depth();
+	bool irqs = arch_irqs_enabled();
+	uintptr_t *c, off;
+	const char *name;
+
+	if ((!depth && irqs) || !__atomic_load_n(&sleep_checks, __ATOMIC_ACQUIRE))
+		return;
+	c = __atomic_exchange_n(&catch_caller, NULL, __ATOMIC_ACQ_REL);
+	if (c) {
+		*c = caller;
+		*catch_fn = fn;
+		return;
+	}
+	name = ksym_lookup(caller, &off);
+	panic("might_sleep: %s called from %s+%#lx with %u spinlock(s) held, interrupts %s", fn,
+	      name ? name : "?", name ? off : caller, depth, irqs ? "on" : "off");
+}
+
 void
 sched_block(void)
 {
-	uint64_t f = irq_save();
+	uint64_t f;
+
+	might_sleep();
+	f = irq_save();
 
 	schedule(false);
 	irq_restore(f);
@@ -410,6 +462,7 @@ sched_block_until(uint64_t deadline_ns)
 void
 sched_sleep_until(uint64_t deadline_ns)
 {
+	might_sleep();
 	while (clock_ns() < deadline_ns) {
 		sched_prepare_block();
 		sched_block_until(deadline_ns);
@@ -422,13 +475,15 @@ sched_sleep_ns(uint64_t ns)
 	sched_sleep_until(clock_ns() + ns);
 }
 
-/* the end of every interrupt: switch if something asked for it */
+/* the end of every interrupt: switch if something asked for it, unless
+ * the interrupted code holds a spinlock (its unlock comes first; the
+ * next interrupt switches) */
 void
 sched_preempt_check(void)
 {
 	struct cpu_sched *c = this_sched();
 
-	if (c->need_resched && c->online)
+	if (c->need_resched && c->online && !arch_atomic_depth())
 		schedule(true);
 }
 

@@ -29,8 +29,10 @@ mutex_trylock(struct mutex *m)
 bool
 mutex_lock_until(struct mutex *m, uint64_t deadline_ns)
 {
-	uint32_t c = cas(&m->m_word, 0, 1);
+	uint32_t c;
 
+	might_sleep();
+	c = cas(&m->m_word, 0, 1);
 	for (int i = 0; c != 0 && i < SPIN_TRIES; i++) {
 		cpu_relax();
 		c = cas(&m->m_word, 0, 1);
@@ -118,6 +120,7 @@ sem_down_until(struct semaphore *s, uint64_t deadline_ns)
 {
 	bool ok = true;
 
+	might_sleep();
 	if (sem_trydown(s))
 		return true;
 	__atomic_fetch_add(&s->s_waiters, 1, __ATOMIC_SEQ_CST);
@@ -164,6 +167,7 @@ waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadli
 	bool ok;
 	uint64_t f;
 
+	might_sleep();
 	for (;;) {
 		f = spin_lock_irqsave(&wq->wq_lock);
 		list_add_tail(&wq->wq_list, &e.link);

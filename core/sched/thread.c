@@ -190,8 +190,7 @@ thread_exit(void *result)
 	t->t_result = result;
 	irq_disable();
 	__atomic_store_n(&t->t_state, T_DEAD, __ATOMIC_RELEASE);
-	sched_block();
-	panic("thread_exit: dead thread %s ran again", t->t_name);
+	sched_switch_dead();
 }
 
 /* t is off its CPU for good (interrupts off, on another thread) */
@@ -235,6 +234,7 @@ thread_join_until(struct thread *t, void **result, uint64_t deadline_ns)
 	uint64_t f;
 	bool in_time = true;
 
+	might_sleep();
 	if (t == thread_self())
 		return -EDEADLK;
 	for (;;) {

@@ -22,6 +22,7 @@
 #include "printk.h"
 
 __thread uint64_t unit_rflags = 0x202; /* the shim's RFLAGS: IF set */
+__thread uint32_t unit_atomic_depth;   /* the shim's spinlock count */
 
 static struct {
 	int n, failed;  /* cases run, cases failed */

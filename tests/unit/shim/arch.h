@@ -43,6 +43,28 @@ irq_restore(uint64_t f)
 	if (f & RFLAGS_IF)
 		irq_enable();
 }
+/* spinlock.h's atomic-section count, per host thread (unit.h) */
+extern __thread uint32_t unit_atomic_depth;
+static inline void
+arch_atomic_enter(void)
+{
+	unit_atomic_depth++;
+}
+static inline void
+arch_atomic_leave(void)
+{
+	unit_atomic_depth--;
+}
+static inline uint32_t
+arch_atomic_depth(void)
+{
+	return unit_atomic_depth;
+}
+static inline bool
+arch_irqs_enabled(void)
+{
+	return unit_rflags & RFLAGS_IF;
+}
 static inline uint64_t
 rdtsc(void)
 {
