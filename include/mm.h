@@ -101,12 +101,18 @@ uint64_t mm_pte_raw(uintptr_t va);
 void mm_set_not_present(uintptr_t va); /* physical address of the kernel's PML4 */
 
 /* --- heap (mm/heap.c) ---
- * kmalloc: size classes 16..2048 bytes from one-page slabs; larger
- * requests take whole frame blocks. Memory is 16-byte aligned and not
- * zeroed (kzalloc zeroes). kfree(NULL) is a no-op. */
+ * kmalloc: size classes 16..2048 bytes from one-page slabs, through a
+ * per-CPU cache with no lock on the fast path; larger requests take
+ * whole frame blocks of the fewest pages that hold them (no header in
+ * them: 4096 bytes cost one page). Memory is 16-byte aligned and not
+ * zeroed (kzalloc zeroes). kfree(NULL) is a no-op; kfree works on any
+ * CPU, whichever CPU allocated. Callable with interrupts off. */
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);
+/* the calling CPU's cached free objects back to their slabs (so empty
+ * slabs return to the frame allocator) */
+void heap_flush(void);
 /* page-granular, page-aligned, zeroed; for stacks and tables */
 void *kpage_alloc(unsigned order);
 void kpage_free(void *p, unsigned order);
@@ -117,9 +123,11 @@ struct heap_stats {
 void heap_stats(struct heap_stats *st);
 
 /* host unit tests build heap.c over this page source */
+#define HEAP_CPUS 64 /* per-CPU caches: at least MAX_CPUS (acpi.h) */
 struct heap_page_ops {
 	void *(*alloc)(unsigned order);
 	void (*free)(void *p, unsigned order);
+	unsigned (*cpu)(void); /* the calling CPU's index, < HEAP_CPUS */
 };
 void heap_init(const struct heap_page_ops *ops);
 

@@ -2,6 +2,8 @@
  * use (page 0, the kernel image, boot modules), then frames, heap
  * and the kernel's own page tables. */
 #include "mm.h"
+#include "acpi.h"
+#include "arch.h"
 #include "boot.h"
 #include "lib.h"
 #include "printk.h"
@@ -50,9 +52,17 @@ page_free(void *p, unsigned order)
 	frame_free(mm_v2p(p), order);
 }
 
+static unsigned
+heap_cpu(void)
+{
+	return this_cpu()->cpu_index;
+}
+_Static_assert(MAX_CPUS <= HEAP_CPUS, "a heap cache per CPU");
+
 static const struct heap_page_ops kernel_pages = {
     .alloc = page_alloc_zeroed,
     .free = page_free,
+    .cpu = heap_cpu,
 };
 
 void *

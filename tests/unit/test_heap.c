@@ -5,9 +5,10 @@
  * Run: make unit && build/tests/unit/test_heap */
 #include "mm.h"
 #include "unit.h"
+#include <pthread.h>
 
 #define NCLASS 8 /* 16 .. 2048, as heap.c */
-#define HDR 64   /* heap.c's page header */
+#define HDR 64   /* heap.c's slab page header (large blocks have none) */
 
 /* ---- page ops: count what is out, remember each block's order ---- */
 
@@ -53,7 +54,15 @@ pg_free(void *p, unsigned order)
 	pg.bad_frees++;
 }
 
-static const struct heap_page_ops ops = {.alloc = pg_alloc, .free = pg_free};
+/* each host thread is a CPU of its own */
+static __thread unsigned test_cpu;
+static unsigned
+pg_cpu(void)
+{
+	return test_cpu;
+}
+
+static const struct heap_page_ops ops = {.alloc = pg_alloc, .free = pg_free, .cpu = pg_cpu};
 
 static void
 reset(void)
@@ -66,11 +75,13 @@ reset(void)
 	heap_init(&ops);
 }
 
+/* after the caller's cached objects went back to their slabs */
 static struct heap_stats
 stats(void)
 {
 	struct heap_stats st;
 
+	heap_flush();
 	heap_stats(&st);
 	return st;
 }
@@ -133,7 +144,7 @@ sizes(void)
 	                            4000,  4032,
 	                            4033,  4096,
 	                            8128,  8129,
-	                            20000, (PAGE_SIZE << FRAME_MAX_ORDER) - HDR};
+	                            20000, PAGE_SIZE << FRAME_MAX_ORDER};
 	void *p[ARRAY_SIZE(sz)];
 
 	reset();
@@ -146,12 +157,13 @@ sizes(void)
 		EXPECT_EQ((uintptr_t)p[i] % 16, 0);
 		if (class_of(sz[i]) >= 0) /* objects are aligned to their size */
 			EXPECT_EQ((uintptr_t)p[i] % (16u << class_of(sz[i])), 0);
-		else /* a large block: just past its page header */
-			EXPECT_EQ((uintptr_t)p[i] % PAGE_SIZE, HDR);
+		else /* a large block: whole pages, no header */
+			EXPECT_EQ((uintptr_t)p[i] % PAGE_SIZE, 0);
 		memset(p[i], (int)i, sz[i]);
 	}
 	/* the large blocks took the fewest pages that hold size + header */
-	EXPECT_EQ(stats().large_pages, 1 + 1 + 1 + 2 + 2 + 2 + 4 + 8 + 1024);
+	/* 2049, 4000, 4032, 4033, 4096, 8128, 8129, 20000, the largest */
+	EXPECT_EQ(stats().large_pages, 1 + 1 + 1 + 1 + 1 + 2 + 2 + 8 + 1024);
 	for (size_t i = 0; i < ARRAY_SIZE(sz); i++) {
 		if (!p[i])
 			continue;
@@ -311,7 +323,7 @@ random_churn(void)
 static void
 limits(void)
 {
-	const size_t max = (PAGE_SIZE << FRAME_MAX_ORDER) - HDR;
+	const size_t max = PAGE_SIZE << FRAME_MAX_ORDER;
 	void *p;
 
 	reset();
@@ -325,8 +337,8 @@ limits(void)
 	EXPECT_EQ(kmalloc(SIZE_MAX - HDR + 1), NULL);
 	EXPECT_EQ(kmalloc((size_t)1 << 63), NULL);
 	EXPECT_EQ(kmalloc(((size_t)1 << 63) + 1), NULL);
-	EXPECT_EQ(pg.pages_out, 0);
 	EXPECT_EQ(stats().large_pages, 0);
+	EXPECT_EQ(pg.pages_out, 1); /* the slab that held max's off-page header */
 }
 
 static void
@@ -363,14 +375,118 @@ panics(void)
 
 	memset(raw, 0, PAGE_SIZE);
 	reset();
-	/* a page the heap never gave out */
+	/* a page the heap never gave out, inside it and at its start */
 	EXPECT_PANIC(do_kfree, (char *)raw + 128, "is not a heap pointer");
+	reset();
+	EXPECT_PANIC(do_kfree, raw, "is not a heap pointer");
 	/* the lock is still held after a panic: start again each time */
 	reset();
 	large = kmalloc(10000);
 	EXPECT_PANIC(do_kfree, large + 16, "is not a heap pointer"); /* inside a large block */
 	reset();
+	large = kmalloc(10000);
+	EXPECT_PANIC(do_kfree, large + PAGE_SIZE, "is not a heap pointer"); /* its 2nd page */
+	reset();
 	free(raw);
+}
+
+/* a PATH_MAX buffer takes one page: N of them N pages, plus one slab
+ * page for their off-page headers */
+static void
+page_sized_costs_one_page(void)
+{
+	enum { N = 100 };
+	void *p[N];
+
+	reset();
+	for (int i = 0; i < N; i++) {
+		p[i] = kmalloc(4096);
+		EXPECT(p[i] && (uintptr_t)p[i] % PAGE_SIZE == 0);
+	}
+	EXPECT_EQ(stats().large_pages, N);
+	EXPECT_EQ(pg.pages_out, N + 1);
+	for (int i = 0; i < N; i++)
+		kfree(p[i]);
+	EXPECT_EQ(stats().large_pages, 0);
+	EXPECT_EQ(pg.pages_out, 1);
+	EXPECT_EQ(pg.bad_frees, 0);
+}
+
+/* threads as CPUs: each allocates, hands its objects to the next one,
+ * which frees them from its own cache (cross-CPU kfree), all at once */
+#define XTHREADS 4
+#define XOBJS 1000
+static void *xobjs[XTHREADS][XOBJS];
+static pthread_barrier_t xbar;
+
+static void *
+cross_worker(void *arg)
+{
+	int me = (int)(intptr_t)arg, from = (me + XTHREADS - 1) % XTHREADS;
+
+	test_cpu = (unsigned)me + 1;
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < XOBJS; i++) {
+			size_t size =
+			    1 + (size_t)((i * 37 + me * 11 + round) % 2600); /* mostly small */
+			xobjs[me][i] = kmalloc(size);
+			if (xobjs[me][i])
+				memset(xobjs[me][i], me, MIN(size, 16));
+		}
+		pthread_barrier_wait(&xbar);
+		for (int i = 0; i < XOBJS; i++) {
+			unsigned char *o = xobjs[from][i];
+			if (!o || o[0] != (unsigned char)from)
+				__atomic_fetch_add(&pg.bad_frees, 1, __ATOMIC_RELAXED);
+			kfree(o);
+		}
+		pthread_barrier_wait(&xbar);
+	}
+	heap_flush();
+	return NULL;
+}
+
+static pthread_mutex_t pg_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *
+locked_alloc(unsigned order)
+{
+	pthread_mutex_lock(&pg_lock);
+	void *p = pg_alloc(order);
+	pthread_mutex_unlock(&pg_lock);
+	return p;
+}
+static void
+locked_free(void *p, unsigned order)
+{
+	pthread_mutex_lock(&pg_lock);
+	pg_free(p, order);
+	pthread_mutex_unlock(&pg_lock);
+}
+static const struct heap_page_ops locked_ops = {
+    .alloc = locked_alloc, .free = locked_free, .cpu = pg_cpu};
+
+static void
+cross_cpu_free(void)
+{
+	pthread_t t[XTHREADS];
+	struct heap_stats st;
+
+	reset();
+	heap_init(&locked_ops);
+	pthread_barrier_init(&xbar, NULL, XTHREADS);
+	for (int i = 0; i < XTHREADS; i++)
+		pthread_create(&t[i], NULL, cross_worker, (void *)(intptr_t)i);
+	for (int i = 0; i < XTHREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&xbar);
+	st = stats();
+	EXPECT_EQ(st.allocs, XTHREADS * 20 * XOBJS);
+	EXPECT_EQ(st.frees, st.allocs);
+	EXPECT_EQ(st.large_pages, 0);
+	EXPECT(st.slab_pages <= NCLASS); /* one kept per class at most */
+	EXPECT_EQ(pg.pages_out, st.slab_pages);
+	EXPECT_EQ(pg.bad_frees, 0);
+	EXPECT_EQ(unit_rflags & RFLAGS_IF, RFLAGS_IF);
 }
 
 int
@@ -384,5 +500,7 @@ main(void)
 	RUN(limits);
 	RUN(out_of_pages);
 	RUN(panics);
+	RUN(page_sized_costs_one_page);
+	RUN(cross_cpu_free);
 	return unit_done();
 }
