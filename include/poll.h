@@ -92,4 +92,9 @@ void poll_waiter_del(struct poll_waiter *w);
  * (-EINTR, include/signal.h) */
 int poll_sleep(struct poll_sleeper *s, uint64_t deadline_ns);
 
+/* epoll (core/event/epoll.c): f's last reference went (file_put, before
+ * its close op); its interests leave every epoll watching it */
+struct file;
+void epoll_file_release(struct file *f);
+
 #endif

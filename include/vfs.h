@@ -89,6 +89,9 @@ struct file {
 	int f_refs;           /* atomic */
 	void *f_priv;
 	struct mutex f_lock;
+	/* the epoll interests watching it (core/event/epoll.c): removed
+	 * from their epolls when the last reference goes */
+	struct ep_item *f_ep;
 };
 
 /* --- the tree (core/fs/ramfs.c) --- */

@@ -12,9 +12,15 @@
  * Linux. EPOLLEXCLUSIVE is accepted with Linux's checks; every waiter
  * wakes (Linux: one or more). An epoll may watch another, not itself nor
  * in a loop, 5 levels deep at most (-ELOOP), as Linux.
+ * An interest is keyed by (fd, file) and holds no reference to its
+ * file: closing an fd leaves it while the file stays open (a dup), and
+ * the file's last reference going removes it from every epoll (the file
+ * lists its interests, f_ep), as Linux's eventpoll_release.
  * Locks: the interests (a list and a hash on the fd) under the epoll's
  * mutex; the ready list and an interest's place on it under a spinlock
- * that the callbacks take. Nested epolls are locked outer first. */
+ * that the callbacks take; the files' lists under links_lock. Nested
+ * epolls are locked outer first; nest_lock and release_lock come before
+ * any epoll's mutex. */
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
@@ -33,13 +39,15 @@
 struct epoll;
 struct ep_entry; /* an interest's entry on one wait queue of its file */
 
-struct interest {
+struct ep_item {
 	struct list_node link;  /* ep->all */
-	struct interest *hnext; /* ep->hash's chain */
+	struct ep_item *hnext;  /* ep->hash's chain */
 	struct list_node ready; /* ep->ready, when queued */
+	/* file->f_ep's list (under links_lock); fpprev NULL: on none */
+	struct ep_item *fnext, **fpprev;
 	struct epoll *ep;
 	int fd;
-	struct file *file; /* a reference */
+	struct file *file; /* no reference: the interest goes with the file */
 	uint64_t data;
 	struct ep_entry *entries;
 	/* under ep->rdlock (the callbacks read them) */
@@ -50,14 +58,14 @@ struct interest {
 
 struct ep_entry {
 	struct poll_entry e;
-	struct interest *in;
+	struct ep_item *in;
 	struct ep_entry *next;
 };
 
 struct epoll {
 	struct mutex lock; /* the interests */
 	struct list_node all;
-	struct interest **hash; /* nbuckets chains, a power of two */
+	struct ep_item **hash; /* nbuckets chains, a power of two */
 	size_t nbuckets, count;
 	struct spinlock rdlock; /* the ready list */
 	struct list_node ready;
@@ -68,6 +76,9 @@ struct epoll {
 
 static const struct file_ops ep_ops;
 static struct mutex nest_lock = MUTEX_INIT; /* adding an epoll to an epoll */
+/* a watched file's last reference going against an epoll's close */
+static struct mutex release_lock = MUTEX_INIT;
+static struct spinlock links_lock = SPINLOCK_INIT; /* every file's f_ep list */
 
 #define HASH_MAX 65536
 
@@ -77,10 +88,10 @@ bucket(struct epoll *ep, int fd)
 	return ((uint32_t)fd * 2654435761u) & (ep->nbuckets - 1);
 }
 
-static struct interest *
+static struct ep_item *
 find(struct epoll *ep, int fd, struct file *f)
 {
-	for (struct interest *in = ep->hash[bucket(ep, fd)]; in; in = in->hnext)
+	for (struct ep_item *in = ep->hash[bucket(ep, fd)]; in; in = in->hnext)
 		if (in->fd == fd && in->file == f)
 			return in;
 	return NULL;
@@ -88,18 +99,18 @@ find(struct epoll *ep, int fd, struct file *f)
 
 /* into the hash, which doubles past two interests a bucket: 0, -ENOMEM */
 static int
-hash_add(struct epoll *ep, struct interest *in)
+hash_add(struct epoll *ep, struct ep_item *in)
 {
 	if (ep->count >= 2 * ep->nbuckets && ep->nbuckets < HASH_MAX) {
 		size_t nb = ep->nbuckets * 2;
-		struct interest **h = kzalloc(nb * sizeof(*h));
+		struct ep_item **h = kzalloc(nb * sizeof(*h));
 		if (h) {
-			struct interest **old = ep->hash;
+			struct ep_item **old = ep->hash;
 			size_t ob = ep->nbuckets;
 			ep->hash = h;
 			ep->nbuckets = nb;
 			for (size_t b = 0; b < ob; b++)
-				for (struct interest *i = old[b], *next; i; i = next) {
+				for (struct ep_item *i = old[b], *next; i; i = next) {
 					next = i->hnext;
 					i->hnext = h[bucket(ep, i->fd)];
 					h[bucket(ep, i->fd)] = i;
@@ -114,9 +125,9 @@ hash_add(struct epoll *ep, struct interest *in)
 }
 
 static void
-hash_del(struct epoll *ep, struct interest *in)
+hash_del(struct epoll *ep, struct ep_item *in)
 {
-	struct interest **pp = &ep->hash[bucket(ep, in->fd)];
+	struct ep_item **pp = &ep->hash[bucket(ep, in->fd)];
 
 	while (*pp != in)
 		pp = &(*pp)->hnext;
@@ -126,7 +137,7 @@ hash_del(struct epoll *ep, struct interest *in)
 
 /* on the ready list unless there (rdlock held): true when it went on */
 static bool
-enqueue(struct epoll *ep, struct interest *in, bool head)
+enqueue(struct epoll *ep, struct ep_item *in, bool head)
 {
 	if (in->queued)
 		return false;
@@ -143,7 +154,7 @@ enqueue(struct epoll *ep, struct interest *in, bool head)
 static void
 ep_callback(struct poll_entry *e, int events)
 {
-	struct interest *in = container_of(e, struct ep_entry, e)->in;
+	struct ep_item *in = container_of(e, struct ep_entry, e)->in;
 	struct epoll *ep = in->ep;
 	uint64_t fl = spin_lock_irqsave(&ep->rdlock);
 	bool woke = false;
@@ -157,7 +168,7 @@ ep_callback(struct poll_entry *e, int events)
 
 /* queue an interest found ready outside a callback (ADD, MOD) */
 static void
-ready_now(struct epoll *ep, struct interest *in)
+ready_now(struct epoll *ep, struct ep_item *in)
 {
 	uint64_t fl = spin_lock_irqsave(&ep->rdlock);
 	bool woke = enqueue(ep, in, false);
@@ -169,7 +180,7 @@ ready_now(struct epoll *ep, struct interest *in)
 
 struct ep_table {
 	struct poll_table pt;
-	struct interest *in;
+	struct ep_item *in;
 	int err;
 };
 
@@ -189,9 +200,40 @@ ep_queue(struct poll_table *pt, struct poll_head *h)
 	poll_entry_add(h, &e->e, ep_callback);
 }
 
-/* off the file's wait queues and the ready list, then freed (lock held) */
+/* on its file's list of interests */
 static void
-interest_free(struct epoll *ep, struct interest *in)
+file_link(struct ep_item *in)
+{
+	struct file *f = in->file;
+	uint64_t fl = spin_lock_irqsave(&links_lock);
+
+	in->fnext = f->f_ep;
+	if (in->fnext)
+		in->fnext->fpprev = &in->fnext;
+	in->fpprev = &f->f_ep;
+	__atomic_store_n(&f->f_ep, in, __ATOMIC_RELEASE);
+	spin_unlock_irqrestore(&links_lock, fl);
+}
+
+static void
+file_unlink(struct ep_item *in)
+{
+	uint64_t fl;
+
+	if (!in->fpprev)
+		return;
+	fl = spin_lock_irqsave(&links_lock);
+	*in->fpprev = in->fnext;
+	if (in->fnext)
+		in->fnext->fpprev = in->fpprev;
+	in->fpprev = NULL;
+	spin_unlock_irqrestore(&links_lock, fl);
+}
+
+/* off the file's wait queues, its list and the ready list, then freed
+ * (lock held; off ep->all and the hash already when it was there) */
+static void
+interest_free(struct epoll *ep, struct ep_item *in)
 {
 	uint64_t fl;
 
@@ -207,7 +249,7 @@ interest_free(struct epoll *ep, struct interest *in)
 		ep->nready--;
 	}
 	spin_unlock_irqrestore(&ep->rdlock, fl);
-	file_put(in->file);
+	file_unlink(in);
 	kfree(in);
 }
 
@@ -224,7 +266,7 @@ collect(struct epoll *ep, struct linux_epoll_event *out, int max)
 	int k = 0;
 
 	while (todo-- && (!out || k < max)) {
-		struct interest *in = list_first_entry(&ep->ready, struct interest, ready);
+		struct ep_item *in = list_first_entry(&ep->ready, struct ep_item, ready);
 		uint32_t events = in->events, r = 0;
 		bool disarmed = in->disarmed;
 		list_del(&in->ready);
@@ -259,12 +301,42 @@ ep_close(struct file *f)
 	struct epoll *ep = f->f_priv;
 	struct list_node *n, *tmp;
 
+	mutex_lock(&release_lock); /* no watched file's release is in ep */
+	mutex_lock(&ep->lock);
 	list_for_each_safe(n, tmp, &ep->all)
 	{
-		interest_free(ep, list_entry(n, struct interest, link));
+		interest_free(ep, list_entry(n, struct ep_item, link));
 	}
+	mutex_unlock(&ep->lock);
+	mutex_unlock(&release_lock);
 	kfree(ep->hash);
 	kfree(ep);
+}
+
+/* Linux's eventpoll_release: the last reference to f went (file_put,
+ * before its close op), so no epoll_ctl can name it: each interest in it
+ * leaves its epoll, whose epoll_wait no longer reports it. An epoll_wait
+ * looking at the file holds that epoll's lock, which this waits for;
+ * release_lock keeps each epoll from being closed meanwhile. */
+void
+epoll_file_release(struct file *f)
+{
+	mutex_lock(&release_lock);
+	for (;;) {
+		uint64_t fl = spin_lock_irqsave(&links_lock);
+		struct ep_item *in = f->f_ep;
+		struct epoll *ep;
+		spin_unlock_irqrestore(&links_lock, fl);
+		if (!in)
+			break;
+		ep = in->ep; /* 'in' stays: only its epoll's close or this frees it */
+		mutex_lock(&ep->lock);
+		list_del(&in->link);
+		hash_del(ep, in);
+		interest_free(ep, in);
+		mutex_unlock(&ep->lock);
+	}
+	mutex_unlock(&release_lock);
 }
 
 static int
@@ -344,7 +416,7 @@ loop_check(struct epoll *from, struct epoll *to, int depth)
 	mutex_lock(&from->lock);
 	list_for_each(n, &from->all)
 	{
-		struct interest *in = list_entry(n, struct interest, link);
+		struct ep_item *in = list_entry(n, struct ep_item, link);
 		if (in->file->f_ops == &ep_ops && (r = loop_check(in->file->f_priv, to, depth + 1)))
 			break;
 	}
@@ -355,7 +427,7 @@ loop_check(struct epoll *from, struct epoll *to, int depth)
 static long
 ctl_add(struct epoll *ep, int fd, struct file *target, const struct linux_epoll_event *ev)
 {
-	struct interest *in;
+	struct ep_item *in;
 	struct ep_table t;
 	int r;
 
@@ -363,8 +435,7 @@ ctl_add(struct epoll *ep, int fd, struct file *target, const struct linux_epoll_
 		return -EEXIST;
 	if (!(in = kzalloc(sizeof(*in))))
 		return -ENOMEM;
-	file_get(target);
-	*in = (struct interest){
+	*in = (struct ep_item){
 	    .ep = ep, .fd = fd, .file = target, .events = ev->events, .data = ev->data};
 	list_init(&in->ready);
 	t = (struct ep_table){.pt = {ep_queue}, .in = in};
@@ -375,13 +446,14 @@ ctl_add(struct epoll *ep, int fd, struct file *target, const struct linux_epoll_
 	}
 	list_add_tail(&ep->all, &in->link);
 	hash_add(ep, in);
+	file_link(in); /* target is held: its release waits for ep->lock */
 	if (r & (int)(ev->events | POLLERR | POLLHUP))
 		ready_now(ep, in);
 	return 0;
 }
 
 static long
-ctl_mod(struct epoll *ep, struct interest *in, const struct linux_epoll_event *ev)
+ctl_mod(struct epoll *ep, struct ep_item *in, const struct linux_epoll_event *ev)
 {
 	uint64_t fl;
 
@@ -401,7 +473,7 @@ SYSCALL(epoll_ctl)
 {
 	struct file *epf = fd_get((int)a0), *target;
 	struct linux_epoll_event ev = {0};
-	struct interest *in;
+	struct ep_item *in;
 	struct epoll *ep;
 	bool nested = false;
 	long err = 0;

@@ -3,6 +3,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "poll.h"
 #include "printk.h"
 #include "tty.h"
 #include "uaccess.h"
@@ -268,6 +269,8 @@ file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->f_refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	if (__atomic_load_n(&f->f_ep, __ATOMIC_ACQUIRE))
+		epoll_file_release(f); /* Linux's eventpoll_release: before close */
 	if (f->f_node)
 		flock_release(f); /* the open file description's flock() goes with it */
 	if (f->f_ops->close)
