@@ -5,7 +5,10 @@
  * poll_entry on that head, and a change calls poll_wake(head, events),
  * which runs the callback of each entry of that object only, with the
  * events that happened (POLLIN, POLLOUT, POLLHUP, POLLERR) so that a
- * callback may ignore what it does not wait for.
+ * callback may ignore what it does not wait for. Exclusive entries
+ * (epoll's EPOLLEXCLUSIVE) come after the others, and a wake-up stops at
+ * the first exclusive one whose callback says it woke a waiter, as
+ * Linux's wake_up with nr_exclusive 1.
  *
  * A file's poll op (include/vfs.h) reports its readiness and, given a
  * poll_table, registers the caller on each head behind the file:
@@ -43,21 +46,26 @@ struct poll_head {
 	}
 
 struct poll_entry;
-/* events: what changed (0: anything may have); under the head's lock */
-typedef void (*poll_wake_fn)(struct poll_entry *e, int events);
+/* events: what changed (0: anything may have); under the head's lock.
+ * Nonzero: a waiter was woken (counts for exclusive entries only) */
+typedef int (*poll_wake_fn)(struct poll_entry *e, int events);
 
 struct poll_entry {
 	struct list_node link;
 	struct poll_head *head; /* NULL: on no head */
 	poll_wake_fn wake;
+	bool exclusive;
 };
 
 void poll_head_init(struct poll_head *h);
 void poll_entry_add(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake);
+/* at the tail, after the entries every wake-up runs */
+void poll_entry_add_exclusive(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake);
 /* off its head (no-op when on none); once this returns, its callback
  * neither runs nor will */
 void poll_entry_del(struct poll_entry *e);
-/* run the callback of every entry on h */
+/* run the callback of every entry on h, up to the first exclusive one
+ * that woke a waiter */
 void poll_wake(struct poll_head *h, int events);
 
 /* how a poll op registers its caller (NULL: the caller only asks) */

@@ -9,8 +9,10 @@
  * write to a pipe or an eventfd, input at the tty) is reported once.
  * EPOLLONESHOT disarms an interest once reported, until EPOLL_CTL_MOD. An
  * interest is also reported once when added or modified while ready, as
- * Linux. EPOLLEXCLUSIVE is accepted with Linux's checks; every waiter
- * wakes (Linux: one or more). An epoll may watch another, not itself nor
+ * Linux. EPOLLEXCLUSIVE (with Linux's checks) puts the interest's entries
+ * after the others on its file's wait queues, and a wake-up stops at the
+ * first exclusive interest whose epoll has a waiter (one or more wake,
+ * as Linux, not all). An epoll may watch another, not itself nor
  * in a loop, 5 levels deep at most (-ELOOP), as Linux.
  * An interest is keyed by (fd, file) and holds no reference to its
  * file: closing an fd leaves it while the file stays open (a dup), and
@@ -150,20 +152,32 @@ enqueue(struct epoll *ep, struct ep_item *in, bool head)
 	return true;
 }
 
-/* the callback of an interest's entries: something happened at its file */
-static void
+/* the callback of an interest's entries: something happened at its
+ * file. Nonzero for an exclusive interest when it took the event for a
+ * waiter (ep_poll_callback's ewake): its epoll has one (in epoll_wait, or
+ * polling the epoll fd), and the event is input alone for an interest in
+ * input, output alone for one in output, or neither (a hang-up, an
+ * error); then the other exclusive interests are not woken. */
+static int
 ep_callback(struct poll_entry *e, int events)
 {
 	struct ep_item *in = container_of(e, struct ep_entry, e)->in;
 	struct epoll *ep = in->ep;
 	uint64_t fl = spin_lock_irqsave(&ep->rdlock);
 	bool woke = false;
+	int taken = 0;
 
-	if (!in->disarmed && (!events || (events & (int)(in->events | POLLERR | POLLHUP))))
+	if (!in->disarmed && (!events || (events & (int)(in->events | POLLERR | POLLHUP)))) {
+		int io = events & (POLLIN | POLLOUT);
 		woke = enqueue(ep, in, false);
+		taken = !(in->events & EPOLLEXCLUSIVE) ||
+		        (!list_empty(&ep->wq.entries) &&
+		         (!io || (io != (POLLIN | POLLOUT) && (io & (int)in->events))));
+	}
 	spin_unlock_irqrestore(&ep->rdlock, fl);
 	if (woke)
 		poll_wake(&ep->wq, POLLIN);
+	return taken;
 }
 
 /* queue an interest found ready outside a callback (ADD, MOD) */
@@ -197,7 +211,10 @@ ep_queue(struct poll_table *pt, struct poll_head *h)
 	e->in = t->in;
 	e->next = t->in->entries;
 	t->in->entries = e;
-	poll_entry_add(h, &e->e, ep_callback);
+	if (t->in->events & EPOLLEXCLUSIVE)
+		poll_entry_add_exclusive(h, &e->e, ep_callback);
+	else
+		poll_entry_add(h, &e->e, ep_callback);
 }
 
 /* on its file's list of interests */

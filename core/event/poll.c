@@ -25,15 +25,31 @@ poll_head_init(struct poll_head *h)
 	list_init(&h->entries);
 }
 
-void
-poll_entry_add(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake)
+static void
+entry_add(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake, bool exclusive)
 {
 	uint64_t fl = spin_lock_irqsave(&h->lock);
 
 	e->head = h;
 	e->wake = wake;
-	list_add_tail(&h->entries, &e->link);
+	e->exclusive = exclusive;
+	if (exclusive)
+		list_add_tail(&h->entries, &e->link);
+	else
+		list_add_head(&h->entries, &e->link);
 	spin_unlock_irqrestore(&h->lock, fl);
+}
+
+void
+poll_entry_add(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake)
+{
+	entry_add(h, e, wake, false);
+}
+
+void
+poll_entry_add_exclusive(struct poll_head *h, struct poll_entry *e, poll_wake_fn wake)
+{
+	entry_add(h, e, wake, true);
 }
 
 void
@@ -62,7 +78,8 @@ poll_wake(struct poll_head *h, int events)
 	list_for_each_safe(n, tmp, &h->entries)
 	{
 		struct poll_entry *e = list_entry(n, struct poll_entry, link);
-		e->wake(e, events);
+		if (e->wake(e, events) && e->exclusive)
+			break;
 	}
 	spin_unlock_irqrestore(&h->lock, fl);
 }
@@ -80,15 +97,16 @@ poll_sleeper_arm(struct poll_sleeper *s)
 	__atomic_store_n(&s->woken, 0, __ATOMIC_SEQ_CST);
 }
 
-static void
+static int
 waiter_wake(struct poll_entry *e, int events)
 {
 	struct poll_waiter *w = container_of(e, struct poll_waiter, e);
 
 	if (events && w->mask && !(events & w->mask))
-		return;
+		return 0;
 	__atomic_store_n(&w->s->woken, 1, __ATOMIC_SEQ_CST);
 	sched_wake(w->s->t);
+	return 1;
 }
 
 void
