@@ -8,7 +8,8 @@
  * - mutex: one word, lock-free when uncontended (0 free, 1 locked, 2
  *   locked with sleepers); contended lockers sleep on the futex;
  * - condvar: a sequence word and the futex; semaphore; wait queue.
- * Every blocking call has a timed form; deadlines are monotonic ns. */
+ * Every blocking call but mutex_lock has a timed form; deadlines are
+ * monotonic ns. */
 #ifndef UNUM_SYNC_H
 #define UNUM_SYNC_H
 
@@ -47,8 +48,6 @@ struct mutex {
 	}
 void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
-/* false when the deadline passed first */
-bool mutex_lock_until(struct mutex *m, uint64_t deadline_ns);
 void mutex_unlock(struct mutex *m);
 
 struct condvar {
@@ -74,10 +73,11 @@ struct semaphore {
 	}
 void sem_down(struct semaphore *s);
 bool sem_down_until(struct semaphore *s, uint64_t deadline_ns);
-bool sem_trydown(struct semaphore *s);
 void sem_up(struct semaphore *s);
 
-/* --- wait queue: wait for a condition someone else makes true --- */
+/* --- wait queue: wait for a condition someone else makes true (the
+ * drivers'); what the app can wait for (pipes, the tty, eventfds, epoll)
+ * has a poll head instead (include/poll.h) --- */
 struct waitq {
 	struct spinlock wq_lock;
 	struct list_node wq_list;
@@ -87,7 +87,6 @@ void waitq_init(struct waitq *wq);
  * cond is checked under no lock: the waker sets state, then wakes.
  * Returns true when cond held. */
 bool waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadline_ns);
-void waitq_wake_one(struct waitq *wq);
 void waitq_wake_all(struct waitq *wq);
 
 #endif

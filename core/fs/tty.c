@@ -42,11 +42,11 @@ static struct {
 	uint8_t buf[TTY_BUF];
 	uint8_t mark[TTY_BUF];
 	uint64_t tail, canon, head;
-	uint64_t gen;        /* bumped on every input or flush */
 	uint64_t last_rx_ns; /* when the last byte arrived (VTIME) */
 	bool lnext;          /* the next byte is literal (^V) */
-	struct waitq readers;
-	struct poll_head pollers; /* poll and epoll (include/poll.h): woken with readers */
+	/* its wait queue (include/poll.h): blocked reads, poll and epoll;
+	 * woken (POLLIN) by input and by a termios change */
+	struct poll_head wq;
 } tty = {
     .lock = SPINLOCK_INIT,
     /* Linux's defaults: ICRNL | IXON; OPOST | ONLCR; B38400 | CS8 |
@@ -60,8 +60,7 @@ static struct {
           .c_cc = {3, 0x1c, 0x7f, 0x15, 4, 0, 1, 0, 0x11, 0x13, 0x1a, 0, 0x12, 0x0f, 0x17, 0x16,
                    0}},
     .ws = {24, 80, 0, 0},
-    .readers = {SPINLOCK_INIT, LIST_HEAD_INIT(tty.readers.wq_list)},
-    .pollers = POLL_HEAD_INIT(tty.pollers),
+    .wq = POLL_HEAD_INIT(tty.wq),
 };
 
 /* which of fds 0, 1, 2 are a terminal (kernel arguments) */
@@ -334,15 +333,11 @@ com1_irq(struct trapframe *tf, void *arg)
 		receive((uint8_t)c);
 		got = true;
 	}
-	if (got) {
-		tty.gen++;
+	if (got)
 		tty.last_rx_ns = clock_ns();
-	}
 	spin_unlock_irqrestore(&tty.lock, f);
-	if (got) {
-		waitq_wake_all(&tty.readers);
-		poll_wake(&tty.pollers, POLLIN);
-	}
+	if (got)
+		poll_wake(&tty.wq, POLLIN);
 }
 
 /* --- reading the terminal --- */
@@ -378,17 +373,6 @@ take(uint8_t *out, size_t n)
 	return done;
 }
 
-struct wait_arg {
-	uint64_t gen;
-};
-
-static bool
-input_or_signal(void *arg)
-{
-	return __atomic_load_n(&tty.gen, __ATOMIC_ACQUIRE) != ((struct wait_arg *)arg)->gen ||
-	       signal_pending();
-}
-
 /* Is this read done? (lock held) Non-canonical reads follow VMIN and
  * VTIME as termios(3) says; *deadline gets the VTIME timer. */
 static bool
@@ -419,16 +403,21 @@ tty_read(struct file *f, void *ubuf, size_t n)
 {
 	uint8_t *tmp = kmalloc(MIN(n, (size_t)TTY_BUF) + 1);
 	uint64_t start = clock_ns(), deadline;
+	struct poll_sleeper s;
+	struct poll_waiter w;
 	long r;
 
 	if (!tmp)
 		return -ENOMEM;
 	n = MIN(n, (size_t)TTY_BUF);
+	poll_sleeper_init(&s);
+	poll_waiter_add(&w, &s, &tty.wq, POLLIN);
 	for (;;) {
-		struct wait_arg w;
-		bool sig = signal_pending();
-		uint64_t fl = spin_lock_irqsave(&tty.lock);
-		w.gen = tty.gen;
+		bool sig;
+		uint64_t fl;
+		poll_sleeper_arm(&s); /* before looking: input from now on wakes */
+		sig = signal_pending();
+		fl = spin_lock_irqsave(&tty.lock);
 		if (!n || read_done(n, start, &deadline)) {
 			r = (long)take(tmp, n);
 			spin_unlock_irqrestore(&tty.lock, fl);
@@ -444,8 +433,9 @@ tty_read(struct file *f, void *ubuf, size_t n)
 			break;
 		}
 		spin_unlock_irqrestore(&tty.lock, fl);
-		waitq_wait(&tty.readers, input_or_signal, &w, deadline);
+		poll_sleep(&s, deadline); /* then look again: input, a signal, VTIME */
 	}
+	poll_waiter_del(&w);
 	if (r > 0 && copy_to_user(ubuf, tmp, (size_t)r))
 		r = -EFAULT;
 	kfree(tmp);
@@ -458,7 +448,7 @@ tty_poll(struct poll_table *pt)
 	uint64_t fl;
 	int r;
 
-	poll_register(pt, &tty.pollers);
+	poll_register(pt, &tty.wq);
 	fl = spin_lock_irqsave(&tty.lock);
 	r = readable() ? POLLIN : 0;
 	spin_unlock_irqrestore(&tty.lock, fl);
@@ -486,10 +476,8 @@ set_termios(unsigned long cmd, void *arg)
 	if ((tty.t.c_lflag & ICANON) && !(t.c_lflag & ICANON))
 		tty.canon = tty.head; /* the line being edited becomes readable */
 	tty.t = t;
-	tty.gen++;
 	spin_unlock_irqrestore(&tty.lock, fl);
-	waitq_wake_all(&tty.readers);
-	poll_wake(&tty.pollers, POLLIN);
+	poll_wake(&tty.wq, POLLIN); /* VMIN, VTIME or ICANON may have changed */
 	return 0;
 }
 
@@ -550,7 +538,6 @@ tty_ioctl(unsigned long cmd, void *arg)
 		if ((uintptr_t)arg != 1) { /* TCIFLUSH or TCIOFLUSH */
 			uint64_t fl = spin_lock_irqsave(&tty.lock);
 			flush_input();
-			tty.gen++;
 			spin_unlock_irqrestore(&tty.lock, fl);
 		}
 		return 0;

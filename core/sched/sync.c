@@ -26,7 +26,8 @@ mutex_trylock(struct mutex *m)
 	return true;
 }
 
-bool
+/* false when the deadline passed first */
+static bool
 mutex_lock_until(struct mutex *m, uint64_t deadline_ns)
 {
 	uint32_t c;
@@ -103,7 +104,7 @@ cond_broadcast(struct condvar *cv)
 	futex_wake(&cv->cv_seq, INT32_MAX, FUTEX_BITSET_MATCH_ANY);
 }
 
-bool
+static bool
 sem_trydown(struct semaphore *s)
 {
 	uint32_t c = __atomic_load_n(&s->s_count, __ATOMIC_RELAXED);
@@ -187,8 +188,8 @@ waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t deadli
 	}
 }
 
-static void
-wake(struct waitq *wq, bool all)
+void
+waitq_wake_all(struct waitq *wq)
 {
 	uint64_t f = spin_lock_irqsave(&wq->wq_lock);
 
@@ -196,20 +197,6 @@ wake(struct waitq *wq, bool all)
 		struct wq_entry *e = list_first_entry(&wq->wq_list, struct wq_entry, link);
 		list_del(&e->link);
 		sched_wake(e->t);
-		if (!all)
-			break;
 	}
 	spin_unlock_irqrestore(&wq->wq_lock, f);
-}
-
-void
-waitq_wake_one(struct waitq *wq)
-{
-	wake(wq, false);
-}
-
-void
-waitq_wake_all(struct waitq *wq)
-{
-	wake(wq, true);
 }
