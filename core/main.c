@@ -53,8 +53,8 @@ banner(void)
 static void
 app_world_init(void)
 {
-	devfs_init();                           /* /dev */
 	initrd_init();                          /* boot module 0 unpacked into / */
+	vfs_mount_tmp();                        /* /tmp: a tmpfs, unless the initrd filled it */
 	random_init();                          /* seeded: TSC, RTC, /.unum/seed */
 	console_init();                         /* fds 0-2; stdin from /.unum/stdin */
 	app_args_init();                        /* argv, environment from /.unum */
@@ -89,7 +89,7 @@ arch_start(uint32_t kind, uint32_t info)
 	sched_init();                          /* boot code becomes thread "main" */
 	arch_syscall_init();                   /* the SYSCALL door on this CPU */
 	syscall_init();                        /* the table, by Linux number */
-	vfs_init();                            /* the root file system */
+	vfs_init();                            /* /, and /dev, /proc, /sys mounted */
 	pci_init();                            /* PCI functions; virtio-pci devices probed */
 	virtio_init();                         /* virtio-mmio devices (virtio_mmio.device=) */
 	smp_boot_aps();                        /* every other CPU, idle */

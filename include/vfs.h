@@ -1,8 +1,8 @@
-/* Files: a ramfs tree (the root file system, filled from the initrd),
- * open files behind one ops table (ramfs files and directories, the
- * console streams), and the app's fd table. Errors are -errno values.
- * Paths resolve with ".", "..", and symlinks (40 hops: -ELOOP).
- * XXX: one mount (the ramfs root); /dev, /proc, /tmp come later. */
+/* Files, for their users: the namespace (a root ramfs filled from the
+ * initrd, with file systems mounted on it: /dev, /proc, /sys, /tmp), open
+ * files behind one ops table each, and the app's fd table. Errors are
+ * -errno values. Paths resolve with ".", "..", symlinks (40 hops: -ELOOP)
+ * and mount points. File systems implement include/vfs_fs.h. */
 #ifndef UNUM_VFS_H
 #define UNUM_VFS_H
 
@@ -14,34 +14,33 @@
 #include "uapi/poll.h"
 #include "uapi/stat.h"
 
-/* a node of the ramfs tree */
+struct mount;
+struct vnode_ops;
+struct file_ops;
+
+/* a file of some file system (include/vfs_fs.h for the implementers'
+ * side). The path walk, the mount table and the checks every file system
+ * shares are core/fs/vfs.c's; what a node holds is its file system's. */
 struct vnode {
-	uint32_t v_mode; /* S_IF* | permission bits */
+	const struct vnode_ops *v_ops; /* its file system's operations */
+	struct mount *v_mount;         /* the mount it belongs to */
+	struct mount *v_covered;       /* a directory something is mounted on: that mount */
+	uint32_t v_mode;               /* S_IF* | permission bits */
 	uint64_t v_ino;
-	uint64_t v_mtime_ns;         /* contents changed (realtime ns) */
-	uint64_t v_atime_ns;         /* last access: set at creation and by utimensat */
-	uint64_t v_ctime_ns;         /* contents or metadata changed */
-	uint32_t v_rdev;             /* device nodes: Linux's (major << 8 | minor) */
-	size_t v_size;               /* file bytes; symlink target length */
-	size_t v_cap;                /* bytes allocated in v_data */
-	uint8_t *v_data;             /* file contents or symlink target: kmalloc
-	                              * up to RAMFS_SMALL of v_cap, vmem beyond */
-	struct vnode *v_parent;      /* directories: ".." (root: itself) */
-	struct list_node v_children; /* directories */
-	struct list_node v_sibling;
+	uint64_t v_mtime_ns; /* contents changed (realtime ns) */
+	uint64_t v_atime_ns; /* last access: set at creation and by utimensat */
+	uint64_t v_ctime_ns; /* contents or metadata changed */
+	uint32_t v_rdev;     /* device nodes: Linux's (major << 8 | minor) */
+	size_t v_size;       /* file bytes; symlink target length */
+	/* the directory and name of its first link: ".." and vfs_path
+	 * (a file system's root: itself and "") */
+	struct vnode *v_parent;
 	char *v_name;
 	int v_nlink;
-	struct mutex v_lock;          /* data and children */
-	const struct file_ops *v_dev; /* device nodes: their file ops */
+	struct mutex v_lock;          /* data and metadata (mode, owner, times) */
+	const struct file_ops *v_dev; /* device and generated files: their open file's ops */
+	void *v_priv;                 /* the file system's (procfs: the generator) */
 	uint32_t v_uid, v_gid;
-	/* hard links (ramfs.c, under its tree lock): a second name is an
-	 * entry whose v_inode is the node holding the data; the node lists
-	 * its entries in v_links (an entry: its place in that list) */
-	struct vnode *v_inode;
-	struct list_node v_links;
-	/* optional, dynamic directories (/proc/self/fd): refill the
-	 * children before each lookup or listing (tree lock held) */
-	void (*v_fill)(struct vnode *dir);
 	/* optional, /proc/self/fd links: following one leads to this node
 	 * (the open file's), not to the link's text */
 	struct vnode *v_magic;
@@ -49,8 +48,28 @@ struct vnode {
 	struct filemap *v_map;
 	/* open files and file regions (mmap) using the node
 	 * (vfs_node_hold/release): a regular file's bytes are freed when its
-	 * last name is gone and this falls to 0 */
+	 * last name is gone and this falls to 0; a mount with a held node is
+	 * busy (umount: -EBUSY) */
 	int v_refs;
+
+	/* --- the in-memory file systems' part (core/fs/ramfs.c: ramfs,
+	 * tmpfs, and the trees devfs, procfs, sysfs build on it) --- */
+	size_t v_cap;    /* bytes allocated in v_data */
+	uint8_t *v_data; /* file contents or symlink target: kmalloc
+	                  * up to RAMFS_SMALL of v_cap, vmem beyond */
+	/* directories: the children in creation order (listings), and a
+	 * hash table of them by name (lookups); v_ndirs: how many are
+	 * directories (st_nlink) */
+	struct list_node v_children;
+	struct list_node v_sibling;
+	struct vnode **v_hash;
+	struct vnode *v_hnext;
+	size_t v_nbuckets, v_count, v_ndirs;
+	/* hard links (under the namespace lock): a second name is an entry
+	 * whose v_inode is the node holding the data; the node lists its
+	 * entries in v_links (an entry: its place in that list) */
+	struct vnode *v_inode;
+	struct list_node v_links;
 };
 
 /* the node a directory entry names (itself, or a hard link's target) */
@@ -94,49 +113,78 @@ struct file {
 	struct ep_item *f_ep;
 };
 
-/* --- the tree (core/fs/ramfs.c) --- */
+/* --- the namespace (core/fs/vfs.c): one path walk for every call --- */
+/* the root file system (ramfs) and the kernel's mounts: /dev (devtmpfs),
+ * /proc (proc), /sys (sysfs) */
 void vfs_init(void);
 struct vnode *vfs_root(void);
-/* resolve 'path' from 'cwd' (absolute paths ignore it); 'follow': the
+/* resolve 'path' from 'cwd' (absolute paths ignore it; NULL: the root),
+ * crossing mount points (and ".." out of a mount's root); 'follow': the
  * last component's symlink too. *out, or -ENOENT, -ENOTDIR, -ELOOP,
  * -ENAMETOOLONG */
 int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out);
-/* create a node at path (its parent must exist): -EEXIST when present */
+/* create a node at path (its parent must exist): a directory, regular
+ * file, device or FIFO by mode's S_IF* (a symlink: vfs_symlink). -EEXIST
+ * when present (then *out is the node there), -EROFS on a read-only mount */
 int vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out);
-/* file bytes: kmalloc up to this capacity, vmem (mm.h) beyond, growing
- * by doubling without a copy. 0, -EFBIG past 64 GiB, -ENOSPC out of memory */
-#define RAMFS_SMALL (64 * 1024)
+int vfs_symlink(struct vnode *cwd, const char *path, const char *target);
+/* a symlink's target into buf (not NUL-terminated): its length, -EINVAL
+ * when v is not a symlink */
+int vfs_readlink(struct vnode *v, char *buf, size_t size);
+/* file bytes: 0, -EFBIG, -ENOSPC (out of memory, or past a tmpfs's
+ * size), -EROFS, -EINVAL (a device) */
 int vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n);
-/* a smaller size frees the vmem pages past it (rounded up to a page) */
+/* up to n bytes at off into a kernel buffer: the count (0: end of file) */
+long vfs_read_data(struct vnode *v, uint64_t off, void *buf, size_t n);
+/* a smaller size frees the memory past it */
 int vfs_truncate(struct vnode *v, uint64_t size);
 /* an open file or a file region takes and drops the node */
 void vfs_node_hold(struct vnode *v);
 void vfs_node_release(struct vnode *v);
-/* unlink (dir false: -EISDIR on a directory) or rmdir (-ENOTDIR, -ENOTEMPTY) */
+/* unlink (dir false: -EISDIR on a directory) or rmdir (-ENOTDIR,
+ * -ENOTEMPTY); a mount point: -EBUSY */
 int vfs_remove(struct vnode *cwd, const char *path, bool dir);
 /* rename with Linux's rules (-EISDIR, -ENOTDIR, -ENOTEMPTY, -EINVAL for a
- * directory into itself; 'noreplace': -EEXIST) */
+ * directory into itself; 'noreplace': -EEXIST; another mount: -EXDEV) */
 int vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
                bool noreplace);
 void vfs_stat_node(struct vnode *v, void *statbuf);
+/* metadata changes, under the node's lock: what 'mask' names (VA_*) */
+#define VA_MODE 1
+#define VA_UID 2
+#define VA_GID 4
+#define VA_ATIME 8
+#define VA_MTIME 16
+struct vattr {
+	unsigned mask;
+	uint32_t mode, uid, gid;
+	uint64_t atime_ns, mtime_ns;
+};
+/* 0 or -EROFS; ctime becomes now */
+int vfs_setattr(struct vnode *v, const struct vattr *a);
+/* a directory's entries from *pos (0: "."), each to emit (false: no room,
+ * the entry is given again next time); 0, or -ENOTDIR */
+typedef bool (*vfs_emit_fn)(void *ctx, const char *name, size_t len, uint64_t ino, unsigned type);
+int vfs_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx);
 /* a hard link: a new name for node v (not a directory: -EPERM) at path;
- * -EEXIST when the name is taken */
+ * -EEXIST when the name is taken, -EXDEV on another mount */
 int vfs_link(struct vnode *v, struct vnode *cwd, const char *path);
-/* the absolute path of a node's (first) name into buf; " (deleted)" is
- * appended when it has none left. The length, or -ENAMETOOLONG */
+/* the absolute path of a node's (first) name into buf, across mounts;
+ * " (deleted)" is appended when it has none left. The length, or
+ * -ENAMETOOLONG */
 int vfs_path(struct vnode *v, char *buf, size_t size);
-int vfs_path_locked(struct vnode *v, char *buf, size_t size); /* v_fill callbacks */
+int vfs_path_locked(struct vnode *v, char *buf, size_t size); /* namespace lock held */
 /* a node in no directory (its path is "/name"); NULL: out of memory */
 struct vnode *vfs_node_new(const char *name, uint32_t mode);
-/* for v_fill callbacks (tree lock held): begin marks every child stale;
- * symlink makes or updates child 'name' -> target (magic: see v_magic);
- * end drops the children still stale (kept allocated: a lookup may hold
- * one). Typical use: begin, one symlink per entry, end. */
-void vfs_fill_begin(struct vnode *dir);
-void vfs_fill_symlink(struct vnode *dir, const char *name, const char *target, struct vnode *magic);
-void vfs_fill_end(struct vnode *dir);
-/* run dir's v_fill under the tree lock (a listing from the start) */
-void vfs_refill(struct vnode *dir);
+
+/* --- the mount table (core/fs/mount.c) --- */
+/* /tmp: a tmpfs (half the memory) when the initrd brought nothing under
+ * /tmp; else the initrd's /tmp stays, on the root */
+void vfs_mount_tmp(void);
+/* /proc/mounts ('info' false) or /proc/self/mountinfo text: the length */
+size_t vfs_mounts_describe(char *buf, size_t size, bool info);
+/* statfs of the file system holding v (NULL: the root's) */
+void vfs_statfs(struct vnode *v, struct linux_statfs *st);
 
 /* --- open files (core/fs/file.c) --- */
 struct file *file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err);
@@ -164,8 +212,7 @@ void flock_release(struct file *f);
 long flock_fcntl(struct file *f, int cmd, void *uarg);
 
 /* --- /dev (core/fs/devfs.c): null, zero, full, random, urandom, console,
- * tty, stdin, stdout, stderr, fd, and /tmp --- */
-void devfs_init(void);
+ * tty, stdin, stdout, stderr, fd, in each devtmpfs mount --- */
 /* a node whose open file reads and writes console stream i (0-2): where
  * /proc/self/fd/N of a console fd leads */
 struct vnode *devfs_console_node(int i);
@@ -175,8 +222,9 @@ const char *vfs_hostname(void);
  * has none (core/fs/etc.c) */
 void etc_init(void);
 /* --- /proc (core/fs/procfs.c): self/exe, self/fd/, self/maps, self/stat,
- * self/status, self/cmdline, cpuinfo, meminfo, uptime, stat, mounts,
- * sys/kernel/hostname --- */
+ * self/status, self/cmdline, self/mountinfo, cpuinfo, meminfo, uptime,
+ * stat, mounts, sys/kernel/hostname; and /sys: devices/system/cpu/ --- */
+/* the app's path and argv, for self/exe, cmdline, status and stat */
 void procfs_init(const char *exe, const char *const *argv);
 
 /* --- readiness (core/event/poll.c, include/poll.h): poll/select/epoll --- */

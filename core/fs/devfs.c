@@ -1,14 +1,14 @@
-/* The character devices every program expects under /dev (null, zero,
- * full, random, urandom; console and tty, the app's terminal: reads from
- * the console's stdin, writes to its stdout), the links stdin, stdout,
- * stderr and fd into /proc/self/fd, as ramfs nodes with their own file
- * ops, and an empty /tmp. Made before the initrd is unpacked, so an app's
- * tree may add to /dev but not replace these. */
+/* devtmpfs, mounted on /dev at start-up: the character devices every
+ * program expects (null, zero, full, random, urandom; console and tty, the
+ * app's terminal: reads from the console's stdin, writes to its stdout),
+ * the links stdin, stdout, stderr and fd into /proc/self/fd, as tmpfs
+ * nodes with their own file ops. Made before the initrd is unpacked, so
+ * an app's tree may add to /dev but not replace these. */
 #include "errno.h"
 #include "lib.h"
 #include "random.h"
 #include "uaccess.h"
-#include "vfs.h"
+#include "vfs_fs.h"
 
 static long
 null_read(struct file *f, void *buf, size_t n, uint64_t *off)
@@ -182,40 +182,52 @@ static const struct file_ops full_ops = {.read = zero_read, .write = full_write,
 static const struct file_ops random_ops = {
     .read = random_read, .write = sink_write, .stat = dev_stat};
 
-void
-devfs_init(void)
+/* a devtmpfs mount: a tmpfs (the app may add to it) with the devices */
+static int
+devtmpfs_fill(struct mount *m, const char *opts)
 {
 	static const struct {
-		const char *path;
+		const char *name;
 		const struct file_ops *ops;
 		uint32_t rdev; /* Linux's numbers (devices.txt): major << 8 | minor */
 	} devs[] = {
-	    {"/dev/null", &null_ops, 0x103},      {"/dev/zero", &zero_ops, 0x105},
-	    {"/dev/full", &full_ops, 0x107},      {"/dev/random", &random_ops, 0x108},
-	    {"/dev/urandom", &random_ops, 0x109}, {"/dev/console", &tty_ops, 0x501},
-	    {"/dev/tty", &tty_ops, 0x500},
+	    {"null", &null_ops, 0x103},      {"zero", &zero_ops, 0x105},
+	    {"full", &full_ops, 0x107},      {"random", &random_ops, 0x108},
+	    {"urandom", &random_ops, 0x109}, {"console", &tty_ops, 0x501},
+	    {"tty", &tty_ops, 0x500},
 	};
 	static const char *const links[][2] = {
-	    {"/dev/stdin", "/proc/self/fd/0"},
-	    {"/dev/stdout", "/proc/self/fd/1"},
-	    {"/dev/stderr", "/proc/self/fd/2"},
-	    {"/dev/fd", "/proc/self/fd"},
+	    {"stdin", "/proc/self/fd/0"},
+	    {"stdout", "/proc/self/fd/1"},
+	    {"stderr", "/proc/self/fd/2"},
+	    {"fd", "/proc/self/fd"},
 	};
 	static const struct file_ops *const sops[3] = {&s0_ops, &s1_ops, &s2_ops};
 	static const char *const snames[3] = {"console0", "console1", "console2"};
 	struct vnode *v;
+	int err;
 
-	vfs_create(NULL, "/dev", S_IFDIR | 0755, &v);
-	vfs_create(NULL, "/tmp", S_IFDIR | 01777, &v);
-	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
-		if (!vfs_create(NULL, devs[i].path, S_IFCHR | 0666, &v)) {
-			v->v_dev = devs[i].ops;
-			v->v_rdev = devs[i].rdev;
-		}
+	if ((err = ramfs_fill_root(m, 0755)) || (err = tmpfs_options(m, opts, false)))
+		return err;
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+		if (!(v = ramfs_add(m->mnt_root, devs[i].name, S_IFCHR | 0666, NULL)))
+			return -ENOMEM;
+		v->v_dev = devs[i].ops;
+		v->v_rdev = devs[i].rdev;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-		if (!vfs_create(NULL, links[i][0], S_IFLNK | 0777, &v))
-			vfs_write_data(v, 0, links[i][1], strlen(links[i][1]));
+		if (!(v = ramfs_add(m->mnt_root, links[i][0], S_IFLNK | 0777, NULL)) ||
+		    v->v_ops->write(v, 0, links[i][1], strlen(links[i][1])))
+			return -ENOMEM;
 	for (int i = 0; i < 3; i++) /* in no directory: reached through /proc/self/fd */
-		if ((streams[i] = vfs_node_new(snames[i], S_IFCHR | 0620)))
+		if (!streams[i] && (streams[i] = vfs_node_new(snames[i], S_IFCHR | 0620)))
 			streams[i]->v_dev = sops[i];
+	return 0;
 }
+
+const struct fs_type devtmpfs_type = {.name = "devtmpfs",
+                                      .magic = 0x01021994, /* TMPFS_MAGIC */
+                                      .fill = devtmpfs_fill,
+                                      .remount = tmpfs_remount,
+                                      .kill = ramfs_kill,
+                                      .show = tmpfs_show};

@@ -8,10 +8,10 @@
 #include "tty.h"
 #include "uaccess.h"
 #include "uapi/ioctls.h"
-#include "vfs.h"
+#include "vfs_fs.h"
 #include "vma.h"
 
-/* --- ramfs files and directories --- */
+/* --- files and directories of a file system --- */
 /* through a bounce buffer: the app's buffer may be a MAP_SHARED page not
  * yet touched, whose fault takes the region lock and a v_lock, so no
  * v_lock may be held while copying out */
@@ -28,23 +28,19 @@ node_read(struct file *f, void *buf, size_t n, uint64_t *off)
 	if (!(tmp = kmalloc(chunk ? chunk : 1)))
 		return -ENOMEM;
 	while ((size_t)got < n) {
-		size_t k = 0;
-		mutex_lock(&v->v_lock);
-		if (*off < v->v_size) {
-			k = MIN(MIN(n - (size_t)got, chunk), v->v_size - *off);
-			filemap_sync(v, *off, k); /* stores through MAP_SHARED */
-			memcpy(tmp, v->v_data + *off, k);
-		}
-		mutex_unlock(&v->v_lock);
-		if (!k)
+		long k = vfs_read_data(v, *off, tmp, MIN(n - (size_t)got, chunk));
+		if (k <= 0) {
+			if (!got)
+				got = k;
 			break;
-		if (copy_to_user((uint8_t *)buf + got, tmp, k)) {
+		}
+		if (copy_to_user((uint8_t *)buf + got, tmp, (size_t)k)) {
 			if (!got)
 				got = -EFAULT;
 			break;
 		}
-		*off += k;
-		got += (long)k;
+		*off += (uint64_t)k;
+		got += k;
 	}
 	kfree(tmp);
 	return got;
@@ -99,61 +95,50 @@ struct linux_dirent64 {
 	char d_name[];
 } __packed;
 
-/* f_off counts entries: 0 ".", 1 "..", then the children in order */
+struct dents {
+	uint8_t *buf; /* the app's */
+	size_t used, size;
+	uint64_t pos; /* of the entry being given */
+	int err;
+};
+
+static bool
+emit_dent(void *ctx, const char *name, size_t len, uint64_t ino, unsigned type)
+{
+	struct dents *d = ctx;
+	uint8_t rec[300];
+	struct linux_dirent64 *e = (void *)rec;
+	size_t reclen = ALIGN_UP(sizeof(struct linux_dirent64) + len + 1, 8);
+
+	if (d->used + reclen > d->size) {
+		if (!d->used)
+			d->err = -EINVAL; /* buffer too small for the next entry */
+		return false;
+	}
+	memset(rec, 0, reclen);
+	e->d_ino = ino;
+	e->d_off = (int64_t)++d->pos;
+	e->d_reclen = (uint16_t)reclen;
+	e->d_type = (uint8_t)type;
+	memcpy(e->d_name, name, len);
+	if (copy_to_user(d->buf + d->used, rec, reclen)) {
+		d->err = -EFAULT;
+		return false;
+	}
+	d->used += reclen;
+	return true;
+}
+
+/* f_off: the file system's position (ramfs: entries given) */
 static long
 node_getdents(struct file *f, void *buf, size_t n)
 {
-	struct vnode *dir = f->f_node;
-	uint8_t rec[300];
-	size_t used = 0;
-	uint64_t idx = 0;
-	struct list_node *c;
+	struct dents d = {.buf = buf, .size = n, .pos = f->f_off};
+	int err = vfs_readdir(f->f_node, &f->f_off, emit_dent, &d);
 
-	if ((dir->v_mode & S_IFMT) != S_IFDIR)
-		return -ENOTDIR;
-	if (dir->v_fill && f->f_off == 0)
-		vfs_refill(dir); /* /proc/self/fd: listed as it is now */
-	mutex_lock(&dir->v_lock);
-	c = dir->v_children.next;
-	for (;; idx++) {
-		struct vnode *v;
-		const char *name;
-		if (idx == 0)
-			v = dir, name = ".";
-		else if (idx == 1)
-			v = dir->v_parent, name = "..";
-		else if (c == &dir->v_children)
-			break;
-		else {
-			v = list_entry(c, struct vnode, v_sibling);
-			name = v->v_name;
-			v = vfs_node(v); /* a hard link: its node's inode and type */
-			c = c->next;
-		}
-		if (idx < f->f_off)
-			continue;
-		size_t len = strlen(name),
-		       reclen = ALIGN_UP(sizeof(struct linux_dirent64) + len + 1, 8);
-		if (used + reclen > n)
-			break;
-		struct linux_dirent64 *d = (void *)rec;
-		memset(rec, 0, reclen);
-		d->d_ino = v->v_ino;
-		d->d_off = (int64_t)idx + 1;
-		d->d_reclen = (uint16_t)reclen;
-		d->d_type = (uint8_t)((v->v_mode & S_IFMT) >> 12);
-		memcpy(d->d_name, name, len);
-		if (copy_to_user((uint8_t *)buf + used, rec, reclen)) {
-			mutex_unlock(&dir->v_lock);
-			return -EFAULT;
-		}
-		used += reclen;
-		f->f_off = idx + 1;
-	}
-	mutex_unlock(&dir->v_lock);
-	if (used == 0 && c != &dir->v_children)
-		return -EINVAL; /* buffer too small for the next entry */
-	return (long)used;
+	if (err)
+		return err;
+	return d.err && !d.used ? d.err : (long)d.used;
 }
 
 static const struct file_ops node_ops = {
@@ -246,6 +231,9 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 		e = -ENOTDIR;
 	if (!e && (v->v_mode & S_IFMT) == S_IFDIR && (flags & O_ACCMODE) != O_RDONLY)
 		e = -EISDIR;
+	if (!e && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && !v->v_dev &&
+	    v->v_mount && (v->v_mount->mnt_flags & MS_RDONLY))
+		e = -EROFS;
 	if (!e && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
 		e = vfs_truncate(v, 0);
 	if (e) {

@@ -1,8 +1,11 @@
-/* /proc, the files runtimes and tools read: self/exe (a symlink to the
- * app), self/fd/ (a link per open fd, listed as it is at each lookup),
- * self/maps, self/stat, self/status, self/cmdline, self/mounts, cpuinfo,
- * meminfo, uptime, stat, mounts, diskstats, sys/kernel/hostname. Contents are made
- * when the file is opened (a snapshot, as a read of Linux's would be). */
+/* proc and sysfs, trees of generated files on ramfs's nodes. /proc: the
+ * files runtimes and tools read: self/exe (a symlink to the app), self/fd/
+ * (a link per open fd, listed as it is at each lookup), self/maps,
+ * self/stat, self/status, self/cmdline, self/mounts, self/mountinfo,
+ * cpuinfo, meminfo, uptime, stat, mounts, diskstats, sys/kernel/hostname.
+ * /sys: devices/system/cpu/{online,possible,present}. Contents are made
+ * when the file is opened (a snapshot, as a read of Linux's would be);
+ * the app makes nothing in these trees (-EACCES). */
 #include "acpi.h"
 #include "arch.h"
 #include "blkdev.h"
@@ -14,7 +17,7 @@
 #include "mm.h"
 #include "sched.h"
 #include "uaccess.h"
-#include "vfs.h"
+#include "vfs_fs.h"
 #include "vma.h"
 
 struct snap {
@@ -145,7 +148,13 @@ gen_pstat(char *b, size_t size)
 static size_t
 gen_mounts(char *b, size_t size)
 {
-	return MIN((size_t)fmt_snprintf(b, size, "rootfs / ramfs rw 0 0\n"), size);
+	return vfs_mounts_describe(b, size, false);
+}
+
+static size_t
+gen_mountinfo(char *b, size_t size)
+{
+	return vfs_mounts_describe(b, size, true);
 }
 
 static char hostname[65] = "unum";
@@ -215,15 +224,15 @@ fill_fds(struct vnode *dir)
 
 	if (!text)
 		return;
-	vfs_fill_begin(dir);
+	ramfs_fill_begin(dir);
 	for (int fd = fd_next(0, &f); fd >= 0; fd = fd_next(fd + 1, &f)) {
 		struct vnode *magic;
 		fd_text(f, text, 4096, &magic);
 		fmt_snprintf(name, sizeof(name), "%d", fd);
-		vfs_fill_symlink(dir, name, text, magic);
+		ramfs_fill_symlink(dir, name, text, magic);
 		file_put(f);
 	}
-	vfs_fill_end(dir);
+	ramfs_fill_end(dir);
 	kfree(text);
 }
 
@@ -234,7 +243,7 @@ proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 	size_t k;
 
 	if (!s) {
-		gen_fn gen = (gen_fn)f->f_node->v_data;
+		gen_fn gen = (gen_fn)f->f_node->v_priv;
 		s = kmalloc(sizeof(*s) + 16384);
 		if (!s)
 			return -ENOMEM;
@@ -270,41 +279,194 @@ static const struct file_ops proc_ops = {
     .seekable = true,
 };
 
+/* /proc's directories: the app makes and removes nothing there */
+static int
+deny_create(struct vnode *d, const char *n, size_t l, uint32_t m, struct vnode **o)
+{
+	return -EACCES;
+}
+static int
+deny_mknod(struct vnode *d, const char *n, size_t l, uint32_t m, uint32_t r, struct vnode **o)
+{
+	return -EACCES;
+}
+static int
+deny_symlink(struct vnode *d, const char *n, size_t l, const char *t, struct vnode **o)
+{
+	return -EACCES;
+}
+static int
+deny_unlink(struct vnode *d, const char *n, size_t l)
+{
+	return -EACCES;
+}
+static int
+deny_rename(struct vnode *od, const char *on, size_t ol, struct vnode *nd, const char *nn,
+            size_t nl, bool noreplace)
+{
+	return -EACCES;
+}
+static int
+deny_link(struct vnode *v, struct vnode *d, const char *n, size_t l)
+{
+	return -EACCES;
+}
+
+/* /proc/self/fd: its links made again at each lookup and listing */
+static int
+fd_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+{
+	fill_fds(dir);
+	return ramfs_ops.lookup(dir, name, len, out);
+}
+
+static int
+fd_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
+{
+	if (*pos == 0)
+		fill_fds(dir); /* listed as it is now */
+	return ramfs_ops.readdir(dir, pos, emit, ctx);
+}
+
+/* /proc/self/exe: the app's path */
+static int
+exe_readlink(struct vnode *v, char *buf, size_t size)
+{
+	size_t n = MIN(size, strlen(app_path));
+
+	memcpy(buf, app_path, n);
+	return (int)n;
+}
+
+static void
+exe_getattr(struct vnode *v, struct linux_stat *st)
+{
+	ramfs_ops.getattr(v, st);
+	st->st_size = (int64_t)strlen(app_path);
+}
+
+static struct vnode_ops dir_ops, fd_ops, exe_ops; /* ramfs's, with the above */
+
+static void
+ops_init(void)
+{
+	if (dir_ops.lookup)
+		return;
+	dir_ops = ramfs_ops;
+	dir_ops.create = dir_ops.mkdir = deny_create;
+	dir_ops.mknod = deny_mknod;
+	dir_ops.symlink = deny_symlink;
+	dir_ops.unlink = dir_ops.rmdir = deny_unlink;
+	dir_ops.rename = deny_rename;
+	dir_ops.link = deny_link;
+	fd_ops = dir_ops;
+	fd_ops.lookup = fd_lookup;
+	fd_ops.readdir = fd_readdir;
+	exe_ops = ramfs_ops;
+	exe_ops.readlink = exe_readlink;
+	exe_ops.getattr = exe_getattr;
+}
+
+struct gen_file {
+	const char *path; /* under the mount's root: "a/b/c" */
+	gen_fn gen;
+};
+
+/* a tree of generated files: the directories on the way made as needed */
+static int
+add_files(struct mount *m, const struct gen_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct vnode *d = m->mnt_root, *v;
+		const char *p = files[i].path, *slash;
+		char name[64];
+		while ((slash = strchr(p, '/'))) {
+			size_t len = MIN((size_t)(slash - p), sizeof(name) - 1);
+			memcpy(name, p, len);
+			name[len] = '\0';
+			if (ramfs_ops.lookup(d, name, len, &v) &&
+			    !(v = ramfs_add(d, name, S_IFDIR | 0555, &dir_ops)))
+				return -ENOMEM;
+			d = v;
+			p = slash + 1;
+		}
+		if (!(v = ramfs_add(d, p, S_IFREG | 0444, &dir_ops)))
+			return -ENOMEM;
+		v->v_dev = &proc_ops;
+		v->v_priv = (void *)files[i].gen; /* the generator, not bytes */
+	}
+	return 0;
+}
+
+static int
+proc_fill(struct mount *m, const char *opts)
+{
+	static const struct gen_file files[] = {
+	    {"cpuinfo", gen_cpuinfo},
+	    {"meminfo", gen_meminfo},
+	    {"uptime", gen_uptime},
+	    {"self/cmdline", gen_cmdline},
+	    {"self/status", gen_status},
+	    {"self/maps", gen_maps},
+	    {"self/stat", gen_stat},
+	    {"self/mounts", gen_mounts},
+	    {"self/mountinfo", gen_mountinfo},
+	    {"stat", gen_pstat},
+	    {"mounts", gen_mounts},
+	    {"sys/kernel/hostname", gen_hostname},
+	    {"diskstats", blk_diskstats},
+	};
+	struct vnode *self, *v;
+	int err;
+
+	ops_init();
+	if ((err = ramfs_fill_root(m, 0555)))
+		return err;
+	m->mnt_root->v_ops = &dir_ops;
+	if ((err = add_files(m, files, ARRAY_SIZE(files))))
+		return err;
+	if (ramfs_ops.lookup(m->mnt_root, "self", 4, &self) ||
+	    !(v = ramfs_add(self, "fd", S_IFDIR | 0500, &fd_ops)) ||
+	    !(v = ramfs_add(self, "exe", S_IFLNK | 0777, &exe_ops)))
+		return -ENOMEM;
+	return 0; /* XXX: options (hidepid=...) are ignored */
+}
+
+const struct fs_type proc_type = {.name = "proc", .magic = 0x9fa0, .fill = proc_fill};
+
+/* /sys: what it has is the CPUs (glibc's get_nprocs reads online) */
+static size_t
+gen_cpus(char *b, size_t size)
+{
+	int n = sched_cpu_count();
+
+	return MIN(
+	    (size_t)(n > 1 ? fmt_snprintf(b, size, "0-%d\n", n - 1) : fmt_snprintf(b, size, "0\n")),
+	    size);
+}
+
+static int
+sysfs_fill(struct mount *m, const char *opts)
+{
+	static const struct gen_file files[] = {
+	    {"devices/system/cpu/online", gen_cpus},
+	    {"devices/system/cpu/possible", gen_cpus},
+	    {"devices/system/cpu/present", gen_cpus},
+	};
+	int err;
+
+	ops_init();
+	if ((err = ramfs_fill_root(m, 0555)))
+		return err;
+	m->mnt_root->v_ops = &dir_ops;
+	return add_files(m, files, ARRAY_SIZE(files));
+}
+
+const struct fs_type sysfs_type = {.name = "sysfs", .magic = 0x62656572, .fill = sysfs_fill};
+
 void
 procfs_init(const char *exe, const char *const *argv)
 {
-	static const struct {
-		const char *path;
-		gen_fn gen;
-	} files[] = {
-	    {"/proc/cpuinfo", gen_cpuinfo},
-	    {"/proc/meminfo", gen_meminfo},
-	    {"/proc/uptime", gen_uptime},
-	    {"/proc/self/cmdline", gen_cmdline},
-	    {"/proc/self/status", gen_status},
-	    {"/proc/self/maps", gen_maps},
-	    {"/proc/self/stat", gen_stat},
-	    {"/proc/stat", gen_pstat},
-	    {"/proc/mounts", gen_mounts},
-	    {"/proc/self/mounts", gen_mounts},
-	    {"/proc/sys/kernel/hostname", gen_hostname},
-	    {"/proc/diskstats", blk_diskstats},
-	};
-	struct vnode *v;
-
 	app_path = exe;
 	app_argv = argv;
-	vfs_create(NULL, "/proc", S_IFDIR | 0555, &v);
-	vfs_create(NULL, "/proc/self", S_IFDIR | 0555, &v);
-	vfs_create(NULL, "/proc/sys", S_IFDIR | 0555, &v);
-	vfs_create(NULL, "/proc/sys/kernel", S_IFDIR | 0555, &v);
-	if (!vfs_create(NULL, "/proc/self/fd", S_IFDIR | 0500, &v))
-		v->v_fill = fill_fds;
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-		if (!vfs_create(NULL, files[i].path, S_IFREG | 0444, &v)) {
-			v->v_dev = &proc_ops;
-			v->v_data = (uint8_t *)files[i].gen; /* the generator, not bytes */
-		}
-	if (!vfs_create(NULL, "/proc/self/exe", S_IFLNK | 0777, &v))
-		vfs_write_data(v, 0, exe, strlen(exe));
 }

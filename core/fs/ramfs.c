@@ -1,59 +1,39 @@
-/* The ramfs tree: the root file system, filled from the initrd (DESIGN.md,
- * Files). Path resolution with ".", "..", symlinks and loop detection;
- * hard links (a second name is an entry pointing at the node that holds
- * the data); directories that fill themselves (/proc/self/fd). */
+/* ramfs and tmpfs (include/vfs_fs.h): files in memory. A directory keeps
+ * its children in creation order (listings) and in a hash table by name
+ * (lookups, so a folder of 20,000 files is not a list walk per name);
+ * hard links are entries pointing at the node that holds the data;
+ * tmpfs is ramfs with a limit on its files' bytes (size=, half the
+ * memory by default: past it writes are -ENOSPC, not the kernel's last
+ * frames). devfs, procfs and sysfs build their trees from these nodes. */
 #include "clock.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
-#include "uapi/limits.h"
-#include "vfs.h"
+#include "vfs_fs.h"
 #include "vma.h"
 
-#define MAX_LINKS 40
-
-static struct vnode *root;
-static uint64_t next_ino = 1;
-static struct mutex tree_lock = MUTEX_INIT; /* the shape of the tree */
-
-static struct vnode *
-node_new(const char *name, size_t len, uint32_t mode)
+static bool
+is_dir(const struct vnode *v)
 {
-	struct vnode *v = kzalloc(sizeof(*v));
-
-	if (!v)
-		return NULL;
-	v->v_name = kmalloc(len + 1);
-	if (!v->v_name) {
-		kfree(v);
-		return NULL;
-	}
-	memcpy(v->v_name, name, len);
-	v->v_name[len] = '\0';
-	v->v_mode = mode;
-	v->v_ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
-	v->v_nlink = 1;
-	v->v_atime_ns = v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
-	list_init(&v->v_children);
-	list_init(&v->v_sibling);
-	list_init(&v->v_links);
-	return v;
+	return (v->v_mode & S_IFMT) == S_IFDIR;
 }
 
-void
-vfs_init(void)
+/* --- directories: a list in creation order and a hash table by name --- */
+static uint32_t
+name_hash(const char *s, size_t len)
 {
-	root = node_new("", 0, S_IFDIR | 0755);
-	if (!root)
-		panic("out of memory: the root directory");
-	root->v_parent = root;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
 }
 
-struct vnode *
-vfs_root(void)
+static bool
+name_is(const struct vnode *e, const char *name, size_t len)
 {
-	return root;
+	return strlen(e->v_name) == len && !memcmp(e->v_name, name, len);
 }
 
 static struct vnode *
@@ -61,166 +41,108 @@ child(struct vnode *dir, const char *name, size_t len)
 {
 	struct list_node *n;
 
+	if (dir->v_nbuckets) {
+		struct vnode *e = dir->v_hash[name_hash(name, len) & (dir->v_nbuckets - 1)];
+		for (; e; e = e->v_hnext)
+			if (name_is(e, name, len))
+				return e;
+		return NULL;
+	}
 	list_for_each(n, &dir->v_children)
 	{
 		struct vnode *c = list_entry(n, struct vnode, v_sibling);
-		if (strlen(c->v_name) == len && !memcmp(c->v_name, name, len))
+		if (name_is(c, name, len))
 			return c;
 	}
 	return NULL;
 }
 
-/* walk components of path from 'at'; stops before the last component
- * when 'parent' (then last and lastlen name it) */
-static int
-walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode **out,
-     const char **last, size_t *lastlen, int *links)
+static void
+hash_insert(struct vnode **tab, size_t nb, struct vnode *e)
 {
-	struct vnode *cur = path[0] == '/' ? root : at;
-	const char *p = path;
+	struct vnode **b = &tab[name_hash(e->v_name, strlen(e->v_name)) & (nb - 1)];
 
-	if (!path[0])
-		return -ENOENT;
-	if (strnlen(path, PATH_MAX) >= PATH_MAX)
-		return -ENAMETOOLONG;
-	for (;;) {
-		while (*p == '/')
-			p++;
-		const char *s = p;
-		while (*p && *p != '/')
-			p++;
-		size_t len = p - s;
-		const char *rest = p;
-		while (*rest == '/')
-			rest++;
-		bool final = *rest == '\0';
-		if (len == 0) { /* "/" or trailing slashes */
-			*out = cur;
-			if (parent && last) {
-				*last = s;
-				*lastlen = 0;
-			}
-			return 0;
-		}
-		if (len > NAME_MAX)
-			return -ENAMETOOLONG;
-		if ((cur->v_mode & S_IFMT) != S_IFDIR)
-			return -ENOTDIR;
-		if (final && parent) {
-			*out = cur;
-			*last = s;
-			*lastlen = len;
-			return 0;
-		}
-		struct vnode *next;
-		if (cur->v_fill)
-			cur->v_fill(cur);
-		if (len == 1 && s[0] == '.')
-			next = cur;
-		else if (len == 2 && s[0] == '.' && s[1] == '.')
-			next = cur->v_parent;
-		else
-			next = child(cur, s, len);
-		if (!next)
-			return -ENOENT;
-		next = vfs_node(next);
-		if ((next->v_mode & S_IFMT) == S_IFLNK && (!final || follow || *p == '/')) {
-			struct vnode *target;
-			int err;
-			if (++*links > MAX_LINKS)
-				return -ELOOP;
-			if (next->v_magic) { /* /proc/self/fd/N: the open file itself */
-				next = next->v_magic;
-				goto step;
-			}
-			char *t = kmalloc(next->v_size + 1);
-			if (!t)
-				return -ENOMEM;
-			memcpy(t, next->v_data, next->v_size);
-			t[next->v_size] = '\0';
-			err = walk(cur, t, true, false, &target, NULL, NULL, links);
-			kfree(t);
-			if (err)
-				return err;
-			next = target;
-		}
-	step:
-		cur = next;
-		if (final) {
-			/* "file/": a trailing slash names a directory */
-			if (*p == '/' && (cur->v_mode & S_IFMT) != S_IFDIR)
-				return -ENOTDIR;
-			*out = cur;
-			return 0;
-		}
-	}
+	e->v_hnext = *b;
+	*b = e;
 }
 
-int
-vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+/* the table doubles at two entries a bucket (from 16 buckets at 8
+ * entries); when memory is short it stays as it is, only slower */
+static void
+hash_grow(struct vnode *dir)
 {
-	int links = 0, err;
+	size_t nb = dir->v_nbuckets ? dir->v_nbuckets * 2 : 16;
+	struct vnode **tab = kzalloc(nb * sizeof(*tab));
+	struct list_node *n;
 
-	mutex_lock(&tree_lock);
-	err = walk(cwd ? cwd : root, path, follow, false, out, NULL, NULL, &links);
-	mutex_unlock(&tree_lock);
-	return err;
+	if (!tab)
+		return;
+	list_for_each(n, &dir->v_children)
+	    hash_insert(tab, nb, list_entry(n, struct vnode, v_sibling));
+	kfree(dir->v_hash);
+	dir->v_hash = tab;
+	dir->v_nbuckets = nb;
 }
 
-int
-vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out)
+static void
+dir_add(struct vnode *dir, struct vnode *e)
 {
-	struct vnode *dir, *v;
-	const char *name;
-	size_t len;
-	int links = 0, err;
-
-	mutex_lock(&tree_lock);
-	err = walk(cwd ? cwd : root, path, true, true, &dir, &name, &len, &links);
-	if (err)
-		goto out;
-	if (len == 0 || (len == 1 && name[0] == '.') || (len == 2 && !memcmp(name, "..", 2))) {
-		err = -EEXIST;
-		goto out;
-	}
-	if ((v = child(dir, name, len))) {
-		*out = vfs_node(v);
-		err = -EEXIST;
-		goto out;
-	}
-	v = node_new(name, len, mode);
-	if (!v) {
-		err = -ENOMEM;
-		goto out;
-	}
-	v->v_parent = dir; /* directories: ".."; others: where their first name is */
-	list_add_tail(&dir->v_children, &v->v_sibling);
-	dir->v_ctime_ns = dir->v_mtime_ns = v->v_mtime_ns;
-	*out = v;
-out:
-	mutex_unlock(&tree_lock);
-	return err;
+	list_add_tail(&dir->v_children, &e->v_sibling);
+	dir->v_count++;
+	dir->v_ndirs += is_dir(vfs_node(e));
+	if (dir->v_nbuckets)
+		hash_insert(dir->v_hash, dir->v_nbuckets, e);
+	if (dir->v_count >= (dir->v_nbuckets ? 2 * dir->v_nbuckets : 8))
+		hash_grow(dir);
 }
 
+static void
+dir_del(struct vnode *dir, struct vnode *e)
+{
+	list_del(&e->v_sibling);
+	dir->v_count--;
+	dir->v_ndirs -= is_dir(vfs_node(e));
+	if (!dir->v_nbuckets)
+		return;
+	struct vnode **p =
+	    &dir->v_hash[name_hash(e->v_name, strlen(e->v_name)) & (dir->v_nbuckets - 1)];
+	while (*p && *p != e)
+		p = &(*p)->v_hnext;
+	if (*p)
+		*p = e->v_hnext;
+	e->v_hnext = NULL;
+}
+
+/* --- file bytes --- */
 /* the bytes' memory at capacity cap (v_lock held; cap >= v_size): kmalloc
  * up to RAMFS_SMALL, vmem beyond (page multiples, resized in place or by
- * remapping its frames: no copy). false when out of memory, v untouched */
+ * remapping its frames: no copy). The growth counts against the mount's
+ * limit (tmpfs size=). false when out of memory or over the limit, v
+ * untouched */
 static bool
 data_realloc(struct vnode *v, size_t cap)
 {
+	struct mount *m = v->v_mount;
 	uint8_t *d;
 
 	if (cap > RAMFS_SMALL)
 		cap = ALIGN_UP(cap, PAGE_SIZE);
 	if (cap == v->v_cap)
 		return true;
+	uint64_t more = cap > v->v_cap ? cap - v->v_cap : 0;
+	if (more && m &&
+	    __atomic_add_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST) > m->mnt_size_max &&
+	    m->mnt_size_max) {
+		__atomic_sub_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST);
+		return false;
+	}
 	if (cap > RAMFS_SMALL && v->v_cap > RAMFS_SMALL) {
 		if (!(d = vmem_resize(v->v_data, v->v_cap, cap)))
-			return false;
+			goto fail;
 	} else {
 		d = cap > RAMFS_SMALL ? vmem_alloc(cap) : cap ? kmalloc(cap) : NULL;
 		if (cap && !d)
-			return false;
+			goto fail;
 		if (d && v->v_size)
 			memcpy(d, v->v_data, MIN(v->v_size, cap));
 		if (v->v_cap > RAMFS_SMALL)
@@ -228,18 +150,22 @@ data_realloc(struct vnode *v, size_t cap)
 		else
 			kfree(v->v_data);
 	}
+	if (m && cap < v->v_cap)
+		__atomic_sub_fetch(&m->mnt_used, v->v_cap - cap, __ATOMIC_SEQ_CST);
 	v->v_data = d;
 	v->v_cap = cap;
 	return true;
+fail:
+	if (m && more)
+		__atomic_sub_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST);
+	return false;
 }
 
-int
-vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
+static int
+ramfs_write(struct vnode *v, uint64_t off, const void *buf, size_t n)
 {
 	if (off + n < off || off + n > GiB(64))
 		return -EFBIG;
-	if (v->v_dev)
-		return -EINVAL; /* devices and /proc files keep no bytes here */
 	mutex_lock(&v->v_lock);
 	/* doubling up to 8 MiB steps (vmem grows without a copy, so
 	 * the steps need not be larger, and a 48 MiB file then holds at
@@ -262,11 +188,24 @@ vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n)
 	return 0;
 }
 
-int
-vfs_truncate(struct vnode *v, uint64_t size)
+static long
+ramfs_read(struct vnode *v, uint64_t off, void *buf, size_t n)
 {
-	if (v->v_dev)
-		return 0; /* a device: O_TRUNC means nothing */
+	size_t k = 0;
+
+	mutex_lock(&v->v_lock);
+	if (off < v->v_size) {
+		k = MIN(n, v->v_size - off);
+		filemap_sync(v, off, k); /* stores through MAP_SHARED */
+		memcpy(buf, v->v_data + off, k);
+	}
+	mutex_unlock(&v->v_lock);
+	return (long)k;
+}
+
+static int
+ramfs_truncate(struct vnode *v, uint64_t size)
+{
 	if (size < v->v_size) {
 		mutex_lock(&v->v_lock);
 		v->v_size = size;
@@ -275,10 +214,11 @@ vfs_truncate(struct vnode *v, uint64_t size)
 		 * block shrinks to just above RAMFS_SMALL) */
 		if (v->v_cap > RAMFS_SMALL && !data_realloc(v, size))
 			data_realloc(v, RAMFS_SMALL + PAGE_SIZE);
+		v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 		mutex_unlock(&v->v_lock);
 		return 0;
 	}
-	return size > v->v_size ? vfs_write_data(v, size, "", 0) : 0;
+	return size > v->v_size ? ramfs_write(v, size, "", 0) : 0;
 }
 
 /* a regular file with no name and no user: its bytes go (the node stays,
@@ -297,40 +237,79 @@ data_release(struct vnode *v)
 	mutex_unlock(&v->v_lock);
 }
 
-void
-vfs_node_hold(struct vnode *v)
+static void
+ramfs_release(struct vnode *v)
 {
-	__atomic_fetch_add(&v->v_refs, 1, __ATOMIC_SEQ_CST);
-}
-
-void
-vfs_node_release(struct vnode *v)
-{
-	int left = __atomic_sub_fetch(&v->v_refs, 1, __ATOMIC_SEQ_CST);
-
-	assert(left >= 0);
-	if (!left && !__atomic_load_n(&v->v_nlink, __ATOMIC_SEQ_CST))
+	if (!__atomic_load_n(&v->v_nlink, __ATOMIC_SEQ_CST))
 		data_release(v);
 }
 
-static bool
-is_dir(const struct vnode *v)
+/* --- names --- */
+static struct vnode *
+make(struct vnode *dir, const char *name, size_t len, uint32_t mode, const struct vnode_ops *ops)
 {
-	return (v->v_mode & S_IFMT) == S_IFDIR;
+	struct vnode *v = vfs_node_alloc(dir->v_mount, ops ? ops : &ramfs_ops, name, len, mode);
+
+	if (!v)
+		return NULL;
+	v->v_parent = dir; /* directories: ".."; others: where their first name is */
+	dir_add(dir, v);
+	dir->v_ctime_ns = dir->v_mtime_ns = v->v_mtime_ns;
+	return v;
 }
 
-/* a name goes (lock held). XXX: nodes and entries are kept allocated
- * (open files and lookups in progress may use them); a regular file's
- * bytes are freed with its last name when no open file or file region
- * holds it (v_refs), else on the last release. When a node loses
- * its first name while hard links remain, one of them takes its place,
- * so the node keeps a name, a parent and a path. */
+static int
+ramfs_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+{
+	struct vnode *c = child(dir, name, len);
+
+	if (!c)
+		return -ENOENT;
+	*out = vfs_node(c);
+	return 0;
+}
+
+static int
+ramfs_create(struct vnode *dir, const char *name, size_t len, uint32_t mode, struct vnode **out)
+{
+	return (*out = make(dir, name, len, mode, NULL)) ? 0 : -ENOMEM;
+}
+
+static int
+ramfs_mknod(struct vnode *dir, const char *name, size_t len, uint32_t mode, uint32_t rdev,
+            struct vnode **out)
+{
+	if (!(*out = make(dir, name, len, mode, NULL)))
+		return -ENOMEM;
+	(*out)->v_rdev = rdev;
+	return 0;
+}
+
+static int
+ramfs_symlink(struct vnode *dir, const char *name, size_t len, const char *target,
+              struct vnode **out)
+{
+	int err;
+
+	if (!(*out = make(dir, name, len, S_IFLNK | 0777, NULL)))
+		return -ENOMEM;
+	if ((err = ramfs_write(*out, 0, target, strlen(target))))
+		return err; /* XXX: the empty link stays */
+	return 0;
+}
+
+/* a name goes. XXX: nodes and entries are kept allocated (open files and
+ * lookups in progress may use them); a regular file's bytes are freed
+ * with its last name when no open file or file region holds it (v_refs),
+ * else on the last release. When a node loses its first name while hard
+ * links remain, one of them takes its place, so the node keeps a name, a
+ * parent and a path. */
 static void
-drop_name(struct vnode *e)
+drop_name(struct vnode *dir, struct vnode *e)
 {
 	struct vnode *n = vfs_node(e);
 
-	list_del(&e->v_sibling);
+	dir_del(dir, e);
 	if (__atomic_sub_fetch(&n->v_nlink, 1, __ATOMIC_SEQ_CST) == 0 &&
 	    !__atomic_load_n(&n->v_refs, __ATOMIC_SEQ_CST))
 		data_release(n);
@@ -340,119 +319,160 @@ drop_name(struct vnode *e)
 	}
 	if (list_empty(&n->v_links))
 		return;
+	/* the first hard link becomes the node's name */
 	struct vnode *e2 = list_first_entry(&n->v_links, struct vnode, v_links);
+	struct vnode *d2 = e2->v_parent;
 	char *name = n->v_name;
 	list_del(&e2->v_links);
-	list_add_before(&e2->v_sibling, &n->v_sibling);
-	list_del(&e2->v_sibling);
+	dir_del(d2, e2);
 	n->v_name = e2->v_name;
 	e2->v_name = name;
-	n->v_parent = e2->v_parent;
+	n->v_parent = d2;
+	dir_add(d2, n);
 }
 
-/* unlink (dir false) or rmdir (dir true) */
-int
-vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
+static int
+remove(struct vnode *dir, const char *name, size_t len, bool dir_wanted)
 {
-	struct vnode *dir, *v = NULL;
-	const char *name;
-	size_t len;
-	int links = 0, err;
+	struct vnode *v = child(dir, name, len);
 
-	mutex_lock(&tree_lock);
-	err = walk(cwd ? cwd : root, path, true, true, &dir, &name, &len, &links);
-	if (!err && len == 1 && name[0] == '.')
-		err = -EINVAL;
-	else if (!err && (len == 0 || (len == 2 && !memcmp(name, "..", 2))))
-		err = dir_wanted ? -ENOTEMPTY : -EISDIR;
-	if (!err && !(v = child(dir, name, len)))
-		err = -ENOENT;
-	if (!err && is_dir(vfs_node(v)) != dir_wanted)
-		err = dir_wanted ? -ENOTDIR : -EISDIR;
-	if (!err && dir_wanted && !list_empty(&v->v_children))
-		err = -ENOTEMPTY;
-	if (!err) {
-		drop_name(v);
-		dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
-	}
-	mutex_unlock(&tree_lock);
-	return err;
+	if (!v)
+		return -ENOENT;
+	if (is_dir(vfs_node(v)) != dir_wanted)
+		return dir_wanted ? -ENOTDIR : -EISDIR;
+	if (dir_wanted && v->v_count)
+		return -ENOTEMPTY;
+	drop_name(dir, v);
+	dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
+	return 0;
 }
 
-int
-vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
-           bool noreplace)
+static int
+ramfs_unlink(struct vnode *dir, const char *name, size_t len)
 {
-	struct vnode *odir, *ndir, *v = NULL, *t;
-	const char *oname, *nname;
-	size_t olen, nlen;
-	int links = 0, err;
-	char *newname = NULL;
+	return remove(dir, name, len, false);
+}
 
-	mutex_lock(&tree_lock);
-	err = walk(ocwd ? ocwd : root, opath, true, true, &odir, &oname, &olen, &links);
-	if (!err)
-		err = walk(ncwd ? ncwd : root, npath, true, true, &ndir, &nname, &nlen, &links);
-	if (!err && (!olen || !nlen || (olen <= 2 && !memcmp(oname, "..", olen)) ||
-	             (nlen <= 2 && !memcmp(nname, "..", nlen))))
-		err = -EBUSY;
-	if (!err && !(v = child(odir, oname, olen)))
-		err = -ENOENT;
-	if (!err && (ndir->v_mode & S_IFMT) != S_IFDIR)
-		err = -ENOTDIR;
+static int
+ramfs_rmdir(struct vnode *dir, const char *name, size_t len)
+{
+	return remove(dir, name, len, true);
+}
+
+static int
+ramfs_rename(struct vnode *odir, const char *oname, size_t olen, struct vnode *ndir,
+             const char *nname, size_t nlen, bool noreplace)
+{
+	struct vnode *v = child(odir, oname, olen), *t;
+	char *newname;
+
+	if (!v)
+		return -ENOENT;
 	/* a directory may not move below itself */
-	for (struct vnode *a = ndir; !err && is_dir(vfs_node(v)); a = a->v_parent) {
+	for (struct vnode *a = ndir; is_dir(vfs_node(v)); a = a->v_parent) {
 		if (a == v)
-			err = -EINVAL;
-		if (a == root)
+			return -EINVAL;
+		if (a == a->v_parent)
 			break;
 	}
-	t = err ? NULL : child(ndir, nname, nlen);
+	t = child(ndir, nname, nlen);
 	if (t && vfs_node(t) == vfs_node(v))
-		goto out; /* the same node (or two links to it): nothing to do */
+		return 0; /* the same node (or two links to it): nothing to do */
 	if (t && noreplace)
-		err = -EEXIST;
-	else if (t && is_dir(v) && !is_dir(vfs_node(t)))
-		err = -ENOTDIR;
-	else if (t && !is_dir(vfs_node(v)) && is_dir(t))
-		err = -EISDIR;
-	else if (t && is_dir(t) && !list_empty(&t->v_children))
-		err = -ENOTEMPTY;
-	if (!err && !(newname = kmalloc(nlen + 1)))
-		err = -ENOMEM;
-	if (err)
-		goto out;
+		return -EEXIST;
+	if (t && is_dir(v) && !is_dir(vfs_node(t)))
+		return -ENOTDIR;
+	if (t && !is_dir(vfs_node(v)) && is_dir(t))
+		return -EISDIR;
+	if (t && is_dir(t) && t->v_count)
+		return -ENOTEMPTY;
+	if (t && t->v_covered)
+		return -EBUSY; /* a mount point */
+	if (!(newname = kmalloc(nlen + 1)))
+		return -ENOMEM;
 	memcpy(newname, nname, nlen);
 	newname[nlen] = '\0';
 	if (t)
-		drop_name(t);
-	list_del(&v->v_sibling);
+		drop_name(ndir, t);
+	dir_del(odir, v);
 	kfree(v->v_name);
 	v->v_name = newname;
-	list_add_tail(&ndir->v_children, &v->v_sibling);
+	dir_add(ndir, v);
 	v->v_parent = ndir;
 	odir->v_mtime_ns = ndir->v_mtime_ns = clock_realtime_ns();
 	odir->v_ctime_ns = ndir->v_ctime_ns = vfs_node(v)->v_ctime_ns = odir->v_mtime_ns;
-out:
-	mutex_unlock(&tree_lock);
-	return err;
+	return 0;
 }
 
-void
-vfs_stat_node(struct vnode *v, void *statbuf)
+static int
+ramfs_link(struct vnode *v, struct vnode *dir, const char *name, size_t len)
 {
-	struct linux_stat *st = statbuf;
+	struct vnode *e;
 
+	if (v->v_nlink == 0) /* linkat of an unlinked open file (no O_TMPFILE here) */
+		return -ENOENT;
+	if (!(e = vfs_node_alloc(dir->v_mount, &ramfs_ops, name, len, v->v_mode)))
+		return -ENOMEM;
+	e->v_inode = v;
+	e->v_parent = dir;
+	list_add_tail(&v->v_links, &e->v_links);
+	dir_add(dir, e);
+	v->v_nlink++;
+	v->v_ctime_ns = dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
+	return 0;
+}
+
+/* f_off counts entries: 0 ".", 1 "..", then the children in order */
+static int
+ramfs_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
+{
+	struct list_node *c = dir->v_children.next;
+	uint64_t idx = 0;
+
+	for (;; idx++) {
+		struct vnode *v;
+		const char *name;
+		if (idx == 0)
+			v = dir, name = ".";
+		else if (idx == 1)
+			v = dir->v_parent, name = "..";
+		else if (c == &dir->v_children)
+			break;
+		else {
+			v = list_entry(c, struct vnode, v_sibling);
+			name = v->v_name;
+			v = vfs_node(v); /* a hard link: its node's inode and type */
+			c = c->next;
+		}
+		if (idx < *pos)
+			continue;
+		if (!emit(ctx, name, strlen(name), v->v_ino, (v->v_mode & S_IFMT) >> 12))
+			break;
+		*pos = idx + 1;
+	}
+	return 0;
+}
+
+static int
+ramfs_readlink(struct vnode *v, char *buf, size_t size)
+{
+	size_t n;
+
+	mutex_lock(&v->v_lock);
+	n = MIN(size, v->v_size);
+	memcpy(buf, v->v_data, n);
+	mutex_unlock(&v->v_lock);
+	return (int)n;
+}
+
+static void
+ramfs_getattr(struct vnode *v, struct linux_stat *st)
+{
 	memset(st, 0, sizeof(*st));
-	st->st_dev = 1;
 	st->st_ino = v->v_ino;
 	st->st_nlink = v->v_nlink;
-	if ((v->v_mode & S_IFMT) == S_IFDIR) { /* ".", its name, each subfolder's ".." */
-		struct list_node *n;
-		st->st_nlink = 2;
-		list_for_each(n, &v->v_children) st->st_nlink +=
-		    is_dir(list_entry(n, struct vnode, v_sibling));
-	}
+	if (is_dir(v)) /* ".", its name, each subfolder's ".." */
+		st->st_nlink = 2 + v->v_ndirs;
 	st->st_mode = v->v_mode;
 	st->st_uid = v->v_uid;
 	st->st_gid = v->v_gid;
@@ -468,91 +488,99 @@ vfs_stat_node(struct vnode *v, void *statbuf)
 	st->st_rdev = v->v_rdev;
 }
 
-int
-vfs_link(struct vnode *v, struct vnode *cwd, const char *path)
+static void
+ramfs_setattr(struct vnode *v, const struct vattr *a)
 {
-	struct vnode *dir, *e;
-	const char *name;
-	size_t len;
-	int links = 0, err;
+	if (a->mask & VA_MODE)
+		v->v_mode = (v->v_mode & S_IFMT) | (a->mode & 07777);
+	if (a->mask & VA_UID)
+		v->v_uid = a->uid;
+	if (a->mask & VA_GID)
+		v->v_gid = a->gid;
+	if (a->mask & VA_ATIME)
+		v->v_atime_ns = a->atime_ns;
+	if (a->mask & VA_MTIME)
+		v->v_mtime_ns = a->mtime_ns;
+}
 
-	if (is_dir(v))
-		return -EPERM;
-	mutex_lock(&tree_lock);
-	err = walk(cwd ? cwd : root, path, true, true, &dir, &name, &len, &links);
-	if (err)
-		goto out;
-	if (len == 0 || (len <= 2 && !memcmp(name, "..", len)) || child(dir, name, len)) {
-		err = -EEXIST;
-		goto out;
-	}
-	if (v->v_nlink == 0) { /* linkat of an unlinked open file (no O_TMPFILE here) */
-		err = -ENOENT;
-		goto out;
-	}
-	if (!(e = node_new(name, len, v->v_mode))) {
-		err = -ENOMEM;
-		goto out;
-	}
-	e->v_inode = v;
-	e->v_parent = dir;
-	list_add_tail(&v->v_links, &e->v_links);
-	list_add_tail(&dir->v_children, &e->v_sibling);
-	v->v_nlink++;
-	v->v_ctime_ns = dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
-out:
-	mutex_unlock(&tree_lock);
-	return err;
+const struct vnode_ops ramfs_ops = {
+    .lookup = ramfs_lookup,
+    .create = ramfs_create,
+    .mkdir = ramfs_create,
+    .mknod = ramfs_mknod,
+    .symlink = ramfs_symlink,
+    .unlink = ramfs_unlink,
+    .rmdir = ramfs_rmdir,
+    .rename = ramfs_rename,
+    .link = ramfs_link,
+    .readdir = ramfs_readdir,
+    .readlink = ramfs_readlink,
+    .getattr = ramfs_getattr,
+    .setattr = ramfs_setattr,
+    .truncate = ramfs_truncate,
+    .read = ramfs_read,
+    .write = ramfs_write,
+    .release = ramfs_release,
+};
+
+struct vnode *
+ramfs_add(struct vnode *dir, const char *name, uint32_t mode, const struct vnode_ops *ops)
+{
+	size_t len = strlen(name);
+
+	if (child(dir, name, len))
+		return NULL;
+	return make(dir, name, len, mode, ops);
 }
 
 int
-vfs_path(struct vnode *v, char *buf, size_t size)
+ramfs_fill_root(struct mount *m, uint32_t mode)
 {
-	int r;
+	struct vnode *r = vfs_node_alloc(m, &ramfs_ops, "", 0, S_IFDIR | (mode & 07777));
 
-	mutex_lock(&tree_lock);
-	r = vfs_path_locked(v, buf, size);
-	mutex_unlock(&tree_lock);
-	return r;
+	if (!r)
+		return -ENOMEM;
+	r->v_parent = r;
+	m->mnt_root = r;
+	return 0;
 }
 
-int
-vfs_path_locked(struct vnode *v, char *buf, size_t size)
+/* every file's bytes of the tree below dir go (its nodes stay: see
+ * drop_name). Iterative: a deep tree must not run the stack out. */
+void
+ramfs_kill(struct mount *m)
 {
-	size_t len = 0;
-	bool gone = v->v_nlink == 0 && !is_dir(v);
+	struct vnode *d = m->mnt_root;
+	struct list_node *c = d->v_children.next;
 
-	if (size < 2)
-		return -ENAMETOOLONG;
-	/* from the leaf up, each name put in front */
-	buf[0] = '\0';
-	for (struct vnode *a = v; a != root && a; a = a->v_parent) {
-		size_t n = strlen(a->v_name);
-		if (len + n + 2 > size)
-			return -ENAMETOOLONG;
-		memmove(buf + n + 1, buf, len + 1);
-		buf[0] = '/';
-		memcpy(buf + 1, a->v_name, n);
-		len += n + 1;
-		if (is_dir(a) && a->v_parent == a)
-			break;
+	for (;;) {
+		if (c == &d->v_children) {
+			if (d == m->mnt_root)
+				return;
+			c = d->v_sibling.next; /* back up: the next of d's siblings */
+			d = d->v_parent;
+			continue;
+		}
+		struct vnode *e = list_entry(c, struct vnode, v_sibling), *v = vfs_node(e);
+		if (is_dir(v) && e == v && v->v_parent == d) {
+			d = v;
+			c = v->v_children.next;
+			continue;
+		}
+		if ((v->v_mode & S_IFMT) == S_IFREG || (v->v_mode & S_IFMT) == S_IFLNK) {
+			mutex_lock(&v->v_lock);
+			v->v_size = 0;
+			data_realloc(v, 0);
+			mutex_unlock(&v->v_lock);
+		}
+		c = c->next;
 	}
-	if (!len) {
-		memcpy(buf, "/", 2);
-		len = 1;
-	}
-	if (gone) {
-		if (len + 11 > size)
-			return -ENAMETOOLONG;
-		memcpy(buf + len, " (deleted)", 11);
-		len += 10;
-	}
-	return (int)len;
 }
 
+/* --- dynamic directories (/proc/self/fd) --- */
 /* stale children carry v_nlink 0 between begin and end */
 void
-vfs_fill_begin(struct vnode *dir)
+ramfs_fill_begin(struct vnode *dir)
 {
 	struct list_node *n;
 
@@ -560,29 +588,25 @@ vfs_fill_begin(struct vnode *dir)
 }
 
 void
-vfs_fill_symlink(struct vnode *dir, const char *name, const char *target, struct vnode *magic)
+ramfs_fill_symlink(struct vnode *dir, const char *name, const char *target, struct vnode *magic)
 {
 	struct vnode *v = child(dir, name, strlen(name));
 	size_t len = strlen(target);
 
-	if (!v) {
-		if (!(v = node_new(name, strlen(name), S_IFLNK | 0777)))
-			return; /* out of memory: the entry is missing from the listing */
-		v->v_parent = dir;
-		list_add_tail(&dir->v_children, &v->v_sibling);
-	}
+	if (!v && !(v = make(dir, name, strlen(name), S_IFLNK | 0777, NULL)))
+		return; /* out of memory: the entry is missing from the listing */
 	v->v_nlink = 1;
 	v->v_magic = magic;
 	if (len <= v->v_cap) {
 		memcpy(v->v_data, target, len);
 		v->v_size = len;
-	} else if (vfs_write_data(v, 0, target, len)) {
+	} else if (ramfs_write(v, 0, target, len)) {
 		v->v_size = 0;
 	}
 }
 
 void
-vfs_fill_end(struct vnode *dir)
+ramfs_fill_end(struct vnode *dir)
 {
 	struct list_node *n, *tmp;
 
@@ -590,21 +614,145 @@ vfs_fill_end(struct vnode *dir)
 	{
 		struct vnode *v = list_entry(n, struct vnode, v_sibling);
 		if (!v->v_nlink)
-			list_del(&v->v_sibling); /* kept allocated, as drop_name */
+			dir_del(dir, v); /* kept allocated, as drop_name */
 	}
 }
 
-void
-vfs_refill(struct vnode *dir)
+/* --- the types --- */
+static int
+ramfs_type_fill(struct mount *m, const char *opts)
 {
-	mutex_lock(&tree_lock);
-	if (dir->v_fill)
-		dir->v_fill(dir);
-	mutex_unlock(&tree_lock);
+	return ramfs_fill_root(m, 0755); /* as Linux's ramfs: options are ignored */
 }
 
-struct vnode *
-vfs_node_new(const char *name, uint32_t mode)
+const struct fs_type ramfs_type = {
+    .name = "ramfs", .magic = 0x858458f6, .fill = ramfs_type_fill, .kill = ramfs_kill};
+
+static int
+tmpfs_fill(struct mount *m, const char *opts)
 {
-	return node_new(name, strlen(name), mode);
+	int err = ramfs_fill_root(m, 01777);
+
+	return err ? err : tmpfs_options(m, opts, false);
+}
+
+int
+tmpfs_remount(struct mount *m, const char *opts)
+{
+	return tmpfs_options(m, opts, true);
+}
+
+size_t
+tmpfs_show(struct mount *m, char *buf, size_t size)
+{
+	if (!m->mnt_size_max)
+		return 0; /* no limit */
+	return (size_t)fmt_snprintf(buf, size, ",size=%luk",
+	                            (unsigned long)(m->mnt_size_max >> 10));
+}
+
+const struct fs_type tmpfs_type = {.name = "tmpfs",
+                                   .magic = 0x01021994,
+                                   .fill = tmpfs_fill,
+                                   .remount = tmpfs_remount,
+                                   .kill = ramfs_kill,
+                                   .show = tmpfs_show};
+
+/* a number with an optional k, m, g suffix, or % of the memory */
+static bool
+parse_size(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+
+	if (!len)
+		return false;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (i == 0 || i + 1 < len)
+		return false;
+	if (i < len) {
+		switch (s[i] | 0x20) {
+		case 'k':
+			n <<= 10;
+			break;
+		case 'm':
+			n <<= 20;
+			break;
+		case 'g':
+			n <<= 30;
+			break;
+		case '%' | 0x20:
+			n = frame_total_bytes() / 100 * n;
+			break;
+		default:
+			return false;
+		}
+	}
+	*out = ALIGN_UP(n, PAGE_SIZE);
+	return true;
+}
+
+static bool
+parse_num(const char *s, size_t len, int base, uint32_t *out)
+{
+	uint64_t n = 0;
+
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] >= '0' + base || n > 0xffffffffu)
+			return false;
+		n = n * (uint64_t)base + (uint64_t)(s[i] - '0');
+	}
+	if (n > 0xffffffffu)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+int
+tmpfs_options(struct mount *m, const char *opts, bool remount)
+{
+	uint64_t size = remount ? m->mnt_size_max : ALIGN_UP(frame_total_bytes() / 2, PAGE_SIZE);
+	struct vnode *r = m->mnt_root;
+	const char *p = opts ? opts : "";
+
+	while (*p) {
+		const char *e = p;
+		while (*e && *e != ',')
+			e++;
+		const char *eq = p;
+		while (eq < e && *eq != '=')
+			eq++;
+		size_t klen = (size_t)(eq - p), vlen = eq < e ? (size_t)(e - eq - 1) : 0;
+		const char *val = eq + 1;
+		uint32_t n;
+		if (klen == 4 && !memcmp(p, "size", 4)) {
+			if (!parse_size(val, vlen, &size))
+				return -EINVAL;
+		} else if (klen == 4 && !memcmp(p, "mode", 4) && !remount) {
+			if (!parse_num(val, vlen, 8, &n))
+				return -EINVAL;
+			r->v_mode = S_IFDIR | (n & 07777);
+		} else if (klen == 3 && !memcmp(p, "uid", 3) && !remount) {
+			if (!parse_num(val, vlen, 10, &r->v_uid))
+				return -EINVAL;
+		} else if (klen == 3 && !memcmp(p, "gid", 3) && !remount) {
+			if (!parse_num(val, vlen, 10, &r->v_gid))
+				return -EINVAL;
+		} else if (klen) {
+			return -EINVAL; /* as Linux's tmpfs: an unknown option */
+		}
+		p = *e ? e + 1 : e;
+	}
+	/* size=0 is no limit, as on Linux; a remount may not go below what
+	 * the files hold */
+	if (remount && size && size < __atomic_load_n(&m->mnt_used, __ATOMIC_SEQ_CST))
+		return -EINVAL;
+	m->mnt_size_max = size;
+	return 0;
 }

@@ -162,16 +162,13 @@ SYSCALL(copy_file_range)
 		goto out;
 	}
 	while ((size_t)total < len) {
-		size_t k = 0;
-		mutex_lock(&vi->v_lock);
-		if (ip < vi->v_size) {
-			k = MIN(MIN(len - (size_t)total, (size_t)CHUNK), vi->v_size - ip);
-			filemap_sync(vi, ip, k);
-			memcpy(tmp, vi->v_data + ip, k);
-		}
-		mutex_unlock(&vi->v_lock);
-		if (!k)
+		long got = vfs_read_data(vi, ip, tmp, MIN(len - (size_t)total, (size_t)CHUNK));
+		if (got <= 0) {
+			if (got < 0 && !total)
+				r = got;
 			break;
+		}
+		size_t k = (size_t)got;
 		if ((r = vfs_write_data(vo, op, tmp, k)))
 			break;
 		ip += k;

@@ -501,30 +501,18 @@ SYSCALL(fcntl)
 
 SYSCALL(getcwd)
 {
-	char buf[PATH_MAX];
-	size_t len = 0;
-	struct vnode *v = vfs_cwd();
+	char *buf = kmalloc(PATH_MAX);
+	long len;
 
-	/* build from the leaf up, then reverse the components */
-	buf[0] = '\0';
-	while (v != vfs_root()) {
-		size_t n = strlen(v->v_name);
-		if (len + n + 1 >= sizeof(buf))
-			return -ENAMETOOLONG;
-		memmove(buf + n + 1, buf, len + 1);
-		buf[0] = '/';
-		memcpy(buf + 1, v->v_name, n);
-		len += n + 1;
-		v = v->v_parent;
-	}
-	if (!len) {
-		buf[0] = '/';
-		buf[1] = '\0';
-		len = 1;
-	}
-	if ((size_t)a1 < len + 1)
-		return -ERANGE;
-	return copy_to_user((void *)a0, buf, len + 1) ? -EFAULT : (long)(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	len = vfs_path(vfs_cwd(), buf, PATH_MAX);
+	if (len >= 0 && (size_t)a1 < (size_t)len + 1)
+		len = -ERANGE;
+	else if (len >= 0)
+		len = copy_to_user((void *)a0, buf, (size_t)len + 1) ? -EFAULT : len + 1;
+	kfree(buf);
+	return len;
 }
 
 SYSCALL(chdir)
@@ -651,16 +639,15 @@ SYSCALL(renameat2)
 static long
 symlink_at(const char *utarget, int dirfd, const char *upath)
 {
-	struct vnode *dir, *v;
+	struct vnode *dir;
 	char *target, *path;
 	long err;
 
 	if ((err = get_path(utarget, &target)))
 		return err;
 	if (!(err = get_path(upath, &path))) {
-		if (!(err = dir_of(dirfd, path, &dir)) &&
-		    !(err = vfs_create(dir, path, S_IFLNK | 0777, &v)))
-			err = vfs_write_data(v, 0, target, strlen(target));
+		if (!(err = dir_of(dirfd, path, &dir)))
+			err = vfs_symlink(dir, path, target);
 		kfree(path);
 	}
 	kfree(target);
@@ -854,9 +841,9 @@ SYSCALL(umask)
 static long
 set_mode(struct vnode *v, uint32_t mode)
 {
-	v->v_mode = (v->v_mode & S_IFMT) | (mode & 07777);
-	v->v_ctime_ns = clock_realtime_ns();
-	return 0;
+	struct vattr a = {.mask = VA_MODE, .mode = mode};
+
+	return vfs_setattr(vfs_node(v), &a);
 }
 
 SYSCALL(chmod)
@@ -884,12 +871,10 @@ SYSCALL(fchmod)
 static long
 set_owner(struct vnode *v, long uid, long gid)
 {
-	if (uid != -1)
-		v->v_uid = (uint32_t)uid;
-	if (gid != -1)
-		v->v_gid = (uint32_t)gid;
-	v->v_ctime_ns = clock_realtime_ns();
-	return 0;
+	struct vattr a = {.uid = (uint32_t)uid, .gid = (uint32_t)gid};
+
+	a.mask = (uid != -1 ? VA_UID : 0) | (gid != -1 ? VA_GID : 0);
+	return vfs_setattr(vfs_node(v), &a);
 }
 
 SYSCALL(chown)
@@ -923,12 +908,12 @@ SYSCALL(fchownat)
 
 /* one of utimensat's times: UTIME_OMIT leaves it, UTIME_NOW takes now */
 static void
-set_time(uint64_t *t, const int64_t *ts, uint64_t now)
+set_time(struct vattr *a, unsigned bit, uint64_t *t, const int64_t *ts, uint64_t now)
 {
-	if (ts[1] == UTIME_NOW)
-		*t = now;
-	else if (ts[1] != UTIME_OMIT)
-		*t = (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
+	if (ts[1] == UTIME_OMIT)
+		return;
+	a->mask |= bit;
+	*t = ts[1] == UTIME_NOW ? now : (uint64_t)ts[0] * 1000000000u + (uint64_t)ts[1];
 }
 
 static bool
@@ -963,27 +948,19 @@ SYSCALL(utimensat)
 		err = a3 ? -EINVAL : node_of_fd((int)a0, &v);
 	if (err)
 		return err;
-	v = vfs_node(v);
+	struct vattr va = {0};
 	now = clock_realtime_ns();
-	set_time(&v->v_atime_ns, ts, now);
-	set_time(&v->v_mtime_ns, ts + 2, now);
-	v->v_ctime_ns = now;
-	return 0;
+	set_time(&va, VA_ATIME, &va.atime_ns, ts, now);
+	set_time(&va, VA_MTIME, &va.mtime_ns, ts + 2, now);
+	return vfs_setattr(vfs_node(v), &va);
 }
 
 static long
-statfs_out(void *ubuf)
+statfs_out(struct vnode *v, void *ubuf)
 {
-	struct linux_statfs st = {
-	    .f_type = 0x858458f6, /* RAMFS_MAGIC */
-	    .f_bsize = 4096,
-	    .f_blocks = frame_total_bytes() / 4096,
-	    .f_bfree = frame_free_bytes() / 4096,
-	    .f_bavail = frame_free_bytes() / 4096,
-	    .f_namelen = 255,
-	    .f_frsize = 4096,
-	};
+	struct linux_statfs st;
 
+	vfs_statfs(v, &st);
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -992,14 +969,14 @@ SYSCALL(statfs)
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
-	return err ? err : statfs_out((void *)a1);
+	return err ? err : statfs_out(v, (void *)a1);
 }
 SYSCALL(fstatfs)
 {
-	struct vnode *v;
+	struct vnode *v = NULL;
 	long err = node_of_fd((int)a0, &v);
 
-	return err == -EBADF ? err : statfs_out((void *)a1);
+	return err == -EBADF ? err : statfs_out(err ? NULL : v, (void *)a1);
 }
 
 static long
@@ -1008,12 +985,19 @@ readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
 	struct vnode *v;
 	long err;
 
+	char *buf;
+	int n;
+
 	if ((err = lookup_at(dirfd, upath, false, &v)))
 		return err;
 	if ((v->v_mode & S_IFMT) != S_IFLNK)
 		return -EINVAL;
-	size_t n = MIN(size, v->v_size);
-	return copy_to_user(ubuf, v->v_data, n) ? -EFAULT : (long)n;
+	if (!(buf = kmalloc(PATH_MAX)))
+		return -ENOMEM;
+	n = vfs_readlink(v, buf, MIN(size, (size_t)PATH_MAX));
+	err = n < 0 ? n : copy_to_user(ubuf, buf, (size_t)n) ? -EFAULT : n;
+	kfree(buf);
+	return err;
 }
 
 SYSCALL(readlink)
