@@ -149,6 +149,10 @@ int vfs_remove(struct vnode *cwd, const char *path, bool dir);
 int vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char *npath,
                bool noreplace);
 void vfs_stat_node(struct vnode *v, void *statbuf);
+/* may the app (by its real ids, or with 'effective' its file-system
+ * ones, as open() does) read, write, execute (R_OK, W_OK, X_OK) v? 0,
+ * -EACCES, or -EROFS (writing on a read-only mount) */
+int vfs_may_access(struct vnode *v, int mode, bool effective);
 /* metadata changes, under the node's lock: what 'mask' names (VA_*) */
 #define VA_MODE 1
 #define VA_UID 2

@@ -219,10 +219,11 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 			*err = -ENOMEM;
 		return f;
 	}
+	bool made = false;
 	if (e == -ENOENT && (flags & O_CREAT) && plen && path[plen - 1] == '/')
 		e = -EISDIR; /* Linux: O_CREAT of "name/" */
 	else if (e == -ENOENT && (flags & O_CREAT))
-		e = vfs_create(cwd, path, S_IFREG | (mode & 07777), &v);
+		made = !(e = vfs_create(cwd, path, S_IFREG | (mode & 07777), &v));
 	else if (!e && (flags & O_CREAT) && (flags & O_EXCL))
 		e = -EEXIST;
 	if (!e && (v->v_mode & S_IFMT) == S_IFLNK)
@@ -231,9 +232,14 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 		e = -ENOTDIR;
 	if (!e && (v->v_mode & S_IFMT) == S_IFDIR && (flags & O_ACCMODE) != O_RDONLY)
 		e = -EISDIR;
-	if (!e && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && !v->v_dev &&
-	    v->v_mount && (v->v_mount->mnt_flags & MS_RDONLY))
-		e = -EROFS;
+	/* the mode bits, by the file-system ids (a file this call made is
+	 * the caller's whatever its mode, as on Linux); a read-only mount:
+	 * EROFS. The console's streams (in no file system) are the app's
+	 * own terminal. XXX: creating does not check the directory's bits */
+	int want = ((flags & O_ACCMODE) != O_WRONLY ? R_OK : 0) |
+	           ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? W_OK : 0);
+	if (!e && !made && (v->v_mode & S_IFMT) != S_IFLNK && v->v_mount)
+		e = vfs_may_access(v, want, true);
 	if (!e && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
 		e = vfs_truncate(v, 0);
 	if (e) {

@@ -321,31 +321,6 @@ SYSCALL(newfstatat)
 
 static long node_of_fd(int fd, struct vnode **v);
 
-/* may the app (by its real ids, or its effective ones with AT_EACCESS)
- * read, write, execute v? Root may read and write anything (nothing is
- * mounted read-only) and execute what has an x bit, or a directory.
- * XXX: the directories on the way are not checked for search rights. */
-static long
-may_access(struct vnode *v, int mode, bool effective)
-{
-	uint32_t uid = cred_uid(effective ? CRED_FS : CRED_R);
-	uint32_t gid = cred_gid(effective ? CRED_FS : CRED_R);
-	uint32_t m = v->v_mode, bits;
-
-	if (uid == 0 && (effective ? cred_capable() : cred_uid(CRED_E) == 0 || cred_capable())) {
-		if ((mode & X_OK) && (m & S_IFMT) != S_IFDIR && !(m & 0111))
-			return -EACCES;
-		return 0;
-	}
-	if (uid == v->v_uid)
-		bits = m >> 6;
-	else if (gid == v->v_gid || cred_in_group(v->v_gid))
-		bits = m >> 3;
-	else
-		bits = m;
-	return (mode & ~bits & 7) ? -EACCES : 0;
-}
-
 static long
 access_at(int dirfd, const char *upath, long mode, long flags)
 {
@@ -365,12 +340,12 @@ access_at(int dirfd, const char *upath, long mode, long flags)
 				v = vfs_cwd();
 			else if ((err = node_of_fd(dirfd, &v)))
 				return err;
-			return may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
+			return vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
 		}
 	}
 	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
-	return may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
+	return vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
 }
 
 SYSCALL(access)

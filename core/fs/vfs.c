@@ -6,6 +6,7 @@
  * (include/vfs_fs.h) are called. One lock, the namespace lock, holds the
  * shape of every tree and the mount table. */
 #include "clock.h"
+#include "cred.h"
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
@@ -541,4 +542,30 @@ vfs_path_locked(struct vnode *v, char *buf, size_t size)
 		len += 10;
 	}
 	return (int)len;
+}
+
+/* Root may read and write anything (on a read-write mount) and execute
+ * what has an x bit, or a directory. XXX: the directories on the way are
+ * not checked for search rights. */
+int
+vfs_may_access(struct vnode *v, int mode, bool effective)
+{
+	uint32_t uid = cred_uid(effective ? CRED_FS : CRED_R);
+	uint32_t gid = cred_gid(effective ? CRED_FS : CRED_R);
+	uint32_t m = v->v_mode, bits;
+
+	if ((mode & W_OK) && !v->v_dev && writable(v))
+		return -EROFS;
+	if (uid == 0 && (effective ? cred_capable() : cred_uid(CRED_E) == 0 || cred_capable())) {
+		if ((mode & X_OK) && (m & S_IFMT) != S_IFDIR && !(m & 0111))
+			return -EACCES;
+		return 0;
+	}
+	if (uid == v->v_uid)
+		bits = m >> 6;
+	else if (gid == v->v_gid || cred_in_group(v->v_gid))
+		bits = m >> 3;
+	else
+		bits = m;
+	return (mode & ~bits & 7) ? -EACCES : 0;
 }

@@ -241,6 +241,17 @@ check_ids(void)
 	CHECK(access("/tmp/posix_ids/public", R_OK) == 0 &&
 	          access("/tmp/posix_ids/public", W_OK) == -1 && errno == EACCES,
 	      "a user reads, but cannot write, root's 0644 file");
+	errno = 0;
+	CHECK(open("/tmp/posix_ids/secret", O_RDONLY) == -1 && errno == EACCES,
+	      "a user cannot open root's 0600 file");
+	errno = 0;
+	CHECK((fd = open("/tmp/posix_ids/public", O_RDONLY)) >= 0 && close(fd) == 0 &&
+	          open("/tmp/posix_ids/public", O_WRONLY) == -1 && errno == EACCES &&
+	          open("/tmp/posix_ids/public", O_RDONLY | O_TRUNC) == -1 && errno == EACCES,
+	      "a user opens root's 0644 file to read, not to write or truncate");
+	CHECK((fd = open("/dev/null", O_WRONLY)) >= 0 && close(fd) == 0 &&
+	          (fd = open("/dev/stdout", O_WRONLY)) >= 0 && close(fd) == 0,
+	      "a user opens /dev/null and /dev/stdout");
 	struct rlimit rl;
 	getrlimit(RLIMIT_CORE, &rl);
 	rl.rlim_max = RLIM_INFINITY;
