@@ -233,13 +233,15 @@ blk_devnode_create(struct blkdev *d)
 	struct vnode *v;
 	int err;
 
-	err = vfs_create(NULL, "/dev", S_IFDIR | 0755, &v); /* devfs_init comes later */
+	err = vfs_create(NULL, "/dev", S_IFDIR | 0755, &v); /* devtmpfs, from vfs_init */
+	if (v)
+		vfs_put(v);
 	if (err && err != -EEXIST)
 		return err;
 	fmt_snprintf(path, sizeof(path), "/dev/%s", d->bd_name);
 	if ((err = vfs_create(NULL, path, S_IFBLK | 0660, &v)))
 		return err;
 	v->v_dev = &devnode_ops;
-	d->bd_node = v;
+	d->bd_node = v; /* with the hold vfs_create gave */
 	return 0;
 }

@@ -58,8 +58,10 @@ random_init(void)
 	struct vnode *v;
 
 	random_seed(noise, sizeof(noise));
-	if (!vfs_lookup(NULL, "/.unum/seed", true, &v))
+	if (!vfs_lookup(NULL, "/.unum/seed", true, &v)) {
 		random_seed(v->v_data, v->v_size);
+		vfs_put(v);
+	}
 }
 
 void

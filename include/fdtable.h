@@ -1,6 +1,6 @@
 /* The app's fd table (core/fs/fdtable.c): fd numbers to open files
- * (include/vfs.h's struct file), each with its close-on-exec flag, and
- * the current directory. One app, so one table; it grows on demand up to
+ * (include/vfs.h's struct file), each with its close-on-exec flag (the
+ * working directory is the VFS's: vfs_cwd_get). One app, so one table; it grows on demand up to
  * RLIMIT_NOFILE, which root may raise to NR_OPEN. */
 #ifndef UNUM_FDTABLE_H
 #define UNUM_FDTABLE_H
@@ -21,7 +21,5 @@ int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
 int fd_next(int from, struct file **f);
 /* fd's close-on-exec flag (0/1) after setting it when 'on' >= 0; -EBADF */
 int fd_cloexec(int fd, int on);
-struct vnode *vfs_cwd(void);
-void vfs_set_cwd(struct vnode *v);
 
 #endif

@@ -46,10 +46,11 @@ struct vnode {
 	struct vnode *v_magic;
 	/* MAP_SHARED pages of this file (mm/vma.c); NULL when unmapped */
 	struct filemap *v_map;
-	/* open files and file regions (mmap) using the node
-	 * (vfs_node_hold/release): a regular file's bytes are freed when its
-	 * last name is gone and this falls to 0; a mount with a held node is
-	 * busy (umount: -EBUSY) */
+	/* references (atomic): one per name (link), one per child (a node
+	 * holds its directory), and the holds of lookups, open files, file
+	 * regions (mmap) and the working directory (vfs_node_hold/vfs_put,
+	 * which also make the mount busy: umount is -EBUSY). The node, its
+	 * bytes and its metadata are freed when this falls to 0. */
 	int v_refs;
 
 	/* --- the in-memory file systems' part (core/fs/ramfs.c: ramfs,
@@ -120,12 +121,13 @@ void vfs_init(void);
 struct vnode *vfs_root(void);
 /* resolve 'path' from 'cwd' (absolute paths ignore it; NULL: the root),
  * crossing mount points (and ".." out of a mount's root); 'follow': the
- * last component's symlink too. *out, or -ENOENT, -ENOTDIR, -ELOOP,
- * -ENAMETOOLONG */
+ * last component's symlink too. *out held (vfs_put when done), or
+ * -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG */
 int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out);
 /* create a node at path (its parent must exist): a directory, regular
  * file, device or FIFO by mode's S_IF* (a symlink: vfs_symlink). -EEXIST
- * when present (then *out is the node there), -EROFS on a read-only mount */
+ * when present, -EROFS on a read-only mount. *out: the node made, or the
+ * one there on -EEXIST, held (vfs_put); else NULL */
 int vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **out);
 int vfs_symlink(struct vnode *cwd, const char *path, const char *target);
 /* a symlink's target into buf (not NUL-terminated): its length, -EINVAL
@@ -138,9 +140,18 @@ int vfs_write_data(struct vnode *v, uint64_t off, const void *buf, size_t n);
 long vfs_read_data(struct vnode *v, uint64_t off, void *buf, size_t n);
 /* a smaller size frees the memory past it */
 int vfs_truncate(struct vnode *v, uint64_t size);
-/* an open file or a file region takes and drops the node */
+/* a hold on a node (lookups give one, open files, file regions and the
+ * working directory take one) and its end: the last reference frees it */
 void vfs_node_hold(struct vnode *v);
-void vfs_node_release(struct vnode *v);
+void vfs_put(struct vnode *v);
+static inline void
+vfs_node_release(struct vnode *v) /* the end of a vfs_node_hold (mm/vma.c's name) */
+{
+	vfs_put(v);
+}
+/* the working directory, held (vfs_put); chdir takes its own hold */
+struct vnode *vfs_cwd_get(void);
+void vfs_set_cwd(struct vnode *v);
 /* unlink (dir false: -EISDIR on a directory) or rmdir (-ENOTDIR,
  * -ENOTEMPTY); a mount point: -EBUSY */
 int vfs_remove(struct vnode *cwd, const char *path, bool dir);
@@ -194,7 +205,7 @@ void vfs_statfs(struct vnode *v, struct linux_statfs *st);
 struct file *file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err);
 void file_get(struct file *f);
 void file_put(struct file *f);
-/* the fd table and the current directory: include/fdtable.h */
+/* the fd table: include/fdtable.h; the working directory: vfs_cwd_get */
 
 /* the console streams: stdin (the initrd's /.unum/stdin, then EOF, or
  * with the kernel argument tty.in the COM1 keyboard: include/tty.h),

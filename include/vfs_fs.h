@@ -44,8 +44,8 @@ struct vnode_ops {
 	int (*truncate)(struct vnode *v, uint64_t size);
 	long (*read)(struct vnode *v, uint64_t off, void *buf, size_t n);
 	int (*write)(struct vnode *v, uint64_t off, const void *buf, size_t n);
-	/* the last hold went (v_refs 0): a node with no name left frees its
-	 * bytes */
+	/* the last reference went (v_refs 0): free what the node holds (the
+	 * VFS frees its name and the node) */
 	void (*release)(struct vnode *v);
 };
 
@@ -83,6 +83,10 @@ void vfs_ns_lock(void);
 void vfs_ns_unlock(void);
 /* the root mount's root (core/fs/mount.c, at start-up) */
 void vfs_set_root(struct vnode *r);
+/* references that are not holds (a name, a child, a link's target): no
+ * mount is busy for them; the last one frees the node */
+void vfs_ref(struct vnode *v);
+void vfs_unref(struct vnode *v);
 /* a new node of mount m (no name, nlink 1, owner root, times now) */
 struct vnode *vfs_node_alloc(struct mount *m, const struct vnode_ops *ops, const char *name,
                              size_t len, uint32_t mode);

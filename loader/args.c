@@ -26,7 +26,7 @@ read_list(const char *path, const char *fallback)
 		list[0] = fallback;
 		return list;
 	}
-	vfs_node_hold(v); /* its bytes outlive its name (initrd_unum_remove) */
+	/* the lookup's hold is kept: its bytes outlive its name (initrd_unum_remove) */
 	for (size_t i = 0; i < v->v_size && n + 1 < MAX_ARGS;) {
 		const char *s = (const char *)v->v_data + i;
 		size_t len = strnlen(s, v->v_size - i);

@@ -194,7 +194,7 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 	const struct elf64_ehdr *e;
 	const struct elf64_phdr *ph;
 	uintptr_t bias = 0, brk = 0;
-	int err = vfs_lookup(NULL, path, true, &v);
+	int err = vfs_lookup(NULL, path, true, &v); /* its hold is kept: the app's file */
 
 	*why = "";
 	if (err) {

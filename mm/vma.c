@@ -698,6 +698,7 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 		struct vma *v = list_entry(n, struct vma, link);
 		if (v->start >= addr && v->end <= addr + len && !v->node) {
 			v->node = node;
+			vfs_node_hold(node); /* released with the region, as any file region */
 			v->off = off + (v->start - addr); /* filled by the loader: not paged */
 		}
 	}

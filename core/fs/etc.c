@@ -13,6 +13,8 @@ put(const char *path, const char *text)
 
 	if (!vfs_create(NULL, path, S_IFREG | 0644, &v))
 		vfs_write_data(v, 0, text, strlen(text));
+	if (v)
+		vfs_put(v);
 }
 
 void
@@ -22,6 +24,8 @@ etc_init(void)
 	struct vnode *v;
 
 	vfs_create(NULL, "/etc", S_IFDIR | 0755, &v); /* -EEXIST: the app's own */
+	if (v)
+		vfs_put(v);
 	put("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
 	                   "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 	put("/etc/group", "root:x:0:\nnogroup:x:65534:\n");

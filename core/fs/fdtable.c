@@ -31,7 +31,6 @@ static struct {
 	struct mutex lock;     /* every change, one at a time */
 	struct fdt t;
 	int next; /* no free fd below this (under lock) */
-	struct vnode *cwd;
 } fds = {
     .slots = SPINLOCK_INIT,
     .lock = MUTEX_INIT,
@@ -252,16 +251,4 @@ fd_next(int from, struct file **f)
 		fd = -1;
 	spin_unlock_irqrestore(&fds.slots, fl);
 	return fd;
-}
-
-struct vnode *
-vfs_cwd(void)
-{
-	return fds.cwd ? fds.cwd : vfs_root();
-}
-
-void
-vfs_set_cwd(struct vnode *v)
-{
-	fds.cwd = v;
 }

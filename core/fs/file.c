@@ -193,7 +193,7 @@ file_new(const struct file_ops *ops, struct vnode *v, int flags)
 	f->f_ops = ops;
 	f->f_node = v;
 	if (v)
-		vfs_node_hold(v); /* an unlinked file's bytes stay while it is open */
+		vfs_node_hold(v); /* an unlinked file stays while it is open */
 	f->f_flags = flags;
 	f->f_refs = 1;
 	return f;
@@ -202,8 +202,8 @@ file_new(const struct file_ops *ops, struct vnode *v, int flags)
 struct file *
 file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *err)
 {
-	struct vnode *v;
-	struct file *f;
+	struct vnode *v = NULL; /* held */
+	struct file *f = NULL;
 	size_t plen = strlen(path);
 	int e = vfs_lookup(cwd, path, !(flags & O_NOFOLLOW), &v);
 
@@ -211,13 +211,9 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 		flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
 		if (!e && (flags & O_DIRECTORY) && (v->v_mode & S_IFMT) != S_IFDIR)
 			e = -ENOTDIR;
-		if (e) {
-			*err = e;
-			return NULL;
-		}
-		if (!(f = file_new(&path_ops, v, flags)))
-			*err = -ENOMEM;
-		return f;
+		if (!e && !(f = file_new(&path_ops, v, flags)))
+			e = -ENOMEM;
+		goto out;
 	}
 	bool made = false;
 	if (e == -ENOENT && (flags & O_CREAT) && plen && path[plen - 1] == '/')
@@ -242,13 +238,12 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 		e = vfs_may_access(v, want, true);
 	if (!e && (flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY)
 		e = vfs_truncate(v, 0);
-	if (e) {
-		*err = e;
-		return NULL;
-	}
-	f = file_new(v->v_dev ? v->v_dev : &node_ops, v, flags);
-	if (!f)
-		*err = -ENOMEM;
+	if (!e && !(f = file_new(v->v_dev ? v->v_dev : &node_ops, v, flags)))
+		e = -ENOMEM;
+out:
+	if (v)
+		vfs_put(v); /* the file holds its own */
+	*err = e;
 	return f;
 }
 
@@ -270,7 +265,7 @@ file_put(struct file *f)
 	if (f->f_ops->close)
 		f->f_ops->close(f);
 	if (f->f_node)
-		vfs_node_release(f->f_node);
+		vfs_put(f->f_node);
 	kfree(f);
 }
 
@@ -427,7 +422,7 @@ console_init(void)
 	size_t len = 0;
 
 	if (!vfs_lookup(NULL, "/.unum/stdin", true, &v)) {
-		vfs_node_hold(v); /* the console reads it after /.unum goes */
+		/* the lookup's hold is kept: the console reads it after /.unum goes */
 		data = v->v_data;
 		len = v->v_size;
 	}

@@ -48,16 +48,21 @@ add_entry(const char *name, uint32_t mode, uint32_t mtime, const uint8_t *data, 
 	if (!*name || !strcmp(name, "."))
 		return 0; /* the root itself */
 	err = vfs_create(NULL, name, mode, &v);
-	if (err == -EEXIST && (v->v_mode & S_IFMT) == (mode & S_IFMT) && (mode & S_IFMT) == S_IFDIR)
+	if (err == -EEXIST && v && (v->v_mode & S_IFMT) == (mode & S_IFMT) &&
+	    (mode & S_IFMT) == S_IFDIR)
 		err = 0; /* a directory named twice */
-	if (err)
+	if (err) {
+		if (v)
+			vfs_put(v);
 		return err;
+	}
 	v->v_mode = mode;
 	v->v_atime_ns = v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
 	if ((mode & S_IFMT) == S_IFREG || (mode & S_IFMT) == S_IFLNK) {
 		err = vfs_write_data(v, 0, data, size);
 		v->v_atime_ns = v->v_mtime_ns = (uint64_t)mtime * 1000000000u;
 	}
+	vfs_put(v);
 	return err;
 }
 
@@ -76,8 +81,10 @@ dir_times(const uint8_t *data, size_t len)
 		const char *name = (const char *)data + off + HDR;
 		if (!strcmp(name, "TRAILER!!!"))
 			return;
-		if ((f[F_MODE] & S_IFMT) == S_IFDIR && !vfs_lookup(NULL, name, false, &v))
+		if ((f[F_MODE] & S_IFMT) == S_IFDIR && !vfs_lookup(NULL, name, false, &v)) {
 			v->v_atime_ns = v->v_mtime_ns = (uint64_t)f[F_MTIME] * 1000000000u;
+			vfs_put(v);
+		}
 		off = ALIGN_UP(ALIGN_UP(off + HDR + f[F_NAMESIZE], 4) + f[F_SIZE], 4);
 	}
 }

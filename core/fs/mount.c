@@ -44,6 +44,9 @@ mount_at(const struct fs_type *t, const char *source, struct vnode *point, unsig
 		return err;
 	}
 	if (point) {
+		while (point->v_covered) /* one mounted meanwhile: this goes on top */
+			point = point->v_covered->mnt_root;
+		vfs_ref(point); /* the mount holds the directory it covers */
 		m->mnt_point = point;
 		m->mnt_parent = point->v_mount;
 		point->v_covered = m;
@@ -66,6 +69,7 @@ mount_kernel(const struct fs_type *t, const char *source, const char *path, unsi
 	vfs_ns_lock();
 	err = mount_at(t, source, dir, flags, NULL, NULL);
 	vfs_ns_unlock();
+	vfs_put(dir);
 	if (err)
 		panic("%s: cannot mount %s (error %d)", path, t->name, -err);
 }
@@ -100,15 +104,20 @@ vfs_mount_tmp(void)
 	err = vfs_lookup(NULL, "/tmp", false, &v);
 	if (err == -ENOENT)
 		err = vfs_create(NULL, "/tmp", S_IFDIR | 01777, &v);
-	if (err || (v->v_mode & S_IFMT) != S_IFDIR || v->v_mount != root_mount)
-		return; /* the initrd's /tmp is not a directory of the root: it stays */
+	if (err)
+		return;
+	if ((v->v_mode & S_IFMT) != S_IFDIR || v->v_mount != root_mount) {
+		vfs_put(v); /* the initrd's /tmp is not a directory of the root: it stays */
+		return;
+	}
 	vfs_readdir(v, &pos, count_entry, &n);
-	if (n > 2)
-		return; /* the initrd's files under /tmp: they stay, on the root */
 	vfs_ns_lock();
-	err =
-	    v->v_covered ? 0 : mount_at(&tmpfs_type, "tmpfs", v, MS_NOSUID | MS_NODEV, NULL, NULL);
+	/* the initrd's files under /tmp stay, on the root */
+	err = n > 2 || v->v_covered
+	          ? 0
+	          : mount_at(&tmpfs_type, "tmpfs", v, MS_NOSUID | MS_NODEV, NULL, NULL);
 	vfs_ns_unlock();
+	vfs_put(v);
 	if (err)
 		printk(KERN_WARN "/tmp: no tmpfs (error %d): the root's directory serves", -err);
 }
@@ -237,16 +246,34 @@ user_string(const char *u, size_t max, char **out)
 	return 0;
 }
 
+static long mount_on(struct vnode *v, const char *fstype, const char *source, unsigned long flags,
+                     const char *opts);
+
 static long
 do_mount(const char *target, const char *source, const char *fstype, unsigned long flags,
          const char *opts)
 {
-	const struct fs_type *t = NULL;
 	struct vnode *v;
 	long err;
 
-	if ((err = vfs_lookup(vfs_cwd(), target, true, &v)))
+	struct vnode *cwd = vfs_cwd_get();
+	err = vfs_lookup(cwd, target, true, &v);
+	vfs_put(cwd);
+	if (err)
 		return err;
+	err = mount_on(v, fstype, source, flags, opts);
+	vfs_put(v);
+	return err;
+}
+
+/* mount(2) on v, a held node */
+static long
+mount_on(struct vnode *v, const char *fstype, const char *source, unsigned long flags,
+         const char *opts)
+{
+	const struct fs_type *t = NULL;
+	long err;
+
 	if (flags & (MS_BIND | MS_MOVE))
 		return -EINVAL; /* XXX: bind and move mounts are not done */
 	if (flags & MS_REMOUNT) {
@@ -316,27 +343,32 @@ do_umount(const char *target, int flags)
 		return -EINVAL;
 	if (flags & (MNT_DETACH | MNT_EXPIRE))
 		return -EINVAL; /* XXX: lazy and expiring unmounts are not done */
-	if ((err = vfs_lookup(vfs_cwd(), target, !(flags & UMOUNT_NOFOLLOW), &v)))
+	struct vnode *cwd = vfs_cwd_get();
+	err = vfs_lookup(cwd, target, !(flags & UMOUNT_NOFOLLOW), &v);
+	vfs_put(cwd);
+	if (err)
 		return err;
 	vfs_ns_lock();
 	m = v->v_mount;
-	if (!m || v != m->mnt_root)
-		err = -EINVAL; /* not a mount's root */
-	else if (m == root_mount)
-		err = -EBUSY;
-	else if (__atomic_load_n(&m->mnt_busy, __ATOMIC_SEQ_CST) || vfs_cwd()->v_mount == m)
-		err = -EBUSY; /* an open file, a file region, the working directory */
+	if (!m || v != m->mnt_root || !m->mnt_point)
+		err =
+		    m == root_mount && v == m->mnt_root ? -EBUSY : -EINVAL; /* not a mount's root */
+	else if (__atomic_load_n(&m->mnt_busy, __ATOMIC_SEQ_CST) > 1)
+		err = -EBUSY; /* beside this lookup's: an open file, a file region,
+		               * the working directory, a lookup in progress */
 	list_for_each(l, &mounts) if (!err && list_entry(l, struct mount, mnt_link)->mnt_parent ==
 	                                          m) err = -EBUSY; /* a mount below */
 	if (!err) {
 		m->mnt_point->v_covered = NULL;
+		vfs_unref(m->mnt_point);
 		list_del(&m->mnt_link);
-		/* the tree's bytes go; XXX: its nodes and the mount stay
-		 * allocated (a lookup in progress may still hold one) */
+		/* the tree goes (its nodes as their last holds go); XXX: the
+		 * struct mount stays allocated, for those nodes' v_mount */
 		if (m->mnt_type->kill)
 			m->mnt_type->kill(m);
 	}
 	vfs_ns_unlock();
+	vfs_put(v);
 	return err;
 }
 

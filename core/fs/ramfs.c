@@ -221,27 +221,17 @@ ramfs_truncate(struct vnode *v, uint64_t size)
 	return size > v->v_size ? ramfs_write(v, size, "", 0) : 0;
 }
 
-/* a regular file with no name and no user: its bytes go (the node stays,
- * as drop_name explains). Safe to call twice: the second finds nothing. */
-static void
-data_release(struct vnode *v)
-{
-	if ((v->v_mode & S_IFMT) != S_IFREG || v->v_dev)
-		return;
-	mutex_lock(&v->v_lock);
-	if (!__atomic_load_n(&v->v_nlink, __ATOMIC_SEQ_CST) &&
-	    !__atomic_load_n(&v->v_refs, __ATOMIC_SEQ_CST)) {
-		v->v_size = 0;
-		data_realloc(v, 0);
-	}
-	mutex_unlock(&v->v_lock);
-}
-
+/* no name, no user: the bytes, the hash table, the link's target go */
 static void
 ramfs_release(struct vnode *v)
 {
-	if (!__atomic_load_n(&v->v_nlink, __ATOMIC_SEQ_CST))
-		data_release(v);
+	if (v->v_cap && !v->v_dev) {
+		v->v_size = 0;
+		data_realloc(v, 0);
+	}
+	kfree(v->v_hash);
+	if (v->v_magic)
+		vfs_unref(v->v_magic);
 }
 
 /* --- names --- */
@@ -253,6 +243,7 @@ make(struct vnode *dir, const char *name, size_t len, uint32_t mode, const struc
 	if (!v)
 		return NULL;
 	v->v_parent = dir; /* directories: ".."; others: where their first name is */
+	vfs_ref(dir);      /* a node holds its directory */
 	dir_add(dir, v);
 	dir->v_ctime_ns = dir->v_mtime_ns = v->v_mtime_ns;
 	return v;
@@ -298,37 +289,42 @@ ramfs_symlink(struct vnode *dir, const char *name, size_t len, const char *targe
 	return 0;
 }
 
-/* a name goes. XXX: nodes and entries are kept allocated (open files and
- * lookups in progress may use them); a regular file's bytes are freed
- * with its last name when no open file or file region holds it (v_refs),
- * else on the last release. When a node loses its first name while hard
- * links remain, one of them takes its place, so the node keeps a name, a
- * parent and a path. */
+/* a name goes, and its reference: the node is freed with its last
+ * reference (vfs_unref), when no open file, file region or lookup holds
+ * it. A hard link's entry goes at once. When a node loses its first name
+ * while hard links remain, one of them takes its place, so the node
+ * keeps a name, a parent and a path; an unlinked node keeps its last
+ * directory (and holds it) for its path's " (deleted)". */
 static void
 drop_name(struct vnode *dir, struct vnode *e)
 {
 	struct vnode *n = vfs_node(e);
 
 	dir_del(dir, e);
-	if (__atomic_sub_fetch(&n->v_nlink, 1, __ATOMIC_SEQ_CST) == 0 &&
-	    !__atomic_load_n(&n->v_refs, __ATOMIC_SEQ_CST))
-		data_release(n);
+	__atomic_sub_fetch(&n->v_nlink, 1, __ATOMIC_SEQ_CST);
 	if (e != n) {
 		list_del(&e->v_links);
+		vfs_unref(e); /* the entry, and its hold on dir */
+		vfs_unref(n); /* the name's reference */
 		return;
 	}
-	if (list_empty(&n->v_links))
-		return;
-	/* the first hard link becomes the node's name */
-	struct vnode *e2 = list_first_entry(&n->v_links, struct vnode, v_links);
-	struct vnode *d2 = e2->v_parent;
-	char *name = n->v_name;
-	list_del(&e2->v_links);
-	dir_del(d2, e2);
-	n->v_name = e2->v_name;
-	e2->v_name = name;
-	n->v_parent = d2;
-	dir_add(d2, n);
+	if (!list_empty(&n->v_links)) {
+		/* the first hard link becomes the node's name: the node takes
+		 * its name and its hold on its directory */
+		struct vnode *e2 = list_first_entry(&n->v_links, struct vnode, v_links);
+		struct vnode *d2 = e2->v_parent;
+		char *name = n->v_name;
+		list_del(&e2->v_links);
+		dir_del(d2, e2);
+		n->v_name = e2->v_name;
+		e2->v_name = name;
+		n->v_parent = d2;
+		dir_add(d2, n);
+		e2->v_parent = NULL;
+		vfs_unref(e2);
+		vfs_unref(dir); /* n's hold on its old directory */
+	}
+	vfs_unref(n);
 }
 
 static int
@@ -398,7 +394,11 @@ ramfs_rename(struct vnode *odir, const char *oname, size_t olen, struct vnode *n
 	kfree(v->v_name);
 	v->v_name = newname;
 	dir_add(ndir, v);
-	v->v_parent = ndir;
+	if (v->v_parent != ndir) { /* its hold moves with it */
+		vfs_ref(ndir);
+		vfs_unref(v->v_parent);
+		v->v_parent = ndir;
+	}
 	odir->v_mtime_ns = ndir->v_mtime_ns = clock_realtime_ns();
 	odir->v_ctime_ns = ndir->v_ctime_ns = vfs_node(v)->v_ctime_ns = odir->v_mtime_ns;
 	return 0;
@@ -415,6 +415,8 @@ ramfs_link(struct vnode *v, struct vnode *dir, const char *name, size_t len)
 		return -ENOMEM;
 	e->v_inode = v;
 	e->v_parent = dir;
+	vfs_ref(dir); /* the entry holds its directory */
+	vfs_ref(v);   /* and the name its node */
 	list_add_tail(&v->v_links, &e->v_links);
 	dir_add(dir, e);
 	v->v_nlink++;
@@ -545,40 +547,33 @@ ramfs_fill_root(struct mount *m, uint32_t mode)
 	return 0;
 }
 
-/* every file's bytes of the tree below dir go (its nodes stay: see
- * drop_name). Iterative: a deep tree must not run the stack out. */
+/* umount: every name of the tree goes, children first, then the mount's
+ * reference to its root; what no one holds is freed. Iterative: a deep
+ * tree must not run the stack out. */
 void
 ramfs_kill(struct mount *m)
 {
 	struct vnode *d = m->mnt_root;
-	struct list_node *c = d->v_children.next;
 
 	for (;;) {
-		if (c == &d->v_children) {
+		if (list_empty(&d->v_children)) {
 			if (d == m->mnt_root)
-				return;
-			c = d->v_sibling.next; /* back up: the next of d's siblings */
-			d = d->v_parent;
+				break;
+			d = d->v_parent; /* d, empty now, goes on the next turn */
 			continue;
 		}
-		struct vnode *e = list_entry(c, struct vnode, v_sibling), *v = vfs_node(e);
-		if (is_dir(v) && e == v && v->v_parent == d) {
-			d = v;
-			c = v->v_children.next;
+		struct vnode *e = list_first_entry(&d->v_children, struct vnode, v_sibling);
+		if (e == vfs_node(e) && is_dir(e) && e->v_count) {
+			d = e;
 			continue;
 		}
-		if ((v->v_mode & S_IFMT) == S_IFREG || (v->v_mode & S_IFMT) == S_IFLNK) {
-			mutex_lock(&v->v_lock);
-			v->v_size = 0;
-			data_realloc(v, 0);
-			mutex_unlock(&v->v_lock);
-		}
-		c = c->next;
+		drop_name(d, e);
 	}
+	vfs_unref(m->mnt_root);
 }
 
 /* --- dynamic directories (/proc/self/fd) --- */
-/* stale children carry v_nlink 0 between begin and end */
+/* stale children carry v_nlink 0 between begin and end (ns lock held) */
 void
 ramfs_fill_begin(struct vnode *dir)
 {
@@ -596,7 +591,13 @@ ramfs_fill_symlink(struct vnode *dir, const char *name, const char *target, stru
 	if (!v && !(v = make(dir, name, strlen(name), S_IFLNK | 0777, NULL)))
 		return; /* out of memory: the entry is missing from the listing */
 	v->v_nlink = 1;
-	v->v_magic = magic;
+	if (v->v_magic != magic) { /* the link holds what it leads to */
+		if (magic)
+			vfs_ref(magic);
+		if (v->v_magic)
+			vfs_unref(v->v_magic);
+		v->v_magic = magic;
+	}
 	if (len <= v->v_cap) {
 		memcpy(v->v_data, target, len);
 		v->v_size = len;
@@ -613,8 +614,10 @@ ramfs_fill_end(struct vnode *dir)
 	list_for_each_safe(n, tmp, &dir->v_children)
 	{
 		struct vnode *v = list_entry(n, struct vnode, v_sibling);
-		if (!v->v_nlink)
-			dir_del(dir, v); /* kept allocated, as drop_name */
+		if (!v->v_nlink) {
+			dir_del(dir, v);
+			vfs_unref(v); /* its name's reference: a lookup may still hold it */
+		}
 	}
 }
 

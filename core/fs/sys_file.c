@@ -33,26 +33,32 @@ get_path(const char *upath, char **out)
 	return 0;
 }
 
-/* the directory a *at() call resolves from */
+/* the directory a *at() call resolves from, held (vfs_put when done) */
 static long
 dir_of(int dirfd, const char *path, struct vnode **dir)
 {
 	struct file *f;
 
 	if (path[0] == '/' || dirfd == AT_FDCWD) {
-		*dir = vfs_cwd();
+		*dir = vfs_cwd_get();
 		return 0;
 	}
 	if (!(f = fd_get(dirfd)))
 		return -EBADF;
 	*dir = f->f_node;
+	if (*dir)
+		vfs_node_hold(*dir);
 	file_put(f);
-	if (!*dir || (((*dir)->v_mode & S_IFMT) != S_IFDIR))
+	if (!*dir)
 		return -ENOTDIR;
+	if (((*dir)->v_mode & S_IFMT) != S_IFDIR) {
+		vfs_put(*dir);
+		return -ENOTDIR;
+	}
 	return 0;
 }
 
-/* resolve an app path relative to dirfd */
+/* resolve an app path relative to dirfd: a held node (vfs_put) */
 static long
 lookup_at(int dirfd, const char *upath, bool follow, struct vnode **v)
 {
@@ -62,10 +68,20 @@ lookup_at(int dirfd, const char *upath, bool follow, struct vnode **v)
 
 	if ((err = get_path(upath, &path)))
 		return err;
-	if (!(err = dir_of(dirfd, path, &dir)))
+	if (!(err = dir_of(dirfd, path, &dir))) {
 		err = vfs_lookup(dir, path, follow, v);
+		vfs_put(dir);
+	}
 	kfree(path);
 	return err;
+}
+
+/* r, once v is put: for "return op(v)" */
+static long
+put(struct vnode *v, long r)
+{
+	vfs_put(v);
+	return r;
 }
 
 static long
@@ -84,6 +100,7 @@ do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 		return err;
 	}
 	f = file_open(dir, path, flags, mode & ~umask_bits, &e);
+	vfs_put(dir);
 	kfree(path);
 	if (!f)
 		return e;
@@ -299,6 +316,7 @@ stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
 	vfs_stat_node(v, &st);
+	vfs_put(v);
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -337,15 +355,15 @@ access_at(int dirfd, const char *upath, long mode, long flags)
 			return -EFAULT;
 		if (!first) {
 			if (dirfd == AT_FDCWD)
-				v = vfs_cwd();
+				v = vfs_cwd_get();
 			else if ((err = node_of_fd(dirfd, &v)))
 				return err;
-			return vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
+			return put(v, vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS));
 		}
 	}
 	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
-	return vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS);
+	return put(v, vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS));
 }
 
 SYSCALL(access)
@@ -481,7 +499,9 @@ SYSCALL(getcwd)
 
 	if (!buf)
 		return -ENOMEM;
-	len = vfs_path(vfs_cwd(), buf, PATH_MAX);
+	struct vnode *cwd = vfs_cwd_get();
+	len = vfs_path(cwd, buf, PATH_MAX);
+	vfs_put(cwd);
 	if (len >= 0 && (size_t)a1 < (size_t)len + 1)
 		len = -ERANGE;
 	else if (len >= 0)
@@ -498,13 +518,17 @@ SYSCALL(chdir)
 
 	if ((err = get_path((const char *)a0, &path)))
 		return err;
-	err = vfs_lookup(vfs_cwd(), path, true, &v);
+	struct vnode *cwd = vfs_cwd_get();
+	err = vfs_lookup(cwd, path, true, &v);
+	vfs_put(cwd);
 	kfree(path);
-	if (!err && (v->v_mode & S_IFMT) != S_IFDIR)
+	if (err)
+		return err;
+	if ((v->v_mode & S_IFMT) != S_IFDIR)
 		err = -ENOTDIR;
-	if (!err)
+	else
 		vfs_set_cwd(v);
-	return err;
+	return put(v, err);
 }
 
 SYSCALL(fchdir)
@@ -515,10 +539,11 @@ SYSCALL(fchdir)
 	if (!f)
 		return -EBADF;
 	v = f->f_node; /* O_PATH descriptors have one too */
+	if (v && (vfs_node(v)->v_mode & S_IFMT) == S_IFDIR)
+		vfs_set_cwd(v); /* with its own hold */
 	file_put(f);
 	if (!v || (vfs_node(v)->v_mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
-	vfs_set_cwd(v);
 	return 0;
 }
 
@@ -531,8 +556,12 @@ mkdir_at(int dirfd, const char *upath, uint32_t mode)
 
 	if ((err = get_path(upath, &path)))
 		return err;
-	if (!(err = dir_of(dirfd, path, &dir)))
+	if (!(err = dir_of(dirfd, path, &dir))) {
 		err = vfs_create(dir, path, S_IFDIR | (mode & 07777 & ~umask_bits), &v);
+		if (v)
+			vfs_put(v);
+		vfs_put(dir);
+	}
 	kfree(path);
 	return err;
 }
@@ -555,8 +584,10 @@ remove_at(int dirfd, const char *upath, bool dir_wanted)
 
 	if ((err = get_path(upath, &path)))
 		return err;
-	if (!(err = dir_of(dirfd, path, &dir)))
+	if (!(err = dir_of(dirfd, path, &dir))) {
 		err = vfs_remove(dir, path, dir_wanted);
+		vfs_put(dir);
+	}
 	kfree(path);
 	return err;
 }
@@ -591,8 +622,13 @@ rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned f
 		kfree(oldp);
 		return err;
 	}
-	if (!(err = dir_of(odirfd, oldp, &odir)) && !(err = dir_of(ndirfd, newp, &ndir)))
-		err = vfs_rename(odir, oldp, ndir, newp, flags & RENAME_NOREPLACE);
+	if (!(err = dir_of(odirfd, oldp, &odir))) {
+		if (!(err = dir_of(ndirfd, newp, &ndir))) {
+			err = vfs_rename(odir, oldp, ndir, newp, flags & RENAME_NOREPLACE);
+			vfs_put(ndir);
+		}
+		vfs_put(odir);
+	}
 	kfree(oldp);
 	kfree(newp);
 	return err;
@@ -621,8 +657,10 @@ symlink_at(const char *utarget, int dirfd, const char *upath)
 	if ((err = get_path(utarget, &target)))
 		return err;
 	if (!(err = get_path(upath, &path))) {
-		if (!(err = dir_of(dirfd, path, &dir)))
+		if (!(err = dir_of(dirfd, path, &dir))) {
 			err = vfs_symlink(dir, path, target);
+			vfs_put(dir);
+		}
 		kfree(path);
 	}
 	kfree(target);
@@ -662,13 +700,15 @@ link_at(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
 	if (err)
 		return err == -EINVAL ? -ENOENT : err; /* a pipe or the console */
 	if (v->v_dev || v->v_magic)
-		return -EXDEV;
+		return put(v, -EXDEV);
 	if ((err = get_path(unew, &newp)))
-		return err;
-	if (!(err = dir_of(ndirfd, newp, &ndir)))
+		return put(v, err);
+	if (!(err = dir_of(ndirfd, newp, &ndir))) {
 		err = vfs_link(v, ndir, newp);
+		vfs_put(ndir);
+	}
 	kfree(newp);
-	return err;
+	return put(v, err);
 }
 
 SYSCALL(link)
@@ -680,6 +720,7 @@ SYSCALL(linkat)
 	return link_at((int)a0, (const char *)a1, (int)a2, (const char *)a3, (int)a4);
 }
 
+/* the node of an open file, held (vfs_put) */
 static long
 node_of_fd(int fd, struct vnode **v)
 {
@@ -687,7 +728,8 @@ node_of_fd(int fd, struct vnode **v)
 
 	if (!f)
 		return -EBADF;
-	*v = f->f_node;
+	if ((*v = f->f_node))
+		vfs_node_hold(*v);
 	file_put(f);
 	return *v ? 0 : -EINVAL;
 }
@@ -700,8 +742,8 @@ SYSCALL(truncate)
 	if (err)
 		return err;
 	if ((v->v_mode & S_IFMT) == S_IFDIR)
-		return -EISDIR;
-	return a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1);
+		return put(v, -EISDIR);
+	return put(v, a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1));
 }
 
 SYSCALL(ftruncate)
@@ -712,8 +754,8 @@ SYSCALL(ftruncate)
 	if (err)
 		return err;
 	if ((v->v_mode & S_IFMT) != S_IFREG)
-		return -EINVAL;
-	return a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1);
+		return put(v, -EINVAL);
+	return put(v, a1 < 0 ? -EINVAL : vfs_truncate(v, (uint64_t)a1));
 }
 
 /* fallocate on the ramfs: space is memory taken when written, so mode 0
@@ -826,21 +868,21 @@ SYSCALL(chmod)
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
-	return err ? err : set_mode(v, (uint32_t)a1);
+	return err ? err : put(v, set_mode(v, (uint32_t)a1));
 }
 SYSCALL(fchmodat)
 {
 	struct vnode *v;
 	long err = lookup_at((int)a0, (const char *)a1, true, &v);
 
-	return err ? err : set_mode(v, (uint32_t)a2);
+	return err ? err : put(v, set_mode(v, (uint32_t)a2));
 }
 SYSCALL(fchmod)
 {
 	struct vnode *v;
 	long err = node_of_fd((int)a0, &v);
 
-	return err ? err : set_mode(v, (uint32_t)a1);
+	return err ? err : put(v, set_mode(v, (uint32_t)a1));
 }
 
 static long
@@ -857,28 +899,28 @@ SYSCALL(chown)
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
-	return err ? err : set_owner(v, (int)a1, (int)a2);
+	return err ? err : put(v, set_owner(v, (int)a1, (int)a2));
 }
 SYSCALL(lchown)
 {
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, false, &v);
 
-	return err ? err : set_owner(v, (int)a1, (int)a2);
+	return err ? err : put(v, set_owner(v, (int)a1, (int)a2));
 }
 SYSCALL(fchown)
 {
 	struct vnode *v;
 	long err = node_of_fd((int)a0, &v);
 
-	return err ? err : set_owner(v, (int)a1, (int)a2);
+	return err ? err : put(v, set_owner(v, (int)a1, (int)a2));
 }
 SYSCALL(fchownat)
 {
 	struct vnode *v;
 	long err = lookup_at((int)a0, (const char *)a1, !(a4 & AT_SYMLINK_NOFOLLOW), &v);
 
-	return err ? err : set_owner(v, (int)a2, (int)a3);
+	return err ? err : put(v, set_owner(v, (int)a2, (int)a3));
 }
 
 /* one of utimensat's times: UTIME_OMIT leaves it, UTIME_NOW takes now */
@@ -927,7 +969,7 @@ SYSCALL(utimensat)
 	now = clock_realtime_ns();
 	set_time(&va, VA_ATIME, &va.atime_ns, ts, now);
 	set_time(&va, VA_MTIME, &va.mtime_ns, ts + 2, now);
-	return vfs_setattr(vfs_node(v), &va);
+	return put(v, vfs_setattr(vfs_node(v), &va));
 }
 
 static long
@@ -944,32 +986,34 @@ SYSCALL(statfs)
 	struct vnode *v;
 	long err = lookup_at(AT_FDCWD, (const char *)a0, true, &v);
 
-	return err ? err : statfs_out(v, (void *)a1);
+	return err ? err : put(v, statfs_out(v, (void *)a1));
 }
 SYSCALL(fstatfs)
 {
 	struct vnode *v = NULL;
 	long err = node_of_fd((int)a0, &v);
 
-	return err == -EBADF ? err : statfs_out(err ? NULL : v, (void *)a1);
+	if (err == -EBADF)
+		return err;
+	return err ? statfs_out(NULL, (void *)a1) : put(v, statfs_out(v, (void *)a1));
 }
 
 static long
 readlink_at(int dirfd, const char *upath, char *ubuf, size_t size)
 {
 	struct vnode *v;
-	long err;
-
 	char *buf;
+	long err;
 	int n;
 
 	if ((err = lookup_at(dirfd, upath, false, &v)))
 		return err;
 	if ((v->v_mode & S_IFMT) != S_IFLNK)
-		return -EINVAL;
+		return put(v, -EINVAL);
 	if (!(buf = kmalloc(PATH_MAX)))
-		return -ENOMEM;
+		return put(v, -ENOMEM);
 	n = vfs_readlink(v, buf, MIN(size, (size_t)PATH_MAX));
+	vfs_put(v);
 	err = n < 0 ? n : copy_to_user(ubuf, buf, (size_t)n) ? -EFAULT : n;
 	kfree(buf);
 	return err;
@@ -1010,6 +1054,7 @@ SYSCALL(statx)
 	if ((err = lookup_at((int)a0, (const char *)a1, !(a2 & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
 	vfs_stat_node(v, &st);
+	vfs_put(v);
 fill:
 	memset(sx, 0, sizeof(sx));
 #define PUT(off, type, val) (*(type *)(sx + (off)) = (type)(val))

@@ -17,6 +17,7 @@
 #define MAX_LINKS 40
 
 static struct vnode *root;
+static struct vnode *cwd; /* held; NULL: the root */
 static uint64_t next_ino = 1;
 static struct mutex ns_lock = MUTEX_INIT;
 
@@ -64,11 +65,62 @@ vfs_node_alloc(struct mount *m, const struct vnode_ops *ops, const char *name, s
 	v->v_mode = mode;
 	v->v_ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	v->v_nlink = 1;
+	v->v_refs = 1; /* its name (or, for a mount's root, the mount) */
 	v->v_atime_ns = v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 	list_init(&v->v_children);
 	list_init(&v->v_sibling);
 	list_init(&v->v_links);
 	return v;
+}
+
+void
+vfs_ref(struct vnode *v)
+{
+	__atomic_fetch_add(&v->v_refs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* the last reference: the file system frees what the node holds, then
+ * the node goes, and with it its reference to its directory */
+void
+vfs_unref(struct vnode *v)
+{
+	while (v) {
+		int left = __atomic_sub_fetch(&v->v_refs, 1, __ATOMIC_SEQ_CST);
+		assert(left >= 0);
+		if (left)
+			return;
+		struct vnode *dir = v->v_parent != v ? v->v_parent : NULL;
+		if (v->v_ops && v->v_ops->release)
+			v->v_ops->release(v);
+		kfree(v->v_name);
+		kfree(v);
+		v = dir;
+	}
+}
+
+struct vnode *
+vfs_cwd_get(void)
+{
+	struct vnode *v;
+
+	mutex_lock(&ns_lock);
+	vfs_node_hold(v = cwd ? cwd : root);
+	mutex_unlock(&ns_lock);
+	return v;
+}
+
+void
+vfs_set_cwd(struct vnode *v)
+{
+	struct vnode *old;
+
+	vfs_node_hold(v);
+	mutex_lock(&ns_lock);
+	old = cwd;
+	cwd = v;
+	mutex_unlock(&ns_lock);
+	if (old)
+		vfs_put(old);
 }
 
 struct vnode *
@@ -210,6 +262,8 @@ vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
 
 	mutex_lock(&ns_lock);
 	err = walk(cwd ? cwd : root, path, follow, false, out, NULL, NULL, &links);
+	if (!err)
+		vfs_node_hold(*out);
 	mutex_unlock(&ns_lock);
 	return err;
 }
@@ -247,10 +301,11 @@ vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **ou
 	size_t len;
 	int err;
 
+	*out = NULL;
 	mutex_lock(&ns_lock);
 	err = new_name(cwd, path, &dir, &name, &len, &there);
 	if (err == -EEXIST && there)
-		*out = there;
+		vfs_node_hold(*out = there);
 	if (err)
 		goto out;
 	ops = dir->v_ops;
@@ -267,6 +322,10 @@ vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **ou
 	default:
 		err = ops->mknod ? ops->mknod(dir, name, len, mode, 0, out) : -EPERM;
 	}
+	if (err)
+		*out = NULL;
+	else
+		vfs_node_hold(*out);
 out:
 	mutex_unlock(&ns_lock);
 	return err;
@@ -334,21 +393,17 @@ vfs_truncate(struct vnode *v, uint64_t size)
 void
 vfs_node_hold(struct vnode *v)
 {
-	__atomic_fetch_add(&v->v_refs, 1, __ATOMIC_SEQ_CST);
+	vfs_ref(v);
 	if (v->v_mount)
 		__atomic_fetch_add(&v->v_mount->mnt_busy, 1, __ATOMIC_SEQ_CST);
 }
 
 void
-vfs_node_release(struct vnode *v)
+vfs_put(struct vnode *v)
 {
-	int left = __atomic_sub_fetch(&v->v_refs, 1, __ATOMIC_SEQ_CST);
-
-	assert(left >= 0);
-	if (!left && v->v_ops && v->v_ops->release)
-		v->v_ops->release(v);
 	if (v->v_mount)
 		__atomic_sub_fetch(&v->v_mount->mnt_busy, 1, __ATOMIC_SEQ_CST);
+	vfs_unref(v);
 }
 
 int

@@ -138,6 +138,7 @@ KTEST(blk_register_and_dev_node)
 	EXPECT_EQ(vfs_lookup(NULL, "/dev/mdtest", true, &v), 0);
 	EXPECT_EQ(v->v_mode & S_IFMT, S_IFBLK);
 	EXPECT(md.dev.bd_node == v);
+	vfs_put(v);
 }
 
 KTEST(blk_sync_round_trip_split)
