@@ -59,7 +59,10 @@ random_init(void)
 
 	random_seed(noise, sizeof(noise));
 	if (!vfs_lookup(NULL, "/.unum/seed", true, &v)) {
-		random_seed(v->v_data, v->v_size);
+		size_t size;
+		const void *b = vfs_bytes(v, &size);
+		if (b)
+			random_seed(b, size);
 		vfs_put(v);
 	}
 }

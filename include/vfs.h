@@ -192,6 +192,27 @@ int vfs_path_locked(struct vnode *v, char *buf, size_t size); /* namespace lock 
 /* a node in no directory (its path is "/name"); NULL: out of memory */
 struct vnode *vfs_node_new(const char *name, uint32_t mode);
 
+/* --- the page cache (core/fs/filemap.c): files as mm/ and the loader
+ * reach them --- */
+/* a MAP_SHARED region piece of v came (1) or went (-1; the last one's
+ * frames go back into the file): 0 or -ENOMEM */
+int filemap_ref(struct vnode *v, int delta);
+/* the frame that holds file page pg for shared mappings, made from the
+ * file at the first touch; 0 when out of memory */
+uint64_t filemap_page(struct vnode *v, uint64_t pg);
+/* a private copy of the page at file offset 'at' into dst (zeroed): the
+ * file's bytes as they are now, zeros past the end */
+void filemap_copy(struct vnode *v, uint64_t at, void *dst);
+/* msync: the shared frames of [off, off+len) into the file */
+void filemap_msync(struct vnode *v, uint64_t off, size_t len);
+/* a regular file that can be mapped (its file system keeps its bytes in
+ * memory: the bytes op); devices and /proc files cannot */
+bool vfs_mappable(const struct vnode *v);
+/* a mappable file's bytes in kernel memory and their count (valid until
+ * the file is written or truncated), or NULL */
+const void *vfs_bytes(struct vnode *v, size_t *size);
+uint64_t vfs_size(const struct vnode *v);
+
 /* --- the mount table (core/fs/mount.c) --- */
 /* /tmp: a tmpfs (half the memory) when the initrd brought nothing under
  * /tmp; else the initrd's /tmp stays, on the root */

@@ -44,6 +44,10 @@ struct vnode_ops {
 	int (*truncate)(struct vnode *v, uint64_t size);
 	long (*read)(struct vnode *v, uint64_t off, void *buf, size_t n);
 	int (*write)(struct vnode *v, uint64_t off, const void *buf, size_t n);
+	/* optional, the page cache's (v_lock held): the file's bytes at
+	 * off in kernel memory and, in *n, how many up to its end; NULL past
+	 * the end */
+	uint8_t *(*bytes)(struct vnode *v, uint64_t off, size_t *n);
 	/* the last reference went (v_refs 0): free what the node holds (the
 	 * VFS frees its name and the node) */
 	void (*release)(struct vnode *v);
@@ -113,6 +117,12 @@ void ramfs_fill_begin(struct vnode *dir);
 void ramfs_fill_symlink(struct vnode *dir, const char *name, const char *target,
                         struct vnode *magic);
 void ramfs_fill_end(struct vnode *dir);
+
+/* the page cache and the bytes (core/fs/filemap.c, v_lock held): after
+ * the bytes of [off, off+len) changed (into the shared frames), and
+ * before they are read (from them) */
+void filemap_update(struct vnode *v, uint64_t off, size_t len);
+void filemap_sync(struct vnode *v, uint64_t off, size_t len);
 
 /* the file system types (mount(2)'s -t) */
 extern const struct fs_type ramfs_type, tmpfs_type, devtmpfs_type, proc_type, sysfs_type;

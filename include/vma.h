@@ -40,10 +40,6 @@ size_t vma_total(void);
 size_t vma_resident(void);
 /* a fault at addr is past the end of a file region: SIGBUS, not SIGSEGV */
 bool vma_bus(uintptr_t addr);
-/* the shared pages of a file and its bytes (ramfs.c, v_lock held): after
- * a write to v_data, and before a read of it */
-void filemap_update(struct vnode *v, uint64_t off, size_t len);
-void filemap_sync(struct vnode *v, uint64_t off, size_t len);
 int vma_unmap(uintptr_t addr, size_t len);
 /* mremap: [old, old+olen) to nlen bytes, in place when it shrinks or the
  * room after it is free, else (may_move) moved, to 'want' when 'fixed'.

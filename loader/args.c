@@ -27,10 +27,12 @@ read_list(const char *path, const char *fallback)
 		return list;
 	}
 	/* the lookup's hold is kept: its bytes outlive its name (initrd_unum_remove) */
-	for (size_t i = 0; i < v->v_size && n + 1 < MAX_ARGS;) {
-		const char *s = (const char *)v->v_data + i;
-		size_t len = strnlen(s, v->v_size - i);
-		if (i + len >= v->v_size)
+	size_t size;
+	const char *b = vfs_bytes(v, &size);
+	for (size_t i = 0; b && i < size && n + 1 < MAX_ARGS;) {
+		const char *s = b + i;
+		size_t len = strnlen(s, size - i);
+		if (i + len >= size)
 			break; /* an unterminated tail is dropped */
 		list[n++] = s;
 		i += len + 1;

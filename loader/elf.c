@@ -205,8 +205,12 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		*why = "not a regular file";
 		return -EACCES;
 	}
-	const uint8_t *f = v->v_data;
-	size_t size = v->v_size;
+	size_t size;
+	const uint8_t *f = vfs_bytes(v, &size);
+	if (!f) {
+		*why = "not on a file system the loader can map";
+		return -EACCES;
+	}
 	if ((err = check(f, size, why)))
 		return err;
 	e = (const void *)f;

@@ -23,7 +23,7 @@ map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 	acc = f->f_flags & O_ACCMODE;
 	if (f->f_flags & O_PATH)
 		r = -EBADF;
-	else if (!v || (v->v_mode & S_IFMT) != S_IFREG || v->v_dev)
+	else if (!v || !vfs_mappable(v))
 		r = -ENODEV;
 	else if (acc == O_WRONLY || ((flags & MAP_SHARED) && (prot & PROT_WRITE) && acc != O_RDWR))
 		r = -EACCES;

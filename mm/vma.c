@@ -1,7 +1,8 @@
 /* The app's address space (include/vma.h): regions in a sorted list
  * under one mutex, pages allocated on the first touch. MAP_SHARED file
- * regions map the file's shared pages (filemap below), so every mapping
- * of a file and read()/write() see the same bytes. */
+ * regions map the file's shared pages (the VFS's page cache,
+ * core/fs/filemap.c), so every mapping of a file and read()/write() see
+ * the same bytes. */
 #include "vma.h"
 #include "errno.h"
 #include "lib.h"
@@ -25,106 +26,6 @@ struct vma {
 	uint64_t off;
 	bool shared, paged;
 };
-
-/* --- the shared pages of a file (vnode.v_map) ---
- * While a file has MAP_SHARED regions, its pages that were touched live
- * in frames here, and those frames are the truth for their bytes: write()
- * copies into them too (filemap_update), read() first copies them back
- * into v_data (filemap_sync). When the last region goes, they are copied
- * back and freed. v_map is set and cleared under both the region lock
- * and v_lock; its frames change under v_lock. */
-struct filemap {
-	int fm_regions;   /* struct vma pieces that map the file shared */
-	size_t fm_npages; /* entries in fm_pa */
-	uint64_t *fm_pa;  /* frame per file page, 0: not touched */
-};
-
-/* copy [off, off+len) of v_data into the frames that hold those pages */
-void
-filemap_update(struct vnode *v, uint64_t off, size_t len)
-{
-	struct filemap *m = v->v_map;
-
-	for (uint64_t p = off; m && p < off + len;) {
-		size_t pg = p / PAGE_SIZE, k = MIN(off + len - p, (pg + 1) * PAGE_SIZE - p);
-		if (pg < m->fm_npages && m->fm_pa[pg])
-			memcpy((uint8_t *)mm_p2v(m->fm_pa[pg]) + p % PAGE_SIZE, v->v_data + p, k);
-		p += k;
-	}
-}
-
-/* the frames' bytes of [off, off+len), below the file's end, into v_data */
-void
-filemap_sync(struct vnode *v, uint64_t off, size_t len)
-{
-	struct filemap *m = v->v_map;
-	uint64_t end = MIN(off + len, v->v_size);
-
-	for (uint64_t p = off; m && p < end;) {
-		size_t pg = p / PAGE_SIZE, k = MIN(end - p, (pg + 1) * PAGE_SIZE - p);
-		if (pg < m->fm_npages && m->fm_pa[pg])
-			memcpy(v->v_data + p, (uint8_t *)mm_p2v(m->fm_pa[pg]) + p % PAGE_SIZE, k);
-		p += k;
-	}
-}
-
-/* a region of v came or went (region lock held) */
-static int
-filemap_ref(struct vnode *v, int delta)
-{
-	struct filemap *m;
-
-	mutex_lock(&v->v_lock);
-	if (!(m = v->v_map) && delta > 0) {
-		if (!(m = kzalloc(sizeof(*m)))) {
-			mutex_unlock(&v->v_lock);
-			return -ENOMEM;
-		}
-		v->v_map = m;
-	}
-	m->fm_regions += delta;
-	if (m->fm_regions == 0) { /* the last one: the bytes go home */
-		filemap_sync(v, 0, v->v_size);
-		for (size_t i = 0; i < m->fm_npages; i++)
-			if (m->fm_pa[i])
-				frame_free(m->fm_pa[i], 0);
-		kfree(m->fm_pa);
-		kfree(m);
-		v->v_map = NULL;
-	}
-	mutex_unlock(&v->v_lock);
-	return 0;
-}
-
-/* the frame of file page pg, made from v_data on the first touch; 0 when
- * out of memory (v_lock held) */
-static uint64_t
-filemap_page(struct vnode *v, size_t pg)
-{
-	struct filemap *m = v->v_map;
-
-	if (pg >= m->fm_npages) {
-		size_t n = MAX(pg + 1, m->fm_npages * 2);
-		uint64_t *pa = kzalloc(n * sizeof(*pa));
-		if (!pa)
-			return 0;
-		if (m->fm_npages)
-			memcpy(pa, m->fm_pa, m->fm_npages * sizeof(*pa));
-		kfree(m->fm_pa);
-		m->fm_pa = pa;
-		m->fm_npages = n;
-	}
-	if (!m->fm_pa[pg]) {
-		uint64_t pa = frame_alloc(0), at = (uint64_t)pg * PAGE_SIZE;
-		if (!pa)
-			return 0;
-		memset(mm_p2v(pa), 0, PAGE_SIZE);
-		if (at < v->v_size)
-			memcpy(mm_p2v(pa), v->v_data + at, MIN(PAGE_SIZE, v->v_size - at));
-		m->fm_pa[pg] = pa;
-	}
-	return m->fm_pa[pg];
-}
 
 static struct list_node vmas = LIST_HEAD_INIT(vmas);
 static struct mutex lock = MUTEX_INIT;
@@ -514,7 +415,7 @@ past_end(const struct vma *v, uintptr_t page)
 {
 	if (!v->shared && !v->paged)
 		return false;
-	return v->off + (page - v->start) >= ALIGN_UP(v->node->v_size, PAGE_SIZE);
+	return v->off + (page - v->start) >= ALIGN_UP(vfs_size(v->node), PAGE_SIZE);
 }
 
 bool
@@ -527,25 +428,6 @@ vma_bus(uintptr_t addr)
 	r = (v = find(addr)) && past_end(v, ALIGN_DOWN(addr, PAGE_SIZE));
 	mutex_unlock(&lock);
 	return r;
-}
-
-/* a private file page: the file's bytes at 'at' as they are now (its
- * shared frame when it has one), zeros past the end; 'dst' is zeroed */
-static void
-private_copy(struct vnode *node, uint64_t at, void *dst)
-{
-	mutex_lock(&node->v_lock);
-	struct filemap *m = node->v_map;
-	size_t pg = at / PAGE_SIZE;
-	if (m && pg < m->fm_npages && m->fm_pa[pg])
-		memcpy(dst, mm_p2v(m->fm_pa[pg]), PAGE_SIZE);
-	else if (at < node->v_size)
-		memcpy(dst, node->v_data + at, MIN(PAGE_SIZE, node->v_size - at));
-	/* a shared frame's bytes past the end are the file's tail: zeros */
-	if (at + PAGE_SIZE > node->v_size)
-		memset((uint8_t *)dst + (at < node->v_size ? node->v_size - at : 0), 0,
-		       at < node->v_size ? at + PAGE_SIZE - node->v_size : PAGE_SIZE);
-	mutex_unlock(&node->v_lock);
 }
 
 int
@@ -577,9 +459,7 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		goto out;
 	}
 	if (v->shared) {
-		mutex_lock(&v->node->v_lock);
 		pa = filemap_page(v->node, (v->off + (page - v->start)) / PAGE_SIZE);
-		mutex_unlock(&v->node->v_lock);
 		err = pa ? mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot)) : -ENOMEM;
 		goto out;
 	}
@@ -590,7 +470,7 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 	}
 	memset(mm_p2v(pa), 0, PAGE_SIZE);
 	if (v->paged)
-		private_copy(v->node, v->off + (page - v->start), mm_p2v(pa));
+		filemap_copy(v->node, v->off + (page - v->start), mm_p2v(pa));
 	err = mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot));
 	if (err)
 		frame_free(pa, 0);
@@ -679,9 +559,7 @@ vma_sync(uintptr_t addr, size_t len)
 		if (err || !v->shared || v->start >= e || v->end <= addr)
 			continue;
 		uintptr_t s = MAX(addr, v->start);
-		mutex_lock(&v->node->v_lock);
-		filemap_sync(v->node, v->off + (s - v->start), MIN(e, v->end) - s);
-		mutex_unlock(&v->node->v_lock);
+		filemap_msync(v->node, v->off + (s - v->start), MIN(e, v->end) - s);
 	}
 	mutex_unlock(&lock);
 	return err;

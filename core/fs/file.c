@@ -423,8 +423,8 @@ console_init(void)
 
 	if (!vfs_lookup(NULL, "/.unum/stdin", true, &v)) {
 		/* the lookup's hold is kept: the console reads it after /.unum goes */
-		data = v->v_data;
-		len = v->v_size;
+		if (!(data = vfs_bytes(v, &len)))
+			data = "";
 	}
 	console_files_init(data, len);
 }

@@ -11,7 +11,6 @@
 #include "mm.h"
 #include "printk.h"
 #include "vfs_fs.h"
-#include "vma.h"
 
 static bool
 is_dir(const struct vnode *v)
@@ -201,6 +200,13 @@ ramfs_read(struct vnode *v, uint64_t off, void *buf, size_t n)
 	}
 	mutex_unlock(&v->v_lock);
 	return (long)k;
+}
+
+static uint8_t *
+ramfs_bytes(struct vnode *v, uint64_t off, size_t *n)
+{
+	*n = off < v->v_size ? v->v_size - off : 0;
+	return *n ? v->v_data + off : NULL;
 }
 
 static int
@@ -522,6 +528,7 @@ const struct vnode_ops ramfs_ops = {
     .truncate = ramfs_truncate,
     .read = ramfs_read,
     .write = ramfs_write,
+    .bytes = ramfs_bytes,
     .release = ramfs_release,
 };
 
