@@ -96,7 +96,7 @@ struct linux_dirent64 {
 } __packed;
 
 struct dents {
-	uint8_t *buf; /* the app's */
+	uint8_t *buf; /* a bounce buffer: no copy to the app under the namespace lock */
 	size_t used, size;
 	uint64_t pos; /* of the entry being given */
 	int err;
@@ -121,24 +121,33 @@ emit_dent(void *ctx, const char *name, size_t len, uint64_t ino, unsigned type)
 	e->d_reclen = (uint16_t)reclen;
 	e->d_type = (uint8_t)type;
 	memcpy(e->d_name, name, len);
-	if (copy_to_user(d->buf + d->used, rec, reclen)) {
-		d->err = -EFAULT;
-		return false;
-	}
+	memcpy(d->buf + d->used, rec, reclen);
 	d->used += reclen;
 	return true;
 }
 
-/* f_off: the file system's position (ramfs: entries given) */
+/* f_off: the file system's position (ramfs: entries given). The entries
+ * go through a bounce buffer of at most 64 KiB (a page fault on the app's
+ * buffer takes the region lock, which /proc/self/maps holds while it asks
+ * the namespace for paths) */
 static long
 node_getdents(struct file *f, void *buf, size_t n)
 {
-	struct dents d = {.buf = buf, .size = n, .pos = f->f_off};
-	int err = vfs_readdir(f->f_node, &f->f_off, emit_dent, &d);
+	uint64_t start = f->f_off;
+	struct dents d = {.size = MIN(n, (size_t)65536), .pos = f->f_off};
+	int err;
 
-	if (err)
-		return err;
-	return d.err && !d.used ? d.err : (long)d.used;
+	if (!(d.buf = kmalloc(d.size ? d.size : 1)))
+		return -ENOMEM;
+	err = vfs_readdir(f->f_node, &f->f_off, emit_dent, &d);
+	if (!err && d.err && !d.used)
+		err = d.err;
+	if (!err && copy_to_user(buf, d.buf, d.used)) {
+		err = -EFAULT;
+		f->f_off = start; /* nothing was given */
+	}
+	kfree(d.buf);
+	return err ? err : (long)d.used;
 }
 
 static const struct file_ops node_ops = {
