@@ -1,5 +1,7 @@
-/* The app's address space (include/vma.h): regions in a sorted list
- * under one mutex, pages allocated on the first touch. MAP_SHARED file
+/* The app's address space (include/vma.h): regions in a red-black tree
+ * (include/rbtree.h) ordered by address, under one mutex, pages allocated
+ * on the first touch. Each region keeps the free gap below it and the
+ * largest gap of its subtree, so mmap finds room in O(log n). MAP_SHARED file
  * regions map the file's shared pages (the VFS's page cache,
  * core/fs/filemap.c), so every mapping of a file and read()/write() see
  * the same bytes. */
@@ -8,15 +10,19 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
-#include "queue.h"
+#include "rbtree.h"
 #include "sched.h"
 #include "sync.h"
 #include "uaccess.h"
 #include "vfs.h"
 
 struct vma {
-	struct list_node link;
+	struct rb_node rb;    /* in 'vmas', by start */
 	uintptr_t start, end; /* page aligned, [start, end) */
+	/* bytes free between the previous region's end (or 0) and start,
+	 * counting only [APP_MMAP_BOTTOM, APP_MMAP_TOP), where find_room
+	 * looks; and the largest such gap in this node's subtree */
+	uintptr_t gap, max_gap;
 	int prot;
 	/* file regions: the file, the offset of 'start' in it, MAP_SHARED or
 	 * not; 'paged': a private file region, whose page is copied from the
@@ -27,7 +33,9 @@ struct vma {
 	bool shared, paged;
 };
 
-static struct list_node vmas = LIST_HEAD_INIT(vmas);
+static void gap_update(struct rb_node *n);
+static const struct rb_augment gap_aug = {.update = gap_update};
+static struct rb_tree vmas = RB_TREE_INIT(&gap_aug); /* under 'lock' */
 static struct mutex lock = MUTEX_INIT;
 static uintptr_t brk_base, brk_cur;
 static size_t private_pages; /* frames of private regions, atomic */
@@ -44,20 +52,102 @@ pte_flags(int prot)
 	return f;
 }
 
+#define VMA(n) rb_entry_or_null(n, struct vma, rb)
+
+static void
+gap_update(struct rb_node *n)
+{
+	struct vma *v = VMA(n), *l = VMA(n->rb_left), *r = VMA(n->rb_right);
+
+	v->max_gap = MAX(v->gap, MAX(l ? l->max_gap : 0, r ? r->max_gap : 0));
+}
+
+static bool
+start_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct vma, rb)->start < rb_entry(b, struct vma, rb)->start;
+}
+
+static bool
+addr_below_end(const void *key, const struct rb_node *n)
+{
+	return *(const uintptr_t *)key < rb_entry(n, struct vma, rb)->end;
+}
+
+static struct vma *
+next_of(const struct vma *v)
+{
+	return VMA(rb_next(&v->rb));
+}
+
+/* the first region that ends above addr (it may start above it too) */
+static struct vma *
+first_after(uintptr_t addr)
+{
+	return VMA(rb_search(&vmas, &addr, addr_below_end));
+}
+
 static struct vma *
 find(uintptr_t addr)
 {
-	struct list_node *n;
+	struct vma *v = first_after(addr);
 
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (addr < v->start)
-			return NULL;
-		if (addr < v->end)
-			return v;
+	return v && v->start <= addr ? v : NULL;
+}
+
+/* v's start or its previous region's end moved: its gap again */
+static void
+set_gap(struct vma *v)
+{
+	struct vma *p;
+	uintptr_t lo, hi;
+
+	if (!v)
+		return;
+	p = VMA(rb_prev(&v->rb));
+	lo = MAX(p ? p->end : 0, APP_MMAP_BOTTOM);
+	hi = MIN(v->start, APP_MMAP_TOP);
+	v->gap = hi > lo ? hi - lo : 0;
+	rb_propagate(&vmas, &v->rb);
+}
+
+static void
+link_vma(struct vma *v)
+{
+	v->gap = 0;
+	rb_insert(&vmas, &v->rb, start_less);
+	set_gap(v);
+	set_gap(next_of(v));
+}
+
+static void
+unlink_vma(struct vma *v)
+{
+	struct vma *next = next_of(v);
+
+	rb_remove(&vmas, &v->rb);
+	set_gap(next);
+}
+
+/* split v at 'at' (inside it): v keeps [start, at), a new region like it
+ * takes [at, end). 0 or -ENOMEM (then v is unchanged). */
+static int
+split(struct vma *v, uintptr_t at)
+{
+	struct vma *tail = kmalloc(sizeof(*tail));
+
+	if (!tail || (v->shared && filemap_ref(v->node, 1))) {
+		kfree(tail);
+		return -ENOMEM;
 	}
-	return NULL;
+	*tail = *v;
+	if (tail->node)
+		vfs_node_hold(tail->node); /* each piece holds its file */
+	tail->start = at;
+	tail->off = v->off + (at - v->start);
+	v->end = at;
+	link_vma(tail);
+	return 0;
 }
 
 /* free the frames of [s, e) and unmap them (a TLB shootdown per 64) */
@@ -79,40 +169,32 @@ forget_pages(uintptr_t s, uintptr_t e)
 		mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
 }
 
-/* remove [s, e) from the region list, splitting regions (lock held) */
+/* remove [s, e) from the regions, splitting them (lock held) */
 static int
 carve(uintptr_t s, uintptr_t e)
 {
-	struct list_node *n, *tmp;
+	struct vma *v, *next;
 
-	list_for_each_safe(n, tmp, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->end <= s || v->start >= e)
-			continue;
+	for (v = first_after(s); v && v->start < e; v = next) {
+		next = next_of(v);
 		/* the file's shared frames stay the file's: only unmapped */
 		if (v->shared)
 			forget_pages(MAX(s, v->start), MIN(e, v->end));
 		if (v->start < s && v->end > e) {
-			struct vma *tail = kmalloc(sizeof(*tail));
-			if (!tail || (v->shared && filemap_ref(v->node, 1))) {
-				kfree(tail);
+			if (split(v, e))
 				return -ENOMEM;
-			}
-			*tail = *v;
-			if (tail->node)
-				vfs_node_hold(tail->node); /* each piece holds its file */
-			tail->start = e;
-			tail->off = v->off + (e - v->start);
-			list_insert(&v->link, &tail->link, v->link.next);
 			v->end = s;
+			set_gap(next_of(v));
+			break;
 		} else if (v->start < s) {
 			v->end = s;
+			set_gap(next);
 		} else if (v->end > e) {
 			v->off += e - v->start;
 			v->start = e;
+			set_gap(v);
 		} else {
-			list_del(&v->link);
+			unlink_vma(v);
 			if (v->shared)
 				filemap_ref(v->node, -1);
 			if (v->node)
@@ -127,34 +209,37 @@ carve(uintptr_t s, uintptr_t e)
 static bool
 is_free(uintptr_t s, uintptr_t e)
 {
-	struct list_node *n;
+	struct vma *v = first_after(s);
 
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->start < e && v->end > s)
-			return false;
-	}
-	return true;
+	return !v || v->start >= e;
 }
 
-/* the highest free range of len below APP_MMAP_TOP (lock held) */
+/* the highest free range of len below APP_MMAP_TOP, or 0 (lock held):
+ * above the last region, else in the highest gap that is large enough,
+ * found through the subtrees' largest gaps */
 static uintptr_t
 find_room(size_t len)
 {
-	uintptr_t top = APP_MMAP_TOP;
-	struct list_node *n;
+	struct vma *last = VMA(rb_last(&vmas)), *v;
+	uintptr_t lo = MAX(last ? last->end : 0, APP_MMAP_BOTTOM);
+	struct rb_node *n = vmas.rb_root;
 
-	/* walk down from the top: regions are sorted upwards */
-	for (n = vmas.prev; n != &vmas; n = n->prev) {
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->start >= top)
-			continue;
-		if (v->end <= top && top - v->end >= len)
-			return top - len;
-		top = MIN(top, v->start);
+	if (lo < APP_MMAP_TOP && APP_MMAP_TOP - lo >= len)
+		return APP_MMAP_TOP - len;
+	if (!n || VMA(n)->max_gap < len)
+		return 0;
+	for (;;) {
+		v = VMA(n);
+		if (n->rb_right && VMA(n->rb_right)->max_gap >= len)
+			n = n->rb_right;
+		else if (v->gap >= len)
+			return MIN(v->start, APP_MMAP_TOP) - len;
+		else if (n->rb_left && VMA(n->rb_left)->max_gap >= len)
+			n = n->rb_left;
+		else
+			panic("vma: max_gap %#lx of %#lx is in no subtree",
+			      (unsigned long)v->max_gap, (unsigned long)v->start);
 	}
-	return top - APP_MMAP_BOTTOM >= len ? top - len : 0;
 }
 
 /* a new region [s, e) like 'like' (its file, at the matching offset) */
@@ -162,7 +247,6 @@ static int
 insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 {
 	struct vma *v = kmalloc(sizeof(*v));
-	struct list_node *n;
 
 	if (!v)
 		return -ENOMEM;
@@ -178,8 +262,7 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 		}
 		vfs_node_hold(v->node);
 	}
-	list_for_each(n, &vmas) if (list_entry(n, struct vma, link)->start > s) break;
-	list_add_before(n, &v->link);
+	link_vma(v);
 	return 0;
 }
 
@@ -249,8 +332,7 @@ vma_unmap(uintptr_t addr, size_t len)
 long
 vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, uintptr_t want)
 {
-	struct vma *last, like;
-	struct list_node *n;
+	struct vma *last, like, *v;
 	uintptr_t s;
 	long err = 0;
 
@@ -301,14 +383,9 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 	}
 	/* the regions again at s, each with its own file, offset, protection */
 	size_t keep = MIN(olen, nlen);
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link), piece;
+	for (v = first_after(old); v && v->start < old + keep; v = next_of(v)) {
+		struct vma piece;
 		uintptr_t ps = MAX(old, v->start), pe = MIN(old + keep, v->end);
-		if (ps >= pe)
-			continue;
-		if (v->start >= s && v->start < s + nlen)
-			continue; /* one inserted here */
 		piece = *v;
 		piece.off = v->off + (ps - v->start);
 		piece.start = s + (ps - old);
@@ -353,7 +430,6 @@ int
 vma_protect(uintptr_t addr, size_t len, int prot)
 {
 	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
-	struct list_node *n;
 	int err = 0;
 
 	if (addr & (PAGE_SIZE - 1))
@@ -367,31 +443,17 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 		}
 		p = v->end;
 	}
+	if (e <= addr)
+		goto out; /* nothing to change */
 	/* split at the edges, then set the protection inside */
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->start < addr && v->end > addr) {
-			if ((err = insert(addr, v->end, v->prot, v)))
-				goto out;
-			v->end = addr;
-		}
-	}
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->start < e && v->end > e) {
-			if ((err = insert(e, v->end, v->prot, v)))
-				goto out;
-			v->end = e;
-		}
-	}
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->start >= addr && v->end <= e)
-			v->prot = prot;
-	}
+	struct vma *v = find(addr);
+	if (v->start < addr && (err = split(v, addr)))
+		goto out;
+	v = find(e - 1);
+	if (v->end > e && (err = split(v, e)))
+		goto out;
+	for (v = find(addr); v && v->start < e; v = next_of(v))
+		v->prot = prot;
 	for (uintptr_t p = addr; p < e; p += PAGE_SIZE) {
 		uint64_t pte = mm_pte_raw(p);
 		if (!(pte & PTE_ADDR))
@@ -513,7 +575,6 @@ int
 vma_discard(uintptr_t addr, size_t len)
 {
 	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
-	struct list_node *n;
 
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -527,12 +588,9 @@ vma_discard(uintptr_t addr, size_t len)
 		p = v->end;
 	}
 	/* shared file pages are the file's: they come back from it */
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (v->shared && v->start < e && v->end > addr)
+	for (struct vma *v = first_after(addr); v && v->start < e; v = next_of(v))
+		if (v->shared)
 			forget_pages(MAX(addr, v->start), MIN(e, v->end));
-	}
 	drop_pages(addr, e);
 	mutex_unlock(&lock);
 	return 0;
@@ -542,7 +600,6 @@ int
 vma_sync(uintptr_t addr, size_t len)
 {
 	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
-	struct list_node *n;
 	int err = 0;
 
 	mutex_lock(&lock);
@@ -553,10 +610,8 @@ vma_sync(uintptr_t addr, size_t len)
 		else
 			p = v->end;
 	}
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
-		if (err || !v->shared || v->start >= e || v->end <= addr)
+	for (struct vma *v = err ? NULL : first_after(addr); v && v->start < e; v = next_of(v)) {
+		if (!v->shared)
 			continue;
 		uintptr_t s = MAX(addr, v->start);
 		filemap_msync(v->node, v->off + (s - v->start), MIN(e, v->end) - s);
@@ -568,12 +623,8 @@ vma_sync(uintptr_t addr, size_t len)
 void
 vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 {
-	struct list_node *n;
-
 	mutex_lock(&lock);
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
+	for (struct vma *v = first_after(addr); v && v->start < addr + len; v = next_of(v)) {
 		if (v->start >= addr && v->end <= addr + len && !v->node) {
 			v->node = node;
 			vfs_node_hold(node); /* released with the region, as any file region */
@@ -587,14 +638,11 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 size_t
 vma_describe(char *b, size_t size)
 {
-	struct list_node *n;
 	size_t len = 0;
 	char path[256];
 
 	mutex_lock(&lock);
-	list_for_each(n, &vmas)
-	{
-		struct vma *v = list_entry(n, struct vma, link);
+	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v)) {
 		const char *name = "";
 		if (v->node && vfs_path(v->node, path, sizeof(path)) > 0)
 			name = path;
@@ -681,12 +729,11 @@ vma_mapped(uintptr_t addr, size_t len)
 size_t
 vma_total(void)
 {
-	struct list_node *n;
 	size_t t = 0;
 
 	mutex_lock(&lock);
-	list_for_each(n, &vmas) t +=
-	    list_entry(n, struct vma, link)->end - list_entry(n, struct vma, link)->start;
+	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v))
+		t += v->end - v->start;
 	mutex_unlock(&lock);
 	return t;
 }

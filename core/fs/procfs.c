@@ -21,9 +21,12 @@
 #include "vma.h"
 
 struct snap {
-	size_t len;
+	size_t len, cap; /* bytes made, room for them */
 	char text[];
 };
+
+#define SNAP_SMALL 16384      /* from the heap; larger ones from vmem */
+#define SNAP_MAX (64ul << 20) /* /proc/self/maps of 65,530 regions fits */
 
 typedef size_t (*gen_fn)(char *buf, size_t size);
 
@@ -236,6 +239,15 @@ fill_fds(struct vnode *dir)
 	kfree(text);
 }
 
+static void
+snap_free(struct snap *s)
+{
+	if (s && s->cap > SNAP_SMALL)
+		vmem_free(s, sizeof(*s) + s->cap);
+	else
+		kfree(s);
+}
+
 static long
 proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
@@ -244,10 +256,19 @@ proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 
 	if (!s) {
 		gen_fn gen = (gen_fn)f->f_node->v_priv;
-		s = kmalloc(sizeof(*s) + 16384);
-		if (!s)
-			return -ENOMEM;
-		s->len = gen(s->text, 16384);
+		/* a generator stops at a line that does not fit: make it again
+		 * with more room while it ends near the end of it */
+		for (size_t cap = SNAP_SMALL;; cap *= 2) {
+			s = cap == SNAP_SMALL ? kmalloc(sizeof(*s) + cap)
+			                      : vmem_alloc(sizeof(*s) + cap);
+			if (!s)
+				return -ENOMEM;
+			s->cap = cap;
+			s->len = gen(s->text, cap);
+			if (s->len + 1024 < cap || cap >= SNAP_MAX)
+				break;
+			snap_free(s);
+		}
 		f->f_priv = s;
 	}
 	if (*off >= s->len)
@@ -262,7 +283,7 @@ proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 static void
 proc_close(struct file *f)
 {
-	kfree(f->f_priv);
+	snap_free(f->f_priv);
 }
 
 static int
