@@ -1,5 +1,5 @@
 /* Physical frame allocator: binary buddy system, orders 0..FRAME_MAX_ORDER.
- * State map: one byte per frame; free lists threaded through the free
+ * State map: one byte per frame; free lists (include/queue.h) threaded through the free
  * blocks. Memory never handed out stays "untouched": a block joins the
  * free lists only when the lists run dry, because linking it writes into
  * it, and a host backing guest RAM with transparent huge pages pays 2 MiB
@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "printk.h"
+#include "queue.h"
 #include "spinlock.h"
 
 #define ST_TAIL 0x00 /* not a block head, or not RAM */
@@ -17,15 +18,16 @@
 #define ST_USED 0x40 /* | order: head of an allocated block */
 #define MAX_PENDING 64
 
+/* a free block's first bytes: its place on its order's list */
 struct free_block {
-	struct free_block *next, *prev;
+	struct list_node fb_link;
 };
 
 static struct {
-	uintptr_t direct;      /* virtual = direct + physical */
-	uint64_t lo_pfn, npfn; /* frames the map covers */
-	uint8_t *state;        /* npfn bytes */
-	struct free_block *free[FRAME_MAX_ORDER + 1];
+	uintptr_t direct;                           /* virtual = direct + physical */
+	uint64_t lo_pfn, npfn;                      /* frames the map covers */
+	uint8_t *state;                             /* npfn bytes */
+	struct list_node free[FRAME_MAX_ORDER + 1]; /* free blocks by order */
 	uint64_t free_pages, total_pages;
 	struct frame_range pending[MAX_PENDING]; /* above the boot limit */
 	int npending;
@@ -49,29 +51,16 @@ pfn_of(struct free_block *b)
 }
 
 static void
-list_push(unsigned order, uint64_t pfn)
+free_push(unsigned order, uint64_t pfn)
 {
-	struct free_block *b = blk(pfn);
-
-	b->prev = NULL;
-	b->next = fa.free[order];
-	if (b->next)
-		b->next->prev = b;
-	fa.free[order] = b;
+	list_add_head(&fa.free[order], &blk(pfn)->fb_link);
 	fa.state[pfn - fa.lo_pfn] = ST_FREE | order;
 }
 
 static void
-list_remove(unsigned order, uint64_t pfn)
+free_remove(unsigned order, uint64_t pfn)
 {
-	struct free_block *b = blk(pfn);
-
-	if (b->prev)
-		b->prev->next = b->next;
-	else
-		fa.free[order] = b->next;
-	if (b->next)
-		b->next->prev = b->prev;
+	list_del(&blk(pfn)->fb_link);
 	fa.state[pfn - fa.lo_pfn] = ST_TAIL;
 }
 
@@ -89,11 +78,11 @@ free_block(uint64_t pfn, unsigned order)
 		uint64_t buddy = pfn ^ (1ull << order);
 		if (!in_map(buddy) || fa.state[buddy - fa.lo_pfn] != (ST_FREE | order))
 			break;
-		list_remove(order, buddy);
+		free_remove(order, buddy);
 		pfn &= ~(1ull << order);
 		order++;
 	}
-	list_push(order, pfn);
+	free_push(order, pfn);
 }
 
 /* the largest aligned block that starts at s and ends by e */
@@ -177,6 +166,8 @@ frame_init(uintptr_t direct_base, const struct frame_range *r, int n, uint64_t l
 	int i, carve = -1;
 
 	memset(&fa, 0, sizeof(fa));
+	for (unsigned o = 0; o <= FRAME_MAX_ORDER; o++)
+		list_init(&fa.free[o]);
 	fa.direct = direct_base;
 	for (i = 0; i < n; i++) {
 		if (!r[i].len)
@@ -231,7 +222,7 @@ frame_alloc(unsigned order)
 		return 0;
 	f = spin_lock_irqsave(&fa.lock);
 	for (;;) {
-		for (o = order; o <= FRAME_MAX_ORDER && !fa.free[o]; o++)
+		for (o = order; o <= FRAME_MAX_ORDER && list_empty(&fa.free[o]); o++)
 			;
 		if (o <= FRAME_MAX_ORDER)
 			break;
@@ -240,12 +231,12 @@ frame_alloc(unsigned order)
 			return 0;
 		}
 	}
-	pfn = pfn_of(fa.free[o]);
-	list_remove(o, pfn);
+	pfn = pfn_of(list_first_entry(&fa.free[o], struct free_block, fb_link));
+	free_remove(o, pfn);
 	/* split: the upper halves go back on the lists */
 	while (o > order) {
 		o--;
-		list_push(o, pfn + (1ull << o));
+		free_push(o, pfn + (1ull << o));
 	}
 	fa.state[pfn - fa.lo_pfn] = ST_USED | order;
 	fa.free_pages -= 1ull << order;
