@@ -101,7 +101,7 @@ void poll_waiter_del(struct poll_waiter *w);
 int poll_sleep(struct poll_sleeper *s, uint64_t deadline_ns);
 
 /* epoll (core/event/epoll.c): f's last reference went (file_put, before
- * its close op); its interests leave every epoll watching it */
+ * its release op); its interests leave every epoll watching it */
 struct file;
 void epoll_file_release(struct file *f);
 

@@ -83,8 +83,11 @@ vfs_node(struct vnode *entry)
 struct file;
 struct poll_table;
 struct file_ops {
-	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);        /* optional */
-	long (*write)(struct file *f, const void *buf, size_t n, uint64_t *off); /* optional */
+	/* optional: at *off, moved on by the count; read/write pass &f_off
+	 * (under f_lock for seekable files), pread/pwrite and preadv/
+	 * pwritev a local offset, so these are the pread/pwrite ops too */
+	long (*read)(struct file *f, void *buf, size_t n, uint64_t *off);
+	long (*write)(struct file *f, const void *buf, size_t n, uint64_t *off);
 	int (*stat)(struct file *f, void *statbuf);                 /* struct linux_stat */
 	long (*getdents)(struct file *f, void *buf, size_t n);      /* optional: directories */
 	int (*ioctl)(struct file *f, unsigned long cmd, void *arg); /* optional */
@@ -95,7 +98,8 @@ struct file_ops {
 	int (*poll)(struct file *f, struct poll_table *pt);
 	int (*fsync)(struct file *f);    /* optional: fsync, fdatasync (block devices) */
 	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
-	void (*close)(struct file *f);   /* optional */
+	/* optional: the last reference went (file_put) */
+	void (*release)(struct file *f);
 	/* optional: files with no path: /proc/self/fd shows anon_inode:[fd_name] */
 	const char *fd_name;
 	bool seekable;

@@ -313,7 +313,7 @@ collect(struct epoll *ep, struct linux_epoll_event *out, int max)
 }
 
 static void
-ep_close(struct file *f)
+ep_release(struct file *f)
 {
 	struct epoll *ep = f->f_priv;
 	struct list_node *n, *tmp;
@@ -331,7 +331,7 @@ ep_close(struct file *f)
 }
 
 /* Linux's eventpoll_release: the last reference to f went (file_put,
- * before its close op), so no epoll_ctl can name it: each interest in it
+ * before its release op), so no epoll_ctl can name it: each interest in it
  * leaves its epoll, whose epoll_wait no longer reports it. An epoll_wait
  * looking at the file holds that epoll's lock, which this waits for;
  * release_lock keeps each epoll from being closed meanwhile. */
@@ -379,7 +379,7 @@ ep_stat(struct file *f, void *statbuf)
 }
 
 static const struct file_ops ep_ops = {
-    .close = ep_close, .stat = ep_stat, .poll = ep_poll, .fd_name = "eventpoll"};
+    .release = ep_release, .stat = ep_stat, .poll = ep_poll, .fd_name = "eventpoll"};
 
 SYSCALL(epoll_create1)
 {

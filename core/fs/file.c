@@ -268,11 +268,11 @@ file_put(struct file *f)
 	if (__atomic_sub_fetch(&f->f_refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (__atomic_load_n(&f->f_ep, __ATOMIC_ACQUIRE))
-		epoll_file_release(f); /* Linux's eventpoll_release: before close */
+		epoll_file_release(f); /* Linux's eventpoll_release: before release */
 	if (f->f_node)
 		flock_release(f); /* the open file description's flock() goes with it */
-	if (f->f_ops->close)
-		f->f_ops->close(f);
+	if (f->f_ops->release)
+		f->f_ops->release(f);
 	if (f->f_node)
 		vfs_put(f->f_node);
 	kfree(f);

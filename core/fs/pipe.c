@@ -167,7 +167,7 @@ pipe_poll(struct file *f, struct poll_table *pt)
 }
 
 static void
-pipe_close(struct file *f)
+pipe_release(struct file *f)
 {
 	struct pipe *p = f->f_priv;
 	bool rd = (f->f_flags & O_ACCMODE) == O_RDONLY, gone, last;
@@ -211,7 +211,7 @@ static const struct file_ops pipe_ops = {
     .read = pipe_read,
     .write = pipe_write,
     .poll = pipe_poll,
-    .close = pipe_close,
+    .release = pipe_release,
     .stat = pipe_stat,
     .ioctl = pipe_ioctl,
 };
@@ -431,7 +431,7 @@ efd_poll(struct file *f, struct poll_table *pt)
 }
 
 static void
-efd_close(struct file *f)
+efd_release(struct file *f)
 {
 	kfree(f->f_priv);
 }
@@ -441,7 +441,7 @@ static const struct file_ops efd_ops = {
     .read = efd_read,
     .write = efd_write,
     .poll = efd_poll,
-    .close = efd_close,
+    .release = efd_release,
     .stat = pipe_stat,
 };
 

@@ -281,7 +281,7 @@ proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 }
 
 static void
-proc_close(struct file *f)
+proc_release(struct file *f)
 {
 	snap_free(f->f_priv);
 }
@@ -295,7 +295,7 @@ proc_stat(struct file *f, void *statbuf)
 
 static const struct file_ops proc_ops = {
     .read = proc_read,
-    .close = proc_close,
+    .release = proc_release,
     .stat = proc_stat,
     .seekable = true,
 };
