@@ -216,6 +216,8 @@ devnode_size(struct file *f)
 	return d ? (int64_t)blk_size_bytes(d) : 0;
 }
 
+/* XXX: no mmap op, so mmap of a disk is -ENODEV; Linux maps block
+ * devices through their page cache */
 static const struct file_ops devnode_ops = {
     .read = devnode_read,
     .write = devnode_write,

@@ -82,6 +82,7 @@ vfs_node(struct vnode *entry)
 
 struct file;
 struct poll_table;
+struct vma_map;
 struct file_ops {
 	/* optional: at *off, moved on by the count; read/write pass &f_off
 	 * (under f_lock for seekable files), pread/pwrite and preadv/
@@ -96,6 +97,12 @@ struct file_ops {
 	 * wakes (poll_register, include/poll.h); optional: files without it
 	 * are always readable and writable */
 	int (*poll)(struct file *f, struct poll_table *pt);
+	/* optional: how mmap maps the file (include/vma.h, struct vma_map:
+	 * set m->node, or leave it NULL for anonymous memory), 0 or -errno;
+	 * called after the open mode was checked against prot and flags.
+	 * Files without it cannot be mapped: -ENODEV, as Linux (pipes,
+	 * directories, /dev/null, the tty, /proc files, eventfd, epoll) */
+	int (*mmap)(struct file *f, struct vma_map *m);
 	int (*fsync)(struct file *f);    /* optional: fsync, fdatasync (block devices) */
 	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
 	/* optional: the last reference went (file_put) */
@@ -209,8 +216,9 @@ uint64_t filemap_page(struct vnode *v, uint64_t pg);
 void filemap_copy(struct vnode *v, uint64_t at, void *dst);
 /* msync: the shared frames of [off, off+len) into the file */
 void filemap_msync(struct vnode *v, uint64_t off, size_t len);
-/* a regular file that can be mapped (its file system keeps its bytes in
- * memory: the bytes op); devices and /proc files cannot */
+/* a regular file whose file system keeps its bytes in memory (the bytes
+ * op): the ones the loader reads in place and the mmap op of files of a
+ * file system maps through the page cache; devices and /proc files not */
 bool vfs_mappable(const struct vnode *v);
 /* a mappable file's bytes in kernel memory and their count (valid until
  * the file is written or truncated), or NULL */

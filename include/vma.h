@@ -27,6 +27,18 @@ long vma_map(uintptr_t addr, size_t len, int prot, int flags);
 struct vnode;
 long vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node,
                   uint64_t off);
+/* mmap of a file asks the file how (its file_ops.mmap, include/vfs.h):
+ * the call's length, protection, flags and offset in, and the op's
+ * answer: the file whose pages the region maps (vma_map_file above: the
+ * page cache for MAP_SHARED, a copy at the first touch for MAP_PRIVATE),
+ * or NULL for anonymous memory (/dev/zero; MAP_SHARED too, as Linux's
+ * fresh shmem object per mmap call: each call's region is its own) */
+struct vma_map {
+	size_t len;
+	int prot, flags;
+	uint64_t off;
+	struct vnode *node; /* the op's; borrowed: the region takes its own hold */
+};
 /* msync: the shared pages of [addr, addr+len) into the file's bytes; 0 or
  * -ENOMEM when part of the range is not mapped */
 int vma_sync(uintptr_t addr, size_t len);

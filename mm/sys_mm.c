@@ -7,28 +7,30 @@
 #include "vfs.h"
 #include "vma.h"
 
-/* a file region: MAP_SHARED maps the file's pages, MAP_PRIVATE copies a
- * page of the file at its first touch (vma.h) */
+/* a file region, as the file's mmap op says (vma.h, struct vma_map): its
+ * pages (MAP_SHARED: the file's own, MAP_PRIVATE: copied at the first
+ * touch) or anonymous memory. Linux's order: the open mode against the
+ * protection (EACCES), then the op (none: ENODEV) */
 static long
 map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 {
 	struct file *f = fd_get(fd);
-	struct vnode *v;
+	struct vma_map m = {.len = len, .prot = prot, .flags = flags, .off = off};
 	int acc;
 	long r;
 
 	if (!f)
 		return -EBADF;
-	v = f->f_node;
 	acc = f->f_flags & O_ACCMODE;
 	if (f->f_flags & O_PATH)
 		r = -EBADF;
-	else if (!v || !vfs_mappable(v))
-		r = -ENODEV;
 	else if (acc == O_WRONLY || ((flags & MAP_SHARED) && (prot & PROT_WRITE) && acc != O_RDWR))
 		r = -EACCES;
-	else
-		r = vma_map_file(addr, len, prot, flags, v, off);
+	else if (!f->f_ops->mmap)
+		r = -ENODEV;
+	else if (!(r = f->f_ops->mmap(f, &m)))
+		r = m.node ? vma_map_file(addr, len, prot, flags, m.node, off)
+		           : vma_map(addr, len, prot, flags);
 	file_put(f);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include "random.h"
 #include "uaccess.h"
 #include "vfs_fs.h"
+#include "vma.h"
 
 static long
 null_read(struct file *f, void *buf, size_t n, uint64_t *off)
@@ -177,7 +178,18 @@ devfs_console_node(int i)
 static const struct file_ops tty_ops = {
     .read = tty_read, .write = tty_write, .stat = dev_stat, .ioctl = tty_ioctl, .poll = tty_poll};
 static const struct file_ops null_ops = {.read = null_read, .write = sink_write, .stat = dev_stat};
-static const struct file_ops zero_ops = {.read = zero_read, .write = sink_write, .stat = dev_stat};
+/* /dev/zero maps as anonymous memory (Linux's mmap_zero: MAP_PRIVATE is
+ * anonymous, MAP_SHARED a new shmem object per call, so two calls' regions
+ * never share); /dev/null, full and random have no mmap: -ENODEV */
+static int
+zero_mmap(struct file *f, struct vma_map *m)
+{
+	m->node = NULL;
+	return 0;
+}
+
+static const struct file_ops zero_ops = {
+    .read = zero_read, .write = sink_write, .stat = dev_stat, .mmap = zero_mmap};
 static const struct file_ops full_ops = {.read = zero_read, .write = full_write, .stat = dev_stat};
 static const struct file_ops random_ops = {
     .read = random_read, .write = sink_write, .stat = dev_stat};

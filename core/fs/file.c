@@ -150,11 +150,29 @@ node_getdents(struct file *f, void *buf, size_t n)
 	return err ? err : (long)d.used;
 }
 
+/* a file of a file system maps its own pages (the page cache,
+ * core/fs/filemap.c) when its bytes are in memory; a directory, or a
+ * file system's file without the bytes op, cannot be mapped (Linux's
+ * directories have no mmap op either) */
+static int
+node_mmap(struct file *f, struct vma_map *m)
+{
+	struct vnode *v = f->f_node;
+
+	if (!vfs_mappable(v))
+		return -ENODEV;
+	if ((m->prot & PROT_EXEC) && v->v_mount && (v->v_mount->mnt_flags & MS_NOEXEC))
+		return -EPERM; /* Linux: path_noexec */
+	m->node = v;
+	return 0;
+}
+
 static const struct file_ops node_ops = {
     .read = node_read,
     .write = node_write,
     .stat = node_stat,
     .getdents = node_getdents,
+    .mmap = node_mmap,
     .seekable = true,
 };
 
