@@ -135,6 +135,15 @@ struct vnode *vfs_root(void);
  * last component's symlink too. *out held (vfs_put when done), or
  * -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG */
 int vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out);
+/* Once the app has dropped root, every directory the walk looks a name up
+ * in needs search (x) permission by the file-system ids (-EACCES);
+ * vfs_lookup_real checks by the real ids (access(2) without AT_EACCESS).
+ * Making a name (vfs_create, vfs_symlink, vfs_link) needs write and
+ * search on its directory, removing or renaming one too (vfs_remove,
+ * vfs_rename), and in a sticky directory (S_ISVTX, /tmp's 01777) only the
+ * owner of the file or of the directory may remove or rename it
+ * (-EPERM), as Linux. */
+int vfs_lookup_real(struct vnode *cwd, const char *path, bool follow, struct vnode **out);
 /* create a node at path (its parent must exist): a directory, regular
  * file, device or FIFO by mode's S_IF* (a symlink: vfs_symlink). -EEXIST
  * when present, -EROFS on a read-only mount. *out: the node made, or the

@@ -51,6 +51,10 @@ struct vnode_ops {
 	/* the last reference went (v_refs 0): free what the node holds (the
 	 * VFS frees its name and the node) */
 	void (*release)(struct vnode *v);
+	/* optional, Linux's inode permission op: the file system decides
+	 * whether the app may R_OK/W_OK/X_OK v (0 or -EACCES) instead of
+	 * the mode bits (read-only mounts are still -EROFS) */
+	int (*permission)(struct vnode *v, int mode);
 };
 
 struct mount {

@@ -258,7 +258,7 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 	/* the mode bits, by the file-system ids (a file this call made is
 	 * the caller's whatever its mode, as on Linux); a read-only mount:
 	 * EROFS. The console's streams (in no file system) are the app's
-	 * own terminal. XXX: creating does not check the directory's bits */
+	 * own terminal. Creating checked the directory (vfs_create) */
 	int want = ((flags & O_ACCMODE) != O_WRONLY ? R_OK : 0) |
 	           ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ? W_OK : 0);
 	if (!e && !made && (v->v_mode & S_IFMT) != S_IFLNK && v->v_mount)

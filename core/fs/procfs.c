@@ -341,6 +341,14 @@ fd_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
 	return ramfs_ops.lookup(dir, name, len, out);
 }
 
+/* the app may always look into its own fds, as Linux's
+ * proc_fd_permission (the task itself, whatever its ids) */
+static int
+fd_permission(struct vnode *v, int mode)
+{
+	return 0;
+}
+
 static int
 fd_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
 {
@@ -383,6 +391,7 @@ ops_init(void)
 	fd_ops = dir_ops;
 	fd_ops.lookup = fd_lookup;
 	fd_ops.readdir = fd_readdir;
+	fd_ops.permission = fd_permission;
 	exe_ops = ramfs_ops;
 	exe_ops.readlink = exe_readlink;
 	exe_ops.getattr = exe_getattr;

@@ -58,9 +58,10 @@ dir_of(int dirfd, const char *path, struct vnode **dir)
 	return 0;
 }
 
-/* resolve an app path relative to dirfd: a held node (vfs_put) */
+/* resolve an app path relative to dirfd: a held node (vfs_put); 'real':
+ * the directories' search rights by the real ids (access(2)) */
 static long
-lookup_at(int dirfd, const char *upath, bool follow, struct vnode **v)
+lookup_at_ids(int dirfd, const char *upath, bool follow, bool real, struct vnode **v)
 {
 	struct vnode *dir;
 	char *path;
@@ -69,11 +70,18 @@ lookup_at(int dirfd, const char *upath, bool follow, struct vnode **v)
 	if ((err = get_path(upath, &path)))
 		return err;
 	if (!(err = dir_of(dirfd, path, &dir))) {
-		err = vfs_lookup(dir, path, follow, v);
+		err =
+		    real ? vfs_lookup_real(dir, path, follow, v) : vfs_lookup(dir, path, follow, v);
 		vfs_put(dir);
 	}
 	kfree(path);
 	return err;
+}
+
+static long
+lookup_at(int dirfd, const char *upath, bool follow, struct vnode **v)
+{
+	return lookup_at_ids(dirfd, upath, follow, false, v);
 }
 
 /* r, once v is put: for "return op(v)" */
@@ -361,7 +369,8 @@ access_at(int dirfd, const char *upath, long mode, long flags)
 			return put(v, vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS));
 		}
 	}
-	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
+	if ((err = lookup_at_ids(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW),
+	                         !(flags & AT_EACCESS), &v)))
 		return err;
 	return put(v, vfs_may_access(vfs_node(v), (int)mode, flags & AT_EACCESS));
 }
@@ -526,7 +535,7 @@ SYSCALL(chdir)
 		return err;
 	if ((v->v_mode & S_IFMT) != S_IFDIR)
 		err = -ENOTDIR;
-	else
+	else if (!(err = vfs_may_access(v, X_OK, true))) /* Linux: MAY_EXEC | MAY_CHDIR */
 		vfs_set_cwd(v);
 	return put(v, err);
 }
@@ -535,16 +544,17 @@ SYSCALL(fchdir)
 {
 	struct file *f = fd_get((int)a0);
 	struct vnode *v;
+	long err;
 
 	if (!f)
 		return -EBADF;
 	v = f->f_node; /* O_PATH descriptors have one too */
-	if (v && (vfs_node(v)->v_mode & S_IFMT) == S_IFDIR)
+	if (!v || (vfs_node(v)->v_mode & S_IFMT) != S_IFDIR)
+		err = -ENOTDIR;
+	else if (!(err = vfs_may_access(vfs_node(v), X_OK, true)))
 		vfs_set_cwd(v); /* with its own hold */
 	file_put(f);
-	if (!v || (vfs_node(v)->v_mode & S_IFMT) != S_IFDIR)
-		return -ENOTDIR;
-	return 0;
+	return err;
 }
 
 static long

@@ -18,6 +18,10 @@
 
 static struct vnode *root;
 static struct vnode *cwd; /* held; NULL: the root */
+/* the ids the walk's search checks go by: the file-system ones, or for
+ * access(2) without AT_EACCESS the real ones (Linux's faccessat walks
+ * with them too); set and read under the namespace lock */
+static bool walk_real;
 static uint64_t next_ino = 1;
 static struct mutex ns_lock = MUTEX_INIT;
 
@@ -159,6 +163,48 @@ up(struct vnode *v)
 	return v->v_parent ? v->v_parent : v;
 }
 
+/* may the app search (X_OK), or also change (W_OK), directory 'dir' */
+static int
+may(struct vnode *dir, int mode)
+{
+	return vfs_may_access(dir, mode, !walk_real);
+}
+
+/* Linux's may_delete: may the app take v's name out of dir (unlink,
+ * rmdir, rename from or over it)? write and search on dir (-EACCES), and
+ * in a sticky directory (S_ISVTX: /tmp, 01777) only the owner of v or of
+ * dir, or root (-EPERM) */
+static int
+may_delete(struct vnode *dir, struct vnode *v)
+{
+	uint32_t fsuid = cred_uid(CRED_FS);
+	int err = may(dir, W_OK | X_OK);
+
+	if (err)
+		return err;
+	if (!(dir->v_mode & S_ISVTX) || (fsuid == 0 && cred_capable()) || fsuid == v->v_uid ||
+	    fsuid == dir->v_uid)
+		return 0;
+	return -EPERM;
+}
+
+/* a node the app made is its own, as Linux's inode_init_owner: the
+ * file-system uid, and the file-system gid or, in a set-group-ID
+ * directory, the directory's (a directory made there is set-group-ID
+ * too) */
+static void
+own(struct vnode *dir, struct vnode *v)
+{
+	v->v_uid = cred_uid(CRED_FS);
+	if (dir->v_mode & S_ISGID) {
+		v->v_gid = dir->v_gid;
+		if (is_dir(v))
+			v->v_mode |= S_ISGID;
+	} else {
+		v->v_gid = cred_gid(CRED_FS);
+	}
+}
+
 static int
 child_of(struct vnode *dir, const char *name, size_t len, struct vnode **out)
 {
@@ -204,6 +250,10 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 			return -ENAMETOOLONG;
 		if (!is_dir(cur))
 			return -ENOTDIR;
+		/* as Linux's may_lookup: every directory a name is looked up
+		 * in, the last one's too */
+		if ((err = may(cur, X_OK)))
+			return err;
 		if (final && parent) {
 			*out = cur;
 			*last = s;
@@ -255,17 +305,31 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 	}
 }
 
-int
-vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+static int
+lookup(struct vnode *cwd, const char *path, bool follow, bool real, struct vnode **out)
 {
 	int links = 0, err;
 
 	mutex_lock(&ns_lock);
+	walk_real = real;
 	err = walk(cwd ? cwd : root, path, follow, false, out, NULL, NULL, &links);
+	walk_real = false;
 	if (!err)
 		vfs_node_hold(*out);
 	mutex_unlock(&ns_lock);
 	return err;
+}
+
+int
+vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+{
+	return lookup(cwd, path, follow, false, out);
+}
+
+int
+vfs_lookup_real(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
+{
+	return lookup(cwd, path, follow, true, out);
 }
 
 /* the directory and last name of a path that is to be made (ns lock
@@ -289,7 +353,9 @@ new_name(struct vnode *cwd, const char *path, struct vnode **dir, const char **n
 	}
 	if (err != -ENOENT)
 		return err;
-	return writable(*dir);
+	if ((err = writable(*dir)))
+		return err;
+	return may(*dir, W_OK | X_OK); /* Linux's may_create, after -EEXIST */
 }
 
 int
@@ -322,10 +388,12 @@ vfs_create(struct vnode *cwd, const char *path, uint32_t mode, struct vnode **ou
 	default:
 		err = ops->mknod ? ops->mknod(dir, name, len, mode, 0, out) : -EPERM;
 	}
-	if (err)
+	if (err) {
 		*out = NULL;
-	else
+	} else {
+		own(dir, *out);
 		vfs_node_hold(*out);
+	}
 out:
 	mutex_unlock(&ns_lock);
 	return err;
@@ -346,6 +414,8 @@ vfs_symlink(struct vnode *cwd, const char *path, const char *target)
 	if (!err)
 		err =
 		    dir->v_ops->symlink ? dir->v_ops->symlink(dir, name, len, target, &v) : -EPERM;
+	if (!err)
+		own(dir, v);
 	mutex_unlock(&ns_lock);
 	return err;
 }
@@ -422,10 +492,12 @@ vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
 		err = dir_wanted ? -ENOTEMPTY : -EISDIR;
 	if (!err)
 		err = child_of(dir, name, len, &v);
-	if (!err && v->v_covered)
-		err = -EBUSY;
 	if (!err)
 		err = writable(dir);
+	if (!err)
+		err = may_delete(dir, v);
+	if (!err && v->v_covered)
+		err = -EBUSY;
 	if (!err) {
 		const struct vnode_ops *ops = dir->v_ops;
 		if (dir_wanted)
@@ -435,6 +507,27 @@ vfs_remove(struct vnode *cwd, const char *path, bool dir_wanted)
 	}
 	mutex_unlock(&ns_lock);
 	return err;
+}
+
+/* Linux's vfs_rename checks, in its order: v's name may go from odir, the
+ * new name may be made in ndir (or what it names may go), and a directory
+ * moving to another parent must be writable itself (its ".." changes).
+ * A rename to the same file, and RENAME_NOREPLACE onto a name that is
+ * there (-EEXIST), are the file system's to answer first. */
+static int
+may_rename(struct vnode *odir, struct vnode *v, struct vnode *ndir, const char *nname, size_t nlen,
+           bool noreplace)
+{
+	struct vnode *t;
+	int err, there = child_of(ndir, nname, nlen, &t);
+
+	if (!there && (t == v || noreplace))
+		return 0;
+	if ((err = may_delete(odir, v)))
+		return err;
+	if ((err = !there ? may_delete(ndir, t) : may(ndir, W_OK | X_OK)))
+		return err;
+	return is_dir(v) && odir != ndir ? may(v, W_OK) : 0;
 }
 
 int
@@ -463,6 +556,8 @@ vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char
 		err = -EXDEV;
 	if (!err)
 		err = writable(odir);
+	if (!err)
+		err = may_rename(odir, v, ndir, nname, nlen, noreplace);
 	if (!err)
 		err = odir->v_ops->rename
 		          ? odir->v_ops->rename(odir, oname, olen, ndir, nname, nlen, noreplace)
@@ -600,8 +695,8 @@ vfs_path_locked(struct vnode *v, char *buf, size_t size)
 }
 
 /* Root may read and write anything (on a read-write mount) and execute
- * what has an x bit, or a directory. XXX: the directories on the way are
- * not checked for search rights. */
+ * what has an x bit, or a directory. The path walk checks search (x) on
+ * every directory it passes (vfs_lookup, vfs_lookup_real). */
 int
 vfs_may_access(struct vnode *v, int mode, bool effective)
 {
@@ -611,6 +706,8 @@ vfs_may_access(struct vnode *v, int mode, bool effective)
 
 	if ((mode & W_OK) && !v->v_dev && writable(v))
 		return -EROFS;
+	if (v->v_ops && v->v_ops->permission)
+		return v->v_ops->permission(v, mode);
 	if (uid == 0 && (effective ? cred_capable() : cred_uid(CRED_E) == 0 || cred_capable())) {
 		if ((mode & X_OK) && (m & S_IFMT) != S_IFDIR && !(m & 0111))
 			return -EACCES;
