@@ -52,25 +52,12 @@ struct vnode {
 	 * which also make the mount busy: umount is -EBUSY). The node, its
 	 * bytes and its metadata are freed when this falls to 0. */
 	int v_refs;
-
-	/* --- the in-memory file systems' part (core/fs/ramfs.c: ramfs,
-	 * tmpfs, and the trees devfs, procfs, sysfs build on it) --- */
-	size_t v_cap;    /* bytes allocated in v_data */
-	uint8_t *v_data; /* file contents or symlink target: kmalloc
-	                  * up to RAMFS_SMALL of v_cap, vmem beyond */
-	/* directories: the children in creation order (listings), and a
-	 * hash table of them by name (lookups); v_ndirs: how many are
-	 * directories (st_nlink) */
-	struct list_node v_children;
-	struct list_node v_sibling;
-	struct vnode **v_hash;
-	struct vnode *v_hnext;
-	size_t v_nbuckets, v_count, v_ndirs;
-	/* hard links (under the namespace lock): a second name is an entry
-	 * whose v_inode is the node holding the data; the node lists its
-	 * entries in v_links (an entry: its place in that list) */
+	/* a hard link's entry (a second name, made by its file system): the
+	 * node that holds the data (vfs_node); NULL for the node itself */
 	struct vnode *v_inode;
-	struct list_node v_links;
+	/* what the file system keeps besides (ramfs: its bytes, children and
+	 * hash table) is in its own node, which begins with this struct
+	 * (vfs_node_alloc's size) */
 };
 
 /* the node a directory entry names (itself, or a hard link's target) */

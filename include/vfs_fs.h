@@ -95,9 +95,11 @@ void vfs_set_root(struct vnode *r);
  * mount is busy for them; the last one frees the node */
 void vfs_ref(struct vnode *v);
 void vfs_unref(struct vnode *v);
-/* a new node of mount m (no name, nlink 1, owner root, times now) */
-struct vnode *vfs_node_alloc(struct mount *m, const struct vnode_ops *ops, const char *name,
-                             size_t len, uint32_t mode);
+/* a new node of mount m (named name[0..len), nlink 1, owner root, times
+ * now), zeroed: 'size' bytes, the file system's node beginning with its
+ * struct vnode (whose kfree frees it all when the last reference goes) */
+struct vnode *vfs_node_alloc(size_t size, struct mount *m, const struct vnode_ops *ops,
+                             const char *name, size_t len, uint32_t mode);
 
 /* --- ramfs (core/fs/ramfs.c), for the trees built on it --- */
 extern const struct vnode_ops ramfs_ops;

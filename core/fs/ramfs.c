@@ -12,6 +12,48 @@
 #include "printk.h"
 #include "vfs_fs.h"
 
+/* a node of these file systems: the VFS's vnode, and what ramfs keeps */
+struct ramfs_node {
+	struct vnode vn; /* first: the VFS frees the node as its vnode */
+	size_t cap;      /* bytes allocated in data */
+	uint8_t *data;   /* file contents or symlink target: kmalloc up to
+	                  * RAMFS_SMALL of cap, vmem beyond */
+	/* directories: the children in creation order (listings), and a
+	 * hash table of them by name (lookups); ndirs: how many are
+	 * directories (st_nlink) */
+	struct list_node children;
+	struct list_node sibling;
+	struct vnode **hash;
+	struct vnode *hnext;
+	size_t nbuckets, count, ndirs;
+	/* hard links (under the namespace lock): a second name is an entry
+	 * whose v_inode is the node holding the data; the node lists its
+	 * entries here (an entry: its place in that list) */
+	struct list_node links;
+};
+
+/* every node with ramfs's operations (or procfs's and devfs's, built on
+ * them) was made by rnode_alloc */
+static struct ramfs_node *
+R(struct vnode *v)
+{
+	return container_of(v, struct ramfs_node, vn);
+}
+
+static struct vnode *
+rnode_alloc(struct mount *m, const struct vnode_ops *ops, const char *name, size_t len,
+            uint32_t mode)
+{
+	struct vnode *v = vfs_node_alloc(sizeof(struct ramfs_node), m, ops, name, len, mode);
+
+	if (v) {
+		list_init(&R(v)->children);
+		list_init(&R(v)->sibling);
+		list_init(&R(v)->links);
+	}
+	return v;
+}
+
 static bool
 is_dir(const struct vnode *v)
 {
@@ -40,16 +82,16 @@ child(struct vnode *dir, const char *name, size_t len)
 {
 	struct list_node *n;
 
-	if (dir->v_nbuckets) {
-		struct vnode *e = dir->v_hash[name_hash(name, len) & (dir->v_nbuckets - 1)];
-		for (; e; e = e->v_hnext)
+	if (R(dir)->nbuckets) {
+		struct vnode *e = R(dir)->hash[name_hash(name, len) & (R(dir)->nbuckets - 1)];
+		for (; e; e = R(e)->hnext)
 			if (name_is(e, name, len))
 				return e;
 		return NULL;
 	}
-	list_for_each(n, &dir->v_children)
+	list_for_each(n, &R(dir)->children)
 	{
-		struct vnode *c = list_entry(n, struct vnode, v_sibling);
+		struct vnode *c = (&list_entry(n, struct ramfs_node, sibling)->vn);
 		if (name_is(c, name, len))
 			return c;
 	}
@@ -61,7 +103,7 @@ hash_insert(struct vnode **tab, size_t nb, struct vnode *e)
 {
 	struct vnode **b = &tab[name_hash(e->v_name, strlen(e->v_name)) & (nb - 1)];
 
-	e->v_hnext = *b;
+	R(e)->hnext = *b;
 	*b = e;
 }
 
@@ -70,46 +112,46 @@ hash_insert(struct vnode **tab, size_t nb, struct vnode *e)
 static void
 hash_grow(struct vnode *dir)
 {
-	size_t nb = dir->v_nbuckets ? dir->v_nbuckets * 2 : 16;
+	size_t nb = R(dir)->nbuckets ? R(dir)->nbuckets * 2 : 16;
 	struct vnode **tab = kzalloc(nb * sizeof(*tab));
 	struct list_node *n;
 
 	if (!tab)
 		return;
-	list_for_each(n, &dir->v_children)
-	    hash_insert(tab, nb, list_entry(n, struct vnode, v_sibling));
-	kfree(dir->v_hash);
-	dir->v_hash = tab;
-	dir->v_nbuckets = nb;
+	list_for_each(n, &R(dir)->children)
+	    hash_insert(tab, nb, (&list_entry(n, struct ramfs_node, sibling)->vn));
+	kfree(R(dir)->hash);
+	R(dir)->hash = tab;
+	R(dir)->nbuckets = nb;
 }
 
 static void
 dir_add(struct vnode *dir, struct vnode *e)
 {
-	list_add_tail(&dir->v_children, &e->v_sibling);
-	dir->v_count++;
-	dir->v_ndirs += is_dir(vfs_node(e));
-	if (dir->v_nbuckets)
-		hash_insert(dir->v_hash, dir->v_nbuckets, e);
-	if (dir->v_count >= (dir->v_nbuckets ? 2 * dir->v_nbuckets : 8))
+	list_add_tail(&R(dir)->children, &R(e)->sibling);
+	R(dir)->count++;
+	R(dir)->ndirs += is_dir(vfs_node(e));
+	if (R(dir)->nbuckets)
+		hash_insert(R(dir)->hash, R(dir)->nbuckets, e);
+	if (R(dir)->count >= (R(dir)->nbuckets ? 2 * R(dir)->nbuckets : 8))
 		hash_grow(dir);
 }
 
 static void
 dir_del(struct vnode *dir, struct vnode *e)
 {
-	list_del(&e->v_sibling);
-	dir->v_count--;
-	dir->v_ndirs -= is_dir(vfs_node(e));
-	if (!dir->v_nbuckets)
+	list_del(&R(e)->sibling);
+	R(dir)->count--;
+	R(dir)->ndirs -= is_dir(vfs_node(e));
+	if (!R(dir)->nbuckets)
 		return;
 	struct vnode **p =
-	    &dir->v_hash[name_hash(e->v_name, strlen(e->v_name)) & (dir->v_nbuckets - 1)];
+	    &R(dir)->hash[name_hash(e->v_name, strlen(e->v_name)) & (R(dir)->nbuckets - 1)];
 	while (*p && *p != e)
-		p = &(*p)->v_hnext;
+		p = &R(*p)->hnext;
 	if (*p)
-		*p = e->v_hnext;
-	e->v_hnext = NULL;
+		*p = R(e)->hnext;
+	R(e)->hnext = NULL;
 }
 
 /* --- file bytes --- */
@@ -126,33 +168,33 @@ data_realloc(struct vnode *v, size_t cap)
 
 	if (cap > RAMFS_SMALL)
 		cap = ALIGN_UP(cap, PAGE_SIZE);
-	if (cap == v->v_cap)
+	if (cap == R(v)->cap)
 		return true;
-	uint64_t more = cap > v->v_cap ? cap - v->v_cap : 0;
+	uint64_t more = cap > R(v)->cap ? cap - R(v)->cap : 0;
 	if (more && m &&
 	    __atomic_add_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST) > m->mnt_size_max &&
 	    m->mnt_size_max) {
 		__atomic_sub_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST);
 		return false;
 	}
-	if (cap > RAMFS_SMALL && v->v_cap > RAMFS_SMALL) {
-		if (!(d = vmem_resize(v->v_data, v->v_cap, cap)))
+	if (cap > RAMFS_SMALL && R(v)->cap > RAMFS_SMALL) {
+		if (!(d = vmem_resize(R(v)->data, R(v)->cap, cap)))
 			goto fail;
 	} else {
 		d = cap > RAMFS_SMALL ? vmem_alloc(cap) : cap ? kmalloc(cap) : NULL;
 		if (cap && !d)
 			goto fail;
 		if (d && v->v_size)
-			memcpy(d, v->v_data, MIN(v->v_size, cap));
-		if (v->v_cap > RAMFS_SMALL)
-			vmem_free(v->v_data, v->v_cap);
+			memcpy(d, R(v)->data, MIN(v->v_size, cap));
+		if (R(v)->cap > RAMFS_SMALL)
+			vmem_free(R(v)->data, R(v)->cap);
 		else
-			kfree(v->v_data);
+			kfree(R(v)->data);
 	}
-	if (m && cap < v->v_cap)
-		__atomic_sub_fetch(&m->mnt_used, v->v_cap - cap, __ATOMIC_SEQ_CST);
-	v->v_data = d;
-	v->v_cap = cap;
+	if (m && cap < R(v)->cap)
+		__atomic_sub_fetch(&m->mnt_used, R(v)->cap - cap, __ATOMIC_SEQ_CST);
+	R(v)->data = d;
+	R(v)->cap = cap;
 	return true;
 fail:
 	if (m && more)
@@ -169,16 +211,16 @@ ramfs_write(struct vnode *v, uint64_t off, const void *buf, size_t n)
 	/* doubling up to 8 MiB steps (vmem grows without a copy, so
 	 * the steps need not be larger, and a 48 MiB file then holds at
 	 * most 8 MiB more); when that much is not there, what is needed */
-	size_t grow = v->v_cap < MiB(8) ? v->v_cap * 2 : v->v_cap + MiB(8);
-	if (off + n > v->v_cap && !data_realloc(v, MAX(off + n, grow)) &&
+	size_t grow = R(v)->cap < MiB(8) ? R(v)->cap * 2 : R(v)->cap + MiB(8);
+	if (off + n > R(v)->cap && !data_realloc(v, MAX(off + n, grow)) &&
 	    !data_realloc(v, off + n)) {
 		mutex_unlock(&v->v_lock);
 		return -ENOSPC;
 	}
 	uint64_t from = MIN(off, (uint64_t)v->v_size);
 	if (off > v->v_size)
-		memset(v->v_data + v->v_size, 0, off - v->v_size);
-	memcpy(v->v_data + off, buf, n);
+		memset(R(v)->data + v->v_size, 0, off - v->v_size);
+	memcpy(R(v)->data + off, buf, n);
 	if (off + n > v->v_size)
 		v->v_size = off + n;
 	filemap_update(v, from, off + n - from); /* MAP_SHARED pages see it */
@@ -196,7 +238,7 @@ ramfs_read(struct vnode *v, uint64_t off, void *buf, size_t n)
 	if (off < v->v_size) {
 		k = MIN(n, v->v_size - off);
 		filemap_sync(v, off, k); /* stores through MAP_SHARED */
-		memcpy(buf, v->v_data + off, k);
+		memcpy(buf, R(v)->data + off, k);
 	}
 	mutex_unlock(&v->v_lock);
 	return (long)k;
@@ -206,7 +248,7 @@ static uint8_t *
 ramfs_bytes(struct vnode *v, uint64_t off, size_t *n)
 {
 	*n = off < v->v_size ? v->v_size - off : 0;
-	return *n ? v->v_data + off : NULL;
+	return *n ? R(v)->data + off : NULL;
 }
 
 static int
@@ -218,7 +260,7 @@ ramfs_truncate(struct vnode *v, uint64_t size)
 		/* vmem pages past the new end go; a file that fits in
 		 * RAMFS_SMALL moves back to kmalloc (if that fails, the vmem
 		 * block shrinks to just above RAMFS_SMALL) */
-		if (v->v_cap > RAMFS_SMALL && !data_realloc(v, size))
+		if (R(v)->cap > RAMFS_SMALL && !data_realloc(v, size))
 			data_realloc(v, RAMFS_SMALL + PAGE_SIZE);
 		v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 		mutex_unlock(&v->v_lock);
@@ -231,11 +273,11 @@ ramfs_truncate(struct vnode *v, uint64_t size)
 static void
 ramfs_release(struct vnode *v)
 {
-	if (v->v_cap && !v->v_dev) {
+	if (R(v)->cap && !v->v_dev) {
 		v->v_size = 0;
 		data_realloc(v, 0);
 	}
-	kfree(v->v_hash);
+	kfree(R(v)->hash);
 	if (v->v_magic)
 		vfs_unref(v->v_magic);
 }
@@ -244,7 +286,7 @@ ramfs_release(struct vnode *v)
 static struct vnode *
 make(struct vnode *dir, const char *name, size_t len, uint32_t mode, const struct vnode_ops *ops)
 {
-	struct vnode *v = vfs_node_alloc(dir->v_mount, ops ? ops : &ramfs_ops, name, len, mode);
+	struct vnode *v = rnode_alloc(dir->v_mount, ops ? ops : &ramfs_ops, name, len, mode);
 
 	if (!v)
 		return NULL;
@@ -309,18 +351,18 @@ drop_name(struct vnode *dir, struct vnode *e)
 	dir_del(dir, e);
 	__atomic_sub_fetch(&n->v_nlink, 1, __ATOMIC_SEQ_CST);
 	if (e != n) {
-		list_del(&e->v_links);
+		list_del(&R(e)->links);
 		vfs_unref(e); /* the entry, and its hold on dir */
 		vfs_unref(n); /* the name's reference */
 		return;
 	}
-	if (!list_empty(&n->v_links)) {
+	if (!list_empty(&R(n)->links)) {
 		/* the first hard link becomes the node's name: the node takes
 		 * its name and its hold on its directory */
-		struct vnode *e2 = list_first_entry(&n->v_links, struct vnode, v_links);
+		struct vnode *e2 = (&list_first_entry(&R(n)->links, struct ramfs_node, links)->vn);
 		struct vnode *d2 = e2->v_parent;
 		char *name = n->v_name;
-		list_del(&e2->v_links);
+		list_del(&R(e2)->links);
 		dir_del(d2, e2);
 		n->v_name = e2->v_name;
 		e2->v_name = name;
@@ -342,7 +384,7 @@ remove(struct vnode *dir, const char *name, size_t len, bool dir_wanted)
 		return -ENOENT;
 	if (is_dir(vfs_node(v)) != dir_wanted)
 		return dir_wanted ? -ENOTDIR : -EISDIR;
-	if (dir_wanted && v->v_count)
+	if (dir_wanted && R(v)->count)
 		return -ENOTEMPTY;
 	drop_name(dir, v);
 	dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
@@ -386,7 +428,7 @@ ramfs_rename(struct vnode *odir, const char *oname, size_t olen, struct vnode *n
 		return -ENOTDIR;
 	if (t && !is_dir(vfs_node(v)) && is_dir(t))
 		return -EISDIR;
-	if (t && is_dir(t) && t->v_count)
+	if (t && is_dir(t) && R(t)->count)
 		return -ENOTEMPTY;
 	if (t && t->v_covered)
 		return -EBUSY; /* a mount point */
@@ -417,13 +459,13 @@ ramfs_link(struct vnode *v, struct vnode *dir, const char *name, size_t len)
 
 	if (v->v_nlink == 0) /* linkat of an unlinked open file (no O_TMPFILE here) */
 		return -ENOENT;
-	if (!(e = vfs_node_alloc(dir->v_mount, &ramfs_ops, name, len, v->v_mode)))
+	if (!(e = rnode_alloc(dir->v_mount, &ramfs_ops, name, len, v->v_mode)))
 		return -ENOMEM;
 	e->v_inode = v;
 	e->v_parent = dir;
 	vfs_ref(dir); /* the entry holds its directory */
 	vfs_ref(v);   /* and the name its node */
-	list_add_tail(&v->v_links, &e->v_links);
+	list_add_tail(&R(v)->links, &R(e)->links);
 	dir_add(dir, e);
 	v->v_nlink++;
 	v->v_ctime_ns = dir->v_ctime_ns = dir->v_mtime_ns = clock_realtime_ns();
@@ -434,7 +476,7 @@ ramfs_link(struct vnode *v, struct vnode *dir, const char *name, size_t len)
 static int
 ramfs_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
 {
-	struct list_node *c = dir->v_children.next;
+	struct list_node *c = R(dir)->children.next;
 	uint64_t idx = 0;
 
 	for (;; idx++) {
@@ -444,10 +486,10 @@ ramfs_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
 			v = dir, name = ".";
 		else if (idx == 1)
 			v = dir->v_parent, name = "..";
-		else if (c == &dir->v_children)
+		else if (c == &R(dir)->children)
 			break;
 		else {
-			v = list_entry(c, struct vnode, v_sibling);
+			v = (&list_entry(c, struct ramfs_node, sibling)->vn);
 			name = v->v_name;
 			v = vfs_node(v); /* a hard link: its node's inode and type */
 			c = c->next;
@@ -468,7 +510,7 @@ ramfs_readlink(struct vnode *v, char *buf, size_t size)
 
 	mutex_lock(&v->v_lock);
 	n = MIN(size, v->v_size);
-	memcpy(buf, v->v_data, n);
+	memcpy(buf, R(v)->data, n);
 	mutex_unlock(&v->v_lock);
 	return (int)n;
 }
@@ -480,7 +522,7 @@ ramfs_getattr(struct vnode *v, struct linux_stat *st)
 	st->st_ino = v->v_ino;
 	st->st_nlink = v->v_nlink;
 	if (is_dir(v)) /* ".", its name, each subfolder's ".." */
-		st->st_nlink = 2 + v->v_ndirs;
+		st->st_nlink = 2 + R(v)->ndirs;
 	st->st_mode = v->v_mode;
 	st->st_uid = v->v_uid;
 	st->st_gid = v->v_gid;
@@ -545,7 +587,7 @@ ramfs_add(struct vnode *dir, const char *name, uint32_t mode, const struct vnode
 int
 ramfs_fill_root(struct mount *m, uint32_t mode)
 {
-	struct vnode *r = vfs_node_alloc(m, &ramfs_ops, "", 0, S_IFDIR | (mode & 07777));
+	struct vnode *r = rnode_alloc(m, &ramfs_ops, "", 0, S_IFDIR | (mode & 07777));
 
 	if (!r)
 		return -ENOMEM;
@@ -563,14 +605,15 @@ ramfs_kill(struct mount *m)
 	struct vnode *d = m->mnt_root;
 
 	for (;;) {
-		if (list_empty(&d->v_children)) {
+		if (list_empty(&R(d)->children)) {
 			if (d == m->mnt_root)
 				break;
 			d = d->v_parent; /* d, empty now, goes on the next turn */
 			continue;
 		}
-		struct vnode *e = list_first_entry(&d->v_children, struct vnode, v_sibling);
-		if (e == vfs_node(e) && is_dir(e) && e->v_count) {
+		struct vnode *e =
+		    (&list_first_entry(&R(d)->children, struct ramfs_node, sibling)->vn);
+		if (e == vfs_node(e) && is_dir(e) && R(e)->count) {
 			d = e;
 			continue;
 		}
@@ -586,7 +629,8 @@ ramfs_fill_begin(struct vnode *dir)
 {
 	struct list_node *n;
 
-	list_for_each(n, &dir->v_children) list_entry(n, struct vnode, v_sibling)->v_nlink = 0;
+	list_for_each(n, &R(dir)->children)(&list_entry(n, struct ramfs_node, sibling)->vn)
+	    ->v_nlink = 0;
 }
 
 void
@@ -605,8 +649,8 @@ ramfs_fill_symlink(struct vnode *dir, const char *name, const char *target, stru
 			vfs_unref(v->v_magic);
 		v->v_magic = magic;
 	}
-	if (len <= v->v_cap) {
-		memcpy(v->v_data, target, len);
+	if (len <= R(v)->cap) {
+		memcpy(R(v)->data, target, len);
 		v->v_size = len;
 	} else if (ramfs_write(v, 0, target, len)) {
 		v->v_size = 0;
@@ -618,9 +662,9 @@ ramfs_fill_end(struct vnode *dir)
 {
 	struct list_node *n, *tmp;
 
-	list_for_each_safe(n, tmp, &dir->v_children)
+	list_for_each_safe(n, tmp, &R(dir)->children)
 	{
-		struct vnode *v = list_entry(n, struct vnode, v_sibling);
+		struct vnode *v = (&list_entry(n, struct ramfs_node, sibling)->vn);
 		if (!v->v_nlink) {
 			dir_del(dir, v);
 			vfs_unref(v); /* its name's reference: a lookup may still hold it */

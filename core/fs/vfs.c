@@ -50,10 +50,10 @@ vfs_root(void)
 }
 
 struct vnode *
-vfs_node_alloc(struct mount *m, const struct vnode_ops *ops, const char *name, size_t len,
-               uint32_t mode)
+vfs_node_alloc(size_t size, struct mount *m, const struct vnode_ops *ops, const char *name,
+               size_t len, uint32_t mode)
 {
-	struct vnode *v = kzalloc(sizeof(*v));
+	struct vnode *v = kzalloc(MAX(size, sizeof(*v)));
 
 	if (!v)
 		return NULL;
@@ -71,9 +71,6 @@ vfs_node_alloc(struct mount *m, const struct vnode_ops *ops, const char *name, s
 	v->v_nlink = 1;
 	v->v_refs = 1; /* its name (or, for a mount's root, the mount) */
 	v->v_atime_ns = v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
-	list_init(&v->v_children);
-	list_init(&v->v_sibling);
-	list_init(&v->v_links);
 	return v;
 }
 
@@ -130,7 +127,7 @@ vfs_set_cwd(struct vnode *v)
 struct vnode *
 vfs_node_new(const char *name, uint32_t mode)
 {
-	return vfs_node_alloc(NULL, NULL, name, strlen(name), mode);
+	return vfs_node_alloc(sizeof(struct vnode), NULL, NULL, name, strlen(name), mode);
 }
 
 static bool
