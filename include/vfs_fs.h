@@ -101,6 +101,10 @@ void vfs_unref(struct vnode *v);
 struct vnode *vfs_node_alloc(size_t size, struct mount *m, const struct vnode_ops *ops,
                              const char *name, size_t len, uint32_t mode);
 
+/* a getattr's common part: ids, mode, links, times, rdev from the vnode
+ * (size and blocks 0); file systems add what they know */
+void vfs_generic_getattr(struct vnode *v, struct linux_stat *st);
+
 /* --- ramfs (core/fs/ramfs.c), for the trees built on it --- */
 extern const struct vnode_ops ramfs_ops;
 /* file bytes: kmalloc up to this capacity, vmem (mm.h) beyond, growing

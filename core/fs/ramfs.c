@@ -518,24 +518,11 @@ ramfs_readlink(struct vnode *v, char *buf, size_t size)
 static void
 ramfs_getattr(struct vnode *v, struct linux_stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_ino = v->v_ino;
-	st->st_nlink = v->v_nlink;
+	vfs_generic_getattr(v, st);
 	if (is_dir(v)) /* ".", its name, each subfolder's ".." */
 		st->st_nlink = 2 + R(v)->ndirs;
-	st->st_mode = v->v_mode;
-	st->st_uid = v->v_uid;
-	st->st_gid = v->v_gid;
 	st->st_size = (int64_t)v->v_size;
-	st->st_blksize = 4096;
 	st->st_blocks = (int64_t)((v->v_size + 511) / 512);
-	st->st_mtime = v->v_mtime_ns / 1000000000u;
-	st->st_mtime_nsec = v->v_mtime_ns % 1000000000u;
-	st->st_atime = v->v_atime_ns / 1000000000u;
-	st->st_atime_nsec = v->v_atime_ns % 1000000000u;
-	st->st_ctime = v->v_ctime_ns / 1000000000u;
-	st->st_ctime_nsec = v->v_ctime_ns % 1000000000u;
-	st->st_rdev = v->v_rdev;
 }
 
 static void

@@ -563,30 +563,35 @@ vfs_rename(struct vnode *ocwd, const char *opath, struct vnode *ncwd, const char
 	return err;
 }
 
+void
+vfs_generic_getattr(struct vnode *v, struct linux_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = v->v_ino;
+	st->st_nlink = v->v_nlink;
+	st->st_mode = v->v_mode;
+	st->st_uid = v->v_uid;
+	st->st_gid = v->v_gid;
+	st->st_blksize = 4096;
+	st->st_mtime = v->v_mtime_ns / 1000000000u;
+	st->st_mtime_nsec = v->v_mtime_ns % 1000000000u;
+	st->st_atime = v->v_atime_ns / 1000000000u;
+	st->st_atime_nsec = v->v_atime_ns % 1000000000u;
+	st->st_ctime = v->v_ctime_ns / 1000000000u;
+	st->st_ctime_nsec = v->v_ctime_ns % 1000000000u;
+	st->st_rdev = v->v_rdev;
+}
+
 /* st_dev: the mount's; files of no file system (pipes, the console) 1 */
 void
 vfs_stat_node(struct vnode *v, void *statbuf)
 {
 	struct linux_stat *st = statbuf;
 
-	if (v->v_ops && v->v_ops->getattr) {
+	if (v->v_ops && v->v_ops->getattr)
 		v->v_ops->getattr(v, st);
-	} else {
-		memset(st, 0, sizeof(*st));
-		st->st_ino = v->v_ino;
-		st->st_nlink = v->v_nlink;
-		st->st_mode = v->v_mode;
-		st->st_uid = v->v_uid;
-		st->st_gid = v->v_gid;
-		st->st_blksize = 4096;
-		st->st_mtime = v->v_mtime_ns / 1000000000u;
-		st->st_mtime_nsec = v->v_mtime_ns % 1000000000u;
-		st->st_atime = v->v_atime_ns / 1000000000u;
-		st->st_atime_nsec = v->v_atime_ns % 1000000000u;
-		st->st_ctime = v->v_ctime_ns / 1000000000u;
-		st->st_ctime_nsec = v->v_ctime_ns % 1000000000u;
-		st->st_rdev = v->v_rdev;
-	}
+	else
+		vfs_generic_getattr(v, st);
 	st->st_dev = v->v_mount ? v->v_mount->mnt_dev : 1;
 }
 
