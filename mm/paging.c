@@ -63,10 +63,16 @@ map_range(uintptr_t va, uint64_t pa, uint64_t len, uint64_t flags, bool large)
 			va += MiB(2);
 			pa += MiB(2);
 		} else {
+			/* one walk per page table, then its entries in a row to
+			 * the range's end or the table's (a 2 MiB boundary of va,
+			 * where a large page may start) */
 			uint64_t *e = walk_create(va, 1);
-			*e = pa | flags;
-			va += PAGE_SIZE;
-			pa += PAGE_SIZE;
+			uint64_t n =
+			    MIN((end - pa + PAGE_SIZE - 1) >> 12, 512 - ((va >> 12) & 511));
+			for (uint64_t i = 0; i < n; i++)
+				e[i] = (pa + (i << 12)) | flags;
+			va += n << 12;
+			pa += n << 12;
 		}
 	}
 }
