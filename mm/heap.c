@@ -28,9 +28,10 @@ struct page_hdr {
 	uint32_t magic;
 	uint16_t cls;          /* size class */
 	uint16_t nfree;        /* free objects in the slab (not in caches) */
-	void *freelist;        /* first free object */
+	void *freelist;        /* first freed object */
+	char *fresh;           /* first never-used object: those from here on */
 	struct list_node link; /* on its class's partial list, or unlinked */
-	uint64_t pad[4];
+	uint64_t pad[3];
 };
 _Static_assert(sizeof(struct page_hdr) == HDR_SIZE, "page header size");
 
@@ -80,11 +81,10 @@ heap_init(const struct heap_page_ops *ops)
 static unsigned
 size_class(size_t size)
 {
-	unsigned c = 0;
-
-	while (((size_t)1 << (c + MIN_SHIFT)) < size)
-		c++;
-	return c;
+	/* the smallest c with 1 << (c + MIN_SHIFT) >= size (size >= 1) */
+	if (size <= ((size_t)1 << MIN_SHIFT))
+		return 0;
+	return (unsigned)(64 - __builtin_clzl(size - 1)) - MIN_SHIFT;
 }
 
 static unsigned
@@ -112,21 +112,17 @@ new_slab(unsigned cls)
 {
 	size_t osize = (size_t)1 << (cls + MIN_SHIFT);
 	struct page_hdr *h = heap.ops->alloc(0);
-	char *obj, *end;
 
 	if (!h)
 		return NULL;
 	memset(h, 0, HDR_SIZE);
 	h->magic = MAGIC_SLAB;
 	h->cls = cls;
-	/* objects start at the first multiple of their size past the header */
-	obj = (char *)h + ALIGN_UP(HDR_SIZE, MIN(osize, PAGE_SIZE));
-	end = (char *)h + PAGE_SIZE;
-	for (; obj + osize <= end; obj += osize) {
-		*(void **)obj = h->freelist;
-		h->freelist = obj;
-		h->nfree++;
-	}
+	/* objects start at the first multiple of their size past the header;
+	 * none is on the free list yet: refill takes them in address order
+	 * (no pass over the page to link them) */
+	h->fresh = (char *)h + ALIGN_UP(HDR_SIZE, MIN(osize, PAGE_SIZE));
+	h->nfree = slab_capacity(cls);
 	__atomic_add_fetch(&heap.slab_pages, 1, __ATOMIC_RELAXED);
 	list_add_head(&heap.cls[cls].partial, &h->link);
 	return h;
@@ -148,7 +144,12 @@ refill(struct magazine *m, unsigned cls)
 		h = list_first_entry(partial, struct page_hdr, link);
 		while (h->nfree && m->n < BATCH) {
 			void *p = h->freelist;
-			h->freelist = *(void **)p;
+			if (p) {
+				h->freelist = *(void **)p;
+			} else {
+				p = h->fresh;
+				h->fresh += (size_t)1 << (cls + MIN_SHIFT);
+			}
 			h->nfree--;
 			m->obj[m->n++] = p;
 		}
