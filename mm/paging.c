@@ -57,11 +57,14 @@ map_range(uintptr_t va, uint64_t pa, uint64_t len, uint64_t flags, bool large)
 
 	while (pa < end) {
 		if (large && !(va & (MiB(2) - 1)) && !(pa & (MiB(2) - 1)) && pa + MiB(2) <= end) {
+			/* one walk per page directory, then its entries in a row */
 			uint64_t *e = walk_create(va, 2);
-			if (!(*e & PTE_P))
-				*e = pa | flags | PTE_PS;
-			va += MiB(2);
-			pa += MiB(2);
+			uint64_t n = MIN((end - pa) >> 21, 512 - ((va >> 21) & 511));
+			for (uint64_t i = 0; i < n; i++)
+				if (!(e[i] & PTE_P))
+					e[i] = (pa + (i << 21)) | flags | PTE_PS;
+			va += n << 21;
+			pa += n << 21;
 		} else {
 			/* one walk per page table, then its entries in a row to
 			 * the range's end or the table's (a 2 MiB boundary of va,
