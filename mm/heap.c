@@ -191,36 +191,45 @@ spill(struct magazine *m, unsigned cls, unsigned n)
 	m->n -= n;
 }
 
-/* the fast path: the CPU's magazine, refilled from the slabs when empty */
+/* the fast path: the CPU's magazine, refilled from the slabs when empty;
+ * counted (an app's kmalloc, not a large block's header) in the same
+ * interrupts-off section */
 static void *
-small_alloc(size_t size)
+small_alloc(size_t size, unsigned counted)
 {
 	unsigned cls = size_class(size);
+	struct cpu_cache *c;
 	struct magazine *m;
 	void *p = NULL;
 	uint64_t f = irq_save();
 
-	m = &this_cache()->mag[cls];
+	c = this_cache();
+	m = &c->mag[cls];
 	if (!m->n)
 		refill(m, cls);
-	if (m->n)
+	if (m->n) {
 		p = m->obj[--m->n];
+		c->allocs += counted;
+	}
 	irq_restore(f);
 	return p;
 }
 
 /* into the CPU's magazine, half of it spilled to the slabs when full */
 static void
-small_free(void *p)
+small_free(void *p, unsigned counted)
 {
 	struct page_hdr *h = (struct page_hdr *)ALIGN_DOWN((uintptr_t)p, PAGE_SIZE);
+	struct cpu_cache *c;
 	struct magazine *m;
 	uint64_t f;
 
 	if (h->magic != MAGIC_SLAB || h->cls >= NCLASS)
 		panic("kfree: %p is not a heap pointer", p);
 	f = irq_save();
-	m = &this_cache()->mag[h->cls];
+	c = this_cache();
+	c->frees += counted;
+	m = &c->mag[h->cls];
 	if (m->n == MAG_SIZE)
 		spill(m, h->cls, BATCH);
 	m->obj[m->n++] = p;
@@ -250,10 +259,10 @@ large_alloc(size_t size)
 		return NULL;
 	while ((PAGE_SIZE << order) < size)
 		order++;
-	if (!(lh = small_alloc(sizeof(*lh))))
+	if (!(lh = small_alloc(sizeof(*lh), 0)))
 		return NULL;
 	if (!(p = heap.ops->alloc(order))) {
-		small_free(lh);
+		small_free(lh, 0);
 		return NULL;
 	}
 	lh->lh_addr = p;
@@ -289,7 +298,7 @@ large_free(void *p)
 		panic("kfree: %p is not a heap pointer", p);
 	__atomic_sub_fetch(&heap.large_pages, 1u << lh->lh_order, __ATOMIC_RELAXED);
 	heap.ops->free(p, lh->lh_order);
-	small_free(lh);
+	small_free(lh, 0);
 }
 
 void *
@@ -300,8 +309,9 @@ kmalloc(size_t size)
 
 	if (size == 0)
 		size = 1;
-	p = size > MAX_SMALL ? large_alloc(size) : small_alloc(size);
-	if (p) {
+	if (size <= MAX_SMALL)
+		return small_alloc(size, 1);
+	if ((p = large_alloc(size))) {
 		f = irq_save();
 		this_cache()->allocs++;
 		irq_restore(f);
@@ -326,13 +336,14 @@ kfree(void *p)
 
 	if (!p)
 		return;
+	if ((uintptr_t)p & (PAGE_SIZE - 1)) {
+		small_free(p, 1);
+		return;
+	}
 	f = irq_save();
 	this_cache()->frees++;
 	irq_restore(f);
-	if ((uintptr_t)p & (PAGE_SIZE - 1))
-		small_free(p);
-	else
-		large_free(p);
+	large_free(p);
 }
 
 void
