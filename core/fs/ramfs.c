@@ -71,10 +71,17 @@ name_hash(const char *s, size_t len)
 	return h;
 }
 
+/* one pass that stops at the first difference (most names differ in
+ * their first byte), not a strlen of each name compared */
 static bool
 name_is(const struct vnode *e, const char *name, size_t len)
 {
-	return strlen(e->v_name) == len && !memcmp(e->v_name, name, len);
+	const char *a = e->v_name;
+
+	for (size_t i = 0; i < len; i++)
+		if (a[i] != name[i] || !a[i])
+			return false;
+	return a[len] == '\0';
 }
 
 static struct vnode *
