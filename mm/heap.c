@@ -142,17 +142,21 @@ refill(struct magazine *m, unsigned cls)
 		if (list_empty(partial) && (m->n || !new_slab(cls)))
 			break;
 		h = list_first_entry(partial, struct page_hdr, link);
-		while (h->nfree && m->n < BATCH) {
-			void *p = h->freelist;
-			if (p) {
-				h->freelist = *(void **)p;
-			} else {
-				p = h->fresh;
-				h->fresh += (size_t)1 << (cls + MIN_SHIFT);
-			}
-			h->nfree--;
-			m->obj[m->n++] = p;
+		/* k objects: freed ones first, then never-used ones */
+		unsigned n = m->n, k = MIN(h->nfree, BATCH - n);
+		void *p = h->freelist;
+		h->nfree -= k;
+		for (; k && p; k--, p = *(void **)p)
+			m->obj[n++] = p;
+		h->freelist = p;
+		if (k) {
+			size_t osize = (size_t)1 << (cls + MIN_SHIFT);
+			char *fresh = h->fresh;
+			for (; k; k--, fresh += osize)
+				m->obj[n++] = fresh;
+			h->fresh = fresh;
 		}
+		m->n = n;
 		if (!h->nfree)
 			list_del(&h->link);
 	}
