@@ -563,10 +563,14 @@ KTEST(fs_base_is_per_thread)
 }
 
 /* --- joins and sleeps have deadlines too --- */
+/* the joined thread runs until the test lets it go, so the deadline
+ * passes first however late a loaded host schedules either vCPU */
+static struct semaphore sleepy_go = SEMAPHORE_INIT(0);
+
 static void *
 sleepy(void *arg)
 {
-	sched_sleep_ns(50000000);
+	sem_down(&sleepy_go);
 	return arg;
 }
 
@@ -576,6 +580,7 @@ KTEST(join_with_deadline)
 	void *r = NULL;
 
 	EXPECT_EQ(thread_join_until(t, &r, clock_ns() + 1000000), -ETIMEDOUT);
+	sem_up(&sleepy_go);
 	EXPECT_EQ(thread_join_until(t, &r, 0), 0);
 	EXPECT(r == (void *)7);
 }
