@@ -16,15 +16,25 @@
 
 static uint32_t umask_bits = 022; /* the app's umask */
 
+/* most paths are short: a small buffer (a slab object) first, the
+ * PATH_MAX one (a page from the frame allocator) only for a longer one */
+#define SHORT_PATH 256
+
 static long
 get_path(const char *upath, char **out)
 {
-	char *p = kmalloc(PATH_MAX);
+	char *p = kmalloc(SHORT_PATH);
 	long n;
 
 	if (!p)
 		return -ENOMEM;
-	n = strncpy_from_user(p, upath, PATH_MAX);
+	n = strncpy_from_user(p, upath, SHORT_PATH);
+	if (n == -ENAMETOOLONG) {
+		kfree(p);
+		if (!(p = kmalloc(PATH_MAX)))
+			return -ENOMEM;
+		n = strncpy_from_user(p, upath, PATH_MAX);
+	}
 	if (n < 0) {
 		kfree(p);
 		return n;
