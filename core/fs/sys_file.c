@@ -43,13 +43,19 @@ get_path(const char *upath, char **out)
 	return 0;
 }
 
-/* the directory a *at() call resolves from, held (vfs_put when done) */
+/* the directory a *at() call resolves from, held (put_dir when done);
+ * NULL for an absolute path (the walk starts at the root whatever it is
+ * given; the VFS's calls take NULL for the root): no cwd to take */
 static long
 dir_of(int dirfd, const char *path, struct vnode **dir)
 {
 	struct file *f;
 
-	if (path[0] == '/' || dirfd == AT_FDCWD) {
+	if (path[0] == '/') {
+		*dir = NULL;
+		return 0;
+	}
+	if (dirfd == AT_FDCWD) {
 		*dir = vfs_cwd_get();
 		return 0;
 	}
@@ -68,6 +74,13 @@ dir_of(int dirfd, const char *path, struct vnode **dir)
 	return 0;
 }
 
+static void
+put_dir(struct vnode *dir)
+{
+	if (dir)
+		put_dir(dir);
+}
+
 /* resolve an app path relative to dirfd: a held node (vfs_put); 'real':
  * the directories' search rights by the real ids (access(2)) */
 static long
@@ -82,7 +95,7 @@ lookup_at_ids(int dirfd, const char *upath, bool follow, bool real, struct vnode
 	if (!(err = dir_of(dirfd, path, &dir))) {
 		err =
 		    real ? vfs_lookup_real(dir, path, follow, v) : vfs_lookup(dir, path, follow, v);
-		vfs_put(dir);
+		put_dir(dir);
 	}
 	kfree(path);
 	return err;
@@ -118,7 +131,7 @@ do_openat(int dirfd, const char *upath, int flags, uint32_t mode)
 		return err;
 	}
 	f = file_open(dir, path, flags, mode & ~umask_bits, &e);
-	vfs_put(dir);
+	put_dir(dir);
 	kfree(path);
 	if (!f)
 		return e;
@@ -580,7 +593,7 @@ mkdir_at(int dirfd, const char *upath, uint32_t mode)
 		err = vfs_create(dir, path, S_IFDIR | (mode & 07777 & ~umask_bits), &v);
 		if (v)
 			vfs_put(v);
-		vfs_put(dir);
+		put_dir(dir);
 	}
 	kfree(path);
 	return err;
@@ -606,7 +619,7 @@ remove_at(int dirfd, const char *upath, bool dir_wanted)
 		return err;
 	if (!(err = dir_of(dirfd, path, &dir))) {
 		err = vfs_remove(dir, path, dir_wanted);
-		vfs_put(dir);
+		put_dir(dir);
 	}
 	kfree(path);
 	return err;
@@ -645,9 +658,9 @@ rename_at(int odirfd, const char *uold, int ndirfd, const char *unew, unsigned f
 	if (!(err = dir_of(odirfd, oldp, &odir))) {
 		if (!(err = dir_of(ndirfd, newp, &ndir))) {
 			err = vfs_rename(odir, oldp, ndir, newp, flags & RENAME_NOREPLACE);
-			vfs_put(ndir);
+			put_dir(ndir);
 		}
-		vfs_put(odir);
+		put_dir(odir);
 	}
 	kfree(oldp);
 	kfree(newp);
@@ -679,7 +692,7 @@ symlink_at(const char *utarget, int dirfd, const char *upath)
 	if (!(err = get_path(upath, &path))) {
 		if (!(err = dir_of(dirfd, path, &dir))) {
 			err = vfs_symlink(dir, path, target);
-			vfs_put(dir);
+			put_dir(dir);
 		}
 		kfree(path);
 	}
@@ -725,7 +738,7 @@ link_at(int odirfd, const char *uold, int ndirfd, const char *unew, int flags)
 		return put(v, err);
 	if (!(err = dir_of(ndirfd, newp, &ndir))) {
 		err = vfs_link(v, ndir, newp);
-		vfs_put(ndir);
+		put_dir(ndir);
 	}
 	kfree(newp);
 	return put(v, err);
