@@ -197,7 +197,22 @@ futex_wake(uint32_t *addr, int n, uint32_t bitset)
 	return woken;
 }
 
-/* the two bucket locks of requeue and wake_op, taken lo first */
+/* the two bucket locks of requeue and wake_op, the lower address first
+ * (*lo, *hi: the order taken, for unlock2); interrupts off */
+static uint64_t
+lock2(struct bucket *b1, struct bucket *b2, struct bucket **lo, struct bucket **hi)
+{
+	uint64_t f;
+
+	*lo = b1 < b2 ? b1 : b2;
+	*hi = b1 < b2 ? b2 : b1;
+	f = irq_save();
+	spin_lock(&(*lo)->lock);
+	if (*hi != *lo)
+		spin_lock(&(*hi)->lock);
+	return f;
+}
+
 static void
 unlock2(struct bucket *lo, struct bucket *hi, uint64_t f)
 {
@@ -219,13 +234,8 @@ futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, uint32
 		return -EINVAL;
 	b1 = bucket_of((uintptr_t)addr);
 	b2 = bucket_of((uintptr_t)addr2);
-	lo = b1 < b2 ? b1 : b2;
-	hi = b1 < b2 ? b2 : b1;
 retry:
-	f = irq_save();
-	spin_lock(&lo->lock);
-	if (hi != lo)
-		spin_lock(&hi->lock);
+	f = lock2(b1, b2, &lo, &hi);
 	if (check) {
 		uint32_t cur;
 		int err = load(addr, &cur);
@@ -283,13 +293,8 @@ wake_op(uint32_t *addr, int n, uint32_t *addr2, int n2, uint32_t enc)
 		return -ENOSYS;
 	b1 = bucket_of((uintptr_t)addr);
 	b2 = bucket_of((uintptr_t)addr2);
-	lo = b1 < b2 ? b1 : b2;
-	hi = b1 < b2 ? b2 : b1;
 retry:
-	f = irq_save();
-	spin_lock(&lo->lock);
-	if (hi != lo)
-		spin_lock(&hi->lock);
+	f = lock2(b1, b2, &lo, &hi);
 	for (;;) { /* the update of *addr2, retried while others change it */
 		if ((r = load(addr2, &old)))
 			goto fault;
