@@ -76,6 +76,12 @@ on_slice(struct timer *tm)
 	struct cpu_sched *c = this_sched();
 	uint64_t now = clock_ns();
 
+	/* The timer code cleared tm_cpu (plain stores) before calling us;
+	 * kick() pushes, fences, then reads tm_cpu. A full barrier between
+	 * that store and our look at the queue: either kick sees -1 and
+	 * sends the IPI, or we see its push. Without it both could miss and
+	 * the pushed thread would wait for our current one to block. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (list_empty(&c->rq) && mpsc_empty(&c->incoming))
 		return; /* alone again: stay tickless */
 	uint64_t started = thread_self()->t_started_ns;
@@ -189,6 +195,14 @@ place_woken(struct thread *t)
 bool
 sched_wake(struct thread *t)
 {
+	/* A full barrier first: the waker stored the condition (w_done, a
+	 * futex word, a queue) and now reads t_state; the sleeper stored
+	 * BLOCKING (sched_prepare_block, seq_cst) and then reads the
+	 * condition. Without it x86 lets the condition's store sit in the
+	 * store buffer past our load: we read RUNNING and do nothing, the
+	 * sleeper reads the old condition and blocks for good (Linux's
+	 * try_to_wake_up has the same smp_mb for the same reason). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (;;) {
 		int s = __atomic_load_n(&t->t_state, __ATOMIC_ACQUIRE);
 		if (s == T_BLOCKING) {
