@@ -12,6 +12,9 @@
 static bool have_com1, have_com2;
 static int log_level = 6;
 static struct spinlock log_lock = SPINLOCK_INIT;
+/* while non-zero (an NMI dump runs) a record waits only so long for the
+ * lock, which the interrupted code may hold, then goes out without it */
+static int log_emergency;
 
 void
 printk_init(void)
@@ -90,8 +93,16 @@ static void
 emit_record(const char *text, size_t n)
 {
 	static const char sep = REC_SEP;
-	uint64_t f = spin_lock_irqsave(&log_lock);
+	uint64_t f = irq_save();
+	bool locked = true;
 
+	if (__atomic_load_n(&log_emergency, __ATOMIC_RELAXED)) {
+		long spins = 1 << 22;
+		while (!(locked = spin_trylock(&log_lock)) && --spins)
+			cpu_relax();
+	} else {
+		spin_lock(&log_lock);
+	}
 	if (have_com2) {
 		serial_write(COM2, &sep, 1);
 		serial_write(COM2, text, n);
@@ -102,7 +113,15 @@ emit_record(const char *text, size_t n)
 		if (!n || text[n - 1] != '\n')
 			console_write("\n", 1);
 	}
-	spin_unlock_irqrestore(&log_lock, f);
+	if (locked)
+		spin_unlock(&log_lock);
+	irq_restore(f);
+}
+
+void
+printk_emergency(bool on)
+{
+	__atomic_add_fetch(&log_emergency, on ? 1 : -1, __ATOMIC_SEQ_CST);
 }
 
 void

@@ -32,6 +32,11 @@ void console_printf(const char *fmt, ...) __printf(1, 2);
 /* The error stream (COM2, 0x1e escaped; COM1 when absent) */
 void errstream_write(const char *buf, size_t n);
 
+/* Records from a context that may have interrupted the log's own lock
+ * (an NMI): on, each waits a bounded time for the lock, then goes out
+ * without it. Nests; every on has its off. */
+void printk_emergency(bool on);
+
 /* The last record: "unum: exit N" or "unum: panic: WHY". */
 void printk_final_record(const char *text);
 
@@ -47,6 +52,12 @@ void panic_trap(const struct trapframe *tf, const char *fmt, ...) __printf(2, 3)
 		if (!(c))                                                                          \
 			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__);             \
 	} while (0)
+
+/* The host's NMI (tools/unum sends one when --timeout expires): this CPU
+ * prints where it was; the last CPU in prints every thread and ends with
+ * the record "unum: nmi: dump done" (core/nmi.c). Returns to the
+ * interrupted code. */
+void nmi_report(const struct trapframe *tf);
 
 /* serial driver (drivers/serial.c) */
 #define COM1 0x3f8

@@ -119,7 +119,8 @@ uint64_t thread_app_cpu_ns(void);
  * the pid, as Linux gives the main thread the pid for tid; kernel
  * threads number from THREAD_KERNEL_ID1 and never collide. */
 void thread_set_app(struct thread *t);
-/* for watchdogs: print every thread and its state */
+/* for watchdogs and the NMI dump: every thread, its state, and the
+ * backtrace of each one switched out (bounded wait for the list lock) */
 void thread_dump_all(int level);
 #define THREAD_KERNEL_ID1 (1 << 22) /* Linux's PID_MAX_LIMIT: above every app tid */
 

@@ -16,6 +16,7 @@
 #define REG_LVT_TIMER 0x320
 #define REG_LVT_LINT0 0x350
 #define REG_LVT_LINT1 0x360
+#define LVT_DM_NMI (4u << 8) /* delivery mode NMI; the vector is ignored */
 #define REG_TIMER_INIT 0x380
 #define REG_TIMER_CUR 0x390
 #define REG_TIMER_DIV 0x3e0
@@ -54,6 +55,10 @@ lapic_init(void)
 		mmio = mm_map_mmio(platform.lapic_addr, PAGE_SIZE);
 	wr(REG_SVR, 0x100 | VEC_SPURIOUS);
 	wr(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	/* LINT1 as NMI, on every CPU: the way a hypervisor's NMI comes in
+	 * (QEMU's inject-nmi, which tools/unum sends at --timeout for the
+	 * hang dump, raises LINT1 of each CPU's LAPIC) */
+	wr(REG_LVT_LINT1, LVT_DM_NMI);
 	wr(REG_TIMER_DIV, 0xb); /* divide by 1 */
 	wr(REG_EOI, 0);
 }

@@ -301,6 +301,10 @@ exception(struct trapframe *tf)
 	uintptr_t fix;
 	char why[160];
 
+	if (tf->vector == 2) { /* the host asks where we are (core/nmi.c) */
+		nmi_report(tf);
+		return;
+	}
 	/* the app's memory is demand-paged: a first touch, by the app or by
 	 * the kernel copying for it, maps the page (may sleep: interrupts on).
 	 * Only where the faulting code may sleep: with a spinlock held or

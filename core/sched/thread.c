@@ -340,21 +340,39 @@ thread_count(void)
 	return nthreads;
 }
 
-/* for watchdogs: print every thread and its state */
+/* For watchdogs and the NMI dump: every thread, its state and, for one
+ * switched out, the backtrace from where it switched (arch_switch saved
+ * rbp and the return address at the top of its stack). The list lock is
+ * waited for only so long: the caller may have interrupted its holder;
+ * then the walk goes without it, racy but better than silence. */
 void
 thread_dump_all(int level)
 {
 	static const char *const names[] = {"running", "blocking", "blocked", "ready", "dead"};
-	uint64_t f = spin_lock_irqsave(&all_lock);
+	uint64_t f = irq_save();
+	long spins = 1 << 22;
+	bool locked;
 	struct list_node *n;
 
+	while (!(locked = spin_trylock(&all_lock)) && --spins)
+		cpu_relax();
 	list_for_each(n, &all_threads)
 	{
 		struct thread *t = list_entry(n, struct thread, t_all);
-		printk_level(level, "thread %d %-15s %-8s cpu %d switches %lu", t->t_id, t->t_name,
-		             names[t->t_state], t->t_cpu, (unsigned long)t->t_switches);
+		int s = __atomic_load_n(&t->t_state, __ATOMIC_RELAXED);
+		const uintptr_t *saved = (const uintptr_t *)t->t_rsp;
+
+		printk_level(level, "thread %d %-15s %-8s cpu %d%s switches %lu", t->t_id,
+		             t->t_name, s >= 0 && s <= T_DEAD ? names[s] : "?", t->t_cpu,
+		             t->t_on_cpu ? " (on it)" : "", (unsigned long)t->t_switches);
+		/* r15 r14 r13 r12 rbx rbp, then the return address */
+		if (!t->t_on_cpu && !t->t_idle && s != T_DEAD && t->t_rsp >= t->t_kstack_lo &&
+		    t->t_rsp + 7 * sizeof(uintptr_t) <= t->t_kstack_hi)
+			arch_backtrace(saved[5], saved[6], level);
 	}
-	spin_unlock_irqrestore(&all_lock, f);
+	if (locked)
+		spin_unlock(&all_lock);
+	irq_restore(f);
 }
 
 struct thread *

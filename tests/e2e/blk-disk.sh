@@ -22,7 +22,7 @@ open('$TMP/ro.img', 'wb').write(bytes(pat(o, 0x5a) for o in range($RO_SIZE)))" |
 boot() { # PROG MODE TRANSPORT-RE UNUM-OPTIONS...
 	local prog=$1 mode=$2 re=$3
 	shift 3
-	run "$UNUM" run "$TMP/$prog" --timeout 600 --cpus 2 -v --disk "$TMP/rw.img" \
+	run "$UNUM" run "$TMP/$prog" --timeout 180 --cpus 2 -v --disk "$TMP/rw.img" \
 		--disk "$TMP/ro.img,ro" "$@" -- "$mode" "$RW_SIZE" "$RO_SIZE"
 	expect_status 0
 	grep -q '^not ok' "$OUT" && fail "a case failed ($*: $mode)"

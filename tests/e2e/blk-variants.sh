@@ -25,7 +25,7 @@ boot() { # NAME MODE APP-ARGS UNUM-OPTIONS...: one boot, every case ok
 	local name=$1 mode=$2 args=$3
 	shift 3
 	# shellcheck disable=SC2086 # APP-ARGS: words on purpose
-	run "$UNUM" run "$TMP/blk" --timeout 600 --cpus 2 -v --disk "$TMP/rw.img" \
+	run "$UNUM" run "$TMP/blk" --timeout 180 --cpus 2 -v --disk "$TMP/rw.img" \
 		--disk "$TMP/ro.img,ro" "$@" -- "$mode" "$RW_SIZE" "$RO_SIZE" $args
 	expect_status 0
 	grep -q '^not ok' "$OUT" && fail "$name: a case failed ($mode)"

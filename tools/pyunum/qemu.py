@@ -86,13 +86,16 @@ def disk_qemu_args(cfg, machine):
     return words
 
 
-def build_qemu_command(cfg, accel, com1_path, com2_path, com1_fd=None):
+def build_qemu_command(cfg, accel, com1_path, com2_path, com1_fd=None,
+                       qmp_fd=None):
     """The whole QEMU argv for cfg. COM1 and COM2 are explicit isa-serial
     devices on both machines: microvm creates only one port from -serial,
     and explicit devices pin the addresses the kernel probes. The file
     backend writes into our pipes; an interactive COM1 (keystrokes in too)
     is one end of a socket pair, `com1_fd` (QEMU 7.2's file backend has
-    no input-path=)."""
+    no input-path=). `qmp_fd`, one end of a socket pair, is a QMP
+    monitor: at --timeout the relay asks it for an NMI (the kernel's hang
+    dump) before it kills QEMU."""
     machine = cfg.machine or ("q35" if cfg.kind == "image" else "microvm")
     cmd = [qemu_binary(),
            "-M", "microvm,acpi=off" if machine == "microvm" else "q35",
@@ -108,6 +111,9 @@ def build_qemu_command(cfg, accel, com1_path, com2_path, com1_fd=None):
            "-chardev", f"file,id=com2,path={com2_path}",
            "-device", "isa-serial,chardev=com2,iobase=0x2f8,irq=3",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+    if qmp_fd is not None:
+        cmd += ["-chardev", f"socket,id=qmp,fd={qmp_fd}",
+                "-mon", "chardev=qmp,mode=control"]
     cmd += net_qemu_args(cfg, machine)
     if cfg.kind == "image":
         # a comma in an option value is written doubled

@@ -150,6 +150,7 @@ class Relay:
         self.qemu_out = bytearray()  # QEMU's own stdout/stderr
         self.stdout_broken = False
         self.crlf = False  # stderr is a terminal in raw mode: \n -> \r\n
+        self.nmi_done = False  # the kernel's hang dump is complete
 
     def com1(self, data):
         if self.stdout_broken:
@@ -164,6 +165,8 @@ class Relay:
             if kind == "stderr":
                 _write_err(self.err_fd, data)
                 continue
+            if data == NMI_DONE:
+                self.nmi_done = True
             fin = final_record(data)
             if fin and self.final is None:
                 self.final = fin
@@ -298,14 +301,17 @@ def run_vm(cfg, accel, out_fd=1, err_fd=2):
         os.close(w1)
         r1, w1 = _socket_pair()
         com1_fd = w1
+    qmp, qmp_qemu = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    qmp.setblocking(False)
     cmd = build_qemu_command(cfg, accel, f"/dev/fd/{w1}", f"/dev/fd/{w2}",
-                             com1_fd)
+                             com1_fd, qmp_qemu.fileno())
     relay = Relay(cfg, out_fd, err_fd)
     if cfg.verbose:
         _write_err(err_fd, f"unum: qemu: {shlex.join(cmd)}\n".encode())
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=wq,
-                                stderr=wq, pass_fds=(w1, w2, *cfg.pass_fds),
+                                stderr=wq, pass_fds=(w1, w2, qmp_qemu.fileno(),
+                                                     *cfg.pass_fds),
                                 preexec_fn=_death_signal())
     except OSError as e:
         raise RunError(EXIT_PANIC, f"panic: cannot start {cmd[0]}: "
@@ -313,6 +319,7 @@ def run_vm(cfg, accel, out_fd=1, err_fd=2):
     finally:
         for w in (w1, w2, wq):
             os.close(w)
+        qmp_qemu.close()
     sel = selectors.DefaultSelector()
     sinks = {r1: relay.com1, r2: lambda d: relay.com2(relay.parser.feed(d)),
              rq: relay.qemu}
@@ -326,7 +333,8 @@ def run_vm(cfg, accel, out_fd=1, err_fd=2):
             sinks[keys.fd] = keys.feed
             sel.register(keys.fd, selectors.EVENT_READ)
             relay.crlf = os.isatty(err_fd)
-        timed_out = _pump(sel, sinks, proc, relay, cfg.timeout, keys)
+        timed_out = _pump(sel, sinks, proc, relay, cfg.timeout, keys,
+                          lambda: _ask_nmi(qmp))
     except KeyboardInterrupt:
         interrupted = signal.SIGINT
         proc.kill()
@@ -338,6 +346,7 @@ def run_vm(cfg, accel, out_fd=1, err_fd=2):
             keys.restore()
     for key in list(sel.get_map().values()):
         os.close(key.fd)
+    qmp.close()
     relay.crlf = False
     relay.com2(relay.parser.close())
     returncode = proc.wait()
@@ -346,20 +355,46 @@ def run_vm(cfg, accel, out_fd=1, err_fd=2):
     return relay.status(returncode, timed_out)
 
 
-def _pump(sel, sinks, proc, relay, timeout, keys=None):
+# The kernel's last record of its hang dump (core/nmi.c), and how long we
+# wait for it after --timeout before QEMU is killed regardless.
+NMI_DONE = b"unum: nmi: dump done"
+NMI_GRACE = 3.0
+
+
+def _ask_nmi(qmp):
+    """Ask QEMU, through its QMP socket, for an NMI on every CPU. -> True
+    when the request went out (QEMU answers; nobody needs to read it)."""
+    try:
+        qmp.send(b'{"execute": "qmp_capabilities"}\n'
+                 b'{"execute": "inject-nmi"}\n')
+        return True
+    except OSError:
+        return False
+
+
+def _pump(sel, sinks, proc, relay, timeout, keys=None, nmi=None):
     """Read every pipe until EOF on all: QEMU has exited and nothing it
     wrote is left behind (the keyboard, `keys`, is read meanwhile but not
-    waited for). -> True when `timeout` expired (QEMU killed)."""
+    waited for). When `timeout` expires, `nmi()` asks the guest for its
+    hang dump, which gets NMI_GRACE seconds (less when the kernel says it
+    is done); then QEMU is killed. -> True when `timeout` expired."""
     deadline = time.monotonic() + timeout if timeout else None
-    killed = False
+    killed = expired = False
     while set(sel.get_map()) - {keys and keys.fd}:
         wait = None if deadline is None else deadline - time.monotonic()
         if keys and keys.pending:  # the guest's UART was full: try again
             keys.flush()
             wait = 0.05 if wait is None else min(wait, 0.05)
+        if expired and relay.nmi_done and not killed:
+            wait = 0  # the dump is out: no need to wait the grace out
         if wait is not None and wait <= 0:
             if killed:
                 return True  # EOF should have come: give up draining
+            if not expired:
+                expired = True
+                if nmi and nmi():
+                    deadline = time.monotonic() + NMI_GRACE
+                    continue
             proc.kill()  # the pipes then reach EOF: the loop drains them
             killed = True
             deadline = time.monotonic() + 5
@@ -380,5 +415,5 @@ def _pump(sel, sinks, proc, relay, timeout, keys=None):
             proc.kill()
             killed = True
             deadline = time.monotonic() + 5
-    return killed and not relay.stdout_broken
+    return (killed or expired) and not relay.stdout_broken
 
