@@ -145,6 +145,20 @@ $(BUILD)/tests/guest/%-pie: tests/guest/%.c tests/guest/tap.h
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static-pie $(GUEST_CFLAGS) -o $@ $< -lpthread
 guest-apps: $(GUEST_BINS)
+# tests/guest-cmp: programs whose output is compared line by line with the
+# pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
+CMP_SRCS := $(wildcard tests/guest-cmp/*.c)
+CMP_BINS := $(foreach s,$(CMP_SRCS),$(foreach v,musl glibc pie,$(BUILD)/tests/guest-cmp/$(basename $(notdir $(s)))-$(v)))
+$(BUILD)/tests/guest-cmp/%-musl: tests/guest-cmp/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $<
+$(BUILD)/tests/guest-cmp/%-glibc: tests/guest-cmp/%.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
+$(BUILD)/tests/guest-cmp/%-pie: tests/guest-cmp/%.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -static-pie $(GUEST_CFLAGS) -o $@ $<
+guest-apps: $(CMP_BINS)
 # tests/guest-tty: programs someone types at (tests/e2e/tty.sh), not run alone
 TTY_SRCS := $(wildcard tests/guest-tty/*.c)
 TTY_BINS := $(foreach s,$(TTY_SRCS),$(foreach v,musl glibc,$(BUILD)/tests/guest-tty/$(basename $(notdir $(s)))-$(v)))
