@@ -15,7 +15,8 @@ int fd_install(struct file *f, int min_fd, bool cloexec); /* fd or -EMFILE */
 struct file *fd_get(int fd);                              /* with a reference, or NULL (-EBADF) */
 int fd_close(int fd);
 /* dup (newfd < 0: the lowest free fd >= min_fd; -EINVAL when min_fd is
- * past RLIMIT_NOFILE, as F_DUPFD) or dup2 (-EBADF past the limit) */
+ * negative or past RLIMIT_NOFILE, as F_DUPFD) or dup2 (-EBADF past the
+ * limit; the caller refuses a negative newfd with -EBADF) */
 int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
 /* the lowest open fd >= from, its file in *f with a reference; -1: none */
 int fd_next(int from, struct file **f);

@@ -417,7 +417,7 @@ SYSCALL(epoll_create1)
 
 SYSCALL(epoll_create)
 {
-	return a0 <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
+	return (int)a0 <= 0 ? -EINVAL : sys_epoll_create1(0, 0, 0, 0, 0, 0);
 }
 
 /* -ELOOP when 'from' is 'to' or watches it, directly or through other

@@ -214,8 +214,9 @@ fd_dup(int oldfd, int newfd, int min_fd, bool cloexec)
 	if (!f)
 		return -EBADF;
 	if (newfd < 0) {
-		int fd = min_fd >= fd_limit() ? -EINVAL /* Linux: F_DUPFD past the limit */
-		                              : fd_install(f, min_fd, cloexec);
+		/* Linux: F_DUPFD past the limit (min_fd is unsigned there) */
+		int fd =
+		    min_fd < 0 || min_fd >= fd_limit() ? -EINVAL : fd_install(f, min_fd, cloexec);
 		if (fd < 0)
 			file_put(f);
 		return fd;

@@ -297,6 +297,8 @@ pipe_resize(struct file *f, unsigned long size)
 
 	if (f->f_ops != &pipe_ops)
 		return -EBADF;
+	if (size == 0 || size > 1ul << 31)
+		return -EINVAL; /* Linux's round_pipe_size gives 0 */
 	if (size > PIPE_MAX_SIZE)
 		return -EPERM; /* Linux, for a caller without CAP_SYS_RESOURCE */
 	while (cap < size)

@@ -468,13 +468,16 @@ SYSCALL(dup2)
 	if (!f)
 		return -EBADF;
 	file_put(f);
-	return a0 == a1 ? a1 : fd_dup((int)a0, (int)a1, 0, false);
+	if ((int)a0 == (int)a1)
+		return (int)a1;
+	/* Linux takes newfd unsigned: a negative one is past any limit */
+	return (int)a1 < 0 ? -EBADF : fd_dup((int)a0, (int)a1, 0, false);
 }
 SYSCALL(dup3)
 {
-	if (a0 == a1 || (a2 & ~O_CLOEXEC))
+	if ((int)a0 == (int)a1 || (a2 & ~O_CLOEXEC))
 		return -EINVAL;
-	return fd_dup((int)a0, (int)a1, 0, a2 & O_CLOEXEC);
+	return (int)a1 < 0 ? -EBADF : fd_dup((int)a0, (int)a1, 0, a2 & O_CLOEXEC);
 }
 
 SYSCALL(fcntl)
@@ -506,8 +509,8 @@ SYSCALL(fcntl)
 	case 1032: /* F_GETPIPE_SZ (include/pipe.h) */
 		r = pipe_size(f);
 		break;
-	case 1031: /* F_SETPIPE_SZ */
-		r = pipe_resize(f, (unsigned long)a2);
+	case 1031:                                    /* F_SETPIPE_SZ */
+		r = pipe_resize(f, (unsigned int)a2); /* Linux: an unsigned int */
 		break;
 	case 5:
 	case 6:

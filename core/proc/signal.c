@@ -329,7 +329,12 @@ SYSCALL(sigaltstack)
 			return -EFAULT;
 		if (t->t_on_altstack)
 			return -EPERM;
-		if (ss.flags & SS_DISABLE) {
+		/* Linux: a mode of 0, SS_ONSTACK or SS_DISABLE, else -EINVAL.
+		 * XXX: SS_AUTODISARM (1 << 31) is refused too, not honoured */
+		int mode = ss.flags;
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
 			t->t_altstack = t->t_altsize = 0;
 		} else {
 			if (ss.size < 2048)

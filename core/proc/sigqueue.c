@@ -366,7 +366,7 @@ SYSCALL(rt_sigtimedwait)
 /* --- kill and friends: the app is pid 1, its threads are by tid --- */
 SYSCALL(kill)
 {
-	if (a0 != 1 && a0 != 0 && a0 != -1)
+	if ((int)a0 != 1 && (int)a0 != 0 && (int)a0 != -1)
 		return -ESRCH;
 	return send(NULL, 0, (int)a1, NULL, false);
 }
@@ -375,9 +375,9 @@ SYSCALL(tgkill)
 {
 	struct ksiginfo info = {.si_code = SI_TKILL, .si_pid = 1};
 
-	if (a0 <= 0 || a1 <= 0)
+	if ((int)a0 <= 0 || (int)a1 <= 0) /* pid_t: an int, whatever the upper half */
 		return -EINVAL;
-	if (a0 != 1)
+	if ((int)a0 != 1)
 		return -ESRCH;
 	return send(NULL, (int)a1, (int)a2, &info, false);
 }
@@ -386,7 +386,7 @@ SYSCALL(tkill)
 {
 	struct ksiginfo info = {.si_code = SI_TKILL, .si_pid = 1};
 
-	if (a0 <= 0)
+	if ((int)a0 <= 0)
 		return -EINVAL;
 	return send(NULL, (int)a0, (int)a1, &info, false);
 }
