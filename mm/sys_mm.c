@@ -11,6 +11,26 @@
  * pages (MAP_SHARED: the file's own, MAP_PRIVATE: copied at the first
  * touch) or anonymous memory. Linux's order: the open mode against the
  * protection (EACCES), then the op (none: ENODEV) */
+/* Linux's do_mmap, after the fd: the length (0: EINVAL, wrapping when
+ * rounded to pages: ENOMEM), the offset's pages plus the length's
+ * (EOVERFLOW), the type (MAP_SHARED_VALIDATE for files only) */
+static long
+map_checks(size_t len, int flags, uint64_t off, bool file)
+{
+	size_t pages = ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE;
+	int type = flags & MAP_TYPE;
+
+	if (!len)
+		return -EINVAL;
+	if (!pages)
+		return -ENOMEM;
+	if (off / PAGE_SIZE + pages < off / PAGE_SIZE)
+		return -EOVERFLOW;
+	if (type != MAP_SHARED && type != MAP_PRIVATE && !(file && type == MAP_SHARED_VALIDATE))
+		return -EINVAL;
+	return 0;
+}
+
 static long
 map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 {
@@ -22,7 +42,11 @@ map_file(uintptr_t addr, size_t len, int prot, int flags, int fd, uint64_t off)
 	if (!f)
 		return -EBADF;
 	acc = f->f_flags & O_ACCMODE;
-	if (f->f_flags & O_PATH)
+	if ((r = map_checks(len, flags, off, true)))
+		;
+	else if (off > (uint64_t)INT64_MAX - ALIGN_UP(len, PAGE_SIZE))
+		r = -EOVERFLOW; /* Linux's file_mmap_ok: past the largest file */
+	else if (f->f_flags & O_PATH)
 		r = -EBADF;
 	else if (acc == O_WRONLY || ((flags & MAP_SHARED) && (prot & PROT_WRITE) && acc != O_RDWR))
 		r = -EACCES;
@@ -42,20 +66,45 @@ SYSCALL(mmap)
 	int prot = (int)a2, flags = (int)a3, fd = (int)a4;
 	int64_t off = a5;
 
-	if (!len || (off & (PAGE_SIZE - 1)) || !(flags & (MAP_PRIVATE | MAP_SHARED)))
+	long r;
+
+	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
 	if (!(flags & MAP_ANONYMOUS))
 		return map_file(addr, len, prot, flags, fd, (uint64_t)off);
+	if ((r = map_checks(len, flags, (uint64_t)off, false)))
+		return r;
 	return vma_map(addr, len, prot, flags);
 }
 
 SYSCALL(munmap)
 {
-	return vma_unmap((uintptr_t)a0, (size_t)a1);
+	uintptr_t addr = (uintptr_t)a0;
+
+	if (addr > USER_TOP || (size_t)a1 > USER_TOP - addr)
+		return -EINVAL; /* Linux: a range past the app's half, or wrapping */
+	return vma_unmap(addr, (size_t)a1);
 }
+/* Linux's do_mprotect_pkey: alignment, nothing to do for length 0, a
+ * wrapping range (ENOMEM), then the protection bits (EINVAL for unknown
+ * ones; PROT_SEM means nothing on x86) before the regions (ENOMEM for a
+ * hole). XXX: PROT_GROWSDOWN/GROWSUP are EINVAL (no region grows here;
+ * Linux takes GROWSDOWN on a stack that does) */
 SYSCALL(mprotect)
 {
-	return vma_protect((uintptr_t)a0, (size_t)a1, (int)a2);
+	uintptr_t addr = (uintptr_t)a0;
+	size_t len = ALIGN_UP((size_t)a1, PAGE_SIZE);
+	int prot = (int)a2;
+
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!a1)
+		return 0;
+	if (!len || addr + len <= addr)
+		return -ENOMEM;
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	return vma_protect(addr, len, prot & ~PROT_SEM);
 }
 SYSCALL(brk)
 {

@@ -232,7 +232,19 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 	struct vnode *v = NULL; /* held */
 	struct file *f = NULL;
 	size_t plen = strlen(path);
-	int e = vfs_lookup(cwd, path, !(flags & O_NOFOLLOW), &v);
+	int e;
+
+	/* Linux's build_open_flags: O_TMPFILE takes O_DIRECTORY, no O_CREAT,
+	 * and write access. XXX: no file system here makes unnamed files, so
+	 * a well-formed O_TMPFILE is EOPNOTSUPP (Linux's answer for those) */
+	if (flags & __O_TMPFILE) {
+		if ((flags & (O_TMPFILE | O_CREAT)) != O_TMPFILE || (flags & O_ACCMODE) == O_RDONLY)
+			*err = -EINVAL;
+		else
+			*err = -EOPNOTSUPP;
+		return NULL;
+	}
+	e = vfs_lookup(cwd, path, !(flags & O_NOFOLLOW), &v);
 
 	if (flags & O_PATH) { /* only these flags mean anything with O_PATH */
 		flags &= O_PATH | O_CLOEXEC | O_DIRECTORY | O_NOFOLLOW;
@@ -249,6 +261,8 @@ file_open(struct vnode *cwd, const char *path, int flags, uint32_t mode, int *er
 		made = !(e = vfs_create(cwd, path, S_IFREG | (mode & 07777), &v));
 	else if (!e && (flags & O_CREAT) && (flags & O_EXCL))
 		e = -EEXIST;
+	else if (!e && (flags & O_CREAT) && (v->v_mode & S_IFMT) == S_IFDIR)
+		e = -EISDIR; /* Linux's do_open */
 	if (!e && (v->v_mode & S_IFMT) == S_IFLNK)
 		e = -ELOOP; /* O_NOFOLLOW on a symlink */
 	if (!e && (flags & O_DIRECTORY) && (v->v_mode & S_IFMT) != S_IFDIR)

@@ -16,6 +16,9 @@
 
 static uint32_t umask_bits = 022; /* the app's umask */
 
+/* Linux's cap on one read or write (INT_MAX rounded down to a page) */
+#define MAX_RW_COUNT (0x7fffffffl & ~(long)(PAGE_SIZE - 1))
+
 /* most paths are short: a small buffer (a slab object) first, the
  * PATH_MAX one (a page from the frame allocator) only for a longer one */
 #define SHORT_PATH 256
@@ -164,20 +167,30 @@ rw(int fd, void *buf, size_t n, bool write, int64_t pos)
 	struct file *f = fd_get(fd);
 	long r;
 
+	/* Linux's order: the fd, ESPIPE for pread/pwrite, the access mode,
+	 * the operation, the whole buffer in the app's half, then the range
+	 * (the count and the offset plus it as signed numbers); a count past
+	 * MAX_RW_COUNT is cut to it */
 	if (!f)
 		return -EBADF;
-	if (write ? (f->f_flags & O_ACCMODE) == O_RDONLY : (f->f_flags & O_ACCMODE) == O_WRONLY) {
+	if (pos >= 0 && !f->f_ops->seekable)
+		r = -ESPIPE;
+	else if (write ? (f->f_flags & O_ACCMODE) == O_RDONLY
+	               : (f->f_flags & O_ACCMODE) == O_WRONLY)
+		r = -EBADF;
+	else if (!(write ? f->f_ops->write != NULL : f->f_ops->read != NULL))
+		r = -EINVAL;
+	else if (!user_range_ok(buf, n))
+		r = -EFAULT;
+	else if (pos >= 0 && (int64_t)((uint64_t)pos + n) < 0)
+		r = -EINVAL;
+	else
+		r = 0;
+	if (r) {
 		file_put(f);
-		return -EBADF;
+		return r;
 	}
-	if (!(write ? f->f_ops->write != NULL : f->f_ops->read != NULL)) {
-		file_put(f);
-		return -EINVAL;
-	}
-	if (pos >= 0 && !f->f_ops->seekable) {
-		file_put(f);
-		return -ESPIPE;
-	}
+	n = MIN(n, MAX_RW_COUNT);
 	/* As Linux's f_pos_lock: only a call that moves a seekable file's
 	 * position serialises on it. pread/pwrite run side by side (32 of them
 	 * on one disk are 32 requests in flight), and a blocking read of a
@@ -186,7 +199,10 @@ rw(int fd, void *buf, size_t n, bool write, int64_t pos)
 	if (pos_lock)
 		mutex_lock(&f->f_lock);
 	uint64_t off = pos >= 0 ? (uint64_t)pos : pos_lock ? f->f_off : 0;
-	r = write ? f->f_ops->write(f, buf, n, &off) : f->f_ops->read(f, buf, n, &off);
+	if (pos_lock && (int64_t)(off + n) < 0)
+		r = -EINVAL; /* at the position: read(2) at LONG_MAX */
+	else
+		r = write ? f->f_ops->write(f, buf, n, &off) : f->f_ops->read(f, buf, n, &off);
 	if (pos_lock) {
 		f->f_off = off;
 		mutex_unlock(&f->f_lock);
@@ -212,18 +228,44 @@ SYSCALL(pwrite64)
 	return a3 < 0 ? -EINVAL : rw((int)a0, (void *)a1, (size_t)a2, true, a3);
 }
 
+/* As Linux's import_iovec: every vector is checked before any byte moves
+ * (a count past 1024, a length negative as a signed number: EINVAL; a
+ * vector outside the app's half: EFAULT), and the total is cut at
+ * MAX_RW_COUNT */
 static long
-rwv(int fd, const struct linux_iovec *uiov, int cnt, bool write, int64_t pos)
+check_iov(const struct linux_iovec *uiov, int cnt)
 {
-	long total = 0;
-
 	if (cnt < 0 || cnt > 1024)
 		return -EINVAL;
 	for (int i = 0; i < cnt; i++) {
 		struct linux_iovec v;
-		long r;
 		if (copy_from_user(&v, &uiov[i], sizeof(v)))
 			return -EFAULT;
+		if ((long)v.len < 0)
+			return -EINVAL;
+		if (!user_range_ok(v.base, v.len))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long
+rwv(int fd, const struct linux_iovec *uiov, int cnt, bool write, int64_t pos)
+{
+	struct file *f = fd_get(fd);
+	long total = 0, err;
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	if ((err = check_iov(uiov, cnt)))
+		return err;
+	for (int i = 0; i < cnt && total < MAX_RW_COUNT; i++) {
+		struct linux_iovec v;
+		long r;
+		if (copy_from_user(&v, &uiov[i], sizeof(v)))
+			return total ? total : -EFAULT;
+		v.len = MIN(v.len, (size_t)(MAX_RW_COUNT - total));
 		if (!v.len)
 			continue;
 		r = rw(fd, v.base, v.len, write, pos < 0 ? -1 : pos + total);
@@ -330,6 +372,25 @@ stat_fd(int fd, void *ubuf)
 	return err;
 }
 
+/* Linux's vfs_fstatat and statx, in its order: the path (an empty one
+ * without AT_EMPTY_PATH: ENOENT), then the flags (AT_SYMLINK_NOFOLLOW,
+ * AT_NO_AUTOMOUNT, AT_EMPTY_PATH, one AT_STATX_SYNC_TYPE: else EINVAL) */
+#define AT_NO_AUTOMOUNT 0x800
+#define AT_STATX_SYNC_TYPE 0x6000
+static long
+stat_checks(const char *upath, int flags, char *first)
+{
+	if (copy_from_user(first, upath, 1))
+		return -EFAULT;
+	if (!*first && !(flags & AT_EMPTY_PATH))
+		return -ENOENT;
+	if ((flags &
+	     ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) ||
+	    (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+		return -EINVAL;
+	return 0;
+}
+
 static long
 stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 {
@@ -338,12 +399,10 @@ stat_path(int dirfd, const char *upath, void *ubuf, int flags)
 	char first;
 	long err;
 
-	if (flags & AT_EMPTY_PATH) {
-		if (copy_from_user(&first, upath, 1))
-			return -EFAULT;
-		if (!first)
-			return dirfd == AT_FDCWD ? -EINVAL : stat_fd(dirfd, ubuf);
-	}
+	if ((err = stat_checks(upath, flags, &first)))
+		return err;
+	if ((flags & AT_EMPTY_PATH) && !first)
+		return dirfd == AT_FDCWD ? -EINVAL : stat_fd(dirfd, ubuf);
 	if ((err = lookup_at(dirfd, upath, !(flags & AT_SYMLINK_NOFOLLOW), &v)))
 		return err;
 	vfs_stat_node(v, &st);
@@ -1072,10 +1131,12 @@ SYSCALL(statx)
 	struct vnode *v;
 	long err;
 
+	char first;
+	if ((err = stat_checks((const char *)a1, (int)a2, &first)))
+		return err;
+	if ((uint32_t)a3 & 0x80000000u) /* STATX__RESERVED */
+		return -EINVAL;
 	if (a2 & AT_EMPTY_PATH) {
-		char first;
-		if (copy_from_user(&first, (const char *)a1, 1))
-			return -EFAULT;
 		if (!first) {
 			struct file *f = fd_get((int)a0);
 			if (!f)

@@ -249,10 +249,25 @@ SYSCALL(sched_getaffinity)
 	uint64_t mask = 0;
 	int n = sched_cpu_count();
 
-	if ((size_t)a1 < sizeof(mask))
+	if ((size_t)a1 < sizeof(mask) || (a1 & (sizeof(mask) - 1)))
 		return -EINVAL;
+	if ((int)a0 != 0 && !thread_find((int)a0))
+		return -ESRCH; /* Linux: a pid (a thread id) that is not there */
 	mask = n >= 64 ? ~0ull : (1ull << n) - 1;
 	return copy_to_user((void *)a2, &mask, sizeof(mask)) ? -EFAULT : (long)sizeof(mask);
+}
+
+/* The app is the only process and fork is -ENOSYS, so there is never a
+ * child: ECHILD once the arguments pass Linux's kernel_wait4 checks (the
+ * options it knows; -INT_MIN has no process group) */
+#define WAIT_OPTIONS (1 /* WNOHANG */ | 2 /* WUNTRACED */ | 8 /* WCONTINUED */ | 0xe0000000u)
+SYSCALL(wait4)
+{
+	if ((uint32_t)a2 & ~WAIT_OPTIONS)
+		return -EINVAL;
+	if ((int)a0 == INT32_MIN)
+		return -ESRCH;
+	return -ECHILD;
 }
 
 SYSCALL(getcpu)

@@ -532,9 +532,13 @@ futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *ad
 	case FUTEX_WAKE_BITSET:
 		return futex_wake(addr, (int)MIN(val, (uint32_t)INT32_MAX), val3);
 	case FUTEX_REQUEUE:
-		return futex_requeue(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
-		                     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), false, 0);
 	case FUTEX_CMP_REQUEUE:
+		/* Linux: either count negative as an int is EINVAL */
+		if ((int32_t)val < 0 || (int32_t)(uint32_t)timeout_ns < 0)
+			return -EINVAL;
+		if (cmd == FUTEX_REQUEUE)
+			return futex_requeue(addr, (int)val, addr2, (int)(uint32_t)timeout_ns,
+			                     false, 0);
 		return futex_requeue(addr, (int)MIN(val, (uint32_t)INT32_MAX), addr2,
 		                     (int)MIN((uint32_t)timeout_ns, (uint32_t)INT32_MAX), true,
 		                     val3);

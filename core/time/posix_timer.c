@@ -173,7 +173,9 @@ SYSCALL(timer_settime)
 	struct ptimer *pt;
 	uint64_t f, value, now;
 
-	if (!a2 || copy_from_user(&nv, (void *)a2, sizeof(nv)))
+	if (!a2)
+		return -EINVAL; /* Linux: no new setting */
+	if (copy_from_user(&nv, (void *)a2, sizeof(nv)))
 		return -EFAULT;
 	if (nv.int_sec < 0 || nv.int_nsec < 0 || nv.int_nsec >= NS || nv.val_sec < 0 ||
 	    nv.val_nsec < 0 || nv.val_nsec >= NS)
