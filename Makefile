@@ -5,6 +5,7 @@
 #   make image      build/unum.img, a GRUB (BIOS, multiboot2) disk image
 #   make image APP=hello   build/hello.img: apps/hello baked in (tools/unum image)
 #   make bench      benchmarks side by side with the baseline
+#   make fuzz       the host fuzzers, FUZZ_TIME seconds each (tests/fuzz)
 BUILD ?= build
 CC ?= gcc
 LD ?= ld
@@ -170,6 +171,8 @@ $(BUILD)/tests/guest-tty/%-glibc: tests/guest-tty/%.c
 	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
 guest-apps: $(TTY_BINS)
 
+include tests/fuzz/fuzz.mk
+
 # --- apps/NAME: sample apps, each with an app.mk that builds
 #     BUILD/apps/NAME/NAME; BUILD/NAME.img bakes one into a disk image ---
 include $(wildcard apps/*/app.mk)
@@ -180,7 +183,7 @@ $(BUILD)/%.img: $$(BUILD)/apps/$$*/$$* $(BUILD)/kernel.elf tools/unum $(wildcard
 run: $(BUILD)/kernel.elf
 	tools/unum run $(BUILD)/kernel.elf
 
-test: all unit image $(BUILD)/hello.img guest-apps
+test: all unit image $(BUILD)/hello.img guest-apps fuzzers
 	tests/run
 
 bench: all image

@@ -9,6 +9,8 @@
 #ifndef UNUM_ARCH_H
 #define UNUM_ARCH_H
 
+#include <cpuid.h>
+
 #include "types.h"
 
 #define RFLAGS_IF (1ul << 9)
@@ -70,6 +72,15 @@ rdtsc(void)
 {
 	return __builtin_ia32_rdtsc();
 }
+/* the host's CPUID (an unprivileged instruction, as the kernel's) */
+static inline void
+cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
+}
+/* defined by the test that links a source calling it (the kernel's is
+ * arch/x86_64/fpu.c, which needs XSAVE) */
+size_t arch_fpu_area_size(void);
 
 #define MSR_EFER 0xc0000080
 #define MSR_FS_BASE 0xc0000100

@@ -1,0 +1,40 @@
+# --- host fuzzing (tests/fuzz/README.md): each tests/fuzz/NAME.c is a
+#     libFuzzer harness linking the kernel sources FUZZ_SRCS_NAME lists,
+#     built into BUILD/fuzz/NAME; tests/fuzz/seeds.py writes the seed
+#     corpora into BUILD/fuzz/seeds/NAME from real files. make test runs
+#     each for a fixed number of runs (tests/run: fuzz/NAME); make fuzz
+#     runs them FUZZ_TIME seconds each (default 60), keeping what they
+#     find in BUILD/fuzz/corpus/NAME and crashes in BUILD/fuzz/crashes.
+# Alignment is not checked: x86-64 loads any alignment, and the kernel
+# is built with -mgeneral-regs-only (no SSE instruction that needs it),
+# so a parser reading a field of an input at an odd address is fine. ---
+FUZZ_CC ?= clang-14
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all \
+	-Itests/fuzz -Itests/unit/shim -Iinclude -DUNIT_TEST
+FUZZ_SRCS_elf := loader/elf.c
+FUZZ_SRCS_initrd := core/fs/initrd.c libc/fmt.c
+FUZZ_SRCS_bootinfo := arch/x86_64/bootinfo_pvh.c arch/x86_64/bootinfo_mb2.c core/bootinfo.c
+FUZZ_SRCS_cmdline := core/cmdline.c drivers/vmmio_args.c libc/fmt.c
+FUZZ_SRCS_virtq := drivers/virtio_ring.c
+FUZZ_NAMES := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZERS := $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_%) tests/fuzz/fuzz.h \
+		$(wildcard tests/unit/shim/*.h include/*.h include/uapi/*.h drivers/*.h) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
+
+# the programs the ELF seeds are (musl, glibc, static-PIE builds of one
+# tests/guest program)
+FUZZ_ELF_SEEDS := $(foreach v,musl glibc pie,$(BUILD)/tests/guest/posix_auxv-$(v))
+$(BUILD)/fuzz/seeds/.done: tests/fuzz/seeds.py $(wildcard tools/pyunum/*.py) $(FUZZ_ELF_SEEDS) tests/run
+	$(V)$(PYTHON) tests/fuzz/seeds.py $(BUILD)/fuzz/seeds $(FUZZ_ELF_SEEDS)
+	@touch $@
+
+fuzzers: $(FUZZERS) $(BUILD)/fuzz/seeds/.done
+FUZZ_TIME ?= 60
+fuzz: fuzzers
+	BUILD=$(BUILD) tests/fuzz/run --time $(FUZZ_TIME)
+
+.PHONY: fuzzers fuzz
