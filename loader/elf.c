@@ -27,11 +27,18 @@ min_sigstack(void)
 	return ALIGN_UP(sizeof(struct linux_rt_sigframe) + 15 + 8 + arch_fpu_area_size() + 63, 16);
 }
 
+/* [off, off + len) inside a file of 'size' bytes, without wrapping */
+static bool
+in_file(uint64_t off, uint64_t len, size_t size)
+{
+	return off <= size && len <= size - off;
+}
+
 static bool
 dyn_is_pie(const uint8_t *file, size_t size, const struct elf64_phdr *ph, int n)
 {
 	for (int i = 0; i < n; i++) {
-		if (ph[i].type != PT_DYNAMIC || ph[i].offset + ph[i].filesz > size)
+		if (ph[i].type != PT_DYNAMIC || !in_file(ph[i].offset, ph[i].filesz, size))
 			continue;
 		const uint64_t *d = (const uint64_t *)(file + ph[i].offset);
 		for (size_t k = 0; k + 1 < ph[i].filesz / 8 && d[k]; k += 2)
@@ -72,7 +79,7 @@ check(const uint8_t *f, size_t size, const char **why)
 		return -ENOEXEC;
 	}
 	if (e->phentsize != sizeof(struct elf64_phdr) ||
-	    e->phoff + (uint64_t)e->phnum * sizeof(struct elf64_phdr) > size) {
+	    !in_file(e->phoff, (uint64_t)e->phnum * sizeof(struct elf64_phdr), size)) {
 		*why = "truncated ELF (program headers past the end)";
 		return -ENOEXEC;
 	}
@@ -164,7 +171,7 @@ load_segments(const uint8_t *f, size_t size, const struct elf64_phdr *ph, int n,
 	for (int i = 0; i < n; i++) {
 		if (ph[i].type != PT_LOAD || !ph[i].memsz)
 			continue;
-		if (ph[i].offset + ph[i].filesz > size || ph[i].filesz > ph[i].memsz) {
+		if (!in_file(ph[i].offset, ph[i].filesz, size) || ph[i].filesz > ph[i].memsz) {
 			*why = "truncated ELF (a segment past the end of the file)";
 			return -ENOEXEC;
 		}
