@@ -34,7 +34,10 @@ INTERPRETERS = {"ld-linux-x86-64.so.2": "glibc", "ld-musl-x86_64.so.1": "musl"}
 
 
 def _read_at(f, off, n, what=""):
-    f.seek(off)
+    try:
+        f.seek(off)  # an offset from the file: ValueError past 2**63 - 1
+    except (ValueError, OverflowError):
+        raise Truncated(what)
     data = f.read(n)
     if len(data) != n:
         raise Truncated(what)
