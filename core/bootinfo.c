@@ -57,6 +57,11 @@ boot_mem_normalize(struct boot_info *bi)
 	uint64_t total = 0;
 	int i;
 
+	/* an entry running past the top of the address space ends there (its
+	 * end would wrap, and every comparison below takes base + len) */
+	for (i = 0; i < bi->nmem; i++)
+		if (bi->mem[i].base + bi->mem[i].len < bi->mem[i].base)
+			bi->mem[i].len = UINT64_MAX - bi->mem[i].base;
 	for (i = 0; i < bi->nmem; i++)
 		if (bi->mem[i].type != MEM_RAM && bi->mem[i].len)
 			cut_out(bi, &bi->mem[i]);
