@@ -11,6 +11,7 @@
 #include "mm.h"
 #include "uaccess.h"
 #include "uapi/auxvec.h"
+#include "uapi/limits.h"
 #include "uapi/signal.h"
 #include "vfs.h"
 #include "vma.h"
@@ -27,23 +28,36 @@ min_sigstack(void)
 	return ALIGN_UP(sizeof(struct linux_rt_sigframe) + 15 + 8 + arch_fpu_area_size() + 63, 16);
 }
 
-/* [off, off + len) inside a file of 'size' bytes, without wrapping */
-static bool
-in_file(uint64_t off, uint64_t len, size_t size)
+/* the reason of a refusal that names a segment: one app loads, once */
+static char reason[128];
+
+static const char *
+say(const char *fmt, ...)
 {
-	return off <= size && len <= size - off;
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return reason;
 }
 
+/* DF_1_PIE in the first PT_DYNAMIC (inside the file: check made sure) */
 static bool
-dyn_is_pie(const uint8_t *file, size_t size, const struct elf64_phdr *ph, int n)
+dyn_is_pie(const uint8_t *file, const struct elf64_phdr *ph, int n)
 {
 	for (int i = 0; i < n; i++) {
-		if (ph[i].type != PT_DYNAMIC || !in_file(ph[i].offset, ph[i].filesz, size))
+		if (ph[i].type != PT_DYNAMIC)
 			continue;
-		const uint64_t *d = (const uint64_t *)(file + ph[i].offset);
-		for (size_t k = 0; k + 1 < ph[i].filesz / 8 && d[k]; k += 2)
-			if (d[k] == DT_FLAGS_1 && (d[k + 1] & DF_1_PIE))
+		for (uint64_t k = 0; k + 16 <= ph[i].filesz; k += 16) {
+			uint64_t d[2];
+			memcpy(d, file + ph[i].offset + k, sizeof(d)); /* any alignment */
+			if (!d[0])
+				break;
+			if (d[0] == DT_FLAGS_1 && (d[1] & DF_1_PIE))
 				return true;
+		}
+		return false;
 	}
 	return false;
 }
@@ -56,21 +70,34 @@ entry_in_text(uint64_t entry, const struct elf64_phdr *ph, int n)
 {
 	for (int i = 0; entry && i < n; i++)
 		if (ph[i].type == PT_LOAD && (ph[i].flags & 1) && entry >= ph[i].vaddr &&
-		    entry < ph[i].vaddr + ph[i].memsz)
+		    entry - ph[i].vaddr < ph[i].memsz)
 			return true;
 	return false;
 }
 
+static const char *
+seg_name(uint32_t type)
+{
+	return type == PT_LOAD ? "PT_LOAD" : type == PT_INTERP ? "PT_INTERP" : "PT_DYNAMIC";
+}
+
+/* The ELF header and every program header, as Linux's execve checks them
+ * (fs/binfmt_elf.c: load_elf_phdrs, elf_map's page offsets) and the gABI
+ * requires; all sums overflow-checked. Each refusal names the field.
+ * tools/pyunum/elf.py makes the same checks in the same order with the
+ * same words (tests/e2e/elf-crafted.sh). */
 static int
 check(const uint8_t *f, size_t size, const char **why)
 {
 	const struct elf64_ehdr *e = (const void *)f;
+	uint64_t end;
+	int loads = 0;
 
 	if (size < sizeof(*e) || memcmp(e->ident, "\177ELF", 4)) {
 		*why = size ? "not an ELF file" : "empty file";
 		return -ENOEXEC;
 	}
-	if (e->ident[4] != 2 || e->machine != 62) {
+	if (e->ident[4] != 2 || e->ident[5] != 1 || e->machine != 62) {
 		*why = "ELF for another architecture (not x86-64)";
 		return -ENOEXEC;
 	}
@@ -78,9 +105,102 @@ check(const uint8_t *f, size_t size, const char **why)
 		*why = "not an executable (ELF type)";
 		return -ENOEXEC;
 	}
-	if (e->phentsize != sizeof(struct elf64_phdr) ||
-	    !in_file(e->phoff, (uint64_t)e->phnum * sizeof(struct elf64_phdr), size)) {
-		*why = "truncated ELF (program headers past the end)";
+	if (!e->phnum) {
+		*why = "not an executable (e_phnum 0: no program headers)";
+		return -ENOEXEC;
+	}
+	if (e->phentsize != sizeof(struct elf64_phdr)) {
+		*why = say("bad ELF (e_phentsize %u, not 56)", e->phentsize);
+		return -ENOEXEC;
+	}
+	if ((uint64_t)e->phnum * sizeof(struct elf64_phdr) > 65536) { /* load_elf_phdrs */
+		*why = say("bad ELF (e_phnum %u: over 64 KiB of program headers)", e->phnum);
+		return -ENOEXEC;
+	}
+	if (__builtin_add_overflow(e->phoff, (uint64_t)e->phnum * sizeof(struct elf64_phdr),
+	                           &end) ||
+	    end > size) {
+		*why =
+		    "truncated ELF (program headers past the end of the file: e_phoff + e_phnum * "
+		    "e_phentsize)";
+		return -ENOEXEC;
+	}
+	const struct elf64_phdr *ph = (const void *)(f + e->phoff);
+	for (int i = 0; i < e->phnum; i++) {
+		const struct elf64_phdr *p = &ph[i];
+		if (p->type != PT_LOAD && p->type != PT_INTERP && p->type != PT_DYNAMIC)
+			continue;
+		if (__builtin_add_overflow(p->offset, p->filesz, &end) || end > size) {
+			*why =
+			    say("truncated ELF (%s segment %d past the end of the file: p_offset + "
+			        "p_filesz)",
+			        seg_name(p->type), i);
+			return -ENOEXEC;
+		}
+		if (p->type == PT_INTERP &&
+		    (p->filesz < 2 || p->filesz > PATH_MAX || f[p->offset + p->filesz - 1] != 0)) {
+			*why = "bad ELF (PT_INTERP is not a NUL-terminated path)";
+			return -ENOEXEC;
+		}
+		if (p->type != PT_LOAD)
+			continue;
+		loads++;
+		if (p->filesz > p->memsz) {
+			*why = say("bad ELF (PT_LOAD segment %d: p_filesz > p_memsz)", i);
+			return -ENOEXEC;
+		}
+		if (p->align & (p->align - 1)) {
+			*why = say("bad ELF (PT_LOAD segment %d: p_align not a power of two)", i);
+			return -ENOEXEC;
+		}
+		/* Linux maps the file's pages: the offsets must agree within a page */
+		if (p->filesz && (p->vaddr - p->offset) % PAGE_SIZE) {
+			*why = say(
+			    "bad ELF (PT_LOAD segment %d: p_vaddr and p_offset differ modulo the "
+			    "page size)",
+			    i);
+			return -ENOEXEC;
+		}
+	}
+	if (!loads) {
+		*why = "not an executable (no PT_LOAD segment)";
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* Where the PT_LOAD segments go, at bias: inside the app's half (from
+ * Linux's mmap_min_addr to below the mmap area and the stack), not
+ * overlapping each other, and the entry point in an executable one. */
+static int
+check_layout(const struct elf64_ehdr *e, const struct elf64_phdr *ph, uintptr_t bias,
+             const char **why)
+{
+	uint64_t s, end;
+
+	for (int i = 0; i < e->phnum; i++) {
+		if (ph[i].type != PT_LOAD || !ph[i].memsz)
+			continue;
+		if (__builtin_add_overflow(bias, ph[i].vaddr, &s) ||
+		    __builtin_add_overflow(s, ph[i].memsz, &end) || s < APP_MMAP_BOTTOM ||
+		    end > APP_MMAP_TOP) {
+			*why = say("bad ELF (PT_LOAD segment %d outside the app's half: p_vaddr + "
+			           "p_memsz)",
+			           i);
+			return -ENOEXEC;
+		}
+		for (int j = 0; j < i; j++)
+			if (ph[j].type == PT_LOAD && ph[j].memsz &&
+			    ph[i].vaddr < ph[j].vaddr + ph[j].memsz &&
+			    ph[j].vaddr < ph[i].vaddr + ph[i].memsz) {
+				*why = say("bad ELF (PT_LOAD segments %d and %d overlap: p_vaddr, "
+				           "p_memsz)",
+				           j, i);
+				return -ENOEXEC;
+			}
+	}
+	if (!entry_in_text(e->entry, ph, e->phnum)) {
+		*why = "bad ELF (e_entry outside every executable PT_LOAD segment)";
 		return -ENOEXEC;
 	}
 	return 0;
@@ -165,31 +285,58 @@ build_stack(struct app_image *img, const char *const argv[], const char *const e
 }
 
 static int
-load_segments(const uint8_t *f, size_t size, const struct elf64_phdr *ph, int n, uintptr_t bias,
-              uintptr_t *brk, const char **why)
+seg_prot(const struct elf64_phdr *p)
 {
+	return (p->flags & 4 ? PROT_READ : 0) | (p->flags & 2 ? PROT_WRITE : 0) |
+	       (p->flags & 1 ? PROT_EXEC : 0);
+}
+
+/* The PT_LOAD segments at bias (check and check_layout passed: inside the
+ * file and the app's half, their bytes apart). Two segments may share a
+ * page at their ends: it is mapped once and holds the bytes of both, and
+ * the later segment's protection wins, as Linux's MAP_FIXED mapping of
+ * each in turn does (XXX: Linux's page also shows the file's bytes
+ * between the two; ours holds zeroes there). All are filled while
+ * writable, then protected in order. */
+static int
+load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias, uintptr_t *brk)
+{
+#define SEG_START(p) ALIGN_DOWN(bias + (p)->vaddr, PAGE_SIZE)
+#define SEG_END(p) ALIGN_UP(bias + (p)->vaddr + (p)->memsz, PAGE_SIZE)
+#define LOADED(p) ((p)->type == PT_LOAD && (p)->memsz)
+	long r;
+
 	for (int i = 0; i < n; i++) {
-		if (ph[i].type != PT_LOAD || !ph[i].memsz)
+		if (!LOADED(&ph[i]))
 			continue;
-		if (!in_file(ph[i].offset, ph[i].filesz, size) || ph[i].filesz > ph[i].memsz) {
-			*why = "truncated ELF (a segment past the end of the file)";
-			return -ENOEXEC;
+		uintptr_t s = SEG_START(&ph[i]), e = SEG_END(&ph[i]), lo = s, hi = e;
+		for (int j = 0; j < i; j++) { /* pages an earlier segment mapped */
+			if (!LOADED(&ph[j]))
+				continue;
+			if (SEG_START(&ph[j]) <= lo && lo < SEG_END(&ph[j]))
+				lo += PAGE_SIZE;
+			if (hi > lo && SEG_START(&ph[j]) < hi && hi <= SEG_END(&ph[j]))
+				hi -= PAGE_SIZE;
 		}
-		uintptr_t va = bias + ph[i].vaddr, s = ALIGN_DOWN(va, PAGE_SIZE);
-		uintptr_t e = ALIGN_UP(va + ph[i].memsz, PAGE_SIZE);
-		int prot = (ph[i].flags & 4 ? PROT_READ : 0) | (ph[i].flags & 2 ? PROT_WRITE : 0) |
-		           (ph[i].flags & 1 ? PROT_EXEC : 0);
-		long r = vma_map(s, e - s, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE);
-		if (r < 0)
+		if (lo < hi &&
+		    (r = vma_map(lo, hi - lo, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE)) < 0)
 			return (int)r;
-		if (vma_fill(va, f + ph[i].offset, ph[i].filesz))
+		if (vma_fill(bias + ph[i].vaddr, f + ph[i].offset, ph[i].filesz))
 			return -ENOMEM;
 		/* the rest (bss) is zero already: fresh pages */
-		if (prot != (PROT_READ | PROT_WRITE) && (r = vma_protect(s, e - s, prot)))
-			return (int)r;
 		if (e > *brk)
 			*brk = e;
 	}
+	for (int i = 0; i < n; i++) {
+		if (!LOADED(&ph[i]))
+			continue;
+		uintptr_t s = SEG_START(&ph[i]), e = SEG_END(&ph[i]);
+		if ((r = vma_protect(s, e - s, seg_prot(&ph[i])))) /* RW too: a shared page */
+			return (int)r;
+	}
+#undef SEG_START
+#undef SEG_END
+#undef LOADED
 	return 0;
 }
 
@@ -228,7 +375,7 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 			return -ENOEXEC;
 		}
 	if (e->type == ET_DYN) {
-		if (!dyn_is_pie(f, size, ph, e->phnum) && !entry_in_text(e->entry, ph, e->phnum)) {
+		if (!dyn_is_pie(f, ph, e->phnum) && !entry_in_text(e->entry, ph, e->phnum)) {
 			*why = "a shared library, not a program";
 			return -ENOEXEC;
 		}
@@ -237,7 +384,8 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		*why = "not an executable (ELF type)";
 		return -ENOEXEC;
 	}
-	if ((err = load_segments(f, size, ph, e->phnum, bias, &brk, why)))
+	if ((err = check_layout(e, ph, bias, why)) ||
+	    (err = load_segments(f, ph, e->phnum, bias, &brk)))
 		return err;
 	for (int i = 0; i < e->phnum; i++) /* /proc/self/maps names the app's file */
 		if (ph[i].type == PT_LOAD && ph[i].memsz)

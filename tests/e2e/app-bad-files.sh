@@ -46,10 +46,10 @@ gcc -shared -fPIC -o "$TMP/lib.so" "$TMP/lib.c" || fail "gcc -shared failed"
 refused 126 "$TMP/lib.so" "a shared library, not a program (no PT_INTERP, no DF_1_PIE, no entry point in its code)"
 
 head -c 4096 /bin/true >"$TMP/cut"
-refused 126 "$TMP/cut" "truncated ELF (PT_LOAD segment N past the end of the file)" \
-	': truncated ELF \(PT_LOAD segment [0-9]+ past the end of the file\)$'
+refused 126 "$TMP/cut" "truncated ELF (PT_LOAD segment N past the end of the file: p_offset + p_filesz)" \
+	': truncated ELF \(PT_LOAD segment [0-9]+ past the end of the file: p_offset \+ p_filesz\)$'
 head -c 100 /bin/true >"$TMP/cut-headers"
-refused 126 "$TMP/cut-headers" "truncated ELF (program headers past the end of the file)"
+refused 126 "$TMP/cut-headers" "truncated ELF (program headers past the end of the file: e_phoff + e_phnum * e_phentsize)"
 
 cp /bin/true "$TMP/ld-other"
 interp=$(grep -obUaF ld-linux-x86-64.so.2 "$TMP/ld-other" | head -1 | cut -d: -f1)

@@ -57,7 +57,7 @@ gcc -c -o "$TMP/obj.o" "$TMP/lib.c" || fail "gcc -c failed"
 refused 126 "$TMP/obj.o" 'not an executable \(ELF type\)'
 
 head -c 100 "$TMP/prog" >"$TMP/cut-headers" # the program headers start at 64
-refused 126 "$TMP/cut-headers" 'truncated ELF \(program headers past the end.*\)'
+refused 126 "$TMP/cut-headers" 'truncated ELF \(program headers past the end of the file: e_phoff \+ e_phnum \* e_phentsize\)'
 head -c 4096 "$TMP/prog" >"$TMP/cut" # headers whole, the segments cut off
-refused 126 "$TMP/cut" 'truncated ELF \(.*segment.* past the end of the file\)'
+refused 126 "$TMP/cut" 'truncated ELF \(PT_LOAD segment [0-9]+ past the end of the file: p_offset \+ p_filesz\)'
 exit 0

@@ -30,22 +30,27 @@ def dynamic(*pairs):
 
 
 def elf(etype=ET_EXEC, segs=((PT_LOAD, b"\x90" * 16),), machine=62,
-        phentsize=56, cut=None, fix=None, entry=0x401000):
+        phentsize=56, cut=None, fix=None, entry=None):
     """An x86-64 ELF64: the header, a program header per (type, bytes) in
-    segs, then the bytes. fix(i, (offset, filesz)) may change a segment's
-    recorded place; cut keeps only the first `cut` bytes of the file."""
+    segs (R+X, at 0x400000 + offset), then the bytes. fix(i, (offset,
+    filesz)) may change a segment's recorded place; cut keeps only the
+    first `cut` bytes of the file; the entry point is the first segment's
+    PT_LOAD's first byte unless given."""
     phoff = 64
     off = phoff + 56 * len(segs)
     table, body = b"", b""
     for i, (typ, data) in enumerate(segs):
         place = (off + len(body), len(data))
+        if entry is None and typ == PT_LOAD:
+            entry = 0x400000 + place[0]
         if fix:
             place = fix(i, place)
-        table += struct.pack("<IIQQQQQQ", typ, 5, place[0], 0x400000 + place[0],
-                             0, place[1], place[1], 1)
+        vaddr = (0x400000 + place[0]) % (1 << 64)
+        table += struct.pack("<IIQQQQQQ", typ, 5, place[0], vaddr, 0,
+                             place[1], place[1], 1)
         body += data
     eh = (b"\x7fELF\x02\x01\x01" + b"\0" * 9 +
-          struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, entry, phoff,
+          struct.pack("<HHIQQQIHHHHHH", etype, machine, 1, entry or 0, phoff,
                       0, 0, 64, phentsize, len(segs), 64, 0, 0))
     data = eh + table + body
     return data[:cut] if cut is not None else data
@@ -108,7 +113,8 @@ class Crafted(unittest.TestCase):
 
     def test_shared_library(self):
         for flags in ((DT_FLAGS_1, DF_1_NOW),), ():
-            so = elf(ET_DYN, ((PT_LOAD, b"x" * 8), (PT_DYNAMIC, dynamic(*flags))))
+            so = elf(ET_DYN, ((PT_LOAD, b"x" * 8), (PT_DYNAMIC, dynamic(*flags))),
+                     entry=0)
             self.assertIn("shared library", self.refused(so))
         # no DF_1_PIE (older linkers) but an entry point in its code: a PIE,
         # as the kernel's loader decides; a library's entry is 0
@@ -120,7 +126,7 @@ class Crafted(unittest.TestCase):
         # DF_1_PIE after DT_NULL does not count
         late = dynamic() + dynamic((DT_FLAGS_1, DF_1_PIE))
         self.assertIn("shared library", self.refused(
-            elf(ET_DYN, ((PT_LOAD, b"x"), (PT_DYNAMIC, late)))))
+            elf(ET_DYN, ((PT_LOAD, b"x"), (PT_DYNAMIC, late)), entry=0)))
 
     def test_unsupported_interpreter(self):
         for interp in ("/lib/ld-linux.so.2", "/system/bin/linker64",
@@ -138,21 +144,33 @@ class Crafted(unittest.TestCase):
                          "not an executable (a relocatable object file)")
         self.assertEqual(self.refused(elf(ET_CORE)), "not an executable (a core dump)")
         self.assertEqual(self.refused(elf(segs=())),
-                         "not an executable (no program headers)")
+                         "not an executable (e_phnum 0: no program headers)")
         self.assertEqual(self.refused(elf(segs=((PT_NOTE, b"GNU\0"),))),
                          "not an executable (no PT_LOAD segment)")
         self.assertIn("bad ELF", self.refused(elf(phentsize=32)))
 
     def test_truncated(self):
         self.assertEqual(self.refused(elf(cut=64 + 20)),
-                         "truncated ELF (program headers past the end of the file)")
+                         "truncated ELF (program headers past the end of the file: "
+                         "e_phoff + e_phnum * e_phentsize)")
         past = lambda i, place: (place[0], place[1] + 1)
         self.assertEqual(self.refused(elf(fix=past)),
-                         "truncated ELF (PT_LOAD segment 0 past the end of the file)")
+                         "truncated ELF (PT_LOAD segment 0 past the end of the file: "
+                         "p_offset + p_filesz)")
         far = lambda i, place: (1 << 40, place[1]) if i == 1 else place
         self.assertEqual(self.refused(elf(segs=((PT_LOAD, b"x"), (PT_LOAD, b"y")),
                                           fix=far)),
-                         "truncated ELF (PT_LOAD segment 1 past the end of the file)")
+                         "truncated ELF (PT_LOAD segment 1 past the end of the file: "
+                         "p_offset + p_filesz)")
+        # offsets that wrap around 2**64 in C: out of the file all the same
+        wrap = lambda i, place: ((1 << 64) - 1, place[1])
+        self.assertIn("PT_LOAD segment 0 past the end of the file",
+                      self.refused(elf(fix=wrap)))
+        huge = bytearray(elf())
+        struct.pack_into("<Q", huge, 32, (1 << 64) - 64)  # e_phoff
+        self.assertEqual(self.refused(bytes(huge)),
+                         "truncated ELF (program headers past the end of the file: "
+                         "e_phoff + e_phnum * e_phentsize)")
         for typ in (PT_INTERP, PT_DYNAMIC):
             self.assertIn("past the end", self.refused(
                 elf(ET_DYN, ((PT_LOAD, b"x"), (typ, b"abc\0")),

@@ -19,7 +19,7 @@ def elf64(notes=b"", note_align=4, load=False):
     and a PT_LOAD of the whole file if `load` (an app needs one)."""
     phnum = (1 if notes else 0) + load
     eh = (b"\x7fELF\x02\x01\x01" + b"\0" * 9 +
-          struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0x100000, 64, 0, 0, 64,
+          struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0x400000, 64, 0, 0, 64,
                       56, phnum, 64, 0, 0))
     ph = struct.pack("<IIQQQQQQ", 4, 4, 64 + 56 * phnum, 0, 0, len(notes),
                      len(notes), note_align) if notes else b""

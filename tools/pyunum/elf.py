@@ -34,10 +34,11 @@ INTERPRETERS = {"ld-linux-x86-64.so.2": "glibc", "ld-musl-x86_64.so.1": "musl"}
 
 
 def _read_at(f, off, n, what=""):
-    try:
-        f.seek(off)  # an offset from the file: ValueError past 2**63 - 1
-    except (ValueError, OverflowError):
+    """n bytes at off, or Truncated(what) when they are not all in the file
+    (offsets of any size: no seek past what the OS takes)."""
+    if off + n > os.fstat(f.fileno()).st_size:
         raise Truncated(what)
+    f.seek(off)
     data = f.read(n)
     if len(data) != n:
         raise Truncated(what)
@@ -58,12 +59,14 @@ def pvh_note_in(f):
         phoff, = struct.unpack_from("<I", eh, 0x1C)
         phentsize, phnum = struct.unpack_from("<HH", eh, 0x2A)
         phfmt = "<8I"
-    if phnum and phentsize < struct.calcsize(phfmt):
+    if phnum and phentsize < struct.calcsize(phfmt) or \
+            phnum * phentsize > 65536:
         return False  # no kernel of ours; app_elf_kind says what is wrong
     for i in range(phnum):
         ph = struct.unpack_from(phfmt, _read_at(
             f, phoff + i * phentsize, phentsize,
-            "program headers past the end of the file"))
+            "program headers past the end of the file: "
+            "e_phoff + e_phnum * e_phentsize"))
         if eh[4] == 2:
             typ, _, poff, _, _, psz, _, palign = ph
         else:
@@ -116,13 +119,28 @@ def _classify_elf(f, head):
     return "app"
 
 
+# Where the kernel's loader (loader/elf.c) puts an app: a static-PIE at
+# PIE_BASE, every PT_LOAD between Linux's mmap_min_addr and the bottom of
+# the mmap area (include/vma.h: APP_MMAP_BOTTOM, APP_MMAP_TOP).
+PIE_BASE = 0x555555554000
+APP_MMAP_BOTTOM = 0x10000
+APP_MMAP_TOP = 0x7FFFFFFFF000 - (8 << 20) - (1 << 30)
+PAGE_SIZE = 4096
+PATH_MAX = 4096
+SEG_NAMES = {PT_LOAD: "PT_LOAD", PT_INTERP: "PT_INTERP",
+             PT_DYNAMIC: "PT_DYNAMIC"}
+
+
 def app_elf_kind(f):
     """What the loader (DESIGN.md) makes of the x86-64 ELF64 file f:
     "static", "static-pie", "dynamic (glibc)" or "dynamic (musl)".
     NotRunnable with the reason when Linux's execve would refuse it (no
     program headers, not an executable) or the loader cannot run it (a
-    shared library, another dynamic linker); Truncated when a header or a
-    segment it needs lies past the end of the file."""
+    shared library, another dynamic linker, a field out of bounds);
+    Truncated when a header or a segment it needs lies past the end of the
+    file. The checks and their words are loader/elf.c's (check, then
+    check_layout), in its order, each naming the field; Python's integers
+    do not wrap, so a sum past 2**64 is out of bounds by comparison."""
     size = os.fstat(f.fileno()).st_size
     eh = _read_at(f, 0, 64, "header")
     etype, = struct.unpack_from("<H", eh, 16)
@@ -132,49 +150,94 @@ def app_elf_kind(f):
         what = ELF_TYPES.get(etype, f"ELF type {etype}")
         raise NotRunnable(f"not an executable ({what})")
     if phnum == 0:
-        raise NotRunnable("not an executable (no program headers)")
-    if phentsize != 56 or phnum * 56 > 65536:  # as Linux's load_elf_phdrs
-        raise NotRunnable(f"bad ELF ({phnum} program headers of "
-                          f"{phentsize} bytes)")
+        raise NotRunnable("not an executable (e_phnum 0: no program headers)")
+    if phentsize != 56:
+        raise NotRunnable(f"bad ELF (e_phentsize {phentsize}, not 56)")
+    if phnum * 56 > 65536:  # as Linux's load_elf_phdrs
+        raise NotRunnable(f"bad ELF (e_phnum {phnum}: over 64 KiB of "
+                          "program headers)")
+    if phoff + phnum * 56 > size:
+        raise Truncated("program headers past the end of the file: "
+                        "e_phoff + e_phnum * e_phentsize")
     table = _read_at(f, phoff, phnum * 56,
                      "program headers past the end of the file")
     entry, = struct.unpack_from("<Q", eh, 24)
+    phs = [struct.unpack_from("<IIQQQQQQ", table, i * 56)
+           for i in range(phnum)]
     seg = {}  # first PT_INTERP / PT_DYNAMIC: (offset, size); as execve
-    entry_in_text = False  # the entry point in an executable PT_LOAD
-    for i in range(phnum):
-        typ, flags, off, vaddr, _, filesz, memsz, _ = struct.unpack_from(
-            "<IIQQQQQQ", table, i * 56)
-        if typ == PT_LOAD and flags & 1 and vaddr <= entry < vaddr + memsz:
-            entry_in_text = True
-        if typ in (PT_LOAD, PT_INTERP, PT_DYNAMIC) and off + filesz > size:
-            name = {PT_LOAD: "PT_LOAD", PT_INTERP: "PT_INTERP",
-                    PT_DYNAMIC: "PT_DYNAMIC"}[typ]
-            raise Truncated(f"{name} segment {i} past the end of the file")
+    for i, (typ, flags, off, vaddr, _, filesz, memsz, align) in \
+            enumerate(phs):
+        if typ not in SEG_NAMES:
+            continue
+        if off + filesz > size:
+            raise Truncated(f"{SEG_NAMES[typ]} segment {i} past the end of "
+                            "the file: p_offset + p_filesz")
+        if typ == PT_INTERP and not (
+                2 <= filesz <= PATH_MAX and
+                _read_at(f, off + filesz - 1, 1) == b"\0"):
+            raise NotRunnable("bad ELF (PT_INTERP is not a NUL-terminated "
+                              "path)")
         seg.setdefault(typ, (off, filesz))
+        if typ != PT_LOAD:
+            continue
+        if filesz > memsz:
+            raise NotRunnable(f"bad ELF (PT_LOAD segment {i}: p_filesz > "
+                              "p_memsz)")
+        if align & (align - 1):
+            raise NotRunnable(f"bad ELF (PT_LOAD segment {i}: p_align not a "
+                              "power of two)")
+        if filesz and (vaddr - off) % PAGE_SIZE:
+            raise NotRunnable(f"bad ELF (PT_LOAD segment {i}: p_vaddr and "
+                              "p_offset differ modulo the page size)")
     if PT_LOAD not in seg:
         raise NotRunnable("not an executable (no PT_LOAD segment)")
+    entry_in_text = entry and any(  # the entry point in an executable PT_LOAD
+        typ == PT_LOAD and flags & 1 and vaddr <= entry < vaddr + memsz
+        for typ, flags, _, vaddr, _, _, memsz, _ in phs)
     if PT_INTERP in seg:
-        return "dynamic (" + _interpreter(f, *seg[PT_INTERP]) + ")"
-    if etype == ET_EXEC:
-        return "static"
+        kind = "dynamic (" + _interpreter(f, *seg[PT_INTERP]) + ")"
+    elif etype == ET_EXEC:
+        kind = "static"
     # ET_DYN without PT_INTERP: a static PIE if the linker said PIE (ld and
     # lld set DF_1_PIE), there is nothing to link, or (older linkers) its
     # entry point lies in its code, as the kernel's loader decides
     # (loader/elf.c); else a library (entry 0), which execve would start at
     # a meaningless address.
-    if (PT_DYNAMIC not in seg or _dt_flags_1(f, *seg[PT_DYNAMIC]) & DF_1_PIE
-            or (entry and entry_in_text)):
-        return "static-pie"
-    raise NotRunnable("a shared library, not a program (no PT_INTERP, "
-                      "no DF_1_PIE, no entry point in its code)")
+    elif (PT_DYNAMIC not in seg or _dt_flags_1(f, *seg[PT_DYNAMIC]) & DF_1_PIE
+          or entry_in_text):
+        kind = "static-pie"
+    else:
+        raise NotRunnable("a shared library, not a program (no PT_INTERP, "
+                          "no DF_1_PIE, no entry point in its code)")
+    _check_layout(phs, entry_in_text, PIE_BASE if etype == ET_DYN else 0)
+    return kind
+
+
+def _check_layout(phs, entry_in_text, bias):
+    """loader/elf.c's check_layout: every PT_LOAD at bias inside the app's
+    half, none overlapping another, the entry point in an executable one."""
+    loads = []
+    for i, (typ, _, _, vaddr, _, _, memsz, _) in enumerate(phs):
+        if typ != PT_LOAD or not memsz:
+            continue
+        if bias + vaddr < APP_MMAP_BOTTOM or \
+                bias + vaddr + memsz > APP_MMAP_TOP:
+            raise NotRunnable(f"bad ELF (PT_LOAD segment {i} outside the "
+                              "app's half: p_vaddr + p_memsz)")
+        for j, jvaddr, jmemsz in loads:
+            if vaddr < jvaddr + jmemsz and jvaddr < vaddr + memsz:
+                raise NotRunnable(f"bad ELF (PT_LOAD segments {j} and {i} "
+                                  "overlap: p_vaddr, p_memsz)")
+        loads.append((i, vaddr, memsz))
+    if not entry_in_text:
+        raise NotRunnable("bad ELF (e_entry outside every executable PT_LOAD "
+                          "segment)")
 
 
 def _interpreter(f, off, size):
     """-> "glibc" or "musl" for the PT_INTERP at off; NotRunnable for any
     other dynamic linker."""
-    text = _read_at(f, off, size) if 2 <= size <= 4096 else b""
-    if not text.endswith(b"\0"):  # execve's checks (PATH_MAX too)
-        raise NotRunnable("bad ELF (PT_INTERP is not a NUL-terminated path)")
+    text = _read_at(f, off, size)  # NUL-terminated, 2..PATH_MAX bytes
     path = text[:text.index(b"\0")].decode("utf-8", "replace")
     libc = path.startswith("/") and INTERPRETERS.get(posixpath.basename(path))
     if not libc:
