@@ -64,6 +64,63 @@ if [ "$(id -u)" != 0 ]; then # root reads anything
 	refused 126 "$TMP/unreadable" "cannot read: Permission denied"
 fi
 
+# Not a regular file: refused at once, never opened to wait on (a FIFO
+# with no writer would block an open for reading forever).
+mkfifo "$TMP/fifo"
+run timeout 30 "$UNUM" run "$TMP/fifo"
+[ "$rc" != 124 ] || fail "tools/unum blocked on a FIFO"
+refused 126 "$TMP/fifo" "not a regular file (a FIFO)"
+refused 126 /dev/null "not a regular file (a character device)"
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$TMP/sock" ||
+	fail "cannot make a socket"
+refused 126 "$TMP/sock" "not a regular file (a socket)"
+ln -s fifo "$TMP/fifo-link"
+refused 126 "$TMP/fifo-link" "not a regular file (a FIFO)"
+
+# Disk images: the boot signature alone does not make one. mbr FILE
+# STATUS TYPE START: a 64 KiB image, boot code 0x90s (none when STATUS
+# is z), one MBR partition.
+mbr() {
+	python3 - "$@" <<-'EOF'
+		import struct, sys
+		path, status, typ, start = sys.argv[1:]
+		d = bytearray(65536)
+		if status != "z":
+		    d[:440] = b"\x90" * 440
+		    struct.pack_into("<B3xB3xII", d, 446, int(status, 0), int(typ, 0), int(start), 16)
+		d[510:512] = b"\x55\xaa"
+		open(path, "wb").write(d)
+	EOF
+}
+mbr "$TMP/zero.img" z 0 0
+refused 126 "$TMP/zero.img" "not a bootable disk image (no boot loader: the MBR's boot code is all zeroes)"
+mbr "$TMP/status.img" 0x21 0x83 1
+refused 126 "$TMP/status.img" "not a bootable disk image (no valid partition table: MBR partition 1 has status 0x21)"
+mbr "$TMP/empty.img" 0x80 0 0
+refused 126 "$TMP/empty.img" "not a bootable disk image (no valid partition table: all four MBR entries are empty)"
+mbr "$TMP/far.img" 0x80 0x83 999
+refused 126 "$TMP/far.img" "not a bootable disk image (no valid partition table: MBR partition 1 starts at sector 999, outside the image)"
+mbr "$TMP/gpt.img" 0x00 0xee 1
+refused 126 "$TMP/gpt.img" "not a bootable disk image (a protective MBR but no GPT header at LBA 1)"
+printf 'EFI PART\000\000\001\000\134\000\000\000\001\002\003\004' |
+	dd of="$TMP/gpt.img" bs=1 seek=512 conv=notrunc status=none
+refused 126 "$TMP/gpt.img" "not a bootable disk image (a protective MBR but the GPT header's CRC is wrong)"
+python3 -c 'import struct, sys, zlib
+f = open(sys.argv[1], "r+b"); f.seek(512); h = bytearray(f.read(92)); h[16:20] = bytes(4)
+struct.pack_into("<I", h, 16, zlib.crc32(h)); f.seek(512); f.write(h)' "$TMP/gpt.img"
+run "$UNUM" run "$TMP/gpt.img" --timeout "$BOOT_TIMEOUT"
+[ -e "$TMP/qemu-ran" ] || fail "an image with a GPT header whose CRC is right was not booted"
+rm "$TMP/qemu-ran"
+head -c 65536 /dev/urandom >"$TMP/garbage.img"
+printf '\125\252' | dd of="$TMP/garbage.img" bs=1 seek=510 conv=notrunc status=none
+printf '\041' | dd of="$TMP/garbage.img" bs=1 seek=446 conv=notrunc status=none
+refused 126 "$TMP/garbage.img" "not a bootable disk image (no valid partition table: MBR partition 1 has status 0x21)"
+# one BIOS would boot is booted (the stand-in QEMU leaves its mark)
+mbr "$TMP/good.img" 0x80 0x83 1
+run "$UNUM" run "$TMP/good.img" --timeout "$BOOT_TIMEOUT"
+[ -e "$TMP/qemu-ran" ] || fail "a good image was not booted"
+rm "$TMP/qemu-ran"
+
 # A good app gets past these checks: then the missing kernel is the error.
 run "$UNUM" run /bin/true
 expect_status 125

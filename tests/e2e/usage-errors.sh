@@ -5,8 +5,10 @@
 need "$KERNEL"
 printf '#!/bin/sh\ntouch "%s/qemu-ran"\nexit 1\n' "$TMP" >"$TMP/qemu"
 chmod +x "$TMP/qemu"
-printf 'x%.0s' $(seq 510) >"$TMP/disk.img"
-printf '\125\252' >>"$TMP/disk.img"
+# a disk image tools/unum takes: boot code, one partition, the signature
+python3 -c 'import sys
+sys.stdout.buffer.write(b"x" * 446 + bytes.fromhex("80000000830000000100000010000000") +
+                        bytes(48) + b"\x55\xaa" + bytes(512))' >"$TMP/disk.img"
 
 usage_error() { # ARGS... (after "run")
 	run env UNUM_QEMU="$TMP/qemu" "$UNUM" run "$@"

@@ -65,7 +65,16 @@ class Classify(unittest.TestCase):
         # (what makes an ELF an app or not: test_unum_appelf.py)
 
     def test_disk_image(self):
-        self.assertEqual(self.kind(b"\xeb\x63" + b"\0" * 508 + b"\x55\xaa"), "image")
+        part = struct.pack("<B3xB3xII", 0x80, 0x83, 1, 16)
+        mbr = b"\xeb\x63" + b"\0" * 444 + part + b"\0" * 48 + b"\x55\xaa"
+        self.assertEqual(self.kind(mbr + b"\0" * 512), "image")
+        # the boot signature alone is not enough
+        for data, why in ((b"\0" * 510 + b"\x55\xaa" + b"\0" * 512, "no boot loader"),
+                          (b"\xeb\x63" + b"\0" * 508 + b"\x55\xaa", "no valid partition table"),
+                          (mbr, "no valid partition table")):
+            status, msg = self.status(data)
+            self.assertEqual(status, 126)
+            self.assertIn("not a bootable disk image (" + why, msg)
 
     def test_unusable(self):
         self.assertEqual(self.status(b""), (126, self.path() + ": empty file"))

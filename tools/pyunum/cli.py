@@ -28,7 +28,9 @@ usage: tools/unum run FILE [options] [-- args...]
 
 FILE is a Linux x86-64 program (static, static-PIE, or dynamically linked
 against glibc or musl), run as /app/NAME by the unum kernel; a unum kernel
-ELF (PVH note); or a disk image (booted through GRUB on q35).
+ELF (PVH note); or a disk image (booted through GRUB on q35: an MBR with
+boot code and a partition table, or a protective MBR and a GPT). FILE must
+be a regular file (a FIFO, a device or a socket is refused with 126).
 
 options:
   --mem SIZE            guest memory, e.g. 128M, 1G (default 128M, min 2M)

@@ -5,7 +5,9 @@
 
 import os
 import posixpath
+import stat
 import struct
+import zlib
 
 from .common import EXIT_NOEXEC, EXIT_NOTFOUND, RunError
 
@@ -257,15 +259,88 @@ def _dt_flags_1(f, off, size):
     return 0
 
 
+FILE_TYPES = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _open_regular(path):
+    """path opened for reading, without blocking on a FIFO (stat, then
+    O_NONBLOCK and fstat, should it change meanwhile: nothing waits for a
+    writer), or RunError 126 when it is not a regular file (a socket cannot
+    be opened at all); FileNotFoundError and the like pass through."""
+    def check(mode):
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            what = next((w for t, w in FILE_TYPES if t(mode)), "special")
+            raise RunError(EXIT_NOEXEC, f"{path}: not a regular file ({what})")
+
+    check(os.stat(path).st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        check(os.fstat(fd).st_mode)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _mbr_problem(f, head):
+    """None when the 512-byte sector `head` (boot signature 55 AA) of the
+    file f is a master boot record BIOS firmware can boot: boot code, a
+    partition table with status bytes 0x00 or 0x80, at least one
+    partition starting inside the image, and for a protective MBR (type
+    0xEE) a GPT header at LBA 1 with its signature and CRC. Else the
+    reason."""
+    if not any(head[:440]):
+        return "no boot loader: the MBR's boot code is all zeroes"
+    sectors = os.fstat(f.fileno()).st_size // 512
+    used = 0
+    for i in range(4):
+        status, typ, start = struct.unpack_from("<B3xB3xI", head, 446 + 16 * i)
+        if status not in (0, 0x80):
+            return (f"no valid partition table: MBR partition {i + 1} has "
+                    f"status 0x{status:02x}")
+        if not typ:
+            continue
+        used += 1
+        if not 0 < start < sectors:
+            return (f"no valid partition table: MBR partition {i + 1} starts "
+                    f"at sector {start}, outside the image")
+        if typ == 0xEE:
+            try:
+                gpt = _read_at(f, 512, 92)
+            except Truncated:
+                gpt = b""
+            if gpt[:8] != b"EFI PART":
+                return "a protective MBR but no GPT header at LBA 1"
+            hsize, crc = struct.unpack_from("<II", gpt, 12)
+            body = _read_at(f, 512, hsize) if 92 <= hsize <= 512 else b""
+            if not body or zlib.crc32(
+                    body[:16] + b"\0" * 4 + body[20:]) != crc:
+                return "a protective MBR but the GPT header's CRC is wrong"
+    if not used:
+        return "no valid partition table: all four MBR entries are empty"
+    return None
+
+
 def classify_file(path):
     """-> "kernel" (ELF with a PVH note), "app" (a runnable x86-64 ELF) or
-    "image" (MBR signature). RunError 127 when missing, 126 with the reason
-    when unusable (DESIGN.md's exit statuses)."""
+    "image" (an MBR BIOS can boot). RunError 127 when missing, 126 with the
+    reason when unusable (DESIGN.md's exit statuses): not a regular file
+    (a FIFO is never opened to wait on), not an ELF, or a sector with the
+    boot signature but no boot loader or partition table."""
     try:
-        with open(path, "rb") as f:
+        with _open_regular(path) as f:
             head = f.read(512)
             if head[:4] == b"\x7fELF":
                 return _classify_elf(f, head)
+            if len(head) == 512 and head[510:512] == b"\x55\xaa":
+                why = _mbr_problem(f, head)
+                if why:
+                    raise NotRunnable(f"not a bootable disk image ({why})")
+                return "image"
     except FileNotFoundError:
         raise RunError(EXIT_NOTFOUND, f"{path}: not found")
     except IsADirectoryError:
@@ -277,9 +352,6 @@ def classify_file(path):
         raise RunError(EXIT_NOEXEC, f"{path}: truncated ELF{why}")
     except NotRunnable as e:
         raise RunError(EXIT_NOEXEC, f"{path}: {e}")
-    if len(head) == 512 and head[510:512] == b"\x55\xaa":
-        return "image"
     if not head:
         raise RunError(EXIT_NOEXEC, f"{path}: empty file")
     raise RunError(EXIT_NOEXEC, f"{path}: not an ELF or a disk image")
-
