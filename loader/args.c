@@ -7,33 +7,32 @@
 #include "printk.h"
 #include "vfs.h"
 
-#define MAX_ARGS 4096
-
 static const char **argv, **envp;
 
-/* NUL-separated strings of a /.unum file, as a NULL-terminated array */
+/* NUL-separated strings of a /.unum file, as a NULL-terminated array:
+ * all of them (the loader refuses more than Linux's execve takes) */
 static const char **
 read_list(const char *path, const char *fallback)
 {
 	struct vnode *v;
 	const char **list;
-	int n = 0;
+	size_t n = 0, size = 0;
+	const char *b = NULL;
 
-	list = kzalloc(MAX_ARGS * sizeof(char *));
-	if (!list)
-		panic("out of memory: the app's arguments");
-	if (vfs_lookup(NULL, path, true, &v)) {
-		list[0] = fallback;
-		return list;
-	}
 	/* the lookup's hold is kept: its bytes outlive its name (initrd_unum_remove) */
-	size_t size;
-	const char *b = vfs_bytes(v, &size);
-	for (size_t i = 0; b && i < size && n + 1 < MAX_ARGS;) {
+	if (!vfs_lookup(NULL, path, true, &v))
+		b = vfs_bytes(v, &size);
+	for (size_t i = 0; b && i < size; i++)
+		n += !b[i]; /* an unterminated tail is not a string: dropped */
+	list = kzalloc((n + 2) * sizeof(char *));
+	if (!list)
+		panic("out of memory: the app's arguments (%lu strings)", (unsigned long)n);
+	n = 0;
+	for (size_t i = 0; b && i < size;) {
 		const char *s = b + i;
 		size_t len = strnlen(s, size - i);
 		if (i + len >= size)
-			break; /* an unterminated tail is dropped */
+			break;
 		list[n++] = s;
 		i += len + 1;
 	}

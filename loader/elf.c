@@ -9,6 +9,7 @@
 #include "lib.h"
 #include "loader.h"
 #include "mm.h"
+#include "rlimit.h"
 #include "uaccess.h"
 #include "uapi/auxvec.h"
 #include "uapi/limits.h"
@@ -206,6 +207,42 @@ check_layout(const struct elf64_ehdr *e, const struct elf64_phdr *ph, uintptr_t 
 	return 0;
 }
 
+/* Linux's limits on what execve copies to the new stack (fs/exec.c:
+ * bprm_stack_limits, copy_strings): each string at most MAX_ARG_STRLEN
+ * with its NUL; the file name, every argument and environment string with
+ * their NULs and a pointer each at most a quarter of the stack's soft
+ * limit (at most 6 MiB, at least 128 KiB). Beyond, -E2BIG and the figures;
+ * tools/pyunum/initrd.py makes the same count before QEMU starts. */
+#define MAX_ARG_STRLEN (32 * PAGE_SIZE)
+
+static int
+check_args(const char *path, const char *const argv[], const char *const envp[], const char **why)
+{
+	uint64_t limit = MAX(MIN(rlimit_cur(RLIMIT_STACK) / 4, 6ul << 20), 32 * PAGE_SIZE);
+	uint64_t total = strlen(path) + 1;
+	const char *const *lists[] = {argv, envp};
+
+	for (int l = 0; l < 2; l++)
+		for (const char *const *s = lists[l]; *s; s++) {
+			uint64_t len = strlen(*s) + 1;
+			if (len > MAX_ARG_STRLEN) {
+				*why = say(
+				    "argument list too long (one string of %lu bytes, limit %lu)",
+				    (unsigned long)len, (unsigned long)MAX_ARG_STRLEN);
+				return -E2BIG;
+			}
+			total += len + sizeof(char *);
+		}
+	if (!argv[0])
+		total += sizeof(char *); /* Linux counts argc as at least 1 */
+	if (total > limit) {
+		*why = say("argument list too long (%lu bytes, limit %lu)", (unsigned long)total,
+		           (unsigned long)limit);
+		return -E2BIG;
+	}
+	return 0;
+}
+
 /* the stack Linux gives a new process, built top-down */
 static int
 build_stack(struct app_image *img, const char *const argv[], const char *const envp[],
@@ -359,6 +396,8 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		*why = "not a regular file";
 		return -EACCES;
 	}
+	if ((err = check_args(path, argv, envp, why)))
+		return err;
 	size_t size;
 	const uint8_t *f = vfs_bytes(v, &size);
 	if (!f) {

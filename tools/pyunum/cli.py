@@ -14,7 +14,7 @@ import sys
 from .common import EXIT_USAGE, Config, RunError, UsageError
 from .elf import classify_file
 from .image import image
-from .initrd import prepare_app
+from .initrd import check_arg_limits, prepare_app
 from .qemu import choose_accel
 from .relay import run_vm
 
@@ -377,6 +377,8 @@ def run(argv):
         return 0
     cfg.kind = classify_file(cfg.file)
     check_kind_options(cfg)
+    if cfg.kind == "app":
+        check_arg_limits(cfg)
     accel, why = choose_accel(cfg.accel)
     try:
         if cfg.kind == "app":

@@ -13,7 +13,8 @@ import time
 
 from .common import EXIT_NOEXEC, RunError, UsageError
 from .elf import classify_file
-from .initrd import CPIO_MAX, app_kernel, initrd_tree, write_cpio
+from .initrd import (CPIO_MAX, app_kernel, check_arg_limits, initrd_tree,
+                     write_cpio)
 
 
 EXIT_IMAGE = 1  # the image could not be made (output, kernel, GRUB tools)
@@ -165,6 +166,7 @@ def image(out, cfg):
         what = {"kernel": "a unum kernel", "image": "a disk image"}[kind]
         raise RunError(EXIT_NOEXEC, f"{cfg.file}: {what}, not a Linux "
                        "program (image packs an app with the kernel)")
+    check_arg_limits(cfg)
     grub_words(cfg.kernel_args)  # a usage error before anything is written
     kernel = image_kernel()
     _image_tools()

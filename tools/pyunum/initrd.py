@@ -217,6 +217,37 @@ def app_env(envs):
     return b"".join(os.fsencode(f"{k}={v}") + b"\0" for k, v in env.items())
 
 
+# Linux's execve limits, which the kernel's loader applies to the app's
+# argv and environment (loader/elf.c, check_args): each string at most
+# MAX_ARG_STRLEN bytes with its NUL; the file name and all strings with
+# their NULs and a pointer each at most a quarter of the stack's soft limit
+# (the guest's RLIMIT_STACK starts at 8 MiB: include/vma.h APP_STACK_SIZE).
+MAX_ARG_STRLEN = 32 * 4096
+GUEST_STACK_RLIMIT = 8 << 20
+
+
+def arg_limit(rlimit=GUEST_STACK_RLIMIT):
+    return max(min(rlimit // 4, 6 << 20), 32 * 4096)
+
+
+def check_arg_limits(cfg):
+    """RunError 126 "FILE: argument list too long (N bytes, limit M)" when
+    the kernel would refuse the app's argv and environment, so that it is
+    said before QEMU starts."""
+    argv = [os.fsencode(f"/app/{os.path.basename(cfg.file)}")] + \
+        [os.fsencode(a) for a in cfg.args]
+    strings = argv + app_env(cfg.envs).split(b"\0")[:-1]
+    for s in strings:
+        if len(s) + 1 > MAX_ARG_STRLEN:
+            raise RunError(EXIT_NOEXEC, f"{cfg.file}: argument list too long "
+                           f"(one string of {len(s) + 1} bytes, limit "
+                           f"{MAX_ARG_STRLEN})")
+    total = len(argv[0]) + 1 + sum(len(s) + 1 + 8 for s in strings)
+    if total > arg_limit():
+        raise RunError(EXIT_NOEXEC, f"{cfg.file}: argument list too long "
+                       f"({total} bytes, limit {arg_limit()})")
+
+
 def initrd_tree(cfg, seed, now):
     """The archive for the app cfg.file, except /.unum/stdin (read last,
     after everything that can be a usage error): /app/NAME, the --add
