@@ -16,6 +16,7 @@
 #include "lib.h"
 #include "loader.h"
 #include "mm.h"
+#include "rlimit.h"
 #include "uaccess.h"
 #include "vfs.h"
 #include "vma.h"
@@ -185,6 +186,12 @@ size_t
 arch_fpu_area_size(void)
 {
 	return 2696; /* XSAVE with AVX-512, as on a recent host */
+}
+
+uint64_t
+rlimit_cur(int r)
+{
+	return r == RLIMIT_STACK ? 8ul << 20 : ~0ul; /* the app's default stack limit */
 }
 
 /* ---- the harness ---- */

@@ -12,7 +12,7 @@ FUZZ_CC ?= clang-14
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all \
 	-Itests/fuzz -Itests/unit/shim -Iinclude -DUNIT_TEST
-FUZZ_SRCS_elf := loader/elf.c
+FUZZ_SRCS_elf := loader/elf.c libc/fmt.c
 FUZZ_SRCS_initrd := core/fs/initrd.c libc/fmt.c
 FUZZ_SRCS_bootinfo := arch/x86_64/bootinfo_pvh.c arch/x86_64/bootinfo_mb2.c core/bootinfo.c
 FUZZ_SRCS_cmdline := core/cmdline.c drivers/vmmio_args.c libc/fmt.c
