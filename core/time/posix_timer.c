@@ -327,10 +327,13 @@ SYSCALL(setitimer)
 	struct linux_itimerval nv, ov;
 	uint64_t left, interval;
 
+	/* a NULL value disarms, as Linux 6.1 takes it (it warns once) */
+	if (!a1)
+		memset(&nv, 0, sizeof(nv));
+	else if (copy_from_user(&nv, (void *)a1, sizeof(nv)))
+		return -EFAULT;
 	if (a0 != ITIMER_REAL)
 		return -EINVAL; /* XXX: ITIMER_VIRTUAL and ITIMER_PROF are not there */
-	if (copy_from_user(&nv, (void *)a1, sizeof(nv)))
-		return -EFAULT;
 	if (nv.val_usec < 0 || nv.val_usec >= 1000000 || nv.int_usec < 0 || nv.int_usec >= 1000000)
 		return -EINVAL;
 	set_alarm((uint64_t)nv.val_sec * NS + (uint64_t)nv.val_usec * 1000u,

@@ -114,6 +114,11 @@ main(void)
 	memset(&itv, 0, sizeof(itv));
 	setitimer(ITIMER_REAL, &itv, NULL);
 	CHECK(alrm_count >= 4, "an interval timer repeats");
+	itv = (struct itimerval){{0, 0}, {10, 0}};
+	CHECK(setitimer(ITIMER_REAL, &itv, NULL) == 0 && setitimer(ITIMER_REAL, NULL, NULL) == 0 &&
+	          getitimer(ITIMER_REAL, &itv) == 0 && itv.it_value.tv_sec == 0 &&
+	          itv.it_value.tv_usec == 0,
+	      "setitimer with a NULL value disarms (Linux 6.1)");
 
 	int p[2];
 	signal(SIGPIPE, on_pipe);
