@@ -70,7 +70,14 @@ syscall_dispatch(struct syscall_frame *f)
 
 	f->rax = (uint64_t)syscall_call(nr, (long)f->rdi, (long)f->rsi, (long)f->rdx, (long)f->r10,
 	                                (long)f->r8, (long)f->r9);
-	if (signal_exit_work((long)f->rax))
-		signal_syscall_exit(f, nr); /* a signal to deliver, a call to restart */
+	/* a signal to deliver, a call to restart; with interrupts off for
+	 * the last look, so one sent after it reaches the app by its IPI
+	 * (syscall_entry returns with interrupts off until the app runs) */
+	irq_disable();
+	while (signal_exit_work((long)f->rax)) {
+		irq_enable();
+		signal_syscall_exit(f, nr);
+		irq_disable();
+	}
 	return (long)f->rax;
 }

@@ -368,6 +368,11 @@ uintptr_t arch_fixup_lookup(uintptr_t rip);
 
 /* Trap dispatch, called from entry.S */
 void trap_dispatch(struct trapframe *tf);
+/* Did the interrupt or exception of tf interrupt the app's code? The app
+ * runs in ring 0, so CS cannot tell: its code lies below USER_TOP and
+ * its stack is never the thread's kernel stack. The one test of it
+ * (trap.c); signals are delivered on the way back only then. */
+bool arch_user_mode(const struct trapframe *tf);
 void arch_dump_frame(const struct trapframe *tf, int level);
 void arch_backtrace(uintptr_t rbp, uintptr_t rip, int level);
 

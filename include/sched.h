@@ -138,6 +138,11 @@ void sched_switch_dead(void) __noreturn;
 bool sched_block_until(uint64_t deadline_ns);
 /* wake a thread that blocks or is about to; true when this call woke it */
 bool sched_wake(struct thread *t);
+/* make a thread that is running on another CPU take an interrupt soon
+ * (an IPI), so it passes through an interrupt return (a signal for it).
+ * A thread on this CPU, or not running, passes through a return to its
+ * code anyway before it runs app code again. */
+void sched_kick(struct thread *t);
 /* from the timer interrupt and other interrupt handlers */
 void sched_preempt_check(void);
 int sched_cpu_count(void);

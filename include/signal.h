@@ -5,13 +5,14 @@
  * rt_tgsigqueueinfo, SIGEV_THREAD_ID), with their siginfo queued (real-
  * time signals once per send, standard ones once); rt_sigsuspend, pause,
  * rt_sigtimedwait; POSIX timers (core/time/posix_timer.c); alarm/setitimer
- * (ITIMER_REAL). A signal is delivered when its thread returns from a
- * system call (XXX: a thread spinning in app code without system calls
- * sees an asynchronous signal only then); one that arrives while the
- * thread blocks in an interruptible call (sleeps, futex wait, pipe and
- * eventfd I/O, poll/select/epoll, sigsuspend) wakes it, and the call
- * ends with -EINTR or restarts as on Linux (the -ERESTART* codes of
- * errno.h, resolved in signal_syscall_exit).
+ * (ITIMER_REAL). A signal is delivered whenever its thread returns to
+ * app code: from a system call, from an interrupt or exception that
+ * interrupted the app (a thread running on another CPU gets an IPI, so
+ * a thread that spins without system calls takes it within a slice),
+ * and from rt_sigreturn when the restored mask lets a pending one
+ * through; one that arrives while the thread blocks in an interruptible call (sleeps, futex wait,
+ * pipe and eventfd I/O, poll/select/epoll, sigsuspend) wakes it, and the call ends with -EINTR or
+ * restarts as on Linux (the -ERESTART* codes of errno.h, resolved in signal_syscall_exit).
  *
  * A blocking call an app signal may interrupt:
  *   for (;;) {
@@ -38,8 +39,15 @@ bool signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr);
  * pending signal by rewriting f, put back a mask sigsuspend/ppoll
  * replaced. */
 void signal_syscall_exit(struct syscall_frame *f, long nr);
-/* is there anything for signal_syscall_exit to do? (the fast path) */
+/* is there anything for signal_syscall_exit to do? (the fast path;
+ * syscall_dispatch asks again with interrupts off, until it says no) */
 bool signal_exit_work(long ret);
+/* An interrupt or exception that interrupted app code (user_mode(tf))
+ * is about to return to it, interrupts off: deliver the signals pending
+ * for the thread that it does not block, each by a frame built from tf
+ * (every register and the FPU state, as rt_sigreturn restores them).
+ * Returns with interrupts off, nothing left to deliver. */
+void signal_trap_exit(struct trapframe *tf);
 /* make sig pending on thread t (interrupt context too), as from kill:
  * si_code SI_USER; 0 or -EINVAL */
 long signal_raise(struct thread *t, int sig);

@@ -31,8 +31,8 @@ syscall_entry:
 	sti
 	xor %ebp, %ebp
 	call syscall_dispatch
-	cli
-	/* the result is in the frame's rax slot (syscall_dispatch) */
+	/* interrupts are off (syscall_dispatch); the result is in the
+	 * frame's rax slot */
 	mov %rsp, %rdi
 	jmp arch_return_to_app
 
@@ -64,8 +64,12 @@ arch_enter_app:
 	.globl arch_return_to_app
 /* void arch_return_to_app(const struct syscall_frame *f): resume the app
  * from a syscall frame: the end of every system call, and the start of a
- * thread made by clone (from a copy of its parent's frame) */
+ * thread made by clone (from a copy of its parent's frame). Interrupts
+ * stay off until the app's first instruction (sti's one-instruction
+ * shadow covers the jump): an interrupt that comes in between could not
+ * deliver a signal (its frame is not the app's) and would be lost. */
 arch_return_to_app:
+	cli
 	mov %rdi, %rsp
 	pop %r15
 	pop %r14
@@ -81,7 +85,9 @@ arch_return_to_app:
 	pop %rdi
 	pop %rax
 	pop %rcx
+	andq $~0x200, (%rsp)		/* IF: by the sti below */
 	popfq
 	pop %r11
 	mov %r11, %rsp
+	sti
 	jmp *%rcx

@@ -360,15 +360,19 @@ exception(struct trapframe *tf)
 	panic_trap(tf, "%s at %#lx", why, tf->rip);
 }
 
-void
-trap_dispatch(struct trapframe *tf)
+bool
+arch_user_mode(const struct trapframe *tf)
+{
+	struct percpu *pc = this_cpu();
+
+	return tf->rip < USER_TOP && !(tf->rsp > pc->kstack_lo && tf->rsp <= pc->kstack_hi);
+}
+
+static void
+interrupt(struct trapframe *tf)
 {
 	irq_handler_t fn;
 
-	if (tf->vector < 32) {
-		exception(tf);
-		return;
-	}
 	if (tf->vector < IRQ_VEC_FIRST)
 		return; /* a spurious IRQ from the masked 8259s: no LAPIC EOI */
 	fn = __atomic_load_n(&handlers[tf->vector].fn, __ATOMIC_ACQUIRE);
@@ -379,4 +383,19 @@ trap_dispatch(struct trapframe *tf)
 	if (tf->vector != VEC_SPURIOUS)
 		lapic_eoi();
 	sched_preempt_check();
+}
+
+void
+trap_dispatch(struct trapframe *tf)
+{
+	if (tf->vector < 32)
+		exception(tf);
+	else
+		interrupt(tf);
+	/* back to the app: its pending signals first (a thread that never
+	 * makes a system call gets them too). Not from NMI, #DF or #MC, on
+	 * their own stacks; not into code that turned interrupts off. */
+	if (tf->vector != 2 && tf->vector != 8 && tf->vector != 18 && (tf->rflags & (1 << 9)) &&
+	    !arch_atomic_depth() && arch_user_mode(tf))
+		signal_trap_exit(tf);
 }

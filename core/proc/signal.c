@@ -28,6 +28,10 @@ default_ignored(int sig)
 	return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
 }
 
+/* flags a handler starts without, as a function call would (Linux's
+ * setup_rt_frame): DF, TF and RF */
+#define HANDLER_FLAGS_OFF 0x10500ul
+
 /* build the frame on the app's stack for 'sig'; regs holds the context
  * to come back to. Returns the handler's stack pointer, or 0 when the
  * frame cannot be written (the app then dies of SIGSEGV). */
@@ -104,11 +108,11 @@ enter(const struct ksiginfo *info, struct linux_sigcontext *regs, uintptr_t addr
 	return true;
 }
 
-bool
-signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
+/* the machine context of a trap frame: every register as the CPU left it */
+static void
+mc_of_trapframe(const struct trapframe *tf, struct linux_sigcontext *m)
 {
-	struct linux_sigaction *a = &actions[sig];
-	struct linux_sigcontext m = {
+	*m = (struct linux_sigcontext){
 	    .r8 = tf->r8,
 	    .r9 = tf->r9,
 	    .r10 = tf->r10,
@@ -128,19 +132,31 @@ signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
 	    .rip = tf->rip,
 	    .rflags = tf->rflags,
 	    .csgsfs = 0x33,
-	    /* the app believes it runs in user mode: a page fault's error
-	     * code carries the user bit (4), as Linux's does */
-	    .err = tf->vector == 14 ? tf->error | 4 : tf->error,
-	    .trapno = tf->vector,
 	};
+}
+
+bool
+signal_fault(struct trapframe *tf, int sig, int code, uintptr_t addr)
+{
+	struct linux_sigaction *a = &actions[sig];
+	struct linux_sigcontext m;
+
+	mc_of_trapframe(tf, &m);
+	/* the app believes it runs in user mode: a page fault's error code
+	 * carries the user bit (4), as Linux's does */
+	m.err = tf->vector == 14 ? tf->error | 4 : tf->error;
+	m.trapno = tf->vector;
 
 	struct ksiginfo info = {.si_signo = sig, .si_code = code};
 
 	memcpy(&info.si_pid, &addr, sizeof(addr)); /* si_addr */
 	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (thread_self()->t_sigmask & BIT(sig)))
 		return false;
-	return enter(&info, &m, addr, thread_self()->t_sigmask, &tf->rip, &tf->rsp, &tf->rdi,
-	             &tf->rsi, &tf->rdx);
+	if (!enter(&info, &m, addr, thread_self()->t_sigmask, &tf->rip, &tf->rsp, &tf->rdi,
+	           &tf->rsi, &tf->rdx))
+		return false;
+	tf->rflags &= ~HANDLER_FLAGS_OFF;
+	return true;
 }
 
 static void __noreturn
@@ -157,14 +173,41 @@ is_restart(long ret)
 	       ret == -ERESTART_RESTARTBLOCK;
 }
 
+/* a signal t does not block is pending (it may be one it ignores:
+ * taking it discards it) */
+static bool
+deliverable(struct thread *t)
+{
+	return (__atomic_load_n(&t->t_sigpending, __ATOMIC_RELAXED) |
+	        __atomic_load_n(&signal_shared_pending, __ATOMIC_RELAXED)) &
+	       ~t->t_sigmask;
+}
+
 bool
 signal_exit_work(long ret)
 {
 	struct thread *t = thread_self();
 
-	return __atomic_load_n(&t->t_sigpending, __ATOMIC_RELAXED) ||
-	       __atomic_load_n(&signal_shared_pending, __ATOMIC_RELAXED) || t->t_sigrestore ||
-	       is_restart(ret);
+	return deliverable(t) || t->t_sigrestore || is_restart(ret);
+}
+
+/* the next pending signal t does not block and does not discard, with
+ * its siginfo; 0 when there is none. One whose default action is fatal
+ * ends the app here. */
+static int
+take_for_handler(struct thread *t, struct ksiginfo *info)
+{
+	int sig;
+
+	while ((sig = signal_take(t, ~t->t_sigmask, info))) {
+		struct linux_sigaction *a = &actions[sig];
+		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignored(sig)))
+			continue;
+		if (a->handler == SIG_DFL)
+			die(sig);
+		return sig;
+	}
+	return 0;
 }
 
 /* a handler is about to run: what becomes of the interrupted call */
@@ -195,13 +238,8 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 		t->t_sigmask = t->t_sigsaved;
 		t->t_sigrestore = false;
 	}
-	while ((sig = signal_take(t, ~t->t_sigmask, &info))) {
-		struct linux_sigaction *a = &actions[sig];
-		if (a->handler == SIG_IGN || (a->handler == SIG_DFL && default_ignored(sig)))
-			continue;
-		if (a->handler == SIG_DFL)
-			die(sig);
-		restart_for_handler(f, nr, a);
+	if ((sig = take_for_handler(t, &info))) {
+		restart_for_handler(f, nr, &actions[sig]);
 		uint64_t old = t->t_sigrestore ? t->t_sigsaved : t->t_sigmask;
 		t->t_sigrestore = false;
 		struct linux_sigcontext m = {
@@ -227,7 +265,8 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 		};
 		if (!enter(&info, &m, 0, old, &f->rip, &f->rsp, &f->rdi, &f->rsi, &f->rdx))
 			die(11);
-		return; /* one at a time: the next at the next return */
+		f->rflags &= ~HANDLER_FLAGS_OFF;
+		return; /* one at a time: syscall_dispatch calls again for the next */
 	}
 	/* no handler ran: an interrupted call starts again */
 	if (is_restart(ret)) {
@@ -237,6 +276,27 @@ signal_syscall_exit(struct syscall_frame *f, long nr)
 	if (t->t_sigrestore) {
 		t->t_sigmask = t->t_sigsaved;
 		t->t_sigrestore = false;
+	}
+}
+
+void
+signal_trap_exit(struct trapframe *tf)
+{
+	struct thread *t = thread_self();
+	struct linux_sigcontext m;
+	struct ksiginfo info;
+
+	while (t->t_app && deliverable(t)) {
+		irq_enable(); /* as in a system call: the frame's pages may fault in */
+		if (take_for_handler(t, &info)) {
+			mc_of_trapframe(tf, &m);
+			if (!enter(&info, &m, 0, t->t_sigmask, &tf->rip, &tf->rsp, &tf->rdi,
+			           &tf->rsi, &tf->rdx))
+				die(11);
+			tf->rax = 0; /* as Linux's frame setup leaves it */
+			tf->rflags &= ~HANDLER_FLAGS_OFF;
+		}
+		irq_disable();
 	}
 }
 
@@ -407,5 +467,8 @@ SYSCALL(rt_sigreturn)
 	if (tf.rip >= USER_TOP)
 		die(11);
 	irq_disable();
+	/* a signal the restored mask lets through runs now, not at the
+	 * app's next system call (one raised inside its own handler) */
+	signal_trap_exit(&tf);
 	arch_resume_trapframe(&tf);
 }

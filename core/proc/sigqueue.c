@@ -42,21 +42,34 @@ wants_and_sleeps(struct thread *t, void *arg)
 	return (s == T_BLOCKED || s == T_BLOCKING) && wants(t, arg);
 }
 
-/* sig just became pending for t (NULL: the process): wake who takes it.
- * A thread in a system call sees it on its way out; one blocked in an
- * interruptible wait must be woken. Lock held. */
+static bool
+wants_and_runs(struct thread *t, void *arg)
+{
+	return __atomic_load_n(&t->t_state, __ATOMIC_RELAXED) == T_RUNNING && wants(t, arg);
+}
+
+/* sig just became pending for t (NULL: the process): make who takes it
+ * see it. A thread in a system call sees it on its way out, and the
+ * thread an interrupt interrupted at the interrupt's return; one blocked
+ * in an interruptible wait must be woken, and one running app code on
+ * another CPU kicked. Lock held. */
 static void
-wake_locked(struct thread *t, int sig, bool from_irq)
+wake_locked(struct thread *t, int sig)
 {
 	if (t) {
+		if (!sched_wake(t) && !(t->t_sigmask & BIT(sig)))
+			sched_kick(t);
+		return;
+	}
+	if (wants_and_runs(thread_self(), &sig))
+		return;
+	if ((t = thread_find_if(wants_and_sleeps, &sig))) {
 		sched_wake(t);
 		return;
 	}
-	if (!from_irq && wants(thread_self(), &sig))
-		return;
-	t = thread_find_if(wants_and_sleeps, &sig);
-	if (t)
-		sched_wake(t);
+	/* else every thread that takes it runs, or is ready to */
+	if ((t = thread_find_if(wants_and_runs, &sig)))
+		sched_kick(t);
 }
 
 bool
@@ -70,7 +83,7 @@ signal_queue_locked(struct sigqueue *sq)
 	list_add_tail(&queue, &sq->sq_link);
 	sq->sq_queued = true;
 	__atomic_fetch_or(pending_of(t), BIT(sig), __ATOMIC_ACQ_REL);
-	wake_locked(t, sig, true);
+	wake_locked(t, sig);
 	return true;
 }
 
@@ -180,7 +193,7 @@ send(struct thread *t, int tid, int sig, const struct ksiginfo *info, bool from_
 		sq->sq_queued = true;
 	}
 	__atomic_fetch_or(pending_of(t), BIT(sig), __ATOMIC_ACQ_REL);
-	wake_locked(t, sig, from_irq);
+	wake_locked(t, sig);
 	spin_unlock_irqrestore(&signal_lock, f);
 	return 0;
 }
@@ -219,7 +232,7 @@ signal_thread_exit(struct thread *t)
 	/* it may have been the one woken for a process signal */
 	for (uint64_t p = signal_shared_pending; p; p &= p - 1) {
 		int sig = __builtin_ctzll(p) + 1;
-		wake_locked(NULL, sig, true);
+		wake_locked(NULL, sig);
 	}
 	spin_unlock_irqrestore(&signal_lock, f);
 }

@@ -225,6 +225,21 @@ sched_wake(struct thread *t)
 	}
 }
 
+void
+sched_kick(struct thread *t)
+{
+	uint64_t f = irq_save();
+	int cpu = __atomic_load_n(&t->t_cpu, __ATOMIC_RELAXED);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the caller's news before the look */
+	if (__atomic_load_n(&t->t_state, __ATOMIC_RELAXED) == T_RUNNING &&
+	    __atomic_load_n(&t->t_on_cpu, __ATOMIC_RELAXED) && cpu != (int)this_cpu()->cpu_index) {
+		this_sched()->st.ipis_sent++;
+		lapic_send_ipi(platform.cpu_apic_id[cpu], VEC_IPI);
+	}
+	irq_restore(f);
+}
+
 /* give waiting threads to idle CPUs (own run queue, irqs off) */
 static void
 balance(struct cpu_sched *c)
