@@ -1,18 +1,22 @@
 /* Signals for the app (Linux x86-64 semantics for what is here):
  * handlers (rt_sigaction), masks, sigaltstack, the signal frame and
  * rt_sigreturn; faults in app code delivered to a handler; signals to
- * the process (kill, rt_sigqueueinfo, timers) and to one thread (tgkill,
- * rt_tgsigqueueinfo, SIGEV_THREAD_ID), with their siginfo queued (real-
- * time signals once per send, standard ones once); rt_sigsuspend, pause,
- * rt_sigtimedwait; POSIX timers (core/time/posix_timer.c); alarm/setitimer
- * (ITIMER_REAL). A signal is delivered whenever its thread returns to
+ * the process (kill, rt_sigqueueinfo, timers) and to one thread
+ * (tgkill, rt_tgsigqueueinfo, SIGEV_THREAD_ID), with their siginfo
+ * queued (real-time signals once per send, standard ones once);
+ * rt_sigsuspend, pause, rt_sigtimedwait; POSIX timers on the wall and
+ * CPU-time clocks (core/time/posix_timer.c);
+ * alarm/setitimer/getitimer (ITIMER_REAL, ITIMER_VIRTUAL,
+ * ITIMER_PROF). A signal is delivered whenever its thread returns to
  * app code: from a system call, from an interrupt or exception that
- * interrupted the app (a thread running on another CPU gets an IPI, so
- * a thread that spins without system calls takes it within a slice),
- * and from rt_sigreturn when the restored mask lets a pending one
- * through; one that arrives while the thread blocks in an interruptible call (sleeps, futex wait,
- * pipe and eventfd I/O, poll/select/epoll, sigsuspend) wakes it, and the call ends with -EINTR or
- * restarts as on Linux (the -ERESTART* codes of errno.h, resolved in signal_syscall_exit).
+ * interrupted the app (a thread running on another CPU gets an IPI,
+ * so a thread that spins without system calls takes it within a
+ * slice), and from rt_sigreturn when the restored mask lets a pending
+ * one through; one that arrives while the thread blocks in an
+ * interruptible call (sleeps, futex wait, pipe and eventfd I/O,
+ * poll/select/epoll, sigsuspend) wakes it, and the call ends with
+ * -EINTR or restarts as on Linux (the -ERESTART* codes of errno.h,
+ * resolved in signal_syscall_exit).
  *
  * A blocking call an app signal may interrupt:
  *   for (;;) {

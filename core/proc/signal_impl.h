@@ -37,6 +37,9 @@ int signal_take(struct thread *t, uint64_t allowed, struct ksiginfo *info);
 /* queue sq (lock held) and make its signal pending on its target; false
  * when the target thread is gone */
 bool signal_queue_locked(struct sigqueue *sq);
+/* make sig pending on the process with no siginfo (lock held; any
+ * context): what alarm and the interval timers send */
+void signal_raise_process_locked(int sig);
 /* take sq back off the queue, if it is on it (lock held) */
 void signal_unqueue_locked(struct sigqueue *sq);
 /* the posix timers' part of a thread's exit (lock held) */

@@ -87,6 +87,15 @@ signal_queue_locked(struct sigqueue *sq)
 	return true;
 }
 
+void
+signal_raise_process_locked(int sig)
+{
+	if (signal_shared_pending & BIT(sig))
+		return; /* one is enough */
+	__atomic_fetch_or(&signal_shared_pending, BIT(sig), __ATOMIC_ACQ_REL);
+	wake_locked(NULL, sig);
+}
+
 /* is another entry of sig for t still queued? (lock held) */
 static bool
 more_queued(struct thread *t, int sig)

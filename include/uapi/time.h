@@ -32,6 +32,8 @@ struct linux_itimerspec {
 
 /* setitimer, getitimer */
 #define ITIMER_REAL 0
+#define ITIMER_VIRTUAL 1
+#define ITIMER_PROF 2
 struct linux_itimerval {
 	int64_t int_sec, int_usec, val_sec, val_usec;
 };
