@@ -192,7 +192,14 @@ SYSCALL(nanosleep)
 }
 SYSCALL(clock_nanosleep)
 {
-	if (a0 != CLOCK_REALTIME && a0 != CLOCK_MONOTONIC && a0 != CLOCK_BOOTTIME)
+	int clk = (int)a0;
+
+	/* a thread's CPU clock cannot be slept on (Linux: no nsleep for it);
+	 * bit 2 of a negative clock id marks a thread's (clock_getcpuclockid) */
+	if (clk == CLOCK_THREAD_CPUTIME_ID || (clk < 0 && (clk & 4)))
+		return -EOPNOTSUPP;
+	/* XXX: Linux also sleeps on the process's CPU clock; not here */
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME)
 		return -EINVAL;
 	return sleep_ts((int)a0, (int)a1, (const struct linux_timespec *)a2,
 	                (struct linux_timespec *)a3);
