@@ -33,7 +33,10 @@ int futex_requeue(uint32_t *addr, int n, uint32_t *addr2, int n2, bool check, ui
 /* The system call's multiplexer, for the Linux door: 'timeout_ns' is
  * already read from the app (relative for WAIT, absolute for
  * WAIT_BITSET; UINT64_MAX = none). A signal ends its waits, as on Linux:
- * -ERESTARTSYS without a timeout, -ERESTARTNOHAND with one. */
+ * -ERESTARTSYS without a timeout, -ERESTARTNOHAND with one. Its words
+ * are the app's: one at or above USER_TOP is -EFAULT before any access
+ * (the kernel's own words go to futex_wait and futex_wake above), and a
+ * shared one (no FUTEX_PRIVATE_FLAG) must be mapped, as on Linux. */
 long futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2,
               uint32_t val3);
 

@@ -507,12 +507,61 @@ unlock_pi(uint32_t *addr)
 	}
 }
 
+/* The app's futex word, as Linux's get_futex_key takes it: aligned
+ * (-EINVAL), then in the app's half (-EFAULT: a word at or above USER_TOP
+ * is never read, compared or keyed for the app; the kernel's own words
+ * reach futex_wait and futex_wake directly, never through futex_op). A
+ * shared word (no FUTEX_PRIVATE_FLAG) is keyed by its page, which must be
+ * mapped readable (-EFAULT), even for the calls that do not read it. */
+static int
+app_word(uint32_t *addr, int op)
+{
+	if ((uintptr_t)addr & 3)
+		return -EINVAL;
+	if (!user_range_ok(addr, sizeof(*addr)))
+		return -EFAULT;
+	if (!(op & FUTEX_PRIVATE_FLAG))
+		return vma_fault_in((uintptr_t)addr, false);
+	return 0;
+}
+
+/* the words a command keys, in Linux's order: addr, then addr2 for the
+ * two-word commands; the first refusal */
+static int
+app_words(int cmd, int op, uint32_t *addr, uint32_t *addr2)
+{
+	int err;
+
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET:
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI:
+	case FUTEX_UNLOCK_PI:
+		return app_word(addr, op);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+	case FUTEX_WAKE_OP:
+		if ((err = app_word(addr, op)))
+			return err;
+		return app_word(addr2, op);
+	default:
+		return 0; /* -ENOSYS below */
+	}
+}
+
 long
 futex_op(uint32_t *addr, int op, uint32_t val, uint64_t timeout_ns, uint32_t *addr2, uint32_t val3)
 {
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 	uint64_t deadline = 0;
+	int err;
 
+	if ((err = app_words(cmd, op, addr, addr2)))
+		return err;
 	switch (cmd) {
 	case FUTEX_WAIT:
 		if (timeout_ns != UINT64_MAX)

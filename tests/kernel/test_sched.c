@@ -10,6 +10,8 @@
 #include "mm.h"
 #include "sched.h"
 #include "sync.h"
+#include "uaccess.h"
+#include "vma.h"
 
 static int
 last_cpu(void)
@@ -408,9 +410,28 @@ wait_blocked(struct thread *t)
 		sched_yield();
 }
 
+/* a word in a fresh app page, paged in: futex_op is the app's door and
+ * takes app words only (NULL after a failure, reported) */
+static uint32_t *
+app_word(void)
+{
+	long a = vma_map(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+
+	if (a < 0 || vma_fault_in((uintptr_t)a, true)) {
+		ktest_fail(__FILE__, __LINE__, "an app page: got %ld", a);
+		return NULL;
+	}
+	return (uint32_t *)a;
+}
+
 KTEST(futex_semantics)
 {
+	uint32_t *aw = app_word();
 	uint64_t t0;
+
+	if (!aw)
+		return;
+	*aw = 1;
 
 	fw = 1;
 	EXPECT_EQ(futex_wait(&fw, 0, 0, FUTEX_BITSET_MATCH_ANY), -EAGAIN);
@@ -420,13 +441,13 @@ KTEST(futex_semantics)
 	EXPECT_EQ(futex_wake(&fw, 1, FUTEX_BITSET_MATCH_ANY), 0);
 	/* relative and absolute timeouts */
 	t0 = clock_ns();
-	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT, 1, 5000000, NULL, 0), -ETIMEDOUT);
+	EXPECT_EQ(futex_op(aw, FUTEX_WAIT, 1, 5000000, NULL, 0), -ETIMEDOUT);
 	EXPECT(clock_ns() - t0 >= 5000000);
 	t0 = clock_ns();
-	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT_BITSET, 1, t0 + 3000000, NULL, FUTEX_BITSET_MATCH_ANY),
+	EXPECT_EQ(futex_op(aw, FUTEX_WAIT_BITSET, 1, t0 + 3000000, NULL, FUTEX_BITSET_MATCH_ANY),
 	          -ETIMEDOUT);
 	EXPECT(clock_ns() >= t0 + 3000000);
-	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 1,
+	EXPECT_EQ(futex_op(aw, FUTEX_WAIT_BITSET | FUTEX_CLOCK_REALTIME, 1,
 	                   clock_realtime_ns() + 2000000, NULL, FUTEX_BITSET_MATCH_ANY),
 	          -ETIMEDOUT);
 	/* bitsets: a wake for bit 1 leaves the bit-2 waiter asleep */
@@ -442,14 +463,41 @@ KTEST(futex_semantics)
 	EXPECT_EQ(futex_wake(&fw, 10, 2), 1);
 	EXPECT_EQ(thread_join(b, NULL), 0);
 	EXPECT_EQ(woke_count, 2);
+	EXPECT_EQ(vma_unmap((uintptr_t)aw, PAGE_SIZE), 0);
 }
 
-static uint32_t rq2;
+/* the app's door refuses the kernel's words (Linux: EFAULT), mapped or
+ * not, and before it reads them; the kernel's own calls keep them */
+KTEST(futex_op_refuses_kernel_words)
+{
+	uint32_t *aw = app_word(), *hole = (uint32_t *)0xffffc00000000000ul;
+
+	if (!aw)
+		return;
+	fw = 0;
+	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT, 0, 1000000, NULL, 0), -EFAULT);
+	EXPECT_EQ(futex_op(&fw, FUTEX_WAIT, 1, 1000000, NULL, 0), -EFAULT);
+	EXPECT_EQ(futex_op(&fw, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, NULL, 0), -EFAULT);
+	EXPECT_EQ(futex_op(hole, FUTEX_WAIT, 0, 1000000, NULL, 0), -EFAULT);
+	EXPECT_EQ(futex_op(hole, FUTEX_UNLOCK_PI, 0, 0, NULL, 0), -EFAULT);
+	EXPECT_EQ(futex_op((uint32_t *)((char *)&fw + 1), FUTEX_WAKE, 1, 0, NULL, 0), -EINVAL);
+	EXPECT_EQ(futex_op(aw, FUTEX_REQUEUE, 1, 1, &fw, 0), -EFAULT);
+	EXPECT_EQ(futex_op(aw, FUTEX_WAKE_OP, 1, 1, hole, 0), -EFAULT);
+	EXPECT_EQ(futex_op((uint32_t *)(USER_TOP - 4), FUTEX_WAKE, 1, 0, NULL, 0), -EFAULT);
+	EXPECT_EQ(
+	    futex_op((uint32_t *)(USER_TOP - 4), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, 0, NULL, 0),
+	    0); /* a private word is keyed by its address alone: none to wake */
+	EXPECT_EQ(futex_wait(&fw, 1, 0, FUTEX_BITSET_MATCH_ANY), -EAGAIN);
+	EXPECT_EQ(futex_wake(&fw, 1, FUTEX_BITSET_MATCH_ANY), 0);
+	EXPECT_EQ(vma_unmap((uintptr_t)aw, PAGE_SIZE), 0);
+}
+
+static uint32_t *rq1, *rq2;
 
 static void *
 requeue_waiter(void *arg)
 {
-	if (futex_wait(&fw, 0, 0, FUTEX_BITSET_MATCH_ANY) == 0)
+	if (futex_wait(rq1, 0, 0, FUTEX_BITSET_MATCH_ANY) == 0)
 		__atomic_fetch_add(&woke_count, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
@@ -458,23 +506,27 @@ KTEST(futex_requeue_and_cmp_requeue)
 {
 	struct thread *t[4];
 
-	fw = 0;
-	rq2 = 0;
+	if (!(rq1 = app_word()))
+		return;
+	rq2 = rq1 + 1;
+	*rq1 = 0;
+	*rq2 = 0;
 	woke_count = 0;
 	for (int i = 0; i < 4; i++)
 		t[i] = thread_create(requeue_waiter, NULL, "rq", -1);
 	for (int i = 0; i < 4; i++)
 		wait_blocked(t[i]);
-	EXPECT_EQ(futex_op(&fw, FUTEX_CMP_REQUEUE, 1, 2, &rq2, 7), -EAGAIN); /* fw != 7 */
-	/* wake 1, move 2 to rq2: 3 counted; one stays on fw */
-	EXPECT_EQ(futex_op(&fw, FUTEX_CMP_REQUEUE, 1, 2, &rq2, 0), 3);
-	EXPECT_EQ(futex_wake(&rq2, 10, FUTEX_BITSET_MATCH_ANY), 2);
-	EXPECT_EQ(futex_op(&fw, FUTEX_REQUEUE, 0, 1, &rq2, 0), 0); /* moves the last */
-	EXPECT_EQ(futex_wake(&fw, 10, FUTEX_BITSET_MATCH_ANY), 0);
-	EXPECT_EQ(futex_wake(&rq2, 10, FUTEX_BITSET_MATCH_ANY), 1);
+	EXPECT_EQ(futex_op(rq1, FUTEX_CMP_REQUEUE, 1, 2, rq2, 7), -EAGAIN); /* *rq1 != 7 */
+	/* wake 1, move 2 to rq2: 3 counted; one stays on rq1 */
+	EXPECT_EQ(futex_op(rq1, FUTEX_CMP_REQUEUE, 1, 2, rq2, 0), 3);
+	EXPECT_EQ(futex_wake(rq2, 10, FUTEX_BITSET_MATCH_ANY), 2);
+	EXPECT_EQ(futex_op(rq1, FUTEX_REQUEUE, 0, 1, rq2, 0), 0); /* moves the last */
+	EXPECT_EQ(futex_wake(rq1, 10, FUTEX_BITSET_MATCH_ANY), 0);
+	EXPECT_EQ(futex_wake(rq2, 10, FUTEX_BITSET_MATCH_ANY), 1);
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(thread_join(t[i], NULL), 0);
 	EXPECT_EQ(woke_count, 4);
+	EXPECT_EQ(vma_unmap((uintptr_t)rq1, PAGE_SIZE), 0);
 }
 
 KTEST(timed_waits_time_out)
