@@ -685,10 +685,15 @@ vma_brk(uintptr_t want)
 {
 	uintptr_t old = ALIGN_UP(brk_cur, PAGE_SIZE), neu = ALIGN_UP(want, PAGE_SIZE);
 
-	if (!want || want < brk_base)
+	/* Linux's refusals (mm/mmap.c, brk): below the start, past the app's
+	 * half (brk(-1): the rounding wraps to 0, which must not shrink the
+	 * break over the image), or growing to within a page of the next
+	 * region; the break is then unchanged */
+	if (!want || want < brk_base || neu < want || neu > USER_TOP)
 		return brk_cur;
-	if (neu > old && vma_map(old, neu - old, PROT_READ | PROT_WRITE,
-	                         MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS) < 0)
+	if (neu > old &&
+	    (vma_covers(neu) || vma_map(old, neu - old, PROT_READ | PROT_WRITE,
+	                                MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS) < 0))
 		return brk_cur;
 	if (neu < old)
 		vma_unmap(neu, old - neu);
