@@ -294,6 +294,30 @@ app_crash(struct trapframe *tf)
 	kernel_exit(128 + sig);
 }
 
+/* Whose exception is this? The one place it is decided (the page-fault
+ * path asks after demand paging, vma_fault, and the uaccess fixups had
+ * their turn). The rule: the app's, to become its signal, when no kernel
+ * arch_try is probing (a recover frame) and
+ *  - RIP is in the app's half: app code faulted (a bad access, ud2, #DE,
+ *    a jump to an unmapped app address, a non-canonical target: #GP at
+ *    the jump), or
+ *  - an instruction fetch faulted at RIP (CR2 within the instruction)
+ *    in the kernel's half with RSP in the app's half: the app jumped or
+ *    called there (a bad function pointer, an ELF entry point there,
+ *    a signal handler there). Kernel code never runs on the app's stack:
+ *    the system call and every exception switch stacks first.
+ * Everything else is the kernel's own fault: a panic. */
+static bool
+fault_is_apps(const struct trapframe *tf, const struct percpu *pc)
+{
+	if (pc->recover)
+		return false;
+	if (tf->rip < USER_TOP)
+		return true;
+	return tf->vector == 14 && (tf->error & 16) && read_cr2() - tf->rip < 16 &&
+	       tf->rsp < USER_TOP;
+}
+
 static void
 exception(struct trapframe *tf)
 {
@@ -324,7 +348,7 @@ exception(struct trapframe *tf)
 		tf->rip = fix;
 		return;
 	}
-	if (tf->rip < USER_TOP && pc->recover == NULL) {
+	if (fault_is_apps(tf, pc)) {
 		/* the app's thread, as in a system call: it may sleep (the
 		 * VMA lock, the signal's delivery) when the app could */
 		if (tf->rflags & (1 << 9))

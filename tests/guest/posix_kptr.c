@@ -2,12 +2,13 @@
  * kernel's half (Linux's access_ok): futex on a kernel-half word (mapped
  * or not) and on an unmapped app word, and read, write, stat, open,
  * readv, pipe, clock_gettime and friends with a kernel-half buffer, are
- * -EFAULT, and the kernel lives on. Raw system calls (no vDSO, no libc
- * checks). Built three ways like every tests/guest program; passes on
- * Linux too. */
+ * -EFAULT, and the kernel lives on; a call to a kernel-half address is
+ * the app's SIGSEGV (its handler sees SEGV_MAPERR at the target). Raw system calls (no vDSO, no
+ * libc checks). Built three ways like every tests/guest program; passes on Linux too. */
 #define _GNU_SOURCE
 #include "tap.h"
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -15,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* Linux's values (<linux/futex.h>, which musl's toolchain lacks) */
@@ -169,6 +171,43 @@ check_calls(uintptr_t k, const char *what)
 	close(dir);
 }
 
+static sigjmp_buf jb;
+static volatile int got_sig, got_code;
+static volatile uintptr_t got_addr, got_rip;
+
+static void
+on_segv(int sig, siginfo_t *si, void *uc)
+{
+	got_sig = sig;
+	got_code = si->si_code;
+	got_addr = (uintptr_t)si->si_addr;
+	got_rip = (uintptr_t)((ucontext_t *)uc)->uc_mcontext.gregs[REG_RIP];
+	siglongjmp(jb, 1);
+}
+
+/* the app calls into the kernel's half: unmapped there, or the direct
+ * map's first page (mapped here, NX; mapped on Linux, supervisor) */
+static void
+check_call(uintptr_t k)
+{
+	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO}, old;
+	char name[96];
+
+	got_sig = got_code = 0;
+	got_addr = got_rip = 0;
+	sigaction(SIGSEGV, &sa, &old);
+	if (sigsetjmp(jb, 1) == 0)
+		((void (*)(void))k)();
+	sigaction(SIGSEGV, &old, NULL);
+	snprintf(name, sizeof(name), "a call to %#lx: SIGSEGV, SEGV_MAPERR there, RIP there",
+	         (unsigned long)k);
+	CHECK(got_sig == SIGSEGV && got_code == SEGV_MAPERR && got_addr == k && got_rip == k, name);
+	if (got_addr != k || got_rip != k)
+		printf("# expected si_addr and RIP %#lx, got %#lx and %#lx (signal %d code %d)\n",
+		       (unsigned long)k, (unsigned long)got_addr, (unsigned long)got_rip, got_sig,
+		       got_code);
+}
+
 int
 main(void)
 {
@@ -178,6 +217,8 @@ main(void)
 	check_futex_unmapped();
 	for (size_t i = 0; i < NK; i++)
 		check_calls(kaddrs[i], "a kernel pointer");
+	check_call(0xffffa00000000000ul);
+	check_call(0xffff800000000000ul);
 	CHECK(getpid() > 0, "the kernel lives on");
 	return tap_done();
 }
