@@ -1,5 +1,6 @@
 /* The kernel's page tables: the direct map of RAM (and firmware tables)
- * at MM_DIRECT_BASE, the kernel image at MM_KERNEL_VMA with W^X, device
+ * at MM_DIRECT_BASE, the kernel image at MM_KERNEL_VMA with W^X (and its
+ * text and read-only data read-only in the direct map too), device
  * memory mapped uncached on request. x86-64 4-level paging (SDM vol. 3,
  * 4.5). The identity map of the boot tables is gone afterwards: the
  * lower half belongs to the app. */
@@ -86,6 +87,28 @@ map_kernel_part(char *start, char *end, uint64_t flags)
 	map_range((uintptr_t)start, mm_v2p(start), end - start, flags, false);
 }
 
+/* W^X across aliases: the direct map's view of [start, end) of the image
+ * gets 'flags' (read-only and NX for text and rodata), as its higher-half
+ * view has; a 2 MiB page it falls in is split into 4 KiB ones first.
+ * Before the tables are loaded, so no TLB to flush. */
+static void
+protect_alias(char *start, char *end, uint64_t flags)
+{
+	for (uint64_t pa = mm_v2p(start); pa < mm_v2p(end); pa += PAGE_SIZE) {
+		uintptr_t va = MM_DIRECT_BASE + pa;
+		uint64_t *pde = walk_create(va, 2);
+		if (*pde & PTE_PS) {
+			uint64_t base = *pde & PTE_ADDR & ~(MiB(2) - 1);
+			uint64_t keep = *pde & ~PTE_ADDR & ~PTE_PS;
+			uint64_t *pt = new_table();
+			for (int i = 0; i < 512; i++)
+				pt[i] = (base + ((uint64_t)i << 12)) | keep;
+			*pde = mm_v2p(pt) | PTE_P | PTE_W;
+		}
+		*walk_create(va, 1) = pa | flags;
+	}
+}
+
 void
 mm_paging_init(void)
 {
@@ -111,6 +134,8 @@ mm_paging_init(void)
 	map_kernel_part(_data_start, boot_pd, kflags | PTE_W | PTE_NX);
 	map_kernel_part(boot_stack_bottom, _data_end, kflags | PTE_W | PTE_NX);
 	map_kernel_part(_ksyms_start, _kernel_end, kflags | PTE_NX);
+	protect_alias(_text_start, _rodata_end, PTE_P | PTE_NX);
+	protect_alias(_ksyms_start, _kernel_end, PTE_P | PTE_NX);
 	write_cr3(mm_v2p(pml4));
 }
 
