@@ -183,14 +183,21 @@ arch_tsc_deadline(uint64_t tsc)
 {
 	wrmsr(MSR_TSC_DEADLINE, tsc);
 }
-/* the whole TLB, global entries too (PGE off and on) */
+/* the whole TLB, global entries too: PGE off and on when it is on; else
+ * (the kernel leaves it off) a CR3 reload, since rewriting CR4 with its
+ * own value flushes nothing, which left stale app entries to freed frames
+ * after a large munmap */
 static inline void
 arch_flush_tlb_all(void)
 {
 	uint64_t cr4 = read_cr4();
 
-	write_cr4(cr4 & ~CR4_PGE);
-	write_cr4(cr4);
+	if (cr4 & CR4_PGE) {
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
 }
 /* the CPU's random-number instructions: true with a value in *v, false
  * when it gave none in ten tries (or lacks the instruction: check CPUID) */
