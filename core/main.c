@@ -18,6 +18,7 @@
 #include "syscall.h"
 #include "vfs.h"
 #include "virtio.h"
+#include "vma.h"
 
 /* milestones for tools/bench (docs/host-guest.md): empty, and called
  * (noipa: the compiler may not see that they do nothing) */
@@ -56,6 +57,7 @@ app_world_init(void)
 	initrd_init();                          /* boot module 0 unpacked into / */
 	vfs_mount_tmp();                        /* /tmp: a tmpfs, unless the initrd filled it */
 	random_init();                          /* seeded: TSC, RTC, /.unum/seed */
+	vma_layout_init();                      /* ASLR: stack, mmap, PIE, brk (norandmaps) */
 	console_init();                         /* fds 0-2; stdin from /.unum/stdin */
 	app_args_init();                        /* argv, environment from /.unum */
 	initrd_unum_remove();                   /* /.unum goes: the tree is the app's */

@@ -9,14 +9,34 @@
 #include "types.h"
 #include "uapi/mman.h"
 
+/* the fixed layout (norandmaps); vma_layout() gives this boot's */
 #define APP_STACK_TOP 0x7ffffffff000ul
 #define APP_STACK_SIZE (8ul << 20)
 #define APP_MMAP_TOP (APP_STACK_TOP - APP_STACK_SIZE - (1ul << 30))
 #define APP_MMAP_BOTTOM 0x10000ul
+#define APP_PIE_BASE 0x555555554000ul /* Linux's ELF_ET_DYN_BASE */
+
+/* This boot's layout (mm/layout.c): Linux's ASLR unless the kernel
+ * argument norandmaps. The stack's top up to 16 GiB below APP_STACK_TOP
+ * and the stack pointer up to 8 KiB below the strings at its top; the
+ * mmap area's top up to 1 TiB below APP_MMAP_TOP less the stack's range;
+ * a PIE's base up to 1 TiB above APP_PIE_BASE; the break's start up to
+ * 32 MiB above the image. Fixed until vma_layout_init draws it (the
+ * loader's start, core/main.c), and after. */
+struct app_layout {
+	uintptr_t stack_top; /* above the initial stack; page-aligned */
+	uintptr_t sp_shift;  /* bytes between the strings and the rest, < 8 KiB */
+	uintptr_t mmap_top;  /* mmap without an address searches down from here */
+	uintptr_t pie_base;  /* an ET_DYN program's bias, before its alignment */
+	uintptr_t brk_shift; /* the break's start above the image's end; pages */
+};
+const struct app_layout *vma_layout(void);
+/* draw it from the random generator (seeded); before any region exists */
+void vma_layout_init(void);
 
 /* Map [addr, addr+len): with MAP_FIXED exactly there (replacing what is
  * there), else at addr when free, else where there is room below
- * APP_MMAP_TOP. The address, or -ENOMEM / -EINVAL / -EEXIST. */
+ * vma_layout()->mmap_top. The address, or -ENOMEM / -EINVAL / -EEXIST. */
 long vma_map(uintptr_t addr, size_t len, int prot, int flags);
 /* the same for a file region of node from offset off: MAP_SHARED maps the
  * file's own pages (writes reach the file, read() sees them at once);

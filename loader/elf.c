@@ -17,8 +17,6 @@
 #include "vfs.h"
 #include "vma.h"
 
-#define PIE_BASE 0x555555554000ul
-
 /* AT_MINSIGSTKSZ: the most a signal frame takes of an alternate stack, as
  * Linux 5.14+ reports it (arch/x86/kernel/signal.c, init_sigframe_size):
  * the frame and the FPU save area with their alignment padding (the
@@ -249,7 +247,7 @@ build_stack(struct app_image *img, const char *const argv[], const char *const e
             const uint8_t random[16], const char *execfn)
 {
 	int argc = 0, envc = 0, err;
-	uintptr_t sp = APP_STACK_TOP, ptrs;
+	uintptr_t sp = vma_layout()->stack_top, ptrs;
 	uintptr_t *uargv, *uenv;
 
 	while (argv[argc])
@@ -271,6 +269,7 @@ build_stack(struct app_image *img, const char *const argv[], const char *const e
 		err = PUSH_BYTES(argv[i], strlen(argv[i]) + 1);
 		uargv[i] = sp;
 	}
+	sp = ALIGN_DOWN(sp - vma_layout()->sp_shift, 16); /* Linux's arch_align_stack */
 	err = err ? err : PUSH_BYTES("x86_64", 7);
 	uintptr_t u_platform = sp;
 	err = err ? err : PUSH_BYTES(random, 16);
@@ -377,6 +376,21 @@ load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bi
 	return 0;
 }
 
+/* an ET_DYN program's bias: this boot's PIE base, aligned down to its
+ * PT_LOAD segments' largest power-of-two p_align (Linux's
+ * maximum_alignment), so each segment keeps its alignment */
+static uintptr_t
+pie_bias(const struct elf64_phdr *ph, int n)
+{
+	uint64_t align = PAGE_SIZE;
+
+	for (int i = 0; i < n; i++)
+		if (ph[i].type == PT_LOAD && ph[i].align > align && ph[i].align <= (1ul << 30) &&
+		    !(ph[i].align & (ph[i].align - 1)))
+			align = ph[i].align;
+	return ALIGN_DOWN(vma_layout()->pie_base, align);
+}
+
 int
 elf_load(const char *path, const char *const argv[], const char *const envp[],
          const uint8_t random[16], struct app_image *img, const char **why)
@@ -418,7 +432,7 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 			*why = "a shared library, not a program";
 			return -ENOEXEC;
 		}
-		bias = PIE_BASE;
+		bias = pie_bias(ph, e->phnum);
 	} else if (e->type != ET_EXEC) {
 		*why = "not an executable (ELF type)";
 		return -ENOEXEC;
@@ -439,10 +453,18 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		if (ph[i].type == PT_LOAD && ph[i].offset <= e->phoff &&
 		    e->phoff < ph[i].offset + ph[i].filesz)
 			img->phdr = bias + ph[i].vaddr + (e->phoff - ph[i].offset);
-	img->brk = brk;
-	vma_set_brk_base(brk);
-	long r = vma_map(APP_STACK_TOP - APP_STACK_SIZE, APP_STACK_SIZE, PROT_READ | PROT_WRITE,
-	                 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS);
+	img->brk = brk + vma_layout()->brk_shift; /* Linux's arch_randomize_brk */
+	vma_set_brk_base(img->brk);
+	/* the stack at this boot's place; a segment can be in the way only
+	 * when that is random (check_layout: segments end below APP_MMAP_TOP) */
+	uintptr_t top = vma_layout()->stack_top;
+	long r = vma_map(top - APP_STACK_SIZE, APP_STACK_SIZE, PROT_READ | PROT_WRITE,
+	                 MAP_FIXED_NOREPLACE | MAP_PRIVATE | MAP_ANONYMOUS);
+	if (r == -EEXIST) {
+		*why = "a PT_LOAD segment where the stack goes (p_vaddr, p_memsz; norandmaps "
+		       "keeps the stack at its fixed place)";
+		return -ENOEXEC;
+	}
 	if (r < 0)
 		return (int)r;
 	return build_stack(img, argv, envp, random, path);

@@ -20,7 +20,7 @@ struct vma {
 	struct rb_node rb;    /* in 'vmas', by start */
 	uintptr_t start, end; /* page aligned, [start, end) */
 	/* bytes free between the previous region's end (or 0) and start,
-	 * counting only [APP_MMAP_BOTTOM, APP_MMAP_TOP), where find_room
+	 * counting only [APP_MMAP_BOTTOM, mmap_top), where find_room
 	 * looks; and the largest such gap in this node's subtree */
 	uintptr_t gap, max_gap;
 	int prot;
@@ -106,7 +106,7 @@ set_gap(struct vma *v)
 		return;
 	p = VMA(rb_prev(&v->rb));
 	lo = MAX(p ? p->end : 0, APP_MMAP_BOTTOM);
-	hi = MIN(v->start, APP_MMAP_TOP);
+	hi = MIN(v->start, vma_layout()->mmap_top);
 	v->gap = hi > lo ? hi - lo : 0;
 	rb_propagate(&vmas, &v->rb);
 }
@@ -214,18 +214,18 @@ is_free(uintptr_t s, uintptr_t e)
 	return !v || v->start >= e;
 }
 
-/* the highest free range of len below APP_MMAP_TOP, or 0 (lock held):
+/* the highest free range of len below the mmap top, or 0 (lock held):
  * above the last region, else in the highest gap that is large enough,
  * found through the subtrees' largest gaps */
 static uintptr_t
 find_room(size_t len)
 {
 	struct vma *last = VMA(rb_last(&vmas)), *v;
-	uintptr_t lo = MAX(last ? last->end : 0, APP_MMAP_BOTTOM);
+	uintptr_t lo = MAX(last ? last->end : 0, APP_MMAP_BOTTOM), top = vma_layout()->mmap_top;
 	struct rb_node *n = vmas.rb_root;
 
-	if (lo < APP_MMAP_TOP && APP_MMAP_TOP - lo >= len)
-		return APP_MMAP_TOP - len;
+	if (lo < top && top - lo >= len)
+		return top - len;
 	if (!n || VMA(n)->max_gap < len)
 		return 0;
 	for (;;) {
@@ -233,7 +233,7 @@ find_room(size_t len)
 		if (n->rb_right && VMA(n->rb_right)->max_gap >= len)
 			n = n->rb_right;
 		else if (v->gap >= len)
-			return MIN(v->start, APP_MMAP_TOP) - len;
+			return MIN(v->start, top) - len;
 		else if (n->rb_left && VMA(n->rb_left)->max_gap >= len)
 			n = n->rb_left;
 		else
@@ -648,7 +648,7 @@ vma_describe(char *b, size_t size)
 			name = path;
 		else if (v->start >= brk_base && v->end <= ALIGN_UP(brk_cur, PAGE_SIZE) && brk_base)
 			name = "[heap]";
-		else if (v->start < APP_STACK_TOP && v->end >= APP_STACK_TOP)
+		else if (v->start < vma_layout()->stack_top && v->end >= vma_layout()->stack_top)
 			name = "[stack]";
 		int k = fmt_snprintf(
 		    b + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",

@@ -61,10 +61,14 @@ vma_map(uintptr_t addr, size_t len, int prot, int flags)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (len > USER_TOP)
 		return -ENOMEM;
-	if (!(flags & MAP_FIXED))
+	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
 		fuzz_fail("vma_map without MAP_FIXED (the loader places everything)");
 	if (addr + len > USER_TOP || addr + len < addr)
 		return -ENOMEM;
+	if (flags & MAP_FIXED_NOREPLACE)
+		for (size_t i = 0; i < nregions; i++)
+			if (regions[i].s < addr + len && addr < regions[i].e)
+				return -EEXIST;
 	if (nregions == region_room) {
 		region_room = region_room ? 2 * region_room : 64;
 		regions = realloc(regions, region_room * sizeof(*regions));
@@ -131,6 +135,21 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 {
 	if (node != &app_node)
 		fuzz_fail("vma_label with another file's node");
+}
+
+/* the layout at its extremes where that keeps the fixed stack (the
+ * harness's checks): the largest stack-pointer shift, a random-looking
+ * PIE base and break shift */
+static const struct app_layout layout = {.stack_top = APP_STACK_TOP,
+                                         .sp_shift = 8191,
+                                         .mmap_top = APP_MMAP_TOP,
+                                         .pie_base = APP_PIE_BASE + 0x7654321000ul,
+                                         .brk_shift = 0x1234000};
+
+const struct app_layout *
+vma_layout(void)
+{
+	return &layout;
 }
 
 static uintptr_t brk_base;
