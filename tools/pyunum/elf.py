@@ -211,11 +211,11 @@ def app_elf_kind(f):
     else:
         raise NotRunnable("a shared library, not a program (no PT_INTERP, "
                           "no DF_1_PIE, no entry point in its code)")
-    _check_layout(phs, entry_in_text, PIE_BASE if etype == ET_DYN else 0)
+    _check_layout(phs, PIE_BASE if etype == ET_DYN else 0)
     return kind
 
 
-def _check_layout(phs, entry_in_text, bias):
+def _check_layout(phs, bias):
     """loader/elf.c's check_layout: every PT_LOAD at bias inside the app's
     half, none overlapping another, the entry point in an executable one."""
     loads = []
@@ -231,9 +231,8 @@ def _check_layout(phs, entry_in_text, bias):
                 raise NotRunnable(f"bad ELF (PT_LOAD segments {j} and {i} "
                                   "overlap: p_vaddr, p_memsz)")
         loads.append((i, vaddr, memsz))
-    if not entry_in_text:
-        raise NotRunnable("bad ELF (e_entry outside every executable PT_LOAD "
-                          "segment)")
+    # e_entry is not checked, as the kernel's loader (loader/elf.c): a
+    # program whose entry point is outside its code runs and dies of SIGSEGV
 
 
 def _interpreter(f, off, size):

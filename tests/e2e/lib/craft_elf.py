@@ -63,12 +63,6 @@ def defects(data):
            "bad ELF (e_phnum 65535: over 64 KiB of program headers)")
     header("phoff-wraps", "<Q", 32, (1 << 64) - 64, trunc)
     header("phoff-past-end", "<Q", 32, size - 56, trunc)
-    header("entry-zero", "<Q", 24, 0,
-           "bad ELF (e_entry outside every executable PT_LOAD segment)")
-    header("entry-in-data", "<Q", 24, ph[last][3],
-           "bad ELF (e_entry outside every executable PT_LOAD segment)")
-    header("entry-in-kernel", "<Q", 24, KERNEL_HALF,
-           "bad ELF (e_entry outside every executable PT_LOAD segment)")
 
     past = f"past the end of the file: p_offset + p_filesz)"
     seg("offset-wraps", text, f"truncated ELF (PT_LOAD segment {text} {past}",
