@@ -41,6 +41,26 @@ copy_to_user(void *udst, const void *src, size_t n)
 	return arch_copy_user(udst, src, n);
 }
 
+/* As copy_to_user, but a fault part-way is not all or nothing: the bytes
+ * up to the first page that faults are copied, and their count returned
+ * (0..n), as Linux's read(2) reports a buffer that runs into unmapped
+ * memory. It copies page by page of the destination, so the count is
+ * exact: a page is written whole or faults at its start. */
+static inline size_t
+copy_to_user_partial(void *udst, const void *src, size_t n)
+{
+	uintptr_t d = (uintptr_t)udst;
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = MIN(n - done, 4096 - ((d + done) & 4095));
+		if (copy_to_user((void *)(d + done), (const uint8_t *)src + done, k))
+			break;
+		done += k;
+	}
+	return done;
+}
+
 long arch_cmpxchg_user32(uint32_t *uaddr, uint32_t old, uint32_t neu);
 
 /* atomically: when *uaddr == old, store neu; the word as it was (so the

@@ -40,9 +40,10 @@ fill_read(struct file *f, void *buf, size_t n, bool random)
 		size_t k = MIN(n - done, sizeof(tmp));
 		if (random)
 			random_bytes(tmp, k);
-		if (copy_to_user((uint8_t *)buf + done, tmp, k))
+		size_t c = copy_to_user_partial((uint8_t *)buf + done, tmp, k);
+		done += c;
+		if (c < k) /* a short read up to the fault, EFAULT for none */
 			return done ? (long)done : -EFAULT;
-		done += k;
 	}
 	return (long)n;
 }

@@ -34,13 +34,16 @@ node_read(struct file *f, void *buf, size_t n, uint64_t *off)
 				got = k;
 			break;
 		}
-		if (copy_to_user((uint8_t *)buf + got, tmp, (size_t)k)) {
+		/* a buffer running into unmapped memory: the bytes before it
+		 * count (a short read, as Linux), EFAULT only for none */
+		size_t c = copy_to_user_partial((uint8_t *)buf + got, tmp, (size_t)k);
+		*off += c;
+		got += (long)c;
+		if (c < (size_t)k) {
 			if (!got)
 				got = -EFAULT;
 			break;
 		}
-		*off += (uint64_t)k;
-		got += k;
 	}
 	kfree(tmp);
 	return got;
