@@ -512,7 +512,15 @@ sched_preempt_check(void)
 {
 	struct cpu_sched *c = this_sched();
 
-	if (c->need_resched && c->online && !arch_atomic_depth())
+	/* Not a thread between sched_prepare_block() and its sched_block():
+	 * schedule() would take its BLOCKING for a block, and if it was
+	 * interrupted before it looked at its condition (or armed its
+	 * timeout), no wake may ever come (join_with_deadline hung so: the
+	 * NMI dump showed main BLOCKED in schedule <- trap_dispatch <-
+	 * thread_join_until). It blocks or cancels in a moment by itself;
+	 * need_resched stays set for the next interrupt. */
+	if (c->need_resched && c->online && !arch_atomic_depth() &&
+	    __atomic_load_n(&thread_self()->t_state, __ATOMIC_RELAXED) != T_BLOCKING)
 		schedule(true);
 }
 
