@@ -70,6 +70,7 @@ vfs_node(struct vnode *entry)
 struct file;
 struct poll_table;
 struct vma_map;
+struct linux_iovec;
 struct file_ops {
 	/* optional: at *off, moved on by the count; read/write pass &f_off
 	 * (under f_lock for seekable files), pread/pwrite and preadv/
@@ -92,6 +93,9 @@ struct file_ops {
 	int (*mmap)(struct file *f, struct vma_map *m);
 	int (*fsync)(struct file *f);    /* optional: fsync, fdatasync (block devices) */
 	int64_t (*size)(struct file *f); /* optional: SEEK_END's base when not v_size */
+	/* optional: readv/writev as one call (a socket's one message), the
+	 * vector checked (entries within the app, 1024 at most) */
+	long (*rwv)(struct file *f, const struct linux_iovec *uiov, int cnt, bool write);
 	/* optional: the last reference went (file_put) */
 	void (*release)(struct file *f);
 	/* optional: files with no path: /proc/self/fd shows anon_inode:[fd_name] */
@@ -196,6 +200,8 @@ int vfs_link(struct vnode *v, struct vnode *cwd, const char *path);
  * -ENAMETOOLONG */
 int vfs_path(struct vnode *v, char *buf, size_t size);
 int vfs_path_locked(struct vnode *v, char *buf, size_t size); /* namespace lock held */
+/* the app's umask (umask(2)): the permission bits a new name goes without */
+uint32_t vfs_umask(void);
 /* a node in no directory (its path is "/name"); NULL: out of memory */
 struct vnode *vfs_node_new(const char *name, uint32_t mode);
 

@@ -257,9 +257,13 @@ rwv(int fd, const struct linux_iovec *uiov, int cnt, bool write, int64_t pos)
 
 	if (!f)
 		return -EBADF;
-	file_put(f);
-	if ((err = check_iov(uiov, cnt)))
+	if ((err = check_iov(uiov, cnt)) || (f->f_ops->rwv && pos < 0)) {
+		err = err ? err
+		          : f->f_ops->rwv(f, uiov, cnt, write); /* one call: a socket's message */
+		file_put(f);
 		return err;
+	}
+	file_put(f);
 	for (int i = 0; i < cnt && total < MAX_RW_COUNT; i++) {
 		struct linux_iovec v;
 		long r;
@@ -940,6 +944,12 @@ SYSCALL(fdatasync)
 SYSCALL(sync)
 {
 	return 0;
+}
+
+uint32_t
+vfs_umask(void)
+{
+	return umask_bits;
 }
 
 SYSCALL(umask)

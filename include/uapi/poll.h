@@ -11,6 +11,9 @@
 #define POLLERR 0x008
 #define POLLHUP 0x010
 #define POLLNVAL 0x020
+#define POLLRDNORM 0x040
+#define POLLWRNORM 0x100
+#define POLLRDHUP 0x2000 /* the peer shut down its writing (sockets) */
 
 struct linux_pollfd {
 	int fd;

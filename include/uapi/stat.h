@@ -11,6 +11,8 @@
 #define S_IFLNK 0120000
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000
+#define S_IFIFO 0010000
+#define S_IFSOCK 0140000
 #define S_ISVTX 0001000 /* sticky: in a directory, only owners remove names */
 #define S_ISGID 0002000
 
