@@ -23,7 +23,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=no
 	--no-warn-rwx-segments -T $(ARCH)/kernel.ld
 
 KSRCS := $(wildcard $(ARCH)/*.S $(ARCH)/*.c core/*.c core/*/*.c mm/*.c drivers/*.c loader/*.c \
-	libc/*.c)
+	libc/*.c net/*.c)
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 # the test build swaps core/run.c for the in-guest test runner
 TSRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)

@@ -3,7 +3,8 @@
  * stack (arch/x86_64/boot.S), the trap stubs (entry.S), the SMP
  * trampoline and its parameters (trampoline.S), and the __start_/__stop_
  * bounds of each table that registers itself in a named section
- * (CMDLINE_KEY, KTEST, SYSCALL, VIRTIO_DRIVER, the exception table).
+ * (CMDLINE_KEY, KTEST, SYSCALL, VIRTIO_DRIVER, SOCK_FAMILY, the exception
+ * table).
  * Every C file that needs one includes this; none declares its own. */
 #ifndef UNUM_SECTIONS_H
 #define UNUM_SECTIONS_H
@@ -11,6 +12,7 @@
 #include "arch.h"
 #include "cmdline.h"
 #include "ktest.h"
+#include "socket.h"
 #include "syscall.h"
 #include "types.h"
 #include "virtio.h"
@@ -35,5 +37,6 @@ extern const struct ktest __start_unum_tests[], __stop_unum_tests[];
 extern const struct syscall_def __start_syscalls[], __stop_syscalls[];
 extern const struct virtio_driver __start_virtio_drivers[], __stop_virtio_drivers[];
 extern const struct ex_entry __start_ex_table[], __stop_ex_table[];
+extern const struct sock_family *const __start_sock_families[], *const __stop_sock_families[];
 
 #endif

@@ -2,7 +2,7 @@
  * files runtimes and tools read: self/exe (a symlink to the app), self/fd/
  * (a link per open fd, listed as it is at each lookup), self/maps,
  * self/stat, self/status, self/cmdline, self/mounts, self/mountinfo,
- * cpuinfo, meminfo, uptime, stat, mounts, diskstats, sys/kernel/hostname.
+ * cpuinfo, meminfo, uptime, stat, mounts, diskstats, net/unix, sys/kernel/hostname.
  * /sys: devices/system/cpu/{online,possible,present}. Contents are made
  * when the file is opened (a snapshot, as a read of Linux's would be);
  * the app makes nothing in these trees (-EACCES). */
@@ -16,6 +16,7 @@
 #include "lib.h"
 #include "mm.h"
 #include "sched.h"
+#include "socket.h"
 #include "uaccess.h"
 #include "vfs_fs.h"
 #include "vma.h"
@@ -445,6 +446,7 @@ proc_fill(struct mount *m, const char *opts)
 	    {"mounts", gen_mounts},
 	    {"sys/kernel/hostname", gen_hostname},
 	    {"diskstats", blk_diskstats},
+	    {"net/unix", unix_proc_net},
 	};
 	struct vnode *self, *v;
 	int err;
