@@ -86,6 +86,9 @@ struct socket {
 	 * set by setsockopt, read by the family without a lock */
 	int s_rcvbuf, s_sndbuf;
 	uint64_t s_rcvtimeo, s_sndtimeo;
+	/* optional: the inode number fstat and /proc/self/fd show (set by
+	 * the family, the one its /proc/net file lists); 0: made up */
+	uint64_t s_ino;
 };
 
 struct sock_family {

@@ -540,7 +540,9 @@ sock_ioctl(struct file *f, unsigned long cmd, void *arg)
 static int
 sock_stat(struct file *f, void *statbuf)
 {
-	struct vnode v = {.v_mode = S_IFSOCK | 0777, .v_ino = (uintptr_t)f->f_priv >> 4};
+	struct socket *s = f->f_priv;
+	struct vnode v = {.v_mode = S_IFSOCK | 0777,
+	                  .v_ino = s->s_ino ? s->s_ino : (uintptr_t)s >> 4};
 
 	vfs_stat_node(&v, statbuf);
 	return 0;

@@ -461,6 +461,7 @@ unix_accept(struct socket *s, struct socket *ns, bool nonblock)
 			e->sock = ns;
 			ns->s_ops = s->s_ops;
 			ns->s_priv = e;
+			ns->s_ino = e->ino;
 			poll_wake(&u->head, POLLOUT); /* room in the backlog */
 			break;
 		}
@@ -687,6 +688,7 @@ unix_create(struct socket *s, int protocol)
 	u->sock = s;
 	s->s_ops = &unix_ops;
 	s->s_priv = u;
+	s->s_ino = u->ino;
 	return 0;
 }
 

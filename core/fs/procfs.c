@@ -216,6 +216,8 @@ fd_text(struct file *f, char *text, size_t size, struct vnode **magic)
 	f->f_ops->stat(f, &st);
 	if ((st.st_mode & S_IFMT) == S_IFCHR)
 		fmt_snprintf(text, size, "/dev/console");
+	else if ((st.st_mode & S_IFMT) == S_IFSOCK)
+		fmt_snprintf(text, size, "socket:[%lu]", (unsigned long)st.st_ino);
 	else
 		fmt_snprintf(text, size, "pipe:[%lu]", (unsigned long)st.st_ino);
 }

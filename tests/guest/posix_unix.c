@@ -769,6 +769,16 @@ check_proc(void)
 		line--;
 	CHECK(line && strstr(line, ": ") && strstr(line, " 00010000 0001 01 "),
 	      "/proc/net/unix: the listener's line (flags, type, state)");
+	struct stat st;
+	char want[64], link[64], path[32];
+	fstat(l, &st);
+	snprintf(want, sizeof(want), " %lu " DIR "/proc-listener\n", (unsigned long)st.st_ino);
+	CHECK(strstr(text, want), "/proc/net/unix: the inode fstat gives");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", l);
+	snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
+	ssize_t ll = readlink(path, link, sizeof(link) - 1);
+	link[ll > 0 ? ll : 0] = 0;
+	CHECK(!strcmp(link, want), "/proc/self/fd: socket:[inode]");
 	close(l);
 }
 
