@@ -154,6 +154,13 @@ check_pair_stream(void)
 	CHECK(read(sv[1], buf, sizeof(buf)) == 3 && !memcmp(buf, "llo", 3), "the rest");
 	errno = 0;
 	CHECK(recv(sv[1], buf, 1, MSG_DONTWAIT) < 0 && errno == EAGAIN, "MSG_DONTWAIT: EAGAIN");
+	CHECK(write(sv[0], "ab", 2) == 2 && write(sv[0], "cd", 2) == 2, "two writes");
+	CHECK(recv(sv[1], buf, 3, MSG_PEEK) == 3 && !memcmp(buf, "abc", 3),
+	      "MSG_PEEK across writes");
+	CHECK(read(sv[1], buf, 1) == 1 && recv(sv[1], buf, 8, MSG_PEEK) == 3 &&
+	          !memcmp(buf, "bcd", 3),
+	      "MSG_PEEK after a partial read");
+	CHECK(read(sv[1], buf, 8) == 3 && !memcmp(buf, "bcd", 3), "read what was peeked");
 	CHECK(getsockname(sv[0], (struct sockaddr *)&a, &len) == 0 && len == 2 &&
 	          a.sun_family == AF_UNIX,
 	      "getsockname unnamed: family only");
@@ -483,6 +490,11 @@ check_dgram(void)
 	/* sendmmsg/recvmmsg over a pair */
 	int sv[2];
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair dgram");
+	static char huge[10000];
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){4096}, sizeof(int));
+	errno = 0;
+	CHECK(send(sv[0], huge, sizeof(huge), 0) < 0 && errno == EMSGSIZE,
+	      "a datagram larger than SO_SNDBUF: EMSGSIZE");
 	struct mmsghdr mm[3];
 	struct iovec iv[3] = {{"a", 1}, {"bb", 2}, {"ccc", 3}};
 	char rb[3][8];
