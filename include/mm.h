@@ -153,6 +153,24 @@ void *vmem_alloc(size_t size);
 void *vmem_resize(void *p, size_t old, size_t size);
 void vmem_free(void *p, size_t size);
 
+/* --- overcommit: our rule (mm/vma.c) ---
+ * The app's address space is charged only for what could need frames of
+ * its own: regions that are writable and private (a MAP_SHARED file
+ * region's pages are the file's) or anonymous, and not MAP_NORESERVE.
+ * mmap, brk, mremap and mprotect (making such a region writable) are
+ * ENOMEM only when the charged total would exceed MM_OVERCOMMIT_RATIO
+ * times the guest's memory (frame_total_bytes()): more generous than
+ * Linux's heuristic, which refuses one mapping larger than RAM plus swap,
+ * because runtimes reserve big. MAP_NORESERVE and PROT_NONE regions cost
+ * nothing and are refused only when the address space is full. So in a
+ * 128 MiB guest 512 MiB succeeds and 1 TiB fails, unless MAP_NORESERVE
+ * or PROT_NONE. Memory is given on the first touch (a page fault); when
+ * no frame is left for it the app is killed (mm_oom_kill, below). */
+#define MM_OVERCOMMIT_RATIO 64
+/* the bytes charged now (/proc/meminfo's Committed_AS) and the limit */
+size_t mm_committed(void);
+size_t mm_commit_limit(void);
+
 /* --- kernel stacks (mm/kstack.c): guard page below each --- */
 int kstack_alloc(uintptr_t *lo, uintptr_t *hi); /* 0, -ENOMEM, -EAGAIN */
 void kstack_free(uintptr_t lo);

@@ -31,6 +31,7 @@ struct vma {
 	struct vnode *node;
 	uint64_t off;
 	bool shared, paged;
+	bool noreserve; /* MAP_NORESERVE: never charged (include/mm.h, overcommit) */
 };
 
 static void gap_update(struct rb_node *n);
@@ -39,6 +40,7 @@ static struct rb_tree vmas = RB_TREE_INIT(&gap_aug); /* under 'lock' */
 static struct mutex lock = MUTEX_INIT;
 static uintptr_t brk_base, brk_cur;
 static size_t private_pages; /* frames of private regions, atomic */
+static size_t committed;     /* bytes of the charged regions, under 'lock' */
 
 static uint64_t
 pte_flags(int prot)
@@ -53,6 +55,51 @@ pte_flags(int prot)
 }
 
 #define VMA(n) rb_entry_or_null(n, struct vma, rb)
+
+/* the overcommit rule (include/mm.h): v, with protection prot, is charged
+ * for its size: writable, private or anonymous, not MAP_NORESERVE */
+static bool
+charged(const struct vma *v, int prot)
+{
+	return (prot & PROT_WRITE) && !v->shared && !v->noreserve;
+}
+
+/* the charge of [s, e) inside v */
+static size_t
+charge_of(const struct vma *v, uintptr_t s, uintptr_t e)
+{
+	s = MAX(s, v->start), e = MIN(e, v->end);
+	return charged(v, v->prot) && e > s ? e - s : 0;
+}
+
+size_t
+mm_commit_limit(void)
+{
+	return MM_OVERCOMMIT_RATIO * frame_total_bytes();
+}
+
+size_t
+mm_committed(void)
+{
+	return __atomic_load_n(&committed, __ATOMIC_RELAXED);
+}
+
+/* take 'bytes' more under the limit (lock held): 0 or -ENOMEM */
+static int
+charge(size_t bytes)
+{
+	if (bytes > mm_commit_limit() || committed > mm_commit_limit() - bytes)
+		return -ENOMEM;
+	__atomic_store_n(&committed, committed + bytes, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void
+uncharge(size_t bytes)
+{
+	assert(bytes <= committed);
+	__atomic_store_n(&committed, committed - bytes, __ATOMIC_RELAXED);
+}
 
 static void
 gap_update(struct rb_node *n)
@@ -180,20 +227,25 @@ carve(uintptr_t s, uintptr_t e)
 		/* the file's shared frames stay the file's: only unmapped */
 		if (v->shared)
 			forget_pages(MAX(s, v->start), MIN(e, v->end));
+		size_t c = charge_of(v, s, e);
 		if (v->start < s && v->end > e) {
 			if (split(v, e))
 				return -ENOMEM;
+			uncharge(c);
 			v->end = s;
 			set_gap(next_of(v));
 			break;
 		} else if (v->start < s) {
+			uncharge(c);
 			v->end = s;
 			set_gap(next);
 		} else if (v->end > e) {
+			uncharge(c);
 			v->off += e - v->start;
 			v->start = e;
 			set_gap(v);
 		} else {
+			uncharge(c);
 			unlink_vma(v);
 			if (v->shared)
 				filemap_ref(v->node, -1);
@@ -251,12 +303,21 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 	if (!v)
 		return -ENOMEM;
 	*v = (struct vma){.start = s, .end = e, .prot = prot};
+	if (like) {
+		v->noreserve = like->noreserve;
+		v->shared = like->node && like->shared;
+	}
+	if (charged(v, prot) && charge(e - s)) {
+		kfree(v);
+		return -ENOMEM;
+	}
 	if (like && like->node) {
 		v->node = like->node;
 		v->off = like->off + (s - like->start);
 		v->shared = like->shared;
 		v->paged = like->paged;
 		if (v->shared && filemap_ref(v->node, 1)) {
+			uncharge(charge_of(v, s, e));
 			kfree(v);
 			return -ENOMEM;
 		}
@@ -307,7 +368,8 @@ vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node
 	                   .node = node,
 	                   .off = off,
 	                   .shared = node && (flags & MAP_SHARED),
-	                   .paged = node && !(flags & MAP_SHARED)};
+	                   .paged = node && !(flags & MAP_SHARED),
+	                   .noreserve = flags & MAP_NORESERVE};
 	err = insert(s, s + len, prot, &like);
 	if (!err)
 		err = (long)s;
@@ -381,7 +443,10 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 		err = -ENOMEM;
 		goto out;
 	}
-	/* the regions again at s, each with its own file, offset, protection */
+	/* the regions again at s, each with its own file, offset, protection.
+	 * XXX: charged at the new place before the old is uncharged, so a move
+	 * near the overcommit limit can be ENOMEM where Linux (charging only
+	 * the growth) succeeds */
 	size_t keep = MIN(olen, nlen);
 	for (v = first_after(old); v && v->start < old + keep; v = next_of(v)) {
 		struct vma piece;
@@ -452,6 +517,20 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 	v = find(e - 1);
 	if (v->end > e && (err = split(v, e)))
 		goto out;
+	/* the overcommit charge as the new protection makes it */
+	size_t add = 0, sub = 0;
+	for (v = find(addr); v && v->start < e; v = next_of(v)) {
+		if (charged(v, prot) && !charged(v, v->prot))
+			add += v->end - v->start;
+		else if (!charged(v, prot) && charged(v, v->prot))
+			sub += v->end - v->start;
+	}
+	uncharge(sub);
+	if (charge(add)) {
+		__atomic_store_n(&committed, committed + sub, __ATOMIC_RELAXED);
+		err = -ENOMEM;
+		goto out;
+	}
 	for (v = find(addr); v && v->start < e; v = next_of(v))
 		v->prot = prot;
 	for (uintptr_t p = addr; p < e; p += PAGE_SIZE) {
