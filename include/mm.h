@@ -43,6 +43,10 @@ struct frame_range {
 int frame_init(uintptr_t direct_base, const struct frame_range *r, int n, uint64_t limit);
 void frame_add_high(void);
 uint64_t frame_alloc(unsigned order); /* physical address; 0 when none */
+/* one frame for the app's demand (a page fault): 0 when taking it would
+ * leave fewer than a reserve (a 16th of RAM, at most 1 MiB) free, so the
+ * kernel can still finish what it does when the app is out of memory */
+uint64_t frame_alloc_app(void);
 void frame_free(uint64_t pa, unsigned order);
 uint64_t frame_free_bytes(void);
 uint64_t frame_total_bytes(void);
@@ -170,6 +174,14 @@ void vmem_free(void *p, size_t size);
 /* the bytes charged now (/proc/meminfo's Committed_AS) and the limit */
 size_t mm_committed(void);
 size_t mm_commit_limit(void);
+
+/* --- out of memory (mm/oom.c) ---
+ * The app's demand (a page fault) found no frame: the kernel log says
+ * "unum: out of memory: killed /app/NAME (rss N KiB, free N KiB)" and
+ * the VM ends with 137, as the app killed by SIGKILL (Linux's OOM killer
+ * with one process to choose); no signal handler runs. Called by the
+ * fault path only (vma_fault), holding no lock. */
+void mm_oom_kill(void) __noreturn;
 
 /* --- kernel stacks (mm/kstack.c): guard page below each --- */
 int kstack_alloc(uintptr_t *lo, uintptr_t *hi); /* 0, -ENOMEM, -EAGAIN */

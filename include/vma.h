@@ -84,7 +84,9 @@ int vma_protect(uintptr_t addr, size_t len, int prot);
 uintptr_t vma_brk(uintptr_t want);
 void vma_set_brk_base(uintptr_t base);
 /* A fault at addr ('write', 'exec' access): map the page when a region
- * allows it. 0, or -EFAULT (no region, or the protection forbids it). */
+ * allows it. 0, or -EFAULT (no region, or the protection forbids it), or
+ * -EIO (past a file region's end: SIGBUS). Out of memory does not return:
+ * the app is killed (mm_oom_kill, include/mm.h). */
 int vma_fault(uintptr_t addr, bool write, bool exec);
 /* Fault the app page under addr in as the app's own access would
  * ('write': for writing), for a caller whose access failed under a

@@ -212,8 +212,17 @@ frame_add_high(void)
 	spin_unlock_irqrestore(&fa.lock, f);
 }
 
-uint64_t
-frame_alloc(unsigned order)
+/* frames the app's demand never takes (frame_alloc_app): a 16th of RAM,
+ * at most 1 MiB */
+static uint64_t
+reserve_pages(void)
+{
+	return MIN(fa.total_pages / 16, (1ul << 20) / PAGE_SIZE);
+}
+
+/* an order-'order' block, leaving at least 'keep' frames free */
+static uint64_t
+alloc(unsigned order, uint64_t keep)
 {
 	uint64_t f, pfn;
 	unsigned o;
@@ -221,6 +230,10 @@ frame_alloc(unsigned order)
 	if (order > FRAME_MAX_ORDER)
 		return 0;
 	f = spin_lock_irqsave(&fa.lock);
+	if (fa.free_pages < keep + (1ull << order)) {
+		spin_unlock_irqrestore(&fa.lock, f);
+		return 0;
+	}
 	for (;;) {
 		for (o = order; o <= FRAME_MAX_ORDER && list_empty(&fa.free[o]); o++)
 			;
@@ -242,6 +255,18 @@ frame_alloc(unsigned order)
 	fa.free_pages -= 1ull << order;
 	spin_unlock_irqrestore(&fa.lock, f);
 	return pfn << PAGE_SHIFT;
+}
+
+uint64_t
+frame_alloc(unsigned order)
+{
+	return alloc(order, 0);
+}
+
+uint64_t
+frame_alloc_app(void)
+{
+	return alloc(0, reserve_pages());
 }
 
 void

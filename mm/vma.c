@@ -604,7 +604,7 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		err = pa ? mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot)) : -ENOMEM;
 		goto out;
 	}
-	pa = frame_alloc(0);
+	pa = frame_alloc_app();
 	if (!pa) {
 		err = -ENOMEM;
 		goto out;
@@ -619,6 +619,12 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		__atomic_add_fetch(&private_pages, 1, __ATOMIC_RELAXED);
 out:
 	mutex_unlock(&lock);
+	/* The out-of-memory decision, made here only: a fault, the app's touch
+	 * or the kernel's copy for it (trap.c hands both here), that cannot get
+	 * a frame (or a page table for it) kills the app (mm_oom_kill), as
+	 * Linux would; it never becomes a signal the app could catch. */
+	if (err == -ENOMEM)
+		mm_oom_kill();
 	return err;
 }
 
