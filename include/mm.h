@@ -50,6 +50,13 @@ uint64_t frame_alloc_app(void);
 void frame_free(uint64_t pa, unsigned order);
 uint64_t frame_free_bytes(void);
 uint64_t frame_total_bytes(void);
+uint64_t frame_reserve_bytes(void); /* what frame_alloc_app leaves free */
+/* Memory by use (/proc/meminfo's Cached and Shmem, sysinfo's sharedram):
+ * the file systems in memory say how many bytes of file contents they
+ * hold (ramfs and tmpfs data, the page cache's frames), as they take and
+ * give back memory for them */
+void mm_count_file(int64_t delta);
+uint64_t mm_file_bytes(void);
 
 /* --- page tables (mm/paging.c) --- */
 #define PTE_P (1ul << 0)

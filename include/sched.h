@@ -107,7 +107,8 @@ struct thread *thread_find(int tid);
 struct thread *thread_find_if(bool (*pick)(struct thread *t, void *arg), void *arg);
 void thread_exit(void *result) __noreturn;
 struct thread *thread_self(void);
-size_t thread_count(void);
+size_t thread_count(void);     /* every thread, the kernel's too (sysinfo's procs) */
+size_t thread_app_count(void); /* the app's live threads (/proc/self/status) */
 /* CPU time the calling thread has had, ns */
 uint64_t thread_cpu_ns(void);
 /* CPU time of thread t (any thread, from any CPU), ns */

@@ -67,9 +67,19 @@ int vma_sync(uintptr_t addr, size_t len);
 void vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off);
 /* /proc/self/maps, as Linux prints it; the length written */
 size_t vma_describe(char *buf, size_t size);
-/* bytes the regions span, and bytes of them present in memory */
+/* bytes the regions span, and bytes of them present in memory (private
+ * frames and a file's frames that shared regions map) */
 size_t vma_total(void);
 size_t vma_resident(void);
+/* the app's memory for /proc/self/status, statm, smaps_rollup and
+ * /proc/meminfo, bytes */
+struct vma_usage {
+	size_t total, peak;      /* the regions' span; the most it was (VmSize, VmPeak) */
+	size_t rss, hwm;         /* present; the most it was (VmRSS, VmHWM) */
+	size_t anon, file;       /* of rss: private frames (RssAnon), a file's (RssFile) */
+	size_t data, stack, exe; /* spans: private writable, the stack, file text */
+};
+void vma_usage(struct vma_usage *u);
 /* a fault at addr is past the end of a file region: SIGBUS, not SIGSEGV */
 bool vma_bus(uintptr_t addr);
 int vma_unmap(uintptr_t addr, size_t len);

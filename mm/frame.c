@@ -287,6 +287,28 @@ frame_free(uint64_t pa, unsigned order)
 }
 
 uint64_t
+frame_reserve_bytes(void)
+{
+	return reserve_pages() << PAGE_SHIFT;
+}
+
+static int64_t file_bytes; /* mm_count_file's sum, atomic */
+
+void
+mm_count_file(int64_t delta)
+{
+	__atomic_add_fetch(&file_bytes, delta, __ATOMIC_RELAXED);
+}
+
+uint64_t
+mm_file_bytes(void)
+{
+	int64_t n = __atomic_load_n(&file_bytes, __ATOMIC_RELAXED);
+
+	return n > 0 ? (uint64_t)n : 0;
+}
+
+uint64_t
 frame_free_bytes(void)
 {
 	return fa.free_pages << PAGE_SHIFT;

@@ -39,8 +39,11 @@ static const struct rb_augment gap_aug = {.update = gap_update};
 static struct rb_tree vmas = RB_TREE_INIT(&gap_aug); /* under 'lock' */
 static struct mutex lock = MUTEX_INIT;
 static uintptr_t brk_base, brk_cur;
-static size_t private_pages; /* frames of private regions, atomic */
-static size_t committed;     /* bytes of the charged regions, under 'lock' */
+static size_t private_pages;   /* frames of private regions, atomic */
+static size_t shared_pages;    /* a file's frames mapped by shared regions, atomic */
+static size_t rss_peak;        /* the most of both there were, pages, under 'lock' */
+static size_t span, span_peak; /* bytes the regions span, and the most they did, under 'lock' */
+static size_t committed;       /* bytes of the charged regions, under 'lock' */
 
 static uint64_t
 pte_flags(int prot)
@@ -162,6 +165,8 @@ static void
 link_vma(struct vma *v)
 {
 	v->gap = 0;
+	span += v->end - v->start;
+	span_peak = MAX(span_peak, span);
 	rb_insert(&vmas, &v->rb, start_less);
 	set_gap(v);
 	set_gap(next_of(v));
@@ -172,6 +177,7 @@ unlink_vma(struct vma *v)
 {
 	struct vma *next = next_of(v);
 
+	span -= v->end - v->start;
 	rb_remove(&vmas, &v->rb);
 	set_gap(next);
 }
@@ -192,6 +198,7 @@ split(struct vma *v, uintptr_t at)
 		vfs_node_hold(tail->node); /* each piece holds its file */
 	tail->start = at;
 	tail->off = v->off + (at - v->start);
+	span -= v->end - at; /* the tail's link counts it again */
 	v->end = at;
 	link_vma(tail);
 	return 0;
@@ -207,13 +214,30 @@ drop_pages(uintptr_t s, uintptr_t e)
 /* unmap [s, e) keeping its frames: a file's shared frames, which stay the
  * file's, or frames mremap moved elsewhere (present or not: PROT_NONE
  * keeps its frame in a non-present entry, which mm_unmap would leave) */
-static void
+static size_t
 forget_pages(uintptr_t s, uintptr_t e)
 {
 	uint64_t pas[64];
+	size_t n = 0;
 
 	while (s < e)
-		mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+		n += mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+	return n;
+}
+
+/* the same for a shared region's pages, which leave the app's count */
+static void
+forget_shared(uintptr_t s, uintptr_t e)
+{
+	__atomic_sub_fetch(&shared_pages, forget_pages(s, e), __ATOMIC_RELAXED);
+}
+
+/* a page came in (lock held): the high-water mark of the resident pages */
+static void
+rss_grew(void)
+{
+	rss_peak = MAX(rss_peak, __atomic_load_n(&private_pages, __ATOMIC_RELAXED) +
+	                             __atomic_load_n(&shared_pages, __ATOMIC_RELAXED));
 }
 
 /* remove [s, e) from the regions, splitting them (lock held) */
@@ -226,21 +250,24 @@ carve(uintptr_t s, uintptr_t e)
 		next = next_of(v);
 		/* the file's shared frames stay the file's: only unmapped */
 		if (v->shared)
-			forget_pages(MAX(s, v->start), MIN(e, v->end));
+			forget_shared(MAX(s, v->start), MIN(e, v->end));
 		size_t c = charge_of(v, s, e);
 		if (v->start < s && v->end > e) {
 			if (split(v, e))
 				return -ENOMEM;
 			uncharge(c);
+			span -= v->end - s;
 			v->end = s;
 			set_gap(next_of(v));
 			break;
 		} else if (v->start < s) {
 			uncharge(c);
+			span -= v->end - s;
 			v->end = s;
 			set_gap(next);
 		} else if (v->end > e) {
 			uncharge(c);
+			span -= e - v->start;
 			v->off += e - v->start;
 			v->start = e;
 			set_gap(v);
@@ -480,7 +507,15 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 		if (v->prot == PROT_NONE)
 			mm_set_not_present(s + (p - old));
 	}
-	forget_pages(old, old + keep);
+	/* the old place keeps no frames: private ones moved, shared ones
+	 * leave the count and fault in again */
+	for (v = first_after(old); v && v->start < old + keep; v = next_of(v)) {
+		uintptr_t ps = MAX(old, v->start), pe = MIN(old + keep, v->end);
+		if (v->shared)
+			forget_shared(ps, pe);
+		else
+			forget_pages(ps, pe);
+	}
 	carve(old, old + olen);
 	err = (long)s;
 	goto out;
@@ -602,6 +637,10 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 	if (v->shared) {
 		pa = filemap_page(v->node, (v->off + (page - v->start)) / PAGE_SIZE);
 		err = pa ? mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot)) : -ENOMEM;
+		if (!err) {
+			__atomic_add_fetch(&shared_pages, 1, __ATOMIC_RELAXED);
+			rss_grew();
+		}
 		goto out;
 	}
 	pa = frame_alloc_app();
@@ -615,8 +654,10 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 	err = mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot));
 	if (err)
 		frame_free(pa, 0);
-	else
+	else {
 		__atomic_add_fetch(&private_pages, 1, __ATOMIC_RELAXED);
+		rss_grew();
+	}
 out:
 	mutex_unlock(&lock);
 	/* The out-of-memory decision, made here only: a fault, the app's touch
@@ -675,7 +716,7 @@ vma_discard(uintptr_t addr, size_t len)
 	/* shared file pages are the file's: they come back from it */
 	for (struct vma *v = first_after(addr); v && v->start < e; v = next_of(v))
 		if (v->shared)
-			forget_pages(MAX(addr, v->start), MIN(e, v->end));
+			forget_shared(MAX(addr, v->start), MIN(e, v->end));
 	drop_pages(addr, e);
 	mutex_unlock(&lock);
 	return 0;
@@ -819,18 +860,36 @@ vma_mapped(uintptr_t addr, size_t len)
 size_t
 vma_total(void)
 {
-	size_t t = 0;
-
-	mutex_lock(&lock);
-	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v))
-		t += v->end - v->start;
-	mutex_unlock(&lock);
-	return t;
+	return __atomic_load_n(&span, __ATOMIC_RELAXED);
 }
 
 size_t
 vma_resident(void)
 {
-	/* XXX: private pages only; a file's shared pages are not counted */
-	return __atomic_load_n(&private_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
+	return (__atomic_load_n(&private_pages, __ATOMIC_RELAXED) +
+	        __atomic_load_n(&shared_pages, __ATOMIC_RELAXED)) *
+	       PAGE_SIZE;
+}
+
+void
+vma_usage(struct vma_usage *u)
+{
+	*u = (struct vma_usage){0};
+	mutex_lock(&lock);
+	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v)) {
+		size_t n = v->end - v->start;
+		if (v->start < APP_STACK_TOP && v->end >= APP_STACK_TOP)
+			u->stack += n;
+		else if ((v->prot & PROT_WRITE) && !v->shared)
+			u->data += n; /* Linux's data_vm: private writable, not the stack */
+		else if ((v->prot & PROT_EXEC) && v->node)
+			u->exe += n;
+	}
+	u->total = span;
+	u->peak = span_peak;
+	u->anon = __atomic_load_n(&private_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
+	u->file = __atomic_load_n(&shared_pages, __ATOMIC_RELAXED) * PAGE_SIZE;
+	u->rss = u->anon + u->file;
+	u->hwm = MAX(rss_peak * PAGE_SIZE, u->rss);
+	mutex_unlock(&lock);
 }

@@ -79,8 +79,10 @@ filemap_ref(struct vnode *v, int delta)
 	if (m->fm_regions == 0) { /* the last one: the bytes go home */
 		filemap_sync(v, 0, v->v_size);
 		for (size_t i = 0; i < m->fm_npages; i++)
-			if (m->fm_pa[i])
+			if (m->fm_pa[i]) {
 				frame_free(m->fm_pa[i], 0);
+				mm_count_file(-(int64_t)PAGE_SIZE);
+			}
 		kfree(m->fm_pa);
 		kfree(m);
 		v->v_map = NULL;
@@ -119,6 +121,7 @@ filemap_page(struct vnode *v, uint64_t pg)
 		if (b)
 			memcpy(mm_p2v(pa), b, MIN((size_t)PAGE_SIZE, n));
 		m->fm_pa[pg] = pa;
+		mm_count_file(PAGE_SIZE);
 	}
 	r = m->fm_pa[pg];
 out:

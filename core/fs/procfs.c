@@ -1,11 +1,12 @@
 /* proc and sysfs, trees of generated files on ramfs's nodes. /proc: the
  * files runtimes and tools read: self/exe (a symlink to the app), self/fd/
  * (a link per open fd, listed as it is at each lookup), self/maps,
- * self/stat, self/status, self/cmdline, self/mounts, self/mountinfo,
- * cpuinfo, meminfo, uptime, stat, mounts, diskstats, net/unix, sys/kernel/hostname.
- * /sys: devices/system/cpu/{online,possible,present}. Contents are made
- * when the file is opened (a snapshot, as a read of Linux's would be);
- * the app makes nothing in these trees (-EACCES). */
+ * self/stat, self/status, self/statm, self/smaps_rollup, self/cmdline,
+ * self/mounts, self/mountinfo, cpuinfo, meminfo, uptime, stat, mounts,
+ * diskstats, net/unix, sys/kernel/hostname. /sys:
+ * devices/system/cpu/{online,possible,present}. Contents are made when the
+ * file is opened (a snapshot, as a read of Linux's would be); the app makes
+ * nothing in these trees (-EACCES). */
 #include "acpi.h"
 #include "arch.h"
 #include "blkdev.h"
@@ -47,15 +48,41 @@ gen_cpuinfo(char *b, size_t size)
 	return MIN(n, size);
 }
 
+/* Linux's lines from the real counters: frames free and in all, what
+ * the app's demand may still take (MemAvailable: free above the kernel's
+ * reserve; nothing here is reclaimable), file contents in memory (ramfs
+ * and tmpfs are Linux's shmem: Cached and Shmem), the app's private
+ * frames (AnonPages) and the file frames it maps (Mapped), the heap's
+ * slabs, the overcommit rule (include/mm.h). No swap, no block cache. */
 static size_t
 gen_meminfo(char *b, size_t size)
 {
-	return MIN((size_t)fmt_snprintf(b, size,
-	                                "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
-	                                "MemAvailable:   %8lu kB\n",
-	                                (unsigned long)(frame_total_bytes() >> 10),
-	                                (unsigned long)(frame_free_bytes() >> 10),
-	                                (unsigned long)(frame_free_bytes() >> 10)),
+	uint64_t free = frame_free_bytes(), keep = frame_reserve_bytes(), file = mm_file_bytes();
+	struct vma_usage u;
+	struct heap_stats hs;
+
+	vma_usage(&u);
+	heap_stats(&hs);
+	return MIN((size_t)fmt_snprintf(
+	               b, size,
+	               "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n"
+	               "MemAvailable:   %8lu kB\nBuffers:        %8lu kB\n"
+	               "Cached:         %8lu kB\nSwapCached:     %8lu kB\n"
+	               "SwapTotal:      %8lu kB\nSwapFree:       %8lu kB\n"
+	               "AnonPages:      %8lu kB\nMapped:         %8lu kB\n"
+	               "Shmem:          %8lu kB\nSlab:           %8lu kB\n"
+	               "SReclaimable:   %8lu kB\nSUnreclaim:     %8lu kB\n"
+	               "CommitLimit:    %8lu kB\nCommitted_AS:   %8lu kB\n"
+	               "VmallocTotal:   %8lu kB\nHugePages_Total:   %5lu\n"
+	               "HugePages_Free:    %5lu\nHugepagesize:   %8lu kB\n",
+	               (unsigned long)(frame_total_bytes() >> 10), (unsigned long)(free >> 10),
+	               (unsigned long)((free > keep ? free - keep : 0) >> 10), 0ul,
+	               (unsigned long)(file >> 10), 0ul, 0ul, 0ul, (unsigned long)(u.anon >> 10),
+	               (unsigned long)(u.file >> 10), (unsigned long)(file >> 10),
+	               (unsigned long)(hs.slab_pages * 4), 0ul, (unsigned long)(hs.slab_pages * 4),
+	               (unsigned long)(mm_commit_limit() >> 10),
+	               (unsigned long)(mm_committed() >> 10), (unsigned long)(VMEM_SIZE >> 10), 0ul,
+	               0ul, 2048ul),
 	           size);
 }
 
@@ -90,15 +117,88 @@ static size_t
 gen_status(char *b, size_t size)
 {
 	const char *name = strrchr(app_path, '/');
+	struct vma_usage u;
 
+	vma_usage(&u);
 	return MIN((size_t)fmt_snprintf(
 	               b, size,
 	               "Name:\t%.15s\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
-	               "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t%lu\n",
+	               "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n"
+	               "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmLck:\t%8lu kB\nVmPin:\t%8lu kB\n"
+	               "VmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nRssAnon:\t%8lu kB\n"
+	               "RssFile:\t%8lu kB\nRssShmem:\t%8lu kB\nVmData:\t%8lu kB\n"
+	               "VmStk:\t%8lu kB\nVmExe:\t%8lu kB\nVmLib:\t%8lu kB\nVmSwap:\t%8lu kB\n"
+	               "Threads:\t%lu\n",
 	               name ? name + 1 : app_path, cred_uid(CRED_R), cred_uid(CRED_E),
 	               cred_uid(CRED_S), cred_uid(CRED_FS), cred_gid(CRED_R), cred_gid(CRED_E),
-	               cred_gid(CRED_S), cred_gid(CRED_FS), (unsigned long)thread_count()),
+	               cred_gid(CRED_S), cred_gid(CRED_FS), (unsigned long)(u.peak >> 10),
+	               (unsigned long)(u.total >> 10), 0ul, 0ul, (unsigned long)(u.hwm >> 10),
+	               (unsigned long)(u.rss >> 10), (unsigned long)(u.anon >> 10),
+	               (unsigned long)(u.file >> 10), 0ul, (unsigned long)(u.data >> 10),
+	               (unsigned long)(u.stack >> 10), (unsigned long)(u.exe >> 10), 0ul, 0ul,
+	               (unsigned long)thread_app_count()),
 	           size);
+}
+
+/* size resident shared text lib data dt, in pages (proc(5)); "shared":
+ * the file frames mapped, as Linux's RssFile + RssShmem */
+static size_t
+gen_statm(char *b, size_t size)
+{
+	struct vma_usage u;
+
+	vma_usage(&u);
+	return MIN((size_t)fmt_snprintf(
+	               b, size, "%lu %lu %lu %lu 0 %lu 0\n", (unsigned long)(u.total / PAGE_SIZE),
+	               (unsigned long)(u.rss / PAGE_SIZE), (unsigned long)(u.file / PAGE_SIZE),
+	               (unsigned long)(u.exe / PAGE_SIZE),
+	               (unsigned long)((u.data + u.stack) / PAGE_SIZE)),
+	           size);
+}
+
+/* Linux's rollup of smaps over the whole address space. One process, so
+ * each page's share (Pss) is all of it. XXX: dirtiness is not tracked:
+ * private frames count as dirty, a file's as clean */
+static size_t
+gen_smaps_rollup(char *b, size_t size)
+{
+	static const char *const names[] = {"Rss",
+	                                    "Pss",
+	                                    "Pss_Dirty",
+	                                    "Pss_Anon",
+	                                    "Pss_File",
+	                                    "Pss_Shmem",
+	                                    "Shared_Clean",
+	                                    "Shared_Dirty",
+	                                    "Private_Clean",
+	                                    "Private_Dirty",
+	                                    "Referenced",
+	                                    "Anonymous",
+	                                    "LazyFree",
+	                                    "AnonHugePages",
+	                                    "ShmemPmdMapped",
+	                                    "FilePmdMapped",
+	                                    "Shared_Hugetlb",
+	                                    "Private_Hugetlb",
+	                                    "Swap",
+	                                    "SwapPss",
+	                                    "Locked"};
+	struct vma_usage u;
+	size_t n;
+
+	vma_usage(&u);
+	uint64_t kb[ARRAY_SIZE(names)] = {
+	    u.rss >> 10, u.rss >> 10, u.anon >> 10, u.anon >> 10, u.file >> 10, 0,
+	    0,           0,           u.file >> 10, u.anon >> 10, u.rss >> 10,  u.anon >> 10};
+	n = (size_t)fmt_snprintf(b, size, "%08lx-%08lx ---p 00000000 00:00 0%27s[rollup]\n",
+	                         (unsigned long)APP_MMAP_BOTTOM, (unsigned long)APP_STACK_TOP, "");
+	for (size_t i = 0; i < ARRAY_SIZE(names) && n < size; i++) {
+		char label[24];
+		fmt_snprintf(label, sizeof(label), "%s:", names[i]);
+		n += (size_t)fmt_snprintf(b + n, size - n, "%-16s%8lu kB\n", label,
+		                          (unsigned long)kb[i]);
+	}
+	return MIN(n, size);
 }
 
 static size_t
@@ -120,7 +220,7 @@ gen_stat(char *b, size_t size)
 	               "1 (%.15s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 20 0 %lu 0 0 %lu %lu "
 	               "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 "
 	               "0\n",
-	               name ? name + 1 : app_path, ut, (unsigned long)thread_count(),
+	               name ? name + 1 : app_path, ut, (unsigned long)thread_app_count(),
 	               (unsigned long)vma_total(), (unsigned long)(vma_resident() / 4096)),
 	           size);
 }
@@ -440,6 +540,8 @@ proc_fill(struct mount *m, const char *opts)
 	    {"uptime", gen_uptime},
 	    {"self/cmdline", gen_cmdline},
 	    {"self/status", gen_status},
+	    {"self/statm", gen_statm},
+	    {"self/smaps_rollup", gen_smaps_rollup},
 	    {"self/maps", gen_maps},
 	    {"self/stat", gen_stat},
 	    {"self/mounts", gen_mounts},

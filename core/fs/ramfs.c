@@ -200,6 +200,7 @@ data_realloc(struct vnode *v, size_t cap)
 	}
 	if (m && cap < R(v)->cap)
 		__atomic_sub_fetch(&m->mnt_used, R(v)->cap - cap, __ATOMIC_SEQ_CST);
+	mm_count_file((int64_t)cap - (int64_t)R(v)->cap);
 	R(v)->data = d;
 	R(v)->cap = cap;
 	return true;

@@ -335,7 +335,9 @@ SYSCALL(sysinfo)
 	    .uptime = (int64_t)(clock_ns() / 1000000000u),
 	    .totalram = frame_total_bytes(),
 	    .freeram = frame_free_bytes(),
-	    .procs = 1,
+	    .sharedram = mm_file_bytes(),      /* ramfs and tmpfs: Linux's shmem */
+	    .bufferram = 0,                    /* no block cache */
+	    .procs = (uint16_t)thread_count(), /* Linux: its threads */
 	    .mem_unit = 1,
 	};
 

@@ -340,6 +340,22 @@ thread_count(void)
 	return nthreads;
 }
 
+size_t
+thread_app_count(void)
+{
+	uint64_t f = spin_lock_irqsave(&all_lock);
+	struct list_node *n;
+	size_t c = 0;
+
+	list_for_each(n, &all_threads)
+	{
+		struct thread *t = list_entry(n, struct thread, t_all);
+		c += t->t_app && __atomic_load_n(&t->t_state, __ATOMIC_RELAXED) != T_DEAD;
+	}
+	spin_unlock_irqrestore(&all_lock, f);
+	return c;
+}
+
 /* For watchdogs and the NMI dump: every thread, its state and, for one
  * switched out, the backtrace from where it switched (arch_switch saved
  * rbp and the return address at the top of its stack). The list lock is

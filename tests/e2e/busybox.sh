@@ -59,3 +59,15 @@ for c in "${cases[@]}"; do
 	cmp -s "$TMP/host" "$OUT" ||
 		fail "busybox $c: output differs from the host's:$(diff "$TMP/host" "$OUT" | head -20)"
 done
+# free reads sysinfo and /proc/meminfo: in the 128 MiB guest the total is
+# its frames (less than 128 MiB, more than 100), used + free + buff/cache
+# is the total, and there is no swap
+run "$UNUM" run "$FIX/bin/busybox" --timeout "$BOOT_TIMEOUT" -- free -k
+expect_status 0
+read -r _ total used free shared cache avail <<<"$(grep '^Mem:' "$OUT")"
+[ -n "${avail:-}" ] || fail "busybox free: no Mem: line with six figures"
+[ "$total" -gt 102400 ] && [ "$total" -le 131072 ] ||
+	fail "busybox free: total $total KiB in a 128 MiB guest"
+[ $((used + free + cache)) -eq "$total" ] && [ "$avail" -le "$free" ] && [ "$shared" -le "$cache" ] ||
+	fail "busybox free: used $used + free $free + buff/cache $cache is not the total $total (or available $avail > free, shared $shared > cache)"
+grep -Eq '^Swap: +0 +0 +0' "$OUT" || fail "busybox free: swap is not all 0"
