@@ -194,6 +194,14 @@ void mm_oom_kill(void) __noreturn;
 int kstack_alloc(uintptr_t *lo, uintptr_t *hi); /* 0, -ENOMEM, -EAGAIN */
 void kstack_free(uintptr_t lo);
 
+/* --- allocation failure injection (tests/kernel/test_nomem.c) ---
+ * Asked before every kmalloc (mm_heap_fail) and every frame allocation
+ * (mm_frame_fail: frame_alloc, frame_alloc_app, and through them kpage,
+ * vmem, page tables); true makes that one fail as out of memory. NULL,
+ * as always outside the test: no cost beyond the test of the pointer. */
+extern bool (*mm_heap_fail)(void);
+extern bool (*mm_frame_fail)(void);
+
 void mm_init(void);
 
 #endif

@@ -220,6 +220,8 @@ reserve_pages(void)
 	return MIN(fa.total_pages / 16, (1ul << 20) / PAGE_SIZE);
 }
 
+bool (*mm_frame_fail)(void);
+
 /* an order-'order' block, leaving at least 'keep' frames free */
 static uint64_t
 alloc(unsigned order, uint64_t keep)
@@ -227,7 +229,7 @@ alloc(unsigned order, uint64_t keep)
 	uint64_t f, pfn;
 	unsigned o;
 
-	if (order > FRAME_MAX_ORDER)
+	if (order > FRAME_MAX_ORDER || (mm_frame_fail && mm_frame_fail()))
 		return 0;
 	f = spin_lock_irqsave(&fa.lock);
 	if (fa.free_pages < keep + (1ull << order)) {

@@ -305,12 +305,16 @@ large_free(void *p)
 	small_free(lh, 0);
 }
 
+bool (*mm_heap_fail)(void);
+
 void *
 kmalloc(size_t size)
 {
 	void *p;
 	uint64_t f;
 
+	if (mm_heap_fail && mm_heap_fail())
+		return NULL;
 	if (size == 0)
 		size = 1;
 	if (size <= MAX_SMALL)
