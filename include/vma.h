@@ -78,6 +78,7 @@ struct vma_usage {
 	size_t rss, hwm;         /* present; the most it was (VmRSS, VmHWM) */
 	size_t anon, file;       /* of rss: private frames (RssAnon), a file's (RssFile) */
 	size_t data, stack, exe; /* spans: private writable, the stack, file text */
+	uintptr_t lo, hi;        /* the first region's start, the last's end */
 };
 void vma_usage(struct vma_usage *u);
 /* a fault at addr is past the end of a file region: SIGBUS, not SIGSEGV */

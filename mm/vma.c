@@ -878,12 +878,17 @@ vma_usage(struct vma_usage *u)
 	mutex_lock(&lock);
 	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v)) {
 		size_t n = v->end - v->start;
-		if (v->start < APP_STACK_TOP && v->end >= APP_STACK_TOP)
+		uintptr_t top = vma_layout()->stack_top;
+		if (v->start < top && v->end >= top)
 			u->stack += n;
 		else if ((v->prot & PROT_WRITE) && !v->shared)
 			u->data += n; /* Linux's data_vm: private writable, not the stack */
 		else if ((v->prot & PROT_EXEC) && v->node)
 			u->exe += n;
+	}
+	if (rb_first(&vmas)) {
+		u->lo = VMA(rb_first(&vmas))->start;
+		u->hi = VMA(rb_last(&vmas))->end;
 	}
 	u->total = span;
 	u->peak = span_peak;

@@ -191,7 +191,7 @@ gen_smaps_rollup(char *b, size_t size)
 	    u.rss >> 10, u.rss >> 10, u.anon >> 10, u.anon >> 10, u.file >> 10, 0,
 	    0,           0,           u.file >> 10, u.anon >> 10, u.rss >> 10,  u.anon >> 10};
 	n = (size_t)fmt_snprintf(b, size, "%08lx-%08lx ---p 00000000 00:00 0%27s[rollup]\n",
-	                         (unsigned long)APP_MMAP_BOTTOM, (unsigned long)APP_STACK_TOP, "");
+	                         (unsigned long)u.lo, (unsigned long)u.hi, "");
 	for (size_t i = 0; i < ARRAY_SIZE(names) && n < size; i++) {
 		char label[24];
 		fmt_snprintf(label, sizeof(label), "%s:", names[i]);
