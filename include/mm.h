@@ -68,6 +68,11 @@ uint64_t mm_file_bytes(void);
 #define PTE_G (1ul << 8)
 #define PTE_NX (1ul << 63)
 #define PTE_ADDR 0x000ffffffffff000ul
+/* a software bit (ignored by the MMU): the frame is not the mapping's
+ * own but borrowed (the shared zero frame, a file's page under a private
+ * mapping): mapped read-only, replaced by a frame of the mapping's own
+ * at the first write (mm/vma.c), and never freed with the mapping */
+#define PTE_BORROWED (1ul << 9)
 
 /* Build the kernel's tables: direct map of every RAM range in boot_info
  * (NX, 2 MiB pages where aligned) and the kernel image with 4 KiB
@@ -82,7 +87,9 @@ void *mm_map_mmio(uint64_t pa, size_t len);
  * outside RAM in the memory map */
 const void *mm_map_firmware(uint64_t pa, size_t len);
 /* Map [va, va+len) to [pa, pa+len) with 4 KiB pages and the given PTE
- * flags (PTE_P added); replaces existing 4 KiB mappings. 0, or -ENOMEM
+ * flags (PTE_P added); replaces existing 4 KiB mappings (when a present
+ * entry changes, every CPU's TLB forgets it: then call it holding no
+ * spinlock). 0, or -ENOMEM
  * when a page table cannot be allocated, or -EINVAL on misalignment or
  * a range inside a large page. mm_unmap clears and flushes. */
 int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
@@ -91,7 +98,9 @@ int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
 void mm_unmap(uintptr_t va, size_t len);
 /* Take the frames out of [va, end): each 4 KiB entry that holds one
  * (present or not: PROT_NONE keeps its frame) is cleared and its
- * physical address stored in pas[], at most 'max' of them; ranges with
+ * physical address stored in pas[], at most 'max' of them (a borrowed
+ * entry, PTE_BORROWED, is cleared but not stored: its frame is not the
+ * mapping's to give back); ranges with
  * no page table are stepped over whole, so an untouched 8 MiB stack
  * costs a few steps. Returns the count and sets *next to where the walk
  * stopped (end when done). Every CPU's TLB is flushed for the range

@@ -183,6 +183,8 @@ mm_query(uintptr_t va)
 	return 0;
 }
 
+static void shootdown(uintptr_t va, size_t len);
+
 /* like walk_create, but fails instead of panicking */
 static uint64_t *
 walk_try(uintptr_t va)
@@ -210,21 +212,25 @@ int
 mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags)
 {
 	uint64_t f;
+	bool replaced = false;
 	int err = 0;
 
 	if ((va | pa | len) & (PAGE_SIZE - 1))
 		return -EINVAL;
 	f = spin_lock_irqsave(&pt_lock);
 	for (size_t off = 0; off < len; off += PAGE_SIZE) {
-		uint64_t *pte = walk_try(va + off);
+		uint64_t *pte = walk_try(va + off), e = (pa + off) | flags | PTE_P;
 		if (IS_ERR(pte)) {
 			err = (int)PTR_ERR(pte);
 			break;
 		}
-		*pte = (pa + off) | flags | PTE_P;
+		replaced |= (*pte & PTE_P) && *pte != e;
+		*pte = e;
 		invlpg(va + off);
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
+	if (replaced) /* other CPUs may hold the old entry (copy on write, mprotect) */
+		shootdown(va, len);
 	return err;
 }
 
@@ -346,6 +352,7 @@ mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t
 {
 	uintptr_t start = va;
 	size_t n = 0;
+	bool cleared = false;
 	uint64_t f = spin_lock_irqsave(&pt_lock);
 
 	while (va < end && n < max) {
@@ -366,15 +373,17 @@ mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t
 		do {
 			uint64_t *pte = &t[(va >> 12) & 511];
 			if (*pte & PTE_ADDR) {
-				pas[n++] = *pte & PTE_ADDR;
+				if (!(*pte & PTE_BORROWED))
+					pas[n++] = *pte & PTE_ADDR;
 				*pte = 0;
+				cleared = true;
 			}
 			va += PAGE_SIZE;
 		} while (va < end && n < max && (va & (MiB(2) - 1)));
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
 	*next = MIN(va, end);
-	if (n) {
+	if (cleared) {
 		flush_local(start, *next - start);
 		shootdown(start, *next - start);
 	}

@@ -4,7 +4,8 @@
  * largest gap of its subtree, so mmap finds room in O(log n). MAP_SHARED file
  * regions map the file's shared pages (the VFS's page cache,
  * core/fs/filemap.c), so every mapping of a file and read()/write() see
- * the same bytes. */
+ * the same bytes. Anonymous memory read before it is written maps the
+ * one zero frame (borrowed, PTE_BORROWED: read-only) until written. */
 #include "vma.h"
 #include "errno.h"
 #include "lib.h"
@@ -56,6 +57,25 @@ pte_flags(int prot)
 		f |= PTE_NX;
 	return f;
 }
+
+/* the entry's flags for a page of a region with protection prot, given
+ * the entry it had (raw): a borrowed frame stays borrowed and read-only
+ * whatever the protection (mprotect adding PROT_WRITE included: the
+ * write fault gives the region its own frame); PROT_NONE keeps the
+ * frame in an entry the caller makes not present */
+static uint64_t
+app_pte(int prot, uint64_t raw)
+{
+	uint64_t f = prot == PROT_NONE ? PTE_NX : pte_flags(prot);
+
+	if (raw & PTE_BORROWED)
+		f = (f & ~PTE_W) | PTE_BORROWED;
+	return f;
+}
+
+/* the one zero frame: what every read of never-written anonymous memory
+ * maps (borrowed, read-only); made at the first such read, never freed */
+static uint64_t zero_pa;
 
 #define VMA(n) rb_entry_or_null(n, struct vma, rb)
 
@@ -208,6 +228,8 @@ split(struct vma *v, uintptr_t at)
 static void
 drop_pages(uintptr_t s, uintptr_t e)
 {
+	/* the region's own frames only: a borrowed zero frame is not freed
+	 * nor counted (mm_free_frames) */
 	__atomic_sub_fetch(&private_pages, mm_free_frames(s, e), __ATOMIC_RELAXED);
 }
 
@@ -496,8 +518,8 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 		struct vma *v = find(p);
 		if (!(raw & PTE_ADDR) || v->shared)
 			continue;
-		if ((err = mm_map(s + (p - old), raw & PTE_ADDR, PAGE_SIZE,
-		                  v->prot == PROT_NONE ? PTE_NX : pte_flags(v->prot)))) {
+		if ((err =
+		         mm_map(s + (p - old), raw & PTE_ADDR, PAGE_SIZE, app_pte(v->prot, raw)))) {
 			/* the frames stay where they were; the new place goes */
 			for (uintptr_t q = old; q < p; q += PAGE_SIZE)
 				if (!find(q)->shared)
@@ -574,8 +596,7 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 			continue;
 		/* PROT_NONE: present bit off, frame kept (its contents come back
 		 * with the next mprotect, as on Linux) */
-		uint64_t f = prot == PROT_NONE ? PTE_NX : pte_flags(prot);
-		mm_map(p, pte & PTE_ADDR, PAGE_SIZE, f);
+		mm_map(p, pte & PTE_ADDR, PAGE_SIZE, app_pte(prot, pte));
 		if (prot == PROT_NONE)
 			mm_set_not_present(p);
 	}
@@ -606,6 +627,44 @@ vma_bus(uintptr_t addr)
 	return r;
 }
 
+/* a frame of the region's own for page, replacing 'from' (a borrowed
+ * frame's address, or 0: none mapped): its bytes, or the file's for a
+ * private file page (as they are now; zeros past the end), or zeros */
+static int
+own_frame(struct vma *v, uintptr_t page, uint64_t from)
+{
+	uint64_t pa = frame_alloc_app(); /* the kernel's reserve stays (oom.c) */
+	int err;
+
+	if (!pa)
+		return -ENOMEM;
+	if (from && from != zero_pa)
+		memcpy(mm_p2v(pa), mm_p2v(from), PAGE_SIZE);
+	else if (v->paged && !from)
+		filemap_copy(v->node, v->off + (page - v->start), mm_p2v(pa));
+	else
+		memset(mm_p2v(pa), 0, PAGE_SIZE);
+	err = mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot));
+	if (err) {
+		frame_free(pa, 0);
+	} else {
+		__atomic_add_fetch(&private_pages, 1, __ATOMIC_RELAXED);
+		rss_grew();
+	}
+	return err;
+}
+
+/* The app's page faults, by the app or by the kernel copying for it
+ * (arch/x86_64/trap.c hands every fault below USER_TOP here, and this is
+ * where what a page costs is decided): memory is used only when written.
+ * - never-written anonymous memory (mmap, brk, stacks, the bss past the
+ *   file's bytes) read: the zero frame, borrowed (PTE_BORROWED, read-only);
+ * - a MAP_SHARED file page: the page cache's frame, writable as the region;
+ * - a MAP_PRIVATE file page: a frame of the region's own, a copy of the
+ *   file's page at the first touch (XXX: issue 11 wants it borrowed from
+ *   the file until written; not yet);
+ * - a write where the page is absent or borrowed: a frame of the
+ *   region's own (zeroed, or a copy of what was borrowed or the file's). */
 int
 vma_fault(uintptr_t addr, bool write, bool exec)
 {
@@ -622,12 +681,15 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 	    (exec && !(v->prot & PROT_EXEC)))
 		goto out;
 	uint64_t raw = mm_pte_raw(page);
-	if (raw & PTE_P) {
+	if ((raw & PTE_P) && (!write || (raw & PTE_W))) {
 		err = 0; /* another thread mapped it meanwhile */
 		goto out;
 	}
-	if (raw & PTE_ADDR) { /* kept through PROT_NONE */
-		err = mm_map(page, raw & PTE_ADDR, PAGE_SIZE, pte_flags(v->prot));
+	if (raw & PTE_ADDR) {
+		if (write && (raw & PTE_BORROWED)) /* the first write: copy on write */
+			err = own_frame(v, page, raw & PTE_ADDR);
+		else /* kept through PROT_NONE */
+			err = mm_map(page, raw & PTE_ADDR, PAGE_SIZE, app_pte(v->prot, raw));
 		goto out;
 	}
 	if (past_end(v, page)) {
@@ -643,21 +705,18 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		}
 		goto out;
 	}
-	pa = frame_alloc_app();
-	if (!pa) {
-		err = -ENOMEM;
+	if (write || v->paged) {
+		err = own_frame(v, page, 0);
 		goto out;
 	}
-	memset(mm_p2v(pa), 0, PAGE_SIZE);
-	if (v->paged)
-		filemap_copy(v->node, v->off + (page - v->start), mm_p2v(pa));
-	err = mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot));
-	if (err)
-		frame_free(pa, 0);
-	else {
-		__atomic_add_fetch(&private_pages, 1, __ATOMIC_RELAXED);
-		rss_grew();
+	if (!zero_pa) {
+		if (!(zero_pa = frame_alloc(0))) {
+			err = -ENOMEM;
+			goto out;
+		}
+		memset(mm_p2v(zero_pa), 0, PAGE_SIZE);
 	}
+	err = mm_map(page, zero_pa, PAGE_SIZE, app_pte(v->prot, PTE_BORROWED));
 out:
 	mutex_unlock(&lock);
 	/* The out-of-memory decision, made here only: a fault, the app's touch
