@@ -10,6 +10,7 @@
 #include "lib.h"
 #include "loader.h"
 #include "mm.h"
+#include "net.h"
 #include "pci.h"
 #include "power.h"
 #include "printk.h"
@@ -95,6 +96,7 @@ arch_start(uint32_t kind, uint32_t info)
 	pci_init();                            /* PCI functions; virtio-pci devices probed */
 	virtio_init();                         /* virtio-mmio devices (virtio_mmio.device=) */
 	smp_boot_aps();                        /* every other CPU, idle */
+	net_init();                            /* lwIP, a netif per netdev, DHCP or ip= */
 	if (boot_info.nmods)                   /* an initrd: the app's */
 		app_world_init();              /* (none in the test and bench kernels) */
 	mark_ready();

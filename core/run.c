@@ -4,13 +4,15 @@
  * (tests/kernel/run.c, tools/bench/kernel/). */
 #include "ktest.h"
 #include "loader.h"
+#include "net.h"
 #include "power.h"
 #include "printk.h"
 
 void
 kernel_run(void)
 {
-	app_run(); /* returns when there is no app */
+	net_wait_config(); /* DHCP's address, when asked for, before the app */
+	app_run();         /* returns when there is no app */
 	printk(KERN_INFO "no app to run");
 	kernel_exit(0);
 }

@@ -3,7 +3,8 @@
 # their sha256 and unpack them under $BUILD (default build/). Try:
 #   tools/bench/fetch-src.sh qemu-plugin-h   # -> build/qemu/include/qemu-plugin.h
 #   tools/bench/fetch-src.sh linux           # -> build/linux/vmlinuz
-# Also: fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION] (lines to pin).
+# Also: fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION] (lines to pin)
+#       | relock NAME (NAME's lines in deps.lock replaced by its newest version's).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,11 +64,36 @@ fetch() {
 	*)	ensure_deb_src
 		(cd "$DL" && apt-get -q -o APT::Sandbox::User=root source \
 			--download-only "$name=$ver" >&2) ;;
-	esac || die "$name=$ver: apt could not fetch it (gone from the archive? re-pin with '$0 lock-src|lock-deb $name')"
+	esac 2>"$DL/apt-$name.log" || gone "$name" "$ver" "$(head -1 <<<"$lines" | cut -d' ' -f3)"
 	while read -r ver sum file; do
 		check_sum "$sum" "$file" ||
 			die "$DL/$file: sha256 is $(sha256sum "$DL/$file" | cut -d' ' -f1), deps.lock says $sum"
 	done <<<"$lines"
+}
+
+# apt could not fetch NAME=VERSION: one line saying what the archive has
+# instead and the command that re-pins it (apt's words in $DL/apt-NAME.log)
+gone() {
+	local name=$1 ver=$2 file=$3 have kind=src
+	case $file in *.deb) kind=deb ;; esac
+	if [ $kind = deb ]; then
+		have=$(apt-cache policy "$name" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+	else
+		have=$(apt-cache showsrc "$name" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+	fi
+	die "$name $ver is not in the archive (it has ${have:-no version of it}); update deps.lock with: $0 relock $name"
+}
+
+# Replace NAME's lines in deps.lock with those of its newest version.
+relock() {
+	local name=$1 kind=src new
+	case $(lock_lines "$name" | head -1 | cut -d' ' -f3) in *.deb) kind=deb ;; esac
+	new=$(lock "$kind" "$name")
+	awk -v n="$name" -v new="$new" '
+		$1 == n && !done { print new; done = 1; next }
+		$1 == n { next }
+		{ print }' "$LOCK" >"$LOCK.tmp" && mv "$LOCK.tmp" "$LOCK"
+	echo "fetch-src: deps.lock: $name is now $(lock_lines "$name" | head -1 | cut -d' ' -f1)" >&2
 }
 
 # Path of NAME's pinned file whose name matches the glob PATTERN.
@@ -124,7 +150,8 @@ lock() {
 	name=${spec%%=*}
 	ver=${spec#*=}
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
+	# shellcheck disable=SC2064 # tmp is expanded now: it is local
+	trap "rm -rf '$tmp'" EXIT
 	if [ "$kind" = deb ]; then
 		[ "$ver" = "$spec" ] &&
 			ver=$(apt-cache policy "$name" | awk '/Candidate:/ { print $2 }')
@@ -146,8 +173,9 @@ qemu-plugin-h)	qemu_plugin_h ;;
 linux)		linux ;;
 fetch)		[ $# -eq 2 ] || die "usage: $0 fetch NAME"; fetch "$2"; echo "$DL" ;;
 unpack)		[ $# -eq 3 ] || die "usage: $0 unpack NAME DIR"; unpack "$2" "$3" ;;
+relock)		[ $# -eq 2 ] || die "usage: $0 relock NAME"; relock "$2" ;;
 lock-src|lock-deb)
 		[ $# -eq 2 ] || die "usage: $0 $1 NAME[=VERSION]"; lock "${1#lock-}" "$2" ;;
-*)		echo "usage: $0 qemu-plugin-h | linux | fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION]" >&2
+*)		echo "usage: $0 qemu-plugin-h | linux | fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION] | relock NAME" >&2
 		exit 2 ;;
 esac

@@ -1,0 +1,32 @@
+/* The network stack (net/: lwIP on the netdevs of include/netdev.h,
+ * DESIGN.md "Network"). Addresses come from the kernel command line,
+ *   ip=ADDR/LEN[,ADDR/LEN]  gw=ADDR[,ADDR]  dns=ADDR[,ADDR]
+ * (IPv4 and IPv6 forms, for eth0), or else from DHCP; IPv6 also from
+ * router advertisements (SLAAC). Loopback (lo: 127.0.0.1, ::1) always.
+ * The kernel logs what it configured: 'net: eth0 10.0.2.15/24 gw
+ * 10.0.2.2 (dhcp)'.
+ * Callers of lwIP's raw API take the core lock first (LOCK_TCPIP_CORE,
+ * lwip/tcpip.h) and run the stack in their own thread. */
+#ifndef UNUM_NET_H
+#define UNUM_NET_H
+
+#include "types.h"
+
+#define NET_DNS_MAX 2
+
+/* lwIP up, a netif on every netdev, addresses configured or DHCP
+ * started. At boot, after the drivers (may not sleep for long). */
+void net_init(void);
+/* Wait (up to NET_DHCP_WAIT_MS) until DHCP has given eth0 an address,
+ * when it is asked for one; logs when it did not. Before the app runs. */
+#define NET_DHCP_WAIT_MS 5000
+void net_wait_config(void);
+
+/* The DNS servers configured (dns=) or learnt (DHCP), as text: the i-th,
+ * or NULL past the last. For /etc/resolv.conf. */
+const char *net_dns_server(int i, char *buf, size_t len);
+
+/* wake-ups of lwIP's timers since boot (an idle stack's should stay flat) */
+uint64_t net_timer_wakeups(void);
+
+#endif

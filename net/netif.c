@@ -1,0 +1,258 @@
+/* The lwIP netif on a netdev (include/netdev.h; virtio-net in practice):
+ * received frames go up as custom pbufs over the driver's own buffers,
+ * handed back to it when lwIP frees them (the driver refills its ring in
+ * batches in its thread); frames go down without a copy when every pbuf
+ * of the chain owns its memory, the device holding a pbuf reference
+ * until it is done (lwIP's TCP will not rewrite a segment so held).
+ * Link state and MTU come from the device; a frame the device validated
+ * skips lwIP's TCP/UDP checksum check. Exercised by tests/e2e/net-*.sh. */
+#include "lwip/netif.h"
+#include "errno.h"
+#include "lib.h"
+#include "lwip/etharp.h"
+#include "lwip/ethip6.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcpip.h"
+#include "mm.h"
+#include "net_impl.h"
+#include "netdev.h"
+#include "netif/ethernet.h"
+#include "printk.h"
+
+#define ETHTYPE_IPV4 0x0800
+#define ETHTYPE_ARPV 0x0806
+#define ETHTYPE_IPV6 0x86dd
+#define IP6_NH_FRAG 44
+
+struct rx_pbuf {
+	struct pbuf_custom rp_pc;
+	struct netdev_frame *rp_frame;
+};
+
+static void
+rx_pbuf_free(struct pbuf *p)
+{
+	struct rx_pbuf *rp = (struct rx_pbuf *)p;
+
+	netdev_rx_done(rp->rp_frame);
+	kfree(rp);
+}
+
+static uint16_t
+be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* Note what the frame means to the cyclic timers (net/timers.c): only
+ * the headers the device wrote are looked at, lwIP checks the rest. */
+static void
+rx_note(const uint8_t *fr, uint32_t len)
+{
+	uint16_t type;
+
+	if (len < ETH_HLEN)
+		return;
+	type = be16(fr + 12);
+	fr += ETH_HLEN;
+	len -= ETH_HLEN;
+	if (type == ETHTYPE_ARPV) {
+		net_timers_note(NET_ACT_ARP);
+	} else if (type == ETHTYPE_IPV4 && len >= 20) {
+		if (be16(fr + 6) & 0x3fff) /* MF, or a fragment offset */
+			net_timers_note(NET_ACT_FRAG4);
+	} else if (type == ETHTYPE_IPV6) {
+		net_timers_note(NET_ACT_IP6);
+		/* the fragment header first, or after up to 3 options headers */
+		uint8_t nh = len >= 40 ? fr[6] : 0;
+		uint32_t off = 40;
+		for (int i = 0; i < 4 && nh != IP6_NH_FRAG && off + 8 <= len; i++) {
+			if (nh != 0 && nh != 43 && nh != 60)
+				break;
+			nh = fr[off];
+			off += 8u * (fr[off + 1] + 1u);
+		}
+		if (nh == IP6_NH_FRAG)
+			net_timers_note(NET_ACT_FRAG6);
+	}
+}
+
+/* the netdev's RX callback, in the device's thread */
+static void
+rx_frame(struct netdev *nd, struct netdev_frame *f, void *arg)
+{
+	struct netif *netif = arg;
+	uint32_t len = f->nf_len + ETH_PAD_SIZE;
+	struct rx_pbuf *rp = len <= 0xffff ? kmalloc(sizeof(*rp)) : NULL;
+	struct pbuf *p;
+	uint16_t flags;
+
+	if (!rp) {
+		netdev_rx_done(f);
+		return;
+	}
+	rp->rp_frame = f;
+	rp->rp_pc.custom_free_function = rx_pbuf_free;
+	p = pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &rp->rp_pc,
+	                        f->nf_data - ETH_PAD_SIZE, (u16_t)len);
+	LOCK_TCPIP_CORE();
+	rx_note(f->nf_data, f->nf_len);
+	flags = netif->chksum_flags;
+	if (f->nf_flags & (NETDEV_RX_CSUM_VALID | NETDEV_RX_CSUM_PARTIAL))
+		netif->chksum_flags &=
+		    (uint16_t) ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
+	if (netif->input(p, netif) != ERR_OK)
+		pbuf_free(p);
+	netif->chksum_flags = flags;
+	net_timers_kick();
+	UNLOCK_TCPIP_CORE();
+}
+
+static void
+link_changed(struct netdev *nd, bool up, void *arg)
+{
+	struct netif *netif = arg;
+
+	LOCK_TCPIP_CORE();
+	if (up)
+		netif_set_link_up(netif);
+	else
+		netif_set_link_down(netif);
+	printk(KERN_INFO "net: %s link %s", netdev_name(nd), up ? "up" : "down");
+	net_timers_note(NET_ACT_IP6);
+	net_timers_kick();
+	UNLOCK_TCPIP_CORE();
+}
+
+static void
+tx_done(void *arg)
+{
+	pbuf_free(arg); /* any thread: reference counts under SYS_ARCH_PROTECT */
+}
+
+/* A chain the device can read in place: no more segments than it takes,
+ * and every pbuf's memory its own (PBUF_REF data may be reused by its
+ * owner as soon as lwIP returns). */
+static bool
+zero_copy_ok(struct pbuf *p)
+{
+	unsigned n = 0;
+
+	for (; p; p = p->next)
+		if (PBUF_NEEDS_COPY(p) || ++n > NETDEV_MAX_SEGS)
+			return false;
+	return true;
+}
+
+static err_t
+send_copy(struct netdev *nd, struct pbuf *p)
+{
+	struct netdev_seg seg;
+	struct netdev_tx tx = {.segs = &seg, .nsegs = 1, .flags = NETDEV_TX_NOWAIT};
+	void *buf = kmalloc(p->tot_len);
+	int e;
+
+	if (!buf)
+		return ERR_MEM;
+	seg.base = buf;
+	seg.len = pbuf_copy_partial(p, buf, p->tot_len, 0);
+	e = netdev_send(nd, &tx);
+	kfree(buf);
+	return e == 0 ? ERR_OK : e == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+/* lwIP's linkoutput, core lock held: never waits for ring room (the
+ * device's thread, which makes it, may be the caller): ERR_MEM instead,
+ * and TCP sends again */
+static err_t
+linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct netdev *nd = netif->state;
+	struct netdev_seg segs[NETDEV_MAX_SEGS];
+	struct netdev_tx tx = {.segs = segs, .flags = NETDEV_TX_NOWAIT, .done = tx_done, .arg = p};
+	err_t err;
+	int e;
+
+	pbuf_remove_header(p, ETH_PAD_SIZE);
+	if (!zero_copy_ok(p)) {
+		err = send_copy(nd, p);
+		goto out;
+	}
+	for (struct pbuf *q = p; q; q = q->next)
+		if (q->len)
+			segs[tx.nsegs++] = (struct netdev_seg){q->payload, q->len};
+	pbuf_ref(p);
+	e = netdev_send(nd, &tx);
+	if (e == -EINVAL) { /* memory the device cannot take in place */
+		pbuf_free(p);
+		err = send_copy(nd, p);
+	} else if (e) {
+		pbuf_free(p);
+		err = e == -EAGAIN ? ERR_MEM : ERR_IF;
+	} else {
+		err = ERR_OK;
+	}
+out:
+	pbuf_add_header(p, ETH_PAD_SIZE);
+	return err;
+}
+
+static err_t
+output4(struct netif *netif, struct pbuf *p, const ip4_addr_t *dst)
+{
+	net_timers_note(NET_ACT_ARP); /* the next hop's entry may be pending */
+	return etharp_output(netif, p, dst);
+}
+
+static err_t
+output6(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst)
+{
+	net_timers_note(NET_ACT_IP6);
+	return ethip6_output(netif, p, dst);
+}
+
+static err_t
+netif_setup(struct netif *netif)
+{
+	struct netdev *nd = netif->state;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 't';
+	netif->hwaddr_len = ETH_ALEN;
+	memcpy(netif->hwaddr, netdev_mac(nd), ETH_ALEN);
+	netif->mtu = (u16_t)netdev_mtu(nd);
+	netif->mtu6 = netif->mtu;
+	netif->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+	netif->output = output4;
+	netif->output_ip6 = output6;
+	netif->linkoutput = linkoutput;
+	/* XXX: lwIP computes every checksum it sends, even when the device
+	 * offers to (NETDEV_F_TX_CSUM): lwIP can leave the field at 0 but not
+	 * write the pseudo-header sum the device needs there */
+	NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL);
+	return ERR_OK;
+}
+
+struct netif *
+net_netif_add(struct netdev *nd)
+{
+	struct netif *netif = kzalloc(sizeof(*netif));
+
+	LWIP_ASSERT_CORE_LOCKED();
+	if (!netif)
+		return NULL;
+	if (!netif_add_noaddr(netif, nd, netif_setup, ethernet_input)) {
+		kfree(netif);
+		return NULL;
+	}
+	netif_create_ip6_linklocal_address(netif, 1);
+	netif->ip6_autoconfig_enabled = 1;
+	netif_set_up(netif);
+	if (netdev_link_up(nd))
+		netif_set_link_up(netif);
+	net_timers_note(NET_ACT_IP6); /* duplicate address detection, solicitations */
+	netdev_set_link_cb(nd, link_changed, netif);
+	netdev_set_rx(nd, rx_frame, netif);
+	return netif;
+}
