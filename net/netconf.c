@@ -21,6 +21,28 @@
 #include "printk.h"
 #include "sync.h"
 
+/* lwIP writes IPv6 addresses in capitals; Linux (and RFC 5952) in small letters */
+static const char *
+lower(char *buf)
+{
+	for (char *c = buf; *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
+	return buf;
+}
+
+static const char *
+ip6_text(const ip6_addr_t *a, char *buf, int len)
+{
+	return ip6addr_ntoa_r(a, buf, len) ? lower(buf) : "?";
+}
+
+static const char *
+ip_text(const ip_addr_t *a, char *buf, int len)
+{
+	return ipaddr_ntoa_r(a, buf, len) ? lower(buf) : "?";
+}
+
 /* --- the command line: parsed at boot, before the heap; each key may
  * repeat or list addresses with commas --- */
 
@@ -158,7 +180,7 @@ net_dns_server(int i, char *buf, size_t len)
 	for (int k = 0; k < NET_DNS_MAX; k++) {
 		const ip_addr_t *a = dns_getserver((u8_t)k);
 		if (!ip_addr_isany(a) && i-- == 0) {
-			r = ipaddr_ntoa_r(a, buf, (int)len);
+			r = ip_text(a, buf, (int)len);
 			break;
 		}
 	}
@@ -211,7 +233,7 @@ log_dns(void)
 	for (int i = 0; i < NET_DNS_MAX; i++)
 		if (!ip_addr_isany(dns_getserver((u8_t)i)))
 			printk(KERN_INFO "net: dns %s",
-			       ipaddr_ntoa_r(dns_getserver((u8_t)i), b, sizeof(b)));
+			       ip_text(dns_getserver((u8_t)i), b, sizeof(b)));
 }
 
 static void
@@ -237,7 +259,7 @@ status_changed(struct netif *netif, netif_nsc_reason_t why, const netif_ext_call
 		    !ip6_addr_islinklocal(netif_ip6_addr(netif, i)) &&
 		    !ip6_addr_life_isstatic(netif_ip6_addr_valid_life(netif, i)))
 			printk(KERN_INFO "net: eth0 %s/64 (slaac)",
-			       ip6addr_ntoa_r(netif_ip6_addr(netif, i), a, sizeof(a)));
+			       ip6_text(netif_ip6_addr(netif, i), a, sizeof(a)));
 	}
 	if (why & (LWIP_NSC_IPV6_SET | LWIP_NSC_IPV6_ADDR_STATE_CHANGED))
 		net_timers_note(NET_ACT_IP6);
@@ -269,16 +291,15 @@ config_static6(struct netif *netif)
 
 	if (netif_add_ip6_address(netif, &conf.addr6, &idx) != ERR_OK) {
 		printk(KERN_WARN "net: eth0: no room for IPv6 address %s",
-		       ip6addr_ntoa_r(&conf.addr6, a, sizeof(a)));
+		       ip6_text(&conf.addr6, a, sizeof(a)));
 		return;
 	}
 	/* configured by hand: used at once, as Linux's nodad */
 	netif_ip6_addr_set_state(netif, idx, IP6_ADDR_PREFERRED);
 	/* XXX: lwIP takes the first 64 bits as the on-link prefix whatever
 	 * LEN says; other destinations go to gw= or a router it learnt */
-	printk(KERN_INFO "net: eth0 %s/%d gw %s (static)",
-	       ip6addr_ntoa_r(&conf.addr6, a, sizeof(a)), conf.len6,
-	       conf.have_gw6 ? ip6addr_ntoa_r(&conf.gw6, g, sizeof(g)) : "none");
+	printk(KERN_INFO "net: eth0 %s/%d gw %s (static)", ip6_text(&conf.addr6, a, sizeof(a)),
+	       conf.len6, conf.have_gw6 ? ip6_text(&conf.gw6, g, sizeof(g)) : "none");
 }
 
 void
