@@ -3,6 +3,7 @@
  *   ip=ADDR/LEN[,ADDR/LEN]  gw=ADDR[,ADDR]  dns=ADDR[,ADDR]
  * (IPv4 and IPv6 forms, for eth0), or else from DHCP; IPv6 also from
  * router advertisements (SLAAC). Loopback (lo: 127.0.0.1, ::1) always.
+ * net=off leaves the network devices to frame-level users (netdev.h).
  * The kernel logs what it configured: 'net: eth0 10.0.2.15/24 gw
  * 10.0.2.2 (dhcp)'.
  * Callers of lwIP's raw API take the core lock first (LOCK_TCPIP_CORE,

@@ -162,6 +162,20 @@ set_dns(const char *v)
 }
 CMDLINE_KEY("dns", set_dns);
 
+/* net=off: lwIP runs (loopback) but leaves the netdevs alone, frame-level
+ * for the raw-frame tests (tests/kernel/test_net.c) and benchmarks */
+static bool devices_off;
+
+static int
+set_net(const char *v)
+{
+	if (!v || (strcmp(v, "off") && strcmp(v, "on")))
+		return -EINVAL;
+	devices_off = !strcmp(v, "off");
+	return 0;
+}
+CMDLINE_KEY("net", set_net);
+
 /* dns= into lwIP's list (again after DHCP, which fills it too) */
 static void
 dns_static_apply(void)
@@ -312,7 +326,7 @@ net_init(void)
 	net_core_lock_checked();
 	netif_add_ext_callback(&status_cb, status_changed);
 	dns_static_apply();
-	for (int i = 0; i < netdev_count(); i++) {
+	for (int i = 0; !devices_off && i < netdev_count(); i++) {
 		struct netdev *nd = netdev_at(i);
 		struct netif *netif = net_netif_add(nd);
 

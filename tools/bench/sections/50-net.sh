@@ -79,7 +79,7 @@ ours_wall() {	# MACHINE DEVICE -> us per round trip
 	local out rc=0
 	out=$("$BENCH_ROOT/tools/unum" run "$TKERNEL" --machine "$1" --timeout "$TIMEOUT" \
 		--qemu -netdev --qemu user,id=n0 --qemu -device --qemu "$2,netdev=n0" \
-		--kernel-args "bench=net-arp bench.ops=$OPS" 2>"$BENCH_TMP/err") || rc=$?
+		--kernel-args "net=off bench=net-arp bench.ops=$OPS" 2>"$BENCH_TMP/err") || rc=$?
 	[ $rc -eq 0 ] || failed "ours $1" $rc "$BENCH_TMP/err"
 	per_op <<<"$out"
 }
@@ -124,7 +124,7 @@ ours_icount() {	# MACHINE DEVICE -> instructions per round trip
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-serial "file:$BENCH_TMP/com1" -serial "file:$BENCH_TMP/com2" \
 		"${NETDEV[@]}" -device "$2,netdev=n0" \
-		-kernel "$TKERNEL" -append "bench=net-arp bench.ops=$OPS idle_poll=0" \
+		-kernel "$TKERNEL" -append "net=off bench=net-arp bench.ops=$OPS idle_poll=0" \
 		-plugin "$ICOUNT_SO,$marks,out=$BENCH_TMP/icount" \
 		</dev/null >/dev/null 2>"$BENCH_TMP/err" || rc=$?
 	[ $rc -eq 1 ] || failed "ours $1 (icount)" $rc "$BENCH_TMP/err"
