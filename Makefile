@@ -73,6 +73,9 @@ $(LWIP_OBJS): $(BUILD)/obj/lwip/%.o: $(LWIP)/src/%.c $(LWIP_STAMP)
 $(BUILD)/obj/net/%.o: net/%.c $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(KCFLAGS) $(LWIP_INC) -c $< -o $@
+# in-guest cases on lwIP's raw API
+$(BUILD)/obj/tests/kernel/test_lwip.o: KCFLAGS += $(LWIP_INC)
+$(BUILD)/obj/tests/kernel/test_lwip.o: $(LWIP_STAMP)
 
 # system-call numbers: include/uapi/unistd.h is the kernel's one list; the
 # build stops if any differs from the host's Linux UAPI header
