@@ -20,7 +20,7 @@ void net_core_lock_checked(void);
  * work again. Core lock held. */
 enum net_activity {
 	NET_ACT_ARP,   /* an ARP frame in, or IPv4 out (an entry may be pending) */
-	NET_ACT_IP6,   /* IPv6 in or out, an address change: ND, MLD, RS */
+	NET_ACT_IP6,   /* IPv6 in or out, an address change: ND, RS */
 	NET_ACT_FRAG4, /* an IPv4 fragment in */
 	NET_ACT_FRAG6, /* an IPv6 fragment in */
 	NET_ACT_COUNT

@@ -2,9 +2,9 @@
  * by the tcpip thread, which sleeps on its mailbox until the first one is
  * due (a deadline on the kernel's one-shot timer, nothing periodic), and
  * lwIP's cyclic timers, each armed only while it has work, so an idle
- * guest sleeps: TCP while a PCB is active (lwIP's own rule), ARP, ND6,
- * MLD6 and reassembly for a while after the frames that make their work,
- * DHCP while a request is out or a lease runs. A timer that slept longer
+ * guest sleeps: TCP while a PCB is active (lwIP's own rule), MLD6 while a
+ * report is due, DHCP while a request is out or a lease runs, ARP, ND6
+ * and reassembly for a while after the frames that make their work. A timer that slept longer
  * than its period catches up (its handler runs once per period missed),
  * which is how the slow timers age ARP entries and IPv6 lifetimes with a
  * wake-up per half minute or minute instead of per second. The core lock
@@ -30,8 +30,9 @@
 
 /* ARP entries in progress take ARP_MAXPENDING ticks (etharp.c's) */
 #define ARP_PENDING_TICKS 5
-#define ND6_FAST_MS 35000 /* past LWIP_ND6_REACHABLE_TIME, DAD and solicitations */
-#define MLD6_FAST_MS 11000
+/* router solicitations (3 at 4 s), DAD, neighbour probes and DELAY (5 s);
+ * REACHABLE entries then go STALE at the slow pace, up to a minute late */
+#define ND6_FAST_MS 15000
 #define SLOW_ARP_MS 30000
 #define SLOW_ND6_MS 60000
 #define MAX_SLEEP_MS 0x7fffffffu /* lwIP's sleep time is a u32 below 2^31 */
@@ -235,10 +236,19 @@ nd6_want(uint64_t now)
 	return ip6_lifetimes() ? SLOW_ND6_MS : 0;
 }
 
+/* a report is due while a group's timer runs (mld6_tmr counts it down) */
 static uint32_t
 mld6_want(uint64_t now)
 {
-	return since(NET_ACT_IP6, now) < MLD6_FAST_MS ? MLD6_TMR_INTERVAL : 0;
+	struct netif *n;
+
+	NETIF_FOREACH(n)
+	{
+		for (struct mld_group *g = netif_mld6_data(n); g; g = g->next)
+			if (g->timer)
+				return MLD6_TMR_INTERVAL;
+	}
+	return 0;
 }
 
 static uint32_t
