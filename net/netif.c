@@ -1,7 +1,8 @@
 /* The lwIP netif on a netdev (include/netdev.h; virtio-net in practice):
  * received frames go up as custom pbufs over the driver's own buffers,
  * handed back to it when lwIP frees them (the driver refills its ring in
- * batches in its thread); frames go down without a copy when every pbuf
+ * batches in its thread), copied only while lwIP already holds many;
+ * frames go down without a copy when every pbuf
  * of the chain owns its memory, the device holding a pbuf reference
  * until it is done (lwIP's TCP will not rewrite a segment so held).
  * Link state and MTU come from the device; a frame the device validated
@@ -28,15 +29,6 @@ struct rx_pbuf {
 	struct pbuf_custom rp_pc;
 	struct netdev_frame *rp_frame;
 };
-
-static void
-rx_pbuf_free(struct pbuf *p)
-{
-	struct rx_pbuf *rp = (struct rx_pbuf *)p;
-
-	netdev_rx_done(rp->rp_frame);
-	kfree(rp);
-}
 
 static uint16_t
 be16(const uint8_t *b)
@@ -77,34 +69,76 @@ rx_note(const uint8_t *fr, uint32_t len)
 	}
 }
 
+/* Frames lwIP may keep in the driver's buffers (TCP's unread and
+ * out-of-order data); past this many, frames are copied into pbufs of
+ * their own and the buffer goes straight back, so that data an app leaves
+ * unread cannot drain the driver's pool (RX_BUFS_MAX) and stop all RX. */
+#define RX_HELD_MAX 128
+static unsigned rx_held; /* atomic */
+
+static void
+rx_pbuf_free(struct pbuf *p)
+{
+	struct rx_pbuf *rp = (struct rx_pbuf *)p;
+
+	netdev_rx_done(rp->rp_frame);
+	kfree(rp);
+	__atomic_sub_fetch(&rx_held, 1, __ATOMIC_RELAXED);
+}
+
+/* the frame as a pbuf (ETH_PAD_SIZE bytes before it), or NULL when out
+ * of memory; the frame is lwIP's or back with the driver either way */
+static struct pbuf *
+rx_pbuf(struct netdev_frame *f)
+{
+	uint32_t len = f->nf_len + ETH_PAD_SIZE;
+	struct rx_pbuf *rp = NULL;
+	struct pbuf *p = NULL;
+
+	if (len > 0xffff)
+		goto out;
+	if (__atomic_load_n(&rx_held, __ATOMIC_RELAXED) >= RX_HELD_MAX) {
+		p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+		if (p)
+			pbuf_take_at(p, f->nf_data, (u16_t)f->nf_len, ETH_PAD_SIZE);
+		goto out;
+	}
+	rp = kmalloc(sizeof(*rp));
+	if (!rp)
+		goto out;
+	__atomic_add_fetch(&rx_held, 1, __ATOMIC_RELAXED);
+	rp->rp_frame = f;
+	rp->rp_pc.custom_free_function = rx_pbuf_free;
+	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &rp->rp_pc,
+	                           f->nf_data - ETH_PAD_SIZE, (u16_t)len);
+out:
+	netdev_rx_done(f);
+	return p;
+}
+
 /* the netdev's RX callback, in the device's thread */
 static void
 rx_frame(struct netdev *nd, struct netdev_frame *f, void *arg)
 {
 	struct netif *netif = arg;
-	uint32_t len = f->nf_len + ETH_PAD_SIZE;
-	struct rx_pbuf *rp = len <= 0xffff ? kmalloc(sizeof(*rp)) : NULL;
+	uint32_t flags = f->nf_flags;
+	uint16_t saved;
 	struct pbuf *p;
-	uint16_t flags;
 
-	if (!rp) {
-		netdev_rx_done(f);
-		return;
-	}
-	rp->rp_frame = f;
-	rp->rp_pc.custom_free_function = rx_pbuf_free;
-	p = pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &rp->rp_pc,
-	                        f->nf_data - ETH_PAD_SIZE, (u16_t)len);
 	LOCK_TCPIP_CORE();
-	rx_note(f->nf_data, f->nf_len);
-	flags = netif->chksum_flags;
-	if (f->nf_flags & (NETDEV_RX_CSUM_VALID | NETDEV_RX_CSUM_PARTIAL))
+	rx_note(f->nf_data, f->nf_len); /* before the frame may go back */
+	p = rx_pbuf(f);
+	if (!p)
+		goto out;
+	saved = netif->chksum_flags;
+	if (flags & (NETDEV_RX_CSUM_VALID | NETDEV_RX_CSUM_PARTIAL))
 		netif->chksum_flags &=
 		    (uint16_t) ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
 	if (netif->input(p, netif) != ERR_OK)
 		pbuf_free(p);
-	netif->chksum_flags = flags;
+	netif->chksum_flags = saved;
 	net_timers_kick();
+out:
 	UNLOCK_TCPIP_CORE();
 }
 
