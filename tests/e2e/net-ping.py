@@ -5,7 +5,9 @@ kernel command line), with frames this test writes itself: QEMU's
 QEMU's port and ours, both on 127.0.0.1 (no root, no tap). Malformed frames
 (a truncated IPv4 header, bad IP and ICMP checksums, a header length past
 the packet, a total length past the frame, a header length below 20) get
-no answer, and the guest answers the next ping after each."""
+no answer, and the guest answers the next ping after each. ICMPv6 echo to
+its static IPv6 address too, the test answering its neighbour
+solicitations."""
 import os
 import select
 import signal
@@ -23,6 +25,8 @@ GUEST_IP = bytes([10, 9, 0, 2])
 HOST_IP = bytes([10, 9, 0, 1])
 GUEST_MAC = bytes.fromhex("525400123456")  # QEMU's default for the first NIC
 HOST_MAC = bytes.fromhex("5254000a0b0c")
+GUEST_IP6 = socket.inet_pton(socket.AF_INET6, "fd00:9::2")
+HOST_IP6 = socket.inet_pton(socket.AF_INET6, "fd00:9::1")
 BOOT_DEADLINE = 90  # s: boot under TCG and the first answer
 
 
@@ -46,6 +50,53 @@ def eth(dst, ethertype, payload):
 def arp_request():
     body = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + HOST_MAC + HOST_IP + bytes(6) + GUEST_IP
     return eth(b"\xff" * 6, 0x0806, body)
+
+
+def ipv6(nh, payload, src=HOST_IP6, dst=GUEST_IP6, hops=64):
+    return struct.pack("!IHBB", 6 << 28, len(payload), nh, hops) + src + dst + payload
+
+
+def icmp6(type_, body, src=HOST_IP6, dst=GUEST_IP6):
+    """an ICMPv6 message with its checksum (over RFC 8200's pseudo-header)"""
+    msg = struct.pack("!BBH", type_, 0, 0) + body
+    pseudo = src + dst + struct.pack("!I3xB", len(msg), 58)
+    c = csum(pseudo + msg)
+    return msg[:2] + struct.pack("!H", c) + msg[4:]
+
+
+def na_reply_to(frame):
+    """our neighbour advertisement for the guest's solicitation of HOST_IP6"""
+    if len(frame) < 14 + 40 + 24 or frame[12:14] != b"\x86\xdd" or frame[20] != 58:
+        return None
+    ip = frame[14:]
+    if ip[40] != 135 or ip[48:64] != HOST_IP6:
+        return None
+    body = struct.pack("!I", 0x60000000) + HOST_IP6 + bytes([2, 1]) + HOST_MAC  # S, O
+    return eth(frame[6:12], 0x86DD, ipv6(58, icmp6(136, body, HOST_IP6, ip[8:24]), HOST_IP6,
+                                         ip[8:24], 255))
+
+
+def echo6_request(ident, seq):
+    data = b"six" * 10 + struct.pack("!HH", ident, seq)
+    return eth(GUEST_MAC, 0x86DD, ipv6(58, icmp6(128, struct.pack("!HH", ident, seq) + data))), data
+
+
+def echo6_reply_problem(frame, ident, seq, data):
+    """None for the right ICMPv6 echo reply, '' for another frame, else why"""
+    if len(frame) < 14 + 48 or frame[12:14] != b"\x86\xdd" or frame[20] != 58:
+        return ""
+    ip = frame[14:]
+    msg = ip[40:40 + struct.unpack("!H", ip[4:6])[0]]
+    if msg[0] != 129 or struct.unpack("!HH", msg[4:8]) != (ident, seq):
+        return ""
+    if ip[8:24] != GUEST_IP6 or ip[24:40] != HOST_IP6:
+        return f"echo reply from {ip[8:24].hex()} to {ip[24:40].hex()}"
+    pseudo = ip[8:24] + ip[24:40] + struct.pack("!I3xB", len(msg), 58)
+    if csum(pseudo + msg) != 0:
+        return "ICMPv6 echo reply with a bad checksum"
+    if msg[8:] != data:
+        return f"ICMPv6 echo reply data {msg[8:].hex()}, sent {data.hex()}"
+    return None
 
 
 def arp_reply_to(frame):
@@ -107,7 +158,7 @@ class Link:
             if not r:
                 return
             frame, _ = self.sock.recvfrom(65536)
-            reply = arp_reply_to(frame)
+            reply = arp_reply_to(frame) or na_reply_to(frame)
             if reply:
                 self.send(reply)
                 continue
@@ -189,7 +240,7 @@ def boot(link, tmp):
               f"local.port={link.qemu_port},remote.type=inet,remote.host=127.0.0.1,"
               f"remote.port={link.port}")
     argv = [os.path.join(ROOT, "tools", "unum"), "run", prog, "-v", "--timeout", "300",
-            "--kernel-args", "ip=10.9.0.2/24 gw=10.9.0.1",
+            "--kernel-args", "ip=10.9.0.2/24,fd00:9::2/64 gw=10.9.0.1",
             "--qemu", "-netdev", "--qemu", netdev,
             "--qemu", "-device", "--qemu", "virtio-net-device,netdev=n0"]
     env = dict(os.environ, UNUM_KERNEL=os.path.join(BUILD, "kernel.elf"))
@@ -246,6 +297,18 @@ def run(link, vm, log):
         if not ping(link, 0x77, seq, 10):
             raise Fail(f"no echo reply to the ping after {name}")
         seq += 1
+    if b"net: eth0 fd00:9::2/64 gw none (static)\n" not in b"".join(log):
+        raise Fail("no 'net: eth0 fd00:9::2/64 gw none (static)' line in the log")
+    frame, data = echo6_request(0x66, 1)
+    link.send(frame)
+    for f in link.frames(time.monotonic() + 10):
+        p = echo6_reply_problem(f, 0x66, 1, data)
+        if p is None:
+            break
+        if p:
+            raise Fail(p)
+    else:
+        raise Fail("no ICMPv6 echo reply from fd00:9::2")
     if vm.poll() is not None:
         raise Fail(f"the VM ended (status {vm.returncode})")
 
