@@ -17,10 +17,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,12 +43,17 @@ static const struct {
 	{                                                                                          \
 		x, #x                                                                              \
 	}
-    N(EPERM),     N(ENOENT), N(ESRCH),     N(EINTR),     N(EIO),        N(ENXIO),        N(E2BIG),
-    N(ENOEXEC),   N(EBADF),  N(ECHILD),    N(EAGAIN),    N(ENOMEM),     N(EACCES),       N(EFAULT),
-    N(EBUSY),     N(EEXIST), N(EXDEV),     N(ENODEV),    N(ENOTDIR),    N(EISDIR),       N(EINVAL),
-    N(ENFILE),    N(EMFILE), N(ENOTTY),    N(EFBIG),     N(ENOSPC),     N(ESPIPE),       N(EROFS),
-    N(EMLINK),    N(EPIPE),  N(EDOM),      N(ERANGE),    N(EDEADLK),    N(ENAMETOOLONG), N(ENOSYS),
-    N(ENOTEMPTY), N(ELOOP),  N(EOVERFLOW), N(ETIMEDOUT), N(EOPNOTSUPP),
+    N(EPERM),      N(ENOENT),       N(ESRCH),           N(EINTR),           N(EIO),
+    N(ENXIO),      N(E2BIG),        N(ENOEXEC),         N(EBADF),           N(ECHILD),
+    N(EAGAIN),     N(ENOMEM),       N(EACCES),          N(EFAULT),          N(EBUSY),
+    N(EEXIST),     N(EXDEV),        N(ENODEV),          N(ENOTDIR),         N(EISDIR),
+    N(EINVAL),     N(ENFILE),       N(EMFILE),          N(ENOTTY),          N(EFBIG),
+    N(ENOSPC),     N(ESPIPE),       N(EROFS),           N(EMLINK),          N(EPIPE),
+    N(EDOM),       N(ERANGE),       N(EDEADLK),         N(ENAMETOOLONG),    N(ENOSYS),
+    N(ENOTEMPTY),  N(ELOOP),        N(EOVERFLOW),       N(ETIMEDOUT),       N(EOPNOTSUPP),
+    N(ENOTSOCK),   N(EAFNOSUPPORT), N(ESOCKTNOSUPPORT), N(EPROTONOSUPPORT), N(ENOPROTOOPT),
+    N(ENOTCONN),   N(EISCONN),      N(EDESTADDRREQ),    N(EMSGSIZE),        N(ECONNREFUSED),
+    N(EADDRINUSE),
 #undef N
 };
 
@@ -587,6 +594,65 @@ misc(void)
 	T("umask after", syscall(SYS_umask, 022));
 }
 
+/* the socket calls, on AF_UNIX (the family both kernels have) and on
+ * what every family shares: the fd, the address and option buffers, the
+ * flags */
+static void
+sockets(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int sp[2] = {-1, -1}, ival = 0;
+	socklen_t len = sizeof(ival);
+	long s = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+
+	T("socket bad flags", syscall(SYS_socket, AF_UNIX, SOCK_STREAM | 0x40000000, 0));
+	T("socket family 99", syscall(SYS_socket, 99, SOCK_STREAM, 0));
+	T("socket type 99", syscall(SYS_socket, AF_UNIX, 99, 0));
+	T("socket protocol 5", syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 5));
+	T("socketpair NULL", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, NULL));
+	T("socketpair kernel half", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, KHALF));
+	T("socketpair", syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sp));
+	T("bind a file", syscall(SYS_bind, file, &sa, sizeof(sa)));
+	T("bind fd -1", syscall(SYS_bind, -1, &sa, sizeof(sa)));
+	T("bind NULL", syscall(SYS_bind, s, NULL, 10));
+	T("bind len -1", syscall(SYS_bind, s, &sa, -1));
+	T("bind len 200", syscall(SYS_bind, s, &sa, 200));
+	T("bind unmapped", syscall(SYS_bind, s, unmapped, 10));
+	T("connect len 0", syscall(SYS_connect, s, &sa, 0));
+	T("connect unmapped", syscall(SYS_connect, s, unmapped, 10));
+	T("listen a file", syscall(SYS_listen, file, 1));
+	T("accept4 bad flags", syscall(SYS_accept4, s, NULL, NULL, 0x1234));
+	T("accept not listening", syscall(SYS_accept4, s, NULL, NULL, 0));
+	T("getsockopt NULL value", syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, NULL, &len));
+	T("getsockopt NULL len", syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, &ival, NULL));
+	T("getsockopt unmapped len",
+	  syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, &ival, unmapped));
+	T("getsockopt option 9999", syscall(SYS_getsockopt, s, SOL_SOCKET, 9999, &ival, &len));
+	len = (socklen_t)-1;
+	T("getsockopt len -1", syscall(SYS_getsockopt, s, SOL_SOCKET, SO_TYPE, &ival, &len));
+	T("setsockopt NULL", syscall(SYS_setsockopt, s, SOL_SOCKET, SO_RCVBUF, NULL, 4));
+	T("setsockopt len 2", syscall(SYS_setsockopt, s, SOL_SOCKET, SO_RCVBUF, &ival, 2));
+	T("setsockopt a file", syscall(SYS_setsockopt, file, SOL_SOCKET, SO_RCVBUF, &ival, 4));
+	T("sendto unconnected", syscall(SYS_sendto, s, buf, 1, MSG_NOSIGNAL, NULL, 0));
+	T("sendto unmapped", syscall(SYS_sendto, sp[0], unmapped, 1, MSG_NOSIGNAL, NULL, 0));
+	T("recvfrom nothing", syscall(SYS_recvfrom, sp[1], buf, 1, MSG_DONTWAIT, NULL, NULL));
+	T("sendto one byte", syscall(SYS_sendto, sp[0], buf, 1, MSG_NOSIGNAL, NULL, 0));
+	T("recvfrom unmapped", syscall(SYS_recvfrom, sp[1], unmapped, 1, MSG_DONTWAIT, NULL, NULL));
+	T("recvmsg NULL", syscall(SYS_recvmsg, sp[1], NULL, MSG_DONTWAIT));
+	T("sendmsg unmapped", syscall(SYS_sendmsg, sp[0], unmapped, MSG_NOSIGNAL));
+	T("sendmmsg NULL", syscall(SYS_sendmmsg, sp[0], NULL, 1, MSG_NOSIGNAL));
+	T("recvmmsg NULL", syscall(SYS_recvmmsg, sp[1], NULL, 1, MSG_DONTWAIT, NULL));
+	T("shutdown how 5", syscall(SYS_shutdown, sp[0], 5));
+	T("shutdown a file", syscall(SYS_shutdown, file, SHUT_RD));
+	len = sizeof(sa);
+	T("getsockname NULL", syscall(SYS_getsockname, s, NULL, &len));
+	T("getsockname NULL len", syscall(SYS_getsockname, s, &sa, NULL));
+	T("getpeername unconnected", syscall(SYS_getpeername, s, &sa, &len));
+	close(sp[0]);
+	close(sp[1]);
+	close((int)s);
+}
+
 int
 main(void)
 {
@@ -602,5 +668,6 @@ main(void)
 	timers();
 	signals();
 	misc();
+	sockets();
 	return 0;
 }
