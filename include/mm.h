@@ -93,6 +93,12 @@ const void *mm_map_firmware(uint64_t pa, size_t len);
  * when a page table cannot be allocated, or -EINVAL on misalignment or
  * a range inside a large page. mm_unmap clears and flushes. */
 int mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags);
+/* The same for a loop over many pages (mprotect, mremap): no shootdown
+ * here; *stale becomes true when a present entry changed, and the caller
+ * then calls mm_tlb_shootdown once for the whole range (one IPI round,
+ * not one per page). */
+int mm_map_deferred(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *stale);
+void mm_tlb_shootdown(uintptr_t va, size_t len);
 /* unmapping flushes every CPU's TLB (an IPI shootdown): call it holding
  * no spinlock */
 void mm_unmap(uintptr_t va, size_t len);
@@ -118,7 +124,9 @@ uint64_t mm_kernel_cr3(void);
 /* the 4 KiB entry as stored (present or not), 0 when no table covers va;
  * and clearing its present bit, keeping the frame (PROT_NONE) */
 uint64_t mm_pte_raw(uintptr_t va);
-void mm_set_not_present(uintptr_t va); /* physical address of the kernel's PML4 */
+void mm_set_not_present(uintptr_t va);
+void mm_set_not_present_deferred(uintptr_t va, bool *stale);
+    /* as mm_map_deferred */ /* physical address of the kernel's PML4 */
 
 /* --- heap (mm/heap.c) ---
  * kmalloc: size classes 16..2048 bytes from one-page slabs, through a

@@ -208,8 +208,10 @@ walk_try(uintptr_t va)
 	return &t[(va >> 12) & 511];
 }
 
-int
-mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags)
+/* mm_map's body: true in *replaced when a present entry changed, which
+ * other CPUs' TLBs may still hold (the caller shoots them down) */
+static int
+map_pages(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *replaced_out)
 {
 	uint64_t f;
 	bool replaced = false;
@@ -229,9 +231,31 @@ mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags)
 		invlpg(va + off);
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
-	if (replaced) /* other CPUs may hold the old entry (copy on write, mprotect) */
+	*replaced_out |= replaced;
+	return err;
+}
+
+int
+mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags)
+{
+	bool replaced = false;
+	int err = map_pages(va, pa, len, flags, &replaced);
+
+	if (replaced) /* other CPUs may hold the old entry (copy on write) */
 		shootdown(va, len);
 	return err;
+}
+
+int
+mm_map_deferred(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *stale)
+{
+	return map_pages(va, pa, len, flags, stale);
+}
+
+void
+mm_tlb_shootdown(uintptr_t va, size_t len)
+{
+	shootdown(va, len);
 }
 
 /* the 4 KiB PTE for va, or NULL when no page table covers it */
@@ -416,18 +440,32 @@ mm_pte_raw(uintptr_t va)
 	return v;
 }
 
-void
-mm_set_not_present(uintptr_t va)
+static bool
+clear_present(uintptr_t va)
 {
 	uint64_t f = spin_lock_irqsave(&pt_lock);
 	uint64_t *pte = walk_pte(va);
+	bool was = pte && (*pte & PTE_P);
 
-	if (pte) {
+	if (was) {
 		*pte &= ~PTE_P;
 		invlpg(va);
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
+	return was;
+}
+
+void
+mm_set_not_present(uintptr_t va)
+{
+	clear_present(va);
 	shootdown(va, PAGE_SIZE);
+}
+
+void
+mm_set_not_present_deferred(uintptr_t va, bool *stale)
+{
+	*stale |= clear_present(va);
 }
 
 uint64_t

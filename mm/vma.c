@@ -513,13 +513,16 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 	}
 	/* private frames move with their contents; shared ones are the file's
 	 * and fault in again from it */
+	bool stale = false;
 	for (uintptr_t p = old; p < old + keep; p += PAGE_SIZE) {
 		uint64_t raw = mm_pte_raw(p);
 		struct vma *v = find(p);
 		if (!(raw & PTE_ADDR) || v->shared)
 			continue;
-		if ((err =
-		         mm_map(s + (p - old), raw & PTE_ADDR, PAGE_SIZE, app_pte(v->prot, raw)))) {
+		if ((err = mm_map_deferred(s + (p - old), raw & PTE_ADDR, PAGE_SIZE,
+		                           app_pte(v->prot, raw), &stale))) {
+			if (stale)
+				mm_tlb_shootdown(s, keep);
 			/* the frames stay where they were; the new place goes */
 			for (uintptr_t q = old; q < p; q += PAGE_SIZE)
 				if (!find(q)->shared)
@@ -527,8 +530,10 @@ vma_remap(uintptr_t old, size_t olen, size_t nlen, bool may_move, bool fixed, ui
 			goto undo;
 		}
 		if (v->prot == PROT_NONE)
-			mm_set_not_present(s + (p - old));
+			mm_set_not_present_deferred(s + (p - old), &stale);
 	}
+	if (stale)
+		mm_tlb_shootdown(s, keep);
 	/* the old place keeps no frames: private ones moved, shared ones
 	 * leave the count and fault in again */
 	for (v = first_after(old); v && v->start < old + keep; v = next_of(v)) {
@@ -590,16 +595,19 @@ vma_protect(uintptr_t addr, size_t len, int prot)
 	}
 	for (v = find(addr); v && v->start < e; v = next_of(v))
 		v->prot = prot;
+	bool stale = false;
 	for (uintptr_t p = addr; p < e; p += PAGE_SIZE) {
 		uint64_t pte = mm_pte_raw(p);
 		if (!(pte & PTE_ADDR))
 			continue;
 		/* PROT_NONE: present bit off, frame kept (its contents come back
 		 * with the next mprotect, as on Linux) */
-		mm_map(p, pte & PTE_ADDR, PAGE_SIZE, app_pte(prot, pte));
+		mm_map_deferred(p, pte & PTE_ADDR, PAGE_SIZE, app_pte(prot, pte), &stale);
 		if (prot == PROT_NONE)
-			mm_set_not_present(p);
+			mm_set_not_present_deferred(p, &stale);
 	}
+	if (stale) /* one shootdown for the range, not one per page */
+		mm_tlb_shootdown(addr, e - addr);
 out:
 	mutex_unlock(&lock);
 	return err;
