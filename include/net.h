@@ -15,9 +15,13 @@
 
 #define NET_DNS_MAX 2
 
-/* lwIP up, a netif on every netdev, addresses configured or DHCP
- * started. At boot, after the drivers (may not sleep for long). */
+/* At boot, after the drivers: net_start when there is a network device
+ * to drive (and no net=off); else nothing yet. */
 void net_init(void);
+/* lwIP up, a netif on every netdev, addresses configured or DHCP
+ * started; once, whoever calls first (may sleep briefly). Every user of
+ * lwIP calls it before its first lwIP call. */
+void net_start(void);
 /* Wait (up to NET_DHCP_WAIT_MS) until DHCP has given eth0 an address,
  * when it is asked for one; logs when it did not. Before the app runs. */
 #define NET_DHCP_WAIT_MS 5000

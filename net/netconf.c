@@ -185,11 +185,16 @@ dns_static_apply(void)
 }
 
 /* the servers in use, without holes */
+static struct mutex start_lock = MUTEX_INIT;
+static bool started; /* under start_lock; set once */
+
 const char *
 net_dns_server(int i, char *buf, size_t len)
 {
 	const char *r = NULL;
 
+	if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		return NULL; /* no stack yet: no servers */
 	LOCK_TCPIP_CORE();
 	for (int k = 0; k < NET_DNS_MAX; k++) {
 		const ip_addr_t *a = dns_getserver((u8_t)k);
@@ -316,8 +321,31 @@ config_static6(struct netif *netif)
 	       conf.len6, conf.have_gw6 ? ip6_text(&conf.gw6, g, sizeof(g)) : "none");
 }
 
+/* At boot, lwIP starts only for a network device it is to drive: an app
+ * without one pays nothing for the stack (boot instructions) until the
+ * first user (a loopback socket, a test) calls net_start. */
 void
 net_init(void)
+{
+	if (!devices_off && netdev_count() > 0)
+		net_start();
+}
+
+static void start_stack(void);
+
+void
+net_start(void)
+{
+	mutex_lock(&start_lock);
+	if (!__atomic_load_n(&started, __ATOMIC_RELAXED)) {
+		start_stack();
+		__atomic_store_n(&started, true, __ATOMIC_RELEASE);
+	}
+	mutex_unlock(&start_lock);
+}
+
+static void
+start_stack(void)
 {
 	/* lwIP's memory, PCBs and buffers alike, within half of what is free */
 	net_mem_set_budget(frame_free_bytes() / 2);

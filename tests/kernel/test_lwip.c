@@ -23,6 +23,7 @@ KTEST(lwip_idle_stack_sleeps)
 {
 	uint64_t before;
 
+	net_start(); /* the test kernel has no network device: lwIP waits for a user */
 	sched_sleep_ns(500000000ull);
 	before = net_timer_wakeups();
 	sched_sleep_ns(1500000000ull);
@@ -52,6 +53,7 @@ KTEST(lwip_udp_loopback)
 	struct pbuf *p;
 	ip_addr_t lo;
 
+	net_start(); /* the test kernel has no network device: lwIP waits for a user */
 	ipaddr_aton("127.0.0.1", &lo);
 	LOCK_TCPIP_CORE();
 	rx = udp_new();
@@ -143,6 +145,7 @@ KTEST(lwip_tcp_loopback_ipv6)
 	struct tcp_pcb *l, *cl;
 	ip_addr_t lo6;
 
+	net_start(); /* the test kernel has no network device: lwIP waits for a user */
 	ipaddr_aton("::1", &lo6);
 	LOCK_TCPIP_CORE();
 	l = tcp_new_ip_type(IPADDR_TYPE_V6);
