@@ -120,13 +120,13 @@ size_t mm_free_frames(uintptr_t va, uintptr_t end);
 void mm_smp_join(int ncpus);
 /* Look up a kernel virtual address: the PTE bits, 0 if not mapped. */
 uint64_t mm_query(uintptr_t va);
-uint64_t mm_kernel_cr3(void);
+uint64_t mm_kernel_cr3(void); /* physical address of the kernel's PML4 */
 /* the 4 KiB entry as stored (present or not), 0 when no table covers va;
  * and clearing its present bit, keeping the frame (PROT_NONE) */
 uint64_t mm_pte_raw(uintptr_t va);
 void mm_set_not_present(uintptr_t va);
+/* the same for a loop (no shootdown: *stale as mm_map_deferred says) */
 void mm_set_not_present_deferred(uintptr_t va, bool *stale);
-    /* as mm_map_deferred */ /* physical address of the kernel's PML4 */
 
 /* --- heap (mm/heap.c) ---
  * kmalloc: size classes 16..2048 bytes from one-page slabs, through a
