@@ -107,13 +107,15 @@ for ((i = 0; i < RUNS; i++)); do
 done
 
 # Instructions: one run per side under the icount plugin, one vCPU (an
-# exact count); ours with idle_poll=0, as idle polling would count as work.
+# exact count); ours with idle_poll=0, as idle polling would count as work,
+# and norandmaps, so that the count repeats from boot to boot (where ASLR
+# puts a mapping changes how many page tables a call walks).
 : >"$BENCH_TMP/ic.ours"
 : >"$BENCH_TMP/ic.linux"
 if M=$(marks); then
 	if [ $have_ours -eq 1 ]; then
 		rm -f "$BENCH_TMP/icount"
-		ours_run --kernel-args idle_poll=0 --qemu -plugin \
+		ours_run --kernel-args 'idle_poll=0 norandmaps' --qemu -plugin \
 			--qemu "$ICOUNT_SO,$M,out=$BENCH_TMP/icount"
 		icount_per_op "$BENCH_TMP/out" "$BENCH_TMP/icount" >"$BENCH_TMP/ic.ours"
 	fi
