@@ -94,18 +94,26 @@ map_kernel_part(char *start, char *end, uint64_t flags)
 static void
 protect_alias(char *start, char *end, uint64_t flags)
 {
-	for (uint64_t pa = mm_v2p(start); pa < mm_v2p(end); pa += PAGE_SIZE) {
+	uint64_t pa = mm_v2p(start), pend = mm_v2p(end);
+
+	/* one walk per page table, then its entries in a row (as map_range) */
+	while (pa < pend) {
 		uintptr_t va = MM_DIRECT_BASE + pa;
-		uint64_t *pde = walk_create(va, 2);
+		uint64_t *pde = walk_create(va, 2), *pt;
 		if (*pde & PTE_PS) {
 			uint64_t base = *pde & PTE_ADDR & ~(MiB(2) - 1);
 			uint64_t keep = *pde & ~PTE_ADDR & ~PTE_PS;
-			uint64_t *pt = new_table();
+			pt = new_table();
 			for (int i = 0; i < 512; i++)
 				pt[i] = (base + ((uint64_t)i << 12)) | keep;
 			*pde = mm_v2p(pt) | PTE_P | PTE_W;
 		}
-		*walk_create(va, 1) = pa | flags;
+		pt = mm_p2v(*pde & PTE_ADDR);
+		uint64_t first = (va >> 12) & 511;
+		uint64_t n = MIN((pend - pa + PAGE_SIZE - 1) >> 12, 512 - first);
+		for (uint64_t i = 0; i < n; i++)
+			pt[first + i] = (pa + (i << 12)) | flags;
+		pa += n << 12;
 	}
 }
 
