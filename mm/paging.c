@@ -216,10 +216,10 @@ walk_try(uintptr_t va)
 	return &t[(va >> 12) & 511];
 }
 
-/* mm_map's body: true in *replaced when a present entry changed, which
- * other CPUs' TLBs may still hold (the caller shoots them down) */
-static int
-map_pages(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *replaced_out)
+/* mm_map without its shootdown (include/mm.h): *stale becomes true when
+ * a present entry changed, which other CPUs' TLBs may still hold */
+int
+mm_map_deferred(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *stale)
 {
 	uint64_t f;
 	bool replaced = false;
@@ -239,7 +239,7 @@ map_pages(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *replaced_
 		invlpg(va + off);
 	}
 	spin_unlock_irqrestore(&pt_lock, f);
-	*replaced_out |= replaced;
+	*stale |= replaced;
 	return err;
 }
 
@@ -247,17 +247,11 @@ int
 mm_map(uintptr_t va, uint64_t pa, size_t len, uint64_t flags)
 {
 	bool replaced = false;
-	int err = map_pages(va, pa, len, flags, &replaced);
+	int err = mm_map_deferred(va, pa, len, flags, &replaced);
 
 	if (replaced) /* other CPUs may hold the old entry (copy on write) */
 		shootdown(va, len);
 	return err;
-}
-
-int
-mm_map_deferred(uintptr_t va, uint64_t pa, size_t len, uint64_t flags, bool *stale)
-{
-	return map_pages(va, pa, len, flags, stale);
 }
 
 void
