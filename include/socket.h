@@ -21,6 +21,9 @@
 #include "types.h"
 #include "uapi/socket.h"
 
+/* the longest option value getsockopt returns (TCP_INFO's 232 bytes) */
+#define SOCKOPT_MAX 256
+
 struct file;
 struct poll_table;
 struct socket;

@@ -455,7 +455,7 @@ out:
 
 SYSCALL(getsockopt)
 {
-	uint8_t val[SOCKADDR_MAX];
+	uint8_t val[SOCKOPT_MAX];
 	struct file *f;
 	long err;
 	struct socket *s = sock_get((int)a0, &f, &err);
@@ -474,7 +474,7 @@ SYSCALL(getsockopt)
 	if (level == SOL_SOCKET)
 		len = getopt_generic(s, name, val);
 	if (!len) {
-		len = SOCKADDR_MAX;
+		len = SOCKOPT_MAX;
 		err = s->s_ops->getsockopt ? s->s_ops->getsockopt(s, level, name, val, &len)
 		                           : -ENOPROTOOPT;
 		if (err)

@@ -1,0 +1,420 @@
+/* UDP sockets on lwIP's raw API (net/inet_impl.h has the locking rule).
+ * The socket owns its PCB from creation to close. Datagrams wait in the
+ * socket's queue, each with its source, up to SO_RCVBUF bytes (beyond
+ * that they are dropped, as Linux drops them); a send builds one pbuf of
+ * the app's bytes and hands it to lwIP. Linux's net/ipv4/udp.c is the
+ * model for errno values. */
+#include "errno.h"
+#include "inet_impl.h"
+#include "lib.h"
+#include "lwip/ip4.h"
+#include "lwip/ip6.h"
+#include "lwip/netif.h"
+#include "lwip/tcpip.h"
+#include "lwip/udp.h"
+#include "mm.h"
+#include "uaccess.h"
+#include "uapi/ioctls.h"
+#include "uapi/socket.h"
+
+#define UDP4_MAX 65507 /* 65535 - IPv4 and UDP headers */
+#define UDP6_MAX 65527 /* 65535 - UDP header (the IPv6 header is outside the length) */
+
+struct dgram {
+	struct list_node link;
+	struct pbuf *p;
+	ip_addr_t addr;
+	uint16_t port;
+};
+
+static void
+recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
+{
+	struct inet_sock *is = arg;
+	struct dgram *d;
+	size_t limit = is->sock ? (size_t)is->sock->s_rcvbuf : 212992;
+
+	(void)pcb;
+	if ((is->shut & RCV_SHUT) || is->dg_bytes + p->tot_len > limit ||
+	    !(d = kmalloc(sizeof(*d)))) {
+		pbuf_free(p); /* no room: dropped, as Linux drops it */
+		return;
+	}
+	d->p = p;
+	ip_addr_copy(d->addr, *addr);
+	d->port = port;
+	list_add_tail(&is->dgrams, &d->link);
+	is->dg_bytes += p->tot_len;
+	is->dg_count++;
+	poll_wake(&is->head, POLLIN);
+}
+
+void
+inet_udp_apply(struct inet_sock *is)
+{
+	struct udp_pcb *pcb = is->udp;
+
+	if (is->reuseaddr || is->reuseport)
+		ip_set_option(pcb, SOF_REUSEADDR);
+	else
+		ip_reset_option(pcb, SOF_REUSEADDR);
+	if (is->broadcast)
+		ip_set_option(pcb, SOF_BROADCAST);
+	else
+		ip_reset_option(pcb, SOF_BROADCAST);
+	pcb->tos = (u8_t)is->tos;
+	pcb->ttl = (u8_t)(is->ttl < 0 ? UDP_TTL : is->ttl);
+}
+
+int
+inet_udp_create(struct inet_sock *is)
+{
+	struct udp_pcb *pcb =
+	    udp_new_ip_type(is->family == AF_INET ? IPADDR_TYPE_V4 : IPADDR_TYPE_ANY);
+
+	if (!pcb)
+		return -ENOMEM;
+	is->udp = pcb;
+	udp_recv(pcb, recv_cb, is);
+	inet_udp_apply(is);
+	return 0;
+}
+
+static int
+udp_bind_op(struct socket *s, const void *addr, int len)
+{
+	struct inet_sock *is = s->s_priv;
+	ip_addr_t ip;
+	uint16_t port;
+	int r = inet_addr_in(is, addr, len, &ip, &port, true);
+
+	if (r)
+		return r;
+	inet_lock();
+	if (is->bound)
+		r = -EINVAL;
+	else if (!(r = inet_local_ok(&ip, true)))
+		r = inet_errno(udp_bind(is->udp, &ip, port));
+	if (!r)
+		is->bound = true;
+	inet_unlock();
+	return r;
+}
+
+/* Linux: connect checks there is a route, and the unspecified address is this host */
+static int
+route_to(ip_addr_t *ip)
+{
+	if (ip_addr_isany(ip))
+		ip_addr_set_loopback(!IP_IS_V4(ip), ip);
+	if (IP_IS_V4(ip))
+		return ip4_route(ip_2_ip4(ip)) ? 0 : -ENETUNREACH;
+	return ip6_route(NULL, ip_2_ip6(ip)) ? 0 : -ENETUNREACH;
+}
+
+static int
+udp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
+{
+	struct inet_sock *is = s->s_priv;
+	ip_addr_t ip;
+	uint16_t port, family = 0;
+	int r;
+
+	(void)nonblock;
+	if (len >= (int)sizeof(family))
+		memcpy(&family, addr, sizeof(family));
+	if (family == AF_UNSPEC && len >= (int)sizeof(family)) { /* dissolve the association */
+		inet_lock();
+		udp_disconnect(is->udp);
+		is->state = IS_NEW;
+		inet_unlock();
+		return 0;
+	}
+	if ((r = inet_addr_in(is, addr, len, &ip, &port, false)))
+		return r;
+	inet_lock();
+	if (!(r = route_to(&ip)) && !(r = inet_errno(udp_connect(is->udp, &ip, port)))) {
+		is->state = IS_CONNECTED;
+		is->bound = true;
+		is->err = 0;
+	}
+	inet_unlock();
+	return r;
+}
+
+static int
+udp_listen_op(struct socket *s, int backlog)
+{
+	(void)s;
+	(void)backlog;
+	return -EOPNOTSUPP;
+}
+
+static int
+udp_accept_op(struct socket *s, struct socket *ns, bool nonblock)
+{
+	(void)s;
+	(void)ns;
+	(void)nonblock;
+	return -EOPNOTSUPP;
+}
+
+static int
+udp_shutdown_op(struct socket *s, int how)
+{
+	struct inet_sock *is = s->s_priv;
+	int r = 0;
+
+	inet_lock();
+	if (is->state != IS_CONNECTED)
+		r = -ENOTCONN; /* Linux: shutdown wants a peer, even for UDP */
+	else
+		is->shut |= how == SHUT_RD   ? RCV_SHUT
+		            : how == SHUT_WR ? SEND_SHUT
+		                             : RCV_SHUT | SEND_SHUT;
+	if (!r)
+		poll_wake(&is->head, POLLIN | POLLOUT | POLLHUP | POLLRDHUP);
+	inet_unlock();
+	return r;
+}
+
+static int
+udp_getname(struct socket *s, void *addr, bool peer)
+{
+	struct inet_sock *is = s->s_priv;
+	int r;
+
+	inet_lock();
+	if (!peer)
+		r = inet_addr_out(is, &is->udp->local_ip, is->udp->local_port, addr);
+	else if (is->state != IS_CONNECTED)
+		r = -ENOTCONN;
+	else
+		r = inet_addr_out(is, &is->udp->remote_ip, is->udp->remote_port, addr);
+	inet_unlock();
+	return r;
+}
+
+static bool
+is_broadcast(const ip_addr_t *ip)
+{
+	struct netif *netif;
+
+	if (!IP_IS_V4(ip))
+		return false;
+	if (ip4_addr_get_u32(ip_2_ip4(ip)) == IPADDR_BROADCAST)
+		return true;
+	NETIF_FOREACH(netif)
+	if (ip4_addr_isbroadcast_u32(ip4_addr_get_u32(ip_2_ip4(ip)), netif))
+		return true;
+	return false;
+}
+
+static long
+udp_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
+{
+	struct inet_sock *is = s->s_priv;
+	ip_addr_t ip;
+	uint16_t port = 0;
+	struct pbuf *p;
+	long r;
+
+	(void)nonblock;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (m->namelen && (r = inet_addr_in(is, m->name, m->namelen, &ip, &port, false)))
+		return r;
+	if (m->namelen && port == 0)
+		return -EINVAL; /* Linux: port 0 is no destination */
+	if (m->len > (is->family == AF_INET ? UDP4_MAX : UDP6_MAX))
+		return -EMSGSIZE;
+	/* the bytes first, outside the lock: a fault in the app's buffer
+	 * then costs nobody else anything */
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)m->len, PBUF_RAM);
+	if (!p)
+		return -ENOMEM;
+	if (m->len && sock_msg_copyin(m, p->payload, m->len)) {
+		pbuf_free(p);
+		return -EFAULT;
+	}
+	inet_lock();
+	if (is->err) {
+		r = -is->err;
+		is->err = 0;
+	} else if (is->shut & SEND_SHUT) {
+		r = -EPIPE;
+	} else if (!m->namelen && is->state != IS_CONNECTED) {
+		r = -EDESTADDRREQ;
+	} else if (m->namelen && ip_addr_isany(&ip)) {
+		ip_addr_set_loopback(!IP_IS_V4(&ip), &ip);
+		r = 0;
+	} else {
+		r = 0;
+	}
+	if (!r && m->namelen && is_broadcast(&ip) && !is->broadcast)
+		r = -EACCES; /* Linux: broadcasts need SO_BROADCAST */
+	if (!r) {
+		err_t e = m->namelen ? udp_sendto(is->udp, p, &ip, port) : udp_send(is->udp, p);
+		r = e == ERR_OK ? (long)m->len : e == ERR_MEM ? -ENOMEM : inet_errno(e);
+		if (e == ERR_OK)
+			is->bound = true;
+	}
+	inet_unlock();
+	pbuf_free(p);
+	return r;
+}
+
+static int
+copy_dgram(struct sock_msg *m, struct pbuf *p, size_t n)
+{
+	for (; p && n; p = p->next) {
+		size_t k = MIN(n, (size_t)p->len);
+		if (sock_msg_copyout(m, p->payload, k))
+			return -EFAULT;
+		n -= k;
+	}
+	return 0;
+}
+
+static long
+udp_recvmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
+{
+	struct inet_sock *is = s->s_priv;
+	struct inet_wait w;
+	bool waiting = false;
+	uint64_t deadline = sock_deadline(s->s_rcvtimeo);
+	long r = 0;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	inet_lock();
+	for (;;) {
+		if (!list_empty(&is->dgrams)) {
+			struct dgram *d = list_entry(is->dgrams.next, struct dgram, link);
+			size_t n = MIN(m->len, (size_t)d->p->tot_len);
+			if (copy_dgram(m, d->p, n)) {
+				r = -EFAULT;
+				break;
+			}
+			if (n < d->p->tot_len)
+				m->flags |= MSG_TRUNC;
+			m->namelen = inet_addr_out(is, &d->addr, d->port, m->name);
+			r = (flags & MSG_TRUNC) ? d->p->tot_len : (long)n;
+			if (!(flags & MSG_PEEK)) {
+				list_del(&d->link);
+				is->dg_bytes -= d->p->tot_len;
+				is->dg_count--;
+				pbuf_free(d->p);
+				kfree(d);
+			}
+			break;
+		}
+		if (is->err) {
+			r = -is->err;
+			is->err = 0;
+			break;
+		}
+		if (is->shut & RCV_SHUT)
+			break;
+		if (nonblock) {
+			r = -EAGAIN;
+			break;
+		}
+		if (!waiting) {
+			inet_wait_begin(&w, is, POLLIN | POLLERR | POLLHUP);
+			waiting = true;
+		}
+		if ((r = inet_wait(&w, deadline, s->s_rcvtimeo)))
+			break;
+	}
+	if (waiting)
+		inet_wait_end(&w);
+	inet_unlock();
+	return r;
+}
+
+int
+inet_udp_poll(struct inet_sock *is)
+{
+	int r = POLLOUT | POLLWRNORM;
+
+	if (is->err)
+		r |= POLLERR;
+	if (!list_empty(&is->dgrams))
+		r |= POLLIN | POLLRDNORM;
+	if (is->shut & RCV_SHUT)
+		r |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (is->shut == (RCV_SHUT | SEND_SHUT))
+		r |= POLLHUP;
+	return r;
+}
+
+int
+inet_udp_inq(struct inet_sock *is)
+{
+	/* Linux: the next datagram's length */
+	return list_empty(&is->dgrams)
+	           ? 0
+	           : list_entry(is->dgrams.next, struct dgram, link)->p->tot_len;
+}
+
+static int
+udp_poll_op(struct socket *s, struct poll_table *pt)
+{
+	struct inet_sock *is = s->s_priv;
+	int r;
+
+	poll_register(pt, &is->head);
+	inet_lock();
+	r = inet_udp_poll(is);
+	UNLOCK_TCPIP_CORE();
+	return r;
+}
+
+static int
+udp_ioctl(struct socket *s, unsigned long cmd, void *arg)
+{
+	struct inet_sock *is = s->s_priv;
+	int n;
+
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+		return -ENOTTY;
+	inet_lock();
+	n = cmd == SIOCINQ ? inet_udp_inq(is) : 0; /* a send leaves at once */
+	UNLOCK_TCPIP_CORE();
+	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
+}
+
+static void
+udp_release(struct socket *s)
+{
+	struct inet_sock *is = s->s_priv;
+	struct list_node *n, *tmp;
+
+	inet_lock();
+	udp_remove(is->udp);
+	list_for_each_safe(n, tmp, &is->dgrams)
+	{
+		struct dgram *d = list_entry(n, struct dgram, link);
+		pbuf_free(d->p);
+		kfree(d);
+	}
+	inet_sock_free(is);
+	inet_unlock();
+}
+
+const struct sock_ops inet_udp_ops = {
+    .bind = udp_bind_op,
+    .connect = udp_connect_op,
+    .listen = udp_listen_op,
+    .accept = udp_accept_op,
+    .shutdown = udp_shutdown_op,
+    .getname = udp_getname,
+    .sendmsg = udp_sendmsg,
+    .recvmsg = udp_recvmsg,
+    .poll = udp_poll_op,
+    .getsockopt = inet_getsockopt,
+    .setsockopt = inet_setsockopt,
+    .ioctl = udp_ioctl,
+    .release = udp_release,
+};
