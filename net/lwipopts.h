@@ -109,7 +109,9 @@ void net_mem_free(void *p);
 #define TCP_DEFAULT_LISTEN_BACKLOG 128
 #define LWIP_TCP_TIMESTAMPS 0
 #define TCP_OVERSIZE TCP_MSS
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1 /* one slot for the socket layer: it hears of each PCB's free */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS                                                                  \
+	1 /* one slot for the socket layer: it hears of each PCB's free                            \
+	   */
 /* SO_REUSEADDR (lwIP's SOF_REUSEADDR: a port in TIME-WAIT may be bound again) */
 #define SO_REUSE 1
 
