@@ -7,12 +7,14 @@
 #include "net.h"
 #include "power.h"
 #include "printk.h"
+#include "vfs.h"
 
 void
 kernel_run(void)
 {
 	net_wait_config(); /* DHCP's address, when asked for, before the app */
-	app_run();         /* returns when there is no app */
+	etc_resolv_init();
+	app_run(); /* returns when there is no app */
 	printk(KERN_INFO "no app to run");
 	kernel_exit(0);
 }

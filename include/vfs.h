@@ -271,6 +271,9 @@ const char *vfs_hostname(void);
 /* /etc/passwd, group, hosts, hostname, nsswitch.conf when the app's tree
  * has none (core/fs/etc.c) */
 void etc_init(void);
+/* /etc/resolv.conf from the DNS servers configured, unless the app has one
+ * (after net_wait_config) */
+void etc_resolv_init(void);
 /* --- /proc (core/fs/procfs.c): self/exe, self/fd/, self/maps, self/stat,
  * self/status, self/cmdline, self/mountinfo, cpuinfo, meminfo, uptime,
  * stat, mounts, sys/kernel/hostname; and /sys: devices/system/cpu/ --- */

@@ -1,9 +1,12 @@
 /* The files in /etc that libc's name services read (getpwnam, getgrgid,
  * gethostbyname, getaddrinfo for "localhost"), made at boot when the
  * app's tree brought none: its own files (--add) always win. The host
- * name is vfs_hostname(): "unum" or the kernel argument hostname=NAME. */
+ * name is vfs_hostname(): "unum" or the kernel argument hostname=NAME.
+ * /etc/resolv.conf names the DNS servers the network was given (dns=, or
+ * DHCP's), once it is configured. */
 #include "errno.h"
 #include "lib.h"
+#include "net.h"
 #include "vfs.h"
 
 static void
@@ -40,4 +43,16 @@ etc_init(void)
 	             "::1\t\tlocalhost ip6-localhost ip6-loopback\n",
 	             vfs_hostname());
 	put("/etc/hosts", hosts);
+}
+
+void
+etc_resolv_init(void)
+{
+	char text[64 + NET_DNS_MAX * 64], addr[48];
+	size_t at = 0;
+
+	for (int i = 0; net_dns_server(i, addr, sizeof(addr)); i++)
+		at += (size_t)fmt_snprintf(text + at, sizeof(text) - at, "nameserver %s\n", addr);
+	if (at)
+		put("/etc/resolv.conf", text);
 }
