@@ -3,13 +3,17 @@
  * socket's queue, each with its source, up to SO_RCVBUF bytes (beyond
  * that they are dropped, as Linux drops them); a send builds one pbuf of
  * the app's bytes and hands it to lwIP. Linux's net/ipv4/udp.c is the
- * model for errno values. */
+ * model for errno values. ICMP errors about a datagram a connected
+ * socket sent (port unreachable: ECONNREFUSED) come back as its SO_ERROR
+ * and fail its next call, as Linux reports them; lwIP's UDP does not
+ * look at ICMP, so two raw PCBs (IPv4 and IPv6) watch for them. */
 #include "errno.h"
 #include "inet_impl.h"
 #include "lib.h"
 #include "lwip/ip4.h"
 #include "lwip/ip6.h"
 #include "lwip/netif.h"
+#include "lwip/raw.h"
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "mm.h"
@@ -47,6 +51,94 @@ recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u
 	is->dg_bytes += p->tot_len;
 	is->dg_count++;
 	poll_wake(&is->head, POLLIN);
+}
+
+/* --- ICMP errors --- */
+static struct raw_pcb *icmp4_watch, *icmp6_watch;
+
+static uint16_t
+be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+/* the connected socket that sent sport -> dst:dport learns err */
+static void
+icmp_error(const ip_addr_t *dst, uint16_t sport, uint16_t dport, int err)
+{
+	struct list_node *n;
+
+	list_for_each(n, &inet_all)
+	{
+		struct inet_sock *is = list_entry(n, struct inet_sock, all);
+		if (is->type != SOCK_DGRAM || is->state != IS_CONNECTED ||
+		    is->udp->local_port != sport || is->udp->remote_port != dport ||
+		    !ip_addr_cmp(&is->udp->remote_ip, dst))
+			continue;
+		is->err = err;
+		poll_wake(&is->head, POLLERR | POLLIN);
+	}
+}
+
+/* Linux's icmp_err_convert, for destination unreachable's codes */
+static int
+icmp4_errno(int code)
+{
+	static const int map[] = {ENETUNREACH,  EHOSTUNREACH, ENOPROTOOPT,
+	                          ECONNREFUSED, EMSGSIZE,     EOPNOTSUPP};
+	return code < (int)ARRAY_SIZE(map) ? map[code] : EHOSTUNREACH;
+}
+
+/* every ICMP packet passes here before lwIP's own ICMP sees it (0: not
+ * taken); the headers are read from a copy, so any length is safe */
+static u8_t
+icmp4_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	uint8_t b[60 + 8 + 60 + 8];
+	u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+	ip_addr_t dst;
+
+	(void)arg, (void)pcb, (void)addr;
+	int ihl = (b[0] & 0xf) * 4;
+	if (n < ihl + 8 + 20 || b[ihl] != 3 /* destination unreachable */)
+		return 0;
+	const uint8_t *in = b + ihl + 8;
+	int iihl = (in[0] & 0xf) * 4;
+	if (iihl < 20 || in[9] != 17 /* UDP */ || n < ihl + 8 + iihl + 4)
+		return 0;
+	uint32_t a;
+	memcpy(&a, in + 16, sizeof(a));
+	ip_addr_set_ip4_u32_val(dst, a);
+	icmp_error(&dst, be16(in + iihl), be16(in + iihl + 2), icmp4_errno(b[ihl + 1]));
+	return 0;
+}
+
+static u8_t
+icmp6_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	static const int map[] = {ENETUNREACH, EACCES, EHOSTUNREACH, EHOSTUNREACH, ECONNREFUSED};
+	uint8_t b[40 + 8 + 40 + 4];
+	u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+	ip_addr_t dst;
+	uint32_t w[4];
+
+	(void)arg, (void)pcb, (void)addr;
+	if (n < sizeof(b) || b[40] != 1 /* destination unreachable */ || b[48 + 6] != 17)
+		return 0;
+	memcpy(w, b + 48 + 24, sizeof(w));
+	IP_ADDR6(&dst, w[0], w[1], w[2], w[3]);
+	icmp_error(&dst, be16(b + 88), be16(b + 90),
+	           b[41] < ARRAY_SIZE(map) ? map[b[41]] : EHOSTUNREACH);
+	return 0;
+}
+
+static void
+icmp_watch(void)
+{
+	if (!icmp4_watch && (icmp4_watch = raw_new(IP_PROTO_ICMP)))
+		raw_recv(icmp4_watch, icmp4_cb, NULL);
+	if (!icmp6_watch && (icmp6_watch = raw_new_ip_type(IPADDR_TYPE_V6, IP6_NEXTH_ICMP6)))
+		raw_recv(icmp6_watch, icmp6_cb, NULL);
 }
 
 void
@@ -134,6 +226,7 @@ udp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
 		return r;
 	inet_lock();
 	if (!(r = route_to(&ip)) && !(r = inet_errno(udp_connect(is->udp, &ip, port)))) {
+		icmp_watch(); /* XXX: a watch that could not be made (no memory) reports nothing */
 		is->state = IS_CONNECTED;
 		is->bound = true;
 		is->err = 0;

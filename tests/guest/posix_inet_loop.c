@@ -2,12 +2,14 @@
  * AF_INET6 (net/inet*.c): a megabyte through a connection with a thread
  * on the other end, EOF, a refused connect, a UDP datagram with its
  * source, a dual-stack :: listener taking an IPv4 client (seen as
- * ::ffff:127.0.0.1), TCP_INFO's state, ::1. tests/guest/posix_inet.c has
+ * ::ffff:127.0.0.1), TCP_INFO's state, ::1, a connected UDP socket told
+ * ECONNREFUSED by ICMP port unreachable (IPv4 and IPv6). tests/guest/posix_inet.c has
  * the whole API case by case. */
 #include "tap.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -98,5 +100,26 @@ main(void)
 	int c6 = socket(AF_INET6, SOCK_STREAM, 0);
 	a6.sin6_addr = in6addr_loopback;
 	CHECK(connect(c6, (void *)&a6, sizeof a6) == 0, "connect to [::1]");
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct sockaddr_in d4 = {.sin_family = AF_INET,
+		                         .sin_port = htons(9),
+		                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		struct sockaddr_in6 d6 = {
+		    .sin6_family = AF_INET6, .sin6_port = htons(9), .sin6_addr = in6addr_loopback};
+		int u = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+		struct pollfd p = {u, POLLIN, 0};
+		CHECK((v6 ? connect(u, (void *)&d6, sizeof d6)
+		          : connect(u, (void *)&d4, sizeof d4)) == 0,
+		      v6 ? "UDP connect [::1]:9" : "UDP connect 127.0.0.1:9");
+		CHECK(send(u, "x", 1, 0) == 1, "UDP send to a port nobody has");
+		CHECK(poll(&p, 1, 5000) == 1 && p.revents == POLLERR, "poll: POLLERR after ICMP");
+		errno = 0;
+		CHECK(recv(u, r, sizeof r, 0) == -1 && errno == ECONNREFUSED, "recv: ECONNREFUSED");
+		errno = 0;
+		CHECK(recv(u, r, sizeof r, MSG_DONTWAIT) == -1 && errno == EAGAIN,
+		      "the error was reported once");
+		close(u);
+	}
 	return tap_done();
 }
