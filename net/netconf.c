@@ -353,6 +353,11 @@ start_stack(void)
 	LOCK_TCPIP_CORE();
 	net_core_lock_checked();
 	netif_add_ext_callback(&status_cb, status_changed);
+	/* lo's frames never leave memory: no checksums made or checked, as
+	 * Linux's loopback */
+	struct netif *lo = netif_find("lo0");
+	if (lo)
+		NETIF_SET_CHECKSUM_CTRL(lo, 0);
 	dns_static_apply();
 	for (int i = 0; !devices_off && i < netdev_count(); i++) {
 		struct netdev *nd = netdev_at(i);

@@ -130,10 +130,14 @@ rx_frame(struct netdev *nd, struct netdev_frame *f, void *arg)
 	p = rx_pbuf(f);
 	if (!p)
 		goto out;
+	/* a frame off the wire is checked unless the device did it; the
+	 * netif's own flags (what looped frames see) may not check TCP */
 	saved = netif->chksum_flags;
 	if (flags & (NETDEV_RX_CSUM_VALID | NETDEV_RX_CSUM_PARTIAL))
 		netif->chksum_flags &=
 		    (uint16_t) ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP);
+	else
+		netif->chksum_flags |= NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP;
 	if (netif->input(p, netif) != ERR_OK)
 		pbuf_free(p);
 	netif->chksum_flags = saved;
@@ -179,10 +183,10 @@ zero_copy_ok(struct pbuf *p)
 }
 
 static err_t
-send_copy(struct netdev *nd, struct pbuf *p)
+send_copy(struct netdev *nd, struct pbuf *p, const struct netdev_tx *how)
 {
 	struct netdev_seg seg;
-	struct netdev_tx tx = {.segs = &seg, .nsegs = 1, .flags = NETDEV_TX_NOWAIT};
+	struct netdev_tx tx = *how;
 	void *buf = kmalloc(p->tot_len);
 	int e;
 
@@ -190,9 +194,59 @@ send_copy(struct netdev *nd, struct pbuf *p)
 		return ERR_MEM;
 	seg.base = buf;
 	seg.len = pbuf_copy_partial(p, buf, p->tot_len, 0);
+	tx.segs = &seg;
+	tx.nsegs = 1;
+	tx.done = NULL;
 	e = netdev_send(nd, &tx);
 	kfree(buf);
 	return e == 0 ? ERR_OK : e == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+/* one's-complement sum of n bytes, big-endian words, not folded */
+static uint32_t
+sum16(const uint8_t *b, unsigned n, uint32_t acc)
+{
+	for (unsigned i = 0; i + 1 < n; i += 2)
+		acc += (uint32_t)(b[i] << 8 | b[i + 1]);
+	return acc;
+}
+
+/* TCP checksum offload (NETDEV_TX_CSUM): lwIP left the field 0
+ * (NETIF_CHECKSUM_GEN_TCP off); it gets the pseudo-header's sum, and the
+ * device sums the segment over it, as virtio's VIRTIO_NET_F_CSUM wants.
+ * The headers are in the first pbuf (lwIP builds TCP segments so). */
+static void
+tx_csum(struct pbuf *p, struct netdev_tx *tx)
+{
+	uint8_t *f = p->payload, *ip = f + ETH_HLEN;
+	uint32_t sum;
+	unsigned l4, len;
+
+	if (p->len < ETH_HLEN + 40)
+		return;
+	if (be16(f + 12) == 0x0800 && ip[9] == 6) {
+		unsigned ihl = (ip[0] & 0xfu) * 4;
+		len = be16(ip + 2) - ihl;
+		l4 = ETH_HLEN + ihl;
+		sum = sum16(ip + 12, 8, 6 + len);
+	} else if (be16(f + 12) == 0x86dd && ip[6] == 6) {
+		if (p->len < ETH_HLEN + 60)
+			return;
+		len = be16(ip + 4);
+		l4 = ETH_HLEN + 40;
+		sum = sum16(ip + 8, 32, 6 + len);
+	} else {
+		return;
+	}
+	if (l4 + 18 > p->len)
+		return;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[l4 + 16] = (uint8_t)(sum >> 8);
+	f[l4 + 17] = (uint8_t)sum;
+	tx->flags |= NETDEV_TX_CSUM;
+	tx->csum_start = (uint16_t)l4;
+	tx->csum_offset = 16;
 }
 
 /* lwIP's linkoutput, core lock held: never waits for ring room (the
@@ -208,8 +262,10 @@ linkoutput(struct netif *netif, struct pbuf *p)
 	int e;
 
 	pbuf_remove_header(p, ETH_PAD_SIZE);
+	if (!(netif->chksum_flags & NETIF_CHECKSUM_GEN_TCP))
+		tx_csum(p, &tx);
 	if (!zero_copy_ok(p)) {
-		err = send_copy(nd, p);
+		err = send_copy(nd, p, &tx);
 		goto out;
 	}
 	for (struct pbuf *q = p; q; q = q->next)
@@ -219,7 +275,7 @@ linkoutput(struct netif *netif, struct pbuf *p)
 	e = netdev_send(nd, &tx);
 	if (e == -EINVAL) { /* memory the device cannot take in place */
 		pbuf_free(p);
-		err = send_copy(nd, p);
+		err = send_copy(nd, p, &tx);
 	} else if (e) {
 		pbuf_free(p);
 		err = e == -EAGAIN ? ERR_MEM : ERR_IF;
@@ -261,10 +317,16 @@ netif_setup(struct netif *netif)
 	netif->output = output4;
 	netif->output_ip6 = output6;
 	netif->linkoutput = linkoutput;
-	/* XXX: lwIP computes every checksum it sends, even when the device
-	 * offers to (NETDEV_F_TX_CSUM): lwIP can leave the field at 0 but not
-	 * write the pseudo-header sum the device needs there */
-	NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL);
+	/* TCP's checksums are the device's when it offers (linkoutput's
+	 * tx_csum); UDP's stay lwIP's, since a datagram fragmented by IP
+	 * cannot have its checksum completed per frame. A segment to our own
+	 * address loops back inside lwIP with its field still 0, so the
+	 * netif's flags do not check TCP: rx_frame turns the check on for
+	 * each frame that came off the wire. */
+	NETIF_SET_CHECKSUM_CTRL(netif, (netdev_features(nd) & NETDEV_F_TX_CSUM)
+	                                   ? NETIF_CHECKSUM_ENABLE_ALL & ~(NETIF_CHECKSUM_GEN_TCP |
+	                                                                   NETIF_CHECKSUM_CHECK_TCP)
+	                                   : NETIF_CHECKSUM_ENABLE_ALL);
 	return ERR_OK;
 }
 
