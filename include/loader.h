@@ -1,22 +1,25 @@
 /* Running the app (DESIGN.md, Loader): an ELF executable from the root
- * file system, loaded as Linux's execve would (static and static-PIE for
- * now), with the initial stack Linux builds: argc, argv, envp, auxv. */
+ * file system, loaded as Linux's execve would (static, static-PIE, and
+ * dynamic through its own PT_INTERP from the file system), with the
+ * initial stack Linux builds: argc, argv, envp, auxv. */
 #ifndef UNUM_LOADER_H
 #define UNUM_LOADER_H
 
 #include "types.h"
 
 struct app_image {
-	uintptr_t entry; /* where the app starts */
-	uintptr_t sp;    /* its initial stack pointer */
-	uintptr_t phdr, base, brk;
+	uintptr_t entry;           /* where the app starts: its interpreter's entry, if any */
+	uintptr_t at_entry;        /* the program's own entry (AT_ENTRY) */
+	uintptr_t sp;              /* its initial stack pointer */
+	uintptr_t phdr, base, brk; /* base: the interpreter's bias (AT_BASE), or 0 */
 	size_t phnum;
 };
 
 /* Load 'path' with argv/envp (NULL-terminated arrays of kernel strings)
  * and the 16 AT_RANDOM bytes. 0, or -ENOENT, -ENOEXEC with *why saying
  * what is wrong with the file (truncated, not x86-64, a shared object,
- * needs an interpreter we lack), -ENOMEM. */
+ * its interpreter bad: "interpreter PATH: WHY"), -ENOENT for a missing
+ * interpreter too, -ENOMEM. */
 int elf_load(const char *path, const char *const argv[], const char *const envp[],
              const uint8_t random[16], struct app_image *img, const char **why);
 

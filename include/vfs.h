@@ -279,6 +279,8 @@ void etc_resolv_init(void);
  * stat, mounts, sys/kernel/hostname; and /sys: devices/system/cpu/ --- */
 /* the app's path and argv, for self/exe, cmdline, status and stat */
 void procfs_init(const char *exe, const char *const *argv);
+/* the file the loader ran (its hold kept for good): self/exe names it */
+void procfs_set_exe(struct vnode *v);
 
 /* --- readiness (core/event/poll.c, include/poll.h): poll/select/epoll --- */
 /* f's readiness now, and with pt its caller registered on f's wait

@@ -1,8 +1,10 @@
 /* ELF64 executables for x86-64 (System V ABI, gABI chapter 5): the
  * PT_LOAD segments mapped at their addresses (ET_EXEC) or at a Linux-like
- * base (static-PIE, told from a shared object by DF_1_PIE or, without
- * it, by an entry point in an executable segment), and the
- * initial stack with auxv (System V x86-64 ABI 3.4.1). */
+ * base (PIE; a static-PIE told from a shared object by DF_1_PIE or,
+ * without it, by an entry point in an executable segment), the program's
+ * PT_INTERP (glibc's or musl's own ld.so, from the file system) mapped
+ * where Linux's mmap would put it and entered first, and the initial
+ * stack with auxv (System V x86-64 ABI 3.4.1). */
 #include "uapi/elf.h"
 #include "arch.h"
 #include "errno.h"
@@ -280,9 +282,9 @@ build_stack(struct app_image *img, const char *const argv[], const char *const e
 	    {AT_PHENT, sizeof(struct elf64_phdr)},
 	    {AT_PHNUM, img->phnum},
 	    {AT_PAGESZ, PAGE_SIZE},
-	    {AT_BASE, 0},
+	    {AT_BASE, img->base},
 	    {AT_FLAGS, 0},
-	    {AT_ENTRY, img->entry},
+	    {AT_ENTRY, img->at_entry},
 	    {AT_UID, 0},
 	    {AT_EUID, 0},
 	    {AT_GID, 0},
@@ -390,6 +392,116 @@ pie_bias(const struct elf64_phdr *ph, int n)
 	return ALIGN_DOWN(vma_layout()->pie_base, align);
 }
 
+/* the span of an ET_DYN object's PT_LOAD segments from its first page,
+ * and their largest power-of-two alignment (Linux's total_mapping_size,
+ * maximum_alignment) */
+static uint64_t
+object_span(const struct elf64_phdr *ph, int n, uint64_t *lo, uint64_t *align)
+{
+	uint64_t hi = 0;
+
+	*lo = UINT64_MAX;
+	*align = PAGE_SIZE;
+	for (int i = 0; i < n; i++) {
+		if (ph[i].type != PT_LOAD || !ph[i].memsz)
+			continue;
+		*lo = MIN(*lo, ALIGN_DOWN(ph[i].vaddr, PAGE_SIZE));
+		hi = MAX(hi, ph[i].vaddr + ph[i].memsz); /* check_layout: no wrap */
+		if (ph[i].align > *align && ph[i].align <= (1ul << 30) &&
+		    !(ph[i].align & (ph[i].align - 1)))
+			*align = ph[i].align;
+	}
+	if (*lo == UINT64_MAX)
+		*lo = 0;
+	return hi > *lo ? ALIGN_UP(hi, PAGE_SIZE) - *lo : 0;
+}
+
+/* an ET_DYN interpreter's bias: where mmap would put its whole span (top
+ * down from this boot's mmap area, as Linux's load_elf_interp maps it
+ * without an address), aligned to its segments' alignment; the room is
+ * only looked for here, load_segments then maps each segment MAP_FIXED */
+static long
+interp_bias(const struct elf64_phdr *ph, int n)
+{
+	uint64_t lo, align, span = object_span(ph, n, &lo, &align);
+	long r;
+
+	if (!span || span > APP_MMAP_TOP - APP_MMAP_BOTTOM)
+		return -ENOEXEC;
+	r = vma_map(0, span + align - PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+	if (r < 0)
+		return r;
+	vma_unmap((uintptr_t)r, span + align - PAGE_SIZE);
+	return (long)(ALIGN_UP((uintptr_t)r, align) - lo);
+}
+
+/* an object's segments are named after its file in /proc/self/maps */
+static void
+label_segments(struct vnode *v, const struct elf64_phdr *ph, int n, uintptr_t bias)
+{
+	for (int i = 0; i < n; i++)
+		if (ph[i].type == PT_LOAD && ph[i].memsz)
+			vma_label(ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
+			          ALIGN_UP(bias + ph[i].vaddr + ph[i].memsz, PAGE_SIZE) -
+			              ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
+			          v, ALIGN_DOWN(ph[i].offset, PAGE_SIZE));
+}
+
+/* the reason of a refusal of the interpreter: its path, then why */
+static char interp_reason[PATH_MAX + 160];
+
+/* The program's PT_INTERP (glibc's ld-linux, musl's ld-musl): loaded as
+ * Linux's load_elf_interp does, from the root file system, checked as the
+ * program is (check, check_layout), an ET_DYN one where mmap would put it;
+ * its own PT_INTERP is ignored, as Linux does. *bias and *entry for the
+ * auxv's AT_BASE and the first instruction. -ENOENT when the file is not
+ * there (127, as a shell says of an execve that fails so), -ENOEXEC with
+ * the reason else (126). */
+static int
+load_interp(const char *path, uintptr_t *bias, uintptr_t *entry, const char **why)
+{
+	struct vnode *v;
+	const char *what = NULL;
+	size_t size;
+	uintptr_t brk = 0;
+	int err = vfs_lookup(NULL, path, true, &v); /* its hold is kept: mapped for good */
+
+	*bias = 0;
+	if (err)
+		what = err == -ENOENT ? "not found" : "cannot be looked up";
+	else if ((v->v_mode & S_IFMT) != S_IFREG)
+		what = "not a regular file", err = -EACCES;
+	const uint8_t *f = err ? NULL : vfs_bytes(v, &size);
+	if (!err && !f)
+		what = "not on a file system the loader can map", err = -EACCES;
+	if (!err)
+		err = check(f, size, &what);
+	const struct elf64_ehdr *e = (const void *)f;
+	const struct elf64_phdr *ph = err ? NULL : (const void *)(f + e->phoff);
+	if (!err && e->type == ET_DYN) {
+		long b = interp_bias(ph, e->phnum);
+		if (b < 0 && b != -ENOEXEC)
+			return (int)b;
+		if (b < 0)
+			what = "bad ELF (no PT_LOAD segment with a size)", err = -ENOEXEC;
+		else
+			*bias = (uintptr_t)b;
+	}
+	if (!err && !(err = check_layout(e, ph, *bias, &what)))
+		err = load_segments(f, ph, e->phnum, *bias, &brk);
+	if (err == -ENOMEM && !what)
+		return err;
+	if (err) {
+		fmt_snprintf(interp_reason, sizeof(interp_reason), "interpreter %s: %s", path,
+		             what ? what : "cannot be mapped");
+		*why = interp_reason;
+		return err == -ENOENT ? -ENOENT : -ENOEXEC;
+	}
+	label_segments(v, ph, e->phnum, *bias);
+	*entry = *bias + e->entry;
+	return 0;
+}
+
 int
 elf_load(const char *path, const char *const argv[], const char *const envp[],
          const uint8_t random[16], struct app_image *img, const char **why)
@@ -397,6 +509,7 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 	struct vnode *v;
 	const struct elf64_ehdr *e;
 	const struct elf64_phdr *ph;
+	const char *interp = NULL;
 	uintptr_t bias = 0, brk = 0;
 	int err = vfs_lookup(NULL, path, true, &v); /* its hold is kept: the app's file */
 
@@ -421,13 +534,13 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		return err;
 	e = (const void *)f;
 	ph = (const void *)(f + e->phoff);
-	for (int i = 0; i < e->phnum; i++)
-		if (ph[i].type == PT_INTERP) {
-			*why = "dynamically linked (PT_INTERP): not supported yet";
-			return -ENOEXEC;
-		}
+	for (int i = 0; i < e->phnum && !interp; i++) /* the first, as Linux */
+		if (ph[i].type == PT_INTERP)
+			interp = (const char *)f + ph[i].offset; /* check: NUL-terminated */
 	if (e->type == ET_DYN) {
-		if (!dyn_is_pie(f, ph, e->phnum) && !entry_in_text(e->entry, ph, e->phnum)) {
+		/* with an interpreter, any ET_DYN is a PIE (Linux starts it) */
+		if (!interp && !dyn_is_pie(f, ph, e->phnum) &&
+		    !entry_in_text(e->entry, ph, e->phnum)) {
 			*why = "a shared library, not a program";
 			return -ENOEXEC;
 		}
@@ -439,13 +552,10 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 	if ((err = check_layout(e, ph, bias, why)) ||
 	    (err = load_segments(f, ph, e->phnum, bias, &brk)))
 		return err;
-	for (int i = 0; i < e->phnum; i++) /* /proc/self/maps names the app's file */
-		if (ph[i].type == PT_LOAD && ph[i].memsz)
-			vma_label(ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
-			          ALIGN_UP(bias + ph[i].vaddr + ph[i].memsz, PAGE_SIZE) -
-			              ALIGN_DOWN(bias + ph[i].vaddr, PAGE_SIZE),
-			          v, ALIGN_DOWN(ph[i].offset, PAGE_SIZE));
-	img->entry = bias + e->entry;
+	label_segments(v, ph, e->phnum, bias);
+	procfs_set_exe(v);
+	img->at_entry = img->entry = bias + e->entry;
+	img->base = 0;
 	img->phnum = e->phnum;
 	img->phdr = 0;
 	for (int i = 0; i < e->phnum; i++)
@@ -466,5 +576,8 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 	}
 	if (r < 0)
 		return (int)r;
+	/* the interpreter after the stack, as Linux maps it: in the mmap area */
+	if (interp && (err = load_interp(interp, &img->base, &img->entry, why)))
+		return err;
 	return build_stack(img, argv, envp, random, path);
 }

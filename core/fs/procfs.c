@@ -19,6 +19,7 @@
 #include "sched.h"
 #include "socket.h"
 #include "uaccess.h"
+#include "uapi/limits.h"
 #include "vfs_fs.h"
 #include "vma.h"
 
@@ -99,6 +100,7 @@ gen_uptime(char *b, size_t size)
 
 static const char *app_path = "/app/app";
 static const char *const *app_argv;
+static struct vnode *exe_node; /* the file the loader ran (procfs_set_exe) */
 
 static size_t
 gen_cmdline(char *b, size_t size)
@@ -460,21 +462,45 @@ fd_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
 	return ramfs_ops.readdir(dir, pos, emit, ctx);
 }
 
-/* /proc/self/exe: the app's path */
+/* /proc/self/exe: the path of the file the loader ran, as Linux's
+ * d_path of the executable: symlinks resolved (/app/NAME may be a symlink
+ * to the program's own path: runtimes find their home from here); the
+ * app's argv[0] before the loader ran it */
+static int
+exe_path(char *buf, size_t size)
+{
+	int n = exe_node ? vfs_path(exe_node, buf, size) : -ENOENT;
+
+	if (n >= 0)
+		return n;
+	n = (int)MIN(size, strlen(app_path));
+	memcpy(buf, app_path, (size_t)n);
+	return n;
+}
+
 static int
 exe_readlink(struct vnode *v, char *buf, size_t size)
 {
-	size_t n = MIN(size, strlen(app_path));
+	char *path = kmalloc(PATH_MAX);
+	int n;
 
-	memcpy(buf, app_path, n);
-	return (int)n;
+	if (!path)
+		return -ENOMEM;
+	n = exe_path(path, PATH_MAX);
+	n = (int)MIN(size, (size_t)n);
+	memcpy(buf, path, (size_t)n);
+	kfree(path);
+	return n;
 }
 
 static void
 exe_getattr(struct vnode *v, struct linux_stat *st)
 {
+	char *path = kmalloc(PATH_MAX);
+
 	ramfs_ops.getattr(v, st);
-	st->st_size = (int64_t)strlen(app_path);
+	st->st_size = path ? exe_path(path, PATH_MAX) : (int64_t)strlen(app_path);
+	kfree(path);
 }
 
 static struct vnode_ops dir_ops, fd_ops, exe_ops; /* ramfs's, with the above */
@@ -605,4 +631,10 @@ procfs_init(const char *exe, const char *const *argv)
 {
 	app_path = exe;
 	app_argv = argv;
+}
+
+void
+procfs_set_exe(struct vnode *v)
+{
+	exe_node = v;
 }
