@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from .common import (EXIT_NOEXEC, EXIT_PANIC, EXIT_TIMEOUT, ROOT, RunError,
                      UsageError)
-from .elf import app_elf_kind, classify_file
+from .closure import Closure, image_objects, put_linked
+from .elf import NotRunnable, Truncated, app_elf_kind, classify_file
 
 CPIO_MAGIC = b"070701"  # "newc": 13 fields of 8 ASCII hex digits, no CRC
 CPIO_MAX = 0xFFFFFFFF  # the largest size or mtime such a field holds
@@ -163,7 +164,8 @@ def add_host_path(tree, host, guest):
     it, depth first with names sorted (parents first, same archive for the
     same tree). HOST itself is followed when it is a symlink (that is what
     the user named); symlinks inside a folder are kept as symlinks, never
-    followed (no loops, no escaping the folder). Folder GUEST "/" merges
+    followed (no loops); one that points outside the folder brings its
+    target too (_bring_target). Folder GUEST "/" merges
     HOST's contents into the root. Sockets, fifos and devices inside a
     folder are skipped with a warning; the guest has nothing to give them."""
     what = f"--add {host}"
@@ -178,6 +180,7 @@ def add_host_path(tree, host, guest):
     if guest == "/" and not stat.S_ISDIR(st.st_mode):
         raise UsageError(f"{what}: only a folder can go to /")
     stack = [(host, guest.lstrip("/"), st)]
+    outside = []  # the folder's symlinks: (host path, name, target)
     while stack:
         path, name, st = stack.pop()
         mode = stat.S_IFMT(st.st_mode)
@@ -198,12 +201,54 @@ def add_host_path(tree, host, guest):
             except OSError as e:
                 raise UsageError(f"{what}: {path}: {e.strerror}")
             tree.put(Entry(name, st.st_mode, _mtime(st), data=target), what)
+            outside.append((path, name, os.fsdecode(target)))
         elif mode == stat.S_IFREG:
             tree.put(Entry(name, st.st_mode, _mtime(st), src=path,
                            size=st.st_size), what)
         else:
             print(f"unum: {what}: skipping {path} (not a file, folder or "
                   "symlink)", file=sys.stderr)
+    top = os.path.realpath(host)
+    for path, name, target in outside:
+        _bring_target(tree, top, path, name, target, what)
+
+
+def _bring_target(tree, top, path, name, target, what):
+    """A symlink of an --add'ed folder (host path, guest name) that points
+    outside the folder brings what it points to (the JDK's lib/jvm.cfg ->
+    /etc/java-17-openjdk/jvm.cfg): the target at the guest path the link
+    names, unless the initrd has something there already. A dangling link
+    stays dangling, as it was on the host."""
+    real = os.path.realpath(path)
+    if real == top or real.startswith(top.rstrip("/") + "/") or \
+            not os.path.exists(real):
+        return
+    if target.startswith("/"):
+        guest = os.path.normpath(target)
+        src = guest
+    else:
+        guest = os.path.normpath(os.path.join("/" + os.path.dirname(name),
+                                              target))
+        src = os.path.normpath(os.path.join(os.path.dirname(path), target))
+    if guest.lstrip("/") in tree.by_name:
+        return
+    if os.path.isdir(real):
+        add_host_path(tree, real, guest)
+        return
+    try:
+        put_linked(tree, guest, src if guest != src else guest, what)
+    except OSError as e:
+        raise UsageError(f"{what}: {path}: {e.strerror}")
+
+
+def _env_value(envs, key):
+    """The value --env gives key last, or None."""
+    val = None
+    for kv in envs:
+        k, _, v = kv.partition("=")
+        if k == key:
+            val = v
+    return val
 
 
 def app_env(envs):
@@ -255,13 +300,39 @@ def initrd_tree(cfg, seed, now):
     name = os.path.basename(cfg.file)
     try:
         st = os.stat(cfg.file)
+        with open(cfg.file, "rb") as f:
+            kind = app_elf_kind(f)
     except OSError as e:
         raise RunError(EXIT_NOEXEC, f"{cfg.file}: cannot read: {e.strerror}")
+    except (NotRunnable, Truncated):
+        kind = None  # packed all the same: the kernel says why (tests)
+    libc = kind[len("dynamic ("):-1] if kind and kind.startswith("dynamic") \
+        else None
     tree = InitrdTree(now)
-    tree.put(Entry(f"app/{name}", stat.S_IFREG | 0o755, _mtime(st),
-                   src=cfg.file, size=st.st_size), cfg.file)
+    closure = Closure(tree, libc, _env_value(cfg.envs, "LD_LIBRARY_PATH"))
+    if libc and os.path.isabs(cfg.file):
+        # a dynamic program keeps its own path (runtimes find their home
+        # from /proc/self/exe); /app/NAME is a symlink to it
+        try:
+            closure.put_path(os.path.normpath(cfg.file),
+                             os.path.normpath(cfg.file), cfg.file)
+        except OSError as e:
+            raise RunError(EXIT_NOEXEC, f"{cfg.file}: cannot read: "
+                           f"{e.strerror}")
+        tree.put(Entry(f"app/{name}", stat.S_IFLNK | 0o777, _mtime(st),
+                       data=os.fsencode(os.path.normpath(cfg.file))),
+                 cfg.file)
+    else:
+        tree.put(Entry(f"app/{name}", stat.S_IFREG | 0o755, _mtime(st),
+                       src=cfg.file, size=st.st_size), cfg.file)
     for host, guest in cfg.adds:
         add_host_path(tree, host, guest)
+    if libc:
+        closure.add(image_objects(tree))
+        if getattr(cfg, "verbose", False):
+            for guest, needer in closure.added:
+                print(f"unum: added {guest} (needed by {needer})",
+                      file=sys.stderr, flush=True)
     argv = [f"/app/{name}"] + cfg.args
     for fname, data in [("argv", b"".join(os.fsencode(a) + b"\0"
                                           for a in argv)),
