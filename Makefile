@@ -183,6 +183,30 @@ $(BUILD)/tests/guest/%-pie: tests/guest/%.c tests/guest/tap.h
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static-pie $(GUEST_CFLAGS) -o $@ $< -lpthread
 guest-apps: $(GUEST_BINS)
+# tests/guest-dyn: dynamically linked programs and their shared libraries
+# (tests/e2e/dyn-*.sh), for glibc (gcc: PIE, and -no-pie for the hello) and
+# musl (musl-gcc: PT_INTERP /lib/ld-musl-x86_64.so.1); one folder each
+DYN := $(BUILD)/tests/guest-dyn
+DYN_CC_glibc := $(CC)
+DYN_CC_musl := musl-gcc
+DYN_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_hello dyn_main libdyntls.so libdynplugin.so)) $(DYN)/glibc/dyn_hello-nopie
+$(DYN)/%/libdyntls.so: tests/guest-dyn/libdyntls.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynplugin.so: tests/guest-dyn/libdynplugin.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_hello: tests/guest-dyn/dyn_hello.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/glibc/dyn_hello-nopie: tests/guest-dyn/dyn_hello.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -no-pie $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_main: tests/guest-dyn/dyn_main.c $(DYN)/%/libdyntls.so | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldyntls \
+		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -lpthread -ldl
+guest-apps: $(DYN_BINS)
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

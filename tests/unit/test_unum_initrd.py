@@ -225,10 +225,13 @@ class Add(Tree):
                 "data/in/bin", "data/in/bin/run.sh", "data/in/empty",
                 "data/in/link", "data/in/loop", "data/in/sub",
                 "data/in/sub/dangling", "data/in/sub/deeper",
-                "data/in/sub/deeper/x"]
+                "data/in/sub/deeper/x",
+                "etc", "etc/hosts"]  # abs points outside: brings its target
         self.assertEqual(names, ["app", "app/hello"] + tree +
                          [".unum", ".unum/argv", ".unum/env", ".unum/seed"])
         m = by_name(got)
+        with open("/etc/hosts", "rb") as f:
+            self.assertEqual(m["etc/hosts"]["data"], f.read())
         self.assertEqual((m["data"]["mode"], m["data"]["mtime"]),
                          (0o040755, 1_700_000_000))  # made, not given
         self.assertEqual(m["data/in/a.txt"]["data"], b"alpha\n")

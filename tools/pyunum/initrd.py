@@ -293,10 +293,14 @@ def check_arg_limits(cfg):
                        f"({total} bytes, limit {arg_limit()})")
 
 
-def initrd_tree(cfg, seed, now):
+def initrd_tree(cfg, seed, now, closure=True):
     """The archive for the app cfg.file, except /.unum/stdin (read last,
-    after everything that can be a usage error): /app/NAME, the --add
-    trees, then /.unum/argv, env and seed. UsageError for a bad --add."""
+    after everything that can be a usage error): /app/NAME (for a dynamic
+    program given by an absolute path, a symlink to that path, which holds
+    it), the --add trees, the library closure of a dynamic program (unless
+    not `closure`: the tests of the kernel's own refusals), then
+    /.unum/argv, env and seed. UsageError for a bad --add, RunError 127
+    for a library that cannot be found."""
     name = os.path.basename(cfg.file)
     try:
         st = os.stat(cfg.file)
@@ -309,12 +313,12 @@ def initrd_tree(cfg, seed, now):
     libc = kind[len("dynamic ("):-1] if kind and kind.startswith("dynamic") \
         else None
     tree = InitrdTree(now)
-    closure = Closure(tree, libc, _env_value(cfg.envs, "LD_LIBRARY_PATH"))
+    libs = Closure(tree, libc, _env_value(cfg.envs, "LD_LIBRARY_PATH"))
     if libc and os.path.isabs(cfg.file):
         # a dynamic program keeps its own path (runtimes find their home
         # from /proc/self/exe); /app/NAME is a symlink to it
         try:
-            closure.put_path(os.path.normpath(cfg.file),
+            libs.put_path(os.path.normpath(cfg.file),
                              os.path.normpath(cfg.file), cfg.file)
         except OSError as e:
             raise RunError(EXIT_NOEXEC, f"{cfg.file}: cannot read: "
@@ -327,10 +331,10 @@ def initrd_tree(cfg, seed, now):
                        src=cfg.file, size=st.st_size), cfg.file)
     for host, guest in cfg.adds:
         add_host_path(tree, host, guest)
-    if libc:
-        closure.add(image_objects(tree))
+    if libc and closure:
+        libs.add(image_objects(tree))
         if getattr(cfg, "verbose", False):
-            for guest, needer in closure.added:
+            for guest, needer in libs.added:
                 print(f"unum: added {guest} (needed by {needer})",
                       file=sys.stderr, flush=True)
     argv = [f"/app/{name}"] + cfg.args

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-# mkinitrd.py [--no-app] OUT APP [ARG...]: write the cpio initrd tools/unum
-# would pack for APP (as /app/NAME, with /.unum/argv, env and seed; with
-# --no-app, /app/NAME is left out and argv still names it), for any file
+# mkinitrd.py [--no-app] [--no-closure] OUT APP [ARG...]: write the cpio
+# initrd tools/unum would pack for APP (as /app/NAME, with /.unum/argv, env
+# and seed; with --no-app, /app/NAME is left out and argv still names it;
+# with --no-closure, a dynamic program's libraries and interpreter are
+# left out, so the kernel's own "not found" is seen), for any file
 # at all: tools/unum refuses bad ELFs on the host before booting, so the
 # tests of the kernel's own checks (tests/e2e/app-kernel-refuses.sh,
 # initrd-broken.sh) boot the kernel with this archive (--qemu -initrd
@@ -19,16 +21,18 @@ from pyunum import common, initrd  # noqa: E402
 
 
 def main(argv):
-    no_app = argv[:1] == ["--no-app"]
-    if no_app:
-        argv = argv[1:]
+    flags = set()
+    while argv[:1] in (["--no-app"], ["--no-closure"]):
+        flags.add(argv.pop(0))
+    no_app = "--no-app" in flags
     if len(argv) < 2:
-        print("usage: mkinitrd.py [--no-app] OUT APP [ARG...]",
+        print("usage: mkinitrd.py [--no-app] [--no-closure] OUT APP [ARG...]",
               file=sys.stderr)
         return 2
     out, app, args = argv[0], argv[1], argv[2:]
     cfg = common.Config(file=app, args=args)
-    tree = initrd.initrd_tree(cfg, os.urandom(32), 1700000000)
+    tree = initrd.initrd_tree(cfg, os.urandom(32), 1700000000,
+                              closure="--no-closure" not in flags)
     if no_app:
         del tree.by_name["app/" + os.path.basename(app)]
     with open(out, "wb") as f:
