@@ -1187,3 +1187,131 @@ fill:
 #undef PUT
 	return copy_to_user((void *)a4, sx, sizeof(sx)) ? -EFAULT : 0;
 }
+
+/* Extended attributes (xattr(7)). No file system here keeps any, as
+ * Linux's ramfs keeps none: once the file and the name are checked
+ * (fs/xattr.c's order: the path or fd, the flags, the name: empty or over
+ * XATTR_NAME_MAX is -ERANGE, the value), get, set and remove answer
+ * -EOPNOTSUPP (so ls -l finds no ACL), and list an empty list. user.* on
+ * what is neither a file nor a folder is -ENODATA to read and -EPERM to
+ * write (xattr_permission). XXX: Linux's tmpfs keeps security.* and
+ * trusted.* (and user.* since 6.6); ours keeps nothing. */
+#define XATTR_NAME_MAX 255
+#define XATTR_SIZE_MAX 65536
+#define XATTR_CREATE 1
+#define XATTR_REPLACE 2
+
+enum xattr_at { XATTR_PATH, XATTR_LPATH, XATTR_FD };
+
+/* the node the call names (NULL for an fd without one: a pipe, a socket) */
+static long
+xattr_node(enum xattr_at at, long a0, struct vnode **v)
+{
+	long err;
+
+	if (at != XATTR_FD)
+		return lookup_at(AT_FDCWD, (const char *)a0, at == XATTR_PATH, v);
+	err = node_of_fd((int)a0, v);
+	if (err == -EINVAL) {
+		*v = NULL;
+		return 0;
+	}
+	return err;
+}
+
+static long
+xattr_answer(enum xattr_at at, long a0, const char *uname, bool write, int flags, const void *uval,
+             size_t size)
+{
+	char name[XATTR_NAME_MAX + 1];
+	struct vnode *v;
+	long err = xattr_node(at, a0, &v), n;
+
+	if (err)
+		return err;
+	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
+		err = -EINVAL;
+	else if ((n = strncpy_from_user(name, uname, sizeof(name))) == 0 || n == -ENAMETOOLONG)
+		err = -ERANGE;
+	else if (n < 0)
+		err = n;
+	else if (write && size > XATTR_SIZE_MAX)
+		err = -E2BIG;
+	if (!err && write && size) {
+		void *val = kmalloc(size);
+		if (!val)
+			err = -ENOMEM;
+		else if (copy_from_user(val, uval, size))
+			err = -EFAULT;
+		kfree(val);
+	}
+	if (!err && !strncmp(name, "user.", 5) && v && (v->v_mode & S_IFMT) != S_IFREG &&
+	    (v->v_mode & S_IFMT) != S_IFDIR)
+		err = write ? -EPERM : -ENODATA;
+	if (v)
+		vfs_put(v);
+	return err ? err : -EOPNOTSUPP;
+}
+
+static long
+xattr_list(enum xattr_at at, long a0)
+{
+	struct vnode *v;
+	long err = xattr_node(at, a0, &v);
+
+	if (!err && v)
+		vfs_put(v);
+	return err; /* 0: the list is empty */
+}
+
+SYSCALL(getxattr)
+{
+	return xattr_answer(XATTR_PATH, a0, (const char *)a1, false, 0, NULL, 0);
+}
+SYSCALL(lgetxattr)
+{
+	return xattr_answer(XATTR_LPATH, a0, (const char *)a1, false, 0, NULL, 0);
+}
+SYSCALL(fgetxattr)
+{
+	return xattr_answer(XATTR_FD, a0, (const char *)a1, false, 0, NULL, 0);
+}
+SYSCALL(setxattr)
+{
+	return xattr_answer(XATTR_PATH, a0, (const char *)a1, true, (int)a4, (const void *)a2,
+	                    (size_t)a3);
+}
+SYSCALL(lsetxattr)
+{
+	return xattr_answer(XATTR_LPATH, a0, (const char *)a1, true, (int)a4, (const void *)a2,
+	                    (size_t)a3);
+}
+SYSCALL(fsetxattr)
+{
+	return xattr_answer(XATTR_FD, a0, (const char *)a1, true, (int)a4, (const void *)a2,
+	                    (size_t)a3);
+}
+SYSCALL(removexattr)
+{
+	return xattr_answer(XATTR_PATH, a0, (const char *)a1, true, 0, NULL, 0);
+}
+SYSCALL(lremovexattr)
+{
+	return xattr_answer(XATTR_LPATH, a0, (const char *)a1, true, 0, NULL, 0);
+}
+SYSCALL(fremovexattr)
+{
+	return xattr_answer(XATTR_FD, a0, (const char *)a1, true, 0, NULL, 0);
+}
+SYSCALL(listxattr)
+{
+	return xattr_list(XATTR_PATH, a0);
+}
+SYSCALL(llistxattr)
+{
+	return xattr_list(XATTR_LPATH, a0);
+}
+SYSCALL(flistxattr)
+{
+	return xattr_list(XATTR_FD, a0);
+}
