@@ -9,7 +9,8 @@
  *   inside the stack, or a refusal without a reason.
  * The custom mutator overwrites ELF header and program header fields with
  * boundary values half of the time; seeds: real static, static-PIE and
- * musl programs (tests/fuzz/seeds.py). */
+ * musl programs (tests/fuzz/seeds.py). A PT_INTERP names the input
+ * itself, loaded a second time as the interpreter. */
 #include "uapi/elf.h"
 #include "errno.h"
 #include "fuzz.h"
@@ -26,6 +27,9 @@
 static const uint8_t *file;
 static size_t file_size;
 static struct vnode app_node = {.v_mode = S_IFREG | 0755};
+/* any absolute PT_INTERP is the input itself, so the interpreter's
+ * checks and loading see fuzzed bytes too */
+static struct vnode interp_node = {.v_mode = S_IFREG | 0755};
 
 /* ---- the app's address space: mapped regions, newest last ---- */
 
@@ -61,8 +65,18 @@ vma_map(uintptr_t addr, size_t len, int prot, int flags)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (len > USER_TOP)
 		return -ENOMEM;
-	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
-		fuzz_fail("vma_map without MAP_FIXED (the loader places everything)");
+	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
+		/* only the interpreter's room is looked for (PROT_NONE, then
+		 * unmapped): at the top of the mmap area, as a first search would */
+		if (prot != PROT_NONE)
+			fuzz_fail("vma_map without MAP_FIXED of accessible memory");
+		if (len > vma_layout()->mmap_top - APP_MMAP_BOTTOM)
+			return -ENOMEM;
+		addr = vma_layout()->mmap_top - len;
+		for (size_t i = 0; i < nregions; i++)
+			if (regions[i].s < addr + len && addr < regions[i].e)
+				return -ENOMEM;
+	}
 	if (addr + len > USER_TOP || addr + len < addr)
 		return -ENOMEM;
 	if (flags & MAP_FIXED_NOREPLACE)
@@ -75,6 +89,29 @@ vma_map(uintptr_t addr, size_t len, int prot, int flags)
 	}
 	regions[nregions++] = (struct region){addr, addr + len};
 	return (long)addr;
+}
+
+int
+vma_unmap(uintptr_t addr, size_t len)
+{
+	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);
+
+	if ((addr & (PAGE_SIZE - 1)) || !len || e < addr)
+		return -EINVAL;
+	for (size_t i = 0; i < nregions; i++) {
+		struct region *r = &regions[i];
+		if (r->e <= addr || e <= r->s)
+			continue;
+		if (r->s < addr && e < r->e)
+			fuzz_fail("vma_unmap splits a region (the loader unmaps what it reserved)");
+		if (r->s < addr)
+			r->e = addr;
+		else if (e < r->e)
+			r->s = e;
+		else
+			r->s = r->e = 0; /* gone: an empty region maps nothing */
+	}
+	return 0;
 }
 
 int
@@ -133,8 +170,15 @@ vma_fill(uintptr_t addr, const void *src, size_t len)
 void
 vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 {
-	if (node != &app_node)
+	if (node != &app_node && node != &interp_node)
 		fuzz_fail("vma_label with another file's node");
+}
+
+void
+procfs_set_exe(struct vnode *v)
+{
+	if (v != &app_node)
+		fuzz_fail("procfs_set_exe with another file's node");
 }
 
 /* the layout at its extremes where that keeps the fixed stack (the
@@ -188,9 +232,9 @@ int
 vfs_lookup(struct vnode *cwd, const char *path, bool follow, struct vnode **out)
 {
 	*out = NULL;
-	if (strcmp(path, APP_PATH))
+	if (path[0] != '/')
 		return -ENOENT;
-	*out = &app_node;
+	*out = strcmp(path, APP_PATH) ? &interp_node : &app_node;
 	return 0;
 }
 

@@ -26,8 +26,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_%) tests/fuzz/fuzz.h \
 	$(V)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
 
 # the programs the ELF seeds are (musl, glibc, static-PIE builds of one
-# tests/guest program)
-FUZZ_ELF_SEEDS := $(foreach v,musl glibc pie,$(BUILD)/tests/guest/posix_auxv-$(v))
+# tests/guest program, and a dynamic glibc PIE with its PT_INTERP)
+FUZZ_ELF_SEEDS := $(foreach v,musl glibc pie,$(BUILD)/tests/guest/posix_auxv-$(v)) \
+	$(BUILD)/tests/guest-dyn/glibc/dyn_hello
 $(BUILD)/fuzz/seeds/.done: tests/fuzz/seeds.py $(wildcard tools/pyunum/*.py) $(FUZZ_ELF_SEEDS) tests/run
 	$(V)$(PYTHON) tests/fuzz/seeds.py $(BUILD)/fuzz/seeds $(FUZZ_ELF_SEEDS)
 	@touch $@
