@@ -7,7 +7,8 @@
 # (127), truncated (126), not an ELF (126), for another architecture (126).
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
-D=$B/tests/guest-dyn
+# relative: a program given by an absolute path keeps it in the guest
+D=$(realpath --relative-to="$PWD" "$B/tests/guest-dyn")
 need "$D/glibc/dyn_main" guest-apps
 need "$D/glibc/dyn_hello" guest-apps
 printf '#!/bin/sh\ntouch "%s/qemu-ran"\nexit 1\n' "$TMP" >"$TMP/qemu"

@@ -10,7 +10,8 @@
 # added; the exit status comes through.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
-D=$B/tests/guest-dyn
+# relative: a program given by an absolute path keeps it in the guest
+D=$(realpath --relative-to="$PWD" "$B/tests/guest-dyn")
 for f in glibc/dyn_hello glibc/dyn_hello-nopie musl/dyn_hello; do
 	need "$D/$f" guest-apps
 done
@@ -28,7 +29,7 @@ hello() { # hello FILE [ARGS]: run it, check the hello lines (exe: $2)
 hello "$D/glibc/dyn_hello" /app/dyn_hello
 hello "$D/glibc/dyn_hello-nopie" /app/dyn_hello-nopie
 hello "$D/musl/dyn_hello" /app/dyn_hello
-abs=$ROOT/$D/glibc/dyn_hello
+abs=$(realpath "$D/glibc/dyn_hello")
 hello "$abs" "$abs" x 5
 
 run "$UNUM" run -v "$D/glibc/dyn_hello" --timeout "$BOOT_TIMEOUT"

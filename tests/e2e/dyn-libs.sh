@@ -8,7 +8,8 @@
 # line must be "ok", and the status 0.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
-D=$B/tests/guest-dyn
+# relative: a program given by an absolute path keeps it in the guest
+D=$(realpath --relative-to="$PWD" "$B/tests/guest-dyn")
 for v in glibc musl; do
 	need "$D/$v/dyn_main" guest-apps
 	need "$D/$v/libdynplugin.so" guest-apps
