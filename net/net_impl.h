@@ -32,4 +32,43 @@ void net_timers_kick(void);
  * NULL when out of memory. Core lock held. */
 struct netif *net_netif_add(struct netdev *nd);
 
+/* ifinfo.c: the interfaces, as the app is shown them (rtnetlink, the
+ * interface ioctls, /proc/net). A snapshot; addresses in network order. */
+#define NET_IF_MAX 8
+#define NET_IF_IP6_MAX 4
+enum { NET_SCOPE_UNIVERSE = 0, NET_SCOPE_LINK = 253, NET_SCOPE_HOST = 254 }; /* RT_SCOPE_* */
+struct net_ifaddr6 {
+	uint8_t addr[16];
+	uint8_t plen, scope;
+	bool tentative, permanent;
+	uint32_t valid, preferred; /* lifetimes, s (0xffffffff: forever) */
+};
+struct net_ifstats {
+	uint64_t rx_bytes, rx_packets, rx_errs, rx_drop;
+	uint64_t tx_bytes, tx_packets, tx_errs, tx_drop;
+};
+struct net_ifinfo {
+	int index; /* 1: lo */
+	char name[16];
+	bool loopback, up, link_up;
+	unsigned mtu;
+	uint8_t hwaddr[6];
+	int hwlen; /* 0: none (lo) */
+	bool have4, dhcp4;
+	uint32_t addr4, mask4, gw4;
+	int n6;
+	struct net_ifaddr6 a6[NET_IF_IP6_MAX];
+	struct net_ifstats st;
+	uint64_t carrier_changes;
+};
+/* every interface in index order, up to max (the stack started first if
+ * it was not): the count. May sleep. */
+int net_if_list(struct net_ifinfo *out, int max);
+/* the interface named 'name': 0, or -ENODEV */
+int net_if_find(const char *name, struct net_ifinfo *out);
+/* its IFF_* flags, as Linux's SIOCGIFFLAGS and ifi_flags */
+unsigned net_if_flags(const struct net_ifinfo *ii);
+/* lo's counters from now on (at start-up, core lock held) */
+void net_lo_counters_init(void);
+
 #endif

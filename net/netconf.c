@@ -358,6 +358,7 @@ start_stack(void)
 	struct netif *lo = netif_find("lo0");
 	if (lo)
 		NETIF_SET_CHECKSUM_CTRL(lo, 0);
+	net_lo_counters_init();
 	dns_static_apply();
 	for (int i = 0; !devices_off && i < netdev_count(); i++) {
 		struct netdev *nd = netdev_at(i);
