@@ -533,7 +533,10 @@ static int
 sock_ioctl(struct file *f, unsigned long cmd, void *arg)
 {
 	struct socket *s = f->f_priv;
+	long r = net_if_ioctl(cmd, arg);
 
+	if (r != -ENOTTY)
+		return (int)r;
 	return s->s_ops->ioctl ? s->s_ops->ioctl(s, cmd, arg) : -ENOTTY;
 }
 

@@ -13,4 +13,13 @@ struct socket *sock_get(int fd, struct file **fp, long *err);
  * over a kernel copy of the app's vector (checked) */
 long sock_io(struct socket *s, struct linux_iovec *iov, int cnt, bool write);
 
+/* ifioctl.c: the interface ioctls every socket answers (SIOCGIFCONF,
+ * SIOCGIFNAME, SIOCGIFINDEX, SIOCGIFFLAGS, SIOCGIFMTU, SIOCGIFHWADDR and
+ * their SIOCS*), before its family; -ENOTTY when cmd is not one */
+long net_if_ioctl(unsigned long cmd, void *uarg);
+/* the IPv4 ones (SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFBRDADDR and their
+ * SIOCS*), which Linux answers on AF_INET sockets only: for the AF_INET
+ * family's ioctl to call; -ENOTTY when cmd is not one */
+long net_if_addr_ioctl(unsigned long cmd, void *uarg);
+
 #endif

@@ -2,7 +2,9 @@
  * (net/netlink.c) through libc's getifaddrs, if_nameindex and
  * if_nametoindex and through raw RTM_GETLINK, RTM_GETADDR and
  * RTM_GETROUTE dumps parsed here; port ids, MSG_PEEK|MSG_TRUNC,
- * MSG_DONTWAIT, poll, acknowledgements and errors. With UNUM_NET_ETH0=ADDR
+ * MSG_DONTWAIT, poll, acknowledgements and errors; the interface
+ * ioctls (net/ifioctl.c) on an AF_UNIX socket, the IPv4 ones on an
+ * AF_INET socket where there is one. With UNUM_NET_ETH0=ADDR
  * in the environment (tests/e2e/net-iface.sh boots with a NIC) eth0 must
  * be index 2 with that IPv4 address. Passes on Linux too (what only unum
  * answers is checked when UNUM_TEST is set). */
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -308,6 +311,11 @@ check_libc(void)
 	CHECK(!eth0_addr || eth0, "if_nameindex: eth0 is 2");
 	if (ni)
 		if_freenameindex(ni);
+	CHECK(if_nametoindex("lo") == 1, "if_nametoindex(lo) == 1");
+	errno = 0;
+	CHECK(if_nametoindex("nosuch0") == 0 && errno == ENODEV, "if_nametoindex(nosuch0): ENODEV");
+	char name[IF_NAMESIZE];
+	CHECK(if_indextoname(1, name) && !strcmp(name, "lo"), "if_indextoname(1) is lo");
 }
 
 static void
@@ -394,6 +402,93 @@ check_socket(void)
 	close(fd);
 }
 
+/* the interface ioctls, on an AF_UNIX socket (any family answers them) */
+static void
+check_ioctl(void)
+{
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct ifreq r;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.ifr_name, "lo");
+	CHECK(ioctl(fd, SIOCGIFINDEX, &r) == 0 && r.ifr_ifindex == 1, "SIOCGIFINDEX lo: 1");
+	memset(&r, 0, sizeof(r));
+	r.ifr_ifindex = 1;
+	CHECK(ioctl(fd, SIOCGIFNAME, &r) == 0 && !strcmp(r.ifr_name, "lo"), "SIOCGIFNAME 1: lo");
+	CHECK(ioctl(fd, SIOCGIFFLAGS, &r) == 0 &&
+	          (r.ifr_flags & (IFF_UP | IFF_LOOPBACK | IFF_RUNNING)) ==
+	              (IFF_UP | IFF_LOOPBACK | IFF_RUNNING) &&
+	          !(r.ifr_flags & IFF_BROADCAST),
+	      "SIOCGIFFLAGS lo: up, loopback, running");
+	CHECK(ioctl(fd, SIOCGIFMTU, &r) == 0 && r.ifr_mtu == 65536, "SIOCGIFMTU lo: 65536");
+	CHECK(ioctl(fd, SIOCGIFADDR, &r) < 0 && errno == ENOTTY,
+	      "SIOCGIFADDR on an AF_UNIX socket: ENOTTY (AF_INET's only)");
+	CHECK(ioctl(fd, SIOCGIFHWADDR, &r) == 0 && r.ifr_hwaddr.sa_family == 772,
+	      "SIOCGIFHWADDR lo: ARPHRD_LOOPBACK");
+	/* the IPv4 ones on an AF_INET socket, where there is one */
+	int in = socket(AF_INET, SOCK_DGRAM, 0);
+	if (in >= 0) {
+		strcpy(r.ifr_name, "lo");
+		CHECK(ioctl(in, SIOCGIFADDR, &r) == 0 && r.ifr_addr.sa_family == AF_INET &&
+		          ((struct sockaddr_in *)&r.ifr_addr)->sin_addr.s_addr ==
+		              htonl(INADDR_LOOPBACK),
+		      "SIOCGIFADDR lo: 127.0.0.1");
+		CHECK(ioctl(in, SIOCGIFNETMASK, &r) == 0 &&
+		          ((struct sockaddr_in *)&r.ifr_netmask)->sin_addr.s_addr ==
+		              htonl(0xff000000),
+		      "SIOCGIFNETMASK lo: 255.0.0.0");
+	}
+	if (in >= 0 && eth0_addr) {
+		struct in_addr e0;
+		inet_pton(AF_INET, eth0_addr, &e0);
+		strcpy(r.ifr_name, "eth0");
+		CHECK(ioctl(in, SIOCGIFADDR, &r) == 0 &&
+		          ((struct sockaddr_in *)&r.ifr_addr)->sin_addr.s_addr == e0.s_addr,
+		      "SIOCGIFADDR eth0: its address");
+		CHECK(ioctl(in, SIOCGIFBRDADDR, &r) == 0 &&
+		          ((struct sockaddr_in *)&r.ifr_broadaddr)->sin_addr.s_addr ==
+		              (e0.s_addr | htonl(0xff)),
+		      "SIOCGIFBRDADDR eth0: its /24's broadcast");
+	}
+	if (eth0_addr) {
+		strcpy(r.ifr_name, "eth0");
+		CHECK(ioctl(fd, SIOCGIFHWADDR, &r) == 0 && r.ifr_hwaddr.sa_family == 1 &&
+		          (r.ifr_hwaddr.sa_data[0] | r.ifr_hwaddr.sa_data[5]),
+		      "SIOCGIFHWADDR eth0: Ethernet, a MAC");
+		CHECK(ioctl(fd, SIOCGIFFLAGS, &r) == 0 && (r.ifr_flags & IFF_BROADCAST) &&
+		          (r.ifr_flags & IFF_UP),
+		      "SIOCGIFFLAGS eth0: up, broadcast");
+	}
+	if (in >= 0)
+		close(in);
+	strcpy(r.ifr_name, "nosuch0");
+	CHECK(ioctl(fd, SIOCGIFINDEX, &r) < 0 && errno == ENODEV, "SIOCGIFINDEX nosuch0: ENODEV");
+	CHECK(ioctl(fd, SIOCGIFINDEX, (void *)8) < 0 && errno == EFAULT,
+	      "SIOCGIFINDEX, a bad pointer: EFAULT");
+
+	struct ifconf ifc = {.ifc_len = 0, .ifc_buf = NULL};
+	CHECK(ioctl(fd, SIOCGIFCONF, &ifc) == 0 && ifc.ifc_len >= (int)sizeof(struct ifreq) &&
+	          ifc.ifc_len % (int)sizeof(struct ifreq) == 0,
+	      "SIOCGIFCONF without a buffer: the room needed");
+	struct ifreq reqs[8];
+	ifc.ifc_len = sizeof(reqs);
+	ifc.ifc_req = reqs;
+	bool lo = false;
+	CHECK(ioctl(fd, SIOCGIFCONF, &ifc) == 0, "SIOCGIFCONF");
+	for (int i = 0; i < ifc.ifc_len / (int)sizeof(struct ifreq); i++)
+		lo |= !strcmp(reqs[i].ifr_name, "lo") &&
+		      ((struct sockaddr_in *)&reqs[i].ifr_addr)->sin_addr.s_addr ==
+		          htonl(INADDR_LOOPBACK);
+	CHECK(lo, "SIOCGIFCONF: lo with 127.0.0.1");
+	if (on_unum) { /* Linux would make the change */
+		strcpy(r.ifr_name, "lo");
+		r.ifr_mtu = 1500;
+		CHECK(ioctl(fd, SIOCSIFMTU, &r) < 0 && errno == EOPNOTSUPP,
+		      "SIOCSIFMTU: EOPNOTSUPP (nothing is changed)");
+	}
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -401,5 +496,6 @@ main(void)
 	eth0_addr = getenv("UNUM_NET_ETH0");
 	check_libc();
 	check_socket();
+	check_ioctl();
 	return tap_done();
 }
