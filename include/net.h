@@ -31,6 +31,15 @@ void net_wait_config(void);
  * or NULL past the last. For /etc/resolv.conf. */
 const char *net_dns_server(int i, char *buf, size_t len);
 
+/* /proc/net/dev, route, tcp, tcp6, udp, udp6 (net/procnet.c), as Linux
+ * lays them out, into buf: the length (procfs's generators) */
+size_t net_proc_dev(char *buf, size_t size);
+size_t net_proc_route(char *buf, size_t size);
+size_t net_proc_tcp(char *buf, size_t size);
+size_t net_proc_tcp6(char *buf, size_t size);
+size_t net_proc_udp(char *buf, size_t size);
+size_t net_proc_udp6(char *buf, size_t size);
+
 /* wake-ups of lwIP's timers since boot (an idle stack's should stay flat) */
 uint64_t net_timer_wakeups(void);
 

@@ -3,7 +3,8 @@
  * (a link per open fd, listed as it is at each lookup), self/maps,
  * self/stat, self/status, self/statm, self/smaps_rollup, self/cmdline,
  * self/mounts, self/mountinfo, cpuinfo, meminfo, uptime, stat, mounts,
- * diskstats, net/unix, sys/kernel/hostname. /sys:
+ * diskstats, net/unix, net/dev, net/route, net/tcp, net/tcp6, net/udp,
+ * net/udp6, sys/kernel/hostname. /sys:
  * devices/system/cpu/{online,possible,present}. Contents are made when the
  * file is opened (a snapshot, as a read of Linux's would be); the app makes
  * nothing in these trees (-EACCES). */
@@ -16,6 +17,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "net.h"
 #include "sched.h"
 #include "socket.h"
 #include "uaccess.h"
@@ -577,6 +579,12 @@ proc_fill(struct mount *m, const char *opts)
 	    {"sys/kernel/hostname", gen_hostname},
 	    {"diskstats", blk_diskstats},
 	    {"net/unix", unix_proc_net},
+	    {"net/dev", net_proc_dev},
+	    {"net/route", net_proc_route},
+	    {"net/tcp", net_proc_tcp},
+	    {"net/tcp6", net_proc_tcp6},
+	    {"net/udp", net_proc_udp},
+	    {"net/udp6", net_proc_udp6},
 	};
 	struct vnode *self, *v;
 	int err;

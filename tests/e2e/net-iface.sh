@@ -1,8 +1,8 @@
 #!/bin/bash
 # What an app sees of the interfaces with a NIC (QEMU's user net, DHCP):
 # tests/guest/posix_netif.c told eth0's address (UNUM_NET_ETH0), and
-# busybox's ip (rtnetlink, net/netlink.c) showing lo and eth0 as Linux
-# would.
+# busybox's ip (rtnetlink, net/netlink.c), netstat -rn (/proc/net/route)
+# and cat /proc/net/dev showing lo and eth0 as Linux would.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 PROG=$B/tests/guest/posix_netif-musl
@@ -35,4 +35,10 @@ bb ip route
 has '^default via 10\.0\.2\.2 dev eth0 $' "ip route"
 grep -q 'dev lo' "$OUT" && fail "ip route: a route through lo in the main table:$(cat "$OUT")"
 has '^10\.0\.2\.0/24 dev eth0 scope link  src 10\.0\.2\.15 $' "ip route"
+bb netstat -rn
+has '^0\.0\.0\.0 +10\.0\.2\.2 +0\.0\.0\.0 +UG +0 0 +0 eth0$' "netstat -rn"
+has '^10\.0\.2\.0 +0\.0\.0\.0 +255\.255\.255\.0 +U +0 0 +0 eth0$' "netstat -rn"
+bb cat /proc/net/dev
+has '^    lo: +0 +0 ' "/proc/net/dev"
+has '^  eth0: +[1-9][0-9]* +[1-9]' "/proc/net/dev"
 exit 0

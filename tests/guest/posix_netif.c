@@ -4,7 +4,8 @@
  * RTM_GETROUTE dumps parsed here; port ids, MSG_PEEK|MSG_TRUNC,
  * MSG_DONTWAIT, poll, acknowledgements and errors; the interface
  * ioctls (net/ifioctl.c) on an AF_UNIX socket, the IPv4 ones on an
- * AF_INET socket where there is one. With UNUM_NET_ETH0=ADDR
+ * AF_INET socket where there is one; the headers and lines of
+ * /proc/net/dev, route, tcp, tcp6, udp, udp6 (net/procnet.c). With UNUM_NET_ETH0=ADDR
  * in the environment (tests/e2e/net-iface.sh boots with a NIC) eth0 must
  * be index 2 with that IPv4 address. Passes on Linux too (what only unum
  * answers is checked when UNUM_TEST is set). */
@@ -489,6 +490,99 @@ check_ioctl(void)
 	close(fd);
 }
 
+/* the file's lines into buf (NUL-separated), their count */
+static int
+read_lines(const char *path, char *buf, size_t size, char **lines, int max)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fgets(buf, (int)size, f)) {
+		size_t len = strlen(buf);
+		lines[n++] = buf;
+		buf += len + 1;
+		size -= len + 1;
+		if (size < 2)
+			break;
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+check_proc(void)
+{
+	static char buf[65536];
+	char *l[64];
+	int n;
+
+	n = read_lines("/proc/net/dev", buf, sizeof(buf), l, 64);
+	CHECK(n >= 3 &&
+	          !strcmp(l[0],
+	                  "Inter-|   Receive                                                |  "
+	                  "Transmit\n") &&
+	          !strcmp(l[1],
+	                  " face |bytes    packets errs drop fifo frame compressed "
+	                  "multicast|bytes    packets errs drop fifo colls carrier compressed\n"),
+	      "/proc/net/dev: Linux's header");
+	bool lo = false, eth0 = false;
+	for (int i = 2; i < n; i++) {
+		unsigned long v[16];
+		char name[32];
+		int k = sscanf(
+		    l[i],
+		    " %31[^:]: %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu",
+		    name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+		    &v[10], &v[11], &v[12], &v[13], &v[14], &v[15]);
+		lo |= k == 17 && !strcmp(name, "lo") && !strncmp(l[i], "    lo: ", 8);
+		eth0 |= k == 17 && !strcmp(name, "eth0") && !strncmp(l[i], "  eth0: ", 8) &&
+		        v[0] > 0 && v[1] > 0 && v[8] > 0 && v[9] > 0;
+	}
+	CHECK(lo, "/proc/net/dev: lo, 16 counters, the name right-aligned in 6");
+	CHECK(!eth0_addr || eth0, "/proc/net/dev: eth0 received and sent bytes and packets");
+
+	n = read_lines("/proc/net/route", buf, sizeof(buf), l, 64);
+	char hdr[200];
+	snprintf(
+	    hdr, sizeof(hdr), "%-127s\n",
+	    "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT");
+	CHECK(n >= 1 && !strcmp(l[0], hdr), "/proc/net/route: Linux's header, padded to 127");
+	bool def = false, all128 = true;
+	for (int i = 1; i < n; i++) {
+		all128 &= strlen(l[i]) == 128;
+		def |= !strncmp(l[i], "eth0\t00000000\t", 14) && strstr(l[i], "\t0003\t");
+	}
+	CHECK(all128, "/proc/net/route: every line padded to 127");
+	CHECK(!eth0_addr || def, "/proc/net/route: eth0's default route, flags UG");
+
+	n = read_lines("/proc/net/tcp", buf, sizeof(buf), l, 64);
+	snprintf(
+	    hdr, sizeof(hdr), "%-149s\n",
+	    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode");
+	CHECK(n >= 1 && !strcmp(l[0], hdr), "/proc/net/tcp: Linux's header, padded to 149");
+	n = read_lines("/proc/net/udp", buf, sizeof(buf), l, 64);
+	snprintf(
+	    hdr, sizeof(hdr), "%-127s\n",
+	    "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode ref pointer drops");
+	CHECK(n >= 1 && !strcmp(l[0], hdr), "/proc/net/udp: Linux's header, padded to 127");
+	n = read_lines("/proc/net/tcp6", buf, sizeof(buf), l, 64);
+	CHECK(n >= 1 &&
+	          !strcmp(l[0], "  sl  local_address                         remote_address     "
+	                        "                   st tx_queue rx_queue tr tm->when retrnsmt   "
+	                        "uid  timeout inode\n"),
+	      "/proc/net/tcp6: Linux's header");
+	n = read_lines("/proc/net/udp6", buf, sizeof(buf), l, 64);
+	CHECK(n >= 1 &&
+	          !strcmp(l[0], "  sl  local_address                         remote_address     "
+	                        "                   st tx_queue rx_queue tr tm->when retrnsmt   "
+	                        "uid  timeout inode ref pointer drops\n"),
+	      "/proc/net/udp6: Linux's header");
+}
+
 int
 main(void)
 {
@@ -497,5 +591,6 @@ main(void)
 	check_libc();
 	check_socket();
 	check_ioctl();
+	check_proc();
 	return tap_done();
 }
