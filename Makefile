@@ -32,6 +32,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(basename $(KSRCS)))
 # core locking, built with net/lwipopts.h. Our net/*.c (in KSRCS) see its
 # headers. ---
 LWIP := $(BUILD)/lwip
+NETBASE := $(BUILD)/netbase/etc/services
 LWIP_STAMP := $(LWIP)/.unpacked
 LWIP_FILES := $(addprefix core/,init.c def.c inet_chksum.c ip.c mem.c memp.c netif.c pbuf.c \
 	raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c udp.c) \
@@ -50,7 +51,7 @@ TSRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
 TOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \
 	$(patsubst %,$(BUILD)/obj/%.o,$(basename $(TSRCS)))
 
-all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf
+all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf $(NETBASE)
 
 # the Debian packages the build and tests need (tools/deps.sh installs the
 # missing ones; checked again when deps.sh changes)
@@ -59,6 +60,12 @@ $(DEPS_OK): tools/deps.sh
 	$(V)tools/deps.sh
 	@mkdir -p $(dir $@) && touch $@
 $(KOBJS) $(TOBJS): | $(DEPS_OK)
+
+# netbase's /etc/services and /etc/protocols, which tools/unum puts in an
+# app's initrd when the app brings none (deps.lock)
+$(NETBASE): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
+	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh netbase >/dev/null
+	@touch $@
 
 # lwIP unpacked and built (see LWIP above)
 $(LWIP_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)

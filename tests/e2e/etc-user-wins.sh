@@ -1,7 +1,8 @@
 #!/bin/bash
 # /etc (core/fs/etc.c): files the app brings with --add win over the ones the
 # kernel makes, and the kernel still makes the ones it did not bring; with
-# no /etc at all, /etc/passwd has root. Read by Debian's busybox-static.
+# no /etc at all, /etc/passwd has root; likewise netbase's /etc/services
+# and /etc/protocols (tools/unum's). Read by Debian's busybox-static.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 BB=/bin/busybox
@@ -9,6 +10,7 @@ BB=/bin/busybox
 mkdir -p "$TMP/fix/etc"
 printf 'kt:x:4242:4343:a line of the test'"'"'s own:/home/kt:/bin/false\n' >"$TMP/fix/etc/passwd"
 printf 'kt-host\n' >"$TMP/fix/etc/hostname"
+printf 'kt-service\t4242/tcp\n' >"$TMP/fix/etc/services"
 
 run "$UNUM" run "$BB" --add "$TMP/fix/etc:/etc" --timeout "$BOOT_TIMEOUT" \
 	-- cat /etc/passwd /etc/hostname /etc/group
@@ -22,4 +24,16 @@ run "$UNUM" run "$BB" --timeout "$BOOT_TIMEOUT" -- cat /etc/passwd
 expect_status 0
 grep -q '^root:x:0:0:[^:]*:/root:' "$OUT" || fail "the generated /etc/passwd has no root:x:0:0 line"
 if grep -q '^kt:' "$OUT"; then fail "the test's passwd line without --add"; fi
+
+# /etc/services and /etc/protocols: Debian netbase's, put in by tools/unum
+# (tools/pyunum/initrd.py), unless the app brought its own
+run "$UNUM" run "$BB" --add "$TMP/fix/etc:/etc" --timeout "$BOOT_TIMEOUT" \
+	-- cat /etc/services /etc/protocols
+expect_status 0
+head -n 1 "$OUT" | cmp -s - "$TMP/fix/etc/services" || fail "the app's own /etc/services was not kept"
+grep -q '^http[[:space:]]*80/tcp' "$OUT" && fail "netbase's /etc/services replaced the app's"
+grep -q '^tcp[[:space:]]*6[[:space:]]*TCP' "$OUT" || fail "no netbase /etc/protocols beside the app's /etc"
+run "$UNUM" run "$BB" --timeout "$BOOT_TIMEOUT" -- cat /etc/services
+expect_status 0
+grep -q '^http[[:space:]]*80/tcp' "$OUT" || fail "no netbase /etc/services (http 80/tcp) for an app without one"
 exit 0

@@ -5,7 +5,8 @@
  * MSG_DONTWAIT, poll, acknowledgements and errors; the interface
  * ioctls (net/ifioctl.c) on an AF_UNIX socket, the IPv4 ones on an
  * AF_INET socket where there is one; the headers and lines of
- * /proc/net/dev, route, tcp, tcp6, udp, udp6 (net/procnet.c). With UNUM_NET_ETH0=ADDR
+ * /proc/net/dev, route, tcp, tcp6, udp, udp6 (net/procnet.c);
+ * getservbyname and getprotobyname (netbase's files). With UNUM_NET_ETH0=ADDR
  * in the environment (tests/e2e/net-iface.sh boots with a NIC) eth0 must
  * be index 2 with that IPv4 address. Passes on Linux too (what only unum
  * answers is checked when UNUM_TEST is set). */
@@ -14,6 +15,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -583,6 +585,20 @@ check_proc(void)
 	      "/proc/net/udp6: Linux's header");
 }
 
+/* /etc/services and /etc/protocols: netbase's, put in by tools/unum */
+static void
+check_netbase(void)
+{
+	struct servent *se = getservbyname("http", "tcp");
+	CHECK(se && ntohs((uint16_t)se->s_port) == 80, "getservbyname(http, tcp): 80");
+	se = getservbyport(htons(22), "tcp");
+	CHECK(se && !strcmp(se->s_name, "ssh"), "getservbyport(22, tcp): ssh");
+	struct protoent *pe = getprotobyname("tcp");
+	CHECK(pe && pe->p_proto == 6, "getprotobyname(tcp): 6");
+	pe = getprotobyname("udp");
+	CHECK(pe && pe->p_proto == 17, "getprotobyname(udp): 17");
+}
+
 int
 main(void)
 {
@@ -592,5 +608,6 @@ main(void)
 	check_socket();
 	check_ioctl();
 	check_proc();
+	check_netbase();
 	return tap_done();
 }

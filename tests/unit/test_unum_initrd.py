@@ -145,8 +145,13 @@ class Tree(unittest.TestCase):
         os.chmod(os.path.join(d, "sub"), 0o750)
         os.utime(os.path.join(d, "sub"), (1_300_000_000, 1_300_000_000))
         self.app = self.write_file("hello", b"\x7fELF fake app")
+        # netbase's files from a folder of the test's (none: see Netbase)
+        self.netbase = os.path.join(self.tmp.name, "netbase")
+        self._netbase_dir = initrd.netbase_dir
+        initrd.netbase_dir = lambda: self.netbase
 
     def tearDown(self):
+        initrd.netbase_dir = self._netbase_dir
         self.tmp.cleanup()
 
     def write(self, rel, data, mode, mtime):
@@ -215,6 +220,40 @@ class Layout(Tree):
                 st = cli.main(["run", self.app, "--env", env])
             self.assertEqual(st, 2, env)
             self.assertIn("expected K=V", err.getvalue())
+
+
+class Netbase(Tree):
+    """/etc/services and /etc/protocols from the build's netbase, unless
+    the app brings its own."""
+
+    def setUp(self):
+        super().setUp()
+        os.makedirs(self.netbase)
+        for f in ("services", "protocols"):
+            with open(os.path.join(self.netbase, f), "wb") as out:
+                out.write(f"netbase {f}\n".encode())
+
+    def test_added_when_the_app_brings_none(self):
+        m = by_name(self.members())
+        self.assertEqual(m["etc"]["mode"], 0o040755)
+        self.assertEqual(m["etc/services"]["data"], b"netbase services\n")
+        self.assertEqual(m["etc/protocols"]["data"], b"netbase protocols\n")
+        self.assertEqual(m["etc/services"]["mode"], 0o100644)
+
+    def test_the_apps_own_wins(self):
+        self.write("etc/services", b"mine 1/tcp\n", 0o644, 1_000_000_000)
+        m = by_name(self.members("--add", os.path.join(self.d, "etc") + ":/etc"))
+        self.assertEqual(m["etc/services"]["data"], b"mine 1/tcp\n")
+        self.assertEqual(m["etc/protocols"]["data"], b"netbase protocols\n")
+
+    def test_etc_not_a_folder(self):
+        m = by_name(self.members("--add", os.path.join(self.d, "a.txt") + ":/etc"))
+        self.assertEqual(m["etc"]["data"], b"alpha\n")
+        self.assertNotIn("etc/services", m)
+
+    def test_none_without_the_build_s(self):
+        shutil.rmtree(self.netbase)
+        self.assertNotIn("etc", by_name(self.members()))
 
 
 class Add(Tree):

@@ -3,6 +3,7 @@
 # their sha256 and unpack them under $BUILD (default build/). Try:
 #   tools/bench/fetch-src.sh qemu-plugin-h   # -> build/qemu/include/qemu-plugin.h
 #   tools/bench/fetch-src.sh linux           # -> build/linux/vmlinuz
+#   tools/bench/fetch-src.sh netbase         # -> build/netbase/etc/{services,protocols}
 # Also: fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION] (lines to pin)
 #       | relock NAME (NAME's lines in deps.lock replaced by its newest version's).
 set -euo pipefail
@@ -143,6 +144,20 @@ linux() {
 	echo "$dir/vmlinuz"
 }
 
+# netbase's /etc/services and /etc/protocols (for app initrds), unpacked
+# from its .deb into $BUILD/netbase/etc.
+netbase() {
+	local deb dir=$BUILD/netbase
+	fetch netbase
+	deb=$(pinned_file netbase '*.deb')
+	rm -rf "$dir"
+	mkdir -p "$dir/root"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/root" ./etc/services ./etc/protocols
+	mv "$dir/root/etc" "$dir/etc"
+	rm -rf "$dir/root"
+	echo "$dir/etc"
+}
+
 # Print deps.lock lines for source (KIND=src) or binary (KIND=deb) package
 # NAME, at its newest version or at NAME=VERSION; paste them into deps.lock.
 lock() {
@@ -171,11 +186,12 @@ lock() {
 case ${1:-} in
 qemu-plugin-h)	qemu_plugin_h ;;
 linux)		linux ;;
+netbase)	netbase ;;
 fetch)		[ $# -eq 2 ] || die "usage: $0 fetch NAME"; fetch "$2"; echo "$DL" ;;
 unpack)		[ $# -eq 3 ] || die "usage: $0 unpack NAME DIR"; unpack "$2" "$3" ;;
 relock)		[ $# -eq 2 ] || die "usage: $0 relock NAME"; relock "$2" ;;
 lock-src|lock-deb)
 		[ $# -eq 2 ] || die "usage: $0 $1 NAME[=VERSION]"; lock "${1#lock-}" "$2" ;;
-*)		echo "usage: $0 qemu-plugin-h | linux | fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION] | relock NAME" >&2
+*)		echo "usage: $0 qemu-plugin-h | linux | netbase | fetch NAME | unpack NAME DIR | lock-src|lock-deb NAME[=VERSION] | relock NAME" >&2
 		exit 2 ;;
 esac

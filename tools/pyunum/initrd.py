@@ -1,6 +1,7 @@
 # The app's initrd (docs/host-guest.md, "The app and its initrd"): a cpio
-# "newc" archive of /app/NAME, the --add trees and /.unum/{argv,env,seed,
-# stdin}, written to an unlinked temporary file QEMU reads as /dev/fd/N;
+# "newc" archive of /app/NAME, the --add trees, Debian netbase's
+# /etc/services and /etc/protocols where the app brought none, and
+# /.unum/{argv,env,seed,stdin}, written to an unlinked temporary file QEMU reads as /dev/fd/N;
 # and the kernel that runs apps. tests/e2e/lib/mkinitrd.py and
 # tools/bench/linux-guest use the writer too. Tests:
 # tests/unit/test_unum_initrd.py.
@@ -293,11 +294,38 @@ def check_arg_limits(cfg):
                        f"({total} bytes, limit {arg_limit()})")
 
 
+# Files of the name services that libc reads and no kernel makes up
+# (getservbyname, getprotobyname): Debian's, pinned in deps.lock and
+# unpacked by the build (fetch-src.sh netbase) under BUILD/netbase/etc.
+NETBASE_FILES = ("services", "protocols")
+
+
+def netbase_dir():
+    return os.path.join(ROOT, os.environ.get("BUILD") or "build", "netbase",
+                        "etc")
+
+
+def add_netbase(tree):
+    """/etc/services and /etc/protocols into tree, each unless the app's
+    --add trees brought its own (or /etc is not a folder); nothing when
+    the build has not unpacked them."""
+    etc = tree.by_name.get("etc")
+    if etc is not None and not stat.S_ISDIR(etc.mode):
+        return
+    for f in NETBASE_FILES:
+        path = os.path.join(netbase_dir(), f)
+        if f"etc/{f}" in tree.by_name or not os.path.isfile(path):
+            continue
+        st = os.stat(path)
+        tree.put(Entry(f"etc/{f}", stat.S_IFREG | 0o644, _mtime(st), src=path,
+                       size=st.st_size), "tools/unum")
+
+
 def initrd_tree(cfg, seed, now, closure=True):
     """The archive for the app cfg.file, except /.unum/stdin (read last,
     after everything that can be a usage error): /app/NAME (for a dynamic
     program given by an absolute path, a symlink to that path, which holds
-    it), the --add trees, the library closure of a dynamic program (unless
+    it), the --add trees, netbase's files, the library closure of a dynamic program (unless
     not `closure`: the tests of the kernel's own refusals), then
     /.unum/argv, env and seed. UsageError for a bad --add, RunError 127
     for a library that cannot be found."""
@@ -331,6 +359,7 @@ def initrd_tree(cfg, seed, now, closure=True):
                        src=cfg.file, size=st.st_size), cfg.file)
     for host, guest in cfg.adds:
         add_host_path(tree, host, guest)
+    add_netbase(tree)
     if libc and closure:
         libs.add(image_objects(tree))
         if getattr(cfg, "verbose", False):
