@@ -23,6 +23,7 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "mm.h"
+#include "socket_impl.h"
 #include "uaccess.h"
 #include "uapi/ioctls.h"
 #include "uapi/socket.h"
@@ -970,6 +971,9 @@ tcp_ioctl(struct socket *s, unsigned long cmd, void *arg)
 	struct inet_sock *is = s->s_priv;
 	int n;
 
+	/* SIOCGIFADDR and the like, as Linux's inet_ioctl (net/ifioctl.c) */
+	if (s->s_family == AF_INET && (n = (int)net_if_addr_ioctl(cmd, arg)) != -ENOTTY)
+		return n;
 	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
 		return -ENOTTY;
 	inet_lock();

@@ -17,6 +17,7 @@
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "mm.h"
+#include "socket_impl.h"
 #include "uaccess.h"
 #include "uapi/ioctls.h"
 #include "uapi/socket.h"
@@ -470,6 +471,9 @@ udp_ioctl(struct socket *s, unsigned long cmd, void *arg)
 	struct inet_sock *is = s->s_priv;
 	int n;
 
+	/* SIOCGIFADDR and the like, as Linux's inet_ioctl (net/ifioctl.c) */
+	if (s->s_family == AF_INET && (n = (int)net_if_addr_ioctl(cmd, arg)) != -ENOTTY)
+		return n;
 	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
 		return -ENOTTY;
 	inet_lock();
