@@ -585,6 +585,49 @@ check_proc(void)
 	      "/proc/net/udp6: Linux's header");
 }
 
+/* a line of the file holding 'needle', its length, or -1 */
+static int
+proc_line(const char *path, const char *needle)
+{
+	static char buf[65536];
+	char *l[256];
+	int n = read_lines(path, buf, sizeof(buf), l, 256);
+
+	for (int i = 1; i < n; i++)
+		if (strstr(l[i], needle))
+			return (int)strlen(l[i]);
+	return -1;
+}
+
+/* sockets of the app's in /proc/net/tcp and udp, where AF_INET exists */
+static void
+check_proc_sockets(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	char want[64];
+	int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (t < 0 || u < 0)
+		return;
+	CHECK(bind(t, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(t, 5) == 0 &&
+	          getsockname(t, (struct sockaddr *)&a, &len) == 0,
+	      "a TCP listener on 127.0.0.1");
+	snprintf(want, sizeof(want), ": 0100007F:%04X 00000000:0000 0A ", ntohs(a.sin_port));
+	CHECK(proc_line("/proc/net/tcp", want) == 150,
+	      "/proc/net/tcp: the listener, state 0A, its line padded to 149");
+	a.sin_port = 0;
+	len = sizeof(a);
+	CHECK(bind(u, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	          getsockname(u, (struct sockaddr *)&a, &len) == 0,
+	      "a UDP socket on 127.0.0.1");
+	snprintf(want, sizeof(want), ": 0100007F:%04X 00000000:0000 07 ", ntohs(a.sin_port));
+	CHECK(proc_line("/proc/net/udp", want) == 128,
+	      "/proc/net/udp: the socket, state 07, its line padded to 127");
+	close(t);
+	close(u);
+}
+
 /* /etc/services and /etc/protocols: netbase's, put in by tools/unum */
 static void
 check_netbase(void)
@@ -608,6 +651,7 @@ main(void)
 	check_socket();
 	check_ioctl();
 	check_proc();
+	check_proc_sockets();
 	check_netbase();
 	return tap_done();
 }
