@@ -39,6 +39,7 @@ struct sockaddr_in6x {
 };
 
 struct list_node inet_all = LIST_HEAD_INIT(inet_all);
+static uint64_t next_ino = 1u << 20; /* under the core lock; AF_UNIX counts from 1 */
 
 void
 inet_lock(void)
@@ -111,8 +112,25 @@ inet_sock_new(int family, int type)
 	list_init(&is->qlink);
 	list_init(&is->gmember);
 	poll_head_init(&is->head);
+	is->ino = next_ino++;
 	list_add_tail(&inet_all, &is->all);
 	return is;
+}
+
+uint64_t
+inet_arg_ino(const void *arg)
+{
+	const struct inet_sock *is = arg;
+
+	return is ? is->ino : 0;
+}
+
+size_t
+inet_arg_rxq(const void *arg)
+{
+	const struct inet_sock *is = arg;
+
+	return is ? is->dg_bytes : 0;
 }
 
 void
@@ -511,6 +529,7 @@ inet_create(struct socket *s, int protocol)
 	if (err)
 		return err;
 	is->sock = s;
+	s->s_ino = is->ino;
 	s->s_ops = s->s_type == SOCK_STREAM ? &inet_tcp_ops : &inet_udp_ops;
 	s->s_priv = is;
 	return 0;

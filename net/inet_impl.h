@@ -85,6 +85,7 @@ struct inet_sock {
 	uint32_t rtt_seq; /* the sequence number whose ACK ends the sample (0: none) */
 	uint64_t bytes_acked, bytes_received;
 	struct poll_head head;
+	uint64_t ino; /* fstat's, /proc/self/fd's and /proc/net's inode number */
 };
 
 /* --- net/inet.c --- */
@@ -93,6 +94,11 @@ void inet_lock(void);
 void inet_unlock(void); /* re-arms lwIP's timers for what the call started */
 struct inet_sock *inet_sock_new(int family, int type);
 void inet_sock_free(struct inet_sock *is);
+/* the inode number of the socket whose lwIP PCB has callback argument
+ * arg (0: none), for /proc/net */
+uint64_t inet_arg_ino(const void *arg);
+/* a UDP socket's queued bytes, by its PCB's callback argument */
+size_t inet_arg_rxq(const void *arg);
 int inet_errno(int8_t lwip_err); /* err_t to -errno */
 
 /* an address from the app, checked for the socket's family (AF_INET6:

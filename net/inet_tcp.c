@@ -515,6 +515,7 @@ tcp_accept_op(struct socket *s, struct socket *ns, bool nonblock)
 		if (c->tcp)
 			tcp_backlog_accepted(c->tcp);
 		c->sock = ns;
+		ns->s_ino = c->ino;
 		ns->s_ops = &inet_tcp_ops;
 		ns->s_priv = c;
 	}

@@ -8,6 +8,7 @@
  * that may not fit (procfs makes it again with more room).
  * tests/guest/posix_netif.c reads them; tests/e2e/net-iface.sh runs
  * busybox netstat -rn and cat /proc/net/dev. */
+#include "inet_impl.h"
 #include "lib.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
@@ -159,8 +160,8 @@ endpoints(char *b, size_t size, size_t at, int sl, int slw, const ip_addr_t *lip
 }
 
 /* one TCP socket's line (get_tcp4_sock, get_tcp6_sock, their
- * get_timewait*_sock). XXX: no timers shown, uid 0, and the inode is 0:
- * the socket layer's inode numbers are not linked to the PCBs yet */
+ * get_timewait*_sock), the inode the socket's (net/inet.c). XXX: no
+ * timers shown, uid 0 */
 static size_t
 tcp_line(char *b, size_t size, size_t at, int sl, struct tcp_pcb *p, bool listen, bool v6)
 {
@@ -192,8 +193,8 @@ tcp_line(char *b, size_t size, size_t at, int sl, struct tcp_pcb *p, bool listen
 		    b + at, size - at,
 		    "%02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %016x %lu %lu "
 		    "%u %u %d",
-		    st, tx, rx, 0u, 0ul, 0u, 0u, 0, 0ul, 1, 0u, (unsigned long)rto, 0ul, 0u, cwnd,
-		    ssth);
+		    st, tx, rx, 0u, 0ul, 0u, 0u, 0, (unsigned long)inet_arg_ino(p->callback_arg), 1,
+		    0u, (unsigned long)rto, 0ul, 0u, cwnd, ssth);
 	}
 	at = MIN(at, size);
 	if (!v6)
@@ -249,8 +250,8 @@ net_proc_tcp6(char *b, size_t size)
 }
 
 /* udp4_format_sock, ip6_dgram_sock_seq_show. "sl" is Linux's hash slot
- * (the port in a table of 256, its per-boot hash mix taken as 0). XXX:
- * queues 0 (the socket layer's), uid 0, inode 0 */
+ * (the port in a table of 256, its per-boot hash mix taken as 0); the
+ * receive queue and inode the socket's. XXX: uid 0 */
 static size_t
 udp_gen(char *b, size_t size, bool v6)
 {
@@ -277,7 +278,8 @@ udp_gen(char *b, size_t size, bool v6)
 		               conn ? &p->remote_ip : NULL, conn ? p->remote_port : 0, v6);
 		at += (size_t)fmt_snprintf(
 		    b + at, size - at, "%02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %016x %u",
-		    conn ? 1u : 7u, 0u, 0u, 0u, 0ul, 0u, 0u, 0, 0ul, 2, 0u, 0u);
+		    conn ? 1u : 7u, 0u, (unsigned)inet_arg_rxq(p->recv_arg), 0u, 0ul, 0u, 0u, 0,
+		    (unsigned long)inet_arg_ino(p->recv_arg), 2, 0u, 0u);
 		at = MIN(at, size);
 		if (!v6)
 			at = pad(b, size, start, at, 127);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* linux/netlink.h and linux/rtnetlink.h, which musl does not have */
@@ -599,6 +600,31 @@ proc_line(const char *path, const char *needle)
 	return -1;
 }
 
+/* the inode column (the 10th field) of the file's line holding 'needle',
+ * or 0 */
+static unsigned long
+proc_inode(const char *path, const char *needle)
+{
+	static char buf[65536];
+	char *l[256];
+	int n = read_lines(path, buf, sizeof(buf), l, 256);
+	unsigned long ino = 0;
+
+	for (int i = 1; i < n; i++)
+		if (strstr(l[i], needle) &&
+		    sscanf(l[i], "%*s %*s %*s %*s %*s %*s %*s %*s %*s %lu", &ino) == 1)
+			return ino;
+	return 0;
+}
+
+static unsigned long
+fd_inode(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (unsigned long)st.st_ino;
+}
+
 /* sockets of the app's in /proc/net/tcp and udp, where AF_INET exists */
 static void
 check_proc_sockets(void)
@@ -616,6 +642,8 @@ check_proc_sockets(void)
 	snprintf(want, sizeof(want), ": 0100007F:%04X 00000000:0000 0A ", ntohs(a.sin_port));
 	CHECK(proc_line("/proc/net/tcp", want) == 150,
 	      "/proc/net/tcp: the listener, state 0A, its line padded to 149");
+	CHECK(proc_inode("/proc/net/tcp", want) == fd_inode(t) && fd_inode(t) != 0,
+	      "/proc/net/tcp: the listener's inode is its fstat's");
 	a.sin_port = 0;
 	len = sizeof(a);
 	CHECK(bind(u, (struct sockaddr *)&a, sizeof(a)) == 0 &&
@@ -624,6 +652,8 @@ check_proc_sockets(void)
 	snprintf(want, sizeof(want), ": 0100007F:%04X 00000000:0000 07 ", ntohs(a.sin_port));
 	CHECK(proc_line("/proc/net/udp", want) == 128,
 	      "/proc/net/udp: the socket, state 07, its line padded to 127");
+	CHECK(proc_inode("/proc/net/udp", want) == fd_inode(u) && fd_inode(u) != 0,
+	      "/proc/net/udp: the socket's inode is its fstat's");
 	close(t);
 	close(u);
 }
