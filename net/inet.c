@@ -382,8 +382,6 @@ inet_getsockopt(struct socket *s, int level, int name, void *val, int *len)
 			r = 0;
 			break;
 		}
-	} else if (level == SOL_TCP) {
-		r = -EOPNOTSUPP; /* Linux: a TCP option on a UDP socket */
 	}
 	inet_unlock();
 	return r;
@@ -486,8 +484,6 @@ inet_setsockopt(struct socket *s, int level, int name, const void *val, int len)
 		default:
 			r = -ENOPROTOOPT;
 		}
-	} else if (level == SOL_TCP) {
-		r = -EOPNOTSUPP;
 	}
 	if (!r) {
 		if (tcp)

@@ -53,8 +53,10 @@ struct inet_sock {
 	int shut;     /* RCV_SHUT | SEND_SHUT: what this side shut down */
 	bool fin;     /* the peer closed its sending side */
 	bool wasconn; /* TCP: it was connected once (a new connect is EISCONN) */
-	bool bound;   /* an address of its own (bind, connect, listen) */
-	bool v6only;  /* IPV6_V6ONLY */
+	bool
+	    inprogress; /* TCP: a non-blocking connect said EINPROGRESS; the next connect reports */
+	bool bound;     /* an address of its own (bind, connect, listen) */
+	bool v6only;    /* IPV6_V6ONLY */
 	bool reuseaddr, reuseport, broadcast, keepalive, nodelay, cork;
 	int linger;                            /* SO_LINGER: seconds, or -1 off */
 	int tos, ttl;                          /* IP_TOS; IP_TTL/IPV6_UNICAST_HOPS (-1: default) */
@@ -64,6 +66,11 @@ struct inet_sock {
 	struct pbuf **rxq;
 	unsigned rxq_head, rxq_n, rxq_cap;
 	size_t rx_off, rx_len;
+	/* UDP: bytes held by MSG_MORE for one datagram, and its destination */
+	struct pbuf *dg_cork;
+	ip_addr_t cork_ip;
+	uint16_t cork_port;
+	bool cork_named;
 	/* UDP: datagrams (struct dgram), oldest first, and their bytes */
 	struct list_node dgrams;
 	size_t dg_bytes;

@@ -149,7 +149,8 @@ err_cb(void *arg, err_t err)
 			is->err = err == ERR_RST ? ECONNRESET : ETIMEDOUT;
 	}
 	is->state = IS_CLOSED;
-	poll_wake(&is->head, POLLIN | POLLOUT | POLLERR | POLLHUP);
+	is->fin = true; /* Linux's tcp_done: nothing more will come */
+	poll_wake(&is->head, POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
 }
 
 static err_t
@@ -541,6 +542,16 @@ tcp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
 		r = -EALREADY;
 		goto out;
 	}
+	if (is->inprogress) { /* Linux: the connect after EINPROGRESS tells how it went */
+		is->inprogress = false;
+		if (is->state == IS_CONNECTED)
+			goto out;
+		if (is->state == IS_CLOSED && is->err) {
+			r = -is->err;
+			is->err = 0;
+			goto out;
+		}
+	}
 	if (is->state == IS_CONNECTED || is->state == IS_LISTEN ||
 	    (is->state == IS_CLOSED && is->wasconn)) {
 		r = -EISCONN;
@@ -573,6 +584,7 @@ tcp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
 	is->laddr = is->tcp->local_ip;
 	is->lport = is->tcp->local_port;
 	if (nonblock) {
+		is->inprogress = true;
 		r = -EINPROGRESS;
 		goto out;
 	}
@@ -584,6 +596,7 @@ tcp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
 		if ((r = inet_wait(&w, deadline, s->s_sndtimeo))) {
 			if (r == -EAGAIN)
 				r = -EINPROGRESS; /* SO_SNDTIMEO ran out: it goes on, as Linux */
+			is->inprogress = true;
 			break;
 		}
 	}

@@ -311,6 +311,7 @@ udp_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 	ip_addr_t ip;
 	uint16_t port = 0;
 	struct pbuf *p;
+	bool named = m->namelen != 0;
 	long r;
 
 	(void)nonblock;
@@ -346,9 +347,29 @@ udp_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 		r = 0;
 	}
 	if (!r && m->namelen && is_broadcast(&ip) && !is->broadcast)
-		r = -EACCES; /* Linux: broadcasts need SO_BROADCAST */
+		r = -EACCES;     /* Linux: broadcasts need SO_BROADCAST */
+	if (!r && is->dg_cork) { /* the datagram MSG_MORE began: its destination */
+		if (is->dg_cork->tot_len + m->len > (is->family == AF_INET ? UDP4_MAX : UDP6_MAX)) {
+			r = -EMSGSIZE;
+		} else {
+			pbuf_cat(is->dg_cork, p);
+			p = is->dg_cork;
+			is->dg_cork = NULL;
+			ip = is->cork_ip;
+			port = is->cork_port;
+			named = is->cork_named;
+		}
+	}
+	if (!r && (flags & MSG_MORE)) { /* held until a send without it */
+		is->dg_cork = p;
+		is->cork_ip = ip;
+		is->cork_port = port;
+		is->cork_named = named;
+		inet_unlock();
+		return (long)m->len;
+	}
 	if (!r) {
-		err_t e = m->namelen ? udp_sendto(is->udp, p, &ip, port) : udp_send(is->udp, p);
+		err_t e = named ? udp_sendto(is->udp, p, &ip, port) : udp_send(is->udp, p);
 		r = e == ERR_OK ? (long)m->len : e == ERR_MEM ? -ENOMEM : inet_errno(e);
 		if (e == ERR_OK)
 			is->bound = true;
@@ -490,6 +511,8 @@ udp_release(struct socket *s)
 
 	inet_lock();
 	udp_remove(is->udp);
+	if (is->dg_cork)
+		pbuf_free(is->dg_cork);
 	list_for_each_safe(n, tmp, &is->dgrams)
 	{
 		struct dgram *d = list_entry(n, struct dgram, link);
