@@ -105,6 +105,11 @@ void net_mem_free(void *p);
 #define TCP_SNDLOWAT (0xffff - 4 * TCP_MSS - 1)
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_KEEPALIVE 1
+/* TIME-WAIT lasts 2 * TCP_MSL: 60 s, as Linux's TCP_TIMEWAIT_LEN (lwIP's
+ * default is 2 minutes). Every segment that matches no connection scans
+ * the TIME-WAIT list, so a server closing thousands of connections pays
+ * for each one while it lasts. */
+#define TCP_MSL 30000UL
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 128
 #define LWIP_TCP_TIMESTAMPS 0
