@@ -23,6 +23,7 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "mm.h"
+#include "net_hooks.h"
 #include "socket_impl.h"
 #include "uaccess.h"
 #include "uapi/ioctls.h"
@@ -1078,3 +1079,69 @@ const struct sock_ops inet_tcp_ops = {
     .ioctl = tcp_ioctl,
     .release = tcp_release,
 };
+
+/* --- a new SYN on a connection in TIME-WAIT (net_hooks.h) --- */
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_RST 0x04
+#define TCP_FLAG_ACK 0x10
+
+static void
+tw_reuse(const ip_addr_t *src, const ip_addr_t *dst, const uint8_t *tcp)
+{
+	uint16_t sport = (uint16_t)(tcp[0] << 8 | tcp[1]), dport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+	uint32_t seq =
+	    (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+
+	if ((tcp[13] & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST | TCP_FLAG_FIN)) != TCP_FLAG_SYN)
+		return;
+	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next)
+		if (pcb->local_port == dport && pcb->remote_port == sport &&
+		    ip_addr_cmp(&pcb->remote_ip, src) && ip_addr_cmp(&pcb->local_ip, dst)) {
+			if (TCP_SEQ_GT(seq, pcb->rcv_nxt)) {
+				tcp_pcb_remove(&tcp_tw_pcbs, pcb);
+				tcp_free(pcb);
+			}
+			return;
+		}
+}
+
+int
+net_tcp_tw_reuse4(struct pbuf *p)
+{
+	uint8_t h[60 + 20];
+	ip_addr_t src, dst;
+	uint32_t a;
+
+	if (!tcp_tw_pcbs || pbuf_copy_partial(p, h, 20, 0) != 20 || h[9] != 6 /* TCP */)
+		return 0;
+	unsigned ihl = (h[0] & 0xfu) * 4;
+	if ((h[6] & 0x3f) | h[7] || ihl < 20 ||
+	    pbuf_copy_partial(p, h, (u16_t)(ihl + 20), 0) != ihl + 20)
+		return 0; /* a fragment, or too short: lwIP's to judge */
+	memcpy(&a, h + 12, 4);
+	ip_addr_set_ip4_u32_val(src, a);
+	memcpy(&a, h + 16, 4);
+	ip_addr_set_ip4_u32_val(dst, a);
+	tw_reuse(&src, &dst, h + ihl);
+	return 0;
+}
+
+int
+net_tcp_tw_reuse6(struct pbuf *p)
+{
+	uint8_t h[40 + 20];
+	uint32_t w[4];
+	ip_addr_t src, dst;
+
+	if (!tcp_tw_pcbs || pbuf_copy_partial(p, h, sizeof(h), 0) != sizeof(h) || h[6] != 6)
+		return 0;
+	memcpy(w, h + 8, sizeof(w));
+	IP_ADDR6(&src, w[0], w[1], w[2], w[3]);
+	memcpy(w, h + 24, sizeof(w));
+	IP_ADDR6(&dst, w[0], w[1], w[2], w[3]);
+	if (ip6_addr_islinklocal(ip_2_ip6(&src)) || ip6_addr_islinklocal(ip_2_ip6(&dst)))
+		return 0; /* XXX: zoned addresses are compared by lwIP with their zone */
+	tw_reuse(&src, &dst, h + 40);
+	return 0;
+}
