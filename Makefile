@@ -238,6 +238,17 @@ $(BUILD)/tests/guest-tty/%-glibc: tests/guest-tty/%.c
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
 guest-apps: $(TTY_BINS)
+# tests/net: servers and clients the network e2e tests run in the guest
+# (tests/e2e/net-*.sh; a plain Linux program runs on the host the same way)
+NET_SRCS := $(wildcard tests/net/*.c)
+NET_BINS := $(foreach s,$(NET_SRCS),$(foreach v,musl glibc,$(BUILD)/tests/net/$(basename $(notdir $(s)))-$(v)))
+$(BUILD)/tests/net/%-musl: tests/net/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $<
+$(BUILD)/tests/net/%-glibc: tests/net/%.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
+guest-apps: $(NET_BINS)
 
 include tests/fuzz/fuzz.mk
 
