@@ -47,7 +47,12 @@ class Parse(unittest.TestCase):
                              "--port", "8080:80", "--disk", "d.img"])
         self.assertEqual(c.adds, [("/etc/hosts", "/hosts"), ("d/", "/data")])
         self.assertEqual((c.envs, c.net, c.ports, c.disks),
-                         (["A=1"], "tap=tap0", [(8080, 80)], [("d.img", False)]))
+                         (["A=1"], "tap=tap0", [(8080, 80, "tcp")], [("d.img", False)]))
+
+    def test_port_protocols(self):
+        c = cli.parse_args(["app", "--port", "53:5353/udp", "--port", "1:2/tcp",
+                             "--port", "8080:80"])
+        self.assertEqual(c.ports, [(53, 5353, "udp"), (1, 2, "tcp"), (8080, 80, "tcp")])
 
     def test_mem_sizes(self):
         for text, mib in (("2M", 2), ("512", 512), ("4096K", 4), ("1g", 1024),
@@ -71,6 +76,9 @@ class Parse(unittest.TestCase):
             (["k", "--net", "bridge"], "none|user|tap"),
             (["k", "--port", "80"], "HOST:GUEST"),
             (["k", "--port", "x:80"], "HOST:GUEST"),
+            (["k", "--port", "80:80/sctp"], "/tcp or /udp"),
+            (["k", "--port", "80:80/"], "/tcp or /udp"),
+            (["k", "--port", "80:80/udp/udp"], "HOST:GUEST"),
             (["k", "--env", "NOEQUALS"], "K=V"),
             (["k", "--add", ":/x"], "HOST[:GUEST]"),
             (["k", "--bogus"], "unknown option"),

@@ -183,10 +183,11 @@ class Command(unittest.TestCase):
         self.assertNotIn("-kernel", cmd)
 
     def test_net_user_with_forwards_on_localhost(self):
-        cmd = self.cmd(self.cfg("--net", "user", "--port", "8080:80", "--port", "2222:22"))
+        cmd = self.cmd(self.cfg("--net", "user", "--port", "8080:80", "--port", "2222:22",
+                                "--port", "5353:53/udp"))
         self.assertEqual(self.after(cmd, "-netdev"),
                          "user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,"
-                         "hostfwd=tcp:127.0.0.1:2222-:22")
+                         "hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=udp:127.0.0.1:5353-:53")
         self.assertIn("virtio-net-device,netdev=n0", cmd)
         cmd = self.cmd(self.cfg("--net", "user", "--machine", "q35"))
         self.assertEqual(self.after(cmd, "-netdev"), "user,id=n0")

@@ -46,8 +46,8 @@ options:
   --net none|user|tap=IFNAME          a virtio-net device on QEMU user
                         networking (host side on 127.0.0.1 only) or on the
                         tap device IFNAME, which must exist (default none)
-  --port HOST:GUEST     forward TCP port HOST on 127.0.0.1 to the guest's
-                        port GUEST (repeat it; needs --net user)
+  --port HOST:GUEST[/udp]  forward TCP (or UDP) port HOST on 127.0.0.1 to
+                        the guest's port GUEST (repeat it; needs --net user)
   --disk FILE[,ro]      attach FILE (raw) as a virtio-blk disk: /dev/vda,
                         then vdb... (repeat it); ",ro" makes it read-only
   -v                    show kernel log records live on stderr
@@ -163,11 +163,17 @@ def _port_number(text):
 
 
 def _port(v):
+    """HOST:GUEST or HOST:GUEST/tcp|udp, as Docker writes it ->
+    (host, guest, protocol)"""
     try:
-        host, guest = v.split(":")
-        return _port_number(host), _port_number(guest)
+        ports, proto = v.split("/") if "/" in v else (v, "tcp")
+        if proto not in ("tcp", "udp"):
+            raise ValueError(proto)
+        host, guest = ports.split(":")
+        return _port_number(host), _port_number(guest), proto
     except ValueError:
-        raise UsageError(f"--port {v}: expected HOST:GUEST port numbers")
+        raise UsageError(f"--port {v}: expected HOST:GUEST port numbers, "
+                         "then /tcp or /udp")
 
 
 def _disk(v):

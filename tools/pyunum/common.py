@@ -45,7 +45,7 @@ class Config:
     adds: list = field(default_factory=list)  # (host, guest) pairs
     envs: list = field(default_factory=list)  # "K=V" strings
     net: str = "none"
-    ports: list = field(default_factory=list)  # (host, guest) ints
+    ports: list = field(default_factory=list)  # (host, guest, "tcp"|"udp")
     disks: list = field(default_factory=list)  # (path, read-only) pairs
     qemu_extra: list = field(default_factory=list)  # --qemu words, verbatim
     # Filled by main, not by options:
