@@ -6,7 +6,9 @@
  * (sent with sendfile), 404, 400, 501; Content-Length on every response.
  * Listens on [::] (IPv4 clients too), else 0.0.0.0 when there is no
  * IPv6; prints "listening on PORT" when ready; SIGTERM or SIGINT exit 0.
- * Usage: httpd [-p PORT] [-d DIR]. A plain Linux program: it runs on the
+ * -s prints a line of counts each second they change (accepted, open,
+ * requests, EAGAINs from accept4), to tell where a stall is.
+ * Usage: httpd [-p PORT] [-d DIR] [-s]. A plain Linux program: it runs on the
  * host the same way (tests/e2e/net-curl.sh checks both). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,6 +46,7 @@ struct conn {
 static char root_body[1024];
 static const char *docroot;
 static volatile sig_atomic_t stop;
+static long n_accepted, n_open, n_requests, n_again;
 
 static void
 on_signal(int sig)
@@ -62,6 +65,7 @@ die(const char *what)
 static void
 conn_free(struct conn *c)
 {
+	n_open--;
 	if (c->file >= 0)
 		close(c->file);
 	close(c->fd);
@@ -250,6 +254,7 @@ handle_requests(struct conn *c)
 			respond(c, 200, "OK", "text/plain", sizeof(root_body), keep, head);
 		} else if (serve_file(c, target, keep, head) < 0)
 			respond_text(c, 404, "Not Found", "not found\n", keep, head);
+		n_requests++;
 		memmove(c->in, c->in + used + body, c->inlen - used - body);
 		c->inlen -= used + body;
 		if (flush_out(c) < 0)
@@ -312,15 +317,17 @@ listen_on(int port)
 int
 main(int argc, char **argv)
 {
-	int port = 80, opt;
+	int port = 80, opt, stats = 0;
 
-	while ((opt = getopt(argc, argv, "p:d:")) != -1) {
-		if (opt == 'p')
+	while ((opt = getopt(argc, argv, "p:d:s")) != -1) {
+		if (opt == 's')
+			stats = 1;
+		else if (opt == 'p')
 			port = atoi(optarg);
 		else if (opt == 'd')
 			docroot = optarg;
 		else {
-			fprintf(stderr, "usage: httpd [-p PORT] [-d DIR]\n");
+			fprintf(stderr, "usage: httpd [-p PORT] [-d DIR] [-s]\n");
 			return 2;
 		}
 	}
@@ -348,9 +355,16 @@ main(int argc, char **argv)
 	printf("listening on %d\n", port);
 	fflush(stdout);
 
+	long shown = -1;
 	while (!stop) {
 		struct epoll_event evs[128];
-		int n = epoll_wait(ep, evs, 128, -1);
+		int n = epoll_wait(ep, evs, 128, stats ? 1000 : -1);
+		if (stats && n_accepted + n_requests + n_open != shown) {
+			shown = n_accepted + n_requests + n_open;
+			printf("stats: accepted %ld open %ld requests %ld accept-eagain %ld\n",
+			       n_accepted, n_open, n_requests, n_again);
+			fflush(stdout);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -365,6 +379,7 @@ main(int argc, char **argv)
 			for (;;) {
 				int fd = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 				if (fd < 0) {
+					n_again += errno == EAGAIN;
 					if (errno != EAGAIN && errno != EINTR &&
 					    errno != ECONNABORTED)
 						fprintf(stderr, "httpd: accept4: %s\n",
@@ -380,6 +395,8 @@ main(int argc, char **argv)
 				}
 				c->fd = fd;
 				c->file = -1;
+				n_accepted++;
+				n_open++;
 				struct epoll_event cev = {.events = EPOLLIN | EPOLLOUT |
 				                                    EPOLLRDHUP | EPOLLET,
 				                          .data.ptr = c};
