@@ -105,16 +105,16 @@ void mm_unmap(uintptr_t va, size_t len);
 /* Take the frames out of [va, end): each 4 KiB entry that holds one
  * (present or not: PROT_NONE keeps its frame) is cleared and its
  * physical address stored in pas[], at most 'max' of them (a borrowed
- * entry, PTE_BORROWED, is cleared but not stored: its frame is not the
- * mapping's to give back); ranges with
+ * entry's with PTE_BORROWED or'd in: its frame is not the mapping's to
+ * give back, only to count); ranges with
  * no page table are stepped over whole, so an untouched 8 MiB stack
  * costs a few steps. Returns the count and sets *next to where the walk
  * stopped (end when done). Every CPU's TLB is flushed for the range
  * before it returns, so the frames may be freed at once; call it
  * holding no spinlock. */
 size_t mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t *next);
-/* the same for all of [va, end), the frames given back to the allocator:
- * how many there were */
+/* the same for all of [va, end), the frames given back to the allocator
+ * (borrowed ones are only unmapped): how many were given back */
 size_t mm_free_frames(uintptr_t va, uintptr_t end);
 /* a CPU came online: 'ncpus' now take part in shootdowns */
 void mm_smp_join(int ncpus);
@@ -180,6 +180,12 @@ void heap_init(const struct heap_page_ops *ops);
 void *vmem_alloc(size_t size);
 void *vmem_resize(void *p, size_t old, size_t size);
 void vmem_free(void *p, size_t size);
+/* another's frames side by side (a file's pages seen as one block: a
+ * ramfs file for the loader, core/fs/ramfs.c): NULL when address space
+ * or page tables run out; vmem_unmap takes the range away and leaves
+ * the frames to their owner */
+void *vmem_map_frames(const uint64_t *pas, size_t n);
+void vmem_unmap(void *p, size_t size);
 
 /* --- overcommit: our rule (mm/vma.c) ---
  * The app's address space is charged only for what could need frames of

@@ -206,26 +206,32 @@ uint32_t vfs_umask(void);
 struct vnode *vfs_node_new(const char *name, uint32_t mode);
 
 /* --- the page cache (core/fs/filemap.c): files as mm/ and the loader
- * reach them --- */
-/* a MAP_SHARED region piece of v came (1) or went (-1; the last one's
- * frames go back into the file): 0 or -ENOMEM */
+ * reach them. A file system in memory (ramfs, tmpfs) holds a file's
+ * bytes in frames by page (its page op), and those frames are what
+ * every mapping maps: there is no second copy to keep in step --- */
+/* a region piece of v that maps its pages (MAP_SHARED, or MAP_PRIVATE
+ * paged from it) came (1) or went (-1): 0 or -ENOMEM */
 int filemap_ref(struct vnode *v, int delta);
-/* the frame that holds file page pg for shared mappings, made from the
- * file at the first touch; 0 when out of memory */
-uint64_t filemap_page(struct vnode *v, uint64_t pg);
-/* a private copy of the page at file offset 'at' into dst (zeroed): the
- * file's bytes as they are now, zeros past the end */
+/* the frame that holds file page pg, in *pa: for a write (make) one of
+ * the file's own is made for a hole (frame_alloc_app: the app's demand),
+ * else a hole is 0 (the caller maps the zero frame). 0, -ENOMEM, -ENOSPC
+ * (the mount's limit), -ENXIO (past the end) */
+int filemap_page(struct vnode *v, uint64_t pg, bool make, uint64_t *pa);
+/* a private copy of the page at file offset 'at' into dst: the file's
+ * bytes as they are now, zeros for a hole and past the end */
 void filemap_copy(struct vnode *v, uint64_t at, void *dst);
-/* msync: the shared frames of [off, off+len) into the file */
-void filemap_msync(struct vnode *v, uint64_t off, size_t len);
-/* a regular file whose file system keeps its bytes in memory (the bytes
+/* a regular file whose file system keeps its bytes in memory (the page
  * op): the ones the loader reads in place and the mmap op of files of a
  * file system maps through the page cache; devices and /proc files not */
 bool vfs_mappable(const struct vnode *v);
-/* a mappable file's bytes in kernel memory and their count (valid until
- * the file is written or truncated), or NULL */
+/* a mappable file's bytes in kernel memory, one block, and their count
+ * (valid until the file is truncated or goes), or NULL */
 const void *vfs_bytes(struct vnode *v, size_t *size);
 uint64_t vfs_size(const struct vnode *v);
+/* lseek's SEEK_DATA (hole false) or SEEK_HOLE from off, below size: the
+ * file system's answer when it knows its holes (v may be NULL), else off
+ * (all is data) or size (the end is the hole) */
+int64_t vfs_seek_data(struct vnode *v, uint64_t off, uint64_t size, bool hole);
 
 /* --- the mount table (core/fs/mount.c) --- */
 /* /tmp: a tmpfs (half the memory) when the initrd brought nothing under

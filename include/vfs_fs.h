@@ -44,10 +44,22 @@ struct vnode_ops {
 	int (*truncate)(struct vnode *v, uint64_t size);
 	long (*read)(struct vnode *v, uint64_t off, void *buf, size_t n);
 	int (*write)(struct vnode *v, uint64_t off, const void *buf, size_t n);
-	/* optional, the page cache's (v_lock held): the file's bytes at
-	 * off in kernel memory and, in *n, how many up to its end; NULL past
-	 * the end */
-	uint8_t *(*bytes)(struct vnode *v, uint64_t off, size_t *n);
+	/* optional, the page cache's (v_lock held): the frame that holds
+	 * file page pg, below the file's last page, in *pa: how is
+	 * VFS_PAGE_FIND (0 for a hole), VFS_PAGE_MAKE (a zeroed frame of the
+	 * file's own for a hole) or VFS_PAGE_MAKE_APP (the same for the app's
+	 * demand: frame_alloc_app). 0, -ENOSPC (over the mount's limit),
+	 * -ENOMEM, -ENXIO (past the end). The frame stays the file's: it is
+	 * freed when the file is cut below it (after vma_file_cut) or goes. */
+	int (*page)(struct vnode *v, uint64_t pg, int how, uint64_t *pa);
+	/* optional, with page (v_lock held): the whole file as one block of
+	 * kernel memory (holes filled), its length in *n; NULL when memory
+	 * is short. Valid until the file is cut or goes. */
+	const uint8_t *(*bytes)(struct vnode *v, size_t *n);
+	/* optional, lseek's SEEK_DATA (hole false) and SEEK_HOLE at off <
+	 * v_size: the offset, as Linux's tmpfs (pages that hold a frame are
+	 * data, the end of the file is a hole) */
+	int64_t (*seek)(struct vnode *v, uint64_t off, bool hole);
 	/* the last reference went (v_refs 0): free what the node holds (the
 	 * VFS frees its name and the node) */
 	void (*release)(struct vnode *v);
@@ -107,9 +119,9 @@ void vfs_generic_getattr(struct vnode *v, struct linux_stat *st);
 
 /* --- ramfs (core/fs/ramfs.c), for the trees built on it --- */
 extern const struct vnode_ops ramfs_ops;
-/* file bytes: kmalloc up to this capacity, vmem (mm.h) beyond, growing
- * by doubling without a copy */
-#define RAMFS_SMALL (64 * 1024)
+/* file bytes: kmalloc'd up to this size (symlinks: always), beyond it a
+ * table of frames by page, where a page never written has none */
+#define RAMFS_SMALL 2048
 /* m's root directory (ramfs_ops, mode) */
 int ramfs_fill_root(struct mount *m, uint32_t mode);
 /* a child 'name' of dir made directly (ns lock held), ramfs's node with
@@ -128,11 +140,14 @@ void ramfs_fill_symlink(struct vnode *dir, const char *name, const char *target,
                         struct vnode *magic);
 void ramfs_fill_end(struct vnode *dir);
 
-/* the page cache and the bytes (core/fs/filemap.c, v_lock held): after
- * the bytes of [off, off+len) changed (into the shared frames), and
- * before they are read (from them) */
-void filemap_update(struct vnode *v, uint64_t off, size_t len);
-void filemap_sync(struct vnode *v, uint64_t off, size_t len);
+/* the page op's how */
+#define VFS_PAGE_FIND 0
+#define VFS_PAGE_MAKE 1
+#define VFS_PAGE_MAKE_APP 2
+/* the file has mapped regions (core/fs/filemap.c): a file system that
+ * changes its pages under them tells mm/vma.c (vma_file_cut,
+ * vma_file_filled) */
+bool filemap_mapped(struct vnode *v);
 
 /* the file system types (mount(2)'s -t) */
 extern const struct fs_type ramfs_type, tmpfs_type, devtmpfs_type, proc_type, sysfs_type;

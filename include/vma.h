@@ -39,11 +39,14 @@ void vma_layout_init(void);
  * vma_layout()->mmap_top. The address, or -ENOMEM / -EINVAL / -EEXIST. */
 long vma_map(uintptr_t addr, size_t len, int prot, int flags);
 /* the same for a file region of node from offset off: MAP_SHARED maps the
- * file's own pages (writes reach the file, read() sees them at once);
- * MAP_PRIVATE pages are demand-paged: the first touch of a page copies
- * that page of the file (as it is then; zeros past its end) into a frame
- * of the region's own, so mapping a large file costs nothing until
- * touched. A touch past the file's last page faults (SIGBUS). */
+ * file's own frames (one copy: writes through the mapping are the file's
+ * bytes, read() and write() see them at once); MAP_PRIVATE pages are
+ * demand-paged: a read maps the file's own frame, borrowed (read-only,
+ * shared by every mapping of that page, and seeing the file's changes),
+ * and the first write copies it into a frame of the region's own, so
+ * mapping a large file costs nothing until touched and a page read by
+ * many mappings is held once. A hole of a sparse file reads the zero
+ * frame. A touch past the file's last page faults (SIGBUS). */
 struct vnode;
 long vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node,
                   uint64_t off);
@@ -59,9 +62,17 @@ struct vma_map {
 	uint64_t off;
 	struct vnode *node; /* the op's; borrowed: the region takes its own hold */
 };
-/* msync: the shared pages of [addr, addr+len) into the file's bytes; 0 or
- * -ENOMEM when part of the range is not mapped */
+/* msync: nothing to write back (a shared region maps the file's own
+ * frames); 0 or -ENOMEM when part of the range is not mapped */
 int vma_sync(uintptr_t addr, size_t len);
+/* a file system changed node's pages under its regions (filemap_mapped),
+ * called holding no v_lock: cut to 'size' (every page from the one after
+ * the end on leaves the regions, private copies too, as Linux's
+ * truncate: touching one is SIGBUS; then the file may free its frames),
+ * or the holes of [off, off+len) got frames (the zero frame borrowed
+ * there leaves, so the next touch maps the file's frame) */
+void vma_file_cut(struct vnode *node, uint64_t size);
+void vma_file_filled(struct vnode *node, uint64_t off, uint64_t len);
 /* the loader's segments: name [addr, addr+len) after the file they came
  * from (for /proc/self/maps) */
 void vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off);

@@ -399,8 +399,9 @@ mm_take_frames(uintptr_t va, uintptr_t end, uint64_t *pas, size_t max, uintptr_t
 		do {
 			uint64_t *pte = &t[(va >> 12) & 511];
 			if (*pte & PTE_ADDR) {
-				if (!(*pte & PTE_BORROWED))
-					pas[n++] = *pte & PTE_ADDR;
+				/* a borrowed frame is reported with its flag: the
+				 * caller counts it but does not free it */
+				pas[n++] = *pte & (PTE_ADDR | PTE_BORROWED);
 				*pte = 0;
 				cleared = true;
 			}
@@ -425,8 +426,10 @@ mm_free_frames(uintptr_t va, uintptr_t end)
 	while (va < end) {
 		size_t n = mm_take_frames(va, end, pas, ARRAY_SIZE(pas), &va);
 		for (size_t i = 0; i < n; i++)
-			frame_free(pas[i], 0);
-		freed += n;
+			if (!(pas[i] & PTE_BORROWED)) {
+				frame_free(pas[i], 0);
+				freed++;
+			}
 	}
 	return freed;
 }

@@ -1,11 +1,13 @@
 /* The app's address space (include/vma.h): regions in a red-black tree
  * (include/rbtree.h) ordered by address, under one mutex, pages allocated
  * on the first touch. Each region keeps the free gap below it and the
- * largest gap of its subtree, so mmap finds room in O(log n). MAP_SHARED file
- * regions map the file's shared pages (the VFS's page cache,
- * core/fs/filemap.c), so every mapping of a file and read()/write() see
- * the same bytes. Anonymous memory read before it is written maps the
- * one zero frame (borrowed, PTE_BORROWED: read-only) until written. */
+ * largest gap of its subtree, so mmap finds room in O(log n). File
+ * regions map the file's own frames (the VFS's page cache,
+ * core/fs/filemap.c): MAP_SHARED ones as they are, so every mapping of a
+ * file and read()/write() see the same bytes; MAP_PRIVATE ones borrowed
+ * (PTE_BORROWED: read-only) until the page is written. Anonymous memory
+ * read before it is written maps the one zero frame (borrowed) until
+ * written. */
 #include "vma.h"
 #include "errno.h"
 #include "lib.h"
@@ -74,10 +76,19 @@ app_pte(int prot, uint64_t raw)
 }
 
 /* the one zero frame: what every read of never-written anonymous memory
- * maps (borrowed, read-only); made at the first such read, never freed */
+ * (or of a file's hole) maps (borrowed, read-only); made at the first
+ * such read, never freed */
 static uint64_t zero_pa;
 
 #define VMA(n) rb_entry_or_null(n, struct vma, rb)
+
+/* the region maps its file's frames (shared, or private and paged from
+ * it): the file counts it (filemap_ref) and tells it of changes */
+static bool
+maps_file(const struct vma *v)
+{
+	return v->shared || v->paged;
+}
 
 /* the overcommit rule (include/mm.h): v, with protection prot, is charged
  * for its size: writable, private or anonymous, not MAP_NORESERVE */
@@ -209,7 +220,7 @@ split(struct vma *v, uintptr_t at)
 {
 	struct vma *tail = kmalloc(sizeof(*tail));
 
-	if (!tail || (v->shared && filemap_ref(v->node, 1))) {
+	if (!tail || (maps_file(v) && filemap_ref(v->node, 1))) {
 		kfree(tail);
 		return -ENOMEM;
 	}
@@ -224,26 +235,45 @@ split(struct vma *v, uintptr_t at)
 	return 0;
 }
 
-/* free the frames of [s, e) and unmap them (a TLB shootdown per 64) */
+/* free the frames of [s, e) and unmap them (a TLB shootdown per 64): the
+ * region's own frames only; a borrowed one is unmapped, and a file's
+ * (not the zero frame) leaves the count of file pages mapped */
 static void
 drop_pages(uintptr_t s, uintptr_t e)
 {
-	/* the region's own frames only: a borrowed zero frame is not freed
-	 * nor counted (mm_free_frames) */
-	__atomic_sub_fetch(&private_pages, mm_free_frames(s, e), __ATOMIC_RELAXED);
+	uint64_t pas[64];
+	size_t own = 0, file = 0;
+
+	while (s < e) {
+		size_t n = mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+		for (size_t i = 0; i < n; i++) {
+			if (!(pas[i] & PTE_BORROWED)) {
+				frame_free(pas[i], 0);
+				own++;
+			} else if ((pas[i] & PTE_ADDR) != zero_pa) {
+				file++;
+			}
+		}
+	}
+	__atomic_sub_fetch(&private_pages, own, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&shared_pages, file, __ATOMIC_RELAXED);
 }
 
 /* unmap [s, e) keeping its frames: a file's shared frames, which stay the
  * file's, or frames mremap moved elsewhere (present or not: PROT_NONE
- * keeps its frame in a non-present entry, which mm_unmap would leave) */
+ * keeps its frame in a non-present entry, which mm_unmap would leave);
+ * how many were not borrowed */
 static size_t
 forget_pages(uintptr_t s, uintptr_t e)
 {
 	uint64_t pas[64];
 	size_t n = 0;
 
-	while (s < e)
-		n += mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+	while (s < e) {
+		size_t k = mm_take_frames(s, e, pas, ARRAY_SIZE(pas), &s);
+		for (size_t i = 0; i < k; i++)
+			n += !(pas[i] & PTE_BORROWED);
+	}
 	return n;
 }
 
@@ -296,7 +326,7 @@ carve(uintptr_t s, uintptr_t e)
 		} else {
 			uncharge(c);
 			unlink_vma(v);
-			if (v->shared)
+			if (maps_file(v))
 				filemap_ref(v->node, -1);
 			if (v->node)
 				vfs_node_release(v->node);
@@ -365,7 +395,7 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 		v->off = like->off + (s - like->start);
 		v->shared = like->shared;
 		v->paged = like->paged;
-		if (v->shared && filemap_ref(v->node, 1)) {
+		if (maps_file(v) && filemap_ref(v->node, 1)) {
 			uncharge(charge_of(v, s, e));
 			kfree(v);
 			return -ENOMEM;
@@ -657,6 +687,44 @@ own_frame(struct vma *v, uintptr_t page, uint64_t from)
 		frame_free(pa, 0);
 	} else {
 		__atomic_add_fetch(&private_pages, 1, __ATOMIC_RELAXED);
+		if (from && from != zero_pa) /* the file's frame it borrowed */
+			__atomic_sub_fetch(&shared_pages, 1, __ATOMIC_RELAXED);
+		rss_grew();
+	}
+	return err;
+}
+
+/* the zero frame, borrowed, at page (read-only whatever the protection) */
+static int
+borrow_zero(struct vma *v, uintptr_t page)
+{
+	if (!zero_pa) {
+		if (!(zero_pa = frame_alloc(0)))
+			return -ENOMEM;
+		memset(mm_p2v(zero_pa), 0, PAGE_SIZE);
+	}
+	return mm_map(page, zero_pa, PAGE_SIZE, app_pte(v->prot, PTE_BORROWED));
+}
+
+/* a file region's page from the file's own frame: a shared region maps
+ * it as the region allows (a write makes it for a hole), a private one
+ * borrows it (read-only: its first write copies it); a hole read is the
+ * zero frame */
+static int
+file_frame(struct vma *v, uintptr_t page, bool write)
+{
+	uint64_t pa;
+	int err = filemap_page(v->node, (v->off + (page - v->start)) / PAGE_SIZE,
+	                       write && v->shared, &pa);
+
+	if (err)
+		return err == -ENOMEM ? -ENOMEM : -EIO; /* a full tmpfs: SIGBUS, as Linux */
+	if (!pa)
+		return borrow_zero(v, page);
+	err = mm_map(page, pa, PAGE_SIZE,
+	             v->shared ? pte_flags(v->prot) : app_pte(v->prot, PTE_BORROWED));
+	if (!err) {
+		__atomic_add_fetch(&shared_pages, 1, __ATOMIC_RELAXED);
 		rss_grew();
 	}
 	return err;
@@ -667,18 +735,20 @@ own_frame(struct vma *v, uintptr_t page, uint64_t from)
  * where what a page costs is decided): memory is used only when written.
  * - never-written anonymous memory (mmap, brk, stacks, the bss past the
  *   file's bytes) read: the zero frame, borrowed (PTE_BORROWED, read-only);
- * - a MAP_SHARED file page: the page cache's frame, writable as the region;
- * - a MAP_PRIVATE file page: a frame of the region's own, a copy of the
- *   file's page at the first touch (XXX: issue 11 wants it borrowed from
- *   the file until written; not yet);
- * - a write where the page is absent or borrowed: a frame of the
- *   region's own (zeroed, or a copy of what was borrowed or the file's). */
+ * - a MAP_SHARED file page: the file's own frame (core/fs/filemap.c),
+ *   writable as the region; a hole read borrows the zero frame, a write
+ *   there gives the file a frame;
+ * - a MAP_PRIVATE file page read: the file's own frame, borrowed (one
+ *   frame for every mapping that reads it), or the zero frame for a hole;
+ * - a write where the page is absent or borrowed in a private region: a
+ *   frame of the region's own (zeroed, or a copy of what was borrowed or
+ *   the file's).
+ * A file page past the file's last page is SIGBUS (-EIO), as Linux. */
 int
 vma_fault(uintptr_t addr, bool write, bool exec)
 {
 	uintptr_t page = ALIGN_DOWN(addr, PAGE_SIZE);
 	struct vma *v;
-	uint64_t pa;
 	int err = -EFAULT;
 
 	if (addr >= USER_TOP)
@@ -694,7 +764,9 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		goto out;
 	}
 	if (raw & PTE_ADDR) {
-		if (write && (raw & PTE_BORROWED)) /* the first write: copy on write */
+		if (write && (raw & PTE_BORROWED) && v->shared) /* the zero frame: a hole */
+			err = past_end(v, page) ? -EIO : file_frame(v, page, true);
+		else if (write && (raw & PTE_BORROWED)) /* the first write: copy on write */
 			err = own_frame(v, page, raw & PTE_ADDR);
 		else /* kept through PROT_NONE */
 			err = mm_map(page, raw & PTE_ADDR, PAGE_SIZE, app_pte(v->prot, raw));
@@ -704,27 +776,12 @@ vma_fault(uintptr_t addr, bool write, bool exec)
 		err = -EIO; /* SIGBUS, as Linux: no file behind this page */
 		goto out;
 	}
-	if (v->shared) {
-		pa = filemap_page(v->node, (v->off + (page - v->start)) / PAGE_SIZE);
-		err = pa ? mm_map(page, pa, PAGE_SIZE, pte_flags(v->prot)) : -ENOMEM;
-		if (!err) {
-			__atomic_add_fetch(&shared_pages, 1, __ATOMIC_RELAXED);
-			rss_grew();
-		}
-		goto out;
-	}
-	if (write || v->paged) {
+	if (v->shared || (v->paged && !write))
+		err = file_frame(v, page, write);
+	else if (write || v->paged)
 		err = own_frame(v, page, 0);
-		goto out;
-	}
-	if (!zero_pa) {
-		if (!(zero_pa = frame_alloc(0))) {
-			err = -ENOMEM;
-			goto out;
-		}
-		memset(mm_p2v(zero_pa), 0, PAGE_SIZE);
-	}
-	err = mm_map(page, zero_pa, PAGE_SIZE, app_pte(v->prot, PTE_BORROWED));
+	else
+		err = borrow_zero(v, page);
 out:
 	mutex_unlock(&lock);
 	/* The out-of-memory decision, made here only: a fault, the app's touch
@@ -803,14 +860,58 @@ vma_sync(uintptr_t addr, size_t len)
 		else
 			p = v->end;
 	}
-	for (struct vma *v = err ? NULL : first_after(addr); v && v->start < e; v = next_of(v)) {
-		if (!v->shared)
+	mutex_unlock(&lock);
+	return err; /* the frames are the file's: nothing to write back */
+}
+
+/* the part of v at file offsets from 'from' on: [*s, v->end); false when
+ * none */
+static bool
+from_offset(const struct vma *v, uint64_t from, uintptr_t *s)
+{
+	uint64_t end = v->off + (v->end - v->start);
+
+	if (from >= end)
+		return false;
+	*s = from > v->off ? v->start + (from - v->off) : v->start;
+	return true;
+}
+
+void
+vma_file_cut(struct vnode *node, uint64_t size)
+{
+	uint64_t from = ALIGN_UP(size, PAGE_SIZE);
+	uintptr_t s;
+
+	mutex_lock(&lock);
+	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v)) {
+		if (v->node != node || !maps_file(v) || !from_offset(v, from, &s))
 			continue;
-		uintptr_t s = MAX(addr, v->start);
-		filemap_msync(v->node, v->off + (s - v->start), MIN(e, v->end) - s);
+		if (v->shared)
+			forget_shared(s, v->end);
+		drop_pages(s, v->end); /* private copies too, as Linux's truncate */
 	}
 	mutex_unlock(&lock);
-	return err;
+}
+
+void
+vma_file_filled(struct vnode *node, uint64_t off, uint64_t len)
+{
+	uint64_t from = ALIGN_DOWN(off, PAGE_SIZE), to = ALIGN_UP(off + len, PAGE_SIZE);
+	uintptr_t s;
+
+	mutex_lock(&lock);
+	for (struct vma *v = VMA(rb_first(&vmas)); v; v = next_of(v)) {
+		if (v->node != node || !maps_file(v) || !from_offset(v, from, &s) || to <= v->off)
+			continue;
+		uintptr_t e = MIN(v->end, v->start + (to - v->off));
+		for (uintptr_t p = s; p < e; p += PAGE_SIZE) {
+			uint64_t raw = mm_pte_raw(p);
+			if ((raw & PTE_BORROWED) && (raw & PTE_ADDR) == zero_pa)
+				forget_pages(p, p + PAGE_SIZE); /* the next touch maps the file's */
+		}
+	}
+	mutex_unlock(&lock);
 }
 
 void

@@ -243,3 +243,31 @@ vmem_resize(void *p, size_t old, size_t size)
 	va_put(va, olen);
 	return (void *)to;
 }
+
+void *
+vmem_map_frames(const uint64_t *pas, size_t n)
+{
+	uintptr_t va;
+
+	if (!n || n > VMEM_SIZE / PAGE_SIZE || !(va = va_take(0, n * PAGE_SIZE)))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (mm_map(va + i * PAGE_SIZE, pas[i], PAGE_SIZE, VMEM_FLAGS)) {
+			mm_unmap(va, i * PAGE_SIZE);
+			va_put(va, n * PAGE_SIZE);
+			return NULL;
+		}
+	return (void *)va;
+}
+
+void
+vmem_unmap(void *p, size_t size)
+{
+	uintptr_t va = (uintptr_t)p;
+	size_t len = ALIGN_UP(size, PAGE_SIZE);
+
+	if (!p)
+		return;
+	mm_unmap(va, len); /* every CPU forgets it before the range is reused */
+	va_put(va, len);
+}

@@ -155,7 +155,7 @@ node_getdents(struct file *f, void *buf, size_t n)
 
 /* a file of a file system maps its own pages (the page cache,
  * core/fs/filemap.c) when its bytes are in memory; a directory, or a
- * file system's file without the bytes op, cannot be mapped (Linux's
+ * file system's file without the page op, cannot be mapped (Linux's
  * directories have no mmap op either) */
 static int
 node_mmap(struct file *f, struct vma_map *m)

@@ -11,13 +11,24 @@
 #include "mm.h"
 #include "printk.h"
 #include "vfs_fs.h"
+#include "vma.h"
 
 /* a node of these file systems: the VFS's vnode, and what ramfs keeps */
 struct ramfs_node {
 	struct vnode vn; /* first: the VFS frees the node as its vnode */
 	size_t cap;      /* bytes allocated in data */
-	uint8_t *data;   /* file contents or symlink target: kmalloc up to
-	                  * RAMFS_SMALL of cap, vmem beyond */
+	uint8_t *data;   /* a symlink's target, or a small file's bytes
+	                  * (kmalloc, at most RAMFS_SMALL) */
+	/* a larger regular file (paged: from its first byte past
+	 * RAMFS_SMALL, or its first mmap, on): its frames by page, dir[i]
+	 * a table of LEAF_PAGES frames (0: a hole, never written) for pages
+	 * i * LEAF_PAGES on; nframes: how many it holds. view: the frames
+	 * mapped side by side (vfs_bytes), view_pages of them */
+	bool paged;
+	uint64_t **dir;
+	size_t ndir, nframes;
+	void *view;
+	size_t view_pages;
 	/* directories: the children in creation order (listings), and a
 	 * hash table of them by name (lookups); ndirs: how many are
 	 * directories (st_nlink) */
@@ -162,78 +173,235 @@ dir_del(struct vnode *dir, struct vnode *e)
 }
 
 /* --- file bytes --- */
-/* the bytes' memory at capacity cap (v_lock held; cap >= v_size): kmalloc
- * up to RAMFS_SMALL, vmem beyond (page multiples, resized in place or by
- * remapping its frames: no copy). The growth counts against the mount's
- * limit (tmpfs size=). false when out of memory or over the limit, v
- * untouched */
+#define LEAF_PAGES (PAGE_SIZE / sizeof(uint64_t))
+
+/* bytes taken (>0) or given back (<0) by the node's contents: the mount's
+ * limit (tmpfs size=) and /proc/meminfo's Shmem. false when over it */
 static bool
-data_realloc(struct vnode *v, size_t cap)
+account(struct vnode *v, int64_t delta)
 {
 	struct mount *m = v->v_mount;
-	uint8_t *d;
 
-	if (cap > RAMFS_SMALL)
-		cap = ALIGN_UP(cap, PAGE_SIZE);
-	if (cap == R(v)->cap)
-		return true;
-	uint64_t more = cap > R(v)->cap ? cap - R(v)->cap : 0;
-	if (more && m &&
-	    __atomic_add_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST) > m->mnt_size_max &&
+	if (delta > 0 && m &&
+	    __atomic_add_fetch(&m->mnt_used, (uint64_t)delta, __ATOMIC_SEQ_CST) > m->mnt_size_max &&
 	    m->mnt_size_max) {
-		__atomic_sub_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&m->mnt_used, (uint64_t)delta, __ATOMIC_SEQ_CST);
 		return false;
 	}
-	if (cap > RAMFS_SMALL && R(v)->cap > RAMFS_SMALL) {
-		if (!(d = vmem_resize(R(v)->data, R(v)->cap, cap)))
-			goto fail;
-	} else {
-		d = cap > RAMFS_SMALL ? vmem_alloc(cap) : cap ? kmalloc(cap) : NULL;
-		if (cap && !d)
-			goto fail;
-		if (d && v->v_size)
-			memcpy(d, R(v)->data, MIN(v->v_size, cap));
-		if (R(v)->cap > RAMFS_SMALL)
-			vmem_free(R(v)->data, R(v)->cap);
-		else
-			kfree(R(v)->data);
+	if (delta < 0 && m)
+		__atomic_sub_fetch(&m->mnt_used, (uint64_t)-delta, __ATOMIC_SEQ_CST);
+	mm_count_file(delta);
+	return true;
+}
+
+/* the small bytes at capacity cap (kmalloc; v_lock held): 0, or -ENOSPC
+ * over the limit, -ENOMEM out of memory (v untouched) */
+static int
+data_realloc(struct vnode *v, size_t cap)
+{
+	uint8_t *d = NULL;
+
+	if (cap == R(v)->cap)
+		return 0;
+	if (!account(v, (int64_t)cap - (int64_t)R(v)->cap))
+		return -ENOSPC;
+	if (cap && !(d = kmalloc(cap))) {
+		account(v, (int64_t)R(v)->cap - (int64_t)cap);
+		return -ENOMEM;
 	}
-	if (m && cap < R(v)->cap)
-		__atomic_sub_fetch(&m->mnt_used, R(v)->cap - cap, __ATOMIC_SEQ_CST);
-	mm_count_file((int64_t)cap - (int64_t)R(v)->cap);
+	if (d && v->v_size)
+		memcpy(d, R(v)->data, MIN(v->v_size, cap));
+	kfree(R(v)->data);
 	R(v)->data = d;
 	R(v)->cap = cap;
-	return true;
-fail:
-	if (m && more)
-		__atomic_sub_fetch(&m->mnt_used, more, __ATOMIC_SEQ_CST);
-	return false;
+	return 0;
+}
+
+/* the entry of page pg in the table (make: its leaf made when missing),
+ * or NULL */
+static uint64_t *
+slot(struct vnode *v, uint64_t pg, bool make)
+{
+	struct ramfs_node *r = R(v);
+	size_t i = pg / LEAF_PAGES;
+
+	if (i >= r->ndir) {
+		if (!make)
+			return NULL;
+		size_t n = MAX(i + 1, r->ndir * 2);
+		uint64_t **d = kzalloc(n * sizeof(*d));
+		if (!d)
+			return NULL;
+		if (r->ndir)
+			memcpy(d, r->dir, r->ndir * sizeof(*d));
+		kfree(r->dir);
+		r->dir = d;
+		r->ndir = n;
+	}
+	if (!r->dir[i] && (!make || !(r->dir[i] = kpage_alloc(0))))
+		return NULL;
+	return &r->dir[i][pg % LEAF_PAGES];
+}
+
+static uint64_t
+frame_of(struct vnode *v, uint64_t pg)
+{
+	uint64_t *e = slot(v, pg, false);
+
+	return e ? *e : 0;
+}
+
+/* the frame of page pg, made (zeroed) for a hole (v_lock held) */
+static int
+make_frame(struct vnode *v, uint64_t pg, bool app, uint64_t *pa)
+{
+	uint64_t *e = slot(v, pg, true);
+
+	if (!e)
+		return -ENOMEM;
+	if (!*e) {
+		if (!account(v, PAGE_SIZE))
+			return -ENOSPC;
+		if (!(*e = app ? frame_alloc_app() : frame_alloc(0))) {
+			account(v, -(int64_t)PAGE_SIZE);
+			return -ENOMEM;
+		}
+		memset(mm_p2v(*e), 0, PAGE_SIZE);
+		R(v)->nframes++;
+	}
+	*pa = *e;
+	return 0;
+}
+
+/* the view (vfs_bytes) goes: its addresses only, the frames stay */
+static void
+drop_view(struct vnode *v)
+{
+	if (R(v)->view)
+		vmem_unmap(R(v)->view, R(v)->view_pages * PAGE_SIZE);
+	R(v)->view = NULL;
+	R(v)->view_pages = 0;
+}
+
+/* every frame of pages pg and after goes (v_lock held; no region maps
+ * them any more: vma_file_cut) */
+static void
+free_from(struct vnode *v, uint64_t pg)
+{
+	struct ramfs_node *r = R(v);
+
+	if (r->view_pages > pg)
+		drop_view(v);
+	for (size_t i = pg / LEAF_PAGES; i < r->ndir; i++) {
+		if (!r->dir[i])
+			continue;
+		size_t j0 = i == pg / LEAF_PAGES ? pg % LEAF_PAGES : 0;
+		for (size_t j = j0; j < LEAF_PAGES; j++)
+			if (r->dir[i][j]) {
+				frame_free(r->dir[i][j], 0);
+				r->dir[i][j] = 0;
+				r->nframes--;
+				account(v, -(int64_t)PAGE_SIZE);
+			}
+		if (!j0) {
+			kpage_free(r->dir[i], 0);
+			r->dir[i] = NULL;
+		}
+	}
+}
+
+/* a small file's bytes into a frame of its own: from now on it is paged
+ * (v_lock held) */
+static int
+to_paged(struct vnode *v)
+{
+	uint64_t pa;
+	int err;
+
+	if (R(v)->paged)
+		return 0;
+	R(v)->paged = true;
+	if (!v->v_size) {
+		data_realloc(v, 0);
+		return 0;
+	}
+	if ((err = make_frame(v, 0, false, &pa))) {
+		R(v)->paged = false;
+		return err;
+	}
+	memcpy(mm_p2v(pa), R(v)->data, v->v_size);
+	data_realloc(v, 0);
+	return 0;
+}
+
+/* zeros from byte 'from' to the end of its page, when it has a frame:
+ * the bytes past the end of a file stay zero (a shared mapping may have
+ * stored there) */
+static void
+zero_tail(struct vnode *v, uint64_t from)
+{
+	uint64_t pa;
+
+	if (R(v)->paged && (from % PAGE_SIZE) && (pa = frame_of(v, from / PAGE_SIZE)))
+		memset((uint8_t *)mm_p2v(pa) + from % PAGE_SIZE, 0, PAGE_SIZE - from % PAGE_SIZE);
 }
 
 static int
 ramfs_write(struct vnode *v, uint64_t off, const void *buf, size_t n)
 {
+	uint64_t first = 0, last = 0; /* the holes that got frames: [first, last) */
+	int err = 0;
+
 	if (off + n < off || off + n > GiB(64))
 		return -EFBIG;
 	mutex_lock(&v->v_lock);
-	/* doubling up to 8 MiB steps (vmem grows without a copy, so
-	 * the steps need not be larger, and a 48 MiB file then holds at
-	 * most 8 MiB more); when that much is not there, what is needed */
-	size_t grow = R(v)->cap < MiB(8) ? R(v)->cap * 2 : R(v)->cap + MiB(8);
-	if (off + n > R(v)->cap && !data_realloc(v, MAX(off + n, grow)) &&
-	    !data_realloc(v, off + n)) {
+	if (!R(v)->paged && (off + n > RAMFS_SMALL && (v->v_mode & S_IFMT) == S_IFREG))
+		err = to_paged(v);
+	if (err) { /* -ENOMEM, or -ENOSPC over the mount's limit, as Linux's tmpfs */
 		mutex_unlock(&v->v_lock);
-		return -ENOSPC;
+		return err;
 	}
-	uint64_t from = MIN(off, (uint64_t)v->v_size);
-	if (off > v->v_size)
-		memset(R(v)->data + v->v_size, 0, off - v->v_size);
-	memcpy(R(v)->data + off, buf, n);
+	if (!R(v)->paged) { /* small: doubling, at most RAMFS_SMALL for a file */
+		size_t want = off + n;
+		if (want > R(v)->cap &&
+		    data_realloc(v, MAX(want, MIN(R(v)->cap * 2, RAMFS_SMALL))) &&
+		    (err = data_realloc(v, want))) {
+			mutex_unlock(&v->v_lock);
+			return err;
+		}
+		if (off > v->v_size)
+			memset(R(v)->data + v->v_size, 0, off - v->v_size);
+		memcpy(R(v)->data + off, buf, n);
+	} else {
+		if (off > v->v_size)
+			zero_tail(v, v->v_size);
+		for (uint64_t p = off; p < off + n;) {
+			uint64_t pg = p / PAGE_SIZE, pa;
+			size_t k = MIN(off + n - p, (pg + 1) * PAGE_SIZE - p);
+			bool hole = !frame_of(v, pg);
+			if ((err = make_frame(v, pg, false, &pa)))
+				break;
+			if (hole) {
+				first = last ? first : pg;
+				last = pg + 1;
+			}
+			memcpy((uint8_t *)mm_p2v(pa) + p % PAGE_SIZE,
+			       (const uint8_t *)buf + (p - off), k);
+			p += k;
+		}
+		if (err) { /* nothing written: frames past the end go again */
+			free_from(v, ALIGN_UP(v->v_size, PAGE_SIZE) / PAGE_SIZE);
+			mutex_unlock(&v->v_lock);
+			return err;
+		}
+	}
 	if (off + n > v->v_size)
 		v->v_size = off + n;
-	filemap_update(v, from, off + n - from); /* MAP_SHARED pages see it */
 	v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 	mutex_unlock(&v->v_lock);
+	/* a mapping that borrowed the zero frame for those holes sees them now */
+	if (last && filemap_mapped(v))
+		vma_file_filled(v, first * PAGE_SIZE, (last - first) * PAGE_SIZE);
 	return 0;
 }
 
@@ -245,43 +413,153 @@ ramfs_read(struct vnode *v, uint64_t off, void *buf, size_t n)
 	mutex_lock(&v->v_lock);
 	if (off < v->v_size) {
 		k = MIN(n, v->v_size - off);
-		filemap_sync(v, off, k); /* stores through MAP_SHARED */
-		memcpy(buf, R(v)->data + off, k);
+		if (!R(v)->paged)
+			memcpy(buf, R(v)->data + off, k);
+		for (uint64_t p = off; R(v)->paged && p < off + k;) {
+			uint64_t pg = p / PAGE_SIZE, pa = frame_of(v, pg);
+			size_t c = MIN(off + k - p, (pg + 1) * PAGE_SIZE - p);
+			uint8_t *d = (uint8_t *)buf + (p - off);
+			if (pa)
+				memcpy(d, (uint8_t *)mm_p2v(pa) + p % PAGE_SIZE, c);
+			else
+				memset(d, 0, c); /* a hole */
+			p += c;
+		}
 	}
 	mutex_unlock(&v->v_lock);
 	return (long)k;
 }
 
-static uint8_t *
-ramfs_bytes(struct vnode *v, uint64_t off, size_t *n)
+static int
+ramfs_page(struct vnode *v, uint64_t pg, int how, uint64_t *pa)
 {
-	*n = off < v->v_size ? v->v_size - off : 0;
-	return *n ? R(v)->data + off : NULL;
+	int err;
+
+	*pa = 0;
+	if (pg >= ALIGN_UP(v->v_size, PAGE_SIZE) / PAGE_SIZE)
+		return -ENXIO;
+	if ((err = to_paged(v)))
+		return err;
+	if (how == VFS_PAGE_FIND) {
+		*pa = frame_of(v, pg);
+		return 0;
+	}
+	return make_frame(v, pg, how == VFS_PAGE_MAKE_APP, pa);
+}
+
+/* the whole file as one block: a small file's bytes, or its frames mapped
+ * side by side (holes get frames first), kept until the file is cut */
+static const uint8_t *
+ramfs_bytes(struct vnode *v, size_t *n)
+{
+	size_t pages = ALIGN_UP(v->v_size, PAGE_SIZE) / PAGE_SIZE;
+	uint64_t *pas;
+
+	*n = v->v_size;
+	if (!R(v)->paged || !v->v_size)
+		return R(v)->data ? R(v)->data : (const uint8_t *)"";
+	if (R(v)->view && R(v)->view_pages == pages)
+		return R(v)->view;
+	if (!(pas = kmalloc(pages * sizeof(*pas))))
+		return NULL;
+	for (size_t i = 0; i < pages; i++)
+		if (make_frame(v, i, false, &pas[i])) {
+			kfree(pas);
+			return NULL;
+		}
+	/* XXX: a view made before the file grew is left mapped (a holder may
+	 * still read it) until the file is cut or goes; only one is kept */
+	void *view = vmem_map_frames(pas, pages);
+	kfree(pas);
+	if (!view)
+		return NULL;
+	if (R(v)->view)
+		drop_view(v);
+	R(v)->view = view;
+	R(v)->view_pages = pages;
+	return view;
+}
+
+static int64_t
+ramfs_seek(struct vnode *v, uint64_t off, bool hole)
+{
+	int64_t r = -ENXIO;
+
+	mutex_lock(&v->v_lock);
+	if (off >= v->v_size) {
+		r = -ENXIO;
+	} else if (!R(v)->paged) {
+		r = hole ? (int64_t)v->v_size : (int64_t)off; /* all data */
+	} else {
+		uint64_t end = ALIGN_UP(v->v_size, PAGE_SIZE) / PAGE_SIZE;
+		for (uint64_t pg = off / PAGE_SIZE; pg < end; pg++) {
+			if (!hole && pg / LEAF_PAGES >= R(v)->ndir)
+				break; /* no frames after here */
+			if (!hole && !R(v)->dir[pg / LEAF_PAGES]) {
+				pg = ALIGN_UP(pg + 1, LEAF_PAGES) - 1; /* a leaf of holes */
+				continue;
+			}
+			if ((frame_of(v, pg) != 0) != hole) {
+				r = (int64_t)MAX(off, pg * PAGE_SIZE);
+				break;
+			}
+		}
+		if (hole && r < 0)
+			r = (int64_t)v->v_size; /* the end is a hole */
+		if (r > (int64_t)v->v_size)
+			r = hole ? (int64_t)v->v_size : -ENXIO;
+	}
+	mutex_unlock(&v->v_lock);
+	return r;
 }
 
 static int
 ramfs_truncate(struct vnode *v, uint64_t size)
 {
-	if (size < v->v_size) {
-		mutex_lock(&v->v_lock);
+	if (size > GiB(64))
+		return -EFBIG;
+	mutex_lock(&v->v_lock);
+	if (size >= v->v_size) { /* growing: a hole, nothing taken */
+		int err = !R(v)->paged && size > RAMFS_SMALL ? to_paged(v) : 0;
+		if (!err && !R(v)->paged && size > R(v)->cap)
+			err = data_realloc(v, size);
+		if (err) {
+			mutex_unlock(&v->v_lock);
+			return err;
+		}
+		if (!R(v)->paged)
+			memset(R(v)->data + v->v_size, 0, size - v->v_size);
+		zero_tail(v, v->v_size);
+		if (size > v->v_size)
+			v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 		v->v_size = size;
-		/* vmem pages past the new end go; a file that fits in
-		 * RAMFS_SMALL moves back to kmalloc (if that fails, the vmem
-		 * block shrinks to just above RAMFS_SMALL) */
-		if (R(v)->cap > RAMFS_SMALL && !data_realloc(v, size))
-			data_realloc(v, RAMFS_SMALL + PAGE_SIZE);
-		v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
 		mutex_unlock(&v->v_lock);
 		return 0;
 	}
-	return size > v->v_size ? ramfs_write(v, size, "", 0) : 0;
+	v->v_size = size;
+	zero_tail(v, size);
+	v->v_ctime_ns = v->v_mtime_ns = clock_realtime_ns();
+	mutex_unlock(&v->v_lock);
+	/* the regions let go of the pages past the end, then they go */
+	if (R(v)->paged && filemap_mapped(v))
+		vma_file_cut(v, size);
+	mutex_lock(&v->v_lock);
+	if (R(v)->paged)
+		free_from(v, ALIGN_UP(v->v_size, PAGE_SIZE) / PAGE_SIZE);
+	else if (R(v)->cap > 2 * v->v_size)
+		data_realloc(v, v->v_size); /* if that fails, the block stays */
+	mutex_unlock(&v->v_lock);
+	return 0;
 }
 
 /* no name, no user: the bytes, the hash table, the link's target go */
 static void
 ramfs_release(struct vnode *v)
 {
-	if (R(v)->cap && !v->v_dev) {
+	if (!v->v_dev) {
+		if (R(v)->paged)
+			free_from(v, 0);
+		kfree(R(v)->dir);
 		v->v_size = 0;
 		data_realloc(v, 0);
 	}
@@ -530,7 +808,10 @@ ramfs_getattr(struct vnode *v, struct linux_stat *st)
 	if (is_dir(v)) /* ".", its name, each subfolder's ".." */
 		st->st_nlink = 2 + R(v)->ndirs;
 	st->st_size = (int64_t)v->v_size;
-	st->st_blocks = (int64_t)((v->v_size + 511) / 512);
+	/* what is allocated, as Linux's tmpfs counts it: pages (a small
+	 * file's bytes count as the page Linux would give them) */
+	st->st_blocks = R(v)->paged ? (int64_t)(R(v)->nframes * (PAGE_SIZE / 512))
+	                            : (int64_t)(ALIGN_UP(v->v_size, PAGE_SIZE) / 512);
 }
 
 static void
@@ -565,7 +846,9 @@ const struct vnode_ops ramfs_ops = {
     .truncate = ramfs_truncate,
     .read = ramfs_read,
     .write = ramfs_write,
+    .page = ramfs_page,
     .bytes = ramfs_bytes,
+    .seek = ramfs_seek,
     .release = ramfs_release,
 };
 

@@ -347,11 +347,26 @@ SYSCALL(lseek)
 		       : f->f_node    ? (int64_t)f->f_node->v_size
 		                      : 0;
 		break;
+	case 3: /* SEEK_DATA, SEEK_HOLE: as Linux, ENXIO at or past the end; a
+	         * file system that knows its holes (ramfs) says where they are,
+	         * else the whole file is data and its end the hole */
+	case 4:
+		base = -2;
+		break;
 	default:
 		base = -1;
 		break;
 	}
-	if (base < 0 || base + off < 0)
+	if (base == -2) {
+		struct vnode *v = f->f_node;
+		int64_t size = f->f_ops->size ? f->f_ops->size(f) : v ? (int64_t)v->v_size : 0;
+		if (off < 0 || off >= size)
+			r = -ENXIO;
+		else
+			r = (long)vfs_seek_data(v, (uint64_t)off, (uint64_t)size, a2 == 4);
+		if (r >= 0)
+			f->f_off = (uint64_t)r;
+	} else if (base < 0 || base + off < 0)
 		r = -EINVAL;
 	else
 		r = (long)(f->f_off = (uint64_t)(base + off));
