@@ -254,7 +254,8 @@ id_name(uint32_t id)
 	static const char *const names[] = {[VIRTIO_ID_NET] = "net",
 	                                    [VIRTIO_ID_BLOCK] = "blk",
 	                                    [VIRTIO_ID_CONSOLE] = "console",
-	                                    [VIRTIO_ID_RNG] = "rng"};
+	                                    [VIRTIO_ID_RNG] = "rng",
+	                                    [VIRTIO_ID_BALLOON] = "balloon"};
 
 	return id < ARRAY_SIZE(names) && names[id] ? names[id] : "dev";
 }

@@ -587,6 +587,8 @@ id_name(uint16_t id)
 		return "console";
 	case VIRTIO_ID_RNG:
 		return "rng";
+	case VIRTIO_ID_BALLOON:
+		return "balloon";
 	default:
 		return NULL;
 	}

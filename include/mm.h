@@ -48,8 +48,19 @@ uint64_t frame_alloc(unsigned order); /* physical address; 0 when none */
  * kernel can still finish what it does when the app is out of memory */
 uint64_t frame_alloc_app(void);
 void frame_free(uint64_t pa, unsigned order);
+/* free page reporting (drivers/virtio_balloon.c): a block from the free
+ * lists only (memory already touched; 0 when they have none), and a block
+ * given back as untouched (the host discarded it: it joins the lists
+ * only when they run dry, since linking it would write into it) */
+uint64_t frame_alloc_touched(unsigned order);
+void frame_free_untouched(uint64_t pa, unsigned order);
 uint64_t frame_free_bytes(void);
-uint64_t frame_total_bytes(void);
+uint64_t frame_total_bytes(void); /* less what the balloon gave the host */
+/* the balloon (drivers/virtio_balloon.c) holds 'pages' more (or fewer,
+ * < 0) allocated frames for the host: they leave the total, as Linux's
+ * MemTotal drops when its balloon inflates */
+void frame_balloon(int64_t pages);
+uint64_t frame_ballooned_bytes(void);
 uint64_t frame_reserve_bytes(void); /* what frame_alloc_app leaves free */
 /* Memory by use (/proc/meminfo's Cached and Shmem, sysinfo's sharedram):
  * the file systems in memory say how many bytes of file contents they

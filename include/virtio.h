@@ -8,7 +8,8 @@
  *      so tests/unit runs it against a simulated device;
  *   3. transports behind struct virtio_transport_ops: PCI modern, PCI
  *      legacy (drivers/virtio_pci.c), MMIO v1 and v2 (drivers/virtio_mmio.c);
- *   4. devices (drivers/virtio_blk.c, virtio_net.c, virtio_rng.c), which
+ *   4. devices (drivers/virtio_blk.c, virtio_net.c, virtio_rng.c,
+ *      virtio_balloon.c), which
  *      use only the ring and the transport ops, never a transport's
  *      registers.
  * A device driver registers itself with VIRTIO_DRIVER(); a transport that
@@ -60,6 +61,7 @@
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG 4
+#define VIRTIO_ID_BALLOON 5
 
 /* split ring, little-endian as laid out in guest memory */
 #define VRING_DESC_F_NEXT 1

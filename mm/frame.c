@@ -17,6 +17,7 @@
 #define ST_FREE 0x80 /* | order: head of a free block */
 #define ST_USED 0x40 /* | order: head of an allocated block */
 #define MAX_PENDING 64
+#define MAX_UNTOUCHED 256 /* the boot's ranges, and blocks the host discarded */
 
 /* a free block's first bytes: its place on its order's list */
 struct free_block {
@@ -32,8 +33,8 @@ static struct {
 	struct frame_range pending[MAX_PENDING]; /* above the boot limit */
 	int npending;
 	struct {
-		uint64_t s, e;    /* pfns, [s, e) */
-	} untouched[MAX_PENDING]; /* counted free, on no list yet */
+		uint64_t s, e;      /* pfns, [s, e) */
+	} untouched[MAX_UNTOUCHED]; /* counted free, on no list yet */
 	int nuntouched;
 	struct spinlock lock;
 } fa;
@@ -100,7 +101,7 @@ block_order(uint64_t s, uint64_t e)
 static void
 add_range(uint64_t start_pfn, uint64_t end_pfn)
 {
-	if (fa.nuntouched == MAX_PENDING) {
+	if (fa.nuntouched == MAX_UNTOUCHED) {
 		/* no slot left: link the range now */
 		while (start_pfn < end_pfn) {
 			unsigned order = block_order(start_pfn, end_pfn);
@@ -222,9 +223,10 @@ reserve_pages(void)
 
 bool (*mm_frame_fail)(void);
 
-/* an order-'order' block, leaving at least 'keep' frames free */
+/* an order-'order' block, leaving at least 'keep' frames free; from the
+ * lists only (no untouched memory linked) when !untouched */
 static uint64_t
-alloc(unsigned order, uint64_t keep)
+alloc(unsigned order, uint64_t keep, bool untouched)
 {
 	uint64_t f, pfn;
 	unsigned o;
@@ -241,7 +243,7 @@ alloc(unsigned order, uint64_t keep)
 			;
 		if (o <= FRAME_MAX_ORDER)
 			break;
-		if (!take_untouched()) {
+		if (!untouched || !take_untouched()) {
 			spin_unlock_irqrestore(&fa.lock, f);
 			return 0;
 		}
@@ -262,13 +264,19 @@ alloc(unsigned order, uint64_t keep)
 uint64_t
 frame_alloc(unsigned order)
 {
-	return alloc(order, 0);
+	return alloc(order, 0, true);
+}
+
+uint64_t
+frame_alloc_touched(unsigned order)
+{
+	return alloc(order, 0, false);
 }
 
 uint64_t
 frame_alloc_app(void)
 {
-	return alloc(0, reserve_pages());
+	return alloc(0, reserve_pages(), true);
 }
 
 void
@@ -285,6 +293,41 @@ frame_free(uint64_t pa, unsigned order)
 	fa.state[pfn - fa.lo_pfn] = ST_TAIL;
 	fa.free_pages += 1ull << order;
 	free_block(pfn, order);
+	spin_unlock_irqrestore(&fa.lock, f);
+}
+
+void
+frame_free_untouched(uint64_t pa, unsigned order)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT, n = 1ull << order, f;
+	int i;
+
+	if ((pa & (PAGE_SIZE - 1)) || order > FRAME_MAX_ORDER || !in_map(pfn))
+		panic("frame_free_untouched: bad address %#lx order %u", (unsigned long)pa, order);
+	f = spin_lock_irqsave(&fa.lock);
+	if (fa.state[pfn - fa.lo_pfn] != (ST_USED | order))
+		panic("frame_free_untouched: %#lx order %u is not an allocated block (state %#x)",
+		      (unsigned long)pa, order, fa.state[pfn - fa.lo_pfn]);
+	/* a range it continues, else a slot of its own, else the lists */
+	for (i = 0; i < fa.nuntouched; i++) {
+		if (fa.untouched[i].e == pfn && fa.untouched[i].s < fa.untouched[i].e) {
+			fa.untouched[i].e += n;
+			break;
+		}
+		if (fa.untouched[i].s == pfn + n && fa.untouched[i].s < fa.untouched[i].e) {
+			fa.untouched[i].s = pfn;
+			break;
+		}
+	}
+	fa.state[pfn - fa.lo_pfn] = ST_TAIL;
+	fa.free_pages += n;
+	if (i == fa.nuntouched && fa.nuntouched < MAX_UNTOUCHED) {
+		fa.untouched[fa.nuntouched].s = pfn;
+		fa.untouched[fa.nuntouched].e = pfn + n;
+		fa.nuntouched++;
+	} else if (i == fa.nuntouched) {
+		free_block(pfn, order);
+	}
 	spin_unlock_irqrestore(&fa.lock, f);
 }
 
@@ -316,8 +359,23 @@ frame_free_bytes(void)
 	return fa.free_pages << PAGE_SHIFT;
 }
 
+static int64_t ballooned; /* pages the host took back (frame_balloon), atomic */
+
+void
+frame_balloon(int64_t pages)
+{
+	__atomic_add_fetch(&ballooned, pages, __ATOMIC_RELAXED);
+}
+
+uint64_t
+frame_ballooned_bytes(void)
+{
+	return (uint64_t)__atomic_load_n(&ballooned, __ATOMIC_RELAXED) << PAGE_SHIFT;
+}
+
 uint64_t
 frame_total_bytes(void)
 {
-	return fa.total_pages << PAGE_SHIFT;
+	return (fa.total_pages - (uint64_t)__atomic_load_n(&ballooned, __ATOMIC_RELAXED))
+	       << PAGE_SHIFT;
 }

@@ -50,11 +50,15 @@ options:
                         the guest's port GUEST (repeat it; needs --net user)
   --disk FILE[,ro]      attach FILE (raw) as a virtio-blk disk: /dev/vda,
                         then vdb... (repeat it); ",ro" makes it read-only
+  --balloon             a virtio-balloon device (free page reporting and
+                        stats on): the host inflates it with QMP's balloon
   -v                    show kernel log records live on stderr
   -h, --help            this text
 development:
   --cpu MODEL           QEMU CPU model instead of max (TCG) / host (KVM),
                         e.g. qemu64 to test without XSAVE/AVX/RDRAND
+  --qmp PATH            a QMP monitor listening on the UNIX socket PATH
+                        (balloon, query-balloon, ...)
   --qemu WORD           one more word for QEMU's command line, verbatim and
                         last (repeat it), e.g. --qemu -device --qemu
                         virtio-rng-pci,disable-modern=on
@@ -202,6 +206,7 @@ VALUE_OPTIONS = {
     "--port": ("ports", _port, "append"),
     "--disk": ("disks", _disk, "append"),
     "--qemu": ("qemu_extra", str, "append"),
+    "--qmp": ("qmp", str, "store"),
 }
 IMAGE_OPTIONS = ("--add", "--env", "--kernel-args")  # what image shares
 OUTPUT_OPTIONS = ("-o", "--output")  # image's own
@@ -223,6 +228,9 @@ def _parser():
         p.add_argument("file", nargs="?")
         p.add_argument("-v", dest="verbose", action="store_true",
                        default=argparse.SUPPRESS)
+        if command == "run":
+            p.add_argument("--balloon", dest="balloon", action="store_true",
+                           default=argparse.SUPPRESS)
         for name in names:
             dest, conv, action = VALUE_OPTIONS[name]
             p.add_argument(name, dest=dest, type=conv, action=action,
@@ -252,7 +260,7 @@ def _words(command, argv):
             return words, argv[i:], False
         if a in ("-h", "--help"):
             return words, [], True
-        if a == "-v":
+        if a == "-v" or (a == "--balloon" and command == "run"):
             words.append(a)
             continue
         name, eq, val = a.partition("=")

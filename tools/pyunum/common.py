@@ -48,6 +48,8 @@ class Config:
     ports: list = field(default_factory=list)  # (host, guest, "tcp"|"udp")
     disks: list = field(default_factory=list)  # (path, read-only) pairs
     qemu_extra: list = field(default_factory=list)  # --qemu words, verbatim
+    balloon: bool = False  # --balloon: a virtio-balloon device
+    qmp: str = None  # --qmp PATH: a QMP monitor listening on that socket
     # Filled by main, not by options:
     kind: str = None  # "kernel", "image" or "app" (classify_file)
     kernel: str = None  # ELF given to -kernel

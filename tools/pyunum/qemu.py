@@ -114,7 +114,14 @@ def build_qemu_command(cfg, accel, com1_path, com2_path, com1_fd=None,
     if qmp_fd is not None:
         cmd += ["-chardev", f"socket,id=qmp,fd={qmp_fd}",
                 "-mon", "chardev=qmp,mode=control"]
+    if cfg.qmp:
+        cmd += ["-qmp", f"unix:{cfg.qmp.replace(',', ',,')},server=on,wait=off"]
     cmd += net_qemu_args(cfg, machine)
+    if cfg.balloon:
+        # stats on (QEMU offers them always), free page reporting asked for
+        cmd += ["-device", ("virtio-balloon-device" if machine == "microvm"
+                            else "virtio-balloon-pci") +
+                    ",id=balloon0,free-page-reporting=on"]
     if cfg.kind == "image":
         # a comma in an option value is written doubled
         cmd += ["-drive", f"file={cfg.file.replace(',', ',,')},format=raw"]
