@@ -89,6 +89,11 @@ void net_mem_free(void *p);
 #define LWIP_IPV6_MLD 1
 #define LWIP_IPV6_FRAG 1
 #define LWIP_IPV6_REASS 1
+/* reassembly's per-fragment bookkeeping (a pointer and two u16s: 16 bytes
+ * on x86-64) does not fit in the 8-byte fragment header it would
+ * overwrite: without this, lwIP asserts (a panic) on the first IPv6
+ * fragment received (tests/fuzz/net/ip6-frag-assert) */
+#define IPV6_FRAG_COPYHEADER 1
 #define LWIP_IPV6_DHCP6 0
 #define LWIP_ND6_NUM_NEIGHBORS 32
 #define LWIP_ND6_NUM_DESTINATIONS 64
