@@ -4,9 +4,13 @@
 #define UNUM_NET_HOOKS_H
 
 #include "lwip/arch.h"
+#include "lwip/err.h"
 #include "lwip/ip_addr.h"
 
 struct netif;
+struct pbuf;
+struct tcp_hdr;
+struct tcp_pcb;
 
 /* IPv6's next hop for an off-link destination when no router was learnt:
  * the static gw= (net/netconf.c); NULL: none */
@@ -19,10 +23,16 @@ const ip6_addr_t *net_ip6_gw(struct netif *netif, const ip6_addr_t *dest);
  * Linux's tcp_timewait_state_process (lwIP would answer it with an ACK,
  * and the peer's RST does not end TIME-WAIT: the port stays unusable for
  * a minute). 0: lwIP goes on with the packet */
-struct pbuf;
 int net_tcp_tw_reuse4(struct pbuf *p);
 int net_tcp_tw_reuse6(struct pbuf *p);
 #define LWIP_HOOK_IP4_INPUT(p, inp) net_tcp_tw_reuse4(p)
 #define LWIP_HOOK_IP6_INPUT(p, inp) net_tcp_tw_reuse6(p)
+
+/* A TCP segment whose options lwIP 2.1.3's tcp_parseopt would read past
+ * (net/netif.c): ERR_VAL drops it */
+err_t net_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+                       u8_t *opt2, struct pbuf *p);
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \
+	net_tcp_inpacket((struct tcp_pcb *)(pcb), hdr, optlen, opt1len, opt2, p)
 
 #endif

@@ -13,8 +13,10 @@
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcpip.h"
 #include "mm.h"
+#include "net_hooks.h"
 #include "net_impl.h"
 #include "netdev.h"
 #include "netif/ethernet.h"
@@ -67,6 +69,102 @@ rx_note(const uint8_t *fr, uint32_t len)
 		if (nh == IP6_NH_FRAG)
 			net_timers_note(NET_ACT_FRAG6);
 	}
+}
+
+/* A frame lwIP may be given: one holding the whole fixed header of its
+ * protocol. lwIP 2.1.3 reads fields of these headers before it checks
+ * the frame holds them (ethernet_input checks only the Ethernet header):
+ * etharp_input reads the whole ARP header, ip4_input the IPv4 total
+ * length. virtio-net delivers frames shorter than Ethernet's 60-byte
+ * minimum as they came, so lwIP would read past such a frame, into the
+ * buffer's stale bytes or the next buffer (tests/fuzz/net's arp-short,
+ * ip4-short). Linux drops them too (arp_rcv, ip_rcv_core, ipv6_rcv). An
+ * IPv6 packet's extension headers are checked as ip6_input would. */
+#define ARP_HLEN 28
+#define IP4_HLEN 20
+#define IP6_HLEN 40
+#define IP6_NH_HBH 0
+#define IP6_NH_ROUTING 43
+#define IP6_NH_DSTOPTS 60
+
+/* ip6_input reads an options or routing header's length byte before it
+ * checks the packet holds the header's first 8 bytes (and drops it when
+ * not): false for a packet it would drop so (tests/fuzz/net's
+ * ip6-ext-short). The packet ends where its payload length says, when
+ * that is within the frame (ip6_input drops it otherwise). */
+static bool
+ip6_ext_sane(const uint8_t *ip, uint32_t len)
+{
+	uint32_t end = IP6_HLEN + be16(ip + 4), off = IP6_HLEN;
+	uint8_t nh = ip[6];
+
+	if (end > len)
+		return true; /* ip6_input drops it, reading nothing past the frame */
+	while (nh == IP6_NH_HBH || nh == IP6_NH_ROUTING || nh == IP6_NH_DSTOPTS) {
+		if (off + 8 > end)
+			return false;
+		nh = ip[off];
+		off += 8u * (ip[off + 1] + 1u);
+	}
+	return true;
+}
+
+static bool
+rx_sane(const uint8_t *fr, uint32_t len)
+{
+	if (len < ETH_HLEN)
+		return true; /* ethernet_input drops it */
+	switch (be16(fr + 12)) {
+	case ETHTYPE_ARPV:
+		return len >= ETH_HLEN + ARP_HLEN;
+	case ETHTYPE_IPV4:
+		return len >= ETH_HLEN + IP4_HLEN;
+	case ETHTYPE_IPV6:
+		return len >= ETH_HLEN + IP6_HLEN && ip6_ext_sane(fr + ETH_HLEN, len - ETH_HLEN);
+	}
+	return true;
+}
+
+/* lwIP's TCP input hook (net_hooks.h), before it parses a segment's
+ * options: lwIP 2.1.3's tcp_parseopt reads an option's length byte even
+ * when the option's kind is the last byte of the options, one byte past
+ * the TCP header (past the frame, for a segment without data;
+ * tests/fuzz/net's tcp-opt-overread). Its walk, kept within the options:
+ * EOL ends it, NOP is one byte, MSS and window scale of a wrong length
+ * end it, any other option (or a good MSS or WS) is skipped by its
+ * length, a length below 2 ends it. A segment whose walk would read a
+ * length byte past the options is dropped.
+ * XXX: Linux takes such a segment and ignores the truncated option. */
+static uint8_t
+opt_byte(const uint8_t *o1, u16_t opt1len, const uint8_t *opt2, unsigned i)
+{
+	return !opt2 || i < opt1len ? o1[i] : opt2[i - opt1len];
+}
+
+err_t
+net_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len, u8_t *opt2,
+                 struct pbuf *p)
+{
+	const uint8_t *o1 = (const uint8_t *)hdr + TCP_HLEN;
+
+	for (unsigned i = 0; i < optlen;) {
+		uint8_t kind = opt_byte(o1, opt1len, opt2, i);
+		if (kind == LWIP_TCP_OPT_EOL)
+			break;
+		if (kind == LWIP_TCP_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= optlen)
+			return ERR_VAL;
+		uint8_t len = opt_byte(o1, opt1len, opt2, i + 1);
+		if ((kind == LWIP_TCP_OPT_MSS && len != LWIP_TCP_OPT_LEN_MSS) ||
+		    (kind == LWIP_TCP_OPT_WS && len != LWIP_TCP_OPT_LEN_WS) || len < 2 ||
+		    ((kind == LWIP_TCP_OPT_MSS || kind == LWIP_TCP_OPT_WS) && i + len > optlen))
+			break;
+		i += len;
+	}
+	return ERR_OK;
 }
 
 /* Frames lwIP may keep in the driver's buffers (TCP's unread and
@@ -127,6 +225,10 @@ rx_frame(struct netdev *nd, struct netdev_frame *f, void *arg)
 
 	LOCK_TCPIP_CORE();
 	rx_note(f->nf_data, f->nf_len); /* before the frame may go back */
+	if (!rx_sane(f->nf_data, f->nf_len)) {
+		netdev_rx_done(f);
+		goto out;
+	}
 	p = rx_pbuf(f);
 	if (!p)
 		goto out;

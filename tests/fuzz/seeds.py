@@ -14,7 +14,13 @@ at build time from real files: OUTDIR/NAME/ for each harness NAME.
   protocol (tests/fuzz/bootinfo.c);
 - cmdline: the kernel command lines of tests/run's boots, those
   tools/unum adds, and the virtio_mmio.device= words QEMU microvm adds;
-- virtq: short operation programs (tests/fuzz/virtq.c's format).
+- virtq: short operation programs (tests/fuzz/virtq.c's format);
+- net: frame sequences (tests/fuzz/net.c's format) as a peer on the wire
+  sends them: ARP request and reply, ICMP echo, ICMPv6 neighbour
+  solicitation and echo, a router advertisement and MLD query, TCP
+  handshake + request + FIN to port 80 over IPv4 and IPv6, the guest
+  client's SYN-ACK and data, UDP to 53 and the app's reply, IPv4 and IPv6
+  fragments, IPv6 extension headers, and malformed frames of each kind.
 Usage: tests/fuzz/seeds.py OUTDIR ELF..."""
 
 import importlib.machinery
@@ -168,8 +174,228 @@ def seeds_virtq(out, elfs):
                             3, 0, 0xff, 0xff, 2]))
 
 
+# --- frames (tests/fuzz/net.c: the guest is 10.0.0.15, fd00::15 and
+# fe80::5054:ff:fe12:3456 at 52:54:00:12:34:56; the peer 10.0.0.2, fd00::2) ---
+
+GUEST_MAC = bytes([0x52, 0x54, 0x00, 0x12, 0x34, 0x56])
+PEER_MAC = bytes([0x52, 0x55, 0x0a, 0x00, 0x00, 0x02])
+BCAST = b"\xff" * 6
+GUEST4, PEER4 = bytes([10, 0, 0, 15]), bytes([10, 0, 0, 2])
+GUEST6 = bytes.fromhex("fd000000000000000000000000000015")
+PEER6 = bytes.fromhex("fd000000000000000000000000000002")
+PEER6_LL = bytes.fromhex("fe800000000000005055aff0a0000002")
+GUEST6_LL = bytes.fromhex("fe80000000000000505400fffe123456")
+ALLNODES6 = bytes.fromhex("ff020000000000000000000000000001")
+ALLNODES_MAC = b"\x33\x33\0\0\0\1"
+
+F_CSUM_VALID, F_FIX_SUMS, F_FIX_ACK, F_RING_FULL = 0x40, 0x20, 0x10, 0x08
+SYN, FIN, RST, PSH, ACK = 2, 1, 4, 8, 16
+MSS_WS = struct.pack("!BBH", 2, 4, 1460) + bytes([1, 3, 3, 7])  # MSS 1460, NOP, wscale 7
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def eth(dst, typ, payload, src=PEER_MAC):
+    return dst + src + struct.pack("!H", typ) + payload
+
+
+def arp(op, sha, spa, tha, tpa):
+    return eth(BCAST if op == 1 else GUEST_MAC, 0x0806,
+               struct.pack("!HHBBH", 1, 0x0800, 6, 4, op) + sha + spa + tha + tpa)
+
+
+def ip4(proto, payload, src=PEER4, dst=GUEST4, ident=1, frag=0, ttl=64, total=None):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total or 20 + len(payload), ident, frag, ttl,
+                    proto, 0, src, dst)
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return eth(GUEST_MAC, 0x0800, h + payload)
+
+
+def l4sum(proto, seg, src, dst, off):
+    """seg with its checksum (at off) over the pseudo-header"""
+    if len(src) == 4:
+        ph = src + dst + struct.pack("!BBH", 0, proto, len(seg))
+    else:
+        ph = src + dst + struct.pack("!IxxxB", len(seg), proto)
+    c = csum(ph + seg)
+    if proto == 17 and c == 0:
+        c = 0xffff
+    return seg[:off] + struct.pack("!H", c) + seg[off + 2:]
+
+
+def tcp(sport, dport, seq, ack, flags, data=b"", opts=b"", src=PEER4, dst=GUEST4, win=65535):
+    off = (20 + len(opts)) // 4
+    seg = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, flags, win, 0, 0)
+    return l4sum(6, seg + opts + data, src, dst, 16)
+
+
+def udp(sport, dport, data, src=PEER4, dst=GUEST4):
+    return l4sum(17, struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data, src, dst, 6)
+
+
+def icmp4(typ, code, body):
+    m = struct.pack("!BBH", typ, code, 0) + body
+    return m[:2] + struct.pack("!H", csum(m)) + m[4:]
+
+
+def icmp6(typ, code, body, src=PEER6, dst=GUEST6):
+    return l4sum(58, struct.pack("!BBH", typ, code, 0) + body, src, dst, 2)
+
+
+def ip6(nh, payload, src=PEER6, dst=GUEST6, hops=64, dmac=GUEST_MAC):
+    h = struct.pack("!IHBB16s16s", 6 << 28, len(payload), nh, hops, src, dst)
+    return eth(dmac, 0x86dd, h + payload)
+
+
+def rec(frame, flags=0, step=1):
+    """a frame record: flags, then the clock step after it (tests/fuzz/net.c)"""
+    return bytes([0x80 | flags | step]) + struct.pack("<H", len(frame)) + frame
+
+
+def op(*b):
+    """an app operation record"""
+    return bytes(b)
+
+
+ARP_REQ = arp(1, PEER_MAC, PEER4, b"\0" * 6, GUEST4)
+NS = icmp6(135, 0, b"\0" * 4 + GUEST6 + bytes([1, 1]) + PEER_MAC)
+FIX = F_FIX_ACK | F_FIX_SUMS
+
+
+def tcp_session(v6):
+    """a client of the guest's port 80: handshake, request, FIN; the
+    guest's answer and close (app ops), the last ACK"""
+    src, dst = (PEER6, GUEST6) if v6 else (PEER4, GUEST4)
+    wrap = (lambda seg: ip6(6, seg)) if v6 else (lambda seg: ip4(6, seg))
+    req = b"GET / HTTP/1.1\r\nHost: guest\r\n\r\n"
+    out = rec(ip6(58, NS, hops=255)) if v6 else rec(ARP_REQ)
+    out += rec(wrap(tcp(33000, 80, 1000, 0, SYN, opts=MSS_WS, src=src, dst=dst)))
+    out += rec(wrap(tcp(33000, 80, 1001, 0, ACK, src=src, dst=dst)), FIX)
+    out += rec(wrap(tcp(33000, 80, 1001, 0, ACK | PSH, req, src=src, dst=dst)), FIX)
+    out += op(0, 0, 40)  # the guest answers 640 bytes
+    out += rec(wrap(tcp(33000, 80, 1001 + len(req), 0, ACK | FIN, src=src, dst=dst)), FIX, 3)
+    out += op(3, 0)  # close: the guest's FIN
+    out += rec(wrap(tcp(33000, 80, 1002 + len(req), 0, ACK, src=src, dst=dst)), FIX, 6)
+    return out
+
+
+def client_session(v6):
+    """the guest's client (setup bit 1) meets its server: ARP reply or
+    neighbour advertisement, SYN-ACK, data both ways, FIN"""
+    src, dst = (PEER6, GUEST6) if v6 else (PEER4, GUEST4)
+    wrap = (lambda seg: ip6(6, seg)) if v6 else (lambda seg: ip4(6, seg))
+    if v6:
+        na = icmp6(136, 0, struct.pack("!I", 0x60000000) + PEER6 + bytes([2, 1]) + PEER_MAC)
+        out = bytes([3]) + rec(ip6(58, na, hops=255))
+    else:
+        out = bytes([1]) + rec(arp(2, PEER_MAC, PEER4, GUEST_MAC, GUEST4))
+    out += rec(wrap(tcp(8080, 40000, 5000, 0, SYN | ACK, opts=MSS_WS, src=src, dst=dst)), FIX)
+    out += op(0, 4, 100)  # the client sends 1600 bytes
+    out += rec(wrap(tcp(8080, 40000, 5001, 0, ACK | PSH, b"hello\n" * 100, src=src, dst=dst)),
+               FIX, 2)
+    out += op(7, 4)  # TCP_INFO, names, FIONREAD
+    out += rec(wrap(tcp(8080, 40000, 5601, 0, ACK | FIN, src=src, dst=dst)), FIX, 3)
+    out += op(1, 4)  # shutdown(SHUT_WR)
+    out += rec(wrap(tcp(8080, 40000, 5602, 0, ACK, src=src, dst=dst)), FIX, 7)
+    return out
+
+
+def frags4():
+    body = icmp4(8, 0, struct.pack("!HH", 7, 1) + bytes(range(256)) * 8)
+    a, b = body[:1024], body[1024:]
+    return (rec(ip4(1, a, ident=77, frag=0x2000)) + rec(ip4(1, b, ident=77, frag=1024 // 8))
+            # out of order and overlapping pieces of another datagram
+            + rec(ip4(1, b, ident=78, frag=1024 // 8)) + rec(ip4(1, a[:512], ident=78, frag=0x2000))
+            + rec(ip4(1, a[256:], ident=78, frag=0x2000 | 32), 0, 5))
+
+
+def frags6():
+    body = icmp6(128, 0, struct.pack("!HH", 9, 1) + bytes(range(256)) * 8)
+    a, b = body[:1232], body[1232:]
+
+    def fh(off, more):
+        return struct.pack("!BBHI", 58, 0, off | more, 0x1234)
+    return (rec(ip6(44, fh(0, 1) + a)) + rec(ip6(44, fh(1232, 0) + b))
+            + rec(ip6(44, fh(1232, 0) + b)) + rec(ip6(44, fh(8, 1) + a[:64]), 0, 6))
+
+
+def ext6():
+    echo = icmp6(128, 0, struct.pack("!HH", 3, 1) + b"ext")
+    hbh = bytes([60, 0, 1, 4, 0, 0, 0, 0])  # hop-by-hop: PadN
+    dst = bytes([43, 0, 1, 4, 0, 0, 0, 0])  # destination options: PadN
+    rt = bytes([58, 0, 0, 0, 0, 0, 0, 0])  # routing type 0, no segments left
+    ra = bytes([58, 0, 5, 2, 0, 0, 1, 0])  # hop-by-hop: router alert
+    unk = bytes([58, 0, 0x80, 4, 0, 0, 0, 0])  # an unknown option asking for an ICMP error
+    return (rec(ip6(0, hbh + dst + rt + echo)) + rec(ip6(0, ra + echo))
+            + rec(ip6(60, unk + echo)))
+
+
+def seeds_net(out, elfs):
+    put(out, "arp", bytes([0]) + rec(ARP_REQ) + rec(arp(2, PEER_MAC, PEER4, GUEST_MAC, GUEST4))
+        + rec(arp(1, PEER_MAC, bytes([10, 0, 0, 9]), b"\0" * 6, bytes([10, 0, 0, 3]))))
+    ping = icmp4(8, 0, struct.pack("!HH", 1, 1) + b"abcdefgh" * 7)
+    put(out, "icmp-echo", bytes([0]) + rec(ARP_REQ) + rec(ip4(1, ping))
+        + rec(ip4(1, ping, dst=b"\xff" * 4))
+        + rec(ip4(1, icmp4(3, 3, b"\0" * 4 + ip4(17, udp(53, 9999, b"x"))[14:42]))))
+    echo6 = icmp6(128, 0, struct.pack("!HH", 2, 1) + b"ping6" * 10)
+    echo6_ll = icmp6(128, 0, b"\0\1\0\1ll", src=PEER6_LL, dst=GUEST6_LL)
+    na = icmp6(136, 0, struct.pack("!I", 0x20000000) + PEER6 + bytes([2, 1]) + PEER_MAC)
+    put(out, "icmp6", bytes([0]) + rec(ip6(58, NS, hops=255)) + rec(ip6(58, echo6))
+        + rec(ip6(58, echo6_ll, src=PEER6_LL, dst=GUEST6_LL)) + rec(ip6(58, na, hops=255)))
+    pfx = struct.pack("!BBBBIII16s", 3, 4, 64, 0xc0, 86400, 14400, 0, GUEST6[:8] + b"\0" * 8)
+    ra = icmp6(134, 0, struct.pack("!BBHII", 64, 0, 1800, 0, 0) + bytes([1, 1]) + PEER_MAC + pfx,
+               src=PEER6_LL, dst=ALLNODES6)
+    mldq = icmp6(130, 0, struct.pack("!HH", 1000, 0) + b"\0" * 16, src=PEER6_LL, dst=ALLNODES6)
+    put(out, "icmp6-ra", bytes([0])
+        + rec(ip6(58, ra, src=PEER6_LL, dst=ALLNODES6, hops=255, dmac=ALLNODES_MAC), 0, 5)
+        + rec(ip6(0, bytes([58, 0, 5, 2, 0, 0, 1, 0]) + mldq, src=PEER6_LL, dst=ALLNODES6,
+                  hops=1, dmac=ALLNODES_MAC), 0, 7))
+    put(out, "tcp4-http", bytes([0]) + tcp_session(False))
+    put(out, "tcp6-http", bytes([0]) + tcp_session(True))
+    put(out, "tcp4-client", client_session(False))
+    put(out, "tcp6-client", client_session(True))
+    query = bytes.fromhex("123401000001000000000000076578616d706c6503636f6d0000010001")
+    put(out, "udp-dns", bytes([0]) + rec(ARP_REQ) + rec(ip4(17, udp(5353, 53, query)))
+        + op(4, 0, 40, 0) + rec(ip6(58, NS, hops=255)) + rec(ip6(17, udp(5353, 53, query, PEER6, GUEST6)))
+        + op(4, 0, 40, 0)
+        + rec(ip4(17, udp(5353, 54, query))))  # a closed port: ICMP port unreachable
+    put(out, "frag4", bytes([0]) + rec(ARP_REQ) + frags4())
+    put(out, "frag6", bytes([0]) + rec(ip6(58, NS, hops=255)) + frags6())
+    put(out, "ext6", bytes([0]) + rec(ip6(58, NS, hops=255)) + ext6())
+    # malformed frames, each as it is and with its checksums made right
+    syn = tcp(33000, 80, 1000, 0, SYN, opts=MSS_WS)
+    bad = [
+        b"", b"\xff" * 13, eth(GUEST_MAC, 0x0800, b""),
+        eth(GUEST_MAC, 0x0800, b"\x44" + b"\0" * 30),  # IHL 4
+        ip4(6, syn, total=1400),  # total length past the frame
+        ip4(6, syn[:12] + bytes([0xf0]) + syn[13:]),  # TCP data offset 60 in a 28-byte segment
+        ip4(6, tcp(33000, 80, 1000, 0, SYN, opts=bytes([2, 0, 3, 255, 8, 1, 1, 1]))),
+        ip4(6, tcp(33000, 80, 1000, 0, SYN | FIN | RST | PSH | ACK | 0x20)),
+        eth(BCAST, 0x0806, struct.pack("!HHBBH", 1, 0x0800, 16, 4, 1) + b"\0" * 20),
+        ip6(58, b"\x80"),  # an ICMPv6 message of 1 byte
+        eth(GUEST_MAC, 0x86dd, struct.pack("!IHBB", 6 << 28, 0xffff, 0, 64) + PEER6 + GUEST6
+            + bytes([0, 255]) + b"\0" * 6),  # hop-by-hop longer than the frame
+        ip6(44, struct.pack("!BBHI", 58, 0, 0xfff8 | 1, 1) + b"\0" * 16),  # a fragment at 65528
+        ip4(17, udp(5353, 53, b"\0" * 8)[:4] + struct.pack("!H", 4) + b"\0\0"),  # UDP length 4
+        eth(GUEST_MAC, 0x8100, b"\0\x05\x08\x00" + ip4(1, ping)[14:]),  # a VLAN-tagged ping
+        ip4(1, ping) + b"\0" * 3000,  # a frame far past the MTU
+    ]
+    body = b"".join(rec(f) + rec(f, F_FIX_SUMS) for f in bad)
+    put(out, "malformed", bytes([0]) + rec(ARP_REQ) + body + rec(ip4(1, ping)))
+    put(out, "ring-full", bytes([1]) + rec(arp(2, PEER_MAC, PEER4, GUEST_MAC, GUEST4), F_RING_FULL, 5)
+        + op(6, 0, 60) + op(9, 0) + op(9, 0) + rec(ip4(1, ping), F_CSUM_VALID))
+
+
 GENERATORS = {"elf": seeds_elf, "pyunum_elf": seeds_elf, "initrd": seeds_initrd,
-              "bootinfo": seeds_bootinfo, "cmdline": seeds_cmdline, "virtq": seeds_virtq}
+              "bootinfo": seeds_bootinfo, "cmdline": seeds_cmdline, "virtq": seeds_virtq,
+              "net": seeds_net}
 
 
 def main(argv):
