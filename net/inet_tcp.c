@@ -612,6 +612,32 @@ out:
 	return r;
 }
 
+static void rx_drop(struct inet_sock *is);
+
+/* a listener stops (close, or shutdown's SHUT_RD): the connections nobody
+ * accepted are reset, as Linux's inet_csk_listen_stop, and the listening
+ * PCB closed (or handed to another SO_REUSEPORT member) */
+static void
+listener_stop(struct inet_sock *is)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &is->acceptq)
+	{
+		struct inet_sock *c = list_entry(n, struct inet_sock, qlink);
+		struct tcp_pcb *pcb = detach(c);
+		list_del(&c->qlink);
+		rx_drop(c);
+		if (pcb)
+			tcp_abort(pcb);
+		inet_sock_free(c);
+	}
+	is->nq = 0;
+	struct tcp_pcb *lpcb = group_leave(is);
+	if (lpcb)
+		tcp_close(lpcb);
+}
+
 static int
 tcp_shutdown_op(struct socket *s, int how)
 {
@@ -621,8 +647,15 @@ tcp_shutdown_op(struct socket *s, int how)
 
 	inet_lock();
 	if (is->state == IS_LISTEN) {
-		if (bits & RCV_SHUT)
-			is->shut |= RCV_SHUT; /* accept() now fails, as after Linux's disconnect */
+		/* Linux disconnects a listener shut for reading: it stops, and
+		 * polls POLLOUT|POLLHUP; accept() fails (EINVAL). Before, ours
+		 * kept queueing connections and polled POLLIN for them while
+		 * accept() failed: an event loop spun (tests/fuzz/net's check).
+		 * XXX: Linux lets it listen() again; here that is EINVAL */
+		if (bits & RCV_SHUT) {
+			listener_stop(is);
+			is->state = IS_CLOSED;
+		}
 	} else if (is->state != IS_CONNECTED && is->state != IS_CONNECTING &&
 	           !(is->state == IS_CLOSED && is->lport)) {
 		r = -ENOTCONN;
@@ -1040,26 +1073,12 @@ static void
 tcp_release(struct socket *s)
 {
 	struct inet_sock *is = s->s_priv;
-	struct list_node *n, *tmp;
 
 	inet_lock();
-	if (is->state == IS_LISTEN) {
-		list_for_each_safe(n, tmp, &is->acceptq)
-		{
-			struct inet_sock *c = list_entry(n, struct inet_sock, qlink);
-			struct tcp_pcb *pcb = detach(c);
-			list_del(&c->qlink);
-			rx_drop(c);
-			if (pcb)
-				tcp_abort(pcb); /* Linux resets connections nobody accepted */
-			inet_sock_free(c);
-		}
-		struct tcp_pcb *lpcb = group_leave(is);
-		if (lpcb)
-			tcp_close(lpcb);
-	} else {
+	if (is->state == IS_LISTEN)
+		listener_stop(is);
+	else
 		close_conn(is);
-	}
 	inet_sock_free(is);
 	inet_unlock();
 }
