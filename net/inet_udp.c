@@ -202,7 +202,11 @@ route_to(ip_addr_t *ip)
 		ip_addr_set_loopback(!IP_IS_V4(ip), ip);
 	if (IP_IS_V4(ip))
 		return ip4_route(ip_2_ip4(ip)) ? 0 : -ENETUNREACH;
-	return ip6_route(NULL, ip_2_ip6(ip)) ? 0 : -ENETUNREACH;
+	/* the unspecified source, not NULL: ip6_route reads it once there is
+	 * more than one netif (eth0 and lo), so a NULL there was a kernel
+	 * NULL dereference on any IPv6 UDP connect (tests/fuzz/net's
+	 * udp6-connect-null) */
+	return ip6_route(IP6_ADDR_ANY6, ip_2_ip6(ip)) ? 0 : -ENETUNREACH;
 }
 
 static int

@@ -19,7 +19,8 @@ at build time from real files: OUTDIR/NAME/ for each harness NAME.
   sends them: ARP request and reply, ICMP echo, ICMPv6 neighbour
   solicitation and echo, a router advertisement and MLD query, TCP
   handshake + request + FIN to port 80 over IPv4 and IPv6, the guest
-  client's SYN-ACK and data, UDP to 53 and the app's reply, IPv4 and IPv6
+  client's SYN-ACK and data, UDP to 53 and the app's reply (and an ICMP
+  port unreachable for it, once the app connected), IPv4 and IPv6
   fragments, IPv6 extension headers, and malformed frames of each kind.
 Usage: tests/fuzz/seeds.py OUTDIR ELF..."""
 
@@ -366,6 +367,11 @@ def seeds_net(out, elfs):
         + op(4, 0, 40, 0) + rec(ip6(58, NS, hops=255)) + rec(ip6(17, udp(5353, 53, query, PEER6, GUEST6)))
         + op(4, 0, 40, 0)
         + rec(ip4(17, udp(5353, 54, query))))  # a closed port: ICMP port unreachable
+    # the app connects its UDP socket to the client and answers; the
+    # client's ICMP port unreachable reaches the socket as ECONNREFUSED
+    quoted = ip4(17, udp(53, 5353, b"answer", GUEST4, PEER4), GUEST4, PEER4)[14:14 + 28]
+    put(out, "udp-icmp-error", bytes([0]) + rec(ARP_REQ) + rec(ip4(17, udp(5353, 53, query)))
+        + op(11, 0, 10) + rec(ip4(1, icmp4(3, 3, b"\0" * 4 + quoted))))
     put(out, "frag4", bytes([0]) + rec(ARP_REQ) + frags4())
     put(out, "frag6", bytes([0]) + rec(ip6(58, NS, hops=255)) + frags6())
     put(out, "ext6", bytes([0]) + rec(ip6(58, NS, hops=255)) + ext6())
