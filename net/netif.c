@@ -126,14 +126,12 @@ rx_sane(const uint8_t *fr, uint32_t len)
 }
 
 /* lwIP's TCP input hook (net_hooks.h), before it parses a segment's
- * options: lwIP 2.1.3's tcp_parseopt reads an option's length byte even
- * when the option's kind is the last byte of the options, one byte past
- * the TCP header (past the frame, for a segment without data;
- * tests/fuzz/net's tcp-opt-overread). Its walk, kept within the options:
- * EOL ends it, NOP is one byte, MSS and window scale of a wrong length
- * end it, any other option (or a good MSS or WS) is skipped by its
- * length, a length below 2 ends it. A segment whose walk would read a
- * length byte past the options is dropped.
+ * options (and the check below, before tcp_receive): lwIP 2.1.3's tcp_parseopt reads an option's
+ * length byte even when the option's kind is the last byte of the options, one byte past the TCP
+ * header (past the frame, for a segment without data; tests/fuzz/net's tcp-opt-overread). Its walk,
+ * kept within the options: EOL ends it, NOP is one byte, MSS and window scale of a wrong length end
+ * it, any other option (or a good MSS or WS) is skipped by its length, a length below 2 ends it. A
+ * segment whose walk would read a length byte past the options is dropped.
  * XXX: Linux takes such a segment and ignores the truncated option. */
 static uint8_t
 opt_byte(const uint8_t *o1, u16_t opt1len, const uint8_t *opt2, unsigned i)
@@ -141,11 +139,35 @@ opt_byte(const uint8_t *o1, u16_t opt1len, const uint8_t *opt2, unsigned i)
 	return !opt2 || i < opt1len ? o1[i] : opt2[i - opt1len];
 }
 
+/* lwIP 2.1.3's tcp_receive trims a segment that starts before rcv_nxt
+ * and ends after it, tested as TCP_SEQ_BETWEEN(rcv_nxt, seqno + 1,
+ * seqno + len - 1): for a 1-byte segment (or a bare FIN) whose seqno is
+ * rcv_nxt - 2^31 the test wraps and holds, and lwIP asserts "insane
+ * offset!" (a kernel panic) at the 2 GiB trim. Any peer of a connection
+ * can send one (tests/fuzz/net's tcp-insane-offset): such a segment,
+ * which starts more than lwIP can trim before rcv_nxt, is dropped.
+ * XXX: Linux answers it with an ACK, as out of the window. */
+static bool
+tcp_trim_insane(struct tcp_pcb *pcb, struct tcp_hdr *hdr, struct pbuf *p)
+{
+	u32_t seqno = hdr->seqno; /* tcp_input made it host order */
+	u32_t len = p->tot_len + ((TCPH_FLAGS(hdr) & (TCP_FIN | TCP_SYN)) ? 1u : 0u);
+
+	if (pcb->state == CLOSED || pcb->state == LISTEN || pcb->state == SYN_SENT ||
+	    pcb->state == TIME_WAIT || !len)
+		return false;
+	return TCP_SEQ_BETWEEN(pcb->rcv_nxt, seqno + 1, seqno + len - 1) &&
+	       pcb->rcv_nxt - seqno >= 0xffff;
+}
+
 err_t
 net_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len, u8_t *opt2,
                  struct pbuf *p)
 {
 	const uint8_t *o1 = (const uint8_t *)hdr + TCP_HLEN;
+
+	if (tcp_trim_insane(pcb, hdr, p))
+		return ERR_VAL;
 
 	for (unsigned i = 0; i < optlen;) {
 		uint8_t kind = opt_byte(o1, opt1len, opt2, i);
