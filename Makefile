@@ -249,6 +249,14 @@ $(BUILD)/tests/net/%-glibc: tests/net/%.c
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $<
 guest-apps: $(NET_BINS)
+# tests/guest-net: servers driven from outside the guest (tests/e2e/net-*.py,
+# tools/bench/sections/55-tcp.sh), not run alone
+NETP_SRCS := $(wildcard tests/guest-net/*.c)
+NETP_BINS := $(foreach s,$(NETP_SRCS),$(BUILD)/tests/guest-net/$(basename $(notdir $(s)))-musl)
+$(BUILD)/tests/guest-net/%-musl: tests/guest-net/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $<
+guest-apps: $(NETP_BINS)
 
 include tests/fuzz/fuzz.mk
 

@@ -24,6 +24,7 @@
 #include "lwip/tcpip.h"
 #include "mm.h"
 #include "net_hooks.h"
+#include "net_impl.h"
 #include "socket_impl.h"
 #include "uaccess.h"
 #include "uapi/ioctls.h"
@@ -300,6 +301,44 @@ accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	list_add_tail(&l->acceptq, &c->qlink);
 	l->nq++;
 	poll_wake(&l->head, POLLIN);
+	return ERR_OK;
+}
+
+/* each segment before lwIP's state machine (net_hooks.h, from
+ * net/netif.c's hook), with the core lock held; anything but ERR_OK drops
+ * it. At a listener, two things Linux does and lwIP does not:
+ * - a SYN with FIN is discarded (Linux's tcp_rcv_state_process in
+ *   LISTEN); lwIP would answer it with a SYN-ACK;
+ * - lwIP counts half-open connections (SYN-RCVD) against the backlog
+ *   together with the established ones accept() has not taken, so a SYN
+ *   flood fills it and every SYN after is dropped until the half-open ones
+ *   time out (20 s and more): a flood of 130 SYNs stops the server. Linux
+ *   keeps the half-open ones in a SYN queue of their own and answers with
+ *   SYN cookies when it overflows. Here a SYN to a full listener evicts
+ *   the listener's oldest half-open connection, silently (the flood's
+ *   source addresses are forged: no RST to them). XXX: not SYN cookies: a
+ *   client whose handshake takes longer than a backlog's worth of flood
+ *   SYNs is evicted in turn. The search walks lwIP's active list, only
+ *   while the backlog is full; new PCBs go to its front, so the last match
+ *   is the oldest. */
+err_t
+net_tcp_listen_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+{
+	struct tcp_pcb_listen *lpcb = (struct tcp_pcb_listen *)pcb;
+	struct tcp_pcb *oldest = NULL;
+	u16_t flags = TCPH_FLAGS(hdr);
+
+	if (pcb->state != LISTEN || (flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return ERR_OK;
+	if (flags & TCP_FIN)
+		return ERR_ABRT;
+	if (lpcb->accepts_pending < lpcb->backlog)
+		return ERR_OK;
+	for (struct tcp_pcb *q = tcp_active_pcbs; q; q = q->next)
+		if (q->state == SYN_RCVD && q->listener == lpcb)
+			oldest = q;
+	if (oldest)
+		tcp_abandon(oldest, 0);
 	return ERR_OK;
 }
 

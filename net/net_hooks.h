@@ -28,8 +28,10 @@ int net_tcp_tw_reuse6(struct pbuf *p);
 #define LWIP_HOOK_IP4_INPUT(p, inp) net_tcp_tw_reuse4(p)
 #define LWIP_HOOK_IP6_INPUT(p, inp) net_tcp_tw_reuse6(p)
 
-/* A TCP segment whose options lwIP 2.1.3's tcp_parseopt would read past
- * (net/netif.c): ERR_VAL drops it */
+/* every TCP segment, before lwIP's state machine takes it (net/netif.c):
+ * anything but ERR_OK drops it. One whose options lwIP 2.1.3's
+ * tcp_parseopt would read past is dropped there, and a listener's
+ * segments go to net_tcp_listen_in (net/inet_tcp.c) */
 err_t net_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
                        u8_t *opt2, struct pbuf *p);
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p)                             \

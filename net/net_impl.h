@@ -71,4 +71,10 @@ unsigned net_if_flags(const struct net_ifinfo *ii);
 /* lo's counters from now on (at start-up, core lock held) */
 void net_lo_counters_init(void);
 
+/* inet_tcp.c: a segment to a listener, as Linux's LISTEN state takes it
+ * (net_hooks.h's TCP input hook): ERR_OK, or anything else to drop it */
+struct tcp_pcb;
+struct tcp_hdr;
+int8_t net_tcp_listen_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
+
 #endif

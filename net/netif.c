@@ -186,7 +186,7 @@ net_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr, u16_t optlen, u16_t o
 			break;
 		i += len;
 	}
-	return ERR_OK;
+	return net_tcp_listen_in(pcb, hdr);
 }
 
 /* Frames lwIP may keep in the driver's buffers (TCP's unread and
