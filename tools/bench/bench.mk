@@ -16,7 +16,8 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
 	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench $(BENCH_OUT)/kernel-bench.elf \
 	$(BENCH_OUT)/schedbench.sym $(BENCH_OUT)/sysbench $(BENCH_OUT)/sysbench.sym \
-	$(BENCH_OUT)/scalebench \
+	$(BENCH_OUT)/scalebench $(BENCH_OUT)/tcpbench $(BENCH_OUT)/tcpbench.sym $(BENCH_OUT)/netup \
+	$(BENCH_OUT)/tcpserve \
 	$(BUILD)/linux/vmlinuz
 
 # Floor kernel: 32-bit PVH entry that exits through isa-debug-exit; and
@@ -90,6 +91,26 @@ $(BENCH_OUT)/sysbench.sym: $(BENCH_OUT)/sysbench
 $(BENCH_OUT)/scalebench: $(BENCH_SRC)/progs/scalebench.c
 	@mkdir -p $(@D)
 	$(BENCH_CC) $(BENCH_CFLAGS) -static -o $@ $<
+
+# TCP benchmarks (sections/55-tcp.sh): tcpbench static glibc non-PIE
+# (icount marks by address), run on both sides; netup puts the Linux
+# guest's network up and execs the program, linked high (512 MiB) so
+# that its code never runs at tcpbench's icount marks; tcpserve is the HTTP server
+# of the tests (tests/guest-net), static musl.
+$(BENCH_OUT)/tcpbench: $(BENCH_SRC)/progs/tcpbench.c
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
+
+$(BENCH_OUT)/tcpbench.sym: $(BENCH_OUT)/tcpbench
+	nm -n $< >$@
+
+$(BENCH_OUT)/netup: $(BENCH_SRC)/progs/netup.c
+	@mkdir -p $(@D)
+	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -Wl,-Ttext-segment=0x20000000 -o $@ $<
+
+$(BENCH_OUT)/tcpserve: $(BENCH_ROOT)/tests/guest-net/tcpserve.c
+	@mkdir -p $(@D)
+	$(BENCH_MUSL_CC) $(BENCH_CFLAGS) -static -o $@ $<
 
 # Debian's cloud kernel, unpacked (never installed).
 $(BUILD)/linux/vmlinuz: $(BENCH_ROOT)/deps.lock $(BENCH_SRC)/fetch-src.sh
