@@ -439,6 +439,53 @@ group_leave(struct inet_sock *is)
 	return NULL;
 }
 
+/* A local port for a PCB that has none (connect unbound; bind or listen
+ * to port 0): the next free one after the last given, in lwIP's range
+ * (TCP_LOCAL_PORT_RANGE_START..END, 16,384 ports), as lwIP's own
+ * tcp_new_port picks; 0 when every one is taken. lwIP's search starts
+ * its walk of every PCB list again for each port it finds taken: once the
+ * range is full, one connect walks the lists 16,384 times, minutes under
+ * TCG with 16,000 connections, the core lock held (the stack stops).
+ * Here one walk marks the taken ports in a bitmap. Ports are taken
+ * whatever the local address, as lwIP counts them. XXX: UDP's
+ * udp_new_port searches the same way (over UDP PCBs only). */
+#define EPH_LO TCP_LOCAL_PORT_RANGE_START
+#define EPH_N (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1)
+static u16_t
+ephemeral_port(void)
+{
+	static uint32_t taken[(EPH_N + 31) / 32]; /* under the core lock */
+	static unsigned next = EPH_N;             /* an index in the range; EPH_N: not drawn yet */
+
+	memset(taken, 0, sizeof(taken));
+	for (int i = 0; i < NUM_TCP_PCB_LISTS; i++)
+		/* listen PCBs start as tcp_pcbs do (lwIP walks them so too) */
+		for (struct tcp_pcb *p = *tcp_pcb_lists[i]; p; p = p->next)
+			if (p->local_port >= EPH_LO && p->local_port - EPH_LO < EPH_N)
+				taken[(p->local_port - EPH_LO) / 32] |=
+				    1u << ((p->local_port - EPH_LO) % 32);
+	if (next >= EPH_N)
+		next = LWIP_RAND() % EPH_N;
+	for (unsigned k = 0; k < EPH_N; k++) {
+		unsigned i = (next + k) % EPH_N;
+		if (!(taken[i / 32] & (1u << (i % 32)))) {
+			next = (i + 1) % EPH_N;
+			return (u16_t)(EPH_LO + i);
+		}
+	}
+	return 0;
+}
+
+/* lwIP's tcp_bind, with port 0 drawn by ephemeral_port; ERR_BUF when no
+ * port is left */
+static err_t
+bind_pcb(struct tcp_pcb *pcb, const ip_addr_t *ip, u16_t port)
+{
+	if (!port && !(port = ephemeral_port()))
+		return ERR_BUF;
+	return tcp_bind(pcb, ip, port);
+}
+
 /* --- the ops --- */
 static int
 tcp_bind_op(struct socket *s, const void *addr, int len)
@@ -454,7 +501,7 @@ tcp_bind_op(struct socket *s, const void *addr, int len)
 	if (is->bound || is->state != IS_NEW || !is->tcp)
 		r = -EINVAL;
 	else if (!(r = inet_local_ok(&ip, false)))
-		r = inet_errno(tcp_bind(is->tcp, &ip, port));
+		r = inet_errno(bind_pcb(is->tcp, &ip, port));
 	if (r == -ENOBUFS)
 		r = -EADDRINUSE; /* no port left */
 	if (!r) {
@@ -485,9 +532,12 @@ tcp_listen_op(struct socket *s, int backlog)
 		goto out;
 	}
 	if (!is->bound) {
-		if ((r = inet_errno(
-		         tcp_bind(is->tcp, is->family == AF_INET ? IP4_ADDR_ANY : IP_ANY_TYPE, 0))))
+		if ((r = inet_errno(bind_pcb(
+		         is->tcp, is->family == AF_INET ? IP4_ADDR_ANY : IP_ANY_TYPE, 0)))) {
+			if (r == -ENOBUFS)
+				r = -EADDRINUSE; /* no port left, as Linux's autobind says */
 			goto out;
+		}
 		is->laddr = is->tcp->local_ip;
 		is->lport = is->tcp->local_port;
 		is->bound = true;
@@ -614,7 +664,23 @@ tcp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
 	if (ip_addr_isany(&ip)) { /* Linux: the unspecified address is this host */
 		ip_addr_set_loopback(!IP_IS_V4(&ip), &ip);
 	}
+	/* an unbound PCB's port: ours, not tcp_connect's tcp_new_port; bound
+	 * as tcp_bind would (its address left as it is), so that tcp_connect
+	 * moves it from the bound list to the active one */
+	bool drawn = false;
+	if (!is->tcp->local_port) {
+		if (!(is->tcp->local_port = ephemeral_port())) {
+			r = -EADDRNOTAVAIL; /* every local port taken */
+			goto out;
+		}
+		TCP_REG(&tcp_bound_pcbs, is->tcp);
+		drawn = true;
+	}
 	err_t e = tcp_connect(is->tcp, &ip, port, connected_cb);
+	if (e && drawn) { /* unbound again: the next try draws again */
+		TCP_RMV(&tcp_bound_pcbs, is->tcp);
+		is->tcp->local_port = 0;
+	}
 	if (e) {
 		r = e == ERR_USE || e == ERR_BUF ? -EADDRNOTAVAIL : inet_errno(e);
 		goto out;

@@ -122,6 +122,13 @@ void net_mem_free(void *p);
 #define LWIP_TCP_PCB_NUM_EXT_ARGS                                                                  \
 	1 /* one slot for the socket layer: it hears of each PCB's free                            \
 	   */
+/* the ephemeral ports (lwIP's defaults, IANA's 49152-65535; Linux's
+ * ip_local_port_range is 32768-60999): net/inet_tcp.c draws TCP's */
+#define TCP_LOCAL_PORT_RANGE_START 0xc000
+#define TCP_LOCAL_PORT_RANGE_END 0xffff
+/* as lwIP's tcp.c has it beside its defaults (only a power-of-two range) */
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port)                                                          \
+	((u16_t)(((port) & (u16_t)~TCP_LOCAL_PORT_RANGE_START) + TCP_LOCAL_PORT_RANGE_START))
 /* SO_REUSEADDR (lwIP's SOF_REUSEADDR: a port in TIME-WAIT may be bound again) */
 #define SO_REUSE 1
 
