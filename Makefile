@@ -46,6 +46,56 @@ LWIP_CFLAGS := $(KCFLAGS) $(LWIP_INC) -Inet/shim -Wno-missing-prototypes -Wno-si
 	-Wno-implicit-fallthrough -Wno-type-limits -Wno-address
 KOBJS += $(LWIP_OBJS)
 
+# --- musl, the app's libc inside the kernel (door 2, DESIGN.md "two
+# doors"): Debian's source package, pinned in deps.lock, unpacked into
+# BUILD/musl, configured and compiled there with our arch glue first on
+# the include path (arch/x86_64/musl/syscall_arch.h: __syscall is a call of
+# the kernel's door2_entry; syscall_cp.s in place of musl's), and linked
+# as a shared object without musl's dynamic linker (ldso/: ours is
+# loader/dynlink.c, with libc/musl's glue in its place). The kernel
+# carries the image (arch/x86_64/kmusl.S) as Linux carries the vDSO. ---
+MUSL := $(BUILD)/musl
+MUSL_STAMP := $(MUSL)/.unpacked
+MUSL_GLUE_H := $(wildcard $(ARCH)/musl/*.h libc/musl/*.h include/uapi/unum_dyn.h)
+MUSL_GLUE := $(patsubst %,$(MUSL)/unum/%.lo,$(basename $(wildcard $(ARCH)/musl/*.s libc/musl/*.c)))
+# musl's own files that ours replace (same symbols)
+MUSL_REPLACED := obj/src/thread/x86_64/syscall_cp.lo
+MUSL_SO := $(BUILD)/musl-libc.so
+$(MUSL_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
+	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack musl $(abspath $(MUSL))
+	$(V)cd $(MUSL) && ./configure --target=x86_64 --disable-static --prefix=/usr/local/musl \
+		CC=$(CC) CFLAGS="-iquote $(abspath $(ARCH)/musl)" >configure.log
+	@touch $@
+# musl's objects, again from scratch when our glue headers change (musl's
+# Makefile has no header dependencies)
+# (its own lib/libc.so, unused, linked without --no-undefined: the door is an import)
+$(MUSL)/.objs: $(MUSL_STAMP) $(MUSL_GLUE_H)
+	$(V)rm -rf $(MUSL)/obj/src
+	$(V)$(MAKE) -s -C $(MUSL) lib/libc.so LDFLAGS_AUTO= >$(MUSL)/make.log 2>&1 || \
+		{ tail -20 $(MUSL)/make.log >&2; exit 1; }
+	@touch $@
+$(MUSL)/unum/%.lo: %.s $(MUSL_STAMP)
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -c $< -o $@
+$(MUSL)/unum/%.lo: %.c $(MUSL_STAMP) $(MUSL)/.objs $(MUSL_GLUE_H)
+	@mkdir -p $(dir $@)
+	$(V)$(CC) -std=c99 -ffreestanding -nostdinc -fPIC -O2 -Wall -Wextra -Werror \
+		-fno-stack-protector -iquote $(abspath $(ARCH)/musl) -Iinclude/uapi \
+		-I$(MUSL)/arch/x86_64 -I$(MUSL)/arch/generic -I$(MUSL)/obj/src/internal \
+		-I$(MUSL)/src/include -I$(MUSL)/src/internal -I$(MUSL)/obj/include \
+		-I$(MUSL)/include -D_XOPEN_SOURCE=700 -c $< -o $@
+# the only import left is the door (tools/check-musl-so)
+$(MUSL_SO): $(MUSL)/.objs $(MUSL_GLUE) tools/check-musl-so
+	$(V)cd $(MUSL) && find obj/src -name '*.lo' | sort | \
+		grep -vxF $(addprefix -e ,$(MUSL_REPLACED)) >unum-objs.txt
+	$(V)cd $(MUSL) && $(CC) -nostdlib -shared -fPIC -Wl,-soname,libc.so -Wl,-z,now \
+		-Wl,-z,relro -Wl,--hash-style=both -Wl,--sort-section,alignment -Wl,--sort-common \
+		-Wl,--gc-sections -Wl,--exclude-libs=ALL -Wl,--dynamic-list=./dynamic.list \
+		-o $(abspath $@).tmp @unum-objs.txt $(abspath $(MUSL_GLUE)) -lgcc
+	$(V)objcopy --strip-debug $@.tmp && tools/check-musl-so $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/$(ARCH)/kmusl.o: KCFLAGS += -DKMUSL_SO='"$(abspath $(MUSL_SO))"'
+$(BUILD)/obj/$(ARCH)/kmusl.o: $(MUSL_SO)
+
 # the test build swaps core/run.c for the in-guest test runner
 TSRCS := $(wildcard tests/kernel/*.c tests/kernel/*.S)
 TOBJS := $(filter-out $(BUILD)/obj/core/run.o,$(KOBJS)) \

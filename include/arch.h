@@ -264,6 +264,10 @@ struct percpu {
 	 * while non-zero the CPU must not sleep, be preempted or page in
 	 * app memory. Changed only by this CPU, one instruction at a time */
 	uint32_t atomic_depth;
+	/* system calls entered on this CPU by each door: [0] the SYSCALL
+	 * instruction, [1] door2_entry (a call from the kernel's musl);
+	 * counted by syscall.S, read by /proc/unum/syscalls */
+	uint64_t door_calls[2];
 };
 
 /* The SYSCALL door (arch/x86_64/syscall.S): the app's registers at the
@@ -274,6 +278,9 @@ struct syscall_frame {
 	uint64_t rip, rflags, rsp; /* from rcx, r11, and the app's %rsp */
 };
 void arch_syscall_init(void); /* this CPU's STAR/LSTAR/FMASK */
+/* door 2: the entry the kernel's musl calls in place of SYSCALL, with the
+ * same registers and the same exit (syscall.S); not a C function */
+void door2_entry(void);
 long syscall_dispatch(struct syscall_frame *f);
 /* jump to the app: never returns */
 void arch_enter_app(uintptr_t entry, uintptr_t sp) __noreturn;

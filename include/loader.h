@@ -23,6 +23,10 @@ struct app_image {
 int elf_load(const char *path, const char *const argv[], const char *const envp[],
              const uint8_t random[16], struct app_image *img, const char **why);
 
+/* the musl the kernel carries (arch/x86_64/kmusl.S): the bytes of its
+ * shared object, which loader/dynlink.c maps into the app's half */
+const uint8_t *kmusl(size_t *size);
+
 /* start-up (core/main.c, loader/args.c): the app's argv and environment
  * read from the initrd's /.unum/argv and /.unum/env (docs/host-guest.md);
  * then app_argv() and app_envp() give them, NULL-terminated (argv[0]

@@ -16,5 +16,6 @@
 #define PCPU_KSTACK_HI 16
 #define PCPU_RECOVER 24
 #define PCPU_SYSCALL_RSP 64
+#define PCPU_DOOR_CALLS 80
 
 #endif

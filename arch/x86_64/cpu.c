@@ -14,6 +14,8 @@ _Static_assert(__builtin_offsetof(struct percpu, kstack_hi) == PCPU_KSTACK_HI, "
 _Static_assert(__builtin_offsetof(struct percpu, recover) == PCPU_RECOVER, "percpu recover");
 _Static_assert(__builtin_offsetof(struct percpu, syscall_rsp) == PCPU_SYSCALL_RSP,
                "percpu syscall_rsp");
+_Static_assert(__builtin_offsetof(struct percpu, door_calls) == PCPU_DOOR_CALLS,
+               "percpu door_calls");
 
 #define IST_STACK_SIZE 8192
 #define NIST 4

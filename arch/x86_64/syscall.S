@@ -9,6 +9,8 @@
 	.text
 	.globl syscall_entry
 syscall_entry:
+	incq %gs:PCPU_DOOR_CALLS	/* door 1; flags are in r11 */
+syscall_common:
 	mov %rsp, %gs:PCPU_SYSCALL_RSP
 	mov %gs:PCPU_KSTACK_HI, %rsp
 	pushq %gs:PCPU_SYSCALL_RSP	/* rsp */
@@ -35,6 +37,24 @@ syscall_entry:
 	 * frame's rax slot */
 	mov %rsp, %rdi
 	jmp arch_return_to_app
+
+/* Door 2 (DESIGN.md, two doors): the kernel's musl calls here where
+ * musl would execute SYSCALL (arch/x86_64/musl/syscall_arch.h), with
+ * SYSCALL's registers, by the two-byte `call *%rbx`. What the CPU does for
+ * SYSCALL is done by hand: rflags into r11, interrupts off, the return
+ * address into rcx as the rip to resume at, and rsp back to the caller's;
+ * from there both doors are one path (the same frame, syscall_dispatch's
+ * signal delivery and restart, strace). A restart rewinds rip by two
+ * bytes to the call, as it would to a SYSCALL. The stack below the
+ * return address is ours to use: the caller made a call. */
+	.globl door2_entry
+door2_entry:
+	pushfq
+	pop %r11
+	cli
+	pop %rcx
+	incq %gs:PCPU_DOOR_CALLS+8
+	jmp syscall_common
 
 	.globl arch_enter_app
 /* void arch_enter_app(uintptr_t entry, uintptr_t sp): the ELF entry with

@@ -100,6 +100,25 @@ gen_uptime(char *b, size_t size)
 	           size);
 }
 
+/* /proc/unum/syscalls (ours, not Linux's): the system calls entered by
+ * each door since boot, over every CPU: "door1" the SYSCALL instruction,
+ * "door2" a call from the kernel's musl (arch/x86_64/syscall.S); so a
+ * program can tell that its libc calls made no SYSCALL */
+static size_t
+gen_unum_syscalls(char *b, size_t size)
+{
+	uint64_t n[2] = {0, 0};
+
+	for (int i = 0; i < MAX_CPUS; i++)
+		if (percpu_of[i])
+			for (int d = 0; d < 2; d++)
+				n[d] +=
+				    __atomic_load_n(&percpu_of[i]->door_calls[d], __ATOMIC_RELAXED);
+	return MIN((size_t)fmt_snprintf(b, size, "door1 %lu\ndoor2 %lu\n", (unsigned long)n[0],
+	                                (unsigned long)n[1]),
+	           size);
+}
+
 static const char *app_path = "/app/app";
 static const char *const *app_argv;
 static struct vnode *exe_node; /* the file the loader ran (procfs_set_exe) */
@@ -577,6 +596,7 @@ proc_fill(struct mount *m, const char *opts)
 	    {"stat", gen_pstat},
 	    {"mounts", gen_mounts},
 	    {"sys/kernel/hostname", gen_hostname},
+	    {"unum/syscalls", gen_unum_syscalls},
 	    {"diskstats", blk_diskstats},
 	    {"net/unix", unix_proc_net},
 	    {"net/dev", net_proc_dev},
