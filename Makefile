@@ -17,7 +17,7 @@ GCC_INC := $(shell $(CC) -print-file-name=include)
 KCFLAGS := -std=gnu11 -O2 -g -nostdinc -isystem $(GCC_INC) -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
-	-fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-value \
 	-Wmissing-prototypes -Wstrict-prototypes -Iinclude -I$(ARCH) -I$(BUILD)/gen -MD -MP
 KLDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --build-id=none \
 	--no-warn-rwx-segments -T $(ARCH)/kernel.ld
@@ -56,10 +56,12 @@ KOBJS += $(LWIP_OBJS)
 # carries the image (arch/x86_64/kmusl.S) as Linux carries the vDSO. ---
 MUSL := $(BUILD)/musl
 MUSL_STAMP := $(MUSL)/.unpacked
-MUSL_GLUE_H := $(wildcard $(ARCH)/musl/*.h libc/musl/*.h include/uapi/unum_dyn.h)
+MUSL_ARCH_H := $(wildcard $(ARCH)/musl/*.h)
+MUSL_GLUE_H := $(MUSL_ARCH_H) $(wildcard libc/musl/*.h) include/uapi/unum_dyn.h
 MUSL_GLUE := $(patsubst %,$(MUSL)/unum/%.lo,$(basename $(wildcard $(ARCH)/musl/*.s libc/musl/*.c)))
 # musl's own files that ours replace (same symbols)
-MUSL_REPLACED := obj/src/thread/x86_64/syscall_cp.lo
+MUSL_REPLACED := obj/src/thread/x86_64/syscall_cp.lo obj/src/thread/__tls_get_addr.lo \
+	obj/src/ldso/dlclose.lo
 MUSL_SO := $(BUILD)/musl-libc.so
 $(MUSL_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
 	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack musl $(abspath $(MUSL))
@@ -69,7 +71,7 @@ $(MUSL_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
 # musl's objects, again from scratch when our glue headers change (musl's
 # Makefile has no header dependencies)
 # (its own lib/libc.so, unused, linked without --no-undefined: the door is an import)
-$(MUSL)/.objs: $(MUSL_STAMP) $(MUSL_GLUE_H)
+$(MUSL)/.objs: $(MUSL_STAMP) $(MUSL_ARCH_H)
 	$(V)rm -rf $(MUSL)/obj/src
 	$(V)$(MAKE) -s -C $(MUSL) lib/libc.so LDFLAGS_AUTO= >$(MUSL)/make.log 2>&1 || \
 		{ tail -20 $(MUSL)/make.log >&2; exit 1; }
@@ -79,8 +81,8 @@ $(MUSL)/unum/%.lo: %.s $(MUSL_STAMP)
 	$(V)$(CC) -c $< -o $@
 $(MUSL)/unum/%.lo: %.c $(MUSL_STAMP) $(MUSL)/.objs $(MUSL_GLUE_H)
 	@mkdir -p $(dir $@)
-	$(V)$(CC) -std=c99 -ffreestanding -nostdinc -fPIC -O2 -Wall -Wextra -Werror \
-		-fno-stack-protector -iquote $(abspath $(ARCH)/musl) -Iinclude/uapi \
+	$(V)$(CC) -std=c99 -ffreestanding -nostdinc -fPIC -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-value \
+		-fno-stack-protector -iquote $(abspath $(ARCH)/musl) \
 		-I$(MUSL)/arch/x86_64 -I$(MUSL)/arch/generic -I$(MUSL)/obj/src/internal \
 		-I$(MUSL)/src/include -I$(MUSL)/src/internal -I$(MUSL)/obj/include \
 		-I$(MUSL)/include -D_XOPEN_SOURCE=700 -c $< -o $@
@@ -196,7 +198,7 @@ $(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg | $(DEPS_OK)
 	$(V)mv $@.tmp $@
 
 # --- host unit tests (tests/unit): kernel logic compiled for the host ---
-UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -Wno-unused-value \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Itests/unit/shim -Iinclude -DUNIT_TEST
 UNIT_SRCS_test_fmt := libc/fmt.c libc/string.c arch/x86_64/string.c
@@ -263,7 +265,27 @@ $(DYN)/%/dyn_main: tests/guest-dyn/dyn_main.c $(DYN)/%/libdyntls.so | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldyntls \
 		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -lpthread -ldl
-guest-apps: $(DYN_BINS)
+# door 2 (tests/e2e/dyn-door2.sh): which door getppid takes, dynamic and
+# static; a symbol missing from a library
+DOOR_BINS := $(DYN)/musl/dyn_door $(DYN)/musl/dyn_door-static $(DYN)/musl/dyn_nosym \
+	$(DYN)/musl/libdynsym.so $(DYN)/musl/empty/libdynsym.so
+$(DYN)/musl/dyn_door: tests/guest-dyn/dyn_door.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/musl/dyn_door-static: tests/guest-dyn/dyn_door.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/musl/libdynsym.so: tests/guest-dyn/libdynsym.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -shared -fPIC -Wl,-soname,libdynsym.so $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/musl/empty/libdynsym.so: tests/guest-dyn/libdynsym-empty.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc -shared -fPIC -Wl,-soname,libdynsym.so $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/musl/dyn_nosym: tests/guest-dyn/dyn_nosym.c $(DYN)/musl/libdynsym.so | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldynsym -Wl,-rpath,'$$ORIGIN' \
+		-Wl,--enable-new-dtags
+guest-apps: $(DYN_BINS) $(DOOR_BINS)
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

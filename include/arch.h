@@ -281,6 +281,9 @@ void arch_syscall_init(void); /* this CPU's STAR/LSTAR/FMASK */
 /* door 2: the entry the kernel's musl calls in place of SYSCALL, with the
  * same registers and the same exit (syscall.S); not a C function */
 void door2_entry(void);
+/* and the linker's door for it (loader/dynlink.c's dynlink_service) */
+void door2_dl_entry(void);
+long dynlink_service(struct syscall_frame *f);
 long syscall_dispatch(struct syscall_frame *f);
 /* jump to the app: never returns */
 void arch_enter_app(uintptr_t entry, uintptr_t sp) __noreturn;

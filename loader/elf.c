@@ -10,6 +10,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "loader.h"
+#include "loader_impl.h"
 #include "mm.h"
 #include "rlimit.h"
 #include "uaccess.h"
@@ -87,8 +88,8 @@ seg_name(uint32_t type)
  * requires; all sums overflow-checked. Each refusal names the field.
  * tools/pyunum/elf.py makes the same checks in the same order with the
  * same words (tests/e2e/elf-crafted.sh). */
-static int
-check(const uint8_t *f, size_t size, const char **why)
+int
+elf_check(const uint8_t *f, size_t size, const char **why)
 {
 	const struct elf64_ehdr *e = (const void *)f;
 	uint64_t end;
@@ -173,9 +174,9 @@ check(const uint8_t *f, size_t size, const char **why)
 /* Where the PT_LOAD segments go, at bias: inside the app's half (from
  * Linux's mmap_min_addr to below the mmap area and the stack), not
  * overlapping each other, and the entry point in an executable one. */
-static int
-check_layout(const struct elf64_ehdr *e, const struct elf64_phdr *ph, uintptr_t bias,
-             const char **why)
+int
+elf_check_layout(const struct elf64_ehdr *e, const struct elf64_phdr *ph, uintptr_t bias,
+                 const char **why)
 {
 	uint64_t s, end;
 
@@ -334,9 +335,11 @@ seg_prot(const struct elf64_phdr *p)
  * the later segment's protection wins, as Linux's MAP_FIXED mapping of
  * each in turn does (XXX: Linux's page also shows the file's bytes
  * between the two; ours holds zeroes there). All are filled while
- * writable, then protected in order. */
-static int
-load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias, uintptr_t *brk)
+ * writable (elf_map_segments; our dynamic linker relocates them then),
+ * then protected in order (elf_protect_segments). */
+int
+elf_map_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias,
+                 uintptr_t *brk)
 {
 #define SEG_START(p) ALIGN_DOWN(bias + (p)->vaddr, PAGE_SIZE)
 #define SEG_END(p) ALIGN_UP(bias + (p)->vaddr + (p)->memsz, PAGE_SIZE)
@@ -364,6 +367,16 @@ load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bi
 		if (e > *brk)
 			*brk = e;
 	}
+	return 0;
+}
+
+/* then each segment's own protection, in order (a shared page: the later
+ * segment's) */
+int
+elf_protect_segments(const struct elf64_phdr *ph, int n, uintptr_t bias)
+{
+	long r;
+
 	for (int i = 0; i < n; i++) {
 		if (!LOADED(&ph[i]))
 			continue;
@@ -371,10 +384,18 @@ load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bi
 		if ((r = vma_protect(s, e - s, seg_prot(&ph[i])))) /* RW too: a shared page */
 			return (int)r;
 	}
+	return 0;
+}
 #undef SEG_START
 #undef SEG_END
 #undef LOADED
-	return 0;
+
+static int
+load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias, uintptr_t *brk)
+{
+	int err = elf_map_segments(f, ph, n, bias, brk);
+
+	return err ? err : elf_protect_segments(ph, n, bias);
 }
 
 /* an ET_DYN program's bias: this boot's PIE base, aligned down to its
@@ -420,8 +441,8 @@ object_span(const struct elf64_phdr *ph, int n, uint64_t *lo, uint64_t *align)
  * down from this boot's mmap area, as Linux's load_elf_interp maps it
  * without an address), aligned to its segments' alignment; the room is
  * only looked for here, load_segments then maps each segment MAP_FIXED */
-static long
-interp_bias(const struct elf64_phdr *ph, int n)
+long
+elf_room(const struct elf64_phdr *ph, int n)
 {
 	uint64_t lo, align, span = object_span(ph, n, &lo, &align);
 	long r;
@@ -436,8 +457,8 @@ interp_bias(const struct elf64_phdr *ph, int n)
 }
 
 /* an object's segments are named after its file in /proc/self/maps */
-static void
-label_segments(struct vnode *v, const struct elf64_phdr *ph, int n, uintptr_t bias)
+void
+elf_label_segments(struct vnode *v, const struct elf64_phdr *ph, int n, uintptr_t bias)
 {
 	for (int i = 0; i < n; i++)
 		if (ph[i].type == PT_LOAD && ph[i].memsz)
@@ -475,11 +496,11 @@ load_interp(const char *path, uintptr_t *bias, uintptr_t *entry, const char **wh
 	if (!err && !f)
 		what = "not on a file system the loader can map", err = -EACCES;
 	if (!err)
-		err = check(f, size, &what);
+		err = elf_check(f, size, &what);
 	const struct elf64_ehdr *e = (const void *)f;
 	const struct elf64_phdr *ph = err ? NULL : (const void *)(f + e->phoff);
 	if (!err && e->type == ET_DYN) {
-		long b = interp_bias(ph, e->phnum);
+		long b = elf_room(ph, e->phnum);
 		if (b < 0 && b != -ENOEXEC)
 			return (int)b;
 		if (b < 0)
@@ -487,7 +508,7 @@ load_interp(const char *path, uintptr_t *bias, uintptr_t *entry, const char **wh
 		else
 			*bias = (uintptr_t)b;
 	}
-	if (!err && !(err = check_layout(e, ph, *bias, &what)))
+	if (!err && !(err = elf_check_layout(e, ph, *bias, &what)))
 		err = load_segments(f, ph, e->phnum, *bias, &brk);
 	if (err == -ENOMEM && !what)
 		return err;
@@ -497,7 +518,7 @@ load_interp(const char *path, uintptr_t *bias, uintptr_t *entry, const char **wh
 		*why = interp_reason;
 		return err == -ENOENT ? -ENOENT : -ENOEXEC;
 	}
-	label_segments(v, ph, e->phnum, *bias);
+	elf_label_segments(v, ph, e->phnum, *bias);
 	*entry = *bias + e->entry;
 	return 0;
 }
@@ -530,7 +551,7 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		*why = "not on a file system the loader can map";
 		return -EACCES;
 	}
-	if ((err = check(f, size, why)))
+	if ((err = elf_check(f, size, why)))
 		return err;
 	e = (const void *)f;
 	ph = (const void *)(f + e->phoff);
@@ -549,10 +570,13 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 		*why = "not an executable (ELF type)";
 		return -ENOEXEC;
 	}
-	if ((err = check_layout(e, ph, bias, why)) ||
-	    (err = load_segments(f, ph, e->phnum, bias, &brk)))
+	/* musl's interpreter is ours: the program binds to the kernel's musl
+	 * (loader/dynlink.c), relocated before its segments are protected */
+	bool ours = interp && !strcmp(interp, DYNLINK_MUSL_INTERP);
+	if ((err = elf_check_layout(e, ph, bias, why)) ||
+	    (err = (ours ? elf_map_segments : load_segments)(f, ph, e->phnum, bias, &brk)))
 		return err;
-	label_segments(v, ph, e->phnum, bias);
+	elf_label_segments(v, ph, e->phnum, bias);
 	procfs_set_exe(v);
 	img->at_entry = img->entry = bias + e->entry;
 	img->base = 0;
@@ -577,7 +601,9 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 	if (r < 0)
 		return (int)r;
 	/* the interpreter after the stack, as Linux maps it: in the mmap area */
-	if (interp && (err = load_interp(interp, &img->base, &img->entry, why)))
+	if (ours && (err = dynlink_musl(v, f, size, bias, envp, &img->base, why)))
+		return err;
+	if (interp && !ours && (err = load_interp(interp, &img->base, &img->entry, why)))
 		return err;
 	return build_stack(img, argv, envp, random, path);
 }

@@ -56,6 +56,44 @@ door2_entry:
 	incq %gs:PCPU_DOOR_CALLS+8
 	jmp syscall_common
 
+/* The linker's door for the kernel's musl (libc/musl/unum.c: dlopen,
+ * dlsym, dladdr, dl_iterate_phdr, __tls_get_addr's slow path), called as
+ * door2_entry is (__unum_dlcall: `call *%rbx`, operation in rdi,
+ * arguments in rsi, rdx, r10) but served by dynlink_service
+ * (loader/dynlink.c) and not by the system-call table, so no door-1
+ * program can reach it; no signal is delivered on its way out (the next
+ * system call delivers it). */
+	.globl door2_dl_entry
+door2_dl_entry:
+	pushfq
+	pop %r11
+	cli
+	pop %rcx
+	mov %rsp, %gs:PCPU_SYSCALL_RSP
+	mov %gs:PCPU_KSTACK_HI, %rsp
+	pushq %gs:PCPU_SYSCALL_RSP	/* rsp */
+	push %r11			/* rflags */
+	push %rcx			/* rip */
+	push %rax
+	push %rdi
+	push %rsi
+	push %rdx
+	push %r10
+	push %r8
+	push %r9
+	push %rbx
+	push %rbp
+	push %r12
+	push %r13
+	push %r14
+	push %r15
+	mov %rsp, %rdi
+	sti
+	xor %ebp, %ebp
+	call dynlink_service
+	mov %rsp, %rdi
+	jmp arch_return_to_app
+
 	.globl arch_enter_app
 /* void arch_enter_app(uintptr_t entry, uintptr_t sp): the ELF entry with
  * the ABI's initial state: rsp at argc, rdx 0 (no atexit function), the

@@ -10,8 +10,10 @@
  * The custom mutator overwrites ELF header and program header fields with
  * boundary values half of the time; seeds: real static, static-PIE and
  * musl programs (tests/fuzz/seeds.py). A PT_INTERP names the input
- * itself, loaded a second time as the interpreter. */
+ * itself, loaded a second time as the interpreter (but musl's: our
+ * linker, loader/dynlink.c, is not fuzzed yet). */
 #include "uapi/elf.h"
+#include "../../loader/loader_impl.h"
 #include "errno.h"
 #include "fuzz.h"
 #include "lib.h"
@@ -255,6 +257,18 @@ uint64_t
 rlimit_cur(int r)
 {
 	return r == RLIMIT_STACK ? 8ul << 20 : ~0ul; /* the app's default stack limit */
+}
+
+/* XXX: loader/dynlink.c (our linker, for a PT_INTERP naming musl's) is
+ * not fuzzed yet: it would need models of copy_to_user, copy_from_user
+ * and the kernel's musl image. A fuzzed file naming musl's interpreter
+ * is refused here, as a bad one would be. */
+int
+dynlink_musl(struct vnode *v, const uint8_t *f, size_t size, uintptr_t bias,
+             const char *const envp[], uintptr_t *base, const char **why)
+{
+	*why = "musl's interpreter (loader/dynlink.c is not fuzzed)";
+	return -ENOEXEC;
 }
 
 /* ---- the harness ---- */

@@ -150,6 +150,9 @@ class Closure(unittest.TestCase):
         info.needed = ["libc.so", "libpthread.so.0", "libm.so"]
         c.add([closure.Obj("/top.so", top, info)])
         self.assertEqual(c.added, [])
+        info.interp = "/lib/ld-musl-x86_64.so.1"  # the kernel's own: not copied
+        c.add([closure.Obj("/top.so", top, info)])
+        self.assertEqual(c.added, [])
         info.needed = ["libnotmusl.so"]
         with self.assertRaises(common.RunError) as e:
             c.add([closure.Obj("/top.so", top, info)])

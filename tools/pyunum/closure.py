@@ -14,7 +14,9 @@
 # guest's ld.so skips that step and so do we. musl's (ldso/dynlink.c,
 # load_library) tries LD_LIBRARY_PATH, then DT_RPATH/DT_RUNPATH alike of the
 # object and its loaders, then /lib, /usr/local/lib, /usr/lib; its libc.so,
-# libpthread.so and the like are the interpreter itself. LD_LIBRARY_PATH is
+# libpthread.so and the like are the interpreter itself. A musl program's
+# interpreter and libc are the kernel's own (loader/dynlink.c binds it to
+# the musl the kernel carries): neither is copied. LD_LIBRARY_PATH is
 # the guest's (--env), which the guest's ld.so reads. $ORIGIN, $LIB and
 # $PLATFORM are expanded as ld.so does; a file of another class or machine
 # is skipped, as ld.so skips it.
@@ -34,6 +36,8 @@ DF_1_NODEFLIB = 0x800
 GLIBC_DIRS = ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
               "/lib", "/usr/lib")
 MUSL_DIRS = ("/lib", "/usr/local/lib", "/usr/lib")
+# the kernel's own: a program with this PT_INTERP needs no file for it
+MUSL_INTERP = "/lib/ld-musl-x86_64.so.1"
 # names musl's ld.so answers with itself (ldso/dynlink.c, load_library)
 MUSL_BUILTIN = {"c", "pthread", "rt", "m", "dl", "util", "xnet"}
 SUBST = {"LIB": "lib/x86_64-linux-gnu", "PLATFORM": "x86_64"}
@@ -269,7 +273,7 @@ class Closure:
         while todo:
             obj = todo.pop(0)
             wants = []
-            if obj.info.interp:
+            if obj.info.interp and obj.info.interp != MUSL_INTERP:
                 wants.append((obj.info.interp, True))
             wants += [(n, False) for n in obj.info.needed]
             for lib, is_interp in wants:

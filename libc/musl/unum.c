@@ -1,0 +1,223 @@
+/* The kernel's musl, started by our dynamic linker (loader/dynlink.c)
+ * instead of musl's own (ldso/dynlink.c is not linked in): these take the
+ * place of the functions musl's ld.so gives libc. The linker tells us the
+ * program's layout in struct unum_dyn (include/uapi/unum_dyn.h), which it
+ * points __unum_dyn at before the program's first instruction. Compiled
+ * with musl's internal headers, as part of its libc.so (Makefile's
+ * MUSL_GLUE). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <link.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "dynlink.h"
+
+#include "../../include/uapi/unum_dyn.h"
+#include "libc.h"
+#include "pthread_impl.h"
+#include "syscall.h"
+
+const struct unum_dyn *__unum_dyn;
+
+_Static_assert(sizeof(struct unum_tls_module) == sizeof(struct tls_module), "tls_module");
+_Static_assert(offsetof(struct tls_module, offset) == offsetof(struct unum_tls_module, offset),
+               "tls_module offset");
+
+/* room for the first thread's TLS when the static TLS is small */
+static struct builtin_tls {
+	char c;
+	struct pthread pt;
+	void *space[16];
+} builtin_tls[1];
+#define MIN_TLS_ALIGN offsetof(struct builtin_tls, pt)
+#define ALIGN(x, y) (((x) + (y)-1) & -(y))
+
+/* from __libc_start_main's __init_libc: the fixups the kernel could not
+ * run (an IFUNC resolver is app code), then RELRO read-only, then the
+ * first thread's TLS as musl's ld.so lays it out (update_tls_size) */
+void
+__init_tls(size_t *aux)
+{
+	const struct unum_dyn *d = __unum_dyn;
+	const struct unum_fixup *fx = (const void *)d->fixup;
+	const struct unum_range *rr = (const void *)d->relro;
+	void *mem;
+	size_t i;
+
+	for (i = 0; i < d->nfixup; i++)
+		*(unsigned long *)fx[i].where = ((unsigned long (*)(void))fx[i].resolver)();
+	for (i = 0; i < d->nrelro; i++)
+		__syscall(SYS_mprotect, rr[i].start, rr[i].len, PROT_READ);
+	libc.tls_head = (struct tls_module *)d->tls_head;
+	libc.tls_cnt = d->tls_cnt;
+	libc.tls_align = d->tls_align > MIN_TLS_ALIGN ? d->tls_align : MIN_TLS_ALIGN;
+	libc.tls_size = ALIGN((1 + libc.tls_cnt) * sizeof(void *) + d->tls_offset +
+	                          sizeof(struct pthread) + libc.tls_align * 2,
+	                      libc.tls_align);
+	if (libc.tls_size > sizeof builtin_tls || libc.tls_align > MIN_TLS_ALIGN)
+		mem = (void *)__syscall(SYS_mmap, 0, libc.tls_size, PROT_READ | PROT_WRITE,
+		                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	else
+		mem = builtin_tls;
+	if (__init_tp(__copy_tls(mem)) < 0)
+		a_crash();
+}
+
+/* constructors: every object's after those of the objects it needs, the
+ * program's last (its DT_PREINIT_ARRAY first of all), as the linker
+ * ordered them */
+void
+__libc_start_init(void)
+{
+	const unsigned long *f = (const void *)__unum_dyn->init;
+
+	for (size_t i = 0; i < __unum_dyn->ninit; i++)
+		((void (*)(void))f[i])();
+}
+
+/* destructors at exit, in the reverse order */
+void
+__libc_exit_fini(void)
+{
+	const unsigned long *f = (const void *)__unum_dyn->fini;
+
+	for (size_t i = 0; i < __unum_dyn->nfini; i++)
+		((void (*)(void))f[i])();
+}
+
+/* dlopen and its kin: served by our linker through its door */
+long __unum_dlcall(long op, long a, long b, long c);
+
+void *
+dlopen(const char *file, int mode)
+{
+	char err[UNUM_DL_ERR];
+	unsigned long fn, where;
+	long h;
+
+	if (!file)
+		return (void *)1; /* the program, and the global scope */
+	h = __unum_dlcall(UNUM_DL_OPEN, (long)file, mode, (long)err);
+	if (!h) {
+		__dl_seterr("%s", err);
+		return 0;
+	}
+	while ((fn = __unum_dlcall(UNUM_DL_NEXT, (long)&where, 0, 0))) {
+		if (where)
+			*(unsigned long *)where = ((unsigned long (*)(void))fn)();
+		else
+			((void (*)(void))fn)();
+	}
+	return (void *)h;
+}
+
+int
+__dl_invalid_handle(void *h)
+{
+	struct unum_dso d;
+
+	if ((unsigned long)h && __unum_dlcall(UNUM_DL_DSO, (long)h - 1, (long)&d, 0))
+		return 0;
+	__dl_seterr("Invalid library handle %p", h);
+	return 1;
+}
+
+/* XXX: nothing is unloaded (musl's ld.so does not unload either) */
+int
+dlclose(void *h)
+{
+	return __dl_invalid_handle(h);
+}
+
+void *
+__dlsym(void *restrict h, const char *restrict s, void *restrict ra)
+{
+	char err[UNUM_DL_ERR];
+	long a = __unum_dlcall(UNUM_DL_SYM, (long)h, (long)s, (long)err);
+
+	if (!a)
+		__dl_seterr("%s", err);
+	return (void *)a;
+}
+
+int
+dladdr(const void *addr, Dl_info *info)
+{
+	unsigned long o[4];
+
+	if (!__unum_dlcall(UNUM_DL_ADDR, (long)addr, (long)o, 0))
+		return 0;
+	info->dli_fname = (const char *)o[0];
+	info->dli_fbase = (void *)o[1];
+	info->dli_sname = (const char *)o[2];
+	info->dli_saddr = (void *)o[3];
+	return 1;
+}
+
+int
+dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, void *data), void *data)
+{
+	struct unum_dso d;
+	struct dl_phdr_info info;
+	size_t n = 0;
+	int r;
+
+	while (__unum_dlcall(UNUM_DL_DSO, n, (long)&d, 0))
+		n++;
+	for (size_t i = 0; i < n && __unum_dlcall(UNUM_DL_DSO, i, (long)&d, 0); i++) {
+		info.dlpi_addr = d.base;
+		info.dlpi_name = (const char *)d.name;
+		info.dlpi_phdr = (const void *)d.phdr;
+		info.dlpi_phnum = d.phnum;
+		info.dlpi_adds = n;
+		info.dlpi_subs = 0;
+		info.dlpi_tls_modid = d.tls_id;
+		info.dlpi_tls_data = d.tls_id ? __tls_get_addr((size_t[]){d.tls_id, 0}) : 0;
+		if ((r = cb(&info, sizeof info, data)))
+			return r;
+	}
+	return 0;
+}
+
+/* A thread's block of a module dlopen'ed after the thread's TLS was
+ * made: its dtv grown (the old one stays: it is in the thread's TLS
+ * area) and the missing blocks made from each module's image, on the
+ * thread's first use. XXX: the blocks are not freed when it exits. */
+static void *
+tls_slow(pthread_t self, size_t id, size_t off)
+{
+	size_t old = self->dtv[0];
+	uintptr_t *dtv = malloc((id + 1) * sizeof(*dtv));
+	struct unum_tls_module m;
+
+	if (!dtv)
+		a_crash();
+	memcpy(dtv, self->dtv, (old + 1) * sizeof(*dtv));
+	for (size_t i = old + 1; i <= id; i++) {
+		dtv[i] = 0;
+		if (!__unum_dlcall(UNUM_DL_TLS, i, (long)&m, 0) || !m.size)
+			continue;
+		unsigned char *b = aligned_alloc(m.align, (m.size + m.align - 1) & -m.align);
+		if (!b)
+			a_crash();
+		memcpy(b, (const void *)m.image, m.len);
+		memset(b + m.len, 0, m.size - m.len);
+		dtv[i] = (uintptr_t)b;
+	}
+	dtv[0] = id;
+	self->dtv = dtv;
+	return (char *)dtv[id] + off;
+}
+
+void *
+__tls_get_addr(tls_mod_off_t *v)
+{
+	pthread_t self = __pthread_self();
+
+	if (v[0] <= self->dtv[0])
+		return (char *)self->dtv[v[0]] + v[1];
+	return tls_slow(self, v[0], v[1]);
+}
