@@ -14,9 +14,14 @@
  * ld.so lays it out (x86-64: below the thread pointer), constructors in
  * its order (each object's after those it needs; the program's
  * DT_PREINIT_ARRAY first, as glibc's), destructors in the reverse.
- * XXX: dlopen, dlsym, dladdr and dl_iterate_phdr are still musl's static
- * ones (dlopen fails with "Dynamic loading not supported"); symbol
- * versions are not matched (a hidden version is skipped). */
+ * dlopen, dlsym, dladdr, dl_iterate_phdr and __tls_get_addr's slow path
+ * (dynamic TLS of dlopen'ed objects) are musl's glue asking this file
+ * through a second door (door2_dl_entry -> dynlink_service, below), which
+ * no SYSCALL program can reach.
+ * XXX: symbol versions are not matched (a hidden version is skipped);
+ * RTLD_LOCAL is global, RTLD_NEXT is RTLD_DEFAULT; dlclose unloads
+ * nothing; the kernel's musl has no /proc/self/maps name; dlsym of a TLS
+ * symbol and a dlopen'ed object's TLSDESC are refused. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"

@@ -2,9 +2,11 @@
  * PT_LOAD segments mapped at their addresses (ET_EXEC) or at a Linux-like
  * base (PIE; a static-PIE told from a shared object by DF_1_PIE or,
  * without it, by an entry point in an executable segment), the program's
- * PT_INTERP (glibc's or musl's own ld.so, from the file system) mapped
- * where Linux's mmap would put it and entered first, and the initial
- * stack with auxv (System V x86-64 ABI 3.4.1). */
+ * PT_INTERP (glibc's ld.so, any other from the file system) mapped where
+ * Linux's mmap would put it and entered first, or for musl's
+ * /lib/ld-musl-x86_64.so.1 our own linker (loader/dynlink.c: the kernel's
+ * musl, no file), and the initial stack with auxv (System V x86-64 ABI
+ * 3.4.1). */
 #include "uapi/elf.h"
 #include "arch.h"
 #include "errno.h"
