@@ -230,11 +230,15 @@ include tools/bench/bench.mk
 
 # --- Linux programs run as the app by tests/run (tests/guest) ---
 GUEST_SRCS := $(wildcard tests/guest/*.c)
-GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,musl glibc pie,$(BUILD)/tests/guest/$(basename $(notdir $(s)))-$(v)))
+GUEST_BINS := $(foreach s,$(GUEST_SRCS),$(foreach v,musl glibc pie musldyn,$(BUILD)/tests/guest/$(basename $(notdir $(s)))-$(v)))
 GUEST_CFLAGS := -O2 -Wall -Wextra -Werror -Wno-unused-parameter
 $(BUILD)/tests/guest/%-musl: tests/guest/%.c tests/guest/tap.h | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)musl-gcc -static $(GUEST_CFLAGS) -o $@ $< -lpthread
+# and dynamic with musl: on the kernel's musl, through door 2 (loader/dynlink.c)
+$(BUILD)/tests/guest/%-musldyn: tests/guest/%.c tests/guest/tap.h | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc $(GUEST_CFLAGS) -o $@ $< -lpthread
 $(BUILD)/tests/guest/%-glibc: tests/guest/%.c tests/guest/tap.h
 	@mkdir -p $(dir $@)
 	$(V)$(CC) -static $(GUEST_CFLAGS) -o $@ $< -lpthread
