@@ -3,7 +3,10 @@
 #   make run        boot it under QEMU (tools/unum run)
 #   make test       every test; last line "N passed, N failed"
 #   make image      build/unum.img, a GRUB (BIOS, multiboot2) disk image
-#   make image APP=hello   build/hello.img: apps/hello baked in (tools/unum image)
+#   make image APP=hello   build/hello.img: apps/hello baked in (tools/unum image,
+#                   apps/hello/manifest; FORMAT=qcow2|libvirt|firecracker)
+#   make run APP=redis     the app booted with its manifest (docs/apps.md)
+#   make apps       every apps/NAME, built from its pinned Debian source
 #   make bench      benchmarks side by side with the baseline
 #   make fuzz       the host fuzzers, FUZZ_TIME seconds each (tests/fuzz)
 BUILD ?= build
@@ -186,7 +189,8 @@ $(BUILD)/kernel-test.elf: $(TOBJS) $(ARCH)/kernel.ld tools/mksyms.py
 # --- GRUB disk image (shared/QEMU.md recipe) ---
 # make image: the kernel alone; make image APP=NAME: BUILD/NAME.img, the
 # app apps/NAME baked in by tools/unum image (rule below)
-image: $(if $(APP),$(BUILD)/$(APP).img,$(BUILD)/unum.img)
+IMAGE_SUFFIX := $(or $(patsubst raw,img,$(patsubst libvirt,xml,$(patsubst firecracker,firecracker.json,$(FORMAT)))),img)
+image: $(if $(APP),$(BUILD)/$(APP).$(IMAGE_SUFFIX),$(BUILD)/unum.img)
 $(BUILD)/unum.img: $(BUILD)/kernel.elf tools/grub.cfg | $(DEPS_OK)
 	$(V)rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
 	$(V)cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
@@ -336,15 +340,42 @@ guest-apps: $(NETP_BINS)
 
 include tests/fuzz/fuzz.mk
 
-# --- apps/NAME: sample apps, each with an app.mk that builds
-#     BUILD/apps/NAME/NAME; BUILD/NAME.img bakes one into a disk image ---
+# --- apps/NAME (docs/apps.md): each has an app.mk that builds
+#     BUILD/apps/NAME/NAME (and the files its manifest bakes in, which it
+#     lists in APP_FILES_NAME) and a manifest; BUILD/NAME.img bakes one
+#     into a disk image, FORMAT=qcow2|libvirt|firecracker the other forms.
+#     Third-party sources come from deps.lock: BUILD/src/PKG/.unpacked
+#     (with Debian's patches), redone only when PKG's lines change. ---
+APPS := $(patsubst apps/%/app.mk,%,$(wildcard apps/*/app.mk))
+$(BUILD)/lock/%.lock: deps.lock
+	@mkdir -p $(dir $@)
+	$(V)awk -v n=$* '$$1 == n' deps.lock >$@.tmp
+	$(V)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/src/%/.unpacked: $(BUILD)/lock/%.lock tools/bench/fetch-src.sh | $(DEPS_OK)
+	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack $* $(abspath $(@D))
+	@touch $@
 include $(wildcard apps/*/app.mk)
-$(BUILD)/%.img: $$(BUILD)/apps/$$*/$$* $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
-	$(V)UNUM_KERNEL=$(BUILD)/kernel.elf tools/unum image -o $@ $<
+APP_INPUTS = $(BUILD)/apps/$(1)/$(1) $(APP_FILES_$(1)) $(wildcard apps/$(1)/manifest)
+UNUM_IMAGE = UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum image \
+	$(if $(wildcard apps/$(1)/manifest),--manifest apps/$(1)/manifest) $(BUILD)/apps/$(1)/$(1)
+$(BUILD)/%.img: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
+	$(V)$(call UNUM_IMAGE,$*) -o $@
+$(BUILD)/%.qcow2: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
+	$(V)$(call UNUM_IMAGE,$*) --format qcow2 -o $@
+$(BUILD)/%.xml: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
+	$(V)$(call UNUM_IMAGE,$*) --format libvirt -o $@
+$(BUILD)/%.firecracker.json: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
+	$(V)$(call UNUM_IMAGE,$*) --format firecracker -o $@
+# every app whose recipe can run (CI builds them before the tests)
+apps: $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a) $(APP_FILES_$(a)))
 
 # --- entry points ---
-run: $(BUILD)/kernel.elf
-	tools/unum run $(BUILD)/kernel.elf
+# make run: the kernel alone; make run APP=NAME: the app with its manifest
+# (its ports forwarded to 127.0.0.1), ARGS='...' replacing its arguments
+run: $(BUILD)/kernel.elf $(if $(APP),$(call APP_INPUTS,$(APP)))
+	$(if $(APP),UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum run \
+		$(if $(wildcard apps/$(APP)/manifest),--manifest apps/$(APP)/manifest) \
+		$(BUILD)/apps/$(APP)/$(APP) $(if $(ARGS),-- $(ARGS)),tools/unum run $(BUILD)/kernel.elf)
 
 test: all unit image $(BUILD)/hello.img guest-apps fuzzers
 	tests/run
@@ -355,5 +386,5 @@ bench: all image
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all image unit guest-apps run test bench clean
+.PHONY: all image unit guest-apps run test bench clean apps
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -15,6 +15,9 @@ from .common import EXIT_USAGE, Config, RunError, UsageError
 from .elf import classify_file
 from .image import image
 from .initrd import check_arg_limits, prepare_app
+from .manifest import apply as apply_manifest
+from .manifest import load as load_manifest
+from .manifest import parse_port
 from .qemu import choose_accel
 from .relay import run_vm
 
@@ -24,7 +27,9 @@ MAX_CPUS = 64
 USAGE = """\
 usage: tools/unum run FILE [options] [-- args...]
        tools/unum image -o IMAGE PROGRAM [--add ...] [--env ...]
-                        [--kernel-args '...'] [-v] [-- args...]
+                        [--kernel-args '...'] [--manifest FILE]
+                        [--format raw|qcow2|libvirt|firecracker]
+                        [-v] [-- args...]
 
 FILE is a Linux x86-64 program (static, static-PIE, or dynamically linked
 against glibc or musl), run as /app/NAME by the unum kernel; a unum kernel
@@ -46,8 +51,13 @@ options:
   --net none|user|tap=IFNAME          a virtio-net device on QEMU user
                         networking (host side on 127.0.0.1 only) or on the
                         tap device IFNAME, which must exist (default none)
-  --port HOST:GUEST[/udp]  forward TCP (or UDP) port HOST on 127.0.0.1 to
-                        the guest's port GUEST (repeat it; needs --net user)
+  --port HOST:GUEST[/udp]  forward TCP (or UDP) port HOST on 127.0.0.1
+                        to the guest's port GUEST (repeat it; needs --net
+                        user)
+  --manifest FILE       an app's manifest (docs/apps.md): its program (FILE
+                        may then be left out), arguments, environment,
+                        files, ports (they turn on --net user), memory;
+                        what the command line gives wins
   --disk FILE[,ro]      attach FILE (raw) as a virtio-blk disk: /dev/vda,
                         then vdb... (repeat it); ",ro" makes it read-only
   --balloon             a virtio-balloon device (free page reporting and
@@ -81,6 +91,12 @@ with --kernel-args on the kernel's command line. It boots with
   qemu-system-x86_64 -M q35 -display none -serial stdio -drive file=IMAGE,format=raw
 (only COM1 there: the app's output, its stderr and the kernel's lines; then
 power-off) and with tools/unum run IMAGE (streams apart, the app's status).
+--format qcow2 converts it with qemu-img; --format libvirt writes IMAGE
+(a domain XML for virsh define) and beside it IMAGE's name with .img (the
+raw disk), .kernel, .initrd: the XML boots the kernel and initrd directly
+on q35 with the disk attached; --format firecracker writes IMAGE (a VM
+config JSON for firecracker --config-file) and beside it .kernel and
+.initrd. Memory and ports there come from the manifest (default 128M).
 The image is written beside IMAGE and renamed into place: nothing partial
 is left. Exit status: 0 written; 127 PROGRAM not found; 126 PROGRAM not a
 runnable Linux program; 2 usage; 1 the image cannot be made (IMAGE not
@@ -159,25 +175,9 @@ def _net(v):
     return v
 
 
-def _port_number(text):
-    n = int(text) if text.isdigit() else 0
-    if not 1 <= n <= 65535:
-        raise ValueError(text)
-    return n
-
-
 def _port(v):
-    """HOST:GUEST or HOST:GUEST/tcp|udp, as Docker writes it ->
-    (host, guest, protocol)"""
-    try:
-        ports, proto = v.split("/") if "/" in v else (v, "tcp")
-        if proto not in ("tcp", "udp"):
-            raise ValueError(proto)
-        host, guest = ports.split(":")
-        return _port_number(host), _port_number(guest), proto
-    except ValueError:
-        raise UsageError(f"--port {v}: expected HOST:GUEST port numbers, "
-                         "then /tcp or /udp")
+    """HOST:GUEST[/tcp|/udp] -> (host, guest, proto)"""
+    return parse_port(v, "--port")
 
 
 def _disk(v):
@@ -207,8 +207,10 @@ VALUE_OPTIONS = {
     "--disk": ("disks", _disk, "append"),
     "--qemu": ("qemu_extra", str, "append"),
     "--qmp": ("qmp", str, "store"),
+    "--manifest": ("manifest", str, "store"),
 }
-IMAGE_OPTIONS = ("--add", "--env", "--kernel-args")  # what image shares
+IMAGE_OPTIONS = ("--add", "--env", "--kernel-args", "--manifest")  # shared
+IMAGE_FORMATS = ("raw", "qcow2", "libvirt", "firecracker")
 OUTPUT_OPTIONS = ("-o", "--output")  # image's own
 
 
@@ -237,6 +239,9 @@ def _parser():
                            default=argparse.SUPPRESS)
         if command == "image":
             p.add_argument("--output", dest="output")
+            p.add_argument("--format", dest="format",
+                           type=_choice("--format", IMAGE_FORMATS),
+                           default="raw")
     return top
 
 
@@ -270,7 +275,8 @@ def _words(command, argv):
                              "image boots with the settings of whoever "
                              "boots it)")
         output = command == "image" and name in OUTPUT_OPTIONS
-        if name in options or output:
+        fmt = command == "image" and name == "--format"
+        if name in options or output or fmt:
             if not eq:
                 if i == len(argv):
                     raise UsageError(f"{a}: needs a value")
@@ -301,10 +307,14 @@ def _parse(command, argv):
         return Config(help=True), None
     ns = PARSER.parse_args([command] + words)
     fields = {k: v for k, v in vars(ns).items()
-              if k not in ("command", "output")}
+              if k not in ("command", "output", "format")}
     cfg = Config(args=args, **fields)
+    cfg.net_given = "net" in fields
+    if cfg.manifest is not None:
+        apply_manifest(load_manifest(cfg.manifest), cfg,
+                       mem_given="mem_mib" in fields, run=command == "run")
     if cfg.file is None:
-        raise UsageError(f"{command}: needs a FILE")
+        raise UsageError(f"{command}: needs a FILE (or --manifest)")
     if cfg.file == "":
         raise UsageError(f"{command}: FILE is empty")
     return cfg, ns
@@ -326,6 +336,7 @@ def parse_image_args(argv):
         return None, cfg
     if ns.output is None:
         raise UsageError("image: needs -o IMAGE (the disk image to write)")
+    cfg.image_format = ns.format
     return ns.output, cfg
 
 

@@ -50,6 +50,12 @@ class Config:
     qemu_extra: list = field(default_factory=list)  # --qemu words, verbatim
     balloon: bool = False  # --balloon: a virtio-balloon device
     qmp: str = None  # --qmp PATH: a QMP monitor listening on that socket
+    manifest: str = None  # --manifest FILE (manifest.py folds it in)
+    image_format: str = "raw"  # image --format
+    # Filled from the manifest (manifest.apply):
+    net_given: bool = False  # --net was on the command line
+    min_mem_mib: int = None  # the app's minimum memory
+    manifest_ports: list = field(default_factory=list)  # its forwards
     # Filled by main, not by options:
     kind: str = None  # "kernel", "image" or "app" (classify_file)
     kernel: str = None  # ELF given to -kernel

@@ -65,7 +65,7 @@ def net_qemu_args(cfg, machine):
         return []
     if cfg.net == "user":
         backend = "user,id=n0" + "".join(
-            f",hostfwd={p}:127.0.0.1:{h}-:{g}" for h, g, p in cfg.ports)
+            f",hostfwd={proto}:127.0.0.1:{h}-:{g}" for h, g, proto in cfg.ports)
     else:
         backend = f"tap,id=n0,ifname={cfg.net[len('tap='):]},script=no,downscript=no"
     device = "virtio-net-device" if machine == "microvm" else "virtio-net-pci"
