@@ -80,9 +80,22 @@ gone() {
 	if [ $kind = deb ]; then
 		have=$(apt-cache policy "$name" 2>/dev/null | awk '/Candidate:/ { print $2 }')
 	else
-		have=$(apt-cache showsrc "$name" 2>/dev/null | awk '/^Version:/ { print $2; exit }')
+		have=$(newest_src "$name")
 	fi
 	die "$name $ver is not in the archive (it has ${have:-no version of it}); update deps.lock with: $0 relock $name"
+}
+
+# The newest version of source package NAME the archive lists (apt-cache
+# showsrc lists each suite's in its own order: bookworm's before
+# bookworm-security's, an older one first), in dpkg's ordering.
+newest_src() {
+	local v best=
+	for v in $(apt-cache showsrc "$1" 2>/dev/null | awk '/^Version:/ { print $2 }'); do
+		if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then
+			best=$v
+		fi
+	done
+	echo "$best"
 }
 
 # Replace NAME's lines in deps.lock with those of its newest version.
@@ -174,7 +187,7 @@ lock() {
 	else
 		ensure_deb_src
 		[ "$ver" = "$spec" ] &&
-			ver=$(apt-cache showsrc "$name" | awk '/^Version:/ { print $2; exit }')
+			ver=$(newest_src "$name")
 		(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root source \
 			--download-only "$name=$ver" >&2)
 	fi

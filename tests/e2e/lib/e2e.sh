@@ -78,3 +78,19 @@ has_hw_kvm() {
 	{ [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; } &&
 		[ -r /dev/kvm ] && [ -w /dev/kvm ]
 }
+
+# need_app NAME PKG...: apps/NAME's binary (make apps builds it from the
+# Debian source packages PKG... pinned in deps.lock). Missing: a skip when
+# a package's pinned files cannot be fetched from the archive, else a
+# failure (the recipe did not run or did not work).
+need_app() {
+	local app=$1 pkg
+	shift
+	APP_BIN=$B/apps/$app/$app
+	[ -x "$APP_BIN" ] && return 0
+	for pkg in "$@"; do
+		BUILD=$B tools/bench/fetch-src.sh fetch "$pkg" >/dev/null 2>"$TMP/fetch.err" ||
+			skip "source cannot be fetched: $pkg ($(tail -1 "$TMP/fetch.err"))"
+	done
+	fail "$APP_BIN missing, though its sources can be fetched (make apps BUILD=$B)"
+}
