@@ -7,6 +7,7 @@ set -euo pipefail
 PKGS="gcc make binutils python3 qemu-system-x86 qemu-utils grub-pc-bin grub-common
 xorriso mtools cpio musl-tools dpkg-dev e2fsprogs curl wrk redis-tools apache2-utils
 xz-utils file busybox-static clang-format-14 linux-libc-dev clang-14 tcl
+libvirt-clients libxml2-utils
 libclang-rt-14-dev"
 
 missing=()

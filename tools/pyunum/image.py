@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 
+from . import formats
 from .common import EXIT_NOEXEC, RunError, UsageError
 from .elf import classify_file
 from .initrd import (CPIO_MAX, app_kernel, check_arg_limits, initrd_tree,
@@ -114,6 +115,25 @@ def _image_tmp(out):
         raise RunError(EXIT_IMAGE, f"{out}: cannot write: {e.strerror}")
 
 
+def strip_kernel(kernel, dst):
+    r = subprocess.run(["strip", "-o", dst, kernel], capture_output=True,
+                       text=True)
+    if r.returncode:
+        raise RunError(EXIT_IMAGE, f"strip {kernel}: "
+                       f"{r.stderr.strip() or 'failed'}")
+
+
+def write_initrd(cfg, cpio):
+    """The same archive as run's, without stdin: the image has no host to
+    read one from. Its seed is fixed at build time; the kernel mixes in
+    per-boot noise (random_init, drivers/random.c), so boots do not repeat
+    each other. -> its size."""
+    now = min(int(time.time()), CPIO_MAX)
+    tree = initrd_tree(cfg, os.urandom(32), now)
+    with open(cpio, "wb") as f:
+        return write_cpio(f, tree.members())
+
+
 def build_image(cfg, out, kernel, stage, tmp):
     """Fill the folder `stage` (boot/kernel.elf stripped, boot/initrd.cpio.xz,
     boot/grub/grub.cfg) and have grub-mkrescue write the image to tmp.
@@ -122,19 +142,9 @@ def build_image(cfg, out, kernel, stage, tmp):
     os.makedirs(os.path.join(boot, "grub"))
     with open(os.path.join(boot, "grub", "grub.cfg"), "w") as f:
         f.write(grub_cfg(grub_words(cfg.kernel_args)))
-    r = subprocess.run(["strip", "-o", os.path.join(boot, "kernel.elf"),
-                        kernel], capture_output=True, text=True)
-    if r.returncode:
-        raise RunError(EXIT_IMAGE, f"strip {kernel}: "
-                       f"{r.stderr.strip() or 'failed'}")
-    # The same archive as run's, without stdin: the image has no host to
-    # read one from. Its seed is fixed at build time; the kernel mixes in
-    # per-boot noise (random_init, drivers/random.c), so boots do not repeat each other.
-    now = min(int(time.time()), CPIO_MAX)
-    tree = initrd_tree(cfg, os.urandom(32), now)
+    strip_kernel(kernel, os.path.join(boot, "kernel.elf"))
     cpio = os.path.join(stage, "initrd.cpio")
-    with open(cpio, "wb") as f:
-        size = write_cpio(f, tree.members())
+    size = write_initrd(cfg, cpio)
     filters = [{"id": lzma.FILTER_LZMA2, "preset": 6,
                 "dict_size": xz_dict_size(size)}]
     with open(cpio, "rb") as src, lzma.open(
@@ -169,7 +179,9 @@ def image(out, cfg):
     check_arg_limits(cfg)
     grub_words(cfg.kernel_args)  # a usage error before anything is written
     kernel = image_kernel()
-    _image_tools()
+    fmt = cfg.image_format
+    if fmt in ("raw", "qcow2"):
+        _image_tools()
     fd, tmp = _image_tmp(out)
     try:
         os.fchmod(fd, 0o666 & ~_umask())
@@ -177,7 +189,18 @@ def image(out, cfg):
         with tempfile.TemporaryDirectory(prefix="unum-image-") as work:
             stage = os.path.join(work, "iso")
             try:
-                size = build_image(cfg, out, kernel, stage, tmp)
+                if fmt == "raw":
+                    size = build_image(cfg, out, kernel, stage, tmp)
+                elif fmt == "qcow2":
+                    raw = os.path.join(work, "raw.img")
+                    size = build_image(cfg, out, kernel, stage, raw)
+                    formats.qcow2(raw, tmp)
+                else:
+                    k = os.path.join(work, "kernel.elf")
+                    strip_kernel(kernel, k)
+                    cpio = os.path.join(work, "initrd.cpio")
+                    size = write_initrd(cfg, cpio)
+                    formats.write_config(cfg, out, tmp, k, cpio)
             except OSError as e:
                 where = e.filename or tempfile.gettempdir()
                 raise RunError(EXIT_IMAGE, f"{where}: {e.strerror}")
@@ -188,8 +211,12 @@ def image(out, cfg):
         except OSError:
             pass
         raise
-    if cfg.verbose:
-        print(f"unum: {out}: {os.path.getsize(out)} bytes: GRUB, {kernel} "
+    if cfg.verbose and fmt in ("libvirt", "firecracker"):
+        print(f"unum: {out}: a {fmt} config; beside it "
+              f"{' and '.join(formats.companions(out))} ({size}-byte "
+              "initrd)", file=sys.stderr)
+    elif cfg.verbose:
+        print(f"unum: {out}: {os.path.getsize(out)} bytes ({fmt}): GRUB, {kernel} "
               f"(stripped), /app/{os.path.basename(cfg.file)} in a "
               f"{size}-byte initrd", file=sys.stderr)
     return 0
