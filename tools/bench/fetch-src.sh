@@ -82,6 +82,9 @@ gone() {
 	else
 		have=$(newest_src "$name")
 	fi
+	if [ "$have" = "$ver" ]; then
+		die "$name $ver: the archive lists it but did not serve $(sed -n 's|^E: Failed to fetch .*/\([^/ ]*\)  *\(404.*\) \[.*|\1 (\2)|p' "$DL/apt-$name.log" | head -1) (apt's words: $DL/apt-$name.log)"
+	fi
 	die "$name $ver is not in the archive (it has ${have:-no version of it}); update deps.lock with: $0 relock $name"
 }
 
