@@ -354,6 +354,9 @@ $(BUILD)/lock/%.lock: deps.lock
 $(BUILD)/src/%/.unpacked: $(BUILD)/lock/%.lock tools/bench/fetch-src.sh | $(DEPS_OK)
 	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack $* $(abspath $(@D))
 	@touch $@
+# kept: as intermediate files make would delete them, and their next
+# remaking would rebuild every app
+.PRECIOUS: $(BUILD)/lock/%.lock $(BUILD)/src/%/.unpacked
 include $(wildcard apps/*/app.mk)
 APP_INPUTS = $(BUILD)/apps/$(1)/$(1) $(APP_FILES_$(1)) $(wildcard apps/$(1)/manifest)
 UNUM_IMAGE = UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum image \

@@ -7,7 +7,7 @@
 need "$KERNEL"
 need_app iperf3 iperf3
 export UNUM_KERNEL=$KERNEL BUILD=$B
-run "$UNUM" run --manifest apps/iperf3/manifest --timeout "$BOOT_TIMEOUT" -- --version
+run "$UNUM" run --manifest apps/iperf3/manifest --net none --timeout "$BOOT_TIMEOUT" -- --version
 expect_status 0
 grep -q '^iperf 3\.12 ' "$OUT" || fail "expected 'iperf 3.12 ...' first"
 if grep -q 'authentication' "$OUT"; then fail "built with OpenSSL authentication"; fi

@@ -77,11 +77,14 @@ class Manifests(unittest.TestCase):
                        'ports = ["80:80"]\nmem = "64M"\nkernel_args = "k"\n')
         c = cli.parse_args(["--manifest", p, "prog", "--env", "A=2",
                             "--mem", "256M", "--port", "81:81", "--net",
-                            "none", "--kernel-args", "quiet", "--", "y"])
+                            "user", "--kernel-args", "quiet", "--", "y"])
         self.assertEqual((c.file, c.args, c.envs, c.mem_mib), ("prog", ["y"],
                          ["A=1", "A=2"], 256))
         self.assertEqual(c.ports, [(80, 80, "tcp"), (81, 81, "tcp")])
-        self.assertEqual((c.net, c.kernel_args), ("none", "k quiet"))
+        self.assertEqual((c.net, c.kernel_args), ("user", "k quiet"))
+        # --net none: no network, so none of the manifest's forwards
+        c = cli.parse_args(["--manifest", p, "--net", "none"])
+        self.assertEqual((c.net, c.ports), ("none", []))
         out, c = cli.parse_image_args(["--manifest", p, "-o", "a.img"])
         self.assertEqual((out, c.file, c.args, c.ports), ("a.img",
                          os.path.join(self.d, "a"), ["x"], []))

@@ -415,6 +415,11 @@ def run(argv):
         cfg.tty_in = cfg.kind == "app" and os.isatty(0)
         cfg.winsize = _winsize() if cfg.kind == "app" else None
         print(why, file=sys.stderr, flush=True)
+        if cfg.manifest:  # how to reach what the manifest serves
+            for h, g, proto in cfg.ports:
+                print(f"unum: forwarding 127.0.0.1:{h} to the guest's "
+                      f"{g}/{proto} (Ctrl-C stops)", file=sys.stderr,
+                      flush=True)
         return run_vm(cfg, accel)
     finally:
         for fd in cfg.pass_fds:

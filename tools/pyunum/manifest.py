@@ -142,7 +142,8 @@ def apply(m, cfg, mem_given, run):
     --mem and --kernel-args given there replace the manifest's; --env and
     --add come after its own (the last K wins); --port adds forwards (one
     host port twice is an error), and forwards turn on --net user when no
-    --net was given. For run, the memory must reach min_mem."""
+    --net was given (--net none or tap drops them). For run, the memory
+    must reach min_mem."""
     if not cfg.args and m.args is not None:
         cfg.args = list(m.args)
     cfg.envs = m.envs + cfg.envs
@@ -154,11 +155,14 @@ def apply(m, cfg, mem_given, run):
     if not mem_given and m.mem_mib:
         cfg.mem_mib = m.mem_mib
     cfg.manifest_ports = list(m.ports)
-    if run:
+    # --net none or tap: no forwards from the manifest (QEMU makes them on
+    # user networking only); an explicit --port still needs --net user
+    if run and (cfg.net == "user" or not cfg.net_given):
         cfg.ports = m.ports + cfg.ports
         check_port_clash(cfg.ports, "--port:")
-        if m.ports and cfg.net == "none" and not cfg.net_given:
+        if m.ports and not cfg.net_given:
             cfg.net = "user"
+    if run:
         if m.min_mem_mib and cfg.mem_mib < m.min_mem_mib:
             raise UsageError(f"--mem {cfg.mem_mib}M: below {m.path}'s "
                              f"min_mem {m.min_mem_mib}M")
