@@ -345,13 +345,14 @@ include tests/fuzz/fuzz.mk
 #     lists in APP_FILES_NAME) and a manifest; BUILD/NAME.img bakes one
 #     into a disk image, FORMAT=qcow2|libvirt|firecracker the other forms.
 #     Third-party sources come from deps.lock: BUILD/src/PKG/.unpacked
-#     (with Debian's patches), redone only when PKG's lines change. ---
+#     (with Debian's patches), redone only when PKG's lines change (not
+#     when fetch-src.sh does: that would rebuild every app). ---
 APPS := $(patsubst apps/%/app.mk,%,$(wildcard apps/*/app.mk))
 $(BUILD)/lock/%.lock: deps.lock
 	@mkdir -p $(dir $@)
 	$(V)awk -v n=$* '$$1 == n' deps.lock >$@.tmp
 	$(V)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
-$(BUILD)/src/%/.unpacked: $(BUILD)/lock/%.lock tools/bench/fetch-src.sh | $(DEPS_OK)
+$(BUILD)/src/%/.unpacked: $(BUILD)/lock/%.lock | tools/bench/fetch-src.sh $(DEPS_OK)
 	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack $* $(abspath $(@D))
 	@touch $@
 # kept: as intermediate files make would delete them, and their next
