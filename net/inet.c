@@ -16,6 +16,7 @@
 #include "net.h"
 #include "net_impl.h"
 #include "sched.h"
+#include "socket_impl.h"
 #include "uaccess.h"
 #include "uapi/ioctls.h"
 #include "uapi/socket.h"
@@ -493,6 +494,43 @@ inet_setsockopt(struct socket *s, int level, int name, const void *val, int len)
 	}
 	inet_unlock();
 	return r;
+}
+
+/* --- poll and ioctl, for both protocols --- */
+int
+inet_poll_op(struct socket *s, struct poll_table *pt)
+{
+	struct inet_sock *is = s->s_priv;
+	int r;
+
+	poll_register(pt, &is->head);
+	inet_lock();
+	r = is->type == SOCK_STREAM ? inet_tcp_poll(is) : inet_udp_poll(is);
+	UNLOCK_TCPIP_CORE();
+	return r;
+}
+
+int
+inet_ioctl_op(struct socket *s, unsigned long cmd, void *arg)
+{
+	struct inet_sock *is = s->s_priv;
+	bool tcp = is->type == SOCK_STREAM;
+	int n;
+
+	/* SIOCGIFADDR and the like, as Linux's inet_ioctl (net/ifioctl.c) */
+	if (s->s_family == AF_INET && (n = (int)net_if_addr_ioctl(cmd, arg)) != -ENOTTY)
+		return n;
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+		return -ENOTTY;
+	inet_lock();
+	if (cmd == SIOCINQ)
+		n = tcp ? inet_tcp_inq(is) : inet_udp_inq(is);
+	else
+		n = tcp ? inet_tcp_outq(is) : 0; /* a datagram leaves at once */
+	UNLOCK_TCPIP_CORE();
+	if (n < 0)
+		return n;
+	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
 }
 
 /* --- the family --- */

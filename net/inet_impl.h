@@ -129,6 +129,9 @@ void inet_wait_begin(struct inet_wait *w, struct inet_sock *is, int mask);
 int inet_wait(struct inet_wait *w, uint64_t deadline, uint64_t timeo);
 void inet_wait_end(struct inet_wait *w);
 
+/* the sock_ops poll and ioctl of both protocols */
+int inet_poll_op(struct socket *s, struct poll_table *pt);
+int inet_ioctl_op(struct socket *s, unsigned long cmd, void *arg);
 int inet_getsockopt(struct socket *s, int level, int name, void *val, int *len);
 int inet_setsockopt(struct socket *s, int level, int name, const void *val, int len);
 

@@ -25,9 +25,6 @@
 #include "mm.h"
 #include "net_hooks.h"
 #include "net_impl.h"
-#include "socket_impl.h"
-#include "uaccess.h"
-#include "uapi/ioctls.h"
 #include "uapi/socket.h"
 
 #define SEND_CHUNK 61440 /* bytes per tcp_write (its length is a u16) */
@@ -1105,38 +1102,6 @@ inet_tcp_info(struct inet_sock *is, void *val)
 	return sizeof(ti);
 }
 
-static int
-tcp_poll_op(struct socket *s, struct poll_table *pt)
-{
-	struct inet_sock *is = s->s_priv;
-	int r;
-
-	poll_register(pt, &is->head);
-	inet_lock();
-	r = inet_tcp_poll(is);
-	UNLOCK_TCPIP_CORE();
-	return r;
-}
-
-static int
-tcp_ioctl(struct socket *s, unsigned long cmd, void *arg)
-{
-	struct inet_sock *is = s->s_priv;
-	int n;
-
-	/* SIOCGIFADDR and the like, as Linux's inet_ioctl (net/ifioctl.c) */
-	if (s->s_family == AF_INET && (n = (int)net_if_addr_ioctl(cmd, arg)) != -ENOTTY)
-		return n;
-	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
-		return -ENOTTY;
-	inet_lock();
-	n = cmd == SIOCINQ ? inet_tcp_inq(is) : inet_tcp_outq(is);
-	UNLOCK_TCPIP_CORE();
-	if (n < 0)
-		return n;
-	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
-}
-
 static void
 rx_drop(struct inet_sock *is)
 {
@@ -1197,10 +1162,10 @@ const struct sock_ops inet_tcp_ops = {
     .getname = tcp_getname,
     .sendmsg = tcp_sendmsg,
     .recvmsg = tcp_recvmsg,
-    .poll = tcp_poll_op,
+    .poll = inet_poll_op,
     .getsockopt = inet_getsockopt,
     .setsockopt = inet_setsockopt,
-    .ioctl = tcp_ioctl,
+    .ioctl = inet_ioctl_op,
     .release = tcp_release,
 };
 

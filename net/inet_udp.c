@@ -17,9 +17,6 @@
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "mm.h"
-#include "socket_impl.h"
-#include "uaccess.h"
-#include "uapi/ioctls.h"
 #include "uapi/socket.h"
 
 #define UDP4_MAX 65507 /* 65535 - IPv4 and UDP headers */
@@ -477,36 +474,6 @@ inet_udp_inq(struct inet_sock *is)
 	           : list_entry(is->dgrams.next, struct dgram, link)->p->tot_len;
 }
 
-static int
-udp_poll_op(struct socket *s, struct poll_table *pt)
-{
-	struct inet_sock *is = s->s_priv;
-	int r;
-
-	poll_register(pt, &is->head);
-	inet_lock();
-	r = inet_udp_poll(is);
-	UNLOCK_TCPIP_CORE();
-	return r;
-}
-
-static int
-udp_ioctl(struct socket *s, unsigned long cmd, void *arg)
-{
-	struct inet_sock *is = s->s_priv;
-	int n;
-
-	/* SIOCGIFADDR and the like, as Linux's inet_ioctl (net/ifioctl.c) */
-	if (s->s_family == AF_INET && (n = (int)net_if_addr_ioctl(cmd, arg)) != -ENOTTY)
-		return n;
-	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
-		return -ENOTTY;
-	inet_lock();
-	n = cmd == SIOCINQ ? inet_udp_inq(is) : 0; /* a send leaves at once */
-	UNLOCK_TCPIP_CORE();
-	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
-}
-
 static void
 udp_release(struct socket *s)
 {
@@ -536,9 +503,9 @@ const struct sock_ops inet_udp_ops = {
     .getname = udp_getname,
     .sendmsg = udp_sendmsg,
     .recvmsg = udp_recvmsg,
-    .poll = udp_poll_op,
+    .poll = inet_poll_op,
     .getsockopt = inet_getsockopt,
     .setsockopt = inet_setsockopt,
-    .ioctl = udp_ioctl,
+    .ioctl = inet_ioctl_op,
     .release = udp_release,
 };

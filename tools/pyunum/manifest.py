@@ -61,7 +61,7 @@ def parse_port(text, what):
     ok = m and all(1 <= int(m.group(i)) <= 65535 for i in (1, 2))
     if not ok:
         raise UsageError(f"{what} {text}: expected HOST:GUEST[/udp] port "
-                         "numbers")
+                         "numbers (then /tcp or /udp or nothing)")
     return int(m.group(1)), int(m.group(2)), m.group(3) or "tcp"
 
 
