@@ -313,11 +313,18 @@ accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
  *   keeps the half-open ones in a SYN queue of their own and answers with
  *   SYN cookies when it overflows. Here a SYN to a full listener evicts
  *   the listener's oldest half-open connection, silently (the flood's
- *   source addresses are forged: no RST to them). XXX: not SYN cookies: a
- *   client whose handshake takes longer than a backlog's worth of flood
- *   SYNs is evicted in turn. The search walks lwIP's active list, only
- *   while the backlog is full; new PCBs go to its front, so the last match
- *   is the oldest. */
+ *   source addresses are forged: no RST to them), once that one has
+ *   waited two seconds or more for its handshake's ACK
+ *   (HALF_OPEN_STALE_TICKS). A burst of real clients (1,000 connects at
+ *   once on loopback) completes its handshakes sooner, so its SYNs are
+ *   dropped and sent again instead, as Linux does at a full accept queue;
+ *   evicting young ones reset connections their clients thought made.
+ *   XXX: not SYN cookies: under a flood a new SYN waits up to two seconds
+ *   (its client's retries) for an evictable entry, and a client whose
+ *   handshake takes longer than that is evicted in turn. The search walks
+ *   lwIP's active list, only while the backlog is full; new PCBs go to its
+ *   front, so the last match is the oldest. */
+#define HALF_OPEN_STALE_TICKS 4 /* lwIP's slow ticks, 500 ms each */
 err_t
 net_tcp_listen_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 {
@@ -334,7 +341,7 @@ net_tcp_listen_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
 	for (struct tcp_pcb *q = tcp_active_pcbs; q; q = q->next)
 		if (q->state == SYN_RCVD && q->listener == lpcb)
 			oldest = q;
-	if (oldest)
+	if (oldest && tcp_ticks - oldest->tmr >= HALF_OPEN_STALE_TICKS)
 		tcp_abandon(oldest, 0);
 	return ERR_OK;
 }

@@ -170,18 +170,24 @@ class Conn:
                 yield t
 
     def handshake(self, wait=10, opts=b"\x02\x04\x05\xb4"):
-        """SYN, the guest's SYN-ACK, our ACK; False when no SYN-ACK came"""
-        self.send(SYN, opts=opts, ack=0)
-        self.snd_nxt += 1
-        for _, _, _, seq, ack, flags, _, _ in self.segments(wait):
-            if flags & RST:
-                raise Fail(f"port {self.dport}: RST to our SYN")
-            if flags & (SYN | ACK) == SYN | ACK:
-                if ack != self.snd_nxt:
-                    raise Fail(f"SYN-ACK acks {ack}, our SYN was {self.iss}")
-                self.rcv_nxt = (seq + 1) & 0xFFFFFFFF
-                self.send(ACK)
-                return True
+        """SYN, the guest's SYN-ACK, our ACK; False when no SYN-ACK came in
+        'wait' s. The SYN goes again each second unanswered, as a real
+        client's does (a listener may drop a SYN it has no room for)"""
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            self.snd_nxt = self.iss
+            self.send(SYN, opts=opts, ack=0)
+            self.snd_nxt = (self.iss + 1) & 0xFFFFFFFF
+            for _, _, _, seq, ack, flags, _, _ in self.segments(
+                    min(1.0, max(end - time.monotonic(), 0.01))):
+                if flags & RST:
+                    raise Fail(f"port {self.dport}: RST to our SYN")
+                if flags & (SYN | ACK) == SYN | ACK:
+                    if ack != self.snd_nxt:
+                        raise Fail(f"SYN-ACK acks {ack}, our SYN was {self.iss}")
+                    self.rcv_nxt = (seq + 1) & 0xFFFFFFFF
+                    self.send(ACK)
+                    return True
         return False
 
     def request(self, data, wait=10):
