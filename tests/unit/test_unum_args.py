@@ -55,16 +55,16 @@ class Parse(unittest.TestCase):
         self.assertEqual(c.ports, [(53, 5353, "udp"), (1, 2, "tcp"), (8080, 80, "tcp")])
 
     def test_mem_sizes(self):
-        for text, mib in (("2M", 2), ("512", 512), ("4096K", 4), ("1g", 1024),
+        for text, mib in (("3M", 3), ("512", 512), ("4096K", 4), ("1g", 1024),
                           ("64MiB", 64)):
             self.assertEqual(cli.parse_args(["k", "--mem", text]).mem_mib, mib, text)
 
     def test_usage_errors(self):
         cases = [
-            (["k", "--mem", "1M"], "below the 2M minimum"),
+            (["k", "--mem", "2M"], "below the 3M minimum"),
             (["k", "--mem", "0"], "below"),
             (["k", "--mem", "lots"], "not a size"),
-            (["k", "--mem", "3000K"], "whole number of MiB"),
+            (["k", "--mem", "4000K"], "whole number of MiB"),
             (["k", "--cpus", "0"], "1 to 64"),
             (["k", "--cpus", "65"], "1 to 64"),
             (["k", "--cpus", "two"], "1 to 64"),

@@ -21,7 +21,10 @@ from .manifest import parse_port
 from .qemu import choose_accel
 from .relay import run_vm
 
-MIN_MEM_MIB = 2  # QEMU's firmware hangs silently with -m 1M (QEMU.md)
+# The kernel's floor: QEMU's firmware hangs silently with -m 1M (QEMU.md),
+# and since the kernel carries lwIP and the musl of door 2 its image and
+# boot tables do not fit in 2M (QEMU then ends without the kernel running)
+MIN_MEM_MIB = 3
 MAX_CPUS = 64
 
 USAGE = """\
@@ -119,7 +122,7 @@ def parse_mem(text):
     size = n << shift
     if size < MIN_MEM_MIB << 20:
         raise UsageError(f"--mem {text}: below the {MIN_MEM_MIB}M minimum "
-                         "(QEMU's firmware hangs silently)")
+                         "(the kernel's floor)")
     if size % (1 << 20):
         raise UsageError(f"--mem {text}: not a whole number of MiB")
     return size >> 20
