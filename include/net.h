@@ -40,6 +40,13 @@ size_t net_proc_tcp6(char *buf, size_t size);
 size_t net_proc_udp(char *buf, size_t size);
 size_t net_proc_udp6(char *buf, size_t size);
 
+/* The app is exiting and the VM with it: TCP data it sent that the peer
+ * has not acknowledged yet goes out first, for up to NET_DRAIN_MS (on
+ * Linux the kernel goes on sending after the process is gone). Returns at
+ * once when there is none, or no network. */
+#define NET_DRAIN_MS 3000
+void net_drain(void);
+
 /* wake-ups of lwIP's timers since boot (an idle stack's should stay flat) */
 uint64_t net_timer_wakeups(void);
 

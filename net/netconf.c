@@ -12,6 +12,7 @@
 #include "lwip/init.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcpip.h"
 #include "mm.h"
 #include "net.h"
@@ -19,6 +20,7 @@
 #include "net_impl.h"
 #include "netdev.h"
 #include "printk.h"
+#include "sched.h"
 #include "sync.h"
 
 /* lwIP writes IPv6 addresses in capitals; Linux (and RFC 5952) in small letters */
@@ -399,4 +401,33 @@ net_wait_config(void)
 	printk(KERN_WARN "net: eth0: no DHCP answer in %d s; going on without an IPv4 address "
 	                 "(DHCP keeps asking)",
 	       NET_DHCP_WAIT_MS / 1000);
+}
+
+/* TCP data waiting for the peer: some connection has bytes unacknowledged,
+ * or unsent ones the peer's window lets go (a window of 0 stays shut) */
+static bool
+tcp_has_data_out(void)
+{
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		if (p->unacked || (p->unsent && p->snd_wnd))
+			return true;
+	return false;
+}
+
+void
+net_drain(void)
+{
+	uint64_t end = clock_ns() + (uint64_t)NET_DRAIN_MS * 1000000;
+	bool busy;
+
+	if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+		return;
+	for (;;) {
+		LOCK_TCPIP_CORE();
+		busy = tcp_has_data_out();
+		UNLOCK_TCPIP_CORE();
+		if (!busy || clock_ns() >= end)
+			return;
+		sched_sleep_ns(5000000); /* 5 ms: the ACKs come on lwIP's own thread */
+	}
 }

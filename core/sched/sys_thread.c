@@ -6,6 +6,7 @@
 #include "errno.h"
 #include "lib.h"
 #include "mm.h"
+#include "net.h"
 #include "power.h"
 #include "sched.h"
 #include "signal.h"
@@ -106,8 +107,10 @@ SYSCALL(exit)
 {
 	uint32_t *ctid = thread_self()->t_clear_tid, zero = 0;
 
-	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_SEQ_CST) == 0)
+	if (__atomic_sub_fetch(&app_threads, 1, __ATOMIC_SEQ_CST) == 0) {
+		net_drain();
 		kernel_exit((int)a0 & 0xff);
+	}
 	signal_thread_exit(thread_self());
 	if (ctid && !copy_to_user(ctid, &zero, sizeof(zero)))
 		futex_wake(ctid, 1, FUTEX_BITSET_MATCH_ANY);
@@ -116,5 +119,6 @@ SYSCALL(exit)
 
 SYSCALL(exit_group)
 {
+	net_drain(); /* what the app sent reaches its peer before the VM ends */
 	kernel_exit((int)a0 & 0xff);
 }
