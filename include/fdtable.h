@@ -22,5 +22,13 @@ int fd_dup(int oldfd, int newfd, int min_fd, bool cloexec);
 int fd_next(int from, struct file **f);
 /* fd's close-on-exec flag (0/1) after setting it when 'on' >= 0; -EBADF */
 int fd_cloexec(int fd, int on);
+/* An fd held for a file still to come, as Linux's get_unused_fd_flags
+ * (accept takes one before it takes a connection, so at the limit the
+ * connection stays queued): the lowest free fd, or -EMFILE, -ENOMEM. It
+ * is open to nobody (-EBADF; dup2 onto it -EBUSY) until fd_fill puts f
+ * there, or fd_unreserve frees it. */
+int fd_reserve(void);
+void fd_fill(int fd, struct file *f, bool cloexec);
+void fd_unreserve(int fd);
 
 #endif

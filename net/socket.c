@@ -261,7 +261,13 @@ SYSCALL(accept4)
 		err = -EINVAL;
 		goto out;
 	}
+	/* the fd first, as Linux: at RLIMIT_NOFILE the connection stays queued */
+	if ((fd = fd_reserve()) < 0) {
+		err = fd;
+		goto out;
+	}
 	if (!(ns = sock_new(s->s_family, s->s_type, s->s_protocol, flags))) {
+		fd_unreserve(fd);
 		err = -ENOMEM;
 		goto out;
 	}
@@ -269,17 +275,19 @@ SYSCALL(accept4)
 	ns->s_sndbuf = s->s_sndbuf;
 	if ((err = s->s_ops->accept(s, ns, f->f_flags & O_NONBLOCK))) {
 		sock_free(ns);
+		fd_unreserve(fd);
 		goto out;
 	}
 	if (a1) {
 		int len = ns->s_ops->getname(ns, addr, true);
 		if (len < 0 || (err = addr_out((void *)a1, (int *)a2, addr, len))) {
 			file_put(ns->s_file); /* Linux drops the connection too */
+			fd_unreserve(fd);
 			err = len < 0 ? len : err;
 			goto out;
 		}
 	}
-	fd = sock_install(ns, flags);
+	fd_fill(fd, ns->s_file, flags & SOCK_CLOEXEC);
 	err = fd;
 out:
 	file_put(f);

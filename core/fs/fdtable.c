@@ -123,32 +123,75 @@ set_slot(int fd, struct file *f, bool cloexec)
 	return old;
 }
 
-int
-fd_install(struct file *f, int min_fd, bool cloexec)
+/* the lowest free fd >= min_fd, the table grown to hold it (lock held);
+ * -EMFILE, -ENOMEM */
+static int
+find_free(int min_fd)
 {
 	int limit = fd_limit(), start, fd;
 
 	min_fd = MAX(min_fd, 0);
-	mutex_lock(&fds.lock);
 	start = MAX(min_fd, fds.next);
 	for (;;) {
 		fd = start < fds.t.cap ? scan(fds.t.used, fds.t.cap, start, false) : start;
-		if (fd >= limit) {
-			mutex_unlock(&fds.lock);
+		if (fd >= limit)
 			return -EMFILE;
-		}
 		if (fd < fds.t.cap)
-			break;
-		if (grow(fd)) {
-			mutex_unlock(&fds.lock);
+			return fd;
+		if (grow(fd))
 			return -ENOMEM;
-		}
 	}
-	set_slot(fd, f, cloexec);
-	if (min_fd <= fds.next)
-		fds.next = fd + 1; /* every fd below is in use */
+}
+
+int
+fd_install(struct file *f, int min_fd, bool cloexec)
+{
+	int fd;
+
+	mutex_lock(&fds.lock);
+	fd = find_free(min_fd);
+	if (fd >= 0) {
+		set_slot(fd, f, cloexec);
+		if (MAX(min_fd, 0) <= fds.next)
+			fds.next = fd + 1; /* every fd below is in use */
+	}
 	mutex_unlock(&fds.lock);
 	return fd;
+}
+
+int
+fd_reserve(void)
+{
+	int fd;
+
+	mutex_lock(&fds.lock);
+	fd = find_free(0);
+	if (fd >= 0) {
+		uint64_t fl = spin_lock_irqsave(&fds.slots);
+		set_bit(fds.t.used, fd, true); /* used, with no file: reserved */
+		spin_unlock_irqrestore(&fds.slots, fl);
+		fds.next = fd + 1;
+	}
+	mutex_unlock(&fds.lock);
+	return fd;
+}
+
+void
+fd_fill(int fd, struct file *f, bool cloexec)
+{
+	mutex_lock(&fds.lock);
+	set_slot(fd, f, cloexec);
+	mutex_unlock(&fds.lock);
+}
+
+void
+fd_unreserve(int fd)
+{
+	mutex_lock(&fds.lock);
+	set_slot(fd, NULL, false);
+	if (fd < fds.next)
+		fds.next = fd;
+	mutex_unlock(&fds.lock);
 }
 
 struct file *
@@ -174,7 +217,8 @@ fd_close(int fd)
 	if (fd < 0)
 		return -EBADF;
 	mutex_lock(&fds.lock);
-	if (fd < fds.t.cap && (f = set_slot(fd, NULL, false)) && fd < fds.next)
+	/* a reserved fd (no file yet) is not open: it stays reserved */
+	if (fd < fds.t.cap && fds.t.f[fd] && (f = set_slot(fd, NULL, false)) && fd < fds.next)
 		fds.next = fd;
 	mutex_unlock(&fds.lock);
 	if (!f)
@@ -228,6 +272,8 @@ fd_dup(int oldfd, int newfd, int min_fd, bool cloexec)
 	mutex_lock(&fds.lock);
 	if (newfd >= fds.t.cap)
 		err = grow(newfd);
+	else if (bit(fds.t.used, newfd) && !fds.t.f[newfd])
+		err = -EBUSY; /* Linux: an fd an accept or open holds, still empty */
 	if (!err)
 		old = set_slot(newfd, f, cloexec);
 	mutex_unlock(&fds.lock);
@@ -246,6 +292,8 @@ fd_next(int from, struct file **f)
 	uint64_t fl = spin_lock_irqsave(&fds.slots);
 	int fd = scan(fds.t.used, fds.t.cap, MAX(from, 0), true);
 
+	while (fd < fds.t.cap && !fds.t.f[fd]) /* reserved: not open yet */
+		fd = scan(fds.t.used, fds.t.cap, fd + 1, true);
 	if (fd < fds.t.cap)
 		file_get(*f = fds.t.f[fd]);
 	else
