@@ -11,6 +11,7 @@
 #include "lwip/err.h"
 #include "lwip/ip_addr.h"
 #include "lwip/netif.h"
+#include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
 #include "mm.h"
 #include "net.h"
@@ -244,6 +245,29 @@ inet_local_ok(const ip_addr_t *ip, bool dgram)
 			return 0;
 	}
 	return -EADDRNOTAVAIL;
+}
+
+int
+inet_pbuf_copyout(struct sock_msg *m, struct pbuf *p, size_t off, size_t n)
+{
+	for (; p && n; p = p->next) {
+		if (off >= p->len) {
+			off -= p->len;
+			continue;
+		}
+		size_t k = MIN(n, (size_t)p->len - off);
+		if (sock_msg_copyout(m, (uint8_t *)p->payload + off, k))
+			return -EFAULT;
+		n -= k;
+		off = 0;
+	}
+	return 0;
+}
+
+int
+inet_shut_bits(int how)
+{
+	return how == SHUT_RD ? RCV_SHUT : how == SHUT_WR ? SEND_SHUT : RCV_SHUT | SEND_SHUT;
 }
 
 /* --- waits --- */

@@ -119,6 +119,12 @@ int inet_local_ok(const ip_addr_t *ip, bool dgram);
 /* the address as the socket's family writes it (room SOCKADDR_MAX): its length */
 int inet_addr_out(struct inet_sock *is, const ip_addr_t *ip, uint16_t port, void *addr);
 
+/* n bytes of a pbuf chain, from offset off, into the app's vector: 0 or
+ * -EFAULT */
+int inet_pbuf_copyout(struct sock_msg *m, struct pbuf *p, size_t off, size_t n);
+/* shutdown's SHUT_RD/WR/RDWR as RCV_SHUT | SEND_SHUT bits */
+int inet_shut_bits(int how);
+
 struct inet_wait {
 	struct poll_sleeper s;
 	struct poll_waiter w;

@@ -751,7 +751,7 @@ static int
 tcp_shutdown_op(struct socket *s, int how)
 {
 	struct inet_sock *is = s->s_priv;
-	int bits = how == SHUT_RD ? RCV_SHUT : how == SHUT_WR ? SEND_SHUT : RCV_SHUT | SEND_SHUT;
+	int bits = inet_shut_bits(how);
 	int r = 0;
 
 	inet_lock();
@@ -885,24 +885,6 @@ tcp_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 	return sent ? (long)sent : r;
 }
 
-/* n bytes of a pbuf chain from offset off into the app's vector */
-static int
-chain_copyout(struct sock_msg *m, struct pbuf *p, size_t off, size_t n)
-{
-	for (; p && n; p = p->next) {
-		if (off >= p->len) {
-			off -= p->len;
-			continue;
-		}
-		size_t k = MIN(n, (size_t)p->len - off);
-		if (sock_msg_copyout(m, (uint8_t *)p->payload + off, k))
-			return -EFAULT;
-		n -= k;
-		off = 0;
-	}
-	return 0;
-}
-
 /* up to n queued bytes to the app (discard: dropped, as MSG_TRUNC);
  * consumed unless peek. The bytes moved, or -EFAULT when none */
 static long
@@ -914,7 +896,7 @@ rx_take(struct inet_sock *is, struct sock_msg *m, size_t n, bool peek, bool disc
 	while (done < n && i < is->rxq_n) {
 		struct pbuf *c = is->rxq[(is->rxq_head + i) % is->rxq_cap];
 		size_t k = MIN((size_t)c->tot_len - off, n - done);
-		if (!discard && chain_copyout(m, c, off, k)) {
+		if (!discard && inet_pbuf_copyout(m, c, off, k)) {
 			if (!done)
 				return -EFAULT;
 			break;

@@ -264,9 +264,7 @@ udp_shutdown_op(struct socket *s, int how)
 	if (is->state != IS_CONNECTED)
 		r = -ENOTCONN; /* Linux: shutdown wants a peer, even for UDP */
 	else
-		is->shut |= how == SHUT_RD   ? RCV_SHUT
-		            : how == SHUT_WR ? SEND_SHUT
-		                             : RCV_SHUT | SEND_SHUT;
+		is->shut |= inet_shut_bits(how);
 	if (!r)
 		poll_wake(&is->head, POLLIN | POLLOUT | POLLHUP | POLLRDHUP);
 	inet_unlock();
@@ -380,18 +378,6 @@ udp_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 	return r;
 }
 
-static int
-copy_dgram(struct sock_msg *m, struct pbuf *p, size_t n)
-{
-	for (; p && n; p = p->next) {
-		size_t k = MIN(n, (size_t)p->len);
-		if (sock_msg_copyout(m, p->payload, k))
-			return -EFAULT;
-		n -= k;
-	}
-	return 0;
-}
-
 static long
 udp_recvmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 {
@@ -408,7 +394,7 @@ udp_recvmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 		if (!list_empty(&is->dgrams)) {
 			struct dgram *d = list_entry(is->dgrams.next, struct dgram, link);
 			size_t n = MIN(m->len, (size_t)d->p->tot_len);
-			if (copy_dgram(m, d->p, n)) {
+			if (inet_pbuf_copyout(m, d->p, 0, n)) {
 				r = -EFAULT;
 				break;
 			}
