@@ -16,6 +16,8 @@ PYTHON ?= python3
 V ?= @
 
 ARCH := arch/x86_64
+# plain `make` builds the kernels (the first rule below is musl's unpacking)
+.DEFAULT_GOAL := all
 GCC_INC := $(shell $(CC) -print-file-name=include)
 KCFLAGS := -std=gnu11 -O2 -g -nostdinc -isystem $(GCC_INC) -ffreestanding \
 	-fno-pic -fno-pie -mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
