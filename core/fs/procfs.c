@@ -488,9 +488,11 @@ fd_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
  * to the program's own path: runtimes find their home from here); the
  * app's argv[0] before the loader ran it */
 static int
-exe_path(char *buf, size_t size)
+exe_path(char *buf, size_t size, bool locked)
 {
-	int n = exe_node ? vfs_path(exe_node, buf, size) : -ENOENT;
+	int n = !exe_node ? -ENOENT
+	        : locked  ? vfs_path_locked(exe_node, buf, size)
+	                  : vfs_path(exe_node, buf, size);
 
 	if (n >= 0)
 		return n;
@@ -507,7 +509,7 @@ exe_readlink(struct vnode *v, char *buf, size_t size)
 
 	if (!path)
 		return -ENOMEM;
-	n = exe_path(path, PATH_MAX);
+	n = exe_path(path, PATH_MAX, true); /* a readlink op: namespace lock held */
 	n = (int)MIN(size, (size_t)n);
 	memcpy(buf, path, (size_t)n);
 	kfree(path);
@@ -520,7 +522,7 @@ exe_getattr(struct vnode *v, struct linux_stat *st)
 	char *path = kmalloc(PATH_MAX);
 
 	ramfs_ops.getattr(v, st);
-	st->st_size = path ? exe_path(path, PATH_MAX) : (int64_t)strlen(app_path);
+	st->st_size = path ? exe_path(path, PATH_MAX, false) : (int64_t)strlen(app_path);
 	kfree(path);
 }
 

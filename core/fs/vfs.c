@@ -284,7 +284,9 @@ walk(struct vnode *at, const char *path, bool follow, bool parent, struct vnode 
 				next = next->v_magic;
 				goto step;
 			}
-			size_t tl = MIN(next->v_size, (size_t)PATH_MAX);
+			/* a link whose target is made when read (procfs's exe)
+			 * has no size of its own */
+			size_t tl = next->v_size ? MIN(next->v_size, (size_t)PATH_MAX) : PATH_MAX;
 			char *t = kmalloc(tl + 1);
 			if (!t)
 				return -ENOMEM;
@@ -429,12 +431,19 @@ vfs_symlink(struct vnode *cwd, const char *path, const char *target)
 	return err;
 }
 
+/* a readlink op runs under the namespace lock, as it does in walk() when
+ * a path goes through the link (procfs's links name files with it) */
 int
 vfs_readlink(struct vnode *v, char *buf, size_t size)
 {
+	int n;
+
 	if ((v->v_mode & S_IFMT) != S_IFLNK || !v->v_ops || !v->v_ops->readlink)
 		return -EINVAL;
-	return v->v_ops->readlink(v, buf, size);
+	mutex_lock(&ns_lock);
+	n = v->v_ops->readlink(v, buf, size);
+	mutex_unlock(&ns_lock);
+	return n;
 }
 
 int

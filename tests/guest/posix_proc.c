@@ -59,6 +59,16 @@ main(int argc, char **argv)
 	exe[n > 0 ? n : 0] = 0;
 	snprintf(want, sizeof(want), " r-xp ");
 	CHECK(n > 0 && strstr(text, exe) != NULL, "self/maps names the program's file");
+	/* the link opens the program's file: its ELF header, its size */
+	struct stat es, ps;
+	char magic[4] = {0};
+	int efd = open("/proc/self/exe", O_RDONLY);
+	CHECK(efd >= 0 && read(efd, magic, 4) == 4 && !memcmp(magic, "\177ELF", 4) &&
+	          fstat(efd, &es) == 0 && stat(exe, &ps) == 0 && es.st_ino == ps.st_ino &&
+	          es.st_size == ps.st_size,
+	      "open(/proc/self/exe) reads the program's file");
+	if (efd >= 0)
+		close(efd);
 	/* a file mapping names its file */
 	char path[128];
 	snprintf(path, sizeof(path), "/tmp/posix_proc.%d", (int)getpid());
