@@ -118,6 +118,9 @@ int vma_fault(uintptr_t addr, bool write, bool exec);
 int vma_fault_in(uintptr_t addr, bool write);
 /* copy into app memory at load time (pages faulted in as needed) */
 int vma_fill(uintptr_t addr, const void *src, size_t len);
+/* len bytes at addr zeroed through the app's mapping (a borrowed page is
+ * copied first, as any write): 0 or -EFAULT */
+int vma_zero(uintptr_t addr, size_t len);
 /* a region covers addr (a fault there is SEGV_ACCERR, not SEGV_MAPERR) */
 bool vma_covers(uintptr_t addr);
 /* every page of [addr, addr+len) is in some region (mincore, madvise) */

@@ -386,7 +386,7 @@ map_object(struct dso *d, struct vnode *v, const char **why)
 	d->bias = (uintptr_t)b;
 	if ((err = elf_check_layout(e, d->ph, d->bias, &what)))
 		return fail(-ENOEXEC, why, "%s: %s", d->name, what);
-	if ((err = elf_map_segments(d->f, d->ph, d->phnum, d->bias, &brk)))
+	if ((err = elf_map_segments(d->f, v, d->ph, d->phnum, d->bias, &brk)))
 		return err;
 	if (v)
 		elf_label_segments(v, d->ph, d->phnum, d->bias);

@@ -332,26 +332,34 @@ seg_prot(const struct elf64_phdr *p)
 }
 
 /* The PT_LOAD segments at bias (check and check_layout passed: inside the
- * file and the app's half, their bytes apart). Two segments may share a
- * page at their ends: it is mapped once and holds the bytes of both, and
- * the later segment's protection wins, as Linux's MAP_FIXED mapping of
- * each in turn does (XXX: Linux's page also shows the file's bytes
- * between the two; ours holds zeroes there). All are filled while
- * writable (elf_map_segments; our dynamic linker relocates them then),
- * then protected in order (elf_protect_segments). */
+ * file and the app's half, their bytes apart), from the file v when it can
+ * be mapped, as Linux's elf_map does: the pages the file's bytes cover map
+ * the file's own frames MAP_PRIVATE, so they are borrowed until written (a
+ * program's text costs no frame of its own, and twenty mappings of one
+ * library cost its pages once); the bss past the last such page is
+ * anonymous, and the bss's part of that page is zeroed (Linux's padzero),
+ * which gives it a private copy. Without v (musl's image in the kernel) or
+ * for a file that cannot be mapped, the bytes are copied into anonymous
+ * pages. Two segments may share a page at their ends: the earlier one maps
+ * it and the later one's bytes are written into it, as Linux's MAP_FIXED
+ * mapping of each in turn leaves the file's bytes between the two.
+ * Everything is mapped writable (our dynamic linker relocates while it
+ * is), then protected in order (elf_protect_segments). */
 int
-elf_map_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias,
-                 uintptr_t *brk)
+elf_map_segments(const uint8_t *f, struct vnode *v, const struct elf64_phdr *ph, int n,
+                 uintptr_t bias, uintptr_t *brk)
 {
 #define SEG_START(p) ALIGN_DOWN(bias + (p)->vaddr, PAGE_SIZE)
 #define SEG_END(p) ALIGN_UP(bias + (p)->vaddr + (p)->memsz, PAGE_SIZE)
 #define LOADED(p) ((p)->type == PT_LOAD && (p)->memsz)
+	bool by_file = v && vfs_mappable(v);
 	long r;
 
 	for (int i = 0; i < n; i++) {
-		if (!LOADED(&ph[i]))
+		const struct elf64_phdr *p = &ph[i];
+		if (!LOADED(p))
 			continue;
-		uintptr_t s = SEG_START(&ph[i]), e = SEG_END(&ph[i]), lo = s, hi = e;
+		uintptr_t s = SEG_START(p), e = SEG_END(p), lo = s, hi = e;
 		for (int j = 0; j < i; j++) { /* pages an earlier segment mapped */
 			if (!LOADED(&ph[j]))
 				continue;
@@ -360,12 +368,31 @@ elf_map_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t
 			if (hi > lo && SEG_START(&ph[j]) < hi && hi <= SEG_END(&ph[j]))
 				hi -= PAGE_SIZE;
 		}
-		if (lo < hi &&
-		    (r = vma_map(lo, hi - lo, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE)) < 0)
+		uintptr_t at = bias + p->vaddr, fend = at + p->filesz;
+		/* [lo, mid) from the file, [mid, hi) anonymous */
+		uintptr_t mid =
+		    by_file && p->filesz ? MAX(lo, MIN(hi, ALIGN_UP(fend, PAGE_SIZE))) : lo;
+		if (lo < mid &&
+		    (r = vma_map_file(lo, mid - lo, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE,
+		                      v, ALIGN_DOWN(p->offset, PAGE_SIZE) + (lo - s))) < 0)
 			return (int)r;
-		if (vma_fill(bias + ph[i].vaddr, f + ph[i].offset, ph[i].filesz))
+		if (mid < hi && (r = vma_map(mid, hi - mid, PROT_READ | PROT_WRITE,
+		                             MAP_FIXED | MAP_PRIVATE)) < 0)
+			return (int)r;
+		/* the file's bytes the file mapping does not hold: all of them
+		 * when copying, else those in a page an earlier segment mapped */
+		uintptr_t fs = lo < mid ? lo : fend, fe = lo < mid ? mid : fend;
+		if (at < MIN(fend, fs) && vma_fill(at, f + p->offset, MIN(fend, fs) - at))
 			return -ENOMEM;
-		/* the rest (bss) is zero already: fresh pages */
+		if (MAX(at, fe) < fend &&
+		    vma_fill(MAX(at, fe), f + p->offset + (MAX(at, fe) - at), fend - MAX(at, fe)))
+			return -ENOMEM;
+		/* with a bss, the last file page is zero from the file's bytes to
+		 * its end (fresh anonymous pages are): Linux's padzero, which
+		 * glibc's ld.so counts on (its first mallocs take that tail) */
+		uintptr_t z = ALIGN_UP(fend, PAGE_SIZE);
+		if (by_file && p->memsz > p->filesz && fend < z && vma_zero(fend, z - fend))
+			return -ENOMEM;
 		if (e > *brk)
 			*brk = e;
 	}
@@ -393,9 +420,10 @@ elf_protect_segments(const struct elf64_phdr *ph, int n, uintptr_t bias)
 #undef LOADED
 
 static int
-load_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias, uintptr_t *brk)
+load_segments(const uint8_t *f, struct vnode *v, const struct elf64_phdr *ph, int n, uintptr_t bias,
+              uintptr_t *brk)
 {
-	int err = elf_map_segments(f, ph, n, bias, brk);
+	int err = elf_map_segments(f, v, ph, n, bias, brk);
 
 	return err ? err : elf_protect_segments(ph, n, bias);
 }
@@ -511,7 +539,7 @@ load_interp(const char *path, uintptr_t *bias, uintptr_t *entry, const char **wh
 			*bias = (uintptr_t)b;
 	}
 	if (!err && !(err = elf_check_layout(e, ph, *bias, &what)))
-		err = load_segments(f, ph, e->phnum, *bias, &brk);
+		err = load_segments(f, v, ph, e->phnum, *bias, &brk);
 	if (err == -ENOMEM && !what)
 		return err;
 	if (err) {
@@ -576,7 +604,7 @@ elf_load(const char *path, const char *const argv[], const char *const envp[],
 	 * (loader/dynlink.c), relocated before its segments are protected */
 	bool ours = interp && !strcmp(interp, DYNLINK_MUSL_INTERP);
 	if ((err = elf_check_layout(e, ph, bias, why)) ||
-	    (err = (ours ? elf_map_segments : load_segments)(f, ph, e->phnum, bias, &brk)))
+	    (err = (ours ? elf_map_segments : load_segments)(f, v, ph, e->phnum, bias, &brk)))
 		return err;
 	elf_label_segments(v, ph, e->phnum, bias);
 	procfs_set_exe(v);

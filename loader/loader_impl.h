@@ -14,9 +14,10 @@ int elf_check(const uint8_t *f, size_t size, const char **why);
 /* the PT_LOAD segments at bias inside the app's half, apart */
 int elf_check_layout(const struct elf64_ehdr *e, const struct elf64_phdr *ph, uintptr_t bias,
                      const char **why);
-/* map the segments writable and fill them; then their own protections */
-int elf_map_segments(const uint8_t *f, const struct elf64_phdr *ph, int n, uintptr_t bias,
-                     uintptr_t *brk);
+/* map the segments writable, from file v's pages where it can be mapped
+ * (NULL: copied from f); then their own protections */
+int elf_map_segments(const uint8_t *f, struct vnode *v, const struct elf64_phdr *ph, int n,
+                     uintptr_t bias, uintptr_t *brk);
 int elf_protect_segments(const struct elf64_phdr *ph, int n, uintptr_t bias);
 /* an ET_DYN object's bias where mmap would put it, or -errno */
 long elf_room(const struct elf64_phdr *ph, int n);

@@ -822,6 +822,19 @@ vma_fill(uintptr_t addr, const void *src, size_t len)
 }
 
 int
+vma_zero(uintptr_t addr, size_t len)
+{
+	static const uint8_t zeros[256];
+
+	for (size_t n; len; addr += n, len -= n) {
+		n = MIN(len, sizeof(zeros));
+		if (copy_to_user((void *)addr, zeros, n))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+int
 vma_discard(uintptr_t addr, size_t len)
 {
 	uintptr_t e = addr + ALIGN_UP(len, PAGE_SIZE);

@@ -447,8 +447,10 @@ ramfs_page(struct vnode *v, uint64_t pg, int how, uint64_t *pa)
 	return make_frame(v, pg, how == VFS_PAGE_MAKE_APP, pa);
 }
 
-/* the whole file as one block: a small file's bytes, or its frames mapped
- * side by side (holes get frames first), kept until the file is cut */
+/* the whole file as one block: its frames mapped side by side (holes get
+ * frames first), kept until the file is cut. A small file is paged first:
+ * its kmalloc'ed bytes would go at its first mmap (to_paged), under a
+ * holder that maps the file and reads on (the loader does) */
 static const uint8_t *
 ramfs_bytes(struct vnode *v, size_t *n)
 {
@@ -456,8 +458,10 @@ ramfs_bytes(struct vnode *v, size_t *n)
 	uint64_t *pas;
 
 	*n = v->v_size;
-	if (!R(v)->paged || !v->v_size)
-		return R(v)->data ? R(v)->data : (const uint8_t *)"";
+	if (!v->v_size)
+		return (const uint8_t *)"";
+	if (to_paged(v))
+		return NULL;
 	if (R(v)->view && R(v)->view_pages == pages)
 		return R(v)->view;
 	if (!(pas = kmalloc(pages * sizeof(*pas))))
