@@ -173,6 +173,33 @@ class Closure(unittest.TestCase):
         c.add(closure.image_objects(tree))
         self.assertEqual(c.added, [])  # /opt/x/libuth.so was --add'ed
 
+    def test_soname_of_an_image_object(self):
+        # libutj.so is on no search path of top.so, but the image holds an
+        # object of that soname (as java's libjava.so needs libjvm.so, which
+        # the launcher dlopens by path from lib/server first): satisfied,
+        # nothing copied; without it, 127
+        lib = self.so("server/libutj-real.so", soname="libutj.so")
+        os.symlink("libutj-real.so", os.path.join(self.d, "server", "libutj.so"))
+        top = self.so("top.so", needs=["server/libutj.so"])
+        self.assertEqual(closure.dyn_info(lib).soname, "libutj.so")
+        self.assertEqual(closure.dyn_info(top).needed, ["libutj.so"])
+        for with_lib in (True, False):
+            tree = initrd.InitrdTree(0)
+            files = [("top.so", top)] + ([("srv/libutj-real.so", lib)]
+                                         if with_lib else [])
+            for name, src in files:
+                tree.put(initrd.Entry(name, 0o100755, 0, src=src,
+                                      size=os.path.getsize(src)), "test")
+            c = closure.Closure(tree, "glibc", None)
+            if with_lib:
+                c.add(closure.image_objects(tree))
+                self.assertEqual(c.added, [])
+                continue
+            with self.assertRaises(common.RunError) as e:
+                c.add(closure.image_objects(tree))
+            self.assertEqual(str(e.exception), "library libutj.so not found "
+                             "(needed by /top.so)")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=0, buffer=True)

@@ -19,7 +19,12 @@
 # the musl the kernel carries): neither is copied. LD_LIBRARY_PATH is
 # the guest's (--env), which the guest's ld.so reads. $ORIGIN, $LIB and
 # $PLATFORM are expanded as ld.so does; a file of another class or machine
-# is skipped, as ld.so skips it.
+# is skipped, as ld.so skips it. A name no search finds is taken as
+# satisfied by an ELF object of the image whose DT_SONAME it is: ld.so
+# (_dl_map_object, _dl_name_match_p) matches a name against the objects
+# already loaded before it searches, and a program that dlopen()s a library
+# by path first (the java launcher loads lib/server/libjvm.so, whose soname
+# libjava.so and libattach.so need) makes that name resolve at run time.
 
 import os
 import posixpath
@@ -29,7 +34,7 @@ import struct
 from .common import EXIT_NOTFOUND, RunError
 
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
-DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ = 0, 1, 5, 10
+DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME = 0, 1, 5, 10, 14
 DT_RPATH, DT_RUNPATH, DT_FLAGS_1 = 15, 29, 0x6FFFFFFB
 DF_1_NODEFLIB = 0x800
 # glibc's default directories on Debian x86-64 (its multiarch ones first)
@@ -46,10 +51,12 @@ MAX_LINKS = 40  # symlinks followed in one path, as Linux's MAXSYMLINKS
 
 class DynInfo:
     """What ld.so reads of an ELF object: its PT_INTERP, DT_NEEDED names,
-    DT_RPATH and DT_RUNPATH (as written, ":"-separated), DF_1_NODEFLIB."""
+    DT_RPATH and DT_RUNPATH (as written, ":"-separated), DF_1_NODEFLIB,
+    DT_SONAME."""
 
     def __init__(self):
         self.interp = None
+        self.soname = None
         self.needed = []
         self.rpath = None
         self.runpath = None
@@ -127,6 +134,8 @@ def dyn_info(path):
             info.rpath = string(val)
         elif tag == DT_RUNPATH and info.runpath is None:
             info.runpath = string(val)
+        elif tag == DT_SONAME and info.soname is None:
+            info.soname = string(val)
         elif tag == DT_FLAGS_1 and val & DF_1_NODEFLIB:
             info.nodeflib = True
     return info
@@ -270,6 +279,7 @@ class Closure:
         be found and the object that needs it."""
         seen = {o.guest for o in objs}
         todo = list(objs)
+        sonames = {o.info.soname: o.guest for o in objs if o.info.soname}
         while todo:
             obj = todo.pop(0)
             wants = []
@@ -289,6 +299,8 @@ class Closure:
                         hit = (lib, lib, False)
                 else:
                     hit = self.find(lib, obj)
+                if hit is None and not is_interp and lib in sonames:
+                    continue  # the image's object of that soname
                 if hit is None:
                     what = "interpreter" if is_interp else "library"
                     raise RunError(EXIT_NOTFOUND, f"{what} {lib} not found "
@@ -304,6 +316,8 @@ class Closure:
                 info = dyn_info(host)
                 if info is not None:
                     info.interp = None  # an interpreter's own is ignored
+                    if info.soname:
+                        sonames.setdefault(info.soname, guest)
                     todo.append(Obj(guest, host, info, obj))
 
 
@@ -323,7 +337,7 @@ def image_objects(tree):
         if not elf64_x86(_read_head(e.src)):
             continue
         info = dyn_info(e.src)
-        if info is not None and (info.interp or info.needed):
+        if info is not None and (info.interp or info.needed or info.soname):
             objs.append(Obj("/" + e.name, e.src, info))
     return objs
 
