@@ -361,9 +361,12 @@ $(BUILD)/src/%/.unpacked: $(BUILD)/lock/%.lock | tools/bench/fetch-src.sh $(DEPS
 # remaking would rebuild every app
 .PRECIOUS: $(BUILD)/lock/%.lock $(BUILD)/src/%/.unpacked
 include $(wildcard apps/*/app.mk)
-APP_INPUTS = $(BUILD)/apps/$(1)/$(1) $(APP_FILES_$(1)) $(wildcard apps/$(1)/manifest)
+# an app's program: BUILD/apps/NAME/NAME, or APP_BIN_NAME for an app
+# that runs a Debian binary of the host unmodified (apps/python3, apps/java)
+APP_BIN = $(or $(APP_BIN_$(1)),$(BUILD)/apps/$(1)/$(1))
+APP_INPUTS = $(call APP_BIN,$(1)) $(APP_FILES_$(1)) $(wildcard apps/$(1)/manifest)
 UNUM_IMAGE = UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum image \
-	$(if $(wildcard apps/$(1)/manifest),--manifest apps/$(1)/manifest) $(BUILD)/apps/$(1)/$(1)
+	$(if $(wildcard apps/$(1)/manifest),--manifest apps/$(1)/manifest) $(call APP_BIN,$(1))
 $(BUILD)/%.img: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
 	$(V)$(call UNUM_IMAGE,$*) -o $@
 $(BUILD)/%.qcow2: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
@@ -373,7 +376,7 @@ $(BUILD)/%.xml: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcar
 $(BUILD)/%.firecracker.json: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/unum $(wildcard tools/pyunum/*.py)
 	$(V)$(call UNUM_IMAGE,$*) --format firecracker -o $@
 # every app whose recipe can run (CI builds them before the tests)
-apps: $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a) $(APP_FILES_$(a)))
+apps: $(foreach a,$(APPS),$(call APP_BIN,$(a)) $(APP_FILES_$(a)))
 
 # --- entry points ---
 # make run: the kernel alone; make run APP=NAME: the app with its manifest
@@ -381,7 +384,7 @@ apps: $(foreach a,$(APPS),$(BUILD)/apps/$(a)/$(a) $(APP_FILES_$(a)))
 run: $(BUILD)/kernel.elf $(if $(APP),$(call APP_INPUTS,$(APP)))
 	$(if $(APP),UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum run \
 		$(if $(wildcard apps/$(APP)/manifest),--manifest apps/$(APP)/manifest) \
-		$(BUILD)/apps/$(APP)/$(APP) $(if $(ARGS),-- $(ARGS)),tools/unum run $(BUILD)/kernel.elf)
+		$(call APP_BIN,$(APP)) $(if $(ARGS),-- $(ARGS)),tools/unum run $(BUILD)/kernel.elf)
 
 test: all unit image $(BUILD)/hello.img guest-apps fuzzers
 	tests/run
