@@ -180,9 +180,9 @@ arch_dump_frame(const struct trapframe *tf, int level)
 }
 
 static void
-describe_pf(const struct trapframe *tf, char *buf, size_t n)
+describe_pf(const struct trapframe *tf, uint64_t cr2, char *buf, size_t n)
 {
-	uint64_t e = tf->error, cr2 = read_cr2();
+	uint64_t e = tf->error;
 
 	fmt_snprintf(buf, n, "page fault at %#lx: %s, %s%s", cr2,
 	             e & 16  ? "instruction fetch"
@@ -228,10 +228,8 @@ fpe_code(int vector)
  * sends a plain force_sig (#GP, int3, #NP, #SS), the fault address or
  * the instruction's where it sends force_sig_fault */
 static void
-fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
+fault_signal(const struct trapframe *tf, uint64_t cr2, int *sig, int *code, uintptr_t *addr)
 {
-	uint64_t cr2 = read_cr2();
-
 	*addr = tf->rip;
 	switch (tf->vector) {
 	case 0:
@@ -274,7 +272,7 @@ fault_signal(const struct trapframe *tf, int *sig, int *code, uintptr_t *addr)
 /* a fault in the app's code: to its handler when it has one, else the VM
  * ends with 128+N and the app's registers (DESIGN.md, Ring 0) */
 static void
-app_crash(struct trapframe *tf)
+app_crash(struct trapframe *tf, uint64_t cr2)
 {
 	static const char *const names[] = {[SIGILL] = "SIGILL",
 	                                    [SIGTRAP] = "SIGTRAP",
@@ -284,11 +282,11 @@ app_crash(struct trapframe *tf)
 	int sig, code;
 	uintptr_t addr;
 
-	fault_signal(tf, &sig, &code, &addr);
+	fault_signal(tf, cr2, &sig, &code, &addr);
 	if (signal_fault(tf, sig, code, addr))
 		return;
 	printk(KERN_ERR "app: %s (%s at %#lx, fault address %#lx, error %#lx)", names[sig],
-	       exc_names[tf->vector] ? exc_names[tf->vector] : "exception", tf->rip, read_cr2(),
+	       exc_names[tf->vector] ? exc_names[tf->vector] : "exception", tf->rip, cr2,
 	       tf->error);
 	arch_dump_frame(tf, 3);
 	kernel_exit(128 + sig);
@@ -308,14 +306,13 @@ app_crash(struct trapframe *tf)
  *    the system call and every exception switch stacks first.
  * Everything else is the kernel's own fault: a panic. */
 static bool
-fault_is_apps(const struct trapframe *tf, const struct percpu *pc)
+fault_is_apps(const struct trapframe *tf, uint64_t cr2, const struct percpu *pc)
 {
 	if (pc->recover)
 		return false;
 	if (tf->rip < USER_TOP)
 		return true;
-	return tf->vector == 14 && (tf->error & 16) && read_cr2() - tf->rip < 16 &&
-	       tf->rsp < USER_TOP;
+	return tf->vector == 14 && (tf->error & 16) && cr2 - tf->rip < 16 && tf->rsp < USER_TOP;
 }
 
 static void
@@ -324,6 +321,12 @@ exception(struct trapframe *tf)
 	struct percpu *pc = this_cpu();
 	uintptr_t fix;
 	char why[160];
+	/* the fault address, read once while interrupts are still off (an
+	 * interrupt gate): once they are on for demand paging, another thread
+	 * can run on this CPU and fault, and CR2 is then its address, not
+	 * this one's (a JVM's implicit null check whose SIGSEGV came with a
+	 * heap address as si_addr was fatal to it) */
+	uint64_t cr2 = tf->vector == 14 ? read_cr2() : 0;
 
 	if (tf->vector == 2) { /* the host asks where we are (core/nmi.c) */
 		nmi_report(tf);
@@ -334,9 +337,7 @@ exception(struct trapframe *tf)
 	 * Only where the faulting code may sleep: with a spinlock held or
 	 * interrupts off the access takes its fixup (-EFAULT), and the caller
 	 * drops its lock, faults the page in and retries (futex.c) */
-	if (tf->vector == 14 && read_cr2() < USER_TOP && (tf->rflags & (1 << 9)) &&
-	    !arch_atomic_depth()) {
-		uint64_t cr2 = read_cr2();
+	if (tf->vector == 14 && cr2 < USER_TOP && (tf->rflags & (1 << 9)) && !arch_atomic_depth()) {
 		int err;
 		irq_enable();
 		err = vma_fault(cr2, tf->error & 2, tf->error & 16);
@@ -348,12 +349,12 @@ exception(struct trapframe *tf)
 		tf->rip = fix;
 		return;
 	}
-	if (fault_is_apps(tf, pc)) {
+	if (fault_is_apps(tf, cr2, pc)) {
 		/* the app's thread, as in a system call: it may sleep (the
 		 * VMA lock, the signal's delivery) when the app could */
 		if (tf->rflags & (1 << 9))
 			irq_enable();
-		app_crash(tf);
+		app_crash(tf, cr2);
 		irq_disable();
 		return; /* into the app's signal handler */
 	}
@@ -366,13 +367,12 @@ exception(struct trapframe *tf)
 		tf->rax = (uint64_t)-EFAULT;
 		return;
 	}
-	uint64_t cr2 = read_cr2();
 	if (tf->vector == 14 && cr2 < pc->kstack_lo && cr2 >= pc->kstack_lo - PAGE_SIZE)
 		fmt_snprintf(why, sizeof(why),
 		             "kernel stack overflow in thread %s (guard page %#lx)",
 		             pc->current ? pc->current->t_name : "?", cr2);
 	else if (tf->vector == 14)
-		describe_pf(tf, why, sizeof(why));
+		describe_pf(tf, cr2, why, sizeof(why));
 	else if (tf->vector == 8)
 		fmt_snprintf(why, sizeof(why), "double fault (kernel stack overflow?)");
 	else

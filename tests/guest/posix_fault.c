@@ -4,11 +4,16 @@
  * load (#GP) -> SIGSEGV SI_KERNEL at address 0, a page fault's error code
  * with the user bit, #DE -> SIGFPE FPE_INTDIV, SSE and x87 divide by zero
  * unmasked -> SIGFPE FPE_FLTDIV. Handlers resume by siglongjmp, by moving
- * RIP in the ucontext, or by fixing the FPU state in it. Built three ways
- * like every tests/guest program; run as the app (and natively). */
+ * RIP in the ucontext, or by fixing the FPU state in it. A null-pointer
+ * load's SIGSEGV has its own address in si_addr and the ucontext's cr2
+ * while other threads on the same CPU take page faults of their own (a
+ * JVM's implicit null checks rely on it). Built three ways like every
+ * tests/guest program; run as the app (and natively). */
 #define _GNU_SOURCE
 #include "tap.h"
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -49,6 +54,7 @@ static volatile int got_sig, got_code, got_trapno;
 static volatile uintptr_t got_addr, got_rip;
 static volatile unsigned long got_err;
 static volatile unsigned got_mxcsr;
+static volatile unsigned long got_cr2;
 
 static void
 record(int sig, siginfo_t *si, ucontext_t *uc)
@@ -59,6 +65,7 @@ record(int sig, siginfo_t *si, ucontext_t *uc)
 	got_rip = uc->uc_mcontext.gregs[REG_RIP];
 	got_err = uc->uc_mcontext.gregs[REG_ERR];
 	got_trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+	got_cr2 = uc->uc_mcontext.gregs[REG_CR2];
 }
 
 static void
@@ -166,6 +173,82 @@ test_pf(void)
 	CHECK(got_sig == SIGSEGV && (got_err & 4) && (got_err & 2),
 	      "page fault (write): REG_ERR has the user and write bits");
 	munmap(p, 4096);
+}
+
+/* pinned to CPU 0: every thread of the test on one CPU, so that a fault
+ * of one can run while another's is being handled */
+static void
+pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static volatile int faults_done;
+
+/* page faults of its own, all the time: fresh anonymous pages touched */
+static void *
+toucher(void *arg)
+{
+	(void)arg;
+	pin_cpu0();
+	while (!faults_done) {
+		size_t len = 64 * 4096;
+		char *p =
+		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			break;
+		for (size_t i = 0; i < len && !faults_done; i += 4096)
+			((volatile char *)p)[i] = 1;
+		munmap(p, len);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static int bad_addr, bad_cr2, faults;
+static uintptr_t first_bad;
+
+static void *
+faulter(void *arg)
+{
+	(void)arg;
+	pin_cpu0();
+	handle(SIGSEGV, on_jump);
+	for (int i = 0; i < 3000; i++) {
+		got_addr = got_cr2 = ~0ul;
+		if (!sigsetjmp(jb, 1))
+			(void)do_gp(0x18); /* a null pointer's field */
+		faults++;
+		if (got_addr != 0x18 && !bad_addr++)
+			first_bad = got_addr;
+		bad_cr2 += got_cr2 != 0x18;
+	}
+	faults_done = 1;
+	return NULL;
+}
+
+static void
+test_pf_same_cpu(void)
+{
+	pthread_t f, t[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, toucher, NULL);
+	pthread_create(&f, NULL, faulter, NULL);
+	pthread_join(f, NULL);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(faults == 3000 && !bad_addr,
+	      "3000 null-pointer SIGSEGVs beside page-faulting threads on one CPU: si_addr "
+	      "each its own");
+	if (bad_addr)
+		printf("# %d with a wrong si_addr, the first %#lx\n", bad_addr,
+		       (unsigned long)first_bad);
+	CHECK(!bad_cr2, "... and the ucontext's cr2 too");
 }
 
 /* the kernel's reading of MXCSR for #XM, where the CPU raises none: the
@@ -279,6 +362,7 @@ main(void)
 	test_trap();
 	test_gp();
 	test_pf();
+	test_pf_same_cpu();
 	test_fpe();
 	return tap_done();
 }
