@@ -4,8 +4,8 @@
 # (apps/java/Hello.java: a thread pool, a few hundred MB of garbage,
 # String.format, a file, NullPointerExceptions from implicit null checks)
 # prints what the host's java prints running the same class, with the JIT
-# and with -Xint, and exits with its number of arguments; java -version
-# names the server VM in mixed mode; com.sun.net.httpserver
+# on 2 CPUs and with -Xint on one, and exits with its number of arguments;
+# java -version names the server VM in mixed mode; com.sun.net.httpserver
 # (tests/guest/java/Serve.java, compiled here) answers curl through --port.
 # The seconds each JVM run takes are in the log (never asserted).
 # Skipped when the host lacks Debian's OpenJDK 17.
@@ -27,7 +27,7 @@ timed() { # timed WHAT CMD...: run, and the wall time on stderr (the log)
 }
 
 $JDK/bin/java -Xmx64m -cp "$CLASSES" Hello >"$TMP/want" 2>&1 || fail "host run of Hello failed"
-timed "Hello (the manifest's run)" "$UNUM" run --manifest $M --net none --timeout 600
+timed "Hello (the manifest's run, 2 CPUs)" "$UNUM" run --manifest $M --net none --cpus 2 --timeout 600
 expect_status 0
 diff "$TMP/want" "$OUT" >&2 || fail "Hello's output differs from the host's (diff above)"
 
