@@ -8,12 +8,12 @@
 # java -version names the server VM in mixed mode; com.sun.net.httpserver
 # (tests/guest/java/Serve.java, compiled here) answers curl through --port.
 # The seconds each JVM run takes are in the log (never asserted).
-# Skipped when the host lacks Debian's OpenJDK 17.
+# tools/deps.sh installs the JDK: missing, a failure.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 JDK=/usr/lib/jvm/java-17-openjdk-amd64
 [ -x $JDK/bin/java ] && [ -x $JDK/bin/javac ] && [ -f $JDK/lib/modules ] ||
-	skip "not on this host: Debian's OpenJDK 17 in $JDK (openjdk-17-jdk-headless; tools/deps.sh)"
+	fail "Debian's OpenJDK 17 missing in $JDK (tools/deps.sh installs openjdk-17-jdk-headless)"
 CLASSES=$B/apps/java/classes
 need "$CLASSES/Hello.class" "apps BUILD=$B"
 export UNUM_KERNEL=$KERNEL BUILD=$B
