@@ -95,6 +95,7 @@ arch_start(uint32_t kind, uint32_t info)
 	vfs_init();                            /* /, and /dev, /proc, /sys mounted */
 	pci_init();                            /* PCI functions; virtio-pci devices probed */
 	virtio_init();                         /* virtio-mmio devices (virtio_mmio.device=) */
+	acpi_button_init();                    /* the power button: SIGTERM to the app */
 	smp_boot_aps();                        /* every other CPU, idle */
 	net_init();                            /* lwIP, a netif per netdev, DHCP or ip= */
 	if (boot_info.nmods)                   /* an initrd: the app's */

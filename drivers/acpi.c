@@ -137,6 +137,14 @@ parse_fadt(struct platform *p, const struct sdt_header *h)
 	if (h->length >= 148 && *(const uint64_t *)(b + 140))
 		dsdt = *(const uint64_t *)(b + 140);
 	p->pm1a_cnt = (uint16_t) * (const uint32_t *)(b + 64);
+	if (h->length >= 116) {
+		p->sci_int = *(const uint16_t *)(b + 46);
+		p->smi_cmd = *(const uint32_t *)(b + 48);
+		p->acpi_enable = b[52];
+		p->pm1a_evt = (uint16_t) * (const uint32_t *)(b + 56);
+		p->pm1_evt_len = b[88];
+		p->fadt_flags = *(const uint32_t *)(b + 112);
+	}
 	if (dsdt && (d = map_table(dsdt)) && !memcmp(d->sig, "DSDT", 4))
 		find_s5(p, d);
 }

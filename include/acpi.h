@@ -37,6 +37,15 @@ struct platform {
 	uint16_t pm1a_cnt; /* FADT PM1a control port, 0 if none */
 	uint16_t s5_typ;   /* SLP_TYPa for S5 */
 	bool has_s5;
+	/* the fixed power button (FADT): PM1a event block (status, then
+	 * enable, each pm1_evt_len / 2 bytes), the SCI's ISA IRQ, and the
+	 * SMI command that turns ACPI mode on; 0 when absent */
+	uint16_t pm1a_evt;
+	uint8_t pm1_evt_len;
+	uint16_t sci_int;
+	uint32_t smi_cmd;
+	uint8_t acpi_enable;
+	uint32_t fadt_flags;
 };
 
 extern struct platform platform;
@@ -50,6 +59,11 @@ uint64_t acpi_find_rsdp(void);
 
 /* The S5 write for power-off: 0 with port/value, or -ENODEV */
 int acpi_s5(uint16_t *port, uint16_t *value);
+
+/* The fixed power button (drivers/acpi_button.c): PWRBTN_EN and the SCI
+ * routed where the FADT has a PM1a event block; a press sends the app
+ * SIGTERM, then SIGKILL after stop_grace= (default 10 s) */
+void acpi_button_init(void);
 
 /* GSI and trigger for an ISA IRQ after overrides */
 void platform_isa_irq(int irq, uint32_t *gsi, bool *level, bool *active_low);

@@ -97,6 +97,25 @@ class Manifests(unittest.TestCase):
                          os.path.join(self.d, "a"), ["x"], []))
         self.assertEqual(c.manifest_ports, [(80, 80, "tcp")])
 
+    def test_stop_grace(self):
+        # a kernel argument before the manifest's own and the command
+        # line's (the kernel takes the last of a key)
+        p = self.write('program = "a"\nstop_grace = "2s"\n'
+                       'kernel_args = "quiet"\n')
+        c = cli.parse_args(["--manifest", p, "--kernel-args",
+                            "stop_grace=500ms"])
+        self.assertEqual(c.kernel_args, "stop_grace=2s quiet stop_grace=500ms")
+        out, c = cli.parse_image_args(["--manifest", p, "-o", "a.img"])
+        self.assertEqual(c.kernel_args, "stop_grace=2s quiet")
+        p = self.write('program = "a"\nstop_grace = "0ms"\n')
+        self.assertEqual(cli.parse_args(["--manifest", p]).kernel_args,
+                         "stop_grace=0ms")
+        for bad in ("10", "1m", "-1s", "1.5s", "3601s", "", " 1s"):
+            self.assertIn("stop_grace: ", self.bad(f'stop_grace = "{bad}"\n'),
+                          bad)
+        self.assertIn("stop_grace: must be a duration",
+                      self.bad('stop_grace = 10\n'))
+
     def test_mistakes(self):
         self.assertIn("bogus: unknown key", self.bad('bogus = 1\n'))
         self.assertIn("args: must be a list of strings",

@@ -23,9 +23,14 @@ KEYS = {
     "mem": (str, "a size string such as \"64M\""),
     "min_mem": (str, "a size string such as \"8M\""),
     "kernel_args": (str, "a string"),
+    "stop_grace": (str, "a duration string such as \"10s\" or \"500ms\""),
     "notes": (str, "a string"),
 }
 PORT_RE = re.compile(r"(\d+):(\d+)(?:/(tcp|udp))?")
+# stop_grace: what the kernel's stop_grace= takes (drivers/acpi_button.c),
+# up to an hour
+GRACE_RE = re.compile(r"(\d{1,7})(s|ms)")
+GRACE_MAX_MS = 3600 * 1000
 
 
 @dataclass
@@ -39,6 +44,7 @@ class Manifest:
     mem_mib: int = None
     min_mem_mib: int = None
     kernel_args: str = None
+    stop_grace: str = None  # "10s": SIGTERM to SIGKILL after the power button
     notes: str = None
 
 
@@ -123,6 +129,14 @@ def load(path):
         raise UsageError(f"{what('mem')} {m.mem_mib}M is below min_mem "
                          f"{m.min_mem_mib}M")
     m.kernel_args = data.get("kernel_args")
+    if "stop_grace" in data:
+        g = GRACE_RE.fullmatch(data["stop_grace"])
+        ms = g and int(g.group(1)) * (1000 if g.group(2) == "s" else 1)
+        if not g or ms > GRACE_MAX_MS:
+            raise UsageError(f"{what('stop_grace')} {data['stop_grace']!r}: "
+                             "expected a whole number of s or ms such as "
+                             "\"10s\", at most an hour")
+        m.stop_grace = data["stop_grace"]
     m.notes = data.get("notes")
     return m
 
@@ -148,9 +162,12 @@ def apply(m, cfg, mem_given, run):
         cfg.args = list(m.args)
     cfg.envs = m.envs + cfg.envs
     cfg.adds = m.adds + cfg.adds
-    if m.kernel_args:
+    # the manifest's first: a later word of --kernel-args wins in the kernel
+    words = [f"stop_grace={m.stop_grace}" if m.stop_grace else None,
+             m.kernel_args]
+    if any(words):
         cfg.kernel_args = " ".join(
-            w for w in (m.kernel_args, cfg.kernel_args) if w)
+            w for w in (*words, cfg.kernel_args) if w)
     cfg.min_mem_mib = m.min_mem_mib
     if not mem_given and m.mem_mib:
         cfg.mem_mib = m.mem_mib
