@@ -1,6 +1,6 @@
 # unum: build the kernel, its test build, the boot image and host tests.
 #   make            build/kernel.elf (+ kernel.sym, kernel.map)
-#   make run        boot it under QEMU (tools/unum run)
+#   make run        serve the default app, apps/httpd, on http://127.0.0.1:8080/
 #   make test       every test; last line "N passed, N failed"
 #   make image      build/unum.img, a GRUB (BIOS, multiboot2) disk image
 #   make image APP=hello   build/hello.img: apps/hello baked in (tools/unum image,
@@ -379,12 +379,16 @@ $(BUILD)/%.firecracker.json: $$(call APP_INPUTS,$$*) $(BUILD)/kernel.elf tools/u
 apps: $(foreach a,$(APPS),$(call APP_BIN,$(a)) $(APP_FILES_$(a)))
 
 # --- entry points ---
-# make run: the kernel alone; make run APP=NAME: the app with its manifest
-# (its ports forwarded to 127.0.0.1), ARGS='...' replacing its arguments
-run: $(BUILD)/kernel.elf $(if $(APP),$(call APP_INPUTS,$(APP)))
-	$(if $(APP),UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum run \
-		$(if $(wildcard apps/$(APP)/manifest),--manifest apps/$(APP)/manifest) \
-		$(call APP_BIN,$(APP)) $(if $(ARGS),-- $(ARGS)),tools/unum run $(BUILD)/kernel.elf)
+# make run: the default app, apps/httpd (on http://127.0.0.1:8080/);
+# make run APP=NAME: apps/NAME. Each with its manifest (its ports forwarded
+# to 127.0.0.1; PORT=N moves the first to 127.0.0.1:N), ARGS='...'
+# replacing its arguments. Ctrl-C is SIGINT to the app.
+RUN_APP = $(or $(APP),httpd)
+run: $(BUILD)/kernel.elf $(call APP_INPUTS,$(RUN_APP))
+	$(V)UNUM_KERNEL=$(BUILD)/kernel.elf BUILD=$(BUILD) tools/unum run \
+		$(if $(wildcard apps/$(RUN_APP)/manifest),--manifest apps/$(RUN_APP)/manifest) \
+		$(if $(PORT),--host-port $(PORT)) \
+		$(call APP_BIN,$(RUN_APP)) $(if $(ARGS),-- $(ARGS))
 
 test: all unit image $(BUILD)/hello.img guest-apps fuzzers
 	tests/run

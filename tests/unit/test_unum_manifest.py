@@ -116,6 +116,24 @@ class Manifests(unittest.TestCase):
         self.assertIn("stop_grace: must be a duration",
                       self.bad('stop_grace = 10\n'))
 
+    def test_host_port(self):
+        # --host-port moves the manifest's first forward (make run PORT=N)
+        p = self.write('program = "a"\nports = ["8080:80", "53:53/udp"]\n')
+        c = cli.parse_args(["--manifest", p, "--host-port", "18080"])
+        self.assertEqual(c.ports, [(18080, 80, "tcp"), (53, 53, "udp")])
+        self.assertIn("--host-port 0: not a port",
+                      self.bad('program = "a"\nports = ["80:80"]\n',
+                               "--host-port", "0"))
+        self.assertIn("forwards no port",
+                      self.bad('program = "a"\n', "--host-port", "80"))
+        with self.assertRaises(common.UsageError) as cm:
+            cli.parse_args(["a", "--host-port", "80"])
+        self.assertIn("needs --manifest", str(cm.exception))
+        self.assertIn("a run option",
+                      self.bad('program = "a"\nports = ["80:80"]\n',
+                               "-o", "x.img", "--host-port", "81",
+                               command="image"))
+
     def test_mistakes(self):
         self.assertIn("bogus: unknown key", self.bad('bogus = 1\n'))
         self.assertIn("args: must be a list of strings",

@@ -61,6 +61,8 @@ options:
                         may then be left out), arguments, environment,
                         files, ports (they turn on --net user), memory;
                         what the command line gives wins
+  --host-port N         the manifest's first port forward listens on
+                        127.0.0.1:N instead of its own host port
   --disk FILE[,ro]      attach FILE (raw) as a virtio-blk disk: /dev/vda,
                         then vdb... (repeat it); ",ro" makes it read-only
   --balloon             a virtio-balloon device (free page reporting and
@@ -183,6 +185,12 @@ def _port(v):
     return parse_port(v, "--port")
 
 
+def _host_port(v):
+    if not re.fullmatch(r"\d{1,5}", v) or not 1 <= int(v) <= 65535:
+        raise UsageError(f"--host-port {v}: not a port number (1-65535)")
+    return int(v)
+
+
 def _disk(v):
     """FILE or FILE,ro -> (FILE, read-only); the file is checked later"""
     ro = v.endswith(",ro")
@@ -211,6 +219,7 @@ VALUE_OPTIONS = {
     "--qemu": ("qemu_extra", str, "append"),
     "--qmp": ("qmp", str, "store"),
     "--manifest": ("manifest", str, "store"),
+    "--host-port": ("host_port", _host_port, "store"),
 }
 IMAGE_OPTIONS = ("--add", "--env", "--kernel-args", "--manifest")  # shared
 IMAGE_FORMATS = ("raw", "qcow2", "libvirt", "firecracker")
@@ -313,6 +322,9 @@ def _parse(command, argv):
               if k not in ("command", "output", "format")}
     cfg = Config(args=args, **fields)
     cfg.net_given = "net" in fields
+    if cfg.host_port is not None and cfg.manifest is None:
+        raise UsageError("--host-port: needs --manifest (it moves the "
+                         "manifest's first forward)")
     if cfg.manifest is not None:
         apply_manifest(load_manifest(cfg.manifest), cfg,
                        mem_given="mem_mib" in fields, run=command == "run")
@@ -420,6 +432,10 @@ def run(argv):
         print(why, file=sys.stderr, flush=True)
         if cfg.manifest:  # how to reach what the manifest serves
             for h, g, proto in cfg.ports:
+                if (g, proto) == (80, "tcp"):
+                    print(f"serving http://127.0.0.1:{h}/ (Ctrl-C stops)",
+                          file=sys.stderr, flush=True)
+                    continue
                 print(f"unum: forwarding 127.0.0.1:{h} to the guest's "
                       f"{g}/{proto} (Ctrl-C stops)", file=sys.stderr,
                       flush=True)

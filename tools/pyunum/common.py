@@ -51,6 +51,7 @@ class Config:
     balloon: bool = False  # --balloon: a virtio-balloon device
     qmp: str = None  # --qmp PATH: a QMP monitor listening on that socket
     manifest: str = None  # --manifest FILE (manifest.py folds it in)
+    host_port: int = None  # --host-port N: the manifest's first forward from N
     image_format: str = "raw"  # image --format
     # Filled from the manifest (manifest.apply):
     net_given: bool = False  # --net was on the command line

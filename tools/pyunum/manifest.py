@@ -171,6 +171,10 @@ def apply(m, cfg, mem_given, run):
     cfg.min_mem_mib = m.min_mem_mib
     if not mem_given and m.mem_mib:
         cfg.mem_mib = m.mem_mib
+    if cfg.host_port is not None:
+        if not m.ports:
+            raise UsageError(f"--host-port: {m.path} forwards no port")
+        m.ports[0] = (cfg.host_port, *m.ports[0][1:])
     cfg.manifest_ports = list(m.ports)
     # --net none or tap: no forwards from the manifest (QEMU makes them on
     # user networking only); an explicit --port still needs --net user
