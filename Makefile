@@ -216,6 +216,7 @@ UNIT_SRCS_test_ksym := core/ksym.c
 UNIT_SRCS_test_virtq := drivers/virtio_ring.c
 UNIT_SRCS_test_blk_name := drivers/blk_name.c libc/string.c
 UNIT_SRCS_test_rbtree := libc/rbtree.c
+UNIT_SRCS_test_json := libc/json.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 
 .SECONDEXPANSION:

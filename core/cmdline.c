@@ -64,7 +64,8 @@ check_unique(const struct cmdline_key *keys, size_t nkeys)
 {
 	for (size_t i = 0; i < nkeys; i++)
 		for (size_t j = i + 1; j < nkeys; j++)
-			if (!strcmp(keys[i].name, keys[j].name))
+			if (keys[i].name[0] == keys[j].name[0] &&
+			    !strcmp(keys[i].name, keys[j].name))
 				panic(
 				    "cmdline: key '%s' registered twice (CMDLINE_KEY): one parser "
 				    "per key",

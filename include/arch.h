@@ -28,6 +28,12 @@ inb(uint16_t port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+/* n bytes from port into buf, one rep insb */
+static inline void
+insb(uint16_t port, void *buf, size_t n)
+{
+	__asm__ volatile("rep insb" : "+D"(buf), "+c"(n) : "d"(port) : "memory");
+}
 static inline uint16_t
 inw(uint16_t port)
 {

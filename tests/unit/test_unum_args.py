@@ -148,6 +148,8 @@ class KindOptions(unittest.TestCase):
             self.assertIn("for an app only", self.refused(["k"] + opt, "kernel"), opt)
             self.check(["a"] + opt, "app")
         self.assertIn("not for a disk image", self.refused(["i", "--add", "x"], "image"))
+        # an image's app takes --env and -- args through fw_cfg
+        self.check(["i", "--env", "A=B", "--", "x"], "image")
 
     def test_firecracker_not_installed(self):
         path = os.environ.get("PATH", "")

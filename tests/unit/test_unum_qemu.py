@@ -182,6 +182,21 @@ class Command(unittest.TestCase):
         self.assertEqual(self.after(cmd, "-drive"), "file=u.img,format=raw")
         self.assertNotIn("-kernel", cmd)
 
+    def test_image_overrides_through_fw_cfg(self):
+        # -- args and --env of a disk image: JSON arrays in fw_cfg files,
+        # commas doubled for QEMU's option syntax
+        c = self.cfg("--env", "A=1,2", "--env", "B=", "--", "x y", 'q"', "é",
+                     kind="image")
+        c.file = "u.img"
+        cmd = self.cmd(c)
+        words = [cmd[i + 1] for i, w in enumerate(cmd) if w == "-fw_cfg"]
+        self.assertEqual(words, [
+            'name=opt/unum/args,string=["x y",, "q\\"",, "\\u00e9"]',
+            'name=opt/unum/env,string=["A=1,,2",, "B="]'])
+        c = self.cfg(kind="image")
+        c.file = "u.img"
+        self.assertNotIn("-fw_cfg", self.cmd(c))
+
     def test_net_user_with_forwards_on_localhost(self):
         cmd = self.cmd(self.cfg("--net", "user", "--port", "8080:80", "--port", "2222:22",
                                 "--port", "5353:53/udp"))

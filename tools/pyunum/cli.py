@@ -95,7 +95,9 @@ image writes ONE raw disk image: GRUB (BIOS, multiboot2), the kernel
 with --kernel-args on the kernel's command line. It boots with
   qemu-system-x86_64 -M q35 -display none -serial stdio -drive file=IMAGE,format=raw
 (only COM1 there: the app's output, its stderr and the kernel's lines; then
-power-off) and with tools/unum run IMAGE (streams apart, the app's status).
+power-off) and with tools/unum run IMAGE (streams apart, the app's status;
+there `-- args` and --env override the baked-in ones, through QEMU's
+fw_cfg files opt/unum/args and opt/unum/env: docs/apps.md).
 --format qcow2 converts it with qemu-img; --format libvirt writes IMAGE
 (a domain XML for virsh define) and beside it IMAGE's name with .img (the
 raw disk), .kernel, .initrd: the XML boots the kernel and initrd directly
@@ -359,9 +361,10 @@ def check_kind_options(cfg):
     """Options that depend on what FILE is, and ones not supported yet.
     Runs after classify_file; raises UsageError (status 2)."""
     if cfg.kind == "image":
+        # -- args and --env reach a disk image's app through fw_cfg
+        # (qemu.py): they override what was baked in
         pvh_only = [("--kernel-args", cfg.kernel_args is not None),
-                    ("--add", cfg.adds), ("--env", cfg.envs),
-                    ("-- args", cfg.args)]
+                    ("--add", cfg.adds)]
         for name, given in pvh_only:
             if given:
                 raise UsageError(f"{name}: not for a disk image (it boots "

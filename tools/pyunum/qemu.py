@@ -3,6 +3,7 @@
 # the debug-exit port, the network, the disks, the kernel and its initrd.
 # Tests: tests/unit/test_unum_qemu.py.
 
+import json
 import os
 
 from .common import UsageError
@@ -55,6 +56,19 @@ def kernel_cmdline(cfg):
     if cfg.winsize:
         words += [f"tty.rows={cfg.winsize[0]}", f"tty.cols={cfg.winsize[1]}"]
     return " ".join(w for w in words if w)
+
+
+def fw_cfg_overrides(cfg):
+    """-- args and --env for a disk image's app: the fw_cfg files
+    opt/unum/args and opt/unum/env, JSON arrays of strings that the
+    kernel reads at boot (loader/args.c) in place of the baked-in
+    arguments, and over the baked-in variables of the same names."""
+    words = []
+    for name, items in (("args", cfg.args), ("env", cfg.envs)):
+        if items:
+            text = json.dumps(items).replace(",", ",,")
+            words += ["-fw_cfg", f"name=opt/unum/{name},string={text}"]
+    return words
 
 
 def net_qemu_args(cfg, machine):
@@ -125,6 +139,7 @@ def build_qemu_command(cfg, accel, com1_path, com2_path, com1_fd=None,
     if cfg.kind == "image":
         # a comma in an option value is written doubled
         cmd += ["-drive", f"file={cfg.file.replace(',', ',,')},format=raw"]
+        cmd += fw_cfg_overrides(cfg)
         return cmd + disk_qemu_args(cfg, machine) + cfg.qemu_extra
     cmd += ["-kernel", cfg.kernel]
     if cfg.initrd:
