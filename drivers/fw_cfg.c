@@ -1,7 +1,10 @@
 /* fw_cfg by port I/O (include/fw_cfg.h; QEMU's docs/specs/fw_cfg.rst):
  * selecting an item rewinds it, and each read of the data port gives its
  * next byte. Reads use rep insb, one instruction for a whole run of
- * bytes, since every guest instruction of the boot counts (tools/bench). */
+ * bytes, since every guest instruction of the boot counts (tools/bench).
+ * Not the DMA interface: under TCG its transfers took 18 ms of host time
+ * for the directory, against 1 ms by rep insb, for about the same count
+ * of guest instructions (measured on QEMU 7.2, microvm). */
 #include "fw_cfg.h"
 #include "arch.h"
 #include "errno.h"
@@ -46,8 +49,9 @@ fw_cfg_files(const char *prefix, struct fw_cfg_file *out, int max)
 	for (uint32_t i = 0, n = be32(cnt); i < n && i < 4096; i++) {
 		read_bytes(ent, sizeof(ent));
 		const char *name = (const char *)ent + 8;
-		if (strnlen(name, FW_CFG_NAME_MAX) == FW_CFG_NAME_MAX ||
-		    strncmp(name, prefix, plen))
+		/* the prefix first: most names differ at their first byte */
+		if (strncmp(name, prefix, plen) ||
+		    strnlen(name, FW_CFG_NAME_MAX) == FW_CFG_NAME_MAX)
 			continue;
 		if (found < max) {
 			out[found].size = be32(ent);
