@@ -55,7 +55,9 @@ KOBJS += $(LWIP_OBJS)
 # doors"): Debian's source package, pinned in deps.lock, unpacked into
 # BUILD/musl, configured and compiled there with our arch glue first on
 # the include path (arch/x86_64/musl/syscall_arch.h: __syscall is a call of
-# the kernel's door2_entry; syscall_cp.s in place of musl's), and linked
+# the kernel's door2_entry; our .s files there in place of musl's that
+# execute SYSCALL: syscall_cp, clone, vfork, restore, __unmapself,
+# __set_thread_area), and linked
 # as a shared object without musl's dynamic linker (ldso/: ours is
 # loader/dynlink.c, with libc/musl's glue in its place). The kernel
 # carries the image (arch/x86_64/kmusl.S) as Linux carries the vDSO. ---
@@ -66,7 +68,9 @@ MUSL_GLUE_H := $(MUSL_ARCH_H) $(wildcard libc/musl/*.h) include/uapi/unum_dyn.h
 MUSL_GLUE := $(patsubst %,$(MUSL)/unum/%.lo,$(basename $(wildcard $(ARCH)/musl/*.s libc/musl/*.c)))
 # musl's own files that ours replace (same symbols)
 MUSL_REPLACED := obj/src/thread/x86_64/syscall_cp.lo obj/src/thread/__tls_get_addr.lo \
-	obj/src/ldso/dlclose.lo
+	obj/src/ldso/dlclose.lo obj/src/thread/x86_64/clone.lo obj/src/thread/x86_64/__unmapself.lo \
+	obj/src/thread/x86_64/__set_thread_area.lo obj/src/signal/x86_64/restore.lo \
+	obj/src/process/x86_64/vfork.lo
 MUSL_SO := $(BUILD)/musl-libc.so
 $(MUSL_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
 	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack musl $(abspath $(MUSL))
