@@ -301,6 +301,41 @@ $(DYN)/musl/dyn_nosym: tests/guest-dyn/dyn_nosym.c $(DYN)/musl/libdynsym.so | $(
 	$(V)musl-gcc $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldynsym -Wl,-rpath,'$$ORIGIN' \
 		-Wl,--enable-new-dtags
 guest-apps: $(DYN_BINS) $(DOOR_BINS)
+# symbol versions (tests/e2e/dyn-ver.sh): libdynver.so built three ways
+# (verN/; the second beside the programs), a program linked against each
+VER_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,ver1/libdynver.so libdynver.so \
+	ver3/libdynver.so dyn_ver_old dyn_ver dyn_ver_new))
+$(DYN)/%/ver1/libdynver.so: tests/guest-dyn/libdynver.c tests/guest-dyn/libdynver-1.map | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DVERS=1 -Wl,-soname,libdynver.so \
+		-Wl,--version-script=tests/guest-dyn/libdynver-1.map $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynver.so: tests/guest-dyn/libdynver.c tests/guest-dyn/libdynver-2.map | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DVERS=2 -Wl,-soname,libdynver.so \
+		-Wl,--version-script=tests/guest-dyn/libdynver-2.map $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/ver3/libdynver.so: tests/guest-dyn/libdynver.c tests/guest-dyn/libdynver-3.map | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DVERS=3 -Wl,-soname,libdynver.so \
+		-Wl,--version-script=tests/guest-dyn/libdynver-3.map $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_ver_old: tests/guest-dyn/dyn_ver.c $(DYN)/%/ver1/libdynver.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@)ver1 -ldynver -Wl,-rpath,'$$ORIGIN'
+$(DYN)/%/dyn_ver: tests/guest-dyn/dyn_ver.c $(DYN)/%/libdynver.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldynver -Wl,-rpath,'$$ORIGIN'
+$(DYN)/%/dyn_ver_new: tests/guest-dyn/dyn_ver.c $(DYN)/%/ver3/libdynver.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -DNEW -o $@ $< -L$(dir $@)ver3 -ldynver -Wl,-rpath,'$$ORIGIN'
+guest-apps: $(VER_BINS)
+# dlopen's scopes (tests/e2e/dyn-scope.sh)
+SCOPE_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_scope libdynlocal.so libdynuser.so))
+$(DYN)/%/libdynlocal.so: tests/guest-dyn/libdynlocal.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynuser.so: tests/guest-dyn/libdynuser.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_scope: tests/guest-dyn/dyn_scope.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
+guest-apps: $(SCOPE_BINS)
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

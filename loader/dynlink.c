@@ -18,10 +18,14 @@
  * (dynamic TLS of dlopen'ed objects) are musl's glue asking this file
  * through a second door (door2_dl_entry -> dynlink_service, below), which
  * no SYSCALL program can reach.
- * XXX: symbol versions are not matched (a hidden version is skipped);
- * RTLD_LOCAL is global, RTLD_NEXT is RTLD_DEFAULT; dlclose unloads
- * nothing; the kernel's musl has no /proc/self/maps name; dlsym of a TLS
- * symbol and a dlopen'ed object's TLSDESC are refused. */
+ * Symbol versions are bound as glibc's ld.so binds them (DT_VERSYM,
+ * DT_VERNEED, DT_VERDEF; none for the kernel's musl, which has none): a
+ * reference to foo@VER binds to that version, an unversioned one to the
+ * default; a version a library lacks is a refusal at load. An object
+ * dlopen'ed RTLD_LOCAL stays out of the global scope.
+ * XXX: RTLD_NEXT is RTLD_DEFAULT; dlclose unloads nothing; the kernel's
+ * musl has no /proc/self/maps name; dlsym of a TLS symbol and a
+ * dlopen'ed object's TLSDESC are refused. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
@@ -57,6 +61,7 @@ struct dso {
 	uintptr_t bias;
 	/* from PT_DYNAMIC (unbiased addresses; 0: absent) */
 	uint64_t strtab, strsz, symtab, hash, gnu_hash, versym, rela, relasz, jmprel, pltrelsz;
+	uint64_t verdef, verdefnum, verneed, verneednum;
 	uint64_t init, fini, init_array, init_arraysz, fini_array, fini_arraysz, preinit_array,
 	    preinit_arraysz, rpath;
 	const char *strs;
@@ -64,11 +69,13 @@ struct dso {
 	uint32_t nsyms;
 	struct dso *needed_by;
 	struct dso *deps[MAX_NEEDED];
+	const char *dep_names[MAX_NEEDED]; /* deps[i]'s DT_NEEDED string */
 	int ndeps;
 	/* PT_TLS */
 	uint64_t tls_image, tls_len, tls_size, tls_align, tls_offset;
 	int tls_id;
 	bool musl, visited, fixups;
+	bool global;      /* in the global scope: loaded with the program, or RTLD_GLOBAL */
 	uintptr_t name_u; /* its name in the app's half */
 };
 
@@ -181,6 +188,18 @@ parse(struct dso *d, const char **why)
 		case DT_VERSYM:
 			d->versym = v;
 			break;
+		case DT_VERDEF:
+			d->verdef = v;
+			break;
+		case DT_VERDEFNUM:
+			d->verdefnum = v;
+			break;
+		case DT_VERNEED:
+			d->verneed = v;
+			break;
+		case DT_VERNEEDNUM:
+			d->verneednum = v;
+			break;
 		case DT_RELA:
 			d->rela = v;
 			break;
@@ -270,24 +289,147 @@ parse(struct dso *d, const char **why)
 	return 0;
 }
 
-/* a definition of name in d that another object may bind to */
-static const struct elf64_sym *
-lookup_in(const struct dso *d, const char *name, uint32_t sh, uint32_t gh)
+/* the name of version ndx in d's DT_VERDEF (ndx 0: of the first whose
+ * name is have), or NULL */
+static const char *
+verdef_find(const struct dso *d, uint16_t ndx, const char *have)
+{
+	uint64_t at = d->verdef;
+
+	for (uint64_t k = 0; at && k < d->verdefnum; k++) {
+		const struct elf64_verdef *v = fptr(d, at, sizeof(*v));
+		if (!v)
+			return NULL;
+		if (!ndx && !(v->vd_flags & VER_FLG_BASE)) {
+			const struct elf64_verdaux *a = fptr(d, at + v->vd_aux, sizeof(*a));
+			const char *n = a ? dstr(d, a->vda_name) : NULL;
+			if (n && !strcmp(n, have))
+				return n;
+		} else if (ndx && v->vd_ndx == ndx) {
+			const struct elf64_verdaux *a = fptr(d, at + v->vd_aux, sizeof(*a));
+			return a ? dstr(d, a->vda_name) : NULL;
+		}
+		if (!v->vd_next)
+			break;
+		at += v->vd_next;
+	}
+	return NULL;
+}
+
+static const char *
+verdef_name(const struct dso *d, uint16_t ndx)
+{
+	return verdef_find(d, ndx, NULL);
+}
+
+/* d's DT_VERNEED entries in turn: fn(d, file, version, flags, ndx, arg)
+ * for each, until it returns nonzero (that value), or 0; -1 when the
+ * table runs off the file */
+static int
+each_verneed(const struct dso *d,
+             int (*fn)(const struct dso *, const char *, const char *, uint16_t, uint16_t, void *),
+             void *arg)
+{
+	uint64_t at = d->verneed;
+
+	for (uint64_t k = 0; at && k < d->verneednum; k++) {
+		const struct elf64_verneed *n = fptr(d, at, sizeof(*n));
+		if (!n || !dstr(d, n->vn_file))
+			return -1;
+		uint64_t aat = at + n->vn_aux;
+		for (uint16_t j = 0; j < n->vn_cnt; j++) {
+			const struct elf64_vernaux *a = fptr(d, aat, sizeof(*a));
+			int r;
+			if (!a || !dstr(d, a->vna_name))
+				return -1;
+			if ((r = fn(d, dstr(d, n->vn_file), dstr(d, a->vna_name), a->vna_flags,
+			            a->vna_other, arg)))
+				return r;
+			if (!a->vna_next)
+				break;
+			aat += a->vna_next;
+		}
+		if (!n->vn_next)
+			break;
+		at += n->vn_next;
+	}
+	return 0;
+}
+
+struct want {
+	uint16_t ndx;
+	const char *file, *name;
+};
+
+static int
+want_ndx(const struct dso *d, const char *file, const char *name, uint16_t flags, uint16_t ndx,
+         void *arg)
+{
+	struct want *w = arg;
+
+	if (ndx != w->ndx)
+		return 0;
+	w->file = file, w->name = name;
+	return 1;
+}
+
+static bool names_libc(const char *n);
+
+/* the version d's symbol si asks for (NULL: none), as glibc's ld.so
+ * reads it: a symbol d defines names one of its DT_VERDEF, an undefined
+ * one one of its DT_VERNEED; not for the kernel's musl, which has none */
+static const char *
+ref_version(const struct dso *d, uint32_t si, bool *hidden)
 {
 	const uint16_t *vs = d->versym ? fptr(d, d->versym, 2ull * d->nsyms) : NULL;
+	struct want w = {0};
 
-#define DEFINES(i)                                                                                 \
-	({                                                                                         \
-		const struct elf64_sym *_s = &d->syms[i];                                          \
-		int _b = ELF64_ST_BIND(_s->info), _t = ELF64_ST_TYPE(_s->info);                    \
-		const char *_n = dstr(d, _s->name);                                                \
-		_n && _s->shndx != SHN_UNDEF &&                                                    \
-		    (_b == STB_GLOBAL || _b == STB_WEAK || _b == STB_GNU_UNIQUE) &&                \
-		    (_t <= STT_FUNC || _t == STT_COMMON || _t == STT_TLS ||                        \
-		     _t == STT_GNU_IFUNC) &&                                                       \
-		    (_s->value || _t == STT_TLS) && !(vs && (vs[i] & 0x8000)) &&                   \
-		    !strcmp(_n, name);                                                             \
-	})
+	*hidden = false;
+	if (!vs || si >= d->nsyms || (vs[si] & ~VERSYM_HIDDEN) < 2)
+		return NULL;
+	w.ndx = vs[si] & ~VERSYM_HIDDEN;
+	if (d->syms[si].shndx != SHN_UNDEF) {
+		*hidden = vs[si] & VERSYM_HIDDEN;
+		return verdef_name(d, w.ndx);
+	}
+	if (each_verneed(d, want_ndx, &w) != 1 || names_libc(w.file))
+		return NULL;
+	return w.name;
+}
+
+/* symbol i of d, a definition of name another object may bind to; of
+ * version ver when ver is not NULL (glibc's ld.so's check_match: an
+ * unversioned definition of a versioned library does too, unless the
+ * reference is hidden), else of the default version (not hidden) */
+static bool
+defines(const struct dso *d, uint32_t i, const char *name, const char *ver, bool hidden)
+{
+	const uint16_t *vs = d->versym ? fptr(d, d->versym, 2ull * d->nsyms) : NULL;
+	const struct elf64_sym *s = &d->syms[i];
+	int b = ELF64_ST_BIND(s->info), t = ELF64_ST_TYPE(s->info);
+	const char *n = dstr(d, s->name);
+
+	if (!n || s->shndx == SHN_UNDEF ||
+	    !(b == STB_GLOBAL || b == STB_WEAK || b == STB_GNU_UNIQUE) ||
+	    !(t <= STT_FUNC || t == STT_COMMON || t == STT_TLS || t == STT_GNU_IFUNC) ||
+	    !(s->value || t == STT_TLS) || strcmp(n, name))
+		return false;
+	if (!vs)
+		return true;
+	if (!ver)
+		return !(vs[i] & VERSYM_HIDDEN);
+	uint16_t ndx = vs[i] & ~VERSYM_HIDDEN;
+	const char *have = ndx >= 2 ? verdef_name(d, ndx) : NULL;
+	if (have && !strcmp(have, ver))
+		return true;
+	return ndx < 2 && !hidden && !(vs[i] & VERSYM_HIDDEN);
+}
+
+/* a definition of name (of version ver, or the default) in d */
+static const struct elf64_sym *
+lookup_in(const struct dso *d, const char *name, const char *ver, bool hidden, uint32_t sh,
+          uint32_t gh)
+{
 	if (d->gnu_hash) {
 		const uint32_t *h = fptr(d, d->gnu_hash, 16);
 		uint32_t nb = h[0], off = h[1], bsize = h[2], shift = h[3];
@@ -299,7 +441,7 @@ lookup_in(const struct dso *d, const char *name, uint32_t sh, uint32_t gh)
 			return NULL;
 		for (uint32_t i = buckets[gh % nb]; i >= off && i < d->nsyms; i++) {
 			uint32_t c = chain[i - off];
-			if ((c | 1) == (gh | 1) && DEFINES(i))
+			if ((c | 1) == (gh | 1) && defines(d, i, name, ver, hidden))
 				return &d->syms[i];
 			if (c & 1)
 				break;
@@ -313,11 +455,10 @@ lookup_in(const struct dso *d, const char *name, uint32_t sh, uint32_t gh)
 		int guard = 0;
 		for (uint32_t i = nb ? h[2 + sh % nb] : 0;
 		     i && i < d->nsyms && guard < (int)d->nsyms; i = chain[i], guard++)
-			if (DEFINES(i))
+			if (defines(d, i, name, ver, hidden))
 				return &d->syms[i];
 	}
 	return NULL;
-#undef DEFINES
 }
 
 struct def {
@@ -325,21 +466,90 @@ struct def {
 	const struct elf64_sym *sym;
 };
 
-/* name in the global scope from dsos[from] on; the door when none has it */
+/* root and what it needs, breadth-first, into q (MAX_DSOS); their count */
+static int
+tree(struct dso *root, struct dso **q)
+{
+	int qn = 0;
+
+	q[qn++] = root;
+	for (int i = 0; i < qn; i++)
+		for (int k = 0; k < q[i]->ndeps && qn < MAX_DSOS; k++) {
+			bool seen = false;
+			for (int j = 0; j < qn; j++)
+				seen |= q[j] == q[i]->deps[k];
+			if (!seen)
+				q[qn++] = q[i]->deps[k];
+		}
+	return qn;
+}
+
+/* name (of version ver) in a lookup's scope: the global scope (the
+ * program, its libraries, objects dlopen'ed RTLD_GLOBAL, in load order)
+ * from dsos[from] on, then the tree of local (an object dlopen'ed and
+ * not global: itself and what it needs), as glibc's ld.so searches */
 static bool
-lookup(const char *name, int from, struct def *out)
+lookup(const char *name, const char *ver, bool hidden, int from, struct dso *local, struct def *out)
 {
 	uint32_t sh = sysv_hash(name), gh = gnu_hash(name);
+	struct dso *q[MAX_DSOS];
+	int qn = local ? tree(local, q) : 0;
 
 	for (int i = from; i < ndsos; i++) {
-		const struct elf64_sym *s = lookup_in(&dsos[i], name, sh, gh);
+		const struct elf64_sym *s =
+		    dsos[i].global ? lookup_in(&dsos[i], name, ver, hidden, sh, gh) : NULL;
 		if (s) {
 			out->dso = &dsos[i];
 			out->sym = s;
 			return true;
 		}
 	}
+	for (int i = 0; i < qn; i++) {
+		const struct elf64_sym *s =
+		    q[i]->global ? NULL : lookup_in(q[i], name, ver, hidden, sh, gh);
+		if (s) {
+			out->dso = q[i];
+			out->sym = s;
+			return true;
+		}
+	}
 	return false;
+}
+
+/* a version an object needs from one of its libraries that the library
+ * does not define: glibc's ld.so's "version not found" (one that has no
+ * DT_VERDEF at all is let through, as there) */
+static int
+need_version(const struct dso *d, const char *file, const char *name, uint16_t flags, uint16_t ndx,
+             void *arg)
+{
+	const struct dso *lib = NULL;
+	const char **out = arg;
+
+	for (int k = 0; k < d->ndeps; k++)
+		if (!strcmp(d->dep_names[k], file))
+			lib = d->deps[k];
+	if (!lib || lib->musl || !lib->verdef || (flags & VER_FLG_WEAK) ||
+	    verdef_find(lib, 0, name))
+		return 0;
+	out[0] = name, out[1] = lib->name;
+	return 2;
+}
+
+/* every version the objects from dsos[from] on need is there */
+static int
+check_versions(int from, const char **why)
+{
+	for (int i = from; i < ndsos; i++) {
+		const char *miss[2] = {NULL, NULL}; /* the version, the library */
+		int r = dsos[i].musl ? 0 : each_verneed(&dsos[i], need_version, miss);
+		if (r == -1)
+			return fail(-ENOEXEC, why, "%s: bad ELF (DT_VERNEED)", dsos[i].name);
+		if (r == 2)
+			return fail(-ENOENT, why, "%s: version %s not found (needed by %s)",
+			            miss[1], miss[0], dsos[i].name);
+	}
+	return 0;
 }
 
 /* musl's ld.so takes these names for libc itself (its "reserved" list):
@@ -557,6 +767,7 @@ load_needed(int from, const char *ld_path, const char **why)
 			if (d->ndeps == MAX_NEEDED)
 				return fail(-ENOEXEC, why, "%s: over %d DT_NEEDED", d->name,
 				            MAX_NEEDED);
+			d->dep_names[d->ndeps] = name;
 			d->deps[d->ndeps++] = dep;
 		}
 	}
@@ -675,7 +886,7 @@ static const char *const rel_names[] = {
 };
 
 static int
-relocate_table(struct dso *d, uint64_t table, uint64_t size, const char **why)
+relocate_table(struct dso *d, uint64_t table, uint64_t size, struct dso *local, const char **why)
 {
 	const struct elf64_rela *r = table ? fptr(d, table, size) : NULL;
 	int self = (int)(d - dsos);
@@ -701,6 +912,8 @@ relocate_table(struct dso *d, uint64_t table, uint64_t size, const char **why)
 				            d->name);
 			const struct elf64_sym *s = &d->syms[si];
 			const char *name = dstr(d, s->name);
+			bool hidden;
+			const char *ver = ref_version(d, si, &hidden);
 			if (!name)
 				return fail(-ENOEXEC, why, "%s: bad ELF (a symbol's name)",
 				            d->name);
@@ -708,13 +921,14 @@ relocate_table(struct dso *d, uint64_t table, uint64_t size, const char **why)
 				def.sym = s;
 			} else if (s->shndx == SHN_UNDEF && kernel_export(name)) {
 				def.dso = NULL; /* one of the kernel's doors */
-			} else if (!lookup(name, type == R_X86_64_COPY ? self + 1 : 0, &def)) {
+			} else if (!lookup(name, ver, hidden, type == R_X86_64_COPY ? self + 1 : 0,
+			                   local, &def)) {
 				if (ELF64_ST_BIND(s->info) == STB_WEAK) {
 					def.dso = NULL;
 				} else
 					return fail(-ENOENT, why,
-					            "%s: symbol not found (needed by %s)", name,
-					            d->name);
+					            "%s%s%s: symbol not found (needed by %s)", name,
+					            ver ? "@" : "", ver ? ver : "", d->name);
 			}
 			if (!def.dso)
 				S = kernel_export(name);
@@ -820,7 +1034,7 @@ musl_sym(const char *name)
 	for (int i = 0; i < ndsos; i++)
 		if (dsos[i].musl) {
 			const struct elf64_sym *s =
-			    lookup_in(&dsos[i], name, sysv_hash(name), gnu_hash(name));
+			    lookup_in(&dsos[i], name, NULL, false, sysv_hash(name), gnu_hash(name));
 			return s ? dsos[i].bias + s->value : 0;
 		}
 	return 0;
@@ -989,14 +1203,18 @@ dynlink_musl(struct vnode *v, const uint8_t *f, size_t size, uintptr_t bias,
 		if ((err = map_object(m, NULL, why)))
 			return err;
 	}
+	for (int i = 0; i < ndsos; i++)
+		dsos[i].global = true;
+	if ((err = check_versions(0, why)))
+		return err;
 	layout_tls();
 	static_tls_cnt = tls_cnt;
 	tlsdesc_static = musl_sym("__unum_tlsdesc_static");
 	/* libraries last-loaded first, the program last */
 	for (int i = ndsos - 1; i >= 0; i--) {
 		struct dso *d = &dsos[i];
-		if ((err = relocate_table(d, d->rela, d->relasz, why)) ||
-		    (err = relocate_table(d, d->jmprel, d->pltrelsz, why)))
+		if ((err = relocate_table(d, d->rela, d->relasz, NULL, why)) ||
+		    (err = relocate_table(d, d->jmprel, d->pltrelsz, NULL, why)))
 			return err;
 	}
 	/* constructors and destructors */
@@ -1064,10 +1282,27 @@ name_to_app(struct dso *d)
 	return vma_protect(d->name_u, ALIGN_UP(l, PAGE_SIZE), PROT_READ);
 }
 
+/* dlopen's modes (the same in musl's and glibc's dlfcn.h) */
+#define DL_RTLD_NOLOAD 4
+#define DL_RTLD_GLOBAL 0x100
+
+/* d and what it needs into the global scope (dlopen RTLD_GLOBAL) */
+static void
+make_global(struct dso *d)
+{
+	struct dso *q[MAX_DSOS];
+	int qn = tree(d, q);
+
+	for (int i = 0; i < qn; i++)
+		q[i]->global = true;
+}
+
 /* dlopen(path, mode): the object and what it needs loaded, relocated
  * and protected; its fixups and constructors queued for the caller.
- * XXX: RTLD_LOCAL is taken as RTLD_GLOBAL (one scope), RTLD_NOLOAD and
- * RTLD_LAZY as RTLD_NOW; a failed open leaves what it mapped. */
+ * RTLD_LOCAL (no RTLD_GLOBAL): its objects stay out of the global scope,
+ * seen only by lookups from their own tree; RTLD_NOLOAD: only one already
+ * loaded. XXX: RTLD_LAZY is RTLD_NOW; a failed open leaves what it
+ * mapped. */
 static long
 dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 {
@@ -1093,8 +1328,15 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	for (int i = 0; i < ndsos; i++)
 		if (!strcmp(dsos[i].name, path_buf)) {
 			vfs_put(v);
+			if (mode & DL_RTLD_GLOBAL)
+				make_global(&dsos[i]);
 			return i + 1;
 		}
+	if (mode & DL_RTLD_NOLOAD) {
+		vfs_put(v);
+		fmt_snprintf(reason, sizeof(reason), "Library %s is not already loaded", path);
+		return dl_err(uerr, reason);
+	}
 	if (ndsos == MAX_DSOS) {
 		vfs_put(v);
 		return dl_err(uerr, "dlopen: too many shared objects");
@@ -1109,12 +1351,14 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	}
 	if ((err = map_object(d, v, &why)) || (err = load_needed(from, ld_path, &why)))
 		goto bad;
+	if ((err = check_versions(from, &why)))
+		goto bad;
 	for (int i = from; i < ndsos; i++)
 		if (dsos[i].tls_size)
 			dsos[i].tls_id = ++tls_cnt; /* dynamic TLS: __tls_get_addr */
 	for (int i = ndsos - 1; i >= from; i--)
-		if ((err = relocate_table(&dsos[i], dsos[i].rela, dsos[i].relasz, &why)) ||
-		    (err = relocate_table(&dsos[i], dsos[i].jmprel, dsos[i].pltrelsz, &why)))
+		if ((err = relocate_table(&dsos[i], dsos[i].rela, dsos[i].relasz, d, &why)) ||
+		    (err = relocate_table(&dsos[i], dsos[i].jmprel, dsos[i].pltrelsz, d, &why)))
 			goto bad;
 	/* fixups first, then the constructors, each object after its needs */
 	pending.n = pending_at = 0;
@@ -1142,6 +1386,8 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	for (int i = from; i < ndsos; i++)
 		if ((err = name_to_app(&dsos[i])))
 			goto bad;
+	if (mode & DL_RTLD_GLOBAL)
+		make_global(d);
 	return (long)(d - dsos) + 1;
 bad:
 	if (err == -ENOMEM && why[0] == 0)
@@ -1161,26 +1407,16 @@ dl_sym(long h, uintptr_t uname, uintptr_t uerr)
 	if (strncpy_from_user(name, (const char *)uname, sizeof(name)) < 0)
 		return dl_err(uerr, "dlsym: bad name");
 	if (h == 0 || h == 1 || h == -1) { /* RTLD_DEFAULT, the program, XXX RTLD_NEXT */
-		found = lookup(name, 0, &def);
+		found = lookup(name, NULL, false, 0, NULL, &def);
 	} else if (h > 1 && h <= ndsos) {
 		/* the object, then what it needs, breadth-first */
 		struct dso *q[MAX_DSOS];
-		int qn = 0;
-		q[qn++] = &dsos[h - 1];
+		int qn = tree(&dsos[h - 1], q);
 		for (int i = 0; i < qn && !found; i++) {
 			const struct elf64_sym *s =
-			    lookup_in(q[i], name, sysv_hash(name), gnu_hash(name));
-			if (s) {
+			    lookup_in(q[i], name, NULL, false, sysv_hash(name), gnu_hash(name));
+			if (s)
 				def.dso = q[i], def.sym = s, found = true;
-				break;
-			}
-			for (int k = 0; k < q[i]->ndeps && qn < MAX_DSOS; k++) {
-				bool seen = false;
-				for (int j = 0; j < qn; j++)
-					seen |= q[j] == q[i]->deps[k];
-				if (!seen)
-					q[qn++] = q[i]->deps[k];
-			}
 		}
 	} else
 		return dl_err(uerr, "Invalid library handle");

@@ -42,6 +42,32 @@ struct elf64_sym {
 	uint64_t value, size;
 };
 
+/* symbol versions (GNU: DT_VERSYM indexes; DT_VERDEF defines them,
+ * DT_VERNEED names those an object needs from each DT_NEEDED file) */
+struct elf64_verdef {
+	uint16_t vd_version, vd_flags, vd_ndx, vd_cnt;
+	uint32_t vd_hash, vd_aux, vd_next;
+};
+
+struct elf64_verdaux {
+	uint32_t vda_name, vda_next;
+};
+
+struct elf64_verneed {
+	uint16_t vn_version, vn_cnt;
+	uint32_t vn_file, vn_aux, vn_next;
+};
+
+struct elf64_vernaux {
+	uint32_t vna_hash;
+	uint16_t vna_flags, vna_other;
+	uint32_t vna_name, vna_next;
+};
+
+#define VER_FLG_BASE 1
+#define VER_FLG_WEAK 2
+#define VERSYM_HIDDEN 0x8000
+
 struct elf64_rela {
 	uint64_t offset, info;
 	int64_t addend;
@@ -76,6 +102,10 @@ struct elf64_rela {
 #define DT_PREINIT_ARRAYSZ 33
 #define DT_GNU_HASH 0x6ffffef5
 #define DT_VERSYM 0x6ffffff0
+#define DT_VERDEF 0x6ffffffc
+#define DT_VERDEFNUM 0x6ffffffd
+#define DT_VERNEED 0x6ffffffe
+#define DT_VERNEEDNUM 0x6fffffff
 #define DT_FLAGS_1 0x6ffffffb
 #define DF_1_PIE 0x08000000
 
