@@ -70,7 +70,7 @@ MUSL_GLUE := $(patsubst %,$(MUSL)/unum/%.lo,$(basename $(wildcard $(ARCH)/musl/*
 MUSL_REPLACED := obj/src/thread/x86_64/syscall_cp.lo obj/src/thread/__tls_get_addr.lo \
 	obj/src/ldso/dlclose.lo obj/src/thread/x86_64/clone.lo obj/src/thread/x86_64/__unmapself.lo \
 	obj/src/thread/x86_64/__set_thread_area.lo obj/src/signal/x86_64/restore.lo \
-	obj/src/process/x86_64/vfork.lo
+	obj/src/process/x86_64/vfork.lo obj/src/ldso/dlinfo.lo
 MUSL_SO := $(BUILD)/musl-libc.so
 $(MUSL_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
 	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack musl $(abspath $(MUSL))
@@ -336,6 +336,12 @@ $(DYN)/%/dyn_scope: tests/guest-dyn/dyn_scope.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
 guest-apps: $(SCOPE_BINS)
+# dlsym of TLS symbols, RTLD_NEXT, dlinfo (tests/e2e/dyn-info.sh)
+$(DYN)/%/dyn_info: tests/guest-dyn/dyn_info.c $(DYN)/%/libdyntls.so | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldyntls \
+		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -lpthread -ldl
+guest-apps: $(DYN)/glibc/dyn_info $(DYN)/musl/dyn_info
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

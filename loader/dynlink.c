@@ -23,9 +23,10 @@
  * reference to foo@VER binds to that version, an unversioned one to the
  * default; a version a library lacks is a refusal at load. An object
  * dlopen'ed RTLD_LOCAL stays out of the global scope.
- * XXX: RTLD_NEXT is RTLD_DEFAULT; dlclose unloads nothing; the kernel's
- * musl has no /proc/self/maps name; dlsym of a TLS symbol and a
- * dlopen'ed object's TLSDESC are refused. */
+ * dlsym of a TLS symbol answers the calling thread's address (musl's
+ * glue asks __tls_get_addr); RTLD_NEXT looks after the caller's object.
+ * XXX: dlclose unloads nothing; the kernel's musl has no /proc/self/maps
+ * name; a dlopen'ed object's TLSDESC is refused. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
@@ -1040,6 +1041,28 @@ musl_sym(const char *name)
 	return 0;
 }
 
+/* d as dl_iterate_phdr and dlinfo report it */
+static void
+dso_info(const struct dso *d, struct unum_dso *u)
+{
+	const struct elf64_ehdr *e = (const void *)d->f;
+
+	*u = (struct unum_dso){
+	    .base = d->bias,
+	    .name = d->name_u,
+	    .phnum = d->phnum,
+	    .tls_id = d->tls_id,
+	    .tls_image = d->tls_id ? d->bias + d->tls_image : 0,
+	};
+	for (int k = 0; k < d->phnum; k++) {
+		const struct elf64_phdr *p = &d->ph[k];
+		if (p->type == PT_LOAD && p->offset <= e->phoff && e->phoff < p->offset + p->filesz)
+			u->phdr = d->bias + p->vaddr + (e->phoff - p->offset);
+		if (p->type == PT_DYNAMIC)
+			u->dynamic = d->bias + p->vaddr;
+	}
+}
+
 /* struct unum_dyn and what it points at, in one read-only mapping */
 static int
 write_info(struct dso **order, int n, uintptr_t *where)
@@ -1104,23 +1127,10 @@ write_info(struct dso **order, int n, uintptr_t *where)
 	struct unum_dso *ud = (void *)(b + o_dso);
 	char *nm = (char *)b + o_names;
 	for (int i = 0; i < ndsos; i++) {
-		const struct dso *d = &dsos[i];
-		const struct elf64_ehdr *e = (const void *)d->f;
-		size_t l = strlen(d->name) + 1;
-		uint64_t phdr = 0;
-		for (int k = 0; k < d->phnum; k++)
-			if (d->ph[k].type == PT_LOAD && d->ph[k].offset <= e->phoff &&
-			    e->phoff < d->ph[k].offset + d->ph[k].filesz)
-				phdr = d->bias + d->ph[k].vaddr + (e->phoff - d->ph[k].offset);
-		ud[i] = (struct unum_dso){
-		    .base = d->bias,
-		    .name = u + (uintptr_t)(nm - (char *)b),
-		    .phdr = phdr,
-		    .phnum = d->phnum,
-		    .tls_id = d->tls_id,
-		    .tls_image = d->tls_id ? d->bias + d->tls_image : 0,
-		};
-		memcpy(nm, d->name, l);
+		size_t l = strlen(dsos[i].name) + 1;
+		dso_info(&dsos[i], &ud[i]);
+		ud[i].name = u + (uintptr_t)(nm - (char *)b);
+		memcpy(nm, dsos[i].name, l);
 		dsos[i].name_u = ud[i].name;
 		nm += l;
 	}
@@ -1397,16 +1407,39 @@ bad:
 	return dl_err(uerr, path_buf);
 }
 
+/* the object holding addr, or -1 */
+static int
+dso_at(uintptr_t addr)
+{
+	for (int i = 0; i < ndsos; i++)
+		if (addr >= dsos[i].bias && in_object(&dsos[i], addr - dsos[i].bias, 1))
+			return i;
+	return -1;
+}
+
+/* dlsym(h, name): RTLD_DEFAULT (0) and the program's handle (1) the
+ * global scope; RTLD_NEXT (-1) the global scope after the caller's
+ * object (XXX: for a caller dlopen'ed RTLD_LOCAL, not its own tree); a
+ * handle its object's tree. A TLS symbol is answered with its module and
+ * offset, for the caller's __tls_get_addr: the calling thread's. */
 static long
-dl_sym(long h, uintptr_t uname, uintptr_t uerr)
+dl_sym(long h, uintptr_t uname, uintptr_t uio)
 {
 	char name[256];
 	struct def def;
 	bool found = false;
+	uintptr_t uerr = uio + offsetof(struct unum_dl_sym, err);
+	uint64_t ra;
 
-	if (strncpy_from_user(name, (const char *)uname, sizeof(name)) < 0)
+	if (strncpy_from_user(name, (const char *)uname, sizeof(name)) < 0 ||
+	    copy_from_user(&ra, (const void *)uio, sizeof(ra)))
 		return dl_err(uerr, "dlsym: bad name");
-	if (h == 0 || h == 1 || h == -1) { /* RTLD_DEFAULT, the program, XXX RTLD_NEXT */
+	if (h == -1) {
+		int c = dso_at(ra);
+		if (c < 0)
+			return dl_err(uerr, "RTLD_NEXT used in code not dynamically loaded");
+		found = lookup(name, NULL, false, c + 1, NULL, &def);
+	} else if (h == 0 || h == 1) {
 		found = lookup(name, NULL, false, 0, NULL, &def);
 	} else if (h > 1 && h <= ndsos) {
 		/* the object, then what it needs, breadth-first */
@@ -1424,8 +1457,14 @@ dl_sym(long h, uintptr_t uname, uintptr_t uerr)
 		fmt_snprintf(reason, sizeof(reason), "Symbol not found: %s", name);
 		return dl_err(uerr, reason);
 	}
-	if (ELF64_ST_TYPE(def.sym->info) == STT_TLS)
-		return dl_err(uerr, "dlsym of a TLS symbol: not supported"); /* XXX */
+	if (ELF64_ST_TYPE(def.sym->info) == STT_TLS) {
+		uint64_t tls[2] = {(uint64_t)def.dso->tls_id, def.sym->value};
+		if (!tls[0])
+			return dl_err(uerr, "dlsym: a TLS symbol of an object without TLS");
+		copy_to_user((void *)(uio + offsetof(struct unum_dl_sym, tls_id)), tls,
+		             sizeof(tls)); /* a fault: 0 and no answer, as the app's */
+		return 0;
+	}
 	return (long)(def.dso->bias + def.sym->value);
 }
 
@@ -1433,26 +1472,25 @@ dl_sym(long h, uintptr_t uname, uintptr_t uerr)
 static long
 dl_addr(uintptr_t addr, uintptr_t uout)
 {
-	for (int i = 0; i < ndsos; i++) {
-		const struct dso *d = &dsos[i];
-		if (addr < d->bias || !in_object(d, addr - d->bias, 1))
+	int i = dso_at(addr);
+
+	if (i < 0)
+		return 0;
+	const struct dso *d = &dsos[i];
+	uint64_t out[4] = {d->name_u, d->bias, 0, 0}, best = 0;
+	for (uint32_t k = 1; k < d->nsyms; k++) {
+		const struct elf64_sym *s = &d->syms[k];
+		uint64_t a = d->bias + s->value;
+		if (s->shndx == SHN_UNDEF || ELF64_ST_TYPE(s->info) == STT_TLS || !s->value ||
+		    a > addr || a < best || !dstr(d, s->name))
 			continue;
-		uint64_t out[4] = {d->name_u, d->bias, 0, 0}, best = 0;
-		for (uint32_t k = 1; k < d->nsyms; k++) {
-			const struct elf64_sym *s = &d->syms[k];
-			uint64_t a = d->bias + s->value;
-			if (s->shndx == SHN_UNDEF || ELF64_ST_TYPE(s->info) == STT_TLS ||
-			    !s->value || a > addr || a < best || !dstr(d, s->name))
-				continue;
-			if (s->size && addr >= a + s->size && a + s->size > a)
-				continue;
-			best = a;
-			out[2] = d->bias + d->strtab + s->name;
-			out[3] = a;
-		}
-		return copy_to_user((void *)uout, out, sizeof(out)) ? 0 : 1;
+		if (s->size && addr >= a + s->size && a + s->size > a)
+			continue;
+		best = a;
+		out[2] = d->bias + d->strtab + s->name;
+		out[3] = a;
 	}
-	return 0;
+	return copy_to_user((void *)uout, out, sizeof(out)) ? 0 : 1;
 }
 
 long
@@ -1483,16 +1521,8 @@ dynlink_service(struct syscall_frame *f)
 		break;
 	case UNUM_DL_DSO:
 		if (a < (uint64_t)ndsos) {
-			const struct dso *d = &dsos[a];
-			const struct elf64_ehdr *e = (const void *)d->f;
-			struct unum_dso u = {d->bias,   d->name_u,
-			                     0,         d->phnum,
-			                     d->tls_id, d->tls_id ? d->bias + d->tls_image : 0};
-			for (int k = 0; k < d->phnum; k++)
-				if (d->ph[k].type == PT_LOAD && d->ph[k].offset <= e->phoff &&
-				    e->phoff < d->ph[k].offset + d->ph[k].filesz)
-					u.phdr =
-					    d->bias + d->ph[k].vaddr + (e->phoff - d->ph[k].offset);
+			struct unum_dso u;
+			dso_info(&dsos[a], &u);
 			r = copy_to_user((void *)b, &u, sizeof(u)) ? 0 : 1;
 		}
 		break;

@@ -18,6 +18,14 @@ struct unum_tls_module {
 struct unum_dso {
 	unsigned long base, name, phdr, phnum;
 	unsigned long tls_id, tls_image; /* 0, 0 without PT_TLS */
+	unsigned long dynamic;           /* its PT_DYNAMIC (link_map's l_ld) */
+};
+
+/* dlsym's question and answer (UNUM_DL_SYM) */
+struct unum_dl_sym {
+	unsigned long ra;              /* in: the caller's return address (RTLD_NEXT) */
+	unsigned long tls_id, tls_off; /* out: a TLS symbol's module and offset */
+	char err[256];                 /* out: why not (UNUM_DL_ERR) */
 };
 
 /* *where = resolver(): an IRELATIVE relocation or a GNU IFUNC symbol, run
@@ -34,9 +42,11 @@ struct unum_range {
 /* the operations of the linker's door (__unum_dlcall(op, a, b, c)) */
 #define UNUM_DL_OPEN 1 /* (path, mode, char err[UNUM_DL_ERR]): a handle or 0 */
 #define UNUM_DL_NEXT                                                                               \
-	2             /* (unsigned long *where): the next function to run after an                 \
-	               * open, or 0; *where: 0 to call it, else where its result goes */
-#define UNUM_DL_SYM 3 /* (handle, name, err): the address or 0 */
+	2 /* (unsigned long *where): the next function to run after an                             \
+	   * open, or 0; *where: 0 to call it, else where its result goes */
+#define UNUM_DL_SYM                                                                                \
+	3 /* (handle, name, struct unum_dl_sym *): the address, or 0 with                          \
+	   * tls_id (a TLS symbol: __tls_get_addr's) or err */
 #define UNUM_DL_ADDR                                                                               \
 	4             /* (addr, unsigned long out[4]): 1 with fname, fbase, sname,                 \
 	               * saddr, or 0 */

@@ -17,6 +17,7 @@
 
 #include "../../include/uapi/unum_dyn.h"
 #include "libc.h"
+#include "lock.h"
 #include "pthread_impl.h"
 #include "syscall.h"
 
@@ -132,15 +133,87 @@ dlclose(void *h)
 	return __dl_invalid_handle(h);
 }
 
+/* ra: dlsym's caller (musl's dlsym.s), for RTLD_NEXT; a TLS symbol's
+ * address is the calling thread's */
 void *
 __dlsym(void *restrict h, const char *restrict s, void *restrict ra)
 {
-	char err[UNUM_DL_ERR];
-	long a = __unum_dlcall(UNUM_DL_SYM, (long)h, (long)s, (long)err);
+	struct unum_dl_sym io = {.ra = (unsigned long)ra};
+	long a = __unum_dlcall(UNUM_DL_SYM, (long)h, (long)s, (long)&io);
 
-	if (!a)
-		__dl_seterr("%s", err);
-	return (void *)a;
+	if (a)
+		return (void *)a;
+	if (io.tls_id)
+		return __tls_get_addr((tls_mod_off_t[]){io.tls_id, io.tls_off});
+	__dl_seterr("%s", io.err);
+	return 0;
+}
+
+/* each object's struct link_map (dlinfo RTLD_DI_LINKMAP), made on the
+ * first ask and kept (its address stays good: nothing is unloaded),
+ * chained in load order */
+static struct link_map *link_maps[64];
+static volatile int link_lock[1];
+
+static struct link_map *
+link_map_of(size_t i)
+{
+	struct unum_dso d;
+	struct link_map *l = 0;
+
+	LOCK(link_lock);
+	for (size_t k = 0; k <= i && k < sizeof link_maps / sizeof *link_maps; k++) {
+		if (link_maps[k])
+			continue;
+		if (!__unum_dlcall(UNUM_DL_DSO, k, (long)&d, 0) ||
+		    !(link_maps[k] = calloc(1, sizeof(struct link_map))))
+			break;
+		link_maps[k]->l_addr = d.base;
+		link_maps[k]->l_name = (char *)d.name;
+		link_maps[k]->l_ld = (void *)d.dynamic;
+		if (k) {
+			link_maps[k]->l_prev = link_maps[k - 1];
+			link_maps[k - 1]->l_next = link_maps[k];
+		}
+	}
+	if (i < sizeof link_maps / sizeof *link_maps)
+		l = link_maps[i];
+	UNLOCK(link_lock);
+	return l;
+}
+
+#define DI_ORIGIN 6 /* glibc's RTLD_DI_ORIGIN (musl's dlfcn.h has none) */
+
+/* dlinfo: RTLD_DI_LINKMAP, and glibc's RTLD_DI_ORIGIN (the folder the
+ * object was loaded from) */
+int
+dlinfo(void *restrict h, int req, void *restrict res)
+{
+	struct link_map *l;
+	const char *slash;
+
+	if (__dl_invalid_handle(h))
+		return -1;
+	if (req != RTLD_DI_LINKMAP && req != DI_ORIGIN) {
+		__dl_seterr("Unsupported request %d", req);
+		return -1;
+	}
+	if (!(l = link_map_of((unsigned long)h - 1))) {
+		__dl_seterr("dlinfo: out of memory");
+		return -1;
+	}
+	if (req == RTLD_DI_LINKMAP) {
+		*(struct link_map **)res = l;
+		return 0;
+	}
+	slash = strrchr(l->l_name, '/');
+	if (!slash) {
+		strcpy(res, ".");
+		return 0;
+	}
+	memcpy(res, l->l_name, slash == l->l_name ? 1 : slash - l->l_name);
+	((char *)res)[slash == l->l_name ? 1 : slash - l->l_name] = 0;
+	return 0;
 }
 
 int
