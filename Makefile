@@ -342,6 +342,18 @@ $(DYN)/%/dyn_info: tests/guest-dyn/dyn_info.c $(DYN)/%/libdyntls.so | $(DEPS_OK)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldyntls \
 		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -lpthread -ldl
 guest-apps: $(DYN)/glibc/dyn_info $(DYN)/musl/dyn_info
+# destructors of dlopen'ed objects at exit (tests/e2e/dyn-fini.sh)
+FINI_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_fini libdynfini-a.so libdynfini-b.so))
+$(DYN)/%/libdynfini-a.so: tests/guest-dyn/libdynfini.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DWHO=A $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynfini-b.so: tests/guest-dyn/libdynfini.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DWHO=B $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_fini: tests/guest-dyn/dyn_fini.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
+guest-apps: $(FINI_BINS)
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

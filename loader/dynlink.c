@@ -1264,6 +1264,10 @@ dynlink_musl(struct vnode *v, const uint8_t *f, size_t size, uintptr_t bias,
 
 static struct mutex dl_lock = MUTEX_INIT;
 static struct ulist pending; /* (function, where) pairs after an open */
+/* the destructors of dlopen'ed objects, each object's DT_FINI then its
+ * DT_FINI_ARRAY, in the order of their constructors: at exit, run from
+ * the end (UNUM_DL_FINI), before those of the program's objects */
+static struct ulist dl_finis;
 static size_t pending_at;
 
 static long
@@ -1388,7 +1392,6 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 				return dl_err(uerr, "dlopen: out of memory");
 		kfree(l.v);
 	}
-	/* XXX: their destructors do not run at exit */
 	for (int i = from; i < ndsos; i++)
 		dsos[i].fixups = false; /* XXX: RELRO of an object with fixups stays writable */
 	if ((err = protect_from(from)))
@@ -1398,6 +1401,13 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 			goto bad;
 	if (mode & DL_RTLD_GLOBAL)
 		make_global(d);
+	/* their destructors at exit: dl_finis is served from its end */
+	for (int i = 0; i < n; i++) {
+		struct dso *o = order[i];
+		if ((o->fini && push(&dl_finis, o->bias + o->fini, 0, 1)) ||
+		    push_array(&dl_finis, o, o->fini_array, o->fini_arraysz, false))
+			return dl_err(uerr, "dlopen: out of memory");
+	}
 	return (long)(d - dsos) + 1;
 bad:
 	if (err == -ENOMEM && why[0] == 0)
@@ -1525,6 +1535,9 @@ dynlink_service(struct syscall_frame *f)
 			dso_info(&dsos[a], &u);
 			r = copy_to_user((void *)b, &u, sizeof(u)) ? 0 : 1;
 		}
+		break;
+	case UNUM_DL_FINI:
+		r = a < dl_finis.n ? (long)dl_finis.v[dl_finis.n - 1 - a] : 0;
 		break;
 	case UNUM_DL_TLS:
 		for (int i = 0; i < ndsos; i++)

@@ -52,6 +52,8 @@ struct unum_range {
 	               * saddr, or 0 */
 #define UNUM_DL_DSO 5 /* (i, struct unum_dso *): 1 for the i-th object, else 0 */
 #define UNUM_DL_TLS 6 /* (id, struct unum_tls_module *): 1 for a module, else 0 */
+/* (k): the k-th destructor of the dlopen'ed objects to run at exit, or 0 */
+#define UNUM_DL_FINI 7
 #define UNUM_DL_ERR 256
 
 #define UNUM_DYN_VERSION 1

@@ -79,18 +79,23 @@ __libc_start_init(void)
 		((void (*)(void))f[i])();
 }
 
-/* destructors at exit, in the reverse order */
+long __unum_dlcall(long op, long a, long b, long c);
+
+/* destructors at exit, in the reverse order: the dlopen'ed objects'
+ * first (the linker's list), then the program's and its libraries' */
 void
 __libc_exit_fini(void)
 {
 	const unsigned long *f = (const void *)__unum_dyn->fini;
+	unsigned long fn;
 
+	for (long k = 0; (fn = __unum_dlcall(UNUM_DL_FINI, k, 0, 0)); k++)
+		((void (*)(void))fn)();
 	for (size_t i = 0; i < __unum_dyn->nfini; i++)
 		((void (*)(void))f[i])();
 }
 
 /* dlopen and its kin: served by our linker through its door */
-long __unum_dlcall(long op, long a, long b, long c);
 
 void *
 dlopen(const char *file, int mode)
