@@ -354,6 +354,15 @@ $(DYN)/%/dyn_fini: tests/guest-dyn/dyn_fini.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
 guest-apps: $(FINI_BINS)
+# RELRO of a dlopen'ed library with an IFUNC (tests/e2e/dyn-relro.sh)
+RELRO_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_relro libdynrelro.so))
+$(DYN)/%/libdynrelro.so: tests/guest-dyn/libdynrelro.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -Wl,-z,relro,-z,now $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_relro: tests/guest-dyn/dyn_relro.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
+guest-apps: $(RELRO_BINS)
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

@@ -1268,7 +1268,7 @@ static struct ulist pending; /* (function, where) pairs after an open */
  * DT_FINI_ARRAY, in the order of their constructors: at exit, run from
  * the end (UNUM_DL_FINI), before those of the program's objects */
 static struct ulist dl_finis;
-static size_t pending_at;
+static size_t pending_at, pending_fixed; /* pending[0, pending_fixed): the fixups */
 
 static long
 dl_err(uintptr_t err, const char *msg)
@@ -1278,6 +1278,19 @@ dl_err(uintptr_t err, const char *msg)
 	fmt_snprintf(buf, sizeof(buf), "%s", msg);
 	copy_to_user((void *)err, buf, strlen(buf) + 1);
 	return 0;
+}
+
+/* once an open's fixups ran (the app asks for what follows them), its
+ * objects' RELRO read-only, before their constructors run */
+static int
+relro_after_fixups(void)
+{
+	int err = 0;
+
+	for (size_t k = 0; k + 1 < relros.n && !err; k += 2)
+		err = vma_protect(relros.v[k], relros.v[k + 1], PROT_READ);
+	relros.n = 0;
+	return err;
 }
 
 /* the name of an object loaded by dlopen, in the app's half */
@@ -1380,6 +1393,7 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 		if (push(&pending, fixups.v[k + 1], fixups.v[k], 2))
 			return dl_err(uerr, "dlopen: out of memory");
 	fixups.n = 0;
+	pending_fixed = pending.n;
 	order_init(d, order, &n);
 	for (int i = 0; i < n; i++) {
 		struct dso *o = order[i];
@@ -1392,8 +1406,7 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 				return dl_err(uerr, "dlopen: out of memory");
 		kfree(l.v);
 	}
-	for (int i = from; i < ndsos; i++)
-		dsos[i].fixups = false; /* XXX: RELRO of an object with fixups stays writable */
+	relros.n = 0; /* the program's went to musl at start-up */
 	if ((err = protect_from(from)))
 		goto bad;
 	for (int i = from; i < ndsos; i++)
@@ -1515,6 +1528,10 @@ dynlink_service(struct syscall_frame *f)
 		r = dl_open(a, (long)b, c);
 		break;
 	case UNUM_DL_NEXT:
+		if (pending_at == pending_fixed && relro_after_fixups()) {
+			r = -1; /* the open fails */
+			break;
+		}
 		if (pending_at + 1 < pending.n) {
 			uint64_t where = pending.v[pending_at + 1];
 			r = (long)pending.v[pending_at];

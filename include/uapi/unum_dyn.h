@@ -41,9 +41,10 @@ struct unum_range {
 
 /* the operations of the linker's door (__unum_dlcall(op, a, b, c)) */
 #define UNUM_DL_OPEN 1 /* (path, mode, char err[UNUM_DL_ERR]): a handle or 0 */
-#define UNUM_DL_NEXT                                                                               \
-	2 /* (unsigned long *where): the next function to run after an                             \
-	   * open, or 0; *where: 0 to call it, else where its result goes */
+/* (unsigned long *where): the next function to run after an open, or 0
+ * (-1: the open failed after all); *where: 0 to call it, else where its
+ * result goes */
+#define UNUM_DL_NEXT 2
 #define UNUM_DL_SYM                                                                                \
 	3 /* (handle, name, struct unum_dl_sym *): the address, or 0 with                          \
 	   * tls_id (a TLS symbol: __tls_get_addr's) or err */

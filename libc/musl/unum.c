@@ -112,6 +112,10 @@ dlopen(const char *file, int mode)
 		return 0;
 	}
 	while ((fn = __unum_dlcall(UNUM_DL_NEXT, (long)&where, 0, 0))) {
+		if (fn == (unsigned long)-1) {
+			__dl_seterr("Error loading shared library %s: RELRO not protected", file);
+			return 0;
+		}
 		if (where)
 			*(unsigned long *)where = ((unsigned long (*)(void))fn)();
 		else
