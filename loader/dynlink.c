@@ -77,6 +77,8 @@ struct dso {
 	int tls_id;
 	bool musl, visited, fixups;
 	bool global;      /* in the global scope: loaded with the program, or RTLD_GLOBAL */
+	bool mapped;      /* its segments (maybe some) are in the app's half */
+	struct vnode *vn; /* its file, held while it is mapped (NULL: the kernel's musl) */
 	uintptr_t name_u; /* its name in the app's half */
 };
 
@@ -597,6 +599,7 @@ map_object(struct dso *d, struct vnode *v, const char **why)
 	d->bias = (uintptr_t)b;
 	if ((err = elf_check_layout(e, d->ph, d->bias, &what)))
 		return fail(-ENOEXEC, why, "%s: %s", d->name, what);
+	d->mapped = true;
 	if ((err = elf_map_segments(d->f, v, d->ph, d->phnum, d->bias, &brk)))
 		return err;
 	if (v)
@@ -749,6 +752,7 @@ load_needed(int from, const char *ld_path, const char **why)
 					dep->name = "/lib/ld-musl-x86_64.so.1";
 					dep->f = kmusl(&dep->size);
 				} else {
+					dep->vn = v;
 					dep->name = kstrdup(path_buf);
 					dep->f = dep->name ? vfs_bytes(v, &dep->size) : NULL;
 					if (!dep->name)
@@ -1309,6 +1313,29 @@ name_to_app(struct dso *d)
 	return vma_protect(d->name_u, ALIGN_UP(l, PAGE_SIZE), PROT_READ);
 }
 
+/* a failed open's objects gone again: their mappings, files and names */
+static void
+unload_from(int from)
+{
+	for (int i = from; i < ndsos; i++) {
+		struct dso *d = &dsos[i];
+		for (int k = 0; d->mapped && k < d->phnum; k++) {
+			const struct elf64_phdr *p = &d->ph[k];
+			uintptr_t s = ALIGN_DOWN(d->bias + p->vaddr, PAGE_SIZE);
+			if (p->type == PT_LOAD && p->memsz)
+				vma_unmap(s,
+				          ALIGN_UP(d->bias + p->vaddr + p->memsz, PAGE_SIZE) - s);
+		}
+		if (d->name_u)
+			vma_unmap(d->name_u, ALIGN_UP(strlen(d->name) + 1, PAGE_SIZE));
+		if (d->vn)
+			vfs_put(d->vn);
+		if (!d->musl)
+			kfree((char *)d->name);
+	}
+	ndsos = from;
+}
+
 /* dlopen's modes (the same in musl's and glibc's dlfcn.h) */
 #define DL_RTLD_NOLOAD 4
 #define DL_RTLD_GLOBAL 0x100
@@ -1328,8 +1355,8 @@ make_global(struct dso *d)
  * and protected; its fixups and constructors queued for the caller.
  * RTLD_LOCAL (no RTLD_GLOBAL): its objects stay out of the global scope,
  * seen only by lookups from their own tree; RTLD_NOLOAD: only one already
- * loaded. XXX: RTLD_LAZY is RTLD_NOW; a failed open leaves what it
- * mapped. */
+ * loaded. A failed open unmaps what it mapped. XXX: RTLD_LAZY is
+ * RTLD_NOW. */
 static long
 dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 {
@@ -1337,7 +1364,8 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	struct dso *order[MAX_DSOS];
 	const char *why = "";
 	struct vnode *v = NULL;
-	int from = ndsos, n = 0, err;
+	int from = ndsos, n = 0, err, tls_before = tls_cnt;
+	size_t finis_before = dl_finis.n;
 
 	if (strncpy_from_user(path, (const char *)upath, sizeof(path)) < 0)
 		return dl_err(uerr, "dlopen: bad path");
@@ -1370,11 +1398,13 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	}
 	struct dso *d = &dsos[ndsos++];
 	memset(d, 0, sizeof(*d));
+	d->vn = v;
 	d->name = kstrdup(path_buf);
 	d->f = d->name ? vfs_bytes(v, &d->size) : NULL;
 	if (!d->f) {
-		ndsos--;
-		return dl_err(uerr, "dlopen: not on a file system the loader can map");
+		why = d->name ? "not on a file system the loader can map" : "";
+		err = -ENOMEM;
+		goto bad;
 	}
 	if ((err = map_object(d, v, &why)) || (err = load_needed(from, ld_path, &why)))
 		goto bad;
@@ -1390,21 +1420,23 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	/* fixups first, then the constructors, each object after its needs */
 	pending.n = pending_at = 0;
 	for (size_t k = 0; k + 1 < fixups.n; k += 2)
-		if (push(&pending, fixups.v[k + 1], fixups.v[k], 2))
-			return dl_err(uerr, "dlopen: out of memory");
+		if ((err = push(&pending, fixups.v[k + 1], fixups.v[k], 2)))
+			goto bad;
 	fixups.n = 0;
 	pending_fixed = pending.n;
 	order_init(d, order, &n);
 	for (int i = 0; i < n; i++) {
 		struct dso *o = order[i];
 		struct ulist l = {0};
-		if ((o->init && push(&l, o->bias + o->init, 0, 1)) ||
-		    push_array(&l, o, o->init_array, o->init_arraysz, false))
-			return dl_err(uerr, "dlopen: out of memory");
-		for (size_t k = 0; k < l.n; k++)
-			if (push(&pending, l.v[k], 0, 2))
-				return dl_err(uerr, "dlopen: out of memory");
+		err = (o->init && push(&l, o->bias + o->init, 0, 1)) ||
+		              push_array(&l, o, o->init_array, o->init_arraysz, false)
+		          ? -ENOMEM
+		          : 0;
+		for (size_t k = 0; !err && k < l.n; k++)
+			err = push(&pending, l.v[k], 0, 2);
 		kfree(l.v);
+		if (err)
+			goto bad;
 	}
 	relros.n = 0; /* the program's went to musl at start-up */
 	if ((err = protect_from(from)))
@@ -1412,21 +1444,26 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	for (int i = from; i < ndsos; i++)
 		if ((err = name_to_app(&dsos[i])))
 			goto bad;
-	if (mode & DL_RTLD_GLOBAL)
-		make_global(d);
 	/* their destructors at exit: dl_finis is served from its end */
 	for (int i = 0; i < n; i++) {
 		struct dso *o = order[i];
 		if ((o->fini && push(&dl_finis, o->bias + o->fini, 0, 1)) ||
-		    push_array(&dl_finis, o, o->fini_array, o->fini_arraysz, false))
-			return dl_err(uerr, "dlopen: out of memory");
+		    push_array(&dl_finis, o, o->fini_array, o->fini_arraysz, false)) {
+			dl_finis.n = finis_before;
+			err = -ENOMEM;
+			goto bad;
+		}
 	}
+	if (mode & DL_RTLD_GLOBAL)
+		make_global(d);
 	return (long)(d - dsos) + 1;
 bad:
 	if (err == -ENOMEM && why[0] == 0)
 		why = "out of memory";
 	fmt_snprintf(path_buf, sizeof(path_buf), "%s", why[0] ? why : "cannot be loaded");
-	ndsos = from; /* XXX: its mappings stay */
+	unload_from(from);
+	tls_cnt = tls_before;
+	fixups.n = pending.n = pending_at = pending_fixed = 0;
 	return dl_err(uerr, path_buf);
 }
 
