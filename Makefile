@@ -325,7 +325,14 @@ $(DYN)/%/dyn_ver_new: tests/guest-dyn/dyn_ver.c $(DYN)/%/ver3/libdynver.so | $(D
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -DNEW -o $@ $< -L$(dir $@)ver3 -ldynver -Wl,-rpath,'$$ORIGIN'
 guest-apps: $(VER_BINS)
 # dlopen's scopes (tests/e2e/dyn-scope.sh)
-SCOPE_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_scope libdynlocal.so libdynuser.so))
+SCOPE_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_scope libdynlocal.so libdynuser.so \
+	libdynnext-a.so libdynnext-b.so))
+$(DYN)/%/libdynnext-b.so: tests/guest-dyn/libdynnext.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynnext-a.so: tests/guest-dyn/libdynnext.c $(DYN)/%/libdynnext-b.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DA $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -Wl,--no-as-needed -ldynnext-b \
+		-Wl,-rpath,'$$ORIGIN' -ldl
 $(DYN)/%/libdynlocal.so: tests/guest-dyn/libdynlocal.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<

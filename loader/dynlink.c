@@ -79,6 +79,7 @@ struct dso {
 	bool global;      /* in the global scope: loaded with the program, or RTLD_GLOBAL */
 	bool mapped;      /* its segments (maybe some) are in the app's half */
 	struct vnode *vn; /* its file, held while it is mapped (NULL: the kernel's musl) */
+	struct dso *root; /* the object dlopen'ed that brought it in (NULL: at start-up) */
 	uintptr_t name_u; /* its name in the app's half */
 };
 
@@ -1410,9 +1411,11 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 		goto bad;
 	if ((err = check_versions(from, &why)))
 		goto bad;
-	for (int i = from; i < ndsos; i++)
+	for (int i = from; i < ndsos; i++) {
+		dsos[i].root = d;
 		if (dsos[i].tls_size)
 			dsos[i].tls_id = ++tls_cnt; /* dynamic TLS: __tls_get_addr */
+	}
 	for (int i = ndsos - 1; i >= from; i--)
 		if ((err = relocate_table(&dsos[i], dsos[i].rela, dsos[i].relasz, d, &why)) ||
 		    (err = relocate_table(&dsos[i], dsos[i].jmprel, dsos[i].pltrelsz, d, &why)))
@@ -1478,10 +1481,10 @@ dso_at(uintptr_t addr)
 }
 
 /* dlsym(h, name): RTLD_DEFAULT (0) and the program's handle (1) the
- * global scope; RTLD_NEXT (-1) the global scope after the caller's
- * object (XXX: for a caller dlopen'ed RTLD_LOCAL, not its own tree); a
- * handle its object's tree. A TLS symbol is answered with its module and
- * offset, for the caller's __tls_get_addr: the calling thread's. */
+ * global scope; RTLD_NEXT (-1) what follows the caller's object in its
+ * scope (glibc's: the global scope, or for an object dlopen'ed
+ * RTLD_LOCAL the tree of its dlopen root); a handle its object's tree. A TLS symbol is answered
+ * with its module and offset, for the caller's __tls_get_addr: the calling thread's. */
 static long
 dl_sym(long h, uintptr_t uname, uintptr_t uio)
 {
@@ -1498,7 +1501,20 @@ dl_sym(long h, uintptr_t uname, uintptr_t uio)
 		int c = dso_at(ra);
 		if (c < 0)
 			return dl_err(uerr, "RTLD_NEXT used in code not dynamically loaded");
-		found = lookup(name, NULL, false, c + 1, NULL, &def);
+		if (dsos[c].global || !dsos[c].root) {
+			found = lookup(name, NULL, false, c + 1, NULL, &def);
+		} else { /* its dlopen root's tree, after it */
+			struct dso *q[MAX_DSOS];
+			int qn = tree(dsos[c].root, q), at = 0;
+			while (at < qn && q[at] != &dsos[c])
+				at++;
+			for (int i = at + 1; i < qn && !found; i++) {
+				const struct elf64_sym *s = lookup_in(
+				    q[i], name, NULL, false, sysv_hash(name), gnu_hash(name));
+				if (s)
+					def.dso = q[i], def.sym = s, found = true;
+			}
+		}
 	} else if (h == 0 || h == 1) {
 		found = lookup(name, NULL, false, 0, NULL, &def);
 	} else if (h > 1 && h <= ndsos) {

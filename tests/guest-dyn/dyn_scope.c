@@ -3,7 +3,9 @@
  * dlsym(RTLD_DEFAULT) nor by a library loaded after it, but is by
  * dlsym of its handle; dlopen RTLD_NOLOAD|RTLD_GLOBAL gives the same
  * handle and puts it in the global scope, where both then see it. The
- * failed dlopen leaves nothing mapped (/proc/self/maps).
+ * failed dlopen leaves nothing mapped (/proc/self/maps). dlsym RTLD_NEXT
+ * from libdynnext-a.so, dlopen'ed RTLD_LOCAL, finds the libdynnext-b.so
+ * it needs (its dlopen tree), which RTLD_DEFAULT does not.
  * Usage: dyn_scope DIR (the folder of libdynlocal.so and libdynuser.so) */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -37,7 +39,7 @@ ok(int cond, const char *what)
 int
 main(int argc, char **argv)
 {
-	char local[512], user[512];
+	char local[512], user[512], next[512];
 	void *h, *h2, *u;
 	int *v, (*get)(void);
 
@@ -45,7 +47,8 @@ main(int argc, char **argv)
 		return 2;
 	snprintf(local, sizeof(local), "%s/libdynlocal.so", argv[1]);
 	snprintf(user, sizeof(user), "%s/libdynuser.so", argv[1]);
-	printf("1..10\n");
+	snprintf(next, sizeof(next), "%s/libdynnext-a.so", argv[1]);
+	printf("1..12\n");
 	ok(!dlopen(local, RTLD_NOW | RTLD_NOLOAD), "RTLD_NOLOAD: not loaded, NULL");
 	h = dlopen(local, RTLD_NOW | RTLD_LOCAL);
 	ok(h != NULL, "dlopen RTLD_LOCAL");
@@ -63,5 +66,9 @@ main(int argc, char **argv)
 	   "RTLD_GLOBAL: a later library binds to it");
 	get = u ? (int (*)(void))dlsym(u, "dynuser_get") : NULL;
 	ok(get && get() == 42, "and reads its variable");
+	void *a = dlopen(next, RTLD_NOW | RTLD_LOCAL);
+	int (*a_next)(void) = a ? (int (*)(void))dlsym(a, "a_next") : NULL;
+	ok(a_next && a_next() == 'b', "RTLD_NEXT from a local library: the one it needs");
+	ok(a && !dlsym(RTLD_DEFAULT, "next_who"), "which RTLD_DEFAULT does not see");
 	return 0;
 }
