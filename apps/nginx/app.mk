@@ -31,4 +31,11 @@ $(BUILD)/apps/nginx/nginx: $(NGINX_SRC)/.unpacked $(BUILD)/src/pcre2/.unpacked \
 		>build.log 2>&1 || { tail -20 build.log >&2; exit 1; }
 	@mkdir -p $(dir $@)
 	$(V)strip -o $@ $(NGINX_SRC)/objs/nginx
-APP_FILES_nginx := apps/nginx/nginx.conf $(wildcard apps/nginx/site/*)
+# a 10 MiB file for the large-transfer checks (e2e/app-nginx), baked in
+# at /srv/www/10m.bin: made here, never committed; pseudo-random bytes
+# from a fixed seed (the same file on every build, and incompressible)
+$(BUILD)/apps/nginx/10m.bin: apps/nginx/app.mk
+	@mkdir -p $(dir $@)
+	$(V)python3 -c 'import random, sys; random.seed(13); sys.stdout.buffer.write(random.randbytes(10 << 20))' >$@.tmp
+	$(V)mv $@.tmp $@
+APP_FILES_nginx := apps/nginx/nginx.conf $(wildcard apps/nginx/site/*) $(BUILD)/apps/nginx/10m.bin

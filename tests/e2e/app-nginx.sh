@@ -3,11 +3,14 @@
 # configure flags: static, musl, PCRE2 and zlib built in); nginx -t reads
 # the baked-in nginx.conf and mime.types and binds its port; a config with
 # an unknown directive is refused with nginx's own words; the image boots
-# on QEMU user networking and curl gets the site's index.html byte for
-# byte (200), a 404 for a missing page, and the access log line on stdout.
-# XXX: issue #13's full list (HEAD, keep-alive, a 10 MB file) is the
-# lead's to add; nginx has no way to be told to stop from the host yet
-# (issue #13's graceful shutdown): the VM is killed after the checks.
+# on QEMU user networking and curl gets: the site's index.html and
+# robots.txt byte for byte (200), nginx's 404 page for a missing one, HEAD
+# (200, the file's Content-Length, no body), two requests on one
+# keep-alive connection (the second makes no new connect), and the
+# recipe's 10 MiB file (its sha256 equal to the build's); the access log
+# has a line for each on stdout. XXX: nginx has no way to be told to stop
+# from the host yet (issue #13's graceful shutdown): the VM is killed after
+# the checks.
 . "$(dirname "$0")/lib/e2e.sh"
 need "$KERNEL"
 need_app nginx nginx pcre2 zlib
@@ -49,8 +52,41 @@ code=$(get /robots.txt)
 [ "$code" = 200 ] && cmp -s "$TMP/body" apps/nginx/site/robots.txt || served_fail "GET /robots.txt: $code or a different body"
 code=$(get /no/such/page)
 [ "$code" = 404 ] || served_fail "GET /no/such/page: status $code, expected 404"
+grep -q '<title>404 Not Found</title>' "$TMP/body" || served_fail "GET /no/such/page: not nginx's 404 page"
+
+# HEAD: the headers of GET /, no body
+curl -sS -I -o "$TMP/head" -w '%{size_download}' --max-time 20 "http://127.0.0.1:$port/" >"$TMP/hsize" ||
+	served_fail "HEAD /: curl failed"
+grep -q $'^HTTP/1.1 200 OK\r$' "$TMP/head" || served_fail "HEAD /: no 'HTTP/1.1 200 OK' ($(head -1 "$TMP/head"))"
+len=$(stat -c %s apps/nginx/site/index.html)
+grep -qi "^Content-Length: $len"$'\r$' "$TMP/head" || served_fail "HEAD /: no 'Content-Length: $len'"
+[ "$(cat "$TMP/hsize")" = 0 ] || served_fail "HEAD /: $(cat "$TMP/hsize") bytes of body came"
+
+# keep-alive: two URLs in one curl, the second on the first's connection
+curl -sS -v --max-time 20 -o "$TMP/ka1" -o "$TMP/ka2" -w '%{http_code} %{num_connects}\n' \
+	"http://127.0.0.1:$port/" "http://127.0.0.1:$port/robots.txt" >"$TMP/ka" 2>"$TMP/ka.err" ||
+	served_fail "keep-alive: curl failed: $(tail -1 "$TMP/ka.err")"
+[ "$(tr '\n' ' ' <"$TMP/ka")" = "200 1 200 0 " ] ||
+	served_fail "keep-alive: expected '200 1' then '200 0' (code, new connections), got '$(tr '\n' ' ' <"$TMP/ka")'"
+grep -q 'Re-using existing connection' "$TMP/ka.err" || served_fail "keep-alive: curl did not re-use its connection"
+cmp -s "$TMP/ka1" apps/nginx/site/index.html && cmp -s "$TMP/ka2" apps/nginx/site/robots.txt ||
+	served_fail "keep-alive: the bodies are not index.html and robots.txt"
+
+# 10 MiB (the recipe's file, baked in by the manifest), its sha256 the build's
+big=$B/apps/nginx/10m.bin
+need "$big"
+code=$(curl -s -o "$TMP/big" -w '%{http_code}' --max-time 120 "http://127.0.0.1:$port/10m.bin") ||
+	served_fail "GET /10m.bin: curl failed (status $code)"
+[ "$code" = 200 ] || served_fail "GET /10m.bin: status $code, expected 200"
+got=$(sha256sum <"$TMP/big" | cut -d' ' -f1)
+want=$(sha256sum <"$big" | cut -d' ' -f1)
+[ "$got" = "$want" ] || served_fail "GET /10m.bin: sha256 $got ($(stat -c %s "$TMP/big") bytes), expected $want ($(stat -c %s "$big") bytes)"
+
 sleep 1
-grep -q '"GET /no/such/page HTTP/1.1" 404' "$TMP/vm.out" || served_fail "no access log line for the 404 on stdout"
+for want in '"GET /no/such/page HTTP/1.1" 404' '"HEAD / HTTP/1.1" 200' \
+	'"GET /robots.txt HTTP/1.1" 200' '"GET /10m.bin HTTP/1.1" 200 10485760 '; do
+	grep -qF "$want" "$TMP/vm.out" || served_fail "no access log line with '$want' on stdout"
+done
 kill $vm
 wait $vm
 exit 0
