@@ -88,6 +88,7 @@ arch_start(uint32_t kind, uint32_t info)
 	lapic_init();                          /* this CPU's local APIC */
 	ioapic_init();                         /* all lines masked */
 	clock_init();                          /* monotonic clock, one-shot timer */
+	rtc_init();                            /* the RTC's edges keep the wall clock */
 	arch_fpu_init_cpu(true);               /* SSE/AVX on, XSAVE area sized */
 	sched_init();                          /* boot code becomes thread "main" */
 	arch_syscall_init();                   /* the SYSCALL door on this CPU */

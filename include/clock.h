@@ -13,7 +13,10 @@
 #include "types.h"
 
 void clock_init(void);
-/* wall-clock time (drivers/rtc.c): from the CMOS RTC, read on first use */
+/* wall-clock time (drivers/rtc.c): from the CMOS RTC, read on first use,
+ * then kept to the RTC's seconds by its update interrupt (rtc_init: at
+ * boot, after the IOAPIC) */
+void rtc_init(void);
 uint64_t clock_realtime_ns(void);
 uint64_t clock_realtime_to_mono(uint64_t realtime_ns); /* 0 when before boot */
 int64_t rtc_read_epoch(void);                          /* seconds; -1 when the RTC reads garbage */

@@ -108,3 +108,37 @@ KTEST(timer_deadline_in_past_fires_at_once)
 	wait_for_fire(1, clock_ns() + 1000000000ull);
 	EXPECT_EQ(fired, 1);
 }
+
+/* the RTC's next second, interrupts on meanwhile (its edges' handler
+ * must run); -1 after 2 s without one */
+static int64_t
+next_rtc_second(int64_t s0)
+{
+	uint64_t f = irq_save(), limit = clock_ns() + 2000000000ull;
+	int64_t s;
+
+	do {
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+		s = rtc_read_epoch();
+	} while (s == s0 && clock_ns() < limit);
+	irq_restore(f);
+	return s == s0 ? -1 : s;
+}
+
+/* drivers/rtc.c: once the RTC's update interrupts have come, the wall
+ * clock at an RTC edge is that second, to the interrupt's latency (read
+ * once and never again, it was behind by a random fraction of a second,
+ * and drifted with the TSC's calibration) */
+KTEST(wall_clock_on_rtc_edges)
+{
+	int64_t s = rtc_read_epoch(), d = 0;
+
+	EXPECT(s > 0);
+	for (int k = 0; k < 3 && s > 0; k++) {
+		s = next_rtc_second(s);
+		d = (int64_t)clock_realtime_ns() - s * 1000000000ll;
+	}
+	EXPECT(s > 0);
+	ktest_note("wall clock at an RTC edge: %ld us from it", (long)(d / 1000));
+	EXPECT(d > -100000000 && d < 100000000);
+}
