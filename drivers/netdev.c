@@ -104,6 +104,28 @@ netdev_set_link_cb(struct netdev *nd, netdev_link_fn fn, void *arg)
 }
 
 void
+netdev_set_tx_room_cb(struct netdev *nd, netdev_room_fn fn, void *arg)
+{
+	uint64_t f = spin_lock_irqsave(&nd->nd_lock);
+
+	nd->nd_room_fn = fn;
+	nd->nd_room_arg = arg;
+	spin_unlock_irqrestore(&nd->nd_lock, f);
+}
+
+void
+netdev_tx_room(struct netdev *nd)
+{
+	uint64_t f = spin_lock_irqsave(&nd->nd_lock);
+	netdev_room_fn fn = nd->nd_room_fn;
+	void *arg = nd->nd_room_arg;
+
+	spin_unlock_irqrestore(&nd->nd_lock, f);
+	if (fn)
+		fn(nd, arg);
+}
+
+void
 netdev_set_link(struct netdev *nd, bool up)
 {
 	uint64_t f;
@@ -158,7 +180,10 @@ netdev_send(struct netdev *nd, const struct netdev_tx *tx)
 		if ((uint64_t)tx->csum_start + tx->csum_offset + 2 > len)
 			return -EINVAL;
 	}
-	return nd->nd_ops->send(nd, tx);
+	int e = nd->nd_ops->send(nd, tx);
+	if (e == -EAGAIN)
+		__atomic_fetch_add(&nd->nd_stats.tx_busy, 1, __ATOMIC_RELAXED);
+	return e;
 }
 
 void

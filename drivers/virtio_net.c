@@ -61,6 +61,7 @@ struct vnet {
 	/* TX: under vn_tx_lock with the queue; senders wait on vn_tx_wait */
 	struct spinlock vn_tx_lock;
 	struct waitq vn_tx_wait;
+	bool vn_tx_refused; /* a NOWAIT send found the ring full (under vn_tx_lock) */
 };
 
 static void
@@ -334,17 +335,22 @@ tx_free(struct vnet_txreq *tr)
 	kfree(tr);
 }
 
-/* complete what the device has sent (the device's thread) */
+/* complete what the device has sent (the device's thread); room after a
+ * refused NOWAIT send is the netdev's news (netdev_tx_room) */
 static void
 tx_reclaim(struct vnet *vn)
 {
-	bool any = false;
+	bool any = false, refused = false;
 
 	for (;;) {
 		uint32_t len;
 		uint64_t f = spin_lock_irqsave(&vn->vn_tx_lock);
 		struct vnet_txreq *tr = virtq_get(vn->vn_txq, &len);
 
+		if (tr) {
+			refused |= vn->vn_tx_refused;
+			vn->vn_tx_refused = false;
+		}
 		spin_unlock_irqrestore(&vn->vn_tx_lock, f);
 		if (!tr)
 			break;
@@ -353,6 +359,8 @@ tx_reclaim(struct vnet *vn)
 	}
 	if (any)
 		waitq_wake_all(&vn->vn_tx_wait);
+	if (refused)
+		netdev_tx_room(&vn->vn_nd);
 }
 
 struct tx_room {
@@ -415,6 +423,8 @@ vnet_send(struct netdev *nd, const struct netdev_tx *tx)
 		e = virtq_add(vn->vn_txq, b, n, 0, tr);
 		if (!e)
 			virtq_kick(vn->vn_txq);
+		else if (e == -ENOSPC && (tx->flags & NETDEV_TX_NOWAIT))
+			vn->vn_tx_refused = true; /* the next completion says there is room */
 		spin_unlock_irqrestore(&vn->vn_tx_lock, f);
 		if (e != -ENOSPC || (tx->flags & NETDEV_TX_NOWAIT))
 			break;

@@ -14,7 +14,12 @@
  *     memory (-EINVAL).
  *   - A full TX ring: netdev_send waits for the device to free room, or
  *     returns -EAGAIN at once with NETDEV_TX_NOWAIT (for a caller that
- *     must not sleep; lwIP's linkoutput would return ERR_MEM).
+ *     must not sleep; lwIP's linkoutput would return ERR_MEM). After
+ *     such a refusal the room callback (netdev_set_tx_room_cb) runs in
+ *     the device's thread once the device has freed room, so that the
+ *     caller sends what it held back (lwIP's TCP: tcp_txnow), as Linux's
+ *     netif_wake_queue restarts a stopped queue: without it a refused
+ *     segment would wait for a TCP timer.
  *   - Checksum offload: with NETDEV_TX_CSUM (allowed only when the device
  *     has NETDEV_F_TX_CSUM) the frame carries a partial checksum (the
  *     pseudo-header sum in the checksum field) and the device computes
@@ -102,6 +107,7 @@ struct netdev_frame {
 
 typedef void (*netdev_rx_fn)(struct netdev *nd, struct netdev_frame *f, void *arg);
 typedef void (*netdev_link_fn)(struct netdev *nd, bool up, void *arg);
+typedef void (*netdev_room_fn)(struct netdev *nd, void *arg);
 
 struct netdev_stats {
 	uint64_t rx_frames, rx_bytes;
@@ -109,6 +115,7 @@ struct netdev_stats {
 	uint64_t rx_copied;  /* frames spread over several buffers, joined by copy */
 	uint64_t tx_frames, tx_bytes;
 	uint64_t tx_waits;      /* sends that waited for room in the ring */
+	uint64_t tx_busy;       /* NETDEV_TX_NOWAIT sends refused (-EAGAIN): the ring was full */
 	uint64_t tx_csum;       /* frames sent with NETDEV_TX_CSUM */
 	uint64_t rx_csum_valid; /* frames received with NETDEV_RX_CSUM_VALID */
 	uint64_t link_changes;
@@ -132,6 +139,11 @@ uint32_t netdev_features(const struct netdev *nd);
 bool netdev_link_up(const struct netdev *nd);
 /* fn(nd, up, arg) runs in the device's thread at each change (NULL: none) */
 void netdev_set_link_cb(struct netdev *nd, netdev_link_fn fn, void *arg);
+/* fn(nd, arg) runs in the device's thread when the TX ring has room again
+ * after a NETDEV_TX_NOWAIT send was refused with -EAGAIN (NULL: none);
+ * once per refusal or batch of them, with no lock of the driver held
+ * (fn may send). */
+void netdev_set_tx_room_cb(struct netdev *nd, netdev_room_fn fn, void *arg);
 
 /* Send one frame. 0 when queued to the device (sent on the wire shortly,
  * or dropped by it when the link is down, as hardware does). Errors:

@@ -35,6 +35,8 @@ struct netdev {
 	void *nd_rx_arg;
 	netdev_link_fn nd_link_fn;
 	void *nd_link_arg;
+	netdev_room_fn nd_room_fn;
+	void *nd_room_arg;
 	struct list_node nd_rxq; /* frames for netdev_recv */
 	unsigned nd_rxq_len;
 	struct waitq nd_rxq_wait; /* netdev_recv sleeps here */
@@ -51,5 +53,12 @@ int netdev_register(struct netdev *nd);
 void netdev_deliver(struct netdev *nd, struct netdev_frame *f);
 /* The link changed (or was first read): record it, call the link callback */
 void netdev_set_link(struct netdev *nd, bool up);
+/* The driver freed TX ring room after refusing a NETDEV_TX_NOWAIT send
+ * (-EAGAIN) since its last call: call the room callback. The driver's
+ * thread, none of its locks held. The driver notes the refusal under the
+ * lock it takes its ring's completions with, so that no completion can
+ * slip between the refusal and the note (else nothing might ever call
+ * this, the ring being empty). */
+void netdev_tx_room(struct netdev *nd);
 
 #endif

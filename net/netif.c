@@ -286,6 +286,23 @@ link_changed(struct netdev *nd, bool up, void *arg)
 	UNLOCK_TCPIP_CORE();
 }
 
+/* the netdev's TX room callback, in the device's thread: a segment that
+ * linkoutput could not queue (ERR_MEM, the ring full) is sent now, not
+ * at the next TCP timer, as Linux's netif_wake_queue restarts its queue.
+ * tcp_output retries the data of a pcb lwIP marked TF_NAGLEMEMERR for
+ * it, and an ACK refused (TF_ACK_NOW kept). */
+static void
+tx_room(struct netdev *nd, void *arg)
+{
+	(void)nd;
+	(void)arg;
+	LOCK_TCPIP_CORE();
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->flags & (TF_NAGLEMEMERR | TF_ACK_NOW))
+			tcp_output(pcb);
+	UNLOCK_TCPIP_CORE();
+}
+
 static void
 tx_done(void *arg)
 {
@@ -473,6 +490,7 @@ net_netif_add(struct netdev *nd)
 		netif_set_link_up(netif);
 	net_timers_note(NET_ACT_IP6); /* duplicate address detection, solicitations */
 	netdev_set_link_cb(nd, link_changed, netif);
+	netdev_set_tx_room_cb(nd, tx_room, netif);
 	netdev_set_rx(nd, rx_frame, netif);
 	return netif;
 }

@@ -37,6 +37,7 @@ struct fake {
 	struct fake_tx tx[FAKE_TX_RING];
 	unsigned ntx;      /* frames in the ring, oldest at tx[0] */
 	struct waitq room; /* senders waiting for ntx < FAKE_TX_RING */
+	bool refused;      /* a NOWAIT send found the ring full (under lock) */
 	struct netdev_frame rx[FAKE_RX_FRAMES];
 	uint8_t rx_mem[FAKE_RX_FRAMES][2 + FAKE_FRAME_LEN];
 	bool rx_busy[FAKE_RX_FRAMES]; /* delivered, not handed back */
@@ -75,9 +76,12 @@ fake_send(struct netdev *nd, const struct netdev_tx *tx)
 		f = spin_lock_irqsave(&fk->lock);
 		if (fk->ntx < FAKE_TX_RING)
 			break;
-		spin_unlock_irqrestore(&fk->lock, f);
-		if (tx->flags & NETDEV_TX_NOWAIT)
+		if (tx->flags & NETDEV_TX_NOWAIT) {
+			fk->refused = true; /* as drivers/virtio_net.c */
+			spin_unlock_irqrestore(&fk->lock, f);
 			return -EAGAIN;
+		}
+		spin_unlock_irqrestore(&fk->lock, f);
 		__atomic_fetch_add(&nd->nd_stats.tx_waits, 1, __ATOMIC_RELAXED);
 		waitq_wait(&fk->room, has_room, fk, 0);
 	}
@@ -117,11 +121,16 @@ fake_complete(struct fake *fk, unsigned n)
 	memcpy(done, fk->tx, n * sizeof(done[0]));
 	memmove(fk->tx, fk->tx + n, (fk->ntx - n) * sizeof(fk->tx[0]));
 	fk->ntx -= n;
+	bool refused = n && fk->refused;
+	if (n)
+		fk->refused = false;
 	spin_unlock_irqrestore(&fk->lock, f);
 	waitq_wake_all(&fk->room);
 	for (unsigned i = 0; i < n; i++)
 		if (done[i].done)
 			done[i].done(done[i].arg);
+	if (refused)
+		netdev_tx_room(&fk->nd);
 }
 
 /* a frame "arrived": byte 14 holds 'seq'; NULL when the pool is empty */
@@ -390,6 +399,55 @@ zc_done(void *arg)
 {
 	zc_calls++;
 	zc_last = arg;
+}
+
+static unsigned room_calls;
+static struct netdev *room_nd;
+static void
+room_cb(struct netdev *nd, void *arg)
+{
+	room_calls++;
+	room_nd = nd;
+	EXPECT(arg == &room_calls);
+}
+
+/* the room callback: once when the device frees room after a NOWAIT send
+ * was refused (however many were), never without a refusal, nor while
+ * the ring stays full; tx_busy counts the refusals */
+KTEST(fake_netdev_tx_room_callback)
+{
+	struct fake *fk = the_fake();
+	struct netdev *nd = &fk->nd;
+	struct netdev_tx tx = {.segs = &seg1, .nsegs = 1, .flags = NETDEV_TX_NOWAIT};
+	struct netdev_stats st0, st1;
+
+	fake_complete(fk, FAKE_TX_RING);
+	room_calls = 0;
+	netdev_set_tx_room_cb(nd, room_cb, &room_calls);
+	netdev_get_stats(nd, &st0);
+	EXPECT_EQ(netdev_send(nd, &tx), 0);
+	fake_complete(fk, 1);
+	EXPECT_EQ(room_calls, 0); /* nothing was refused */
+	for (int i = 0; i < FAKE_TX_RING; i++)
+		EXPECT_EQ(netdev_send(nd, &tx), 0);
+	EXPECT_EQ(netdev_send(nd, &tx), -EAGAIN);
+	EXPECT_EQ(netdev_send(nd, &tx), -EAGAIN);
+	fake_complete(fk, 0);
+	EXPECT_EQ(room_calls, 0); /* no room yet */
+	fake_complete(fk, 1);
+	EXPECT_EQ(room_calls, 1);
+	EXPECT(room_nd == nd);
+	EXPECT_EQ(netdev_send(nd, &tx), 0); /* the room it said */
+	fake_complete(fk, FAKE_TX_RING);
+	EXPECT_EQ(room_calls, 1); /* once per refusal */
+	netdev_get_stats(nd, &st1);
+	EXPECT_EQ(st1.tx_busy - st0.tx_busy, 2);
+	netdev_set_tx_room_cb(nd, NULL, NULL);
+	for (int i = 0; i < FAKE_TX_RING; i++)
+		EXPECT_EQ(netdev_send(nd, &tx), 0);
+	EXPECT_EQ(netdev_send(nd, &tx), -EAGAIN);
+	fake_complete(fk, FAKE_TX_RING); /* no callback: nothing called */
+	EXPECT_EQ(room_calls, 1);
 }
 
 /* zero copy: done(arg) once, only when the device is through with the
