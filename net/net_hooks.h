@@ -28,6 +28,10 @@ int net_tcp_tw_reuse6(struct pbuf *p);
 #define LWIP_HOOK_IP4_INPUT(p, inp) net_tcp_tw_reuse4(p)
 #define LWIP_HOOK_IP6_INPUT(p, inp) net_tcp_tw_reuse6(p)
 
+/* a connection's initial sequence number (net/tcp_isn.c, RFC 6528) */
+u32_t net_tcp_isn(const ip_addr_t *local, u16_t lport, const ip_addr_t *remote, u16_t rport);
+#define LWIP_HOOK_TCP_ISN(local, lport, remote, rport) net_tcp_isn(local, lport, remote, rport)
+
 /* every TCP segment, before lwIP's state machine takes it (net/netif.c):
  * anything but ERR_OK drops it. One whose options lwIP 2.1.3's
  * tcp_parseopt would read past is dropped there, and a listener's
