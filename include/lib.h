@@ -25,5 +25,12 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
  * suffix when 'suffix' is true. Returns 0 or -EINVAL (also on overflow
  * and trailing garbage). */
 int parse_u64(const char *s, size_t len, uint64_t *out, bool suffix);
+/* A sysctl write's numbers, as Linux's proc_dointvec_minmax parses them:
+ * up to n, each after white space, optionally '-', in C's bases (0x..,
+ * 0..), ended by a space, tab, newline or the end; v[i] set for those
+ * written (the others keep theirs). The bytes used (trailing white space
+ * too; len when 0), or -EINVAL for a value that is not a number or not
+ * in min..max, or no value at all (v may be partly written then). */
+long parse_sysctl_ints(const char *buf, size_t len, int *v, int n, int min, int max);
 
 #endif

@@ -39,6 +39,12 @@ size_t net_proc_tcp(char *buf, size_t size);
 size_t net_proc_tcp6(char *buf, size_t size);
 size_t net_proc_udp(char *buf, size_t size);
 size_t net_proc_udp6(char *buf, size_t size);
+/* /proc/sys/net/ipv4/ip_local_port_range (net/inet_port.c): the ports a
+ * connect or a bind to port 0 draws from, TCP's and UDP's, "LO\tHI\n"
+ * (32768 60999 at boot); a write "LO HI" as Linux's: the bytes used, or
+ * -EINVAL (out of 1024..65535, HI below LO) and no change */
+size_t net_proc_port_range(char *buf, size_t size);
+long net_set_port_range(const char *buf, size_t len);
 
 /* The app is exiting and the VM with it: TCP data it sent that the peer
  * has not acknowledged yet goes out first, for up to NET_DRAIN_MS (on

@@ -1,5 +1,6 @@
 /* printf-style formatting for the kernel (include/lib.h lists what it
- * understands) and number parsing for the command line. Pure logic:
+ * understands) and number parsing for the command line and sysctl
+ * writes. Pure logic:
  * tests/unit/test_fmt.c runs it on the host. */
 #include "errno.h"
 #include "lib.h"
@@ -231,4 +232,80 @@ parse_u64(const char *s, size_t len, uint64_t *out, bool suffix)
 		return -EINVAL;
 	*out = v << shift;
 	return 0;
+}
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int
+digit(char c, unsigned base)
+{
+	unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+	             : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+	             : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+	                                    : 99;
+	return d < base ? (int)d : -1;
+}
+
+/* one of Linux's proc_get_long numbers at *p (left bytes): an optional
+ * '-', then C's base prefixes (0x, 0), at most 21 characters, ended by
+ * the end or a space, tab or newline */
+static int
+sysctl_long(const char **p, size_t *left, bool *neg, unsigned long *val)
+{
+	const char *s = *p, *end = *p + MIN(*left, (size_t)21);
+	unsigned base = 10;
+	int d;
+
+	*neg = *s == '-' && *left > 1;
+	s += *neg;
+	if (s >= end || digit(*s, 10) < 0)
+		return -EINVAL;
+	if (*s == '0' && s + 2 < end && (s[1] | 0x20) == 'x' && digit(s[2], 16) >= 0)
+		base = 16, s += 2;
+	else if (*s == '0')
+		base = 8;
+	for (*val = 0; s < end && (d = digit(*s, base)) >= 0; s++) {
+		if (*val > (~0ul - (unsigned long)d) / base)
+			return -EINVAL; /* Linux: -ERANGE, made -EINVAL */
+		*val = *val * base + (unsigned long)d;
+	}
+	if ((size_t)(s - *p) == 21)
+		return -EINVAL;
+	if ((size_t)(s - *p) < *left && *s != ' ' && *s != '\t' && *s != '\n')
+		return -EINVAL;
+	*left -= (size_t)(s - *p);
+	*p = s;
+	return 0;
+}
+
+long
+parse_sysctl_ints(const char *buf, size_t len, int *v, int n, int min, int max)
+{
+	const char *p = buf;
+	size_t left = len;
+	unsigned long val;
+	bool neg;
+	int k;
+
+	for (k = 0; k < n && left; k++) {
+		while (left && is_space(*p))
+			p++, left--;
+		if (!left)
+			break;
+		if (sysctl_long(&p, &left, &neg, &val) || val > (neg ? 0x80000000ul : 0x7ffffffful))
+			return -EINVAL;
+		long x = neg ? -(long)val : (long)val;
+		if (x < min || x > max)
+			return -EINVAL;
+		v[k] = (int)x;
+	}
+	if (!k)
+		return len ? -EINVAL : 0;
+	while (left && is_space(*p))
+		p++, left--;
+	return (long)(len - left);
 }

@@ -141,6 +141,15 @@ int inet_ioctl_op(struct socket *s, unsigned long cmd, void *arg);
 int inet_getsockopt(struct socket *s, int level, int name, void *val, int *len);
 int inet_setsockopt(struct socket *s, int level, int name, const void *val, int len);
 
+/* --- net/inet_port.c: the ephemeral ports --- */
+/* ip_local_port_range now: lo..hi, both in it */
+void inet_port_range(unsigned *lo, unsigned *hi);
+/* a port of the range whose bit in taken (65,536 bits, one a port) is
+ * clear, the first after *next (a protocol's cursor, 0 at first: a
+ * random start), which moves past it; 0 when every one is taken */
+unsigned inet_port_pick(const uint32_t *taken, unsigned *next);
+#define INET_PORT_WORDS (65536 / 32)
+
 /* --- net/inet_tcp.c, net/inet_udp.c --- */
 extern const struct sock_ops inet_tcp_ops, inet_udp_ops;
 int inet_tcp_create(struct inet_sock *is);

@@ -444,40 +444,28 @@ group_leave(struct inet_sock *is)
 }
 
 /* A local port for a PCB that has none (connect unbound; bind or listen
- * to port 0): the next free one after the last given, in lwIP's range
- * (TCP_LOCAL_PORT_RANGE_START..END, 16,384 ports), as lwIP's own
- * tcp_new_port picks; 0 when every one is taken. lwIP's search starts
- * its walk of every PCB list again for each port it finds taken: once the
- * range is full, one connect walks the lists 16,384 times, minutes under
- * TCG with 16,000 connections, the core lock held (the stack stops).
- * Here one walk marks the taken ports in a bitmap. Ports are taken
- * whatever the local address, as lwIP counts them. XXX: UDP's
- * udp_new_port searches the same way (over UDP PCBs only). */
-#define EPH_LO TCP_LOCAL_PORT_RANGE_START
-#define EPH_N (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START + 1)
+ * to port 0): the next free one after the last given in
+ * ip_local_port_range (net/inet_port.c), as lwIP's own tcp_new_port
+ * picks in its fixed range; 0 when every one is taken. lwIP's search
+ * starts its walk of every PCB list again for each port it finds taken:
+ * once the range is full, one connect walks the lists 16,384 times,
+ * minutes under TCG with 16,000 connections, the core lock held (the
+ * stack stops). Here one walk marks the taken ports in a bitmap. Ports
+ * are taken whatever the local address, as lwIP counts them (Linux lets
+ * connects to different peers share one: here the range is the most
+ * connections, not the most per peer). */
 static u16_t
 ephemeral_port(void)
 {
-	static uint32_t taken[(EPH_N + 31) / 32]; /* under the core lock */
-	static unsigned next = EPH_N;             /* an index in the range; EPH_N: not drawn yet */
+	static uint32_t taken[INET_PORT_WORDS]; /* under the core lock */
+	static unsigned next;
 
 	memset(taken, 0, sizeof(taken));
 	for (int i = 0; i < NUM_TCP_PCB_LISTS; i++)
 		/* listen PCBs start as tcp_pcbs do (lwIP walks them so too) */
 		for (struct tcp_pcb *p = *tcp_pcb_lists[i]; p; p = p->next)
-			if (p->local_port >= EPH_LO && p->local_port - EPH_LO < EPH_N)
-				taken[(p->local_port - EPH_LO) / 32] |=
-				    1u << ((p->local_port - EPH_LO) % 32);
-	if (next >= EPH_N)
-		next = LWIP_RAND() % EPH_N;
-	for (unsigned k = 0; k < EPH_N; k++) {
-		unsigned i = (next + k) % EPH_N;
-		if (!(taken[i / 32] & (1u << (i % 32)))) {
-			next = (i + 1) % EPH_N;
-			return (u16_t)(EPH_LO + i);
-		}
-	}
-	return 0;
+			taken[p->local_port / 32] |= 1u << (p->local_port % 32);
+	return (u16_t)inet_port_pick(taken, &next);
 }
 
 /* lwIP's tcp_bind, with port 0 drawn by ephemeral_port; ERR_BUF when no

@@ -170,6 +170,36 @@ inet_udp_create(struct inet_sock *is)
 	return 0;
 }
 
+/* Port 0: the next free one of ip_local_port_range (net/inet_port.c),
+ * not lwIP's udp_new_port (its fixed range, and a walk of every PCB for
+ * each port taken); 0 when every one is taken */
+static u16_t
+ephemeral_port(void)
+{
+	static uint32_t taken[INET_PORT_WORDS]; /* under the core lock */
+	static unsigned next;
+
+	memset(taken, 0, sizeof(taken));
+	for (struct udp_pcb *p = udp_pcbs; p; p = p->next)
+		taken[p->local_port / 32] |= 1u << (p->local_port % 32);
+	return (u16_t)inet_port_pick(taken, &next);
+}
+
+/* an unbound PCB bound to a drawn port at its address as it is, before
+ * lwIP's udp_connect or udp_sendto would draw one of its own: 0, or
+ * -EAGAIN when none is left (Linux's inet_autobind) */
+static int
+autobind(struct inet_sock *is)
+{
+	u16_t port;
+
+	if (is->udp->local_port)
+		return 0;
+	if (!(port = ephemeral_port()))
+		return -EAGAIN;
+	return inet_errno(udp_bind(is->udp, &is->udp->local_ip, port));
+}
+
 static int
 udp_bind_op(struct socket *s, const void *addr, int len)
 {
@@ -183,7 +213,9 @@ udp_bind_op(struct socket *s, const void *addr, int len)
 	inet_lock();
 	if (is->bound)
 		r = -EINVAL;
-	else if (!(r = inet_local_ok(&ip, true)))
+	else if (!(r = inet_local_ok(&ip, true)) && !port && !(port = ephemeral_port()))
+		r = -EADDRINUSE; /* no port left, as Linux's udp_lib_get_port */
+	if (!r)
 		r = inet_errno(udp_bind(is->udp, &ip, port));
 	if (!r)
 		is->bound = true;
@@ -227,7 +259,8 @@ udp_connect_op(struct socket *s, const void *addr, int len, bool nonblock)
 	if ((r = inet_addr_in(is, addr, len, &ip, &port, false)))
 		return r;
 	inet_lock();
-	if (!(r = route_to(&ip)) && !(r = inet_errno(udp_connect(is->udp, &ip, port)))) {
+	if (!(r = route_to(&ip)) && !(r = autobind(is)) &&
+	    !(r = inet_errno(udp_connect(is->udp, &ip, port)))) {
 		icmp_watch(); /* XXX: a watch that could not be made (no memory) reports nothing */
 		is->state = IS_CONNECTED;
 		is->bound = true;
@@ -367,6 +400,8 @@ udp_sendmsg(struct socket *s, struct sock_msg *m, int flags, bool nonblock)
 		inet_unlock();
 		return (long)m->len;
 	}
+	if (!r)
+		r = autobind(is);
 	if (!r) {
 		err_t e = named ? udp_sendto(is->udp, p, &ip, port) : udp_send(is->udp, p);
 		r = e == ERR_OK ? (long)m->len : e == ERR_MEM ? -ENOMEM : inet_errno(e);

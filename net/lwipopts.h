@@ -122,8 +122,9 @@ void net_mem_free(void *p);
 #define LWIP_TCP_PCB_NUM_EXT_ARGS                                                                  \
 	1 /* one slot for the socket layer: it hears of each PCB's free                            \
 	   */
-/* the ephemeral ports (lwIP's defaults, IANA's 49152-65535; Linux's
- * ip_local_port_range is 32768-60999): net/inet_tcp.c draws TCP's */
+/* lwIP's own ephemeral ports (its defaults, IANA's 49152-65535), never
+ * drawn: our socket layer binds port 0 itself, from Linux's
+ * ip_local_port_range (net/inet_port.c), before lwIP would pick one */
 #define TCP_LOCAL_PORT_RANGE_START 0xc000
 #define TCP_LOCAL_PORT_RANGE_END 0xffff
 /* as lwIP's tcp.c has it beside its defaults (only a power-of-two range) */

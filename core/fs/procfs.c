@@ -4,10 +4,10 @@
  * self/stat, self/status, self/statm, self/smaps_rollup, self/cmdline,
  * self/mounts, self/mountinfo, cpuinfo, meminfo, uptime, stat, mounts,
  * diskstats, net/unix, net/dev, net/route, net/tcp, net/tcp6, net/udp,
- * net/udp6, sys/kernel/hostname. /sys:
- * devices/system/cpu/{online,possible,present}. Contents are made when the
- * file is opened (a snapshot, as a read of Linux's would be); the app makes
- * nothing in these trees (-EACCES). */
+ * net/udp6, sys/kernel/hostname, sys/net/ipv4/ip_local_port_range (the
+ * one written too). /sys: devices/system/cpu/{online,possible,present}.
+ * Contents are made when the file is opened (a snapshot, as a read of
+ * Linux's would be); the app makes nothing in these trees (-EACCES). */
 #include "acpi.h"
 #include "arch.h"
 #include "blkdev.h"
@@ -34,6 +34,16 @@ struct snap {
 #define SNAP_MAX (64ul << 20) /* /proc/self/maps of 65,530 regions fits */
 
 typedef size_t (*gen_fn)(char *buf, size_t size);
+
+struct gen_file {
+	const char *path; /* under the mount's root: "a/b/c" */
+	gen_fn gen;
+	/* optional, a sysctl: a write's text (at most SYSCTL_MAX bytes), as
+	 * Linux's proc handler takes it: the bytes it used or -errno */
+	long (*set)(const char *buf, size_t len);
+};
+
+#define SYSCTL_MAX 4095 /* Linux parses a page less its NUL */
 
 static size_t
 gen_cpuinfo(char *b, size_t size)
@@ -377,11 +387,14 @@ snap_free(struct snap *s)
 static long
 proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 {
+	const struct gen_file *g = f->f_node->v_priv;
 	struct snap *s = f->f_priv;
 	size_t k;
 
+	if (g->set && *off)
+		return 0; /* Linux's sysctl files: a read past the start is the end */
 	if (!s) {
-		gen_fn gen = (gen_fn)f->f_node->v_priv;
+		gen_fn gen = g->gen;
 		/* a generator stops at a line that does not fit: make it again
 		 * with more room while it ends near the end of it */
 		for (size_t cap = SNAP_SMALL;; cap *= 2) {
@@ -406,6 +419,37 @@ proc_read(struct file *f, void *buf, size_t n, uint64_t *off)
 	return (long)k;
 }
 
+/* Linux's sysctl writes (sysctl_writes_strict): one write from the
+ * start, its first SYSCTL_MAX bytes parsed; a write past the start is
+ * taken and ignored. A file that is only read: -EIO, as Linux's. */
+static long
+proc_write(struct file *f, const void *buf, size_t n, uint64_t *off)
+{
+	const struct gen_file *g = f->f_node->v_priv;
+	size_t k = MIN(n, (size_t)SYSCTL_MAX);
+	char *text;
+	long r;
+
+	if (!g->set)
+		return -EIO;
+	if (*off || !n)
+		return (long)n;
+	if (!(text = kmalloc(k + 1)))
+		return -ENOMEM;
+	if (copy_from_user(text, buf, k)) {
+		kfree(text);
+		return -EFAULT;
+	}
+	text[k] = '\0';
+	r = g->set(text, k);
+	kfree(text);
+	if (r < 0)
+		return r;
+	r += (long)(n - k); /* as Linux counts what it did not parse */
+	*off += (uint64_t)r;
+	return r;
+}
+
 static void
 proc_release(struct file *f)
 {
@@ -421,6 +465,7 @@ proc_stat(struct file *f, void *statbuf)
 
 static const struct file_ops proc_ops = {
     .read = proc_read,
+    .write = proc_write,
     .release = proc_release,
     .stat = proc_stat,
     .seekable = true,
@@ -549,11 +594,6 @@ ops_init(void)
 	exe_ops.getattr = exe_getattr;
 }
 
-struct gen_file {
-	const char *path; /* under the mount's root: "a/b/c" */
-	gen_fn gen;
-};
-
 /* a tree of generated files: the directories on the way made as needed */
 static int
 add_files(struct mount *m, const struct gen_file *files, size_t n)
@@ -572,10 +612,10 @@ add_files(struct mount *m, const struct gen_file *files, size_t n)
 			d = v;
 			p = slash + 1;
 		}
-		if (!(v = ramfs_add(d, p, S_IFREG | 0444, &dir_ops)))
+		if (!(v = ramfs_add(d, p, S_IFREG | (files[i].set ? 0644 : 0444), &dir_ops)))
 			return -ENOMEM;
 		v->v_dev = &proc_ops;
-		v->v_priv = (void *)files[i].gen; /* the generator, not bytes */
+		v->v_priv = (void *)&files[i]; /* the generator, not bytes */
 	}
 	return 0;
 }
@@ -584,29 +624,30 @@ static int
 proc_fill(struct mount *m, const char *opts)
 {
 	static const struct gen_file files[] = {
-	    {"cpuinfo", gen_cpuinfo},
-	    {"meminfo", gen_meminfo},
-	    {"uptime", gen_uptime},
-	    {"self/cmdline", gen_cmdline},
-	    {"self/status", gen_status},
-	    {"self/statm", gen_statm},
-	    {"self/smaps_rollup", gen_smaps_rollup},
-	    {"self/maps", gen_maps},
-	    {"self/stat", gen_stat},
-	    {"self/mounts", gen_mounts},
-	    {"self/mountinfo", gen_mountinfo},
-	    {"stat", gen_pstat},
-	    {"mounts", gen_mounts},
-	    {"sys/kernel/hostname", gen_hostname},
-	    {"unum/syscalls", gen_unum_syscalls},
-	    {"diskstats", blk_diskstats},
-	    {"net/unix", unix_proc_net},
-	    {"net/dev", net_proc_dev},
-	    {"net/route", net_proc_route},
-	    {"net/tcp", net_proc_tcp},
-	    {"net/tcp6", net_proc_tcp6},
-	    {"net/udp", net_proc_udp},
-	    {"net/udp6", net_proc_udp6},
+	    {"cpuinfo", gen_cpuinfo, NULL},
+	    {"meminfo", gen_meminfo, NULL},
+	    {"uptime", gen_uptime, NULL},
+	    {"self/cmdline", gen_cmdline, NULL},
+	    {"self/status", gen_status, NULL},
+	    {"self/statm", gen_statm, NULL},
+	    {"self/smaps_rollup", gen_smaps_rollup, NULL},
+	    {"self/maps", gen_maps, NULL},
+	    {"self/stat", gen_stat, NULL},
+	    {"self/mounts", gen_mounts, NULL},
+	    {"self/mountinfo", gen_mountinfo, NULL},
+	    {"stat", gen_pstat, NULL},
+	    {"mounts", gen_mounts, NULL},
+	    {"sys/kernel/hostname", gen_hostname, NULL},
+	    {"sys/net/ipv4/ip_local_port_range", net_proc_port_range, net_set_port_range},
+	    {"unum/syscalls", gen_unum_syscalls, NULL},
+	    {"diskstats", blk_diskstats, NULL},
+	    {"net/unix", unix_proc_net, NULL},
+	    {"net/dev", net_proc_dev, NULL},
+	    {"net/route", net_proc_route, NULL},
+	    {"net/tcp", net_proc_tcp, NULL},
+	    {"net/tcp6", net_proc_tcp6, NULL},
+	    {"net/udp", net_proc_udp, NULL},
+	    {"net/udp6", net_proc_udp6, NULL},
 	};
 	struct vnode *self, *v;
 	int err;
@@ -641,9 +682,9 @@ static int
 sysfs_fill(struct mount *m, const char *opts)
 {
 	static const struct gen_file files[] = {
-	    {"devices/system/cpu/online", gen_cpus},
-	    {"devices/system/cpu/possible", gen_cpus},
-	    {"devices/system/cpu/present", gen_cpus},
+	    {"devices/system/cpu/online", gen_cpus, NULL},
+	    {"devices/system/cpu/possible", gen_cpus, NULL},
+	    {"devices/system/cpu/present", gen_cpus, NULL},
 	};
 	int err;
 

@@ -28,7 +28,7 @@ FUZZ_LWIP_OBJS := $(patsubst %.c,$(BUILD)/fuzz/lwip/%.o,$(LWIP_FILES))
 FUZZ_NET_INC := -Inet -I$(LWIP)/src/include -Wno-macro-redefined \
 	-include tests/unit/shim/arch.h
 FUZZ_SRCS_net := drivers/netdev.c net/netif.c net/timers.c net/sys_arch.c net/inet.c \
-	net/inet_tcp.c net/inet_udp.c net/tcp_isn.c net/ifioctl.c net/ifinfo.c libc/fmt.c $(FUZZ_LWIP_OBJS)
+	net/inet_tcp.c net/inet_udp.c net/inet_port.c net/tcp_isn.c net/ifioctl.c net/ifinfo.c libc/fmt.c $(FUZZ_LWIP_OBJS)
 $(BUILD)/fuzz/net: FUZZ_CFLAGS += $(FUZZ_NET_INC)
 $(BUILD)/fuzz/net: $(wildcard net/*.h net/arch/*.h) tests/fuzz/fuzz.mk
 $(FUZZ_LWIP_OBJS): $(BUILD)/fuzz/lwip/%.o: $(LWIP)/src/%.c $(LWIP_STAMP) net/lwipopts.h tests/fuzz/fuzz.mk \

@@ -1,6 +1,8 @@
 /* libc/fmt.c on the host: fmt_snprintf against the host's snprintf for
  * every conversion and flag lib.h promises, truncation at every buffer
- * size, the places where it differs from C on purpose, and parse_u64.
+ * size, the places where it differs from C on purpose, parse_u64 and
+ * parse_sysctl_ints (its cases checked against Linux 6.18's
+ * ip_local_port_range, in a network namespace).
  * Also libc/string.c, which the Makefile links in: through volatile
  * pointers, so the compiler cannot swap in its builtins.
  * Run: make unit && build/tests/unit/test_fmt */
@@ -307,6 +309,75 @@ parse_cases(void)
 	}
 }
 
+/* ---- parse_sysctl_ints: 2 values in 1..65535, starting as {7, 8} ---- */
+
+struct scase {
+	const char *s;
+	int len; /* -1: strlen(s) */
+	long ret;
+	int v0, v1;
+};
+
+static const struct scase scases[] = {
+    {"40000 40049", -1, 11, 40000, 40049},
+    {"40000", -1, 5, 40000, 8}, /* the second keeps its value */
+    {"", -1, 0, 7, 8},
+    {"  ", -1, -EINVAL, 7, 8},
+    {"\n", -1, -EINVAL, 7, 8},
+    {"0x9c40\t0100\n", -1, 12, 40000, 64}, /* C's bases */
+    {"\r40000", -1, 6, 40000, 8},          /* any white space before */
+    {" \v40000", -1, 7, 40000, 8},
+    {"40000\r", -1, -EINVAL, 0, 0}, /* only space, tab, newline after */
+    {"1x", -1, -EINVAL, 0, 0},
+    {"1,2", -1, -EINVAL, 0, 0},
+    {"08", -1, -EINVAL, 0, 0}, /* octal */
+    {"0x", -1, -EINVAL, 0, 0},
+    {"0", -1, -EINVAL, 0, 0}, /* below min */
+    {"65536", -1, -EINVAL, 0, 0},
+    {"-1", -1, -EINVAL, 0, 0},
+    {"-", -1, -EINVAL, 0, 0}, /* a sign alone */
+    {"+1", -1, -EINVAL, 0, 0},
+    {"4294967297", -1, -EINVAL, 0, 0},
+    {"99999999999999999999 4", -1, -EINVAL, 0, 0}, /* past 64 bits */
+    {"00000000000000040000", -1, 20, 16384, 8},    /* 20 characters */
+    {"000000000000000040000", -1, -EINVAL, 0, 0},  /* 21: Linux's buffer is full */
+    {"1 2 3", -1, 4, 1, 2},                        /* the third is not read */
+    {"1 2 x", -1, 4, 1, 2},
+    {"1 2  \n", -1, 6, 1, 2},
+    {"12", 1, 1, 1, 8},  /* only len bytes are read */
+    {"1 2", 2, 2, 1, 8}, /* the space after it counted */
+};
+
+static void
+sysctl_cases(void)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(scases); i++) {
+		const struct scase *c = &scases[i];
+		size_t len = c->len < 0 ? strlen(c->s) : (size_t)c->len;
+		int v[2] = {7, 8};
+		/* a heap copy of exactly len bytes: no reading past the length */
+		char *s = malloc(len ? len : 1);
+		long r;
+
+		char shown[64];
+		size_t k = 0;
+		for (size_t j = 0; j < len && k + 5 < sizeof(shown); j++)
+			k += (size_t)(c->s[j] >= ' ' ? snprintf(shown + k, 2, "%c", c->s[j])
+			                             : snprintf(shown + k, 5, "\\x%02x", c->s[j]));
+		shown[k] = '\0';
+		memcpy(s, c->s, len);
+		r = parse_sysctl_ints(s, len, v, 2, 1, 65535);
+		unit_begin("parse_sysctl_ints(\"%s\") = %ld", shown, c->ret);
+		EXPECT_EQ(r, c->ret);
+		if (c->ret >= 0) {
+			EXPECT_EQ(v[0], c->v0);
+			EXPECT_EQ(v[1], c->v1);
+		}
+		unit_end();
+		free(s);
+	}
+}
+
 /* ---- libc/string.c, called through pointers the compiler cannot see through ---- */
 
 static void *(*volatile k_memcpy)(void *, const void *, size_t) = memcpy;
@@ -410,6 +481,7 @@ main(void)
 	truncation();
 	RUN(vsnprintf_entry);
 	parse_cases();
+	sysctl_cases();
 	RUN(string_mem);
 	RUN(string_memmove);
 	RUN(string_str);
