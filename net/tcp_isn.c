@@ -2,10 +2,10 @@
  * make them: a keyed hash (SipHash-2-4, a key drawn at the first
  * connection) of the connection's addresses and ports, plus a clock of
  * 64 ns ticks. lwIP's own tcp_next_iss adds its 500 ms tick count to one
- * counter: early on that is 0, so every connection began at 6510 and a
- * new connection on the 4-tuple of one in TIME-WAIT was not past it (the
- * SYN was answered with an ACK, not taken, tests/guest/posix_inet_ports);
- * and the numbers were guessable. */
+ * counter: until the TCP timer first ticks that is 0, so every connection
+ * began at 6510 and a new connection on the 4-tuple of one in TIME-WAIT
+ * was not past it (net/inet_tcp.c's TIME-WAIT reuse wants it past, as
+ * Linux); and the numbers were guessable. */
 #include "clock.h"
 #include "lib.h"
 #include "lwip/ip_addr.h"

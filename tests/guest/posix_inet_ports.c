@@ -188,11 +188,11 @@ connect_to(const struct sockaddr_in *a, unsigned *port)
 }
 
 /* a connect that may wait for a port being freed (the last ACK of a
- * close on its way): up to 2 s */
+ * close on its way): up to 10 s */
 static int
 connect_retry(const struct sockaddr_in *a, unsigned *port)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 1000; i++) {
 		int s = connect_to(a, port);
 		if (s >= 0 || errno != EADDRNOTAVAIL)
 			return s;
