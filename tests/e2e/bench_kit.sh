@@ -1,7 +1,8 @@
 #!/bin/bash
 # Smoke test of the benchmark kit (tools/bench): the floor kernel exits with
 # status 1, icount counts a known-count kernel exactly, markers.sh, and
-# linux-guest runs a static binary (output, stderr, status, icount marks).
+# linux-guest runs a static binary (output, stderr, status, icount marks),
+# tools/bench/run's summary table, results.json, chart and --write-docs.
 # Run: make -f tools/bench/bench.mk bench-check  (or this file; ~15 s)
 # Silent when it passes; else exit 1, each failure a "FAIL: ..." line on stderr.
 set -uo pipefail
@@ -66,6 +67,72 @@ grep -qx 'err line' "$tmp/err" || fail "linux-guest stderr: expected 'err line',
 [ $rc -eq 7 ] || fail "linux-guest status: expected 7, got $rc"
 n=$(awk '$2 == "mark" && ($3 == "init" || $3 == "app") && $5 ~ /^[0-9]+$/' "$tmp/lic" 2>/dev/null | wc -l)
 [ "$n" -eq 2 ] || fail "linux-guest --icount: expected marks init and app hit, got: $(cat "$tmp/lic" 2>&1)"
+
+# tools/bench/run's summary: two made-up sections (run's BENCH_SECTIONS)
+# whose rows must come out in the Markdown table, results.json and the chart.
+mkdir -p "$tmp/sections" "$tmp/docs"
+cat >"$tmp/sections/10-fake.sh" <<EOF
+. "$ROOT/tools/bench/lib.sh"
+bench_table_head "fake: a made-up section" "  its subtitle" Linux
+bench_row us "wall time" 2000 1000
+bench_row count "  instructions" 300 600
+bench_subhead "ping: a made-up benchmark"
+bench_row count "  ns per op" 10 -
+bench_row count "req/s (wrk)" 50 100
+BENCH_BETTER=higher bench_row raw "throughput" 3 2
+EOF
+cat >"$tmp/sections/20-other.sh" <<EOF
+. "$ROOT/tools/bench/lib.sh"
+bench_table_head "other: another" "" host
+bench_row bytes "size" 4096 1024
+EOF
+BENCH_OUT=$tmp/bout BENCH_SECTIONS=$tmp/sections BENCH_DOCS=$tmp/docs/benchmarks.md \
+	tools/bench/run --write-docs >"$tmp/run.out" 2>"$tmp/run.err" ||
+	fail "tools/bench/run on made-up sections: status $? ($(cat "$tmp/run.err"))"
+missing=()
+for want in '== summary: 6 rows ==' \
+	'| section | what | ours | baseline | ratio |' \
+	'| fake vs Linux | wall time | 2.0 ms | 1.0 ms | 2.00 |' \
+	'| fake vs Linux | wall time: instructions | 300 | 600 | 0.50 |' \
+	'| fake vs Linux | ping: ns per op | 10 | - |  |' \
+	'| fake vs Linux | req/s (wrk) | 50 | 100 | 0.50 ↑ |' \
+	'| fake vs Linux | throughput | 3 | 2 | 1.50 ↑ |' \
+	'| other vs host | size | 4,096 B | 1,024 B | 4.00 |'; do
+	grep -qxF -- "$want" "$tmp/run.out" || missing+=("$want")
+done
+[ ${#missing[@]} -eq 0 ] ||
+	fail "run's table: expected the lines$(printf "\n  '%s'" "${missing[@]}")
+got: $(cat "$tmp/run.out")"
+grep -qE '^wall time +2\.0 ms +1\.0 ms +2\.00$' "$tmp/run.out" ||
+	fail "run: expected the section's own table as it goes, got: $(cat "$tmp/run.out")"
+python3 - "$tmp/bout/results.json" >"$tmp/json.err" 2>&1 <<'EOF' || fail "results.json: $(cat "$tmp/json.err")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+m, rows = doc["meta"], doc["rows"]
+assert m["sections"] == ["fake", "other"], m["sections"]
+for k in ("git_rev", "date", "qemu", "command", "profile"):
+    assert m[k], k
+assert m["host"]["cpus"] > 0 and len(m["host"]["load_start"].split()) == 3, m["host"]
+assert m["chart"] == "ratios.png", m
+got = [(r["section"], r["label"], r["kind"], r["ours"], r["baseline"],
+        None if r["ratio"] is None else round(r["ratio"], 3), r["better"]) for r in rows]
+want = [("fake", "wall time", "us", 2000, 1000, 2.0, "lower"),
+        ("fake", "wall time: instructions", "count", 300, 600, 0.5, "lower"),
+        ("fake", "ping: ns per op", "count", 10, None, None, "lower"),
+        ("fake", "req/s (wrk)", "count", 50, 100, 0.5, "higher"),
+        ("fake", "throughput", "raw", 3, 2, 1.5, "higher"),
+        ("other", "size", "bytes", 4096, 1024, 4.0, "lower")]
+assert got == want, f"rows: expected {want}, got {got}"
+assert rows[0]["baseline_name"] == "Linux" and rows[0]["title"] == "fake: a made-up section", rows[0]
+assert rows[0]["unit"] == "us" and rows[0]["ours_shown"] == "2.0 ms", rows[0]
+EOF
+[ "$(head -c 8 "$tmp/bout/ratios.png" 2>/dev/null | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] ||
+	fail "run: expected a PNG chart in ratios.png ($(grep -i chart "$tmp/run.out"))"
+grep -qxF '| other vs host | size | 4,096 B | 1,024 B | 4.00 |' "$tmp/docs/benchmarks.md" &&
+	grep -qF '![cost ratio per row, log scale](benchmarks.png)' "$tmp/docs/benchmarks.md" &&
+	grep -qF '== fake: a made-up section ==' "$tmp/docs/benchmarks.md" &&
+	[ -s "$tmp/docs/benchmarks.png" ] ||
+	fail "run --write-docs: expected the table, chart and log in $tmp/docs, got: $(cat "$tmp/docs/benchmarks.md" 2>&1)"
 
 [ $fails -eq 0 ] || exit 1
 exit 0

@@ -18,6 +18,10 @@ BENCH_MEM=${BENCH_MEM:-128M}		# -m for timed and counted boots
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-20}	# seconds before a boot counts as hung
 BENCH_APPEND=${BENCH_APPEND:-}		# -append for our kernel ("" = none)
 BENCH_TMP=${BENCH_TMP:-$(mktemp -d /tmp/unum-bench.XXXXXX)}
+BENCH_RESULTS=${BENCH_RESULTS:-}	# rows file bench_row appends to ("" = none)
+# the section's name: sections/10-boot.sh -> boot
+BENCH_SECTION=${BENCH_SECTION:-$(basename "$0" .sh)}
+BENCH_SECTION=${BENCH_SECTION#[0-9]*-}
 
 # The boot flags, identical for our kernel and the floor: microvm as
 # tools/unum runs it, TCG, -cpu max, one vCPU, COM1 and COM2 into files.
@@ -132,18 +136,46 @@ bench_min_mem() {
 # (not measured) leaves the ratio empty.
 BENCH_FMT='%-46s %14s %14s %9s\n'
 
+# Usage: bench_table_head TITLE [SUBTITLE] [BASELINE-NAME]
 bench_table_head() {
+	BENCH_TITLE=$1 BENCH_BASE_NAME=${3:-baseline} BENCH_GROUP=
 	printf '\n== %s ==\n' "$1"
 	[ -n "${2:-}" ] && printf '%s\n' "$2"
 	printf "$BENCH_FMT" "" ours "${3:-baseline}" ratio
 }
 
+# A line naming the benchmark that the indented rows after it belong to:
+# "NAME: what it does"; the part before the first ":" prefixes their
+# labels in results.json and the summary table.
+bench_subhead() {
+	printf '%s\n' "$1"
+	BENCH_GROUP=${1%%:*}
+}
+
 # Usage: bench_row KIND LABEL OURS BASELINE; KIND formats both values:
 # us or ns (shown in ms), s (ns shown in seconds), count, bytes, kib
-# (shown in MiB).
+# (shown in MiB), raw (as given). With BENCH_RESULTS set (tools/bench/run
+# sets it) the row is also recorded there, one tab-separated line, for
+# results.json and the summary table: an indented LABEL is recorded after
+# the last unindented one (or bench_subhead's name). Whether a lower or a
+# higher ratio is better comes from the label (a rate: "/s", IOPS, "above
+# 1 is better" is higher-better) unless BENCH_BETTER=lower|higher is set.
 bench_row() {
-	local kind=$1 label=$2 ours=$3 base=$4
-	awk -v k="$kind" -v l="$label" -v o="$ours" -v b="$base" -v f="$BENCH_FMT" '
+	local kind=$1 label=$2 ours=$3 base=$4 full better=${BENCH_BETTER:-}
+	local own=${label#"${label%%[! ]*}"}
+	if [ "$own" = "$label" ]; then
+		BENCH_GROUP=$label full=$label
+	else
+		full=${BENCH_GROUP:+$BENCH_GROUP: }$own
+	fi
+	if [ -z "$better" ]; then
+		better=lower
+		[[ $own =~ /s($|[^a-zA-Z])|IOPS|above\ 1\ is\ better ]] && better=higher
+	fi
+	awk -v k="$kind" -v l="$label" -v o="$ours" -v b="$base" -v f="$BENCH_FMT" \
+		-v rec="${BENCH_RESULTS:-}" -v sec="${BENCH_SECTION:-}" -v title="${BENCH_TITLE:-}" \
+		-v bn="${BENCH_BASE_NAME:-baseline}" -v full="$full" -v better="$better" \
+		-v load="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null)" '
 	function group(n,   s) {
 		s = sprintf("%d", n)
 		while (s ~ /[0-9][0-9][0-9][0-9]/)
@@ -165,6 +197,9 @@ bench_row() {
 		if (o != "-" && b != "-" && o != "" && b != "" && b + 0 != 0)
 			r = sprintf(o / b >= 100 ? "%.0f" : "%.2f", o / b)
 		printf f, l, fmt(o), fmt(b), r
+		if (rec != "")
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sec, title, bn,
+				full, k, o, b, r, better, fmt(o), fmt(b), load >>rec
 	}'
 }
 

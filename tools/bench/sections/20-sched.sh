@@ -126,7 +126,7 @@ for name in "${NAMES[@]}"; do
 	echo - >"$BENCH_TMP/ic.linux"
 	[ $have_ours -eq 1 ] && ours_icount "$name" "$ops" >"$BENCH_TMP/ic.ours"
 	[ $have_linux -eq 1 ] && linux_icount "$name" "$ops" >"$BENCH_TMP/ic.linux"
-	printf '%s, %s ops: %s\n' "$name" "$ops" "${WHAT[$name]}"
+	bench_subhead "$name, $ops ops: ${WHAT[$name]}"
 	bench_row count "  ns per op (median of $RUNS)" \
 		"$(grep -v '^-' "$BENCH_TMP/w.ours" | bench_median)" \
 		"$(grep -v '^-' "$BENCH_TMP/w.linux" | bench_median)"

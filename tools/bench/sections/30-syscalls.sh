@@ -140,7 +140,7 @@ bench_table_head "syscalls: $(basename "$KERNEL") vs Linux guest, 1 vCPU, --mem 
 	"  TCG -cpu max; ours microvm (tools/unum), Linux $(cat "$BUILD/linux/PACKAGE" 2>/dev/null || echo '?') on q35 (linux-guest); sysbench static glibc" \
 	Linux
 for name in "${NAMES[@]}"; do
-	printf '%s: %s\n' "$name" "${WHAT[$name]}"
+	bench_subhead "$name: ${WHAT[$name]}"
 	o=$(figure "$name" "$BENCH_TMP/w.ours")
 	l=$(figure "$name" "$BENCH_TMP/w.linux")
 	bench_row count "  ns per op (median of $RUNS)" "$o" "$l"

@@ -62,7 +62,7 @@ bench_table_head "scale: $(basename "$KERNEL") (TCG, 1 vCPU, --mem $MEM) vs this
 	"  scalebench static glibc; ours in /tmp, the host in $HOST_DIR" host
 for name in "${NAMES[@]}"; do
 	ops=$(awk -v n="$name" '$1 == n { print $3; exit }' "$BENCH_TMP/ours" "$BENCH_TMP/host")
-	printf '%s, %s: %s\n' "$name" "${ops:-?}" "${WHAT[$name]}"
+	bench_subhead "$name, ${ops:-?}: ${WHAT[$name]}"
 	bench_row s "  seconds (median of $RUNS)" \
 		"$(figure "$name" "$BENCH_TMP/ours")" "$(figure "$name" "$BENCH_TMP/host")"
 done

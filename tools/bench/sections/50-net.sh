@@ -164,7 +164,7 @@ ic_mmio=- ic_pci=- ic_linux=-
 [ $have_linux -eq 1 ] && ic_linux=$(linux_icount)
 lin_us=$(grep -v '^-' "$BENCH_TMP/w.linux" | bench_median)
 
-echo "net-arp, $OPS round trips: ARP request out, the gateway's reply in"
+bench_subhead "net-arp, $OPS round trips: ARP request out, the gateway's reply in"
 bench_row raw "  us per round trip, q35 (median of $RUNS)" \
 	"$(grep -v '^-' "$BENCH_TMP/w.pci" | bench_median)" "$lin_us"
 bench_row raw "  us per round trip, ours microvm" \
