@@ -132,6 +132,27 @@ bench_min_mem() {
 	echo $hi
 }
 
+# Smallest whole MiB, from LO up to MAX, for which "CMD... MIB" succeeds:
+# LO itself, else doubling from LO to find one that does, then bisection.
+# Assumes more memory never hurts. Prints KiB (for bench_row kib), or "-"
+# when MAX fails too. Usage: bench_min_mib LO MAX CMD [ARGS...]
+bench_min_mib() {
+	local lo=$1 max=$2 hi mid
+	shift 2
+	"$@" "$lo" && { echo $((lo * 1024)); return; }
+	hi=$((lo * 2))
+	until "$@" "$hi"; do
+		[ "$hi" -ge "$max" ] && { echo -; return; }
+		lo=$hi hi=$((hi * 2))
+		[ "$hi" -gt "$max" ] && hi=$max
+	done
+	while [ $((hi - lo)) -gt 1 ]; do
+		mid=$(((lo + hi) / 2))
+		if "$@" "$mid"; then hi=$mid; else lo=$mid; fi
+	done
+	echo $((hi * 1024))
+}
+
 # The table. Columns: what, ours, baseline, ours/baseline. A value "-"
 # (not measured) leaves the ratio empty.
 BENCH_FMT='%-46s %14s %14s %9s\n'

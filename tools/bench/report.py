@@ -87,15 +87,15 @@ def chart(rows, png):
                 if len(name) > 70:
                     name = name[:67] + "..."
                 name = name.replace('"', "'")
-                colour = 1 if c <= 1 else 2
-                f.write(f'{i} {min(1, c):.6g} {max(1, c):.6g} {c:.6g} {colour} "{name}"\n')
+                colour = 0x2E8B57 if c <= 1 else 0xC0392B
+                f.write(f'{i} {min(1, c):.6g} {max(1, c):.6g} {c:.6g} {colour:d} "{name}"\n')
         lo = min(c for _, c in pts)
         hi = max(c for _, c in pts)
         xmin = 10 ** math.floor(math.log10(min(lo, 1) * 0.8))
         xmax = 10 ** math.ceil(math.log10(max(hi, 1) * 1.25))
         height = 120 + 15 * len(pts)
         script = f"""
-set terminal pngcairo size 1100,{height} font 'sans,8' noenhanced
+set terminal png size 1100,{height} font 'DejaVuSans,8' noenhanced
 set output '{png}'
 set title "unum vs baseline: cost ratio per row (ours/baseline; baseline/ours for rates), below 1 = ours better"
 set logscale x
@@ -108,9 +108,7 @@ set style fill solid 0.8 noborder
 set lmargin 62
 unset key
 set arrow from 1,-1 to 1,{len(pts)} nohead lw 2 lc rgb 'black'
-set palette defined (1 '#2e8b57', 2 '#c0392b')
-unset colorbox
-plot '{dat}' using (($2+$3)/2):1:2:3:($1-0.35):($1+0.35):5:ytic(6) with boxxyerror lc palette, \\
+plot '{dat}' using (($2+$3)/2):1:2:3:($1-0.35):($1+0.35):5:ytic(6) with boxxyerror lc rgb variable, \\
      '' using 3:1:(sprintf(' %.3g', $4)) with labels left font 'sans,7'
 """
         res = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
