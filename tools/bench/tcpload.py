@@ -20,6 +20,8 @@ Loads:
   source BYTES         the guest writes BYTES to us: MB/s
   idle SECONDS         nothing (the icount baseline of a load run)
   none                 the program runs to its end (rtt), its output kept
+  first200 SECONDS     no wait for readiness: curl from the guest's launch
+                       until it gets status 200 (at most SECONDS): ms
 Usage: tcpload.py --side ours|linux|host [--icount FILE] [--mod KO]...
          [--add HOST[:GUEST]]... [--guest-port N] [--port N] [--mem SIZE]
          [--ready line|http|redis] [--timeout S] LOAD ARGS... -- PROGRAM ARGS..."""
@@ -213,6 +215,20 @@ def wait_ready(vm, out, deadline, how, port):
     return None
 
 
+def load_first200(vm, port, t0, seconds):
+    """ms from t0 (the guest's launch) until curl gets status 200"""
+    while time.monotonic() - t0 < seconds:
+        if vm.poll() is not None:
+            return {"error": f"the guest ended (status {vm.returncode}) before a 200"}
+        r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                            "--max-time", "2", f"http://127.0.0.1:{port}/"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        if r.stdout.strip() == b"200":
+            return {"ms": f"{(time.monotonic() - t0) * 1000:.0f}"}
+        time.sleep(0.02)
+    return {"error": f"no status 200 within {seconds} s"}
+
+
 def run_cmd(argv, timeout):
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     return r.stdout.decode(errors="replace")
@@ -329,6 +345,7 @@ def main():
         p.error("--side host needs --port (the program's, in its arguments), no --icount, --mod")
     port = a.port or free_port()
     out = []
+    t0 = time.monotonic()
     vm = subprocess.Popen(guest_argv(a, port), cwd=ROOT, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                           env=dict(os.environ, UNUM_KERNEL=os.environ.get(
@@ -344,6 +361,8 @@ def main():
                 vm.wait(a.timeout + 30)
             except subprocess.TimeoutExpired:
                 res["error"] = "the guest did not end"
+        elif a.load == "first200":
+            res = load_first200(vm, port, t0, int(largs[0]))
         else:
             why = wait_ready(vm, out, time.monotonic() + 180, a.ready, port)
             if why:
