@@ -181,7 +181,7 @@ the result and absolute times as noisy. A number never fails a build
 
 To repeat it:
 
-    make && make -f tools/bench/bench.mk bench-tools
+    tools/deps.sh && make all image apps && make -f tools/bench/bench.mk bench-tools
     {meta["command"]}
 
 `make bench` runs every section (`tools/bench/run`); `tools/bench/run NAME...`
