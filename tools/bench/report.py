@@ -170,7 +170,7 @@ the result and absolute times as noisy. A number never fails a build
 
 | | |
 | --- | --- |
-| date | {meta["date"]} |
+| date (start) | {meta["date"]} |
 | git rev | {meta["git_rev"]}{" (with uncommitted changes)" if meta.get("git_dirty") else ""} |
 | QEMU | {meta["qemu"]} |
 | host | {host["cpus"]} CPUs ({host["cpu_model"]}), {host["mem_total"]}, Linux {host["kernel"]} |
