@@ -2,6 +2,7 @@
  * start-up found an initrd (core/main.c), else report and power off. The
  * test and bench kernels link their own kernel_run instead
  * (tests/kernel/run.c, tools/bench/kernel/). */
+#include "boottime.h"
 #include "ktest.h"
 #include "loader.h"
 #include "net.h"
@@ -12,9 +13,10 @@
 void
 kernel_run(void)
 {
-	net_wait_config(); /* DHCP's address, when asked for, before the app */
-	etc_resolv_init();
+	STEP(net_wait_config()); /* DHCP's address, when asked for, before the app */
+	STEP(etc_resolv_init());
 	app_run(); /* returns when there is no app */
+	boottime_done();
 	printk(KERN_INFO "no app to run");
 	kernel_exit(0);
 }

@@ -2,6 +2,7 @@
 #include "power.h"
 #include "acpi.h"
 #include "arch.h"
+#include "boottime.h"
 #include "lib.h"
 #include "printk.h"
 
@@ -40,6 +41,7 @@ kernel_exit(int status)
 {
 	char rec[32];
 
+	boottime_report(); /* with `boottime`: each start-up step's cost */
 	fmt_snprintf(rec, sizeof(rec), "unum: exit %d", status & 0xff);
 	printk_final_record(rec);
 	power_off(status);

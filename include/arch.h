@@ -74,6 +74,14 @@ rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return ((uint64_t)hi << 32) | lo;
 }
+/* performance counter ctr (bit 30: a fixed counter), as enabled by its MSRs */
+static inline uint64_t
+rdpmc(uint32_t ctr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(ctr));
+	return ((uint64_t)hi << 32) | lo;
+}
 static inline uint64_t
 read_cr0(void)
 {

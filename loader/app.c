@@ -3,6 +3,7 @@
  * unpacked, the RNG seeded, the console files open), and a thread that
  * jumps in. */
 #include "arch.h"
+#include "boottime.h"
 #include "errno.h"
 #include "lib.h"
 #include "loader.h"
@@ -16,6 +17,7 @@ static struct app_image img;
 static void *
 app_thread(void *arg)
 {
+	boottime_done(); /* the app's first instruction next */
 	arch_enter_app(img.entry, img.sp);
 }
 
@@ -28,12 +30,14 @@ app_run(void)
 
 	if (!argv)
 		return; /* no initrd, no app */
+	boot_step("elf_load");
 	random_bytes(rnd, sizeof(rnd));
 	int err = elf_load(argv[0], argv, app_envp(), rnd, &img, &why);
 	if (err) {
 		printk(KERN_ERR "unum: %s: cannot run: %s", argv[0], why);
 		kernel_exit(err == -ENOENT ? 127 : 126);
 	}
+	boot_step("app_thread");
 	struct thread *t = thread_create_suspended(app_thread, NULL, "app");
 	if (IS_ERR(t))
 		panic("out of memory: the app's thread");

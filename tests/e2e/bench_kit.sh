@@ -42,6 +42,16 @@ got=$(awk '$2 == "mark" { c[$3] = $5 } $2 == "total" { t = $3 }
 [ "$got" = "1 2000 4 2" ] ||
 	fail "icount on exact.elf: expected deltas '1 2000 4 2', got '$got' ($(cat "$tmp/ic" "$tmp/err" 2>&1))"
 
+# every=: each execution of an address, up to 256 recorded. mark_loop's
+# decl runs 1000 times, the K-th 2K instructions after the first.
+every=$(tools/bench/markers.sh -s "$B/exact.sym" mark_loop | sed 's/^mark=/every=/')
+timeout 20 "${Q[@]}" -kernel "$B/exact.elf" \
+	-plugin "$B/icount.so,$every,out=$tmp/ev" 2>"$tmp/err"
+got=$(awk '$2 == "hit" && $4 == 0 { h0 = $5 } $2 == "hit" && $5 != h0 + 2 * $4 { bad++ } $2 == "hit" { n++ }
+	$2 == "hits" { h = $4 " " $5 } END { print n + 0, bad + 0, h }' "$tmp/ev" 2>/dev/null)
+[ "$got" = "256 0 256 744" ] ||
+	fail "icount every= on exact.elf: expected '256 0 256 744' (hits, wrong counts, recorded more), got '$got' ($(head -c 600 "$tmp/ev") $(cat "$tmp/err"))"
+
 # markers.sh names what is missing.
 tools/bench/markers.sh -s "$B/exact.sym" no_such_symbol >/dev/null 2>"$tmp/err" &&
 	fail "markers.sh: expected failure for a missing symbol"

@@ -3,6 +3,9 @@
  * count when marked addresses first execute (QEMU 7.2 plugin API, v1).
  *   qemu-system-x86_64 -accel tcg,thread=single \
  *     -plugin build/bench/icount.so,mark=0xffffffff80001234:ready,out=FILE ...
+ * every=0xADDR:NAME records each execution of the address (up to
+ * MAX_HITS), not just the first: the kernel's boot_step, once per
+ * start-up step (include/boottime.h).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +19,7 @@
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define MAX_MARKS 64
+#define MAX_HITS 256
 
 /*
  * One milestone. Set up from the arguments at install; hit, insns and ns
@@ -28,6 +32,10 @@ struct mark {
 	uint64_t m_insns; /* instructions executed before this one */
 	uint64_t m_ns;    /* host ns since the plugin was loaded */
 	unsigned int m_vcpu;
+	int m_every;      /* every= : each execution goes into m_hits */
+	int m_nhits;      /* executions recorded (at most MAX_HITS) */
+	uint64_t m_more;  /* executions past MAX_HITS, not recorded */
+	uint64_t *m_hits; /* insns before each recorded execution */
 };
 
 /*
@@ -74,8 +82,17 @@ mark_exec(unsigned int vcpu, void *udata)
 {
 	struct mark *m = udata;
 
+	if (m->m_every && m->m_hit) {
+		if (m->m_nhits < MAX_HITS)
+			m->m_hits[m->m_nhits++] = insns;
+		else
+			m->m_more++;
+		return;
+	}
 	if (m->m_hit)
 		return;
+	if (m->m_every)
+		m->m_hits[m->m_nhits++] = insns;
 	m->m_insns = insns;
 	m->m_ns = now_ns() - t0_ns;
 	m->m_vcpu = vcpu;
@@ -132,7 +149,7 @@ tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		uint64_t va = qemu_plugin_insn_vaddr(insn);
 
 		for (int j = 0; j < nmarks; j++)
-			if (marks[j].m_addr == va && !marks[j].m_hit)
+			if (marks[j].m_addr == va && (!marks[j].m_hit || marks[j].m_every))
 				qemu_plugin_register_vcpu_insn_exec_cb(
 				    insn, mark_exec, QEMU_PLUGIN_CB_NO_REGS, &marks[j]);
 		if (is_rep_string(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn)))
@@ -150,6 +167,9 @@ tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
  *   icount mark NAME ADDR INSNS NS VCPU   (INSNS, NS, VCPU are "-" if never hit)
  *   icount total INSNS NS
  *   icount rep STARTS PASSES   (REP string instructions; TCG passes of them)
+ *   icount hit NAME K INSNS    (every= marks: the K-th execution, from 0;
+ *                               then "icount hits NAME N MORE": N recorded,
+ *                               MORE past the limit)
  * INSNS count a REP string instruction once, as hardware retires it.
  */
 static void
@@ -170,6 +190,15 @@ report(qemu_plugin_id_t id, void *p)
 		else
 			fprintf(out, "icount mark %s 0x%" PRIx64 " - - -\n", m->m_name, m->m_addr);
 	}
+	for (int i = 0; i < nmarks; i++) {
+		struct mark *m = &marks[i];
+
+		if (!m->m_every)
+			continue;
+		for (int k = 0; k < m->m_nhits; k++)
+			fprintf(out, "icount hit %s %d %" PRIu64 "\n", m->m_name, k, m->m_hits[k]);
+		fprintf(out, "icount hits %s %d %" PRIu64 "\n", m->m_name, m->m_nhits, m->m_more);
+	}
 	fprintf(out, "icount total %" PRIu64 " %" PRIu64 "\n", insns, ns);
 	fprintf(out, "icount rep %" PRIu64 " %" PRIu64 "\n", rep_starts, rep_passes);
 	fflush(out);
@@ -177,7 +206,7 @@ report(qemu_plugin_id_t id, void *p)
 
 /* "0xADDR:NAME" -> marks[nmarks++]; NAME defaults to the address. */
 static int
-parse_mark(const char *val)
+parse_mark(const char *val, int every)
 {
 	char *end;
 	struct mark *m;
@@ -194,6 +223,9 @@ parse_mark(const char *val)
 		return -1;
 	}
 	m->m_name = strdup(*end == ':' && end[1] ? end + 1 : val);
+	m->m_every = every;
+	if (every && !(m->m_hits = calloc(MAX_HITS, sizeof(*m->m_hits))))
+		return -1;
 	nmarks++;
 	return 0;
 }
@@ -209,7 +241,10 @@ qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char
 		return -1;
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "mark=", 5) == 0) {
-			if (parse_mark(argv[i] + 5))
+			if (parse_mark(argv[i] + 5, 0))
+				return -1;
+		} else if (strncmp(argv[i], "every=", 6) == 0) {
+			if (parse_mark(argv[i] + 6, 1))
 				return -1;
 		} else if (strncmp(argv[i], "out=", 4) == 0) {
 			out = fopen(argv[i] + 4, "w");
@@ -220,7 +255,7 @@ qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char
 		} else {
 			fprintf(stderr,
 			        "icount: unknown argument '%s' "
-			        "(want mark=0xADDR:NAME or out=FILE)\n",
+			        "(want mark=0xADDR:NAME, every=0xADDR:NAME or out=FILE)\n",
 			        argv[i]);
 			return -1;
 		}

@@ -1,7 +1,11 @@
 #!/bin/bash
 # Benchmark section "boot": our kernel (build/kernel.elf) against the floor
 # kernel under the same QEMU flags: wall time, guest instructions to
-# mark_ready, ELF size, smallest -m that boots. Run: tools/bench/run boot
+# mark_ready, ELF size, smallest -m that boots; then a static hello
+# (apps/hello) run as the app: instructions from reset to its main, and the
+# per-step table of the `boottime` kernel argument (include/boottime.h):
+# each step's instructions (icount, every= on boot_step) and its TSC time.
+# Run: tools/bench/run boot
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 trap 'rm -rf "$BENCH_TMP"' EXIT
@@ -80,6 +84,59 @@ ours_mem=-
 [ $have_ours -eq 1 ] && ours_mem=$(bench_min_mem "$KERNEL" banner)
 bench_row kib "smallest -m that boots (from 2 MiB up)" \
 	"$ours_mem" "$(bench_min_mem "$FLOOR" quiet)"
+
+# A static hello as the app (tools/unum run, as a user runs it): the
+# instructions from reset to its main, without and with `boottime`; with
+# it, the kernel's per-step table (names, TSC) joined to the icount hits of
+# boot_step (step K runs from hit K to hit K+1; the last ends at the
+# app's first instruction).
+hello=$BUILD/apps/hello/hello
+hello_ic=- hello_bt=
+if [ $have_ours -eq 1 ]; then
+	[ -x "$hello" ] || make -s -C "$BENCH_ROOT" BUILD="$BUILD" "$hello" >/dev/null 2>&1
+	main=$(nm "$hello" 2>/dev/null | awk '$3 == "main" { print $1 }')
+	if [ -n "$main" ]; then
+		marks=$("$BENCH_ROOT/tools/bench/markers.sh" -s "$KSYM" pvh_start mark_ready),mark=0x$main:main
+		every=$("$BENCH_ROOT/tools/bench/markers.sh" -s "$KSYM" boot_step | sed 's/^mark=/every=/')
+		hello_run() {	# hello_run OUT [kernel args]: icount records in OUT, the log on OUT.log
+			UNUM_KERNEL=$KERNEL timeout -k 5 "$BENCH_TIMEOUT" "$BENCH_ROOT/tools/unum" run \
+				"$hello" --accel tcg --mem "$BENCH_MEM" -v ${2:+--kernel-args "$2"} \
+				--qemu -plugin --qemu "$ICOUNT_SO,$marks,$every,out=$1" \
+				>/dev/null 2>"$1.log" </dev/null
+		}
+		hello_run "$BENCH_TMP/hello.ic" && hello_ic=$(get "$(cat "$BENCH_TMP/hello.ic")" main)
+		hello_run "$BENCH_TMP/hello-bt.ic" boottime && hello_bt=$BENCH_TMP/hello-bt.ic
+	fi
+fi
+bench_row count "guest instructions from reset to hello's main" "$hello_ic" -
+if [ -n "$hello_bt" ]; then
+	printf '\n  boottime steps, hello as the app (`boottime`; instructions by icount):\n'
+	printf '  %-24s %12s %12s %10s\n' step instructions "TSC ticks" us
+	awk -v main="$(get "$(cat "$hello_bt")" main)" '
+	FNR == NR && $2 == "hit" && $3 == "boot_step" { hit[$4] = $5; nhit = $4 + 1; next }
+	FNR == NR && $2 == "mark" && $3 == "pvh_start" { pvh = $5; next }
+	FNR == NR { next }
+	$1 == "boottime:" && $2 == "step" {
+		k = $3; name[k] = $4; tsc[k] = $8; us[k] = $10; if (k + 1 > n) n = k + 1 }
+	function grp(v,   s) {
+		s = sprintf("%d", v)
+		while (s ~ /[0-9][0-9][0-9][0-9]/)
+			sub(/[0-9][0-9][0-9]($|,)/, ",&", s)
+		return s
+	}
+	END {
+		if (n == 0 || nhit != n + 1) {
+			printf "  (%d steps in the log, %d boot_step hits: not joined)\n", n, nhit
+			exit
+		}
+		printf "  %-24s %12s %12s %10s\n", "firmware (reset to PVH)", grp(pvh), "-", "-"
+		printf "  %-24s %12s %12s %10s\n", "boot.S (to first step)", grp(hit[0] - pvh), "-", "-"
+		for (k = 0; k < n; k++)
+			printf "  %-24s %12s %12s %10s\n", name[k], grp(hit[k + 1] - hit[k]), tsc[k], us[k]
+		printf "  %-24s %12s %12s %10s\n", "app entry to main", grp(main - hit[n]), "-", "-"
+		printf "  %-24s %12s\n", "reset to main (boottime)", grp(main)
+	}' "$hello_bt" "$hello_bt.log"
+fi
 
 [ $have_ours -eq 1 ] || bench_note "ours: not measured: $why (run make)"
 bench_note "smallest -m: the search starts at 2 MiB (at 1 MiB QEMU's firmware never reaches a kernel)"
