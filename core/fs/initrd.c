@@ -11,23 +11,22 @@
 
 #define HDR 110
 
+/* 8 hex digits (either case); false on anything else. One test a digit:
+ * c | 0x20 folds the letters to lower case, and only '0'-'9' and 'a'-'f'
+ * land where their offsets are in range */
 static bool
 hex8(const uint8_t *p, uint32_t *out)
 {
 	uint32_t v = 0;
 
 	for (int i = 0; i < 8; i++) {
-		uint8_t c = p[i];
-		uint32_t d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
+		uint32_t c = p[i], d = c - '0', l = (c | 0x20) - 'a';
+		if (d < 10)
+			v = v << 4 | d;
+		else if (l < 6)
+			v = v << 4 | (l + 10);
 		else
 			return false;
-		v = v << 4 | d;
 	}
 	*out = v;
 	return true;
@@ -76,8 +75,10 @@ dir_times(const uint8_t *data, size_t len)
 	while (off + HDR <= len) {
 		uint32_t f[NFIELDS];
 		struct vnode *v;
-		for (int i = 0; i < NFIELDS; i++)
-			hex8(data + off + 6 + 8 * i, &f[i]);
+		/* only the fields this pass needs: the first checked them all */
+		static const int need[] = {F_MODE, F_MTIME, F_SIZE, F_NAMESIZE};
+		for (size_t i = 0; i < ARRAY_SIZE(need); i++)
+			hex8(data + off + 6 + 8 * need[i], &f[need[i]]);
 		const char *name = (const char *)data + off + HDR;
 		if (!strcmp(name, "TRAILER!!!"))
 			return;
