@@ -397,6 +397,22 @@ found(unsigned bus, unsigned dev, unsigned fn, struct pci_dev *parent)
 	return p;
 }
 
+/* configuration mechanism #1 answers: its address latch at 0xCF8 keeps
+ * what is written (the check Linux's pci_check_type1 makes). Where no
+ * PCI host is (microvm, Firecracker) the port reads all ones, and there
+ * is no bus to walk */
+static bool
+port_cfg_present(void)
+{
+	uint32_t save = inl(CFG_ADDR);
+	bool ok;
+
+	outl(CFG_ADDR, 0x80000000);
+	ok = inl(CFG_ADDR) == 0x80000000;
+	outl(CFG_ADDR, save);
+	return ok;
+}
+
 void
 pci_init(void)
 {
@@ -404,6 +420,8 @@ pci_init(void)
 	struct list_node *n;
 	int e;
 
+	if (w.how == PCI_ACCESS_PORT && !port_cfg_present())
+		return; /* no PCI: nothing to probe, nothing to say */
 	walk_bus(&w, 0, NULL, 0);
 	printk(KERN_INFO "pci: %d functions (%s)", w.n,
 	       w.how == PCI_ACCESS_ECAM ? "ecam" : "port i/o");
