@@ -620,8 +620,9 @@ add_files(struct mount *m, const struct gen_file *files, size_t n)
 	return 0;
 }
 
+/* /proc's files, made on first use (below) */
 static int
-proc_fill(struct mount *m, const char *opts)
+proc_tree(struct mount *m)
 {
 	static const struct gen_file files[] = {
 	    {"cpuinfo", gen_cpuinfo, NULL},
@@ -652,17 +653,103 @@ proc_fill(struct mount *m, const char *opts)
 	struct vnode *self, *v;
 	int err;
 
-	ops_init();
-	if ((err = ramfs_fill_root(m, 0555)))
-		return err;
-	m->mnt_root->v_ops = &dir_ops;
 	if ((err = add_files(m, files, ARRAY_SIZE(files))))
 		return err;
 	if (ramfs_ops.lookup(m->mnt_root, "self", 4, &self) ||
 	    !(v = ramfs_add(self, "fd", S_IFDIR | 0500, &fd_ops)) ||
 	    !(v = ramfs_add(self, "exe", S_IFLNK | 0777, &exe_ops)))
 		return -ENOMEM;
-	return 0; /* XXX: options (hidepid=...) are ignored */
+	return 0;
+}
+
+/* the directories at the top of each tree (self, sys, unum, net; devices):
+ * the root's link count before it is filled */
+#define PROC_TOP_DIRS 4
+#define SYS_TOP_DIRS 1
+
+/*
+ * /proc and /sys are filled when first looked into, not at mount: their
+ * thirty-odd nodes cost more of the boot than anything else in vfs_init,
+ * and most apps never look. The root's v_priv is its tree's maker until
+ * then (NULL after). Lookups and readdir come with the ns lock held (the
+ * lock the mount itself filled under), so one fills and the others find
+ * it done; getattr comes without it and answers what the tree will hold.
+ */
+struct lazy_tree {
+	int (*make)(struct mount *m);
+	int top_dirs;
+};
+
+static const struct lazy_tree proc_lazy = {proc_tree, PROC_TOP_DIRS};
+
+static int
+lazy_fill(struct vnode *root)
+{
+	const struct lazy_tree *t = __atomic_load_n(&root->v_priv, __ATOMIC_ACQUIRE);
+	uint64_t mtime = root->v_mtime_ns, ctime = root->v_ctime_ns;
+	int err;
+
+	if (!t)
+		return 0;
+	err = t->make(root->v_mount);
+	root->v_mtime_ns = mtime; /* made at mount, as far as anyone can tell */
+	root->v_ctime_ns = ctime;
+	/* made once: out of memory leaves part of the tree, and says so once */
+	__atomic_store_n(&root->v_priv, NULL, __ATOMIC_RELEASE);
+	return err;
+}
+
+static int
+lazy_lookup(struct vnode *dir, const char *name, size_t len, struct vnode **out)
+{
+	int err = lazy_fill(dir);
+
+	return err ? err : ramfs_ops.lookup(dir, name, len, out);
+}
+
+static int
+lazy_readdir(struct vnode *dir, uint64_t *pos, vfs_emit_fn emit, void *ctx)
+{
+	int err = lazy_fill(dir);
+
+	return err ? err : ramfs_ops.readdir(dir, pos, emit, ctx);
+}
+
+static void
+lazy_getattr(struct vnode *v, struct linux_stat *st)
+{
+	const struct lazy_tree *t = __atomic_load_n(&v->v_priv, __ATOMIC_ACQUIRE);
+
+	ramfs_ops.getattr(v, st);
+	if (t)
+		st->st_nlink = 2 + t->top_dirs;
+}
+
+static struct vnode_ops root_ops; /* dir_ops, filling first */
+
+static int
+lazy_root(struct mount *m, const struct lazy_tree *t)
+{
+	int err;
+
+	ops_init();
+	if ((err = ramfs_fill_root(m, 0555)))
+		return err;
+	if (!root_ops.lookup) {
+		root_ops = dir_ops;
+		root_ops.lookup = lazy_lookup;
+		root_ops.readdir = lazy_readdir;
+		root_ops.getattr = lazy_getattr;
+	}
+	m->mnt_root->v_ops = &root_ops;
+	m->mnt_root->v_priv = (void *)t;
+	return 0;
+}
+
+static int
+proc_fill(struct mount *m, const char *opts)
+{
+	return lazy_root(m, &proc_lazy); /* XXX: options (hidepid=...) are ignored */
 }
 
 const struct fs_type proc_type = {.name = "proc", .magic = 0x9fa0, .fill = proc_fill};
@@ -679,20 +766,23 @@ gen_cpus(char *b, size_t size)
 }
 
 static int
-sysfs_fill(struct mount *m, const char *opts)
+sys_tree(struct mount *m)
 {
 	static const struct gen_file files[] = {
 	    {"devices/system/cpu/online", gen_cpus, NULL},
 	    {"devices/system/cpu/possible", gen_cpus, NULL},
 	    {"devices/system/cpu/present", gen_cpus, NULL},
 	};
-	int err;
 
-	ops_init();
-	if ((err = ramfs_fill_root(m, 0555)))
-		return err;
-	m->mnt_root->v_ops = &dir_ops;
 	return add_files(m, files, ARRAY_SIZE(files));
+}
+
+static const struct lazy_tree sys_lazy = {sys_tree, SYS_TOP_DIRS};
+
+static int
+sysfs_fill(struct mount *m, const char *opts)
+{
+	return lazy_root(m, &sys_lazy);
 }
 
 const struct fs_type sysfs_type = {.name = "sysfs", .magic = 0x62656572, .fill = sysfs_fill};
