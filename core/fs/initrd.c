@@ -11,24 +11,32 @@
 
 #define HDR 110
 
-/* 8 hex digits (either case); false on anything else. One test a digit:
- * c | 0x20 folds the letters to lower case, and only '0'-'9' and 'a'-'f'
- * land where their offsets are in range */
+/* per byte of x, each below 0x80: 0x80 where the byte is k or more
+ * (no carry crosses a byte) */
+#define ONES 0x0101010101010101ull
+#define HIGH (ONES * 0x80)
+#define GE(x, k) (((x) + ONES * (0x80 - (k))) & HIGH)
+
+/* 8 hex digits (either case), all eight at once in one word; false on
+ * anything else */
 static bool
 hex8(const uint8_t *p, uint32_t *out)
 {
-	uint32_t v = 0;
+	uint64_t x, l, digit, alpha, n;
 
-	for (int i = 0; i < 8; i++) {
-		uint32_t c = p[i], d = c - '0', l = (c | 0x20) - 'a';
-		if (d < 10)
-			v = v << 4 | d;
-		else if (l < 6)
-			v = v << 4 | (l + 10);
-		else
-			return false;
-	}
-	*out = v;
+	__builtin_memcpy(&x, p, 8); /* p[0], the first digit, lowest */
+	if (x & HIGH)
+		return false;
+	l = x | ONES * 0x20; /* letters in lower case */
+	digit = GE(x, '0') & ~GE(x, '9' + 1);
+	alpha = GE(l, 'a') & ~GE(l, 'f' + 1);
+	if ((digit | alpha) != HIGH)
+		return false;
+	n = (x & ONES * 0x0f) + (alpha >> 7) * 9; /* each byte its digit's value */
+	/* pairs of digits, then fours, then the eight: first digit highest */
+	n = (n & 0x000f000f000f000full) << 4 | (n & 0x0f000f000f000f00ull) >> 8;
+	n = (n & 0x000000ff000000ffull) << 8 | (n & 0x00ff000000ff0000ull) >> 16;
+	*out = (uint32_t)((n & 0xffff) << 16 | (n >> 32 & 0xffff));
 	return true;
 }
 
