@@ -1,9 +1,14 @@
 /* TSC and LAPIC timer calibration against the i8254 PIT (1.193182 MHz).
- * No busy polling: the PIT's channel 0 counts 1 ms once and raises IRQ0
- * while the CPU halts; the LAPIC timer counts down free (masked) over
- * the same span. On the wake-up all three counters are read together,
- * so the interrupt's latency does not matter: the PIT keeps counting
- * past its terminal count and the LAPIC never reaches zero. */
+ * At boot, a window left open while start-up goes on (pit_window_open,
+ * pit_window_close): the PIT counts down from 65535 in mode 0, the LAPIC
+ * timer runs masked, and the rates come from how far each moved once at
+ * least 1 ms has passed, with no wait of its own when start-up took that
+ * long. Past 65535 PIT ticks (55 ms: the read-back status shows OUT high)
+ * the window cannot be read, and the closed form below is used.
+ * The closed form, pit_calibrate, has no busy polling: the PIT's channel 0 counts 1 ms once and
+ * raises IRQ0 while the CPU halts; the LAPIC timer counts down free (masked) over the same span. On
+ * the wake-up all three counters are read together, so the interrupt's latency does not matter: the
+ * PIT keeps counting past its terminal count and the LAPIC never reaches zero. */
 #include "acpi.h"
 #include "arch.h"
 #include "clock.h"
@@ -129,6 +134,56 @@ calibrate_once(uint64_t *tsc_hz, uint64_t *lapic_hz)
 out_free:
 	irq_set_handler(vec, NULL, NULL);
 	return err;
+}
+
+static struct {
+	bool open;
+	uint16_t p0;
+	uint32_t c0;
+	uint64_t t0;
+} win;
+
+int
+pit_window_open(void)
+{
+	/* an absent PIT reads back 0xff everywhere */
+	pit_start0(0x1234);
+	if (pit_read0() == 0xffff)
+		return -ENODEV;
+	lapic_timer_count_masked(0xffffffff);
+	pit_start0(0xffff); /* OUT goes high at the terminal count, 55 ms on */
+	sample(&win.p0, &win.t0, &win.c0);
+	win.open = true;
+	return 0;
+}
+
+int
+pit_window_close(uint64_t *tsc_hz, uint64_t *lapic_hz)
+{
+	uint16_t p1, pit;
+	uint32_t c1;
+	uint64_t t1;
+	uint8_t status;
+
+	if (!win.open)
+		return -ENODEV;
+	outb(PIT_CMD, 0xe2); /* read-back: channel 0's status, not its count */
+	status = inb(PIT_CH0);
+	sample(&p1, &t1, &c1);
+	/* mode 0, lobyte/hibyte, and OUT still low: no wrap since the start */
+	if ((status & 0xbe) != 0x30) {
+		win.open = false;
+		lapic_timer_oneshot(0);
+		return -ERANGE;
+	}
+	pit = (uint16_t)(win.p0 - p1);
+	if (pit < WINDOW)
+		return -EAGAIN;
+	win.open = false;
+	lapic_timer_oneshot(0);
+	*tsc_hz = (t1 - win.t0) * PIT_HZ / pit;
+	*lapic_hz = (uint64_t)(win.c0 - c1) * PIT_HZ / pit;
+	return 0;
 }
 
 /* a host too busy to run the guest on time can spoil one window: retry */

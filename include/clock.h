@@ -45,6 +45,17 @@ tsc_scale_ns(const struct tsc_scale *s, uint64_t tsc)
 /* PIT-based measurement over a LAPIC one-shot window: 0 or -ENODEV
  * (no PIT answers) */
 int pit_calibrate(uint64_t *tsc_hz, uint64_t *lapic_hz);
+/* the same over a window start-up runs through: open (0 or -ENODEV),
+ * then close: 0 with the rates, -EAGAIN before 1 ms has passed (the
+ * window stays open), -ERANGE when it cannot be read (over 55 ms: use
+ * pit_calibrate) */
+int pit_window_open(void);
+int pit_window_close(uint64_t *tsc_hz, uint64_t *lapic_hz);
+/* the rates known: the clock's calibration window closed, waiting out
+ * what is left of its 1 ms (start-up calls it once the window has run
+ * under other steps; clock_ns, clock_tsc_hz and clock_timer_arm do when
+ * they need it sooner) */
+void clock_calibrated(void);
 
 /* kvmclock (drivers/kvmclock.c): 0 when available and started */
 int kvmclock_init(void);

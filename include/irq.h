@@ -40,7 +40,8 @@ void lapic_send_sipi(uint32_t apic_id, uint8_t page); /* start at page * 4 KiB *
  * 0 stops it */
 void lapic_timer_oneshot(uint32_t ticks);
 uint32_t lapic_timer_current(void);
-void lapic_tsc_deadline_mode(void); /* the timer LVT in TSC-deadline mode */
+void lapic_timer_count_masked(uint32_t ticks); /* counts down, never interrupts */
+void lapic_tsc_deadline_mode(void);            /* the timer LVT in TSC-deadline mode */
 
 /* IOAPIC (arch/x86_64/ioapic.c) */
 void ioapic_init(void);

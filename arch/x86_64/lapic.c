@@ -122,6 +122,14 @@ lapic_timer_oneshot(uint32_t ticks)
 	wr(REG_TIMER_INIT, ticks);
 }
 
+/* the count runs down from ticks with the interrupt masked: a stopwatch */
+void
+lapic_timer_count_masked(uint32_t ticks)
+{
+	wr(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	wr(REG_TIMER_INIT, ticks);
+}
+
 uint32_t
 lapic_timer_current(void)
 {

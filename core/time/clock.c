@@ -1,6 +1,7 @@
 /* The monotonic clock and the one-shot timer (include/clock.h). */
 #include "clock.h"
 #include "arch.h"
+#include "errno.h"
 #include "irq.h"
 #include "lib.h"
 #include "printk.h"
@@ -27,36 +28,98 @@ on_timer(struct trapframe *tf, void *arg)
 		timer_fn();
 }
 
-void
-clock_init(void)
+/* CPUID 0x15 (TSC/crystal ratio and crystal Hz) or 0x16 (base MHz): the
+ * TSC's rate where the CPU says it (KVM on recent Intel; QEMU 7.2's TCG
+ * answers zeros), else 0 */
+static uint64_t
+cpuid_tsc_hz(void)
 {
-	if (cpu_features.kvm_clock && kvmclock_init() == 0)
-		use_kvmclock = true;
-	if (pit_calibrate(&tsc_hz, &lapic_hz)) {
-		uint32_t r[4];
-		/* no PIT: CPUID 0x15 (crystal ratio) or 0x16 (base MHz) */
-		cpuid(0, 0, r);
-		if (r[0] >= 0x16) {
-			cpuid(0x16, 0, r);
-			tsc_hz = (uint64_t)r[0] * 1000000;
-		}
-		if (!tsc_hz && !use_kvmclock)
-			panic("clock: no PIT to calibrate the TSC against, no kvmclock, "
-			      "no CPUID frequency");
-		if (!tsc_hz)
-			tsc_hz = 1000000000;
-		lapic_hz = 0;
+	uint32_t r[4], max;
+
+	cpuid(0, 0, r);
+	max = r[0];
+	if (max >= 0x15) {
+		cpuid(0x15, 0, r);
+		if (r[0] && r[1] && r[2])
+			return (uint64_t)r[2] * r[1] / r[0];
 	}
-	scale.tsc0 = rdtsc();
-	scale.ns0 = 0;
+	if (max >= 0x16) {
+		cpuid(0x16, 0, r);
+		if (r[0] & 0xffff)
+			return (uint64_t)(r[0] & 0xffff) * 1000000;
+	}
+	return 0;
+}
+
+/* the rates are known: the scale from the TSC at clock_init, the timer */
+static void
+clock_start(void)
+{
 	scale.mult = (1000000000ull << 32) / tsc_hz;
-	use_deadline = cpu_features.tsc_deadline;
 	if (use_deadline)
 		lapic_tsc_deadline_mode();
 	else if (!lapic_hz)
 		panic("clock: the LAPIC timer could not be calibrated and there is no "
 		      "TSC-deadline timer");
+}
+
+/* 1: the PIT window is open and the rates are not known yet. Until then
+ * the TSC clock stands at its start (0 ns): clock_ns, clock_tsc_hz and
+ * clock_timer_arm close the window when they can, or must */
+static bool pending;
+
+/* close the window: wait (true) or not; false while still pending */
+static bool
+close_window(bool wait)
+{
+	int err;
+
+	while ((err = pit_window_close(&tsc_hz, &lapic_hz)) == -EAGAIN && wait)
+		cpu_relax();
+	if (err == -EAGAIN)
+		return false;
+	if (err && pit_calibrate(&tsc_hz, &lapic_hz))
+		panic("clock: the PIT stopped answering while the TSC was calibrated");
+	clock_start();
+	__atomic_store_n(&pending, false, __ATOMIC_RELEASE);
+	return true;
+}
+
+void
+clock_calibrated(void)
+{
+	if (__atomic_load_n(&pending, __ATOMIC_ACQUIRE))
+		close_window(true);
+}
+
+void
+clock_init(void)
+{
+	if (cpu_features.kvm_clock && kvmclock_init() == 0)
+		use_kvmclock = true;
+	use_deadline = cpu_features.tsc_deadline;
+	scale.tsc0 = rdtsc();
+	scale.ns0 = 0;
 	irq_set_handler(VEC_TIMER, on_timer, NULL);
+	tsc_hz = cpuid_tsc_hz();
+	if (tsc_hz && use_deadline) {
+		clock_start(); /* the CPU says its rate, and no LAPIC rate is needed */
+		return;
+	}
+	if (pit_window_open() == 0) {
+		tsc_hz = 0;
+		pending = true; /* closed by clock_calibrated, or sooner */
+		return;
+	}
+	/* no PIT: the CPU's word for the rate, or kvmclock's (then only the
+	 * TSC-deadline timer's conversion leans on the guess) */
+	if (!tsc_hz && !use_kvmclock)
+		panic("clock: no PIT to calibrate the TSC against, no kvmclock, "
+		      "no CPUID frequency");
+	if (!tsc_hz)
+		tsc_hz = 1000000000;
+	lapic_hz = 0;
+	clock_start();
 }
 
 uint64_t
@@ -64,6 +127,11 @@ clock_ns(void)
 {
 	if (use_kvmclock)
 		return kvmclock_ns();
+	/* the PIT is asked only after a million TSC ticks (under 1 ms at any
+	 * rate above 1 GHz): most calls in the window cost no port I/O */
+	if (__atomic_load_n(&pending, __ATOMIC_ACQUIRE) &&
+	    (rdtsc() - scale.tsc0 < 1000000 || !close_window(false)))
+		return scale.ns0;
 	return tsc_scale_ns(&scale, rdtsc());
 }
 
@@ -82,6 +150,7 @@ clock_timer_kind(void)
 uint64_t
 clock_tsc_hz(void)
 {
+	clock_calibrated();
 	return tsc_hz;
 }
 
@@ -96,6 +165,7 @@ clock_timer_arm(uint64_t deadline_ns)
 {
 	uint64_t now, delta;
 
+	clock_calibrated();
 	if (!deadline_ns) {
 		if (use_deadline)
 			arch_tsc_deadline(0);
