@@ -52,6 +52,19 @@ got=$(awk '$2 == "hit" && $4 == 0 { h0 = $5 } $2 == "hit" && $5 != h0 + 2 * $4 {
 [ "$got" = "256 0 256 744" ] ||
 	fail "icount every= on exact.elf: expected '256 0 256 744' (hits, wrong counts, recorded more), got '$got' ($(head -c 600 "$tmp/ev") $(cat "$tmp/err"))"
 
+# prof=: each address's executions; mark_loop's decl (and its jnz) 1000
+# times, and with prof.lo/prof.hi only those inside the count window.
+loop=$(awk '$3 == "mark_loop" { print "0x" $1 }' "$B/exact.sym" | sed 's/^0x0*/0x/')
+timeout 20 "${Q[@]}" -kernel "$B/exact.elf" \
+	-plugin "$B/icount.so,prof=$tmp/prof,out=$tmp/pic" 2>"$tmp/err"
+got=$(awk -v a="$loop" '$1 == a { print $2 }' "$tmp/prof" 2>/dev/null)
+[ "$got" = 1000 ] || fail "icount prof= on exact.elf: expected 1000 runs of $loop, got '$got' ($(cat "$tmp/err"))"
+h0=$(awk '$2 == "hit" && $4 == 0 { print $5 }' "$tmp/ev")
+timeout 20 "${Q[@]}" -kernel "$B/exact.elf" \
+	-plugin "$B/icount.so,prof=$tmp/prof2,prof.lo=$h0,prof.hi=$((h0 + 20)),out=$tmp/pic" 2>"$tmp/err"
+got=$(awk -v a="$loop" '$1 == a { print $2 }' "$tmp/prof2" 2>/dev/null)
+[ "$got" = 10 ] || fail "icount prof.lo/prof.hi: expected 10 runs of $loop in 20 instructions, got '$got'"
+
 # markers.sh names what is missing.
 tools/bench/markers.sh -s "$B/exact.sym" no_such_symbol >/dev/null 2>"$tmp/err" &&
 	fail "markers.sh: expected failure for a missing symbol"

@@ -6,6 +6,9 @@
  * every=0xADDR:NAME records each execution of the address (up to
  * MAX_HITS), not just the first: the kernel's boot_step, once per
  * start-up step (include/boottime.h).
+ * prof=FILE writes each instruction address that ran and how often
+ * ("ADDR COUNT" lines; tools/bench/prof.sh sums them by function), only
+ * while the count is in [prof.lo, prof.hi) when given: one step's share.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -63,6 +66,21 @@ static uint64_t rep_passes; /* TCG passes of REP instructions */
 static struct mark marks[MAX_MARKS];
 static int nmarks;
 static FILE *out;
+
+/*
+ * The profile: one slot per instruction address that was translated,
+ * open addressing (PROF_SLOTS, far more than a boot's distinct code).
+ * Counts are executions, a REP string instruction's passes each.
+ */
+#define PROF_SLOTS (1u << 18)
+struct prof_slot {
+	uint64_t p_addr;
+	uint64_t p_count;
+	int p_used;
+};
+static struct prof_slot *prof;
+static FILE *prof_out;
+static uint64_t prof_lo, prof_hi = UINT64_MAX;
 static uint64_t t0_ns;
 static int nvcpus;
 
@@ -97,6 +115,30 @@ mark_exec(unsigned int vcpu, void *udata)
 	m->m_ns = now_ns() - t0_ns;
 	m->m_vcpu = vcpu;
 	m->m_hit = 1;
+}
+
+static struct prof_slot *
+prof_slot(uint64_t va)
+{
+	uint32_t i = (uint32_t)((va * 0x9e3779b97f4a7c15ull) >> 46) & (PROF_SLOTS - 1);
+
+	while (prof[i].p_used && prof[i].p_addr != va)
+		i = (i + 1) & (PROF_SLOTS - 1);
+	if (!prof[i].p_used) {
+		prof[i].p_used = 1;
+		prof[i].p_addr = va;
+	}
+	return &prof[i];
+}
+
+static void
+prof_exec(unsigned int vcpu, void *udata)
+{
+	struct prof_slot *p = udata;
+
+	(void)vcpu;
+	if (insns >= prof_lo && insns < prof_hi)
+		p->p_count++;
 }
 
 static void
@@ -152,6 +194,9 @@ tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			if (marks[j].m_addr == va && (!marks[j].m_hit || marks[j].m_every))
 				qemu_plugin_register_vcpu_insn_exec_cb(
 				    insn, mark_exec, QEMU_PLUGIN_CB_NO_REGS, &marks[j]);
+		if (prof)
+			qemu_plugin_register_vcpu_insn_exec_cb(
+			    insn, prof_exec, QEMU_PLUGIN_CB_NO_REGS, prof_slot(va));
 		if (is_rep_string(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn)))
 			qemu_plugin_register_vcpu_insn_exec_cb(
 			    insn, rep_exec, QEMU_PLUGIN_CB_NO_REGS, (void *)(uintptr_t)va);
@@ -202,6 +247,13 @@ report(qemu_plugin_id_t id, void *p)
 	fprintf(out, "icount total %" PRIu64 " %" PRIu64 "\n", insns, ns);
 	fprintf(out, "icount rep %" PRIu64 " %" PRIu64 "\n", rep_starts, rep_passes);
 	fflush(out);
+	if (prof) {
+		for (uint32_t i = 0; i < PROF_SLOTS; i++)
+			if (prof[i].p_used && prof[i].p_count)
+				fprintf(prof_out, "0x%" PRIx64 " %" PRIu64 "\n", prof[i].p_addr,
+				        prof[i].p_count);
+		fflush(prof_out);
+	}
 }
 
 /* "0xADDR:NAME" -> marks[nmarks++]; NAME defaults to the address. */
@@ -246,6 +298,17 @@ qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char
 		} else if (strncmp(argv[i], "every=", 6) == 0) {
 			if (parse_mark(argv[i] + 6, 1))
 				return -1;
+		} else if (strncmp(argv[i], "prof=", 5) == 0) {
+			prof_out = fopen(argv[i] + 5, "w");
+			prof = calloc(PROF_SLOTS, sizeof(*prof));
+			if (!prof_out || !prof) {
+				fprintf(stderr, "icount: %s: %s\n", argv[i] + 5, strerror(errno));
+				return -1;
+			}
+		} else if (strncmp(argv[i], "prof.lo=", 8) == 0) {
+			prof_lo = strtoull(argv[i] + 8, NULL, 0);
+		} else if (strncmp(argv[i], "prof.hi=", 8) == 0) {
+			prof_hi = strtoull(argv[i] + 8, NULL, 0);
 		} else if (strncmp(argv[i], "out=", 4) == 0) {
 			out = fopen(argv[i] + 4, "w");
 			if (!out) {
@@ -255,7 +318,8 @@ qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char
 		} else {
 			fprintf(stderr,
 			        "icount: unknown argument '%s' "
-			        "(want mark=0xADDR:NAME, every=0xADDR:NAME or out=FILE)\n",
+			        "(want mark=0xADDR:NAME, every=0xADDR:NAME, out=FILE, prof=FILE, "
+			        "prof.lo=N or prof.hi=N)\n",
 			        argv[i]);
 			return -1;
 		}
