@@ -62,8 +62,22 @@ common32:
 	mov $PHYS(boot_pdpt_hi), %eax
 	or $(PG_P | PG_RW), %eax
 	mov %eax, PHYS(boot_pml4) + 511 * 8
-	/* low PDPT[0] and high PDPT[510] -> one PD mapping the first GiB */
-	mov $PHYS(boot_pd), %eax
+	/* low PDPT[0] and high PDPT[510] -> the first GiB: one 1 GiB page
+	 * where the CPU has them (CPUID 0x80000001 EDX bit 26), else one PD
+	 * of 512 2 MiB pages */
+	mov $0x80000000, %eax
+	cpuid
+	cmp $0x80000001, %eax
+	jb 1f
+	mov $0x80000001, %eax
+	cpuid
+	bt $26, %edx
+	jnc 1f
+	mov $(PG_P | PG_RW | PG_PS), %eax
+	mov %eax, PHYS(boot_pdpt_lo)
+	mov %eax, PHYS(boot_pdpt_hi) + 510 * 8
+	jmp 3f
+1:	mov $PHYS(boot_pd), %eax
 	or $(PG_P | PG_RW), %eax
 	mov %eax, PHYS(boot_pdpt_lo)
 	mov %eax, PHYS(boot_pdpt_hi) + 510 * 8
@@ -77,6 +91,7 @@ common32:
 	cmp $512, %ecx
 	jne 2b
 
+3:
 	mov %cr4, %eax
 	or $0x20, %eax		/* PAE */
 	mov %eax, %cr4
