@@ -5,8 +5,14 @@
 	.globl arch_copy_user
 /* long arch_copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
 arch_copy_user:
+	/* eight bytes a step, then the rest: under TCG each step of a rep
+	 * prefix is a pass of its own (a fault in either is -EFAULT) */
 	mov %rdx, %rcx
-1:	rep movsb
+	shr $3, %rcx
+1:	rep movsq
+	mov %rdx, %rcx
+	and $7, %rcx
+7:	rep movsb
 	xor %eax, %eax
 	ret
 2:	mov $-14, %rax
@@ -33,4 +39,5 @@ arch_strncpy_user:
 	.section ex_table, "a"
 	.balign 8
 	.quad 1b, 2b
+	.quad 7b, 2b
 	.quad 4b, 6b
