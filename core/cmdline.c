@@ -58,18 +58,38 @@ dispatch(const char *tok, const char *end, const struct cmdline_key *keys, size_
 }
 
 /* one parser per key: a second CMDLINE_KEY of a name would never be
- * called (find_key takes the first), so two are a build mistake */
+ * called (find_key takes the first), so two are a build mistake. Names
+ * go into a small hash table (a boot runs this once, over every key):
+ * only names of one hash are compared */
+#define UNIQUE_SLOTS 256
+
+static void
+dup_panic(const char *name)
+{
+	panic("cmdline: key '%s' registered twice (CMDLINE_KEY): one parser per key", name);
+}
+
 static void
 check_unique(const struct cmdline_key *keys, size_t nkeys)
 {
-	for (size_t i = 0; i < nkeys; i++)
-		for (size_t j = i + 1; j < nkeys; j++)
-			if (keys[i].name[0] == keys[j].name[0] &&
-			    !strcmp(keys[i].name, keys[j].name))
-				panic(
-				    "cmdline: key '%s' registered twice (CMDLINE_KEY): one parser "
-				    "per key",
-				    keys[i].name);
+	const char *slot[UNIQUE_SLOTS] = {0};
+
+	if (nkeys > UNIQUE_SLOTS / 2) { /* a table this small would fill: pairs */
+		for (size_t i = 0; i < nkeys; i++)
+			for (size_t j = i + 1; j < nkeys; j++)
+				if (!strcmp(keys[i].name, keys[j].name))
+					dup_panic(keys[i].name);
+		return;
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (const char *c = keys[i].name; *c; c++)
+			h = (h ^ (uint8_t)*c) * 16777619u;
+		for (h &= UNIQUE_SLOTS - 1; slot[h]; h = (h + 1) & (UNIQUE_SLOTS - 1))
+			if (!strcmp(slot[h], keys[i].name))
+				dup_panic(keys[i].name);
+		slot[h] = keys[i].name;
+	}
 }
 
 int
