@@ -70,7 +70,10 @@ static struct {
 void
 heap_init(const struct heap_page_ops *ops)
 {
-	memset(&heap, 0, sizeof(heap));
+	/* the first init finds the heap as the loader left .bss, zero: its
+	 * 135 KiB (per-CPU magazines) are cleared only for a second */
+	if (heap.ops)
+		memset(&heap, 0, sizeof(heap));
 	heap.ops = ops;
 	for (int c = 0; c < NCLASS; c++)
 		list_init(&heap.cls[c].partial);
