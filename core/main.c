@@ -101,11 +101,11 @@ arch_start(uint32_t kind, uint32_t info)
 	STEP(pci_init());                            /* PCI functions; virtio-pci devices probed */
 	STEP(virtio_init());                         /* virtio-mmio devices (virtio_mmio.device=) */
 	STEP(acpi_button_init());                    /* the power button: SIGTERM to the app */
-	STEP(clock_calibrated());                    /* the window clock_init opened: TSC, LAPIC rates */
-	STEP(smp_boot_aps());                        /* every other CPU, idle */
-	STEP(net_init());                            /* lwIP, a netif per netdev, DHCP or ip= */
-	if (boot_info.nmods)                         /* an initrd: the app's */
-		app_world_init();                    /* (none in the test and bench kernels) */
+	STEP(clock_calibrated()); /* the window clock_init opened: TSC, LAPIC rates */
+	STEP(smp_boot_aps());     /* every other CPU, idle */
+	STEP(net_init());         /* lwIP, a netif per netdev, DHCP or ip= */
+	if (boot_info.nmods)      /* an initrd: the app's */
+		app_world_init(); /* (none in the test and bench kernels) */
 	mark_ready();
 	STEP(banner());
 	irq_enable();            /* "main" is an ordinary thread now */

@@ -12,9 +12,9 @@ expect_status 0
 grep -qx 'Hello from unum!' "$OUT" || fail "no greeting on stdout"
 steps=$(awk '$1 == "boottime:" && $2 == "step" { printf "%s ", $4 }' "$ERR")
 want="printk_init arch_early_init cmdline_parse mm_init arch_cpu_init_tables arch_idt_init"
-want="$want platform_init arch_percpu_alloc_all pic_disable lapic_init ioapic_init clock_init"
+want="$want platform_init arch_percpu_alloc_all pic_disable lapic_init ioapic_init clock_init rtc_init"
 want="$want arch_fpu_init_cpu sched_init arch_syscall_init syscall_init vfs_init pci_init"
-want="$want virtio_init clock_calibrated smp_boot_aps net_init initrd_init vfs_mount_tmp random_init"
+want="$want virtio_init acpi_button_init clock_calibrated smp_boot_aps net_init initrd_init vfs_mount_tmp random_init"
 want="$want vma_layout_init console_init app_args_init initrd_unum_remove procfs_init etc_init"
 want="$want banner net_wait_config etc_resolv_init elf_load app_thread "
 [ "$steps" = "$want" ] || fail "boottime steps: expected '$want', got '$steps'"
