@@ -93,6 +93,39 @@ vma_map(uintptr_t addr, size_t len, int prot, int flags)
 	return (long)addr;
 }
 
+bool
+vfs_mappable(const struct vnode *v)
+{
+	return v == &app_node || v == &interp_node;
+}
+
+/* the loader maps a segment's file pages: MAP_FIXED, private, of the
+ * file it loads, and only pages the file has (an offset past its last
+ * page would map what is not there) */
+long
+vma_map_file(uintptr_t addr, size_t len, int prot, int flags, struct vnode *node, uint64_t off)
+{
+	if (node != &app_node && node != &interp_node)
+		fuzz_fail("vma_map_file of another file's node");
+	if (!(flags & MAP_FIXED) || !(flags & MAP_PRIVATE))
+		fuzz_fail("vma_map_file not MAP_FIXED | MAP_PRIVATE");
+	if (off & (PAGE_SIZE - 1))
+		fuzz_fail("vma_map_file at an offset not page-aligned: %#lx", (unsigned long)off);
+	if (len && (off > ALIGN_UP(file_size, PAGE_SIZE) ||
+	            ALIGN_UP(len, PAGE_SIZE) > ALIGN_UP(file_size, PAGE_SIZE) - off))
+		fuzz_fail(
+		    "vma_map_file past the file's pages: %zu bytes at offset %#lx (file of %zu "
+		    "bytes)",
+		    len, (unsigned long)off, file_size);
+	return vma_map(addr, len, prot, flags);
+}
+
+int
+vma_zero(uintptr_t addr, size_t len)
+{
+	return len && (addr >= USER_TOP || !mapped(addr, len)) ? -EFAULT : 0;
+}
+
 int
 vma_unmap(uintptr_t addr, size_t len)
 {
