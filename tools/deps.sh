@@ -8,7 +8,7 @@ PKGS="gcc make binutils python3 qemu-system-x86 qemu-utils grub-pc-bin grub-comm
 xorriso mtools cpio musl-tools dpkg-dev e2fsprogs curl wrk redis-tools apache2-utils
 xz-utils file busybox-static clang-format-14 linux-libc-dev clang-14 tcl
 libvirt-clients libxml2-utils
-libclang-rt-14-dev gnuplot-nox
+libclang-rt-14-dev gnuplot-nox iperf3
 python3.11 libpython3.11-stdlib openjdk-17-jdk-headless"
 
 missing=()

@@ -1,17 +1,13 @@
-# apps/iperf3: iperf3 from Debian's iperf3 source package (deps.lock),
-# static with musl: configure with CC=musl-gcc, no shared library, no
-# OpenSSL (its authentication needs it; not built for musl) and no SCTP;
-# the program linked -all-static (libtool's word for a fully static
-# executable; plain -static only means "no shared libtool libraries").
-# Build flags only. XXX: not built here yet: the archive answered 404 for
-# iperf3_3.12.orig.tar.gz when this was written (e2e/app-iperf3 skips,
-# "source cannot be fetched"); the first CI run that can fetch it runs
-# this recipe for the first time.
-IPERF_SRC := $(BUILD)/src/iperf3
-$(BUILD)/apps/iperf3/iperf3: $(IPERF_SRC)/.unpacked apps/iperf3/app.mk
-	$(V)cd $(IPERF_SRC) && { ./configure CC=musl-gcc CFLAGS=-O2 --disable-shared \
-		--enable-static --without-openssl --without-sctp && \
-		$(MAKE) -C src iperf3 iperf3_LDFLAGS=-all-static; } \
-		>build.log 2>&1 || { tail -20 build.log >&2; exit 1; }
-	@mkdir -p $(dir $@)
-	$(V)strip -o $@ $(IPERF_SRC)/src/iperf3
+# apps/iperf3: Debian's own iperf3 binary package (3.12-1+deb12u2, the
+# bookworm version), unmodified: nothing is built. It runs through door 1
+# (glibc's ld.so) with the library closure tools/unum copies from the host
+# (libiperf0, libcrypto, libsctp). Not a static musl build from source, as
+# the other servers are: Debian's archive does not serve
+# iperf3_3.12.orig.tar.gz (deb.debian.org answers 404 for it, the one orig
+# tarball of both versions bookworm lists; checked 2026-12-02), so that
+# recipe could never run. tools/deps.sh installs the package; the tests'
+# host client is the same program. The rule below only runs when it is
+# missing: it says which package to install.
+APP_BIN_iperf3 := /usr/bin/iperf3
+/usr/bin/iperf3:
+	@echo "apps/iperf3: $@ missing: install Debian's iperf3 (tools/deps.sh)" >&2; exit 1
