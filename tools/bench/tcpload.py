@@ -20,12 +20,17 @@ Loads:
   source BYTES         the guest writes BYTES to us: MB/s
   idle SECONDS         nothing (the icount baseline of a load run)
   none                 the program runs to its end (rtt), its output kept
+  iperf3 SECONDS [reverse]  the host's iperf3 client against the guest's
+                       iperf3 -s for SECONDS (reverse: the guest sends),
+                       tried until one runs (no wait for readiness):
+                       MB/s received, retransmits
   first200 SECONDS     no wait for readiness: curl from the guest's launch
                        until it gets status 200 (at most SECONDS): ms
 Usage: tcpload.py --side ours|linux|host [--icount FILE] [--mod KO]...
          [--add HOST[:GUEST]]... [--guest-port N] [--port N] [--mem SIZE]
          [--ready line|http|redis] [--timeout S] LOAD ARGS... -- PROGRAM ARGS..."""
 import argparse
+import json
 import os
 import re
 import signal
@@ -229,6 +234,32 @@ def load_first200(vm, port, t0, seconds):
     return {"error": f"no status 200 within {seconds} s"}
 
 
+def load_iperf3(vm, port, seconds, reverse, deadline):
+    """iperf3 -c from the host until one test runs (QEMU's forward takes
+    connections before the guest listens: such a try ends at once with an
+    "error" in its JSON report); MB/s as the receiver counted"""
+    argv = ["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", str(seconds), "-J"]
+    if reverse:
+        argv.append("-R")
+    last = ""
+    while time.monotonic() < deadline:
+        if vm.poll() is not None:
+            return {"error": f"the guest ended (status {vm.returncode}) before a test ran"}
+        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=seconds + 60)
+        try:
+            end = json.loads(r.stdout).get("end", {})
+        except ValueError:
+            end = {}
+        if "sum_received" in end and "sum_sent" in end:
+            rx, tx = end["sum_received"], end["sum_sent"]
+            return {"mbs": f"{rx['bytes'] / rx['seconds'] / 1e6:.1f}",
+                    "retransmits": str(tx.get("retransmits", "-"))}
+        last = r.stdout.decode(errors="replace").strip().replace("\n", " ")[-200:]
+        time.sleep(1)
+    return {"error": "iperf3: no test ran: " + last}
+
+
 def run_cmd(argv, timeout):
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     return r.stdout.decode(errors="replace")
@@ -363,6 +394,9 @@ def main():
                 res["error"] = "the guest did not end"
         elif a.load == "first200":
             res = load_first200(vm, port, t0, int(largs[0]))
+        elif a.load == "iperf3":
+            res = load_iperf3(vm, port, int(largs[0]), largs[1:2] == ["reverse"],
+                              time.monotonic() + 180)
         else:
             why = wait_ready(vm, out, time.monotonic() + 180, a.ready, port)
             if why:
