@@ -225,3 +225,29 @@ bench_row() {
 }
 
 bench_note() { printf '  %s\n' "$*"; }
+
+# The Linux guest's virtio-net driver for the network sections: the
+# modules of the pinned cloud kernel (its .deb in BUILD/dl), unpacked under
+# BENCH_TMP, as tcpload.py --mod words in MODARGS. Without the kernel, its
+# .deb, progs/netup or a module: have_linux=0 and a note saying why.
+BENCH_LINUX_NET_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
+	failover net_failover virtio_net)
+bench_linux_netmods() {
+	local pkg deb m f
+	MODARGS=()
+	pkg=$(cat "$BUILD/linux/PACKAGE" 2>/dev/null)
+	deb=$(ls "$BUILD"/dl/"${pkg:-none}"_*.deb 2>/dev/null | head -n 1)
+	if [ ! -f "$BUILD/linux/vmlinuz" ] || [ -z "$deb" ] || [ ! -x "$BUILD/bench/netup" ]; then
+		have_linux=0
+		notes+=("Linux: not measured: no $BUILD/linux/vmlinuz, its .deb or bench/netup (make -f tools/bench/bench.mk bench-tools)")
+		return
+	fi
+	mkdir -p "$BENCH_TMP/mods"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$BENCH_TMP/mods" --wildcards \
+		'*/drivers/virtio/*.ko' '*/net/core/failover.ko' '*/drivers/net/*.ko'
+	for m in "${BENCH_LINUX_NET_MODULES[@]}"; do
+		f=$(find "$BENCH_TMP/mods" -name "$m.ko" | head -n 1)
+		[ -n "$f" ] || { have_linux=0; notes+=("Linux: not measured: $m.ko not in $deb"); }
+		MODARGS+=(--mod "$f")
+	done
+}

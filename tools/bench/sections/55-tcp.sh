@@ -28,8 +28,6 @@ else
 	SECS=10 AB_N=3000 BYTES=$((64 << 20)) RTT_N=20000 RTT_IC_N=5000
 fi
 CONNS=10
-LINUX_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-	failover net_failover virtio_net)
 notes=()
 t_start=$SECONDS
 
@@ -42,22 +40,7 @@ for t in wrk ab; do
 done
 
 # the Linux guest's virtio-net driver: modules of the pinned cloud kernel
-MODARGS=()
-pkg=$(cat "$BUILD/linux/PACKAGE" 2>/dev/null)
-deb=$(ls "$BUILD"/dl/"${pkg:-none}"_*.deb 2>/dev/null | head -n 1)
-if [ ! -f "$BUILD/linux/vmlinuz" ] || [ -z "$deb" ] || [ ! -x "$BUILD/bench/netup" ]; then
-	have_linux=0
-	notes+=("Linux: not measured: no $BUILD/linux/vmlinuz, its .deb or bench/netup (make -f tools/bench/bench.mk bench-tools)")
-else
-	mkdir -p "$BENCH_TMP/mods"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$BENCH_TMP/mods" --wildcards \
-		'*/drivers/virtio/*.ko' '*/net/core/failover.ko' '*/drivers/net/*.ko'
-	for m in "${LINUX_MODULES[@]}"; do
-		f=$(find "$BENCH_TMP/mods" -name "$m.ko" | head -n 1)
-		[ -n "$f" ] || { have_linux=0; notes+=("Linux: not measured: $m.ko not in $deb"); }
-		MODARGS+=(--mod "$f")
-	done
-fi
+bench_linux_netmods
 
 # one run: SIDE [tcpload options] LOAD ARGS -- PROGRAM ARGS; its output in
 # $BENCH_TMP/out; a failure becomes a note

@@ -15,8 +15,6 @@ LOAD=$BENCH_ROOT/tools/bench/tcpload.py
 RUNS=${BENCH_FIRSTREQ_RUNS:-3}	# runs per side, alternating
 LIMIT=120			# seconds a run may take to its first 200
 NGINX=$BUILD/apps/nginx/nginx
-LINUX_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-	failover net_failover virtio_net)
 t_start=$SECONDS
 notes=()
 
@@ -25,22 +23,7 @@ for f in "$KERNEL" "$NGINX" "$BUILD/src/nginx/conf/mime.types"; do
 	[ -f "$f" ] || { have_ours=0 have_linux=0; notes+=("not measured: $f missing (make; make apps)"); }
 done
 command -v curl >/dev/null || { have_ours=0 have_linux=0; notes+=("not measured: curl not installed (tools/deps.sh)"); }
-MODARGS=()
-pkg=$(cat "$BUILD/linux/PACKAGE" 2>/dev/null)
-deb=$(ls "$BUILD"/dl/"${pkg:-none}"_*.deb 2>/dev/null | head -n 1)
-if [ ! -f "$BUILD/linux/vmlinuz" ] || [ -z "$deb" ] || [ ! -x "$BUILD/bench/netup" ]; then
-	have_linux=0
-	notes+=("Linux: not measured: no $BUILD/linux/vmlinuz, its .deb or bench/netup (make -f tools/bench/bench.mk bench-tools)")
-else
-	mkdir -p "$BENCH_TMP/mods"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$BENCH_TMP/mods" --wildcards \
-		'*/drivers/virtio/*.ko' '*/net/core/failover.ko' '*/drivers/net/*.ko'
-	for m in "${LINUX_MODULES[@]}"; do
-		f=$(find "$BENCH_TMP/mods" -name "$m.ko" | head -n 1)
-		[ -n "$f" ] || { have_linux=0; notes+=("Linux: not measured: $m.ko not in $deb"); }
-		MODARGS+=(--mod "$f")
-	done
-fi
+bench_linux_netmods
 printf 'root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$BENCH_TMP/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$BENCH_TMP/group"
 ADDS=(--add "$BENCH_ROOT/apps/nginx/nginx.conf:/etc/nginx/nginx.conf"

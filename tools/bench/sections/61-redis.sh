@@ -25,8 +25,6 @@ fi
 CLIENTS=50
 MEM=${BENCH_REDIS_MEM:-512M}
 ARGS=(--save '' --appendonly no --protected-mode no)
-LINUX_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-	failover net_failover virtio_net)
 notes=()
 t_start=$SECONDS
 
@@ -38,22 +36,7 @@ command -v redis-benchmark >/dev/null ||
 	{ have_ours=0 have_linux=0 have_host=0; notes+=("not measured: redis-benchmark not installed (tools/deps.sh: redis-tools)"); }
 
 # the Linux guest's virtio-net driver: modules of the pinned cloud kernel
-MODARGS=()
-pkg=$(cat "$BUILD/linux/PACKAGE" 2>/dev/null)
-deb=$(ls "$BUILD"/dl/"${pkg:-none}"_*.deb 2>/dev/null | head -n 1)
-if [ ! -f "$BUILD/linux/vmlinuz" ] || [ -z "$deb" ] || [ ! -x "$BUILD/bench/netup" ]; then
-	have_linux=0
-	notes+=("Linux: not measured: no $BUILD/linux/vmlinuz, its .deb or bench/netup (make -f tools/bench/bench.mk bench-tools)")
-else
-	mkdir -p "$BENCH_TMP/mods"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$BENCH_TMP/mods" --wildcards \
-		'*/drivers/virtio/*.ko' '*/net/core/failover.ko' '*/drivers/net/*.ko'
-	for m in "${LINUX_MODULES[@]}"; do
-		f=$(find "$BENCH_TMP/mods" -name "$m.ko" | head -n 1)
-		[ -n "$f" ] || { have_linux=0; notes+=("Linux: not measured: $m.ko not in $deb"); }
-		MODARGS+=(--mod "$f")
-	done
-fi
+bench_linux_netmods
 HOST_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$BENCH_TMP/host"
 

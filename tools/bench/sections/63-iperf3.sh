@@ -20,8 +20,6 @@ IPERF=/usr/bin/iperf3
 SECS=10
 [ "${BENCH_IPERF3_SHORT:-0}" = 1 ] && SECS=2
 MEM=${BENCH_IPERF3_MEM:-512M}
-LINUX_MODULES=(virtio virtio_ring virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
-	failover net_failover virtio_net)
 notes=()
 t_start=$SECONDS
 
@@ -30,21 +28,8 @@ for f in "$KERNEL" "$IPERF"; do
 	[ -f "$f" ] || { have_ours=0 have_linux=0 have_host=0; notes+=("not measured: $f missing (make; tools/deps.sh installs iperf3)"); }
 done
 
-MODARGS=()
-pkg=$(cat "$BUILD/linux/PACKAGE" 2>/dev/null)
-deb=$(ls "$BUILD"/dl/"${pkg:-none}"_*.deb 2>/dev/null | head -n 1)
-if [ ! -f "$BUILD/linux/vmlinuz" ] || [ -z "$deb" ] || [ ! -x "$BUILD/bench/netup" ]; then
-	have_linux=0
-	notes+=("Linux: not measured: no $BUILD/linux/vmlinuz, its .deb or bench/netup (make -f tools/bench/bench.mk bench-tools)")
-else
-	mkdir -p "$BENCH_TMP/mods"
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$BENCH_TMP/mods" --wildcards \
-		'*/drivers/virtio/*.ko' '*/net/core/failover.ko' '*/drivers/net/*.ko'
-	for m in "${LINUX_MODULES[@]}"; do
-		f=$(find "$BENCH_TMP/mods" -name "$m.ko" | head -n 1)
-		[ -n "$f" ] || { have_linux=0; notes+=("Linux: not measured: $m.ko not in $deb"); }
-		MODARGS+=(--mod "$f")
-	done
+bench_linux_netmods
+if [ $have_linux -eq 1 ]; then
 	# the dynamic program's libraries and interpreter at their paths
 	for l in $(ldd "$IPERF" 2>/dev/null | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
 		MODARGS+=(--add "$(readlink -f "$l"):$l")
