@@ -7,6 +7,7 @@
  * interrupted code then goes on: the dump changes nothing it holds (the
  * log's and the thread list's locks are waited for only so long). */
 #include "arch.h"
+#include "netdev.h"
 #include "printk.h"
 #include "sched.h"
 #include "uaccess.h"
@@ -33,6 +34,7 @@ nmi_report(const struct trapframe *tf)
 	if (__atomic_add_fetch(&arrived, 1, __ATOMIC_ACQ_REL) % sched_cpu_count() == 0) {
 		printk(KERN_EMERG "nmi: threads:");
 		thread_dump_all(0);
+		netdev_dump_all();
 		printk(KERN_EMERG "unum: nmi: dump done");
 	}
 	printk_emergency(false);

@@ -270,3 +270,24 @@ netdev_get_stats(const struct netdev *nd, struct netdev_stats *st)
 {
 	*st = nd->nd_stats;
 }
+
+void
+netdev_dump_all(void)
+{
+	int n = __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE);
+
+	for (int i = 0; i < n; i++) {
+		struct netdev *nd = devs[i];
+		const struct netdev_stats *s = &nd->nd_stats;
+
+		printk(KERN_EMERG "nmi: %s: link %s rx %llu (dropped %llu) tx %llu (waits %llu, "
+		                  "busy %llu) interrupts %llu rxq %u",
+		       nd->nd_name, READ_ONCE(nd->nd_link_up) ? "up" : "down",
+		       (unsigned long long)s->rx_frames, (unsigned long long)s->rx_dropped,
+		       (unsigned long long)s->tx_frames, (unsigned long long)s->tx_waits,
+		       (unsigned long long)s->tx_busy, (unsigned long long)s->interrupts,
+		       nd->nd_rxq_len);
+		if (nd->nd_ops->dump)
+			nd->nd_ops->dump(nd);
+	}
+}

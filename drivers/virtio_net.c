@@ -503,9 +503,26 @@ vnet_thread(void *arg)
 
 /* --- probe --- */
 
+static void
+vnet_dump(struct netdev *nd)
+{
+	struct vnet *vn = nd->nd_priv;
+	unsigned nfree = 0;
+
+	for (struct list_node *n = vn->vn_rx_free.next; n != &vn->vn_rx_free && nfree < 4096;
+	     n = n->next)
+		nfree++;
+	printk(KERN_EMERG "  rx buffers %u: %u posted, %u free, %u with receivers; work %#x%s",
+	       vn->vn_rx_bufs, vn->vn_rx_posted, nfree, vn->vn_rx_bufs - vn->vn_rx_posted - nfree,
+	       READ_ONCE(vn->vn_work), vn->vn_tx_refused ? ", a send refused" : "");
+	virtq_dump(vn->vn_rxq, "rx");
+	virtq_dump(vn->vn_txq, "tx");
+}
+
 static const struct netdev_ops vnet_ops = {
     .send = vnet_send,
     .rx_done = vnet_rx_done,
+    .dump = vnet_dump,
 };
 
 /* VIRTIO_NET_F_MTU when we can take the device's MTU: with it negotiated

@@ -232,6 +232,19 @@ virtq_get(struct virtqueue *vq, uint32_t *len)
 }
 
 void
+virtq_dump(const struct virtqueue *vq, const char *what)
+{
+	const struct vring_state *s = st(vq);
+
+	printk(KERN_EMERG "  %s queue %u: avail %u (kicked %u) used %u taken %u free %u/%u "
+	                  "%s%s%s used_event %u avail_event %u",
+	       what, vq->index, s->avail_shadow, s->kicked, READ_ONCE(vq->used->idx), s->last_used,
+	       s->num_free, vq->size, s->cb_disabled ? "cb-off" : "cb-on",
+	       vq->event_idx ? " event-idx" : "", s->broken ? " BROKEN" : "",
+	       READ_ONCE(*vring_used_event(vq)), READ_ONCE(*vring_avail_event(vq)));
+}
+
+void
 virtq_disable_cb(struct virtqueue *vq)
 {
 	struct vring_state *s = st(vq);

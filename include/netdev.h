@@ -168,5 +168,8 @@ struct netdev_frame *netdev_recv(struct netdev *nd, uint64_t deadline_ns);
 void netdev_rx_done(struct netdev_frame *f);
 
 void netdev_get_stats(const struct netdev *nd, struct netdev_stats *st);
+/* Each device's counters and driver state, as KERN_EMERG lines: the NMI
+ * dump's (core/nmi.c), so that a network hang shows where frames stop. */
+void netdev_dump_all(void);
 
 #endif

@@ -19,6 +19,9 @@ struct netdev_ops {
 	int (*send)(struct netdev *nd, const struct netdev_tx *tx);
 	/* a received frame comes back from its receiver (any thread) */
 	void (*rx_done)(struct netdev *nd, struct netdev_frame *f);
+	/* optional: KERN_EMERG lines of the driver's state for the NMI dump
+	 * (no locks taken, no sleeping) */
+	void (*dump)(struct netdev *nd);
 };
 
 struct netdev {

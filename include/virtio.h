@@ -151,6 +151,9 @@ void *virtq_get(struct virtqueue *vq, uint32_t *len);
 void virtq_disable_cb(struct virtqueue *vq);
 bool virtq_enable_cb(struct virtqueue *vq);
 unsigned virtq_free_descs(const struct virtqueue *vq);
+/* One KERN_EMERG line of the queue's indices and state, for the NMI dump
+ * (read without the queue's lock: a snapshot, maybe torn). */
+void virtq_dump(const struct virtqueue *vq, const char *what);
 
 /* --- 3. transports --- */
 
