@@ -370,6 +370,18 @@ $(DYN)/%/dyn_relro: tests/guest-dyn/dyn_relro.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
 guest-apps: $(RELRO_BINS)
+# C++ through door 1 (tests/e2e/dyn-cxx.sh): g++ on glibc and libstdc++, a
+# program throwing across libdynthrow.so (found by RUNPATH $ORIGIN)
+CXX_BINS := $(DYN)/glibc/dyn_cxx $(DYN)/glibc/libdynthrow.so
+GUEST_CXXFLAGS := $(GUEST_CFLAGS) -std=c++17
+$(DYN)/glibc/libdynthrow.so: tests/guest-dyn/libdynthrow.cc tests/guest-dyn/libdynthrow.h
+	@mkdir -p $(dir $@)
+	$(V)$(CXX) -shared -fPIC -Wl,-soname,libdynthrow.so $(GUEST_CXXFLAGS) -o $@ $<
+$(DYN)/glibc/dyn_cxx: tests/guest-dyn/dyn_cxx.cc tests/guest-dyn/libdynthrow.h $(DYN)/glibc/libdynthrow.so
+	@mkdir -p $(dir $@)
+	$(V)$(CXX) -pthread $(GUEST_CXXFLAGS) -o $@ $< -L$(dir $@) -ldynthrow \
+		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
+guest-apps: $(CXX_BINS)
 # tests/guest-cmp: programs whose output is compared line by line with the
 # pinned Linux guest's (tests/e2e/linux-compare.sh), not run as TAP tests
 CMP_SRCS := $(wildcard tests/guest-cmp/*.c)

@@ -4,7 +4,7 @@
 # Usage: tools/deps.sh [--check]   (--check: exit 1 if anything is missing)
 set -euo pipefail
 
-PKGS="gcc make binutils python3 qemu-system-x86 qemu-utils grub-pc-bin grub-common
+PKGS="gcc g++ make binutils python3 qemu-system-x86 qemu-utils grub-pc-bin grub-common
 xorriso mtools cpio musl-tools dpkg-dev e2fsprogs curl wrk redis-tools apache2-utils
 xz-utils file busybox-static clang-format-14 linux-libc-dev clang-14 tcl
 libvirt-clients libxml2-utils
