@@ -361,6 +361,25 @@ $(DYN)/%/dyn_fini: tests/guest-dyn/dyn_fini.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl
 guest-apps: $(FINI_BINS)
+# dlclose unloading, and dlopen again (tests/e2e/dyn-close.sh)
+CLOSE_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_close libdynclose.so libdynclosedep.so \
+	libdynclosenest.so libdynclosenest2.so))
+$(DYN)/%/libdynclosenest.so: tests/guest-dyn/libdynclosenest.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $< -ldl
+$(DYN)/%/libdynclosenest2.so: tests/guest-dyn/libdynclosenest.c $(DYN)/%/libdynclosedep.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DNEEDS $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -Wl,--no-as-needed \
+		-ldynclosedep -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -ldl
+$(DYN)/%/libdynclosedep.so: tests/guest-dyn/libdynclose.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DDEP $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynclose.so: tests/guest-dyn/libdynclose.c $(DYN)/%/libdynclosedep.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -Wl,--no-as-needed \
+		-ldynclosedep -Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags
+$(DYN)/%/dyn_close: tests/guest-dyn/dyn_close.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -rdynamic -o $@ $< -ldl -lpthread
+guest-apps: $(CLOSE_BINS)
 # RELRO of a dlopen'ed library with an IFUNC (tests/e2e/dyn-relro.sh)
 RELRO_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_relro libdynrelro.so))
 $(DYN)/%/libdynrelro.so: tests/guest-dyn/libdynrelro.c | $(DEPS_OK)

@@ -25,14 +25,23 @@
  * dlopen'ed RTLD_LOCAL stays out of the global scope.
  * dlsym of a TLS symbol answers the calling thread's address (musl's
  * glue asks __tls_get_addr); RTLD_NEXT looks after the caller's object.
- * XXX: dlclose unloads nothing; the kernel's musl has no /proc/self/maps
- * name; a dlopen'ed object's TLSDESC is refused. */
+ * dlclose unloads as glibc's does (musl's ld.so does not): each object
+ * counts its dlopens; when the last is closed, every object no longer
+ * needed (not loaded at start-up nor RTLD_NODELETE / DF_1_NODELETE, not
+ * open, not a DT_NEEDED of one that is, transitively) runs its
+ * destructors in the app, leaves every scope, dl_iterate_phdr and
+ * dladdr, has each thread's block of its TLS freed and is unmapped; its
+ * TLS module id is taken again by a later dlopen (never while a thread
+ * could hold a block of it), its handle never: one closed is refused.
+ * XXX: the kernel's musl has no /proc/self/maps name; a dlopen'ed
+ * object's TLSDESC is refused. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
 #include "loader.h"
 #include "loader_impl.h"
 #include "mm.h"
+#include "printk.h"
 #include "sync.h"
 #include "uaccess.h"
 #include "uapi/limits.h"
@@ -81,10 +90,23 @@ struct dso {
 	struct vnode *vn; /* its file, held while it is mapped (NULL: the kernel's musl) */
 	struct dso *root; /* the object dlopen'ed that brought it in (NULL: at start-up) */
 	uintptr_t name_u; /* its name in the app's half */
+	/* dlopen's and dlclose's bookkeeping, under dl_lock */
+	uint64_t handle;   /* what dlopen answers: a serial never reused (the program's: 1) */
+	int opens;         /* dlopen calls of it not yet dlclosed */
+	bool nodelete;     /* never unloaded: loaded at start-up, RTLD_NODELETE, DF_1_NODELETE */
+	bool marked;       /* reachable, in a sweep (sweep) */
+	bool tls_gone;     /* its threads' TLS blocks are being freed: no new ones */
+	uint64_t dying;    /* the dlclose unloading it (its ticket; 0: none) */
+	uint64_t init_seq; /* when its constructors were queued: destructors in reverse */
 };
 
+/* the loaded objects in load order (the program first), which is the
+ * order of the global scope; dlclose closes the gap an unloaded one
+ * leaves (drop) */
 static struct dso dsos[MAX_DSOS];
 static int ndsos;
+static uint64_t next_handle;      /* the next dlopen'ed object's handle */
+static uint64_t dl_adds, dl_subs; /* objects loaded and unloaded (dl_iterate_phdr) */
 
 /* the reason of a refusal: one app loads, once */
 static char reason[PATH_MAX + 160];
@@ -239,6 +261,9 @@ parse(struct dso *d, const char **why)
 			break;
 		case DT_PREINIT_ARRAYSZ:
 			d->preinit_arraysz = v;
+			break;
+		case DT_FLAGS_1:
+			d->nodelete |= (v & DF_1_NODELETE) != 0;
 			break;
 		case DT_RPATH:
 		case DT_RUNPATH:
@@ -739,8 +764,9 @@ load_needed(int from, const char *ld_path, const char **why)
 				return fail(-ENOENT, why, "%s: not found (needed by %s)", name,
 				            d->name);
 			for (int j = 0; j < ndsos && !dep; j++)
-				if (libc ? dsos[j].musl : !strcmp(dsos[j].name, path_buf))
-					dep = &dsos[j];
+				if (libc ? dsos[j].musl
+				         : !dsos[j].dying && !strcmp(dsos[j].name, path_buf))
+					dep = &dsos[j]; /* not one a dlclose is unloading */
 			if (!dep && ndsos == MAX_DSOS)
 				return fail(-ENOEXEC, why, "%s: over %d shared objects", name,
 				            MAX_DSOS);
@@ -1058,6 +1084,9 @@ dso_info(const struct dso *d, struct unum_dso *u)
 	    .phnum = d->phnum,
 	    .tls_id = d->tls_id,
 	    .tls_image = d->tls_id ? d->bias + d->tls_image : 0,
+	    .handle = d->handle,
+	    .adds = dl_adds,
+	    .subs = dl_subs,
 	};
 	for (int k = 0; k < d->phnum; k++) {
 		const struct elf64_phdr *p = &d->ph[k];
@@ -1218,8 +1247,12 @@ dynlink_musl(struct vnode *v, const uint8_t *f, size_t size, uintptr_t bias,
 		if ((err = map_object(m, NULL, why)))
 			return err;
 	}
-	for (int i = 0; i < ndsos; i++)
-		dsos[i].global = true;
+	for (int i = 0; i < ndsos; i++) {
+		dsos[i].global = dsos[i].nodelete = true;
+		dsos[i].handle = (uint64_t)i + 1;
+	}
+	next_handle = (uint64_t)ndsos + 1;
+	dl_adds = (uint64_t)ndsos, dl_subs = 0;
 	if ((err = check_versions(0, why)))
 		return err;
 	layout_tls();
@@ -1272,7 +1305,8 @@ static struct ulist pending; /* (function, where) pairs after an open */
 /* the destructors of dlopen'ed objects, each object's DT_FINI then its
  * DT_FINI_ARRAY, in the order of their constructors: at exit, run from
  * the end (UNUM_DL_FINI), before those of the program's objects */
-static struct ulist dl_finis;
+static struct ulist dl_finis;            /* (function, its object's handle) pairs */
+static uint64_t init_seq;                /* the last dlopen'ed object's struct dso init_seq */
 static size_t pending_at, pending_fixed; /* pending[0, pending_fixed): the fixups */
 
 static long
@@ -1314,32 +1348,53 @@ name_to_app(struct dso *d)
 	return vma_protect(d->name_u, ALIGN_UP(l, PAGE_SIZE), PROT_READ);
 }
 
+/* what d holds let go: its mappings, its file and its name (never the
+ * kernel's musl nor the program: loaded at start-up, they stay) */
+static void
+release(struct dso *d)
+{
+	for (int k = 0; d->mapped && k < d->phnum; k++) {
+		const struct elf64_phdr *p = &d->ph[k];
+		uintptr_t s = ALIGN_DOWN(d->bias + p->vaddr, PAGE_SIZE);
+		if (p->type == PT_LOAD && p->memsz)
+			vma_unmap(s, ALIGN_UP(d->bias + p->vaddr + p->memsz, PAGE_SIZE) - s);
+	}
+	if (d->name_u)
+		vma_unmap(d->name_u, ALIGN_UP(strlen(d->name) + 1, PAGE_SIZE));
+	if (d->vn)
+		vfs_put(d->vn);
+	if (!d->musl)
+		kfree((char *)d->name);
+}
+
 /* a failed open's objects gone again: their mappings, files and names */
 static void
 unload_from(int from)
 {
-	for (int i = from; i < ndsos; i++) {
-		struct dso *d = &dsos[i];
-		for (int k = 0; d->mapped && k < d->phnum; k++) {
-			const struct elf64_phdr *p = &d->ph[k];
-			uintptr_t s = ALIGN_DOWN(d->bias + p->vaddr, PAGE_SIZE);
-			if (p->type == PT_LOAD && p->memsz)
-				vma_unmap(s,
-				          ALIGN_UP(d->bias + p->vaddr + p->memsz, PAGE_SIZE) - s);
-		}
-		if (d->name_u)
-			vma_unmap(d->name_u, ALIGN_UP(strlen(d->name) + 1, PAGE_SIZE));
-		if (d->vn)
-			vfs_put(d->vn);
-		if (!d->musl)
-			kfree((char *)d->name);
-	}
+	for (int i = from; i < ndsos; i++)
+		release(&dsos[i]);
 	ndsos = from;
+}
+
+/* the lowest dynamic TLS module id no object has: an unloaded object's
+ * is taken again once the glue freed every thread's block of it
+ * (UNUM_DL_CLOSE_TLS before UNUM_DL_UNLOAD) */
+static int
+free_tls_id(void)
+{
+	for (int id = static_tls_cnt + 1;; id++) {
+		bool used = false;
+		for (int i = 0; i < ndsos && !used; i++)
+			used = dsos[i].tls_id == id;
+		if (!used)
+			return id;
+	}
 }
 
 /* dlopen's modes (the same in musl's and glibc's dlfcn.h) */
 #define DL_RTLD_NOLOAD 4
 #define DL_RTLD_GLOBAL 0x100
+#define DL_RTLD_NODELETE 0x1000
 
 /* d and what it needs into the global scope (dlopen RTLD_GLOBAL) */
 static void
@@ -1352,12 +1407,25 @@ make_global(struct dso *d)
 		q[i]->global = true;
 }
 
+/* one more dlopen of d: its handle */
+static long
+opened(struct dso *d, long mode)
+{
+	d->opens++;
+	if (mode & DL_RTLD_NODELETE)
+		d->nodelete = true;
+	if (mode & DL_RTLD_GLOBAL)
+		make_global(d);
+	return (long)d->handle;
+}
+
 /* dlopen(path, mode): the object and what it needs loaded, relocated
  * and protected; its fixups and constructors queued for the caller.
  * RTLD_LOCAL (no RTLD_GLOBAL): its objects stay out of the global scope,
  * seen only by lookups from their own tree; RTLD_NOLOAD: only one already
- * loaded. A failed open unmaps what it mapped. XXX: RTLD_LAZY is
- * RTLD_NOW. */
+ * loaded; RTLD_NODELETE: never unloaded. Each open of an object counts
+ * (dlclose); one a dlclose is unloading is loaded afresh. A failed open
+ * unmaps what it mapped. XXX: RTLD_LAZY is RTLD_NOW. */
 static long
 dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 {
@@ -1365,7 +1433,7 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	struct dso *order[MAX_DSOS];
 	const char *why = "";
 	struct vnode *v = NULL;
-	int from = ndsos, n = 0, err, tls_before = tls_cnt;
+	int from = ndsos, n = 0, err;
 	size_t finis_before = dl_finis.n;
 
 	if (strncpy_from_user(path, (const char *)upath, sizeof(path)) < 0)
@@ -1373,7 +1441,7 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	if (names_libc(path) || !strcmp(path, DYNLINK_MUSL_INTERP)) {
 		for (int i = 0; i < ndsos; i++)
 			if (dsos[i].musl)
-				return i + 1;
+				return opened(&dsos[i], mode);
 	}
 	if (!find_library(path, strchr(path, '/') ? NULL : &dsos[0], ld_path, &v))
 		return fmt_snprintf(reason, sizeof(reason),
@@ -1382,11 +1450,9 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 		                    path),
 		       dl_err(uerr, reason);
 	for (int i = 0; i < ndsos; i++)
-		if (!strcmp(dsos[i].name, path_buf)) {
+		if (!dsos[i].dying && !strcmp(dsos[i].name, path_buf)) {
 			vfs_put(v);
-			if (mode & DL_RTLD_GLOBAL)
-				make_global(&dsos[i]);
-			return i + 1;
+			return opened(&dsos[i], mode);
 		}
 	if (mode & DL_RTLD_NOLOAD) {
 		vfs_put(v);
@@ -1414,7 +1480,7 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	for (int i = from; i < ndsos; i++) {
 		dsos[i].root = d;
 		if (dsos[i].tls_size)
-			dsos[i].tls_id = ++tls_cnt; /* dynamic TLS: __tls_get_addr */
+			dsos[i].tls_id = free_tls_id(); /* dynamic TLS: __tls_get_addr */
 	}
 	for (int i = ndsos - 1; i >= from; i--)
 		if ((err = relocate_table(&dsos[i], dsos[i].rela, dsos[i].relasz, d, &why)) ||
@@ -1431,6 +1497,7 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	for (int i = 0; i < n; i++) {
 		struct dso *o = order[i];
 		struct ulist l = {0};
+		o->init_seq = ++init_seq;
 		err = (o->init && push(&l, o->bias + o->init, 0, 1)) ||
 		              push_array(&l, o, o->init_array, o->init_arraysz, false)
 		          ? -ENOMEM
@@ -1448,26 +1515,226 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 		if ((err = name_to_app(&dsos[i])))
 			goto bad;
 	/* their destructors at exit: dl_finis is served from its end */
+	for (int i = from; i < ndsos; i++)
+		dsos[i].handle = next_handle++;
 	for (int i = 0; i < n; i++) {
 		struct dso *o = order[i];
-		if ((o->fini && push(&dl_finis, o->bias + o->fini, 0, 1)) ||
-		    push_array(&dl_finis, o, o->fini_array, o->fini_arraysz, false)) {
+		struct ulist l = {0};
+		err = (o->fini && push(&l, o->bias + o->fini, 0, 1)) ||
+		              push_array(&l, o, o->fini_array, o->fini_arraysz, false)
+		          ? -ENOMEM
+		          : 0;
+		for (size_t k = 0; !err && k < l.n; k++)
+			err = push(&dl_finis, l.v[k], o->handle, 2);
+		kfree(l.v);
+		if (err) {
 			dl_finis.n = finis_before;
-			err = -ENOMEM;
 			goto bad;
 		}
 	}
-	if (mode & DL_RTLD_GLOBAL)
-		make_global(d);
-	return (long)(d - dsos) + 1;
+	dl_adds += (uint64_t)(ndsos - from);
+	return opened(d, mode);
 bad:
 	if (err == -ENOMEM && why[0] == 0)
 		why = "out of memory";
 	fmt_snprintf(path_buf, sizeof(path_buf), "%s", why[0] ? why : "cannot be loaded");
 	unload_from(from);
-	tls_cnt = tls_before;
 	fixups.n = pending.n = pending_at = pending_fixed = 0;
 	return dl_err(uerr, path_buf);
+}
+
+/* --- dlclose: reference counts, a sweep, a ticket for the glue --- */
+
+/* the object whose handle is h, or NULL */
+static struct dso *
+by_handle(long h)
+{
+	for (int i = 0; i < ndsos; i++)
+		if (dsos[i].handle == (uint64_t)h)
+			return &dsos[i];
+	return NULL;
+}
+
+/* d and what it needs, transitively: still needed */
+static void
+mark(struct dso *d)
+{
+	if (d->marked)
+		return;
+	d->marked = true;
+	for (int k = 0; k < d->ndeps; k++)
+		mark(d->deps[k]);
+}
+
+static uint64_t last_ticket; /* the latest dlclose ticket given */
+
+/* every object no longer needed gets a new ticket, and its destructors
+ * leave the exit list: needed are those loaded at start-up or kept
+ * (nodelete), those still opened, those a ticket is unloading, and what
+ * each of them needs (DT_NEEDED), as glibc's dlclose finds them; cycles
+ * of DT_NEEDED go too. The ticket, or 0 when nothing is to go */
+static uint64_t
+sweep(void)
+{
+	uint64_t t = 0;
+	size_t w = 0;
+
+	for (int i = 0; i < ndsos; i++)
+		dsos[i].marked = false;
+	for (int i = 0; i < ndsos; i++)
+		if (dsos[i].nodelete || dsos[i].opens || dsos[i].dying)
+			mark(&dsos[i]);
+	for (int i = 0; i < ndsos; i++)
+		if (!dsos[i].marked)
+			dsos[i].dying = t ? t : (t = ++last_ticket);
+	for (size_t k = 0; t && k + 1 < dl_finis.n; k += 2) {
+		const struct dso *o = by_handle((long)dl_finis.v[k + 1]);
+		if (o && o->dying == t)
+			continue;
+		dl_finis.v[w++] = dl_finis.v[k];
+		dl_finis.v[w++] = dl_finis.v[k + 1];
+	}
+	if (t)
+		dl_finis.n = w;
+	return t;
+}
+
+/* dlclose(h): one open fewer (a handle not open is refused, as glibc's
+ * "shared object not open"; the program's and start-up libraries' are
+ * let be); a ticket when that leaves objects unneeded (sweep), 0 when
+ * not, -1 with err. While another dlclose unloads (a destructor's
+ * dlclose, or another thread's) it only counts, as glibc's defers one in
+ * a destructor: that one's UNUM_DL_UNLOAD finds what it left */
+static long
+dl_close(long h, uintptr_t uerr)
+{
+	struct dso *d = h > 0 ? by_handle(h) : NULL;
+
+	if (!d || d->dying) {
+		fmt_snprintf(reason, sizeof(reason), "Invalid library handle %p", (void *)h);
+		dl_err(uerr, reason);
+		return -1;
+	}
+	if (!d->opens && !d->nodelete) {
+		fmt_snprintf(reason, sizeof(reason), "%s: shared object not open", d->name);
+		dl_err(uerr, reason);
+		return -1;
+	}
+	if (d->opens)
+		d->opens--;
+	for (int i = 0; i < ndsos; i++)
+		if (dsos[i].dying)
+			return 0;
+	return d->opens || d->nodelete ? 0 : (long)sweep();
+}
+
+/* ticket t's objects into q, the latest constructed first; their count */
+static int
+ticket_objects(uint64_t t, struct dso **q)
+{
+	int n = 0;
+
+	for (int i = 0; t && i < ndsos; i++) {
+		int k = n;
+		if (dsos[i].dying != t)
+			continue;
+		n++;
+		for (; k > 0 && q[k - 1]->init_seq < dsos[i].init_seq; k--)
+			q[k] = q[k - 1];
+		q[k] = &dsos[i];
+	}
+	return n;
+}
+
+/* the k-th destructor of ticket t's objects, or 0 after the last: as at
+ * exit, the object constructed last first, its DT_FINI_ARRAY from the
+ * end, then its DT_FINI (read from the app's memory, still mapped) */
+static long
+close_fini(uint64_t t, uint64_t k)
+{
+	struct dso *q[MAX_DSOS];
+	int n = ticket_objects(t, q);
+
+	for (int i = 0; i < n; i++) {
+		const struct dso *o = q[i];
+		uint64_t na = o->fini_arraysz / 8, fn;
+		for (uint64_t j = 0; j < na; j++) {
+			uint64_t at = o->fini_array + 8 * (na - 1 - j);
+			if (!in_object(o, at, 8) ||
+			    copy_from_user(&fn, (const void *)(o->bias + at), 8))
+				break; /* not in its segments: as at open (push_array) */
+			if (fn && fn != (uint64_t)-1 && !k--)
+				return (long)fn;
+		}
+		if (o->fini && !k--)
+			return (long)(o->bias + o->fini);
+	}
+	return 0;
+}
+
+/* the k-th dynamic TLS module id of ticket t's objects, or 0 after the
+ * last; from the first ask on, no thread gets a new block of them
+ * (UNUM_DL_TLS), so once the glue freed each thread's, none is left */
+static long
+close_tls(uint64_t t, uint64_t k)
+{
+	for (int i = 0; t && i < ndsos; i++)
+		if (dsos[i].dying == t)
+			dsos[i].tls_gone = true;
+	for (int i = 0; t && i < ndsos; i++)
+		if (dsos[i].dying == t && dsos[i].tls_id && !k--)
+			return dsos[i].tls_id;
+	return 0;
+}
+
+static void
+shift(struct dso **p, const struct dso *gone)
+{
+	if (*p > gone)
+		(*p)--;
+}
+
+/* dsos[i] unloaded (release) and its slot closed up: the objects after
+ * it move down one, and what points at them with them */
+static void
+drop(int i)
+{
+	struct dso *gone = &dsos[i];
+
+	release(gone);
+	for (int j = 0; j < ndsos; j++) {
+		struct dso *o = &dsos[j];
+		if (j == i)
+			continue;
+		if (o->needed_by == gone)
+			o->needed_by = NULL; /* its libraries were found already */
+		if (o->root == gone)
+			o->root = o; /* RTLD_NEXT: its own tree now */
+		shift(&o->needed_by, gone);
+		shift(&o->root, gone);
+		for (int k = 0; k < o->ndeps; k++) {
+			if (o->deps[k] == gone && o->dying != gone->dying)
+				panic("dynlink: unloading %s, which %s needs", gone->name, o->name);
+			if (o->deps[k] == gone)
+				o->deps[k] = o; /* o goes too, in this unload */
+			shift(&o->deps[k], gone);
+		}
+	}
+	memmove(gone, gone + 1, (size_t)(ndsos - i - 1) * sizeof(*gone));
+	ndsos--;
+	dl_subs++;
+}
+
+/* ticket t's objects unmapped, out of every scope, their TLS module ids
+ * free again and their bookkeeping freed; a new ticket when more are
+ * unneeded now (closed while these were unloaded), else 0 */
+static long
+dl_unload(uint64_t t)
+{
+	for (int i = ndsos - 1; t && i >= 0; i--)
+		if (dsos[i].dying == t)
+			drop(i);
+	return (long)sweep();
 }
 
 /* the object holding addr, or -1 */
@@ -1517,10 +1784,11 @@ dl_sym(long h, uintptr_t uname, uintptr_t uio)
 		}
 	} else if (h == 0 || h == 1) {
 		found = lookup(name, NULL, false, 0, NULL, &def);
-	} else if (h > 1 && h <= ndsos) {
-		/* the object, then what it needs, breadth-first */
+	} else if (h > 1 && by_handle(h)) {
+		/* the object, then what it needs, breadth-first (one being
+		 * unloaded too: its destructors may ask) */
 		struct dso *q[MAX_DSOS];
-		int qn = tree(&dsos[h - 1], q);
+		int qn = tree(by_handle(h), q);
 		for (int i = 0; i < qn && !found; i++) {
 			const struct elf64_sym *s =
 			    lookup_in(q[i], name, NULL, false, sysv_hash(name), gnu_hash(name));
@@ -1606,12 +1874,33 @@ dynlink_service(struct syscall_frame *f)
 			r = copy_to_user((void *)b, &u, sizeof(u)) ? 0 : 1;
 		}
 		break;
+	case UNUM_DL_HANDLE: {
+		struct dso *d = (long)a > 0 ? by_handle((long)a) : NULL;
+		if (d && !d->dying) {
+			struct unum_dso u;
+			dso_info(d, &u);
+			r = copy_to_user((void *)b, &u, sizeof(u)) ? 0 : 1;
+		}
+		break;
+	}
+	case UNUM_DL_CLOSE:
+		r = dl_close((long)a, b);
+		break;
+	case UNUM_DL_CLOSE_FINI:
+		r = close_fini(a, b);
+		break;
+	case UNUM_DL_CLOSE_TLS:
+		r = close_tls(a, b);
+		break;
+	case UNUM_DL_UNLOAD:
+		r = dl_unload(a);
+		break;
 	case UNUM_DL_FINI:
-		r = a < dl_finis.n ? (long)dl_finis.v[dl_finis.n - 1 - a] : 0;
+		r = a < dl_finis.n / 2 ? (long)dl_finis.v[dl_finis.n - 2 - 2 * a] : 0;
 		break;
 	case UNUM_DL_TLS:
 		for (int i = 0; i < ndsos; i++)
-			if (dsos[i].tls_id && (uint64_t)dsos[i].tls_id == a) {
+			if (dsos[i].tls_id && (uint64_t)dsos[i].tls_id == a && !dsos[i].tls_gone) {
 				const struct dso *d = &dsos[i];
 				struct unum_tls_module m = {
 				    0,           d->bias + d->tls_image, d->tls_len,

@@ -107,6 +107,7 @@ struct elf64_rela {
 #define DT_VERNEED 0x6ffffffe
 #define DT_VERNEEDNUM 0x6fffffff
 #define DT_FLAGS_1 0x6ffffffb
+#define DF_1_NODELETE 0x00000008
 #define DF_1_PIE 0x08000000
 
 /* symbols */

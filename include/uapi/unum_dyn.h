@@ -19,6 +19,8 @@ struct unum_dso {
 	unsigned long base, name, phdr, phnum;
 	unsigned long tls_id, tls_image; /* 0, 0 without PT_TLS */
 	unsigned long dynamic;           /* its PT_DYNAMIC (link_map's l_ld) */
+	unsigned long handle;            /* dlopen's for it: never another's */
+	unsigned long adds, subs;        /* objects loaded and unloaded so far, of all */
 };
 
 /* dlsym's question and answer (UNUM_DL_SYM) */
@@ -55,6 +57,19 @@ struct unum_range {
 #define UNUM_DL_TLS 6 /* (id, struct unum_tls_module *): 1 for a module, else 0 */
 /* (k): the k-th destructor of the dlopen'ed objects to run at exit, or 0 */
 #define UNUM_DL_FINI 7
+/* (handle, struct unum_dso *): 1 for an object loaded and not being
+ * unloaded, else 0 */
+#define UNUM_DL_HANDLE 8
+/* dlclose, in turn: (handle, char err[UNUM_DL_ERR]): a ticket when
+ * objects are to be unloaded, 0 when none, -1 with err; then (ticket, k):
+ * the k-th destructor to run, or 0; then (ticket, k): the k-th TLS module
+ * id whose blocks each thread frees, or 0 (no new block of them from the
+ * first ask on); then (ticket): they are unloaded, their ids free again:
+ * another ticket when that left more to unload, else 0 */
+#define UNUM_DL_CLOSE 9
+#define UNUM_DL_CLOSE_FINI 10
+#define UNUM_DL_CLOSE_TLS 11
+#define UNUM_DL_UNLOAD 12
 #define UNUM_DL_ERR 256
 
 #define UNUM_DYN_VERSION 1

@@ -129,17 +129,39 @@ __dl_invalid_handle(void *h)
 {
 	struct unum_dso d;
 
-	if ((unsigned long)h && __unum_dlcall(UNUM_DL_DSO, (long)h - 1, (long)&d, 0))
+	if ((unsigned long)h && __unum_dlcall(UNUM_DL_HANDLE, (long)h, (long)&d, 0))
 		return 0;
 	__dl_seterr("Invalid library handle %p", h);
 	return 1;
 }
 
-/* XXX: nothing is unloaded (musl's ld.so does not unload either) */
+static void link_maps_sync(void);
+static void tls_forget(size_t id);
+
+/* dlclose unloads, as glibc's does (musl's ld.so does not): when h's
+ * last open is closed, the objects no one needs any more run their
+ * destructors here, each thread's block of their TLS is freed, and the
+ * linker unmaps them (UNUM_DL_CLOSE and what follows it) */
 int
 dlclose(void *h)
 {
-	return __dl_invalid_handle(h);
+	char err[UNUM_DL_ERR];
+	long t = __unum_dlcall(UNUM_DL_CLOSE, (long)h, (long)err, 0);
+	unsigned long fn, id;
+
+	if (t < 0) {
+		__dl_seterr("%s", err);
+		return 1;
+	}
+	while (t > 0) {
+		for (long k = 0; (fn = __unum_dlcall(UNUM_DL_CLOSE_FINI, t, k, 0)); k++)
+			((void (*)(void))fn)();
+		for (long k = 0; (id = __unum_dlcall(UNUM_DL_CLOSE_TLS, t, k, 0)); k++)
+			tls_forget(id);
+		t = __unum_dlcall(UNUM_DL_UNLOAD, t, 0, 0);
+		link_maps_sync();
+	}
+	return 0;
 }
 
 /* ra: dlsym's caller (musl's dlsym.s), for RTLD_NEXT; a TLS symbol's
@@ -159,36 +181,80 @@ __dlsym(void *restrict h, const char *restrict s, void *restrict ra)
 }
 
 /* each object's struct link_map (dlinfo RTLD_DI_LINKMAP), made on the
- * first ask and kept (its address stays good: nothing is unloaded),
- * chained in load order */
-static struct link_map *link_maps[64];
+ * first ask and kept while the object is loaded, chained in load order */
+struct lm {
+	struct link_map l;
+	unsigned long handle; /* its object's */
+	int seen;             /* in the latest walk (link_maps_walk) */
+	struct lm *next;      /* the next one made */
+};
+static struct lm *lms;
 static volatile int link_lock[1];
 
+/* the loaded objects' link maps (made if missing) chained again in load
+ * order, those of objects unloaded freed; the one of handle h (NULL:
+ * none, or out of memory) */
 static struct link_map *
-link_map_of(size_t i)
+link_maps_walk(unsigned long h)
 {
 	struct unum_dso d;
-	struct link_map *l = 0;
+	struct link_map *want = 0, *prev = 0;
+	struct lm *m, **pm;
+	int make = h || lms; /* every object's, once one was asked for */
+
+	for (m = lms; m; m = m->next)
+		m->seen = 0;
+	for (size_t k = 0; __unum_dlcall(UNUM_DL_DSO, k, (long)&d, 0); k++) {
+		for (m = lms; m && m->handle != d.handle; m = m->next)
+			;
+		if (!m && make && (m = calloc(1, sizeof *m))) {
+			m->handle = d.handle;
+			m->next = lms;
+			lms = m;
+		}
+		if (!m)
+			continue;
+		m->seen = 1;
+		m->l.l_addr = d.base;
+		m->l.l_name = (char *)d.name;
+		m->l.l_ld = (void *)d.dynamic;
+		m->l.l_prev = prev;
+		m->l.l_next = 0;
+		if (prev)
+			prev->l_next = &m->l;
+		prev = &m->l;
+		if (d.handle == h)
+			want = &m->l;
+	}
+	for (pm = &lms; (m = *pm);) {
+		if (m->seen) {
+			pm = &m->next;
+			continue;
+		}
+		*pm = m->next;
+		free(m);
+	}
+	return want;
+}
+
+static struct link_map *
+link_map_of(unsigned long h)
+{
+	struct link_map *l;
 
 	LOCK(link_lock);
-	for (size_t k = 0; k <= i && k < sizeof link_maps / sizeof *link_maps; k++) {
-		if (link_maps[k])
-			continue;
-		if (!__unum_dlcall(UNUM_DL_DSO, k, (long)&d, 0) ||
-		    !(link_maps[k] = calloc(1, sizeof(struct link_map))))
-			break;
-		link_maps[k]->l_addr = d.base;
-		link_maps[k]->l_name = (char *)d.name;
-		link_maps[k]->l_ld = (void *)d.dynamic;
-		if (k) {
-			link_maps[k]->l_prev = link_maps[k - 1];
-			link_maps[k - 1]->l_next = link_maps[k];
-		}
-	}
-	if (i < sizeof link_maps / sizeof *link_maps)
-		l = link_maps[i];
+	l = link_maps_walk(h);
 	UNLOCK(link_lock);
 	return l;
+}
+
+/* after an unload: the link maps of what went are freed */
+static void
+link_maps_sync(void)
+{
+	LOCK(link_lock);
+	link_maps_walk(0);
+	UNLOCK(link_lock);
 }
 
 #define DI_ORIGIN 6 /* glibc's RTLD_DI_ORIGIN (musl's dlfcn.h has none) */
@@ -207,7 +273,7 @@ dlinfo(void *restrict h, int req, void *restrict res)
 		__dl_seterr("Unsupported request %d", req);
 		return -1;
 	}
-	if (!(l = link_map_of((unsigned long)h - 1))) {
+	if (!(l = link_map_of((unsigned long)h))) {
 		__dl_seterr("dlinfo: out of memory");
 		return -1;
 	}
@@ -244,18 +310,15 @@ dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, void *data), v
 {
 	struct unum_dso d;
 	struct dl_phdr_info info;
-	size_t n = 0;
 	int r;
 
-	while (__unum_dlcall(UNUM_DL_DSO, n, (long)&d, 0))
-		n++;
-	for (size_t i = 0; i < n && __unum_dlcall(UNUM_DL_DSO, i, (long)&d, 0); i++) {
+	for (size_t i = 0; __unum_dlcall(UNUM_DL_DSO, i, (long)&d, 0); i++) {
 		info.dlpi_addr = d.base;
 		info.dlpi_name = (const char *)d.name;
 		info.dlpi_phdr = (const void *)d.phdr;
 		info.dlpi_phnum = d.phnum;
-		info.dlpi_adds = n;
-		info.dlpi_subs = 0;
+		info.dlpi_adds = d.adds; /* unwinders' caches see an unload */
+		info.dlpi_subs = d.subs;
 		info.dlpi_tls_modid = d.tls_id;
 		info.dlpi_tls_data = d.tls_id ? __tls_get_addr((size_t[]){d.tls_id, 0}) : 0;
 		if ((r = cb(&info, sizeof info, data)))
@@ -265,33 +328,59 @@ dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, void *data), v
 }
 
 /* A thread's block of a module dlopen'ed after the thread's TLS was
- * made: its dtv grown (the old one stays: it is in the thread's TLS
- * area) and the missing blocks made from each module's image, on the
- * thread's first use. XXX: the blocks are not freed when it exits. */
+ * made, on its first use: its dtv grown when the id is past its end (the
+ * old one stays: the first is in the thread's TLS area) and the block
+ * made from the module's image; NULL for a module being unloaded.
+ * tls_lock orders this against tls_forget. XXX: the blocks are not
+ * freed when a thread exits. */
+static volatile int tls_lock[1];
+
 static void *
 tls_slow(pthread_t self, size_t id, size_t off)
 {
-	size_t old = self->dtv[0];
-	uintptr_t *dtv = malloc((id + 1) * sizeof(*dtv));
 	struct unum_tls_module m;
+	void *r = 0;
 
-	if (!dtv)
-		a_crash();
-	memcpy(dtv, self->dtv, (old + 1) * sizeof(*dtv));
-	for (size_t i = old + 1; i <= id; i++) {
-		dtv[i] = 0;
-		if (!__unum_dlcall(UNUM_DL_TLS, i, (long)&m, 0) || !m.size)
-			continue;
+	LOCK(tls_lock);
+	if (id > self->dtv[0]) {
+		uintptr_t *dtv = calloc(id + 1, sizeof(*dtv));
+		if (!dtv)
+			a_crash();
+		memcpy(dtv, self->dtv, (self->dtv[0] + 1) * sizeof(*dtv));
+		dtv[0] = id;
+		self->dtv = dtv;
+	}
+	if (!self->dtv[id] && __unum_dlcall(UNUM_DL_TLS, id, (long)&m, 0) && m.size) {
 		unsigned char *b = aligned_alloc(m.align, (m.size + m.align - 1) & -m.align);
 		if (!b)
 			a_crash();
 		memcpy(b, (const void *)m.image, m.len);
 		memset(b + m.len, 0, m.size - m.len);
-		dtv[i] = (uintptr_t)b;
+		self->dtv[id] = (uintptr_t)b;
 	}
-	dtv[0] = id;
-	self->dtv = dtv;
-	return (char *)dtv[id] + off;
+	if (self->dtv[id])
+		r = (char *)self->dtv[id] + off;
+	UNLOCK(tls_lock);
+	return r;
+}
+
+/* dlclose: every thread's block of module id freed (the linker makes no
+ * new one any more), so the id can be another module's, fresh */
+static void
+tls_forget(size_t id)
+{
+	pthread_t self = __pthread_self(), td = self;
+
+	__tl_lock();
+	LOCK(tls_lock);
+	do {
+		if (id <= td->dtv[0] && td->dtv[id]) {
+			free((void *)td->dtv[id]);
+			td->dtv[id] = 0;
+		}
+	} while ((td = td->next) != self);
+	UNLOCK(tls_lock);
+	__tl_unlock();
 }
 
 void *
@@ -299,7 +388,7 @@ __tls_get_addr(tls_mod_off_t *v)
 {
 	pthread_t self = __pthread_self();
 
-	if (v[0] <= self->dtv[0])
+	if (v[0] <= self->dtv[0] && self->dtv[v[0]])
 		return (char *)self->dtv[v[0]] + v[1];
 	return tls_slow(self, v[0], v[1]);
 }
