@@ -45,6 +45,13 @@ size_t net_proc_udp6(char *buf, size_t size);
  * -EINVAL (out of 1024..65535, HI below LO) and no change */
 size_t net_proc_port_range(char *buf, size_t size);
 long net_set_port_range(const char *buf, size_t len);
+/* /proc/sys/net/ipv4/tcp_max_tw_buckets (net/inet_tcp.c): how many TCP
+ * connections may sit in TIME-WAIT, "N\n" (one per 64 KiB of the guest's
+ * memory at boot, 256..65536); past it the oldest end at once, as Linux
+ * ends them. A write "N" (an int; below 0 keeps none) as Linux's: the
+ * bytes used or -EINVAL */
+size_t net_proc_tw_max(char *buf, size_t size);
+long net_set_tw_max(const char *buf, size_t len);
 
 /* The app is exiting and the VM with it: TCP data it sent that the peer
  * has not acknowledged yet goes out first, for up to NET_DRAIN_MS (on

@@ -23,6 +23,7 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "mm.h"
+#include "net.h"
 #include "net_hooks.h"
 #include "net_impl.h"
 #include "uapi/socket.h"
@@ -1145,6 +1146,67 @@ const struct sock_ops inet_tcp_ops = {
     .ioctl = inet_ioctl_op,
     .release = tcp_release,
 };
+
+/* --- how many in TIME-WAIT (net_impl.h) --- */
+
+/* Linux's tcp_max_tw_buckets is half its established hash, which it sizes
+ * at one entry per 32 KiB of memory below 512 MiB (4096 at 128 MiB: 2048
+ * in TIME-WAIT). We keep that rule at every size: Linux finds a
+ * connection by hash, lwIP walks a list, so more would cost each segment */
+#define TW_MIN 256
+#define TW_MAX 65536
+/* atomic: what /proc/sys wrote (below 0 as 0), when tw_set */
+static int tw_max;
+static bool tw_set;
+
+static int
+tw_bound(void)
+{
+	if (__atomic_load_n(&tw_set, __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&tw_max, __ATOMIC_RELAXED);
+	return (int)MIN(MAX(frame_total_bytes() / (64 * 1024), (uint64_t)TW_MIN), (uint64_t)TW_MAX);
+}
+
+size_t
+net_proc_tw_max(char *b, size_t size)
+{
+	return MIN((size_t)fmt_snprintf(b, size, "%d\n", tw_bound()), size);
+}
+
+long
+net_set_tw_max(const char *buf, size_t len)
+{
+	int v = tw_bound();
+	long n = parse_sysctl_ints(buf, len, &v, 1, -0x7fffffff - 1, 0x7fffffff);
+
+	if (n > 0) {
+		__atomic_store_n(&tw_max, v, __ATOMIC_RELAXED);
+		__atomic_store_n(&tw_set, true, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+void
+net_tcp_tw_trim(void)
+{
+	int max = tw_bound(), n = 0;
+	struct tcp_pcb **link = &tcp_tw_pcbs, *pcb;
+
+	/* lwIP puts each new one first: the oldest are at the end */
+	while (*link && n < max) {
+		link = &(*link)->next;
+		n++;
+	}
+	pcb = *link;
+	*link = NULL;
+	while (pcb) {
+		struct tcp_pcb *next = pcb->next;
+
+		tcp_pcb_purge(pcb);
+		tcp_free(pcb);
+		pcb = next;
+	}
+}
 
 /* --- a new SYN on a connection in TIME-WAIT (net_hooks.h) --- */
 #define TCP_FLAG_FIN 0x01

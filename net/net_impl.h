@@ -76,5 +76,11 @@ void net_lo_counters_init(void);
 struct tcp_pcb;
 struct tcp_hdr;
 int8_t net_tcp_listen_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
+/* inet_tcp.c: TIME-WAIT kept to tcp_max_tw_buckets (include/net.h) by
+ * net_tcp_tw_trim on each TCP tick (core lock held): past it the oldest
+ * are ended, as Linux ends them. Every segment no connection takes walks
+ * lwIP's TIME-WAIT list, so without a bound a server that closes
+ * thousands of connections a minute slows down with each one. */
+void net_tcp_tw_trim(void);
 
 #endif

@@ -150,6 +150,7 @@ static void
 tcp_fire(void *arg)
 {
 	tcp_tmr();
+	net_tcp_tw_trim();
 	if (tcp_active_pcbs || tcp_tw_pcbs)
 		sys_timeout(TCP_TMR_INTERVAL, tcp_fire, NULL);
 	else

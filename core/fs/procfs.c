@@ -640,6 +640,7 @@ proc_tree(struct mount *m)
 	    {"mounts", gen_mounts, NULL},
 	    {"sys/kernel/hostname", gen_hostname, NULL},
 	    {"sys/net/ipv4/ip_local_port_range", net_proc_port_range, net_set_port_range},
+	    {"sys/net/ipv4/tcp_max_tw_buckets", net_proc_tw_max, net_set_tw_max},
 	    {"unum/syscalls", gen_unum_syscalls, NULL},
 	    {"diskstats", blk_diskstats, NULL},
 	    {"net/unix", unix_proc_net, NULL},
