@@ -281,11 +281,12 @@ netdev_dump_all(void)
 		const struct netdev_stats *s = &nd->nd_stats;
 
 		printk(KERN_EMERG "nmi: %s: link %s rx %llu (dropped %llu) tx %llu (waits %llu, "
-		                  "busy %llu) interrupts %llu rxq %u",
+		                  "busy %llu) interrupts %llu (missed %llu, rescues %llu) rxq %u",
 		       nd->nd_name, READ_ONCE(nd->nd_link_up) ? "up" : "down",
 		       (unsigned long long)s->rx_frames, (unsigned long long)s->rx_dropped,
 		       (unsigned long long)s->tx_frames, (unsigned long long)s->tx_waits,
 		       (unsigned long long)s->tx_busy, (unsigned long long)s->interrupts,
+		       (unsigned long long)s->missed_interrupts, (unsigned long long)s->rescues,
 		       nd->nd_rxq_len);
 		if (nd->nd_ops->dump)
 			nd->nd_ops->dump(nd);

@@ -22,6 +22,7 @@ struct vring_state {
 	uint16_t avail_shadow; /* our next avail->idx; published by virtq_kick */
 	uint16_t kicked;       /* avail->idx the device saw at the last kick */
 	uint16_t last_used;    /* next used ring entry to take */
+	uint16_t watch_used;   /* used->idx at the last virtq_rescue */
 	bool cb_disabled;      /* virtq_disable_cb in force */
 	bool broken;           /* the device returned a bad id */
 	struct vring_info info[];
@@ -78,7 +79,7 @@ vring_setup(struct virtqueue *vq, unsigned size, void *mem, uint64_t pa, void *s
 		vq->desc[i].next = (uint16_t)(i + 1);
 	s->free_head = 0;
 	s->num_free = (uint16_t)size;
-	s->avail_shadow = s->kicked = s->last_used = 0;
+	s->avail_shadow = s->kicked = s->last_used = s->watch_used = 0;
 	s->cb_disabled = s->broken = false;
 }
 
@@ -169,6 +170,27 @@ virtq_kick(struct virtqueue *vq)
 		vq->dev->ops->notify(vq);
 }
 
+bool
+virtq_rescue(struct virtqueue *vq)
+{
+	struct vring_state *s = st(vq);
+	uint16_t used = READ_ONCE(vq->used->idx), seen = s->watch_used;
+	bool stuck;
+
+	s->watch_used = used;
+	if (s->broken || s->kicked == used || used != seen)
+		return false; /* nothing outstanding, or the device moved */
+	if (vq->event_idx)
+		/* it asked to hear of the entry after the last it completed,
+		 * and we published past that without telling it */
+		stuck = READ_ONCE(*vring_avail_event(vq)) == used;
+	else
+		stuck = !(READ_ONCE(vq->used->flags) & VRING_USED_F_NO_NOTIFY);
+	if (stuck)
+		vq->dev->ops->notify(vq);
+	return stuck;
+}
+
 /* give the descriptors of request 'head' back to the free list */
 static void
 free_chain(struct virtqueue *vq, uint16_t head)
@@ -192,6 +214,12 @@ bool
 vring_pending(const struct virtqueue *vq)
 {
 	return st(vq)->last_used != READ_ONCE(vq->used->idx);
+}
+
+bool
+virtq_pending(const struct virtqueue *vq)
+{
+	return vring_pending(vq);
 }
 
 bool

@@ -120,6 +120,10 @@ struct netdev_stats {
 	uint64_t rx_csum_valid; /* frames received with NETDEV_RX_CSUM_VALID */
 	uint64_t link_changes;
 	uint64_t interrupts; /* queue and configuration interrupts taken */
+	/* the driver's watch (drivers/virtio_net.c): completions found that
+	 * no interrupt announced, and notifications sent again to a device
+	 * that had missed one (virtq_rescue in include/virtio.h) */
+	uint64_t missed_interrupts, rescues;
 };
 
 /* The device named 'name' ("eth0"), or NULL. */

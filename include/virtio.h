@@ -151,6 +151,18 @@ void *virtq_get(struct virtqueue *vq, uint32_t *len);
 void virtq_disable_cb(struct virtqueue *vq);
 bool virtq_enable_cb(struct virtqueue *vq);
 unsigned virtq_free_descs(const struct virtqueue *vq);
+/* whether a completion waits to be taken by virtq_get */
+bool virtq_pending(const struct virtqueue *vq);
+/* The watch for a lost notification, called now and then while the
+ * queue is busy: when the device has completed nothing since the last
+ * call, has buffers it was not told of, and by its event index (or
+ * flags) wants to be told, notify it again; true when it did. The
+ * suppression protocols (avail_event, used_event, the flags) rest on a
+ * store-then-load fence on each side, and QEMU's TCG with one vCPU drops
+ * the guest's fences (it emits none without CF_PARALLEL): the store of
+ * avail->idx can pass the load of avail_event, and a kick is lost while
+ * QEMU's I/O thread stops on the index it saw. Under the queue's lock. */
+bool virtq_rescue(struct virtqueue *vq);
 /* One KERN_EMERG line of the queue's indices and state, for the NMI dump
  * (read without the queue's lock: a snapshot, maybe torn). */
 void virtq_dump(const struct virtqueue *vq, const char *what);

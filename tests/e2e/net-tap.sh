@@ -4,12 +4,14 @@
 # it answers ping, the device offers checksum offload (a tap with vnet
 # headers) and the kernel takes it (the "tx-csum" of the eth0 line), and
 # tests/net/httpd serves curl (IPv4, and IPv6 on the link-local address)
-# and `ab -n 10000 -c 100` with and without keep-alive on the same guest,
-# with 0 failed requests (-s 60: a request unanswered for a minute fails
-# it). XXX: a second such round stalls now and then (README, "Known
-# bugs": after thousands of non-keep-alive requests the guest stops
-# sending any frame); until that is found it is not run here, and the NMI
-# dump (--timeout) prints each netdev's ring state to find it. QEMU's user networking cannot
+# and two rounds of `ab -n 10000 -c 100` with and without keep-alive on the
+# same guest, with 0 failed requests (-s 60: a request unanswered for a
+# minute fails it). Those rounds found a lost notification: QEMU's TCG
+# with one vCPU drops the guest's fences, so a kick the event index judged
+# unneeded left the device idle on a full TX ring for good; virtio-net's
+# watch now sends it again (drivers/virtio_net.c), and 20,000 requests
+# without keep-alive fill TIME-WAIT past its bound (tcp_max_tw_buckets,
+# 2048 in this 128 MiB guest). QEMU's user networking cannot
 # carry that load: its host-forward socket listens with a backlog of 1, so
 # 100 clients at once wait seconds to be accepted; a tap has no such limit.
 # Skipped (with the reason) where namespaces or tap devices are not
@@ -64,7 +66,7 @@ n=$(in_ns curl -sS -m 10 -g -o /dev/null -w '%{size_download}' "http://[$mac_ll%
 	fail "curl over IPv6 failed"
 [ "$n" = 1024 ] || fail "curl over IPv6: expected 1024 bytes, got $n"
 
-for round in 1; do
+for round in 1 2; do
 	for ka in -k ""; do
 		in_ns timeout 300 ab -q -s 60 $ka -n 10000 -c 100 http://192.168.77.2/ >"$TMP/ab" 2>&1 ||
 			fail "ab $ka (round $round): $(tail -5 "$TMP/ab")"
