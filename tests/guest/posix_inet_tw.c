@@ -97,13 +97,12 @@ one_conn(int l, const struct sockaddr_in *a, int send_more)
 
 	if (c < 0)
 		return -1;
-	if (connect(c, (const struct sockaddr *)a, sizeof(*a)) ||
-	    (s = accept(l, NULL, NULL)) < 0) {
+	if (connect(c, (const struct sockaddr *)a, sizeof(*a)) || (s = accept(l, NULL, NULL)) < 0) {
 		close(c);
 		return -1;
 	}
-	if (send_more && (write(c, "ping", 4) != 4 || read(s, buf, sizeof(buf)) != 4 ||
-	                  memcmp(buf, "ping", 4)))
+	if (send_more &&
+	    (write(c, "ping", 4) != 4 || read(s, buf, sizeof(buf)) != 4 || memcmp(buf, "ping", 4)))
 		ok = -1;
 	if (write(s, "x", 1) != 1)
 		ok = -1;
