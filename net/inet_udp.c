@@ -6,7 +6,9 @@
  * model for errno values. ICMP errors about a datagram a connected
  * socket sent (port unreachable: ECONNREFUSED) come back as its SO_ERROR
  * and fail its next call, as Linux reports them; lwIP's UDP does not
- * look at ICMP, so two raw PCBs (IPv4 and IPv6) watch for them. */
+ * look at ICMP, so two raw PCBs (IPv4 and IPv6) watch for them.
+ * SO_REUSEPORT sockets on one port share its unicast datagrams by a keyed
+ * hash of each flow, as Linux's reuseport groups. */
 #include "errno.h"
 #include "inet_impl.h"
 #include "lib.h"
@@ -17,6 +19,7 @@
 #include "lwip/tcpip.h"
 #include "lwip/udp.h"
 #include "mm.h"
+#include "net_impl.h"
 #include "uapi/socket.h"
 
 #define UDP4_MAX 65507 /* 65535 - IPv4 and UDP headers */
@@ -29,14 +32,49 @@ struct dgram {
 	uint16_t port;
 };
 
+static void recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+                    u16_t port);
+
+/* another unconnected SO_REUSEPORT socket bound where pcb is */
+static bool
+reuse_member(const struct udp_pcb *o, const struct udp_pcb *pcb)
+{
+	return o->local_port == pcb->local_port && o->recv == recv_cb &&
+	       !(o->flags & UDP_FLAGS_CONNECTED) && ip_addr_cmp(&o->local_ip, &pcb->local_ip) &&
+	       ((struct inet_sock *)o->recv_arg)->reuseport;
+}
+
+/* SO_REUSEPORT, as Linux spreads a group's unicast datagrams: lwIP gives
+ * each to the first PCB bound to the port; here a keyed hash of the flow
+ * picks one of the group's sockets, so one peer's datagrams all reach
+ * the same socket. A walk of lwIP's UDP PCBs: one per UDP socket */
+static struct inet_sock *
+reuse_pick(struct inet_sock *is, struct udp_pcb *pcb, const ip_addr_t *addr, u16_t port)
+{
+	const ip_addr_t *dst = ip_current_dest_addr();
+	unsigned n = 0, k;
+
+	if (!is->reuseport || (pcb->flags & UDP_FLAGS_CONNECTED) || ip_addr_ismulticast(dst) ||
+	    ip_addr_isbroadcast(dst, ip_current_netif()))
+		return is;
+	for (struct udp_pcb *o = udp_pcbs; o; o = o->next)
+		n += reuse_member(o, pcb);
+	if (n < 2)
+		return is;
+	k = net_flow_hash(dst, pcb->local_port, addr, port) % n;
+	for (struct udp_pcb *o = udp_pcbs; o; o = o->next)
+		if (reuse_member(o, pcb) && !k--)
+			return o->recv_arg;
+	return is;
+}
+
 static void
 recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr, u16_t port)
 {
-	struct inet_sock *is = arg;
+	struct inet_sock *is = reuse_pick(arg, pcb, addr, port);
 	struct dgram *d;
 	size_t limit = is->sock ? (size_t)is->sock->s_rcvbuf : 212992;
 
-	(void)pcb;
 	if ((is->shut & RCV_SHUT) || is->dg_bytes + p->tot_len > limit ||
 	    !(d = kmalloc(sizeof(*d)))) {
 		pbuf_free(p); /* no room: dropped, as Linux drops it */

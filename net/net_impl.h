@@ -83,4 +83,10 @@ int8_t net_tcp_listen_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr);
  * thousands of connections a minute slows down with each one. */
 void net_tcp_tw_trim(void);
 
+/* tcp_isn.c: a keyed hash of a flow, the same for all its packets and
+ * unguessable from outside (core lock held) */
+struct ip_addr; /* lwIP's ip_addr_t */
+uint32_t net_flow_hash(const struct ip_addr *local, uint16_t lport, const struct ip_addr *remote,
+                       uint16_t rport);
+
 #endif

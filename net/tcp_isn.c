@@ -1,8 +1,9 @@
-/* TCP's initial sequence numbers as RFC 6528 and Linux's secure_tcp_seq
- * make them: a keyed hash (SipHash-2-4, a key drawn at the first
- * connection) of the connection's addresses and ports, plus a clock of
- * 64 ns ticks. lwIP's own tcp_next_iss adds its 500 ms tick count to one
- * counter: until the TCP timer first ticks that is 0, so every connection
+/* Keyed hashes of a flow (SipHash-2-4, a key drawn at first use): TCP's
+ * initial sequence numbers, and the flow hash SO_REUSEPORT spreads
+ * datagrams by (net/inet_udp.c). TCP's initial sequence numbers as RFC 6528 and Linux's
+ * secure_tcp_seq make them: a keyed hash (SipHash-2-4, a key drawn at the first connection) of the
+ * connection's addresses and ports, plus a clock of 64 ns ticks. lwIP's own tcp_next_iss adds its
+ * 500 ms tick count to one counter: until the TCP timer first ticks that is 0, so every connection
  * began at 6510 and a new connection on the 4-tuple of one in TIME-WAIT
  * was not past it (net/inet_tcp.c's TIME-WAIT reuse wants it past, as
  * Linux); and the numbers were guessable. */
@@ -10,6 +11,7 @@
 #include "lib.h"
 #include "lwip/ip_addr.h"
 #include "net_hooks.h"
+#include "net_impl.h"
 #include "random.h"
 
 static uint64_t
@@ -64,12 +66,13 @@ addr_words(uint64_t w[2], const ip_addr_t *a)
 	memcpy(w, b, sizeof(b));
 }
 
-/* lwIP calls it under the core lock, which guards the key */
-u32_t
-net_tcp_isn(const ip_addr_t *local, u16_t lport, const ip_addr_t *remote, u16_t rport)
+/* the key, drawn at first use; under the core lock, which guards it */
+static uint64_t key[2];
+static bool keyed;
+
+static uint64_t
+flow_hash(const ip_addr_t *local, u16_t lport, const ip_addr_t *remote, u16_t rport)
 {
-	static uint64_t key[2];
-	static bool keyed;
 	uint64_t m[5] = {0};
 
 	if (!keyed) {
@@ -79,5 +82,17 @@ net_tcp_isn(const ip_addr_t *local, u16_t lport, const ip_addr_t *remote, u16_t 
 	addr_words(m, local);
 	addr_words(m + 2, remote);
 	m[4] = (uint64_t)lport << 16 | rport | (uint64_t)IP_IS_V6(remote) << 32;
-	return (u32_t)siphash(key, m, 5) + (u32_t)(clock_ns() >> 6);
+	return siphash(key, m, 5);
+}
+
+u32_t
+net_tcp_isn(const ip_addr_t *local, u16_t lport, const ip_addr_t *remote, u16_t rport)
+{
+	return (u32_t)flow_hash(local, lport, remote, rport) + (u32_t)(clock_ns() >> 6);
+}
+
+uint32_t
+net_flow_hash(const ip_addr_t *local, uint16_t lport, const ip_addr_t *remote, uint16_t rport)
+{
+	return (uint32_t)(flow_hash(local, lport, remote, rport) >> 32);
 }

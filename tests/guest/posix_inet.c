@@ -970,6 +970,59 @@ check_reuse(void)
 	close(l2);
 }
 
+/* SO_REUSEPORT on UDP: a group's datagrams spread over its sockets by
+ * flow, as Linux spreads them: 32 senders, three datagrams each */
+static void
+check_reuse_udp(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = mkaddr(&ss, AF_INET, "127.0.0.1", 0);
+	int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0), u3;
+	int snd[32], where[32] = {0}, got[2] = {0}, u[2], split = 0, sent = 0;
+
+	setopt(u1, SOL_SOCKET, SO_REUSEPORT, 1);
+	check_eq(setopt(u2, SOL_SOCKET, SO_REUSEPORT, 1), 0, "UDP: set SO_REUSEPORT");
+	bind(u1, (struct sockaddr *)&ss, len);
+	len = mkaddr(&ss, AF_INET, "127.0.0.1", port_of(u1));
+	check_eq(bind(u2, (struct sockaddr *)&ss, len), 0,
+	         "UDP: a second SO_REUSEPORT socket on the same port");
+	u3 = socket(AF_INET, SOCK_DGRAM, 0);
+	ERR_IS(bind(u3, (struct sockaddr *)&ss, len), EADDRINUSE,
+	       "UDP: a third without SO_REUSEPORT: EADDRINUSE");
+	close(u3);
+	for (int i = 0; i < 32; i++) {
+		snd[i] = socket(AF_INET, SOCK_DGRAM, 0);
+		for (int r = 0; r < 3; r++)
+			sent += sendto(snd[i], &i, sizeof(i), 0, (struct sockaddr *)&ss, len) ==
+			        (ssize_t)sizeof(i);
+	}
+	check_eq(sent, 96, "UDP: 32 senders send 3 datagrams each");
+	sleep_ms(100);
+	u[0] = u1;
+	u[1] = u2;
+	for (int k = 0; k < 2; k++) {
+		int idx;
+
+		set_nonblock(u[k]);
+		while (recv(u[k], &idx, sizeof(idx), 0) == (ssize_t)sizeof(idx))
+			if (idx >= 0 && idx < 32) {
+				where[idx] |= 1 << k;
+				got[k]++;
+			}
+	}
+	check_eq(got[0] + got[1], 96, "UDP: the two sockets receive all 96");
+	CHECK(got[0] > 0 && got[1] > 0, "UDP SO_REUSEPORT: both sockets receive some");
+	if (!(got[0] > 0 && got[1] > 0))
+		printf("# expected both > 0, got %d and %d\n", got[0], got[1]);
+	for (int i = 0; i < 32; i++) {
+		split += where[i] == 3;
+		close(snd[i]);
+	}
+	check_eq(split, 0, "UDP SO_REUSEPORT: each sender's datagrams all reach one socket");
+	close(u1);
+	close(u2);
+}
+
 static void
 check_options(void)
 {
@@ -1468,6 +1521,7 @@ main(void)
 	check_io();
 	check_sendfile();
 	check_reuse();
+	check_reuse_udp();
 	check_options();
 	check_poll();
 	check_backlog();
