@@ -380,6 +380,21 @@ $(DYN)/%/dyn_close: tests/guest-dyn/dyn_close.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -rdynamic -o $@ $< -ldl -lpthread
 guest-apps: $(CLOSE_BINS)
+# TLSDESC (tests/e2e/dyn-tlsdesc.sh): a plugin and a DT_NEEDED library built
+# -mtls-dialect=gnu2, each with tests/guest-dyn/tlsdesc_regs.S on one variable
+TLSDESC_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_tlsdesc libdyntlsdesc.so \
+	libdyntlsdesc-needed.so))
+TLSDESC_CFLAGS := -shared -fPIC -mtls-dialect=gnu2 $(GUEST_CFLAGS)
+$(DYN)/%/libdyntlsdesc.so: tests/guest-dyn/libdyntlsdesc.c tests/guest-dyn/tlsdesc_regs.S | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(TLSDESC_CFLAGS) -DFN=tdp_regs_kept -DTLSVAR=tdp_init -o $@ $^
+$(DYN)/%/libdyntlsdesc-needed.so: tests/guest-dyn/libdyntlsdesc-needed.c tests/guest-dyn/tlsdesc_regs.S | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(TLSDESC_CFLAGS) -DFN=tdn_regs_kept -DTLSVAR=tdn_value -o $@ $^
+$(DYN)/%/dyn_tlsdesc: tests/guest-dyn/dyn_tlsdesc.c $(DYN)/%/libdyntlsdesc-needed.so | $(DEPS_OK)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldyntlsdesc-needed \
+		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -ldl -lpthread
+guest-apps: $(TLSDESC_BINS)
 # RELRO of a dlopen'ed library with an IFUNC (tests/e2e/dyn-relro.sh)
 RELRO_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_relro libdynrelro.so))
 $(DYN)/%/libdynrelro.so: tests/guest-dyn/libdynrelro.c | $(DEPS_OK)

@@ -25,6 +25,10 @@
  * dlopen'ed RTLD_LOCAL stays out of the global scope.
  * dlsym of a TLS symbol answers the calling thread's address (musl's
  * glue asks __tls_get_addr); RTLD_NEXT looks after the caller's object.
+ * A TLSDESC descriptor (gcc -mtls-dialect=gnu2) of a module in the
+ * static TLS gets the kernel's musl's static resolver, one of a module
+ * dlopen'ed later its dynamic resolver (arch/x86_64/musl/tlsdesc.s),
+ * which makes the thread's block on its first use, as __tls_get_addr.
  * dlclose unloads as glibc's does (musl's ld.so does not): each object
  * counts its dlopens; when the last is closed, every object no longer
  * needed (not loaded at start-up nor RTLD_NODELETE / DF_1_NODELETE, not
@@ -33,8 +37,9 @@
  * dladdr, has each thread's block of its TLS freed and is unmapped; its
  * TLS module id is taken again by a later dlopen (never while a thread
  * could hold a block of it), its handle never: one closed is refused.
- * XXX: the kernel's musl has no /proc/self/maps name; a dlopen'ed
- * object's TLSDESC is refused. */
+ * XXX: the kernel's musl has no /proc/self/maps name; initial-exec TLS
+ * (TPOFF64) of an object dlopen'ed is refused: there is no static TLS
+ * to spare once threads run. */
 #include "arch.h"
 #include "errno.h"
 #include "lib.h"
@@ -893,9 +898,9 @@ copy_data(uintptr_t to, uintptr_t from, uint64_t len)
 	return 0;
 }
 
-static uintptr_t tlsdesc_static;
-static const char *ld_path;
-/* LD_LIBRARY_PATH at start-up */ /* musl's __tlsdesc_static (libc/musl/unum.c) */
+/* the kernel's musl's TLSDESC resolvers (arch/x86_64/musl/tlsdesc.s) */
+static uintptr_t tlsdesc_static, tlsdesc_dynamic;
+static const char *ld_path; /* LD_LIBRARY_PATH at start-up */
 
 /* what the kernel's musl imports from the kernel: its two doors */
 static uintptr_t
@@ -916,6 +921,30 @@ static const char *const rel_names[] = {
     [R_X86_64_TPOFF64] = "TPOFF64",     [R_X86_64_TLSDESC] = "TLSDESC",
     [R_X86_64_IRELATIVE] = "IRELATIVE",
 };
+
+/* R_X86_64_TLSDESC at at, of d, for offset off of m's TLS: a module in
+ * the static TLS gets the static resolver and its offset from the thread
+ * pointer; one dlopen'ed after start-up the dynamic resolver, which makes
+ * each thread's block on its first use, and its argument packed into the
+ * descriptor's second word (arch/x86_64/musl/tlsdesc.s) */
+static int
+tlsdesc(const struct dso *d, uintptr_t at, const struct dso *m, uint64_t off, const char **why)
+{
+	uint64_t fn = m->tls_id > static_tls_cnt ? tlsdesc_dynamic : tlsdesc_static;
+	uint64_t arg;
+
+	if (!fn)
+		return fail(-ENOEXEC, why, "the kernel's musl has no TLSDESC resolver");
+	if (m->tls_id <= static_tls_cnt)
+		arg = off - m->tls_offset;
+	else if (off > m->tls_size || off >> 48 || (uint64_t)m->tls_id >> 16)
+		return fail(-ENOEXEC, why, "%s: bad ELF (TLSDESC past the TLS of %s)", d->name,
+		            m->name);
+	else
+		arg = (uint64_t)m->tls_id << 48 | off;
+	int err = put64(at, fn);
+	return err ? err : put64(at + 8, arg);
+}
 
 static int
 relocate_table(struct dso *d, uint64_t table, uint64_t size, struct dso *local, const char **why)
@@ -1008,16 +1037,16 @@ relocate_table(struct dso *d, uint64_t table, uint64_t size, struct dso *local, 
 				            "%s: a TLS relocation against an object "
 				            "without TLS",
 				            d->name);
-			if (def.dso->tls_id > static_tls_cnt)
+			val = (def.sym ? def.sym->value : 0) + A;
+			if (type == R_X86_64_TLSDESC)
+				err = tlsdesc(d, at, def.dso, val, why);
+			else if (def.dso->tls_id > static_tls_cnt)
 				return fail(-ENOEXEC, why,
-				            "%s: static TLS (initial-exec, TLSDESC) of %s, loaded "
+				            "%s: static TLS (initial-exec) of %s, loaded "
 				            "by dlopen",
 				            d->name, def.dso->name);
-			val = (def.sym ? def.sym->value : 0) + A - def.dso->tls_offset;
-			if (type == R_X86_64_TPOFF64)
-				err = put64(at, val);
-			else if (!(err = put64(at, tlsdesc_static)))
-				err = put64(at + 8, val);
+			else
+				err = put64(at, val - def.dso->tls_offset);
 			break;
 		default:
 			return fail(-ENOEXEC, why, "%s: relocation type %u (%s) not supported",
@@ -1258,6 +1287,7 @@ dynlink_musl(struct vnode *v, const uint8_t *f, size_t size, uintptr_t bias,
 	layout_tls();
 	static_tls_cnt = tls_cnt;
 	tlsdesc_static = musl_sym("__unum_tlsdesc_static");
+	tlsdesc_dynamic = musl_sym("__unum_tlsdesc_dynamic");
 	/* libraries last-loaded first, the program last */
 	for (int i = ndsos - 1; i >= 0; i--) {
 		struct dso *d = &dsos[i];

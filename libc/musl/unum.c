@@ -383,6 +383,19 @@ tls_forget(size_t id)
 	__tl_unlock();
 }
 
+/* the slow path of __unum_tlsdesc_dynamic (arch/x86_64/musl/tlsdesc.s),
+ * which reads the thread's dtv itself at the place checked here */
+_Static_assert(offsetof(struct pthread, self) == 0, "pthread self");
+_Static_assert(offsetof(struct pthread, dtv) == 8, "pthread dtv");
+
+hidden void *__unum_tls_slow(size_t id, size_t off);
+
+void *
+__unum_tls_slow(size_t id, size_t off)
+{
+	return tls_slow(__pthread_self(), id, off);
+}
+
 void *
 __tls_get_addr(tls_mod_off_t *v)
 {
