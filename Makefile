@@ -70,7 +70,7 @@ MUSL_GLUE := $(patsubst %,$(MUSL)/unum/%.lo,$(basename $(wildcard $(ARCH)/musl/*
 MUSL_REPLACED := obj/src/thread/x86_64/syscall_cp.lo obj/src/thread/__tls_get_addr.lo \
 	obj/src/ldso/dlclose.lo obj/src/thread/x86_64/clone.lo obj/src/thread/x86_64/__unmapself.lo \
 	obj/src/thread/x86_64/__set_thread_area.lo obj/src/signal/x86_64/restore.lo \
-	obj/src/process/x86_64/vfork.lo obj/src/ldso/dlinfo.lo
+	obj/src/process/x86_64/vfork.lo obj/src/ldso/dlinfo.lo obj/src/ldso/dlerror.lo
 MUSL_SO := $(BUILD)/musl-libc.so
 $(MUSL_STAMP): deps.lock tools/bench/fetch-src.sh | $(DEPS_OK)
 	$(V)BUILD=$(abspath $(BUILD)) tools/bench/fetch-src.sh unpack musl $(abspath $(MUSL))
@@ -395,6 +395,15 @@ $(DYN)/%/dyn_tlsdesc: tests/guest-dyn/dyn_tlsdesc.c $(DYN)/%/libdyntlsdesc-neede
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -L$(dir $@) -ldyntlsdesc-needed \
 		-Wl,-rpath,'$$ORIGIN' -Wl,--enable-new-dtags -ldl -lpthread
 guest-apps: $(TLSDESC_BINS)
+# dynamic TLS freed when a thread exits (tests/e2e/dyn-tlsexit.sh)
+TLSEXIT_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_tlsexit libdyntlsbig.so))
+$(DYN)/%/libdyntlsbig.so: tests/guest-dyn/libdyntlsbig.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/dyn_tlsexit: tests/guest-dyn/dyn_tlsexit.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -o $@ $< -ldl -lpthread
+guest-apps: $(TLSEXIT_BINS)
 # RELRO of a dlopen'ed library with an IFUNC (tests/e2e/dyn-relro.sh)
 RELRO_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_relro libdynrelro.so))
 $(DYN)/%/libdynrelro.so: tests/guest-dyn/libdynrelro.c | $(DEPS_OK)

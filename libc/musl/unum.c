@@ -328,12 +328,40 @@ dl_iterate_phdr(int (*cb)(struct dl_phdr_info *info, size_t size, void *data), v
 }
 
 /* A thread's block of a module dlopen'ed after the thread's TLS was
- * made, on its first use: its dtv grown when the id is past its end (the
- * old one stays: the first is in the thread's TLS area) and the block
- * made from the module's image; NULL for a module being unloaded.
- * tls_lock orders this against tls_forget. XXX: the blocks are not
- * freed when a thread exits. */
+ * made, on its first use: its dtv grown when the id is past its end and
+ * the block made from the module's image; NULL for a module being
+ * unloaded. The first dtv is in the thread's TLS area; a grown one, from
+ * calloc, has that one's address in the word before it. tls_lock orders
+ * this against tls_forget and __unum_tls_exit; each frees through
+ * __unum_free_later (libc/musl/dlerror.c), so that no free runs under a
+ * lock of libc. */
 static volatile int tls_lock[1];
+
+hidden void __unum_free_later(void *p);
+hidden void __unum_free_now(void);
+
+/* a dtv of ours (not the thread's first), from calloc */
+static int
+dtv_grown(const uintptr_t *dtv)
+{
+	return dtv[0] > libc.tls_cnt;
+}
+
+static void
+dtv_grow(pthread_t self, size_t id)
+{
+	uintptr_t *old = self->dtv, *dtv = calloc(id + 2, sizeof(*dtv));
+
+	if (!dtv)
+		a_crash();
+	dtv[0] = dtv_grown(old) ? old[-1] : (uintptr_t)old;
+	dtv++;
+	memcpy(dtv, old, (old[0] + 1) * sizeof(*dtv));
+	dtv[0] = id;
+	self->dtv = dtv;
+	if (dtv_grown(old))
+		__unum_free_later(old - 1);
+}
 
 static void *
 tls_slow(pthread_t self, size_t id, size_t off)
@@ -341,17 +369,15 @@ tls_slow(pthread_t self, size_t id, size_t off)
 	struct unum_tls_module m;
 	void *r = 0;
 
+	__unum_free_now();
 	LOCK(tls_lock);
-	if (id > self->dtv[0]) {
-		uintptr_t *dtv = calloc(id + 1, sizeof(*dtv));
-		if (!dtv)
-			a_crash();
-		memcpy(dtv, self->dtv, (self->dtv[0] + 1) * sizeof(*dtv));
-		dtv[0] = id;
-		self->dtv = dtv;
-	}
+	if (id > self->dtv[0])
+		dtv_grow(self, id);
 	if (!self->dtv[id] && __unum_dlcall(UNUM_DL_TLS, id, (long)&m, 0) && m.size) {
-		unsigned char *b = aligned_alloc(m.align, (m.size + m.align - 1) & -m.align);
+		/* room and alignment for __unum_free_later's link */
+		size_t align = m.align > sizeof(void *) ? m.align : sizeof(void *);
+		size_t size = m.size > sizeof(void *) ? m.size : sizeof(void *);
+		unsigned char *b = aligned_alloc(align, (size + align - 1) & -align);
 		if (!b)
 			a_crash();
 		memcpy(b, (const void *)m.image, m.len);
@@ -375,12 +401,34 @@ tls_forget(size_t id)
 	LOCK(tls_lock);
 	do {
 		if (id <= td->dtv[0] && td->dtv[id]) {
-			free((void *)td->dtv[id]);
+			__unum_free_later((void *)td->dtv[id]);
 			td->dtv[id] = 0;
 		}
 	} while ((td = td->next) != self);
 	UNLOCK(tls_lock);
 	__tl_unlock();
+	__unum_free_now();
+}
+
+/* a thread exits (libc/musl/dlerror.c's __dl_thread_cleanup, the thread
+ * list lock held): its blocks of dynamic TLS and its grown dtv to be
+ * freed, its first dtv back */
+hidden void __unum_tls_exit(pthread_t self);
+
+void
+__unum_tls_exit(pthread_t self)
+{
+	uintptr_t *dtv = self->dtv;
+
+	LOCK(tls_lock);
+	for (size_t id = libc.tls_cnt + 1; id <= dtv[0]; id++)
+		if (dtv[id])
+			__unum_free_later((void *)dtv[id]);
+	if (dtv_grown(dtv)) {
+		self->dtv = (uintptr_t *)dtv[-1];
+		__unum_free_later(dtv - 1);
+	}
+	UNLOCK(tls_lock);
 }
 
 /* the slow path of __unum_tlsdesc_dynamic (arch/x86_64/musl/tlsdesc.s),
