@@ -91,6 +91,10 @@ struct inet_sock {
 	uint64_t rtt_sent_ns;
 	uint32_t rtt_seq; /* the sequence number whose ACK ends the sample (0: none) */
 	uint64_t bytes_acked, bytes_received;
+	/* quick ACKs (net/inet_tcp.c's recv_cb): segments ACKed at once
+	 * since the start or the last idle spell, and when data last came */
+	unsigned quickacks;
+	uint64_t rx_last_ns;
 	struct poll_head head;
 	uint64_t ino; /* fstat's, /proc/self/fd's and /proc/net's inode number */
 };

@@ -77,12 +77,33 @@ window_open(struct inet_sock *is, size_t n)
 	}
 }
 
+/* Quick ACKs as Linux's quickack mode: the first segments of a connection,
+ * and the first after it idled longer than its retransmission timeout,
+ * are ACKed at once (lwIP ACKs every second one, the odd one on its next
+ * 250 ms tick). A sender in slow start, with a window of one segment,
+ * otherwise waits out that tick: a host sending to the guest through
+ * QEMU's user networking took 0.26 s for its first 3 MiB (50 MB/s after) */
+#define QUICKACKS 16
+
+static void
+quickack(struct inet_sock *is, struct tcp_pcb *pcb)
+{
+	uint64_t now = clock_ns();
+
+	if (now - is->rx_last_ns > (uint64_t)pcb->rto * TCP_SLOW_INTERVAL * 1000000ull)
+		is->quickacks = 0;
+	is->rx_last_ns = now;
+	if (is->quickacks < QUICKACKS) {
+		is->quickacks++;
+		tcp_ack_now(pcb); /* tcp_input sends it after this callback */
+	}
+}
+
 static err_t
 recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct inet_sock *is = arg;
 
-	(void)pcb;
 	(void)err;
 	if (!p) {
 		is->fin = true;
@@ -97,6 +118,7 @@ recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (is->rxq_n == is->rxq_cap && rxq_grow(is))
 		return ERR_MEM; /* lwIP keeps it and offers it again */
+	quickack(is, pcb);
 	is->rxq[(is->rxq_head + is->rxq_n++) % is->rxq_cap] = p;
 	is->rx_len += p->tot_len;
 	is->bytes_received += p->tot_len;
