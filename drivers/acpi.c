@@ -127,6 +127,48 @@ find_s5(struct platform *p, const struct sdt_header *dsdt)
 	}
 }
 
+/* The GED as QEMU's build_ged_aml writes it (ACPI 6.4, 5.6.9): Device
+ * { Name (_HID, "ACPI0013"), Name (_CRS, ResourceTemplate { Interrupt
+ * {GSI} }), OperationRegion (EREG, SystemMemory, ADDR, 4), Field (EREG)
+ * { ESEL, 32 }, Method (_EVT) }. Without an AML interpreter: after the
+ * _HID string, the first Extended Interrupt descriptor (0x89) and the
+ * first SystemMemory OperationRegion (ExtOpPrefix 0x5b, 0x80) of the
+ * device's next bytes; its offset a DWordConst or a QWordConst */
+#define GED_SCAN 256
+
+static void
+find_ged(struct platform *p, const struct sdt_header *dsdt)
+{
+	static const uint8_t hid[] = "\x0d"
+	                             "ACPI0013";
+	const uint8_t *b = (const uint8_t *)dsdt, *e = b + dsdt->length, *q, *end;
+	uint64_t evt = 0;
+	bool irq = false;
+
+	for (q = b + sizeof(*dsdt); q + sizeof(hid) <= e; q++)
+		if (!memcmp(q, hid, sizeof(hid))) /* the string's NUL too */
+			break;
+	if (q + sizeof(hid) > e)
+		return;
+	end = MIN(e, q + GED_SCAN);
+	for (q += sizeof(hid); q + 9 < end && !(irq && evt); q++) {
+		if (!irq && q[0] == 0x89 && q[1] == 6 && q[2] == 0 && q[4] == 1) {
+			p->ged_gsi = (uint32_t)q[5] | (uint32_t)q[6] << 8 | (uint32_t)q[7] << 16 |
+			             (uint32_t)q[8] << 24;
+			p->ged_level = !(q[3] & 2);
+			p->ged_low = q[3] & 4;
+			irq = true;
+		} else if (!evt && q[0] == 0x5b && q[1] == 0x80 && q + 16 < end && q[6] == 0) {
+			if (q[7] == 0x0c)
+				memcpy(&evt, q + 8, 4);
+			else if (q[7] == 0x0e && q + 16 < end)
+				memcpy(&evt, q + 8, 8);
+		}
+	}
+	if (irq && evt)
+		p->ged_evt = evt;
+}
+
 static void
 parse_fadt(struct platform *p, const struct sdt_header *h)
 {
@@ -145,8 +187,11 @@ parse_fadt(struct platform *p, const struct sdt_header *h)
 		p->pm1_evt_len = b[88];
 		p->fadt_flags = *(const uint32_t *)(b + 112);
 	}
-	if (dsdt && (d = map_table(dsdt)) && !memcmp(d->sig, "DSDT", 4))
+	if (dsdt && (d = map_table(dsdt)) && !memcmp(d->sig, "DSDT", 4)) {
 		find_s5(p, d);
+		if (p->fadt_flags & FADT_HW_REDUCED)
+			find_ged(p, d);
+	}
 }
 
 static void

@@ -46,7 +46,15 @@ struct platform {
 	uint32_t smi_cmd;
 	uint8_t acpi_enable;
 	uint32_t fadt_flags;
+	/* the generic event device (ACPI0013) of a hardware-reduced machine
+	 * (microvm with acpi=on): its event register (32 bits, clear on
+	 * read) and interrupt, from the DSDT; ged_evt 0 when absent */
+	uint64_t ged_evt;
+	uint32_t ged_gsi;
+	bool ged_level, ged_low;
 };
+
+#define FADT_HW_REDUCED (1u << 20) /* fadt_flags: no fixed hardware (PM1 blocks) */
 
 extern struct platform platform;
 
@@ -60,8 +68,9 @@ uint64_t acpi_find_rsdp(void);
 /* The S5 write for power-off: 0 with port/value, or -ENODEV */
 int acpi_s5(uint16_t *port, uint16_t *value);
 
-/* The fixed power button (drivers/acpi_button.c): PWRBTN_EN and the SCI
- * routed where the FADT has a PM1a event block; a press sends the app
+/* The power button (drivers/acpi_button.c): the fixed one (PWRBTN_EN and
+ * the SCI routed where the FADT has a PM1a event block), or the GED's
+ * power-down event on a hardware-reduced machine; a press sends the app
  * SIGTERM, then SIGKILL after stop_grace= (default 10 s) */
 void acpi_button_init(void);
 

@@ -4,10 +4,11 @@
 # button; the kernel sends the app SIGTERM and the VM ends with the app's
 # status: tests/guest-net/stop_term.c's handler exits 3. An app that
 # ignores SIGTERM gets SIGKILL once the manifest's stop_grace (1s) is
-# over: 137, no sooner than the grace. On microvm with acpi=off (tools/unum's
-# default machine) QEMU has no power button to press (its powerdown request
-# goes only to the ACPI GED, which exists with acpi=on): the app keeps
-# running and ends by itself (its own alarm: status 4).
+# over: 137, no sooner than the grace. On microvm with acpi=on the press
+# comes through the ACPI generic event device (GED): the same SIGTERM and
+# status 3. With acpi=off (tools/unum's default machine) QEMU has no power
+# button to press (its powerdown request goes only to the GED): the app
+# keeps running and ends by itself (its own alarm: status 4).
 . "$(dirname "$0")/lib/e2e.sh"
 . "$(dirname "$0")/lib/qmp.sh"
 APP=$B/tests/guest-net/stop_term-musl
@@ -55,6 +56,16 @@ expect_status 137
 expect_err 'power button: SIGTERM to the app, SIGKILL in 1000 ms'
 expect_err 'grace period is over: SIGKILL'
 [ $(((t1 - t0) / 1000000)) -ge 1000 ] || fail "ended $(((t1 - t0) / 1000000)) ms after the press, before the 1 s grace"
+
+# microvm, acpi=on (QEMU merges the second -M into tools/unum's): the GED
+boot microvm "$TMP/m0" -v --qemu -M --qemu microvm,acpi=on -- handle 60
+wait_out '^ready' 90
+expect_err '^power button: GED GSI [0-9]+ '
+press "$TMP/m0"
+wait "$unum" || rc=$?
+expect_status 3
+grep -qx 'got SIGTERM' "$OUT" || fail "microvm acpi=on: the app's handler did not run"
+expect_err 'power button: SIGTERM to the app'
 
 # microvm, acpi=off: the request reaches nothing
 boot microvm "$TMP/m1" -v -- handle 4
