@@ -5,7 +5,8 @@
 # -c 'echo ok' prints ok, sqlite3 and lua print 42, redis answers PING
 # from the host through --net user; ours (tools/unum run) against the
 # Linux guest running the same static binary (tools/bench/linux-guest;
-# redis: ours only, the Linux guest has no network here). Also the size of
+# redis through tools/bench/tcpload.py, with the guest's virtio-net
+# modules). Also the size of
 # each app's disk image (tools/unum image --manifest), and the kernel's own
 # floor against tools/unum's minimum. Run: tools/bench/run minmem
 set -uo pipefail
@@ -60,6 +61,16 @@ ours_redis() {
 	return $up
 }
 
+# the same in the Linux guest with MIB MiB: its virtio-net modules and
+# netup (bench_linux_netmods), tools/bench/tcpload.py's PING probe through
+# the same hostfwd; it waits for PONG, then stops the guest
+linux_redis() {
+	python3 "$BENCH_ROOT/tools/bench/tcpload.py" --side linux "${MODARGS[@]}" --mem "${1}M" \
+		--guest-port 6379 --ready redis --timeout "$TIMEOUT" idle 0 -- \
+		"$BUILD/apps/redis/redis" --save '' --appendonly no --protected-mode no \
+		>"$BENCH_TMP/linux-redis" 2>&1 && ! grep -q '^result error' "$BENCH_TMP/linux-redis"
+}
+
 # the manifest's min_mem of APP in KiB, or "-"
 manifest_min() {
 	sed -n 's/^min_mem *= *"\([0-9]*\)M".*/\1/p' "$BENCH_ROOT/apps/$1/manifest" 2>/dev/null |
@@ -89,14 +100,20 @@ app_row hello "prints its greeting" "Hello from unum!" "$BUILD/apps/hello/hello"
 app_row busybox "busybox sh -c 'echo ok' prints ok" ok "$(command -v busybox || echo /bin/busybox)" sh -c 'echo ok'
 app_row sqlite3 "sqlite3 :memory: 'select 6*7;' prints 42" 42 "$BUILD/apps/sqlite3/sqlite3" :memory: 'select 6*7;'
 app_row lua5.4 "lua5.4 -e 'print(6*7)' prints 42" 42 "$BUILD/apps/lua5.4/lua5.4" -e 'print(6*7)'
-ours=-
+ours=- linux=-
 if [ -x "$BUILD/apps/redis/redis" ]; then
 	ours=$(bench_min_mib "$floor" 1024 ours_redis)
+	linux_net=0
+	if [ $have_linux -eq 1 ]; then
+		bench_linux_netmods # clears have_linux without its modules: only redis needs them
+		linux_net=$have_linux have_linux=1
+	fi
+	[ $linux_net -eq 1 ] && linux=$(bench_min_mib "$floor" "$LINUX_MAX" linux_redis)
 else
 	notes+=("redis: not measured: $BUILD/apps/redis/redis not built (make apps)")
 fi
 bench_subhead "redis: answers PING from the host (--net user, a hostfwd on 127.0.0.1)"
-bench_row kib "  smallest --mem that works (1 MiB steps)" "$ours" -
+bench_row kib "  smallest --mem that works (1 MiB steps)" "$ours" "$linux"
 mins+=("redis $ours $(manifest_min redis)")
 
 # Disk images: what tools/unum image makes of each app's manifest.
