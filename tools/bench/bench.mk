@@ -16,6 +16,8 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror
 bench-tools: $(BENCH_OUT)/floor.elf $(BENCH_OUT)/floor.sym $(BENCH_OUT)/icount.so \
 	$(BENCH_OUT)/linux-init $(BENCH_OUT)/schedbench $(BENCH_OUT)/kernel-bench.elf \
 	$(BENCH_OUT)/schedbench.sym $(BENCH_OUT)/sysbench $(BENCH_OUT)/sysbench.sym \
+	$(BENCH_OUT)/sysbench-musl $(BENCH_OUT)/sysbench-musl.sym \
+	$(BENCH_OUT)/sysbench-musldyn $(BENCH_OUT)/sysbench-musldyn.sym \
 	$(BENCH_OUT)/scalebench $(BENCH_OUT)/tcpbench $(BENCH_OUT)/tcpbench.sym $(BENCH_OUT)/netup \
 	$(BENCH_OUT)/tcpserve \
 	$(BUILD)/linux/vmlinuz
@@ -84,6 +86,23 @@ $(BENCH_OUT)/sysbench: $(BENCH_SRC)/progs/sysbench.c $(wildcard $(BENCH_SRC)/pro
 	$(BENCH_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
 
 $(BENCH_OUT)/sysbench.sym: $(BENCH_OUT)/sysbench
+	nm -n $< >$@
+
+# The two doors (sections/70-dyn.sh): the same source with musl, static
+# (door 1: SYSCALL) and dynamic (PT_INTERP ld-musl: door 2, the kernel's
+# musl), both non-PIE for the icount marks.
+$(BENCH_OUT)/sysbench-musl: $(BENCH_SRC)/progs/sysbench.c $(wildcard $(BENCH_SRC)/progs/sysbench_*.c)
+	@mkdir -p $(@D)
+	$(BENCH_MUSL_CC) $(BENCH_CFLAGS) -static -no-pie -pthread -o $@ $<
+
+$(BENCH_OUT)/sysbench-musldyn: $(BENCH_SRC)/progs/sysbench.c $(wildcard $(BENCH_SRC)/progs/sysbench_*.c)
+	@mkdir -p $(@D)
+	$(BENCH_MUSL_CC) $(BENCH_CFLAGS) -no-pie -pthread -o $@ $<
+
+$(BENCH_OUT)/sysbench-musl.sym: $(BENCH_OUT)/sysbench-musl
+	nm -n $< >$@
+
+$(BENCH_OUT)/sysbench-musldyn.sym: $(BENCH_OUT)/sysbench-musldyn
 	nm -n $< >$@
 
 # Scale benchmarks (sections/35-scale.sh): static glibc, run as our app

@@ -5,7 +5,9 @@
  * "bench NAME OPS NS" (NS: guest CLOCK_MONOTONIC around the timed loop)
  * and calls mark_NAME_start / mark_NAME_stop around it, for the icount
  * plugin's per-op instruction counts. Built static non-PIE (fixed mark
- * addresses) by bench.mk.
+ * addresses) by bench.mk, and with musl static and dynamic for the
+ * two doors (sections/70-dyn.sh: getppid and malloc through the kernel's
+ * musl).
  *   tools/unum run build/bench/sysbench --mem 1G -- getppid=100000
  *   sysbench [NAME=OPS...]   (no argument: every benchmark, default ops)
  */
@@ -40,6 +42,7 @@ MARKS(mmap4k)
 MARKS(mmap1m)
 MARKS(pipe)
 MARKS(thread)
+MARKS(malloc)
 
 #define FILE_PAGES 256   /* the 4 KB reads and writes cycle over 1 MiB */
 #define PIPE_CHUNK 65536 /* one pipe op: 64 KiB from writer to reader */
@@ -203,6 +206,33 @@ b_thread(long ops)
 	return 0;
 }
 
+/* One op: 16 blocks of 16 B .. 8 KiB (a fixed pseudo-random sequence),
+ * each touched, then freed in another order: 32 libc calls */
+static long
+b_malloc(long ops)
+{
+	uint32_t x = 12345;
+	char *p[16];
+	long sum = 0;
+
+	for (long i = 0; i < ops; i++) {
+		for (int k = 0; k < 16; k++) {
+			x = x * 1103515245u + 12345u;
+			size_t n = 16u << ((x >> 16) % 10);
+			if (!(p[k] = malloc(n)))
+				die("malloc");
+			p[k][0] = (char)k;
+			p[k][n - 1] = (char)i;
+		}
+		for (int k = 0; k < 16; k++) {
+			char *b = p[(k * 7) % 16];
+			sum += b[0];
+			free(b);
+		}
+	}
+	return sum;
+}
+
 #include "sysbench_epoll.c" /* epoll1, epoll100, epoll10k */
 #include "sysbench_path.c"  /* stat4, open4 */
 
@@ -222,6 +252,7 @@ static const struct bench benches[] = {
     B(mmap4k, 20000),   B(mmap1m, 20000),  B(pipe, 512),      B(thread, 2000),
     B(stat4, 20000),    B(open4, 20000),                      /* sysbench_path.c */
     B(epoll1, 2000),    B(epoll100, 2000), B(epoll10k, 2000), /* sysbench_epoll.c */
+    B(malloc, 20000),
 };
 #define NBENCH (sizeof(benches) / sizeof(benches[0]))
 
