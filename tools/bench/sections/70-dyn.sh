@@ -9,7 +9,8 @@
 # musl's mallocng on every side). Wall ns per op and guest instructions
 # per op. And the start-up of Debian's python3 (dynamic glibc, through
 # its own ld.so: door 1) with its stdlib, `python3 -c pass`, against the
-# Linux guest given the same closure (linux-guest --closure): wall time
+# Linux guest given the same closure (linux-guest --closure), and java
+# -version (Debian's OpenJDK 17, apps/java's files) the same way: wall time
 # from QEMU's start to its exit and guest instructions of the whole run,
 # each less a static program's run on the same side (busybox true), so
 # the row is the program's own start-up and exit. Run: tools/bench/run dyn
@@ -118,51 +119,65 @@ figure() { # NAME FILE: the median of its lines, or "-"
 	awk -v n="$1" '$1 == n { print $2 }' "$2" | bench_median
 }
 
-# --- python3 -c pass, less busybox true, each side ---
-PY=/usr/bin/python3
-PYLIB=/usr/lib/python3.11
+# --- start-up: python3 -c pass and java -version, each less busybox
+# true's run on the same side with the same files added ---
 BB=/bin/busybox
-PYMEM=512M
-have_py=1
-for f in "$PY" "$PYLIB/os.py" "$BB"; do
-	[ -e "$f" ] || { have_py=0; notes+=("python3: not measured: $f missing (tools/deps.sh)"); }
-done
-# SIDE WHAT [--icount FILE]: one boot; "ms" of host wall time on stdout
+JDK=/usr/lib/jvm/java-17-openjdk-amd64
+declare -A PROG MEMS WHATS
+PROG[py]="/usr/bin/python3 -c pass" MEMS[py]=512M
+WHATS[py]="python3 -c pass: Debian's python3 and its stdlib (door 1)"
+PROG[java]="$JDK/bin/java -Xshare:auto -version" MEMS[java]=1G
+WHATS[java]="java -version: Debian's OpenJDK 17, apps/java's files (door 1)"
+ADDS_py=(--add /usr/lib/python3.11:/usr/lib/python3.11)
+# apps/java/manifest's files, less the test classes
+ADDS_java=()
+while read -r f; do ADDS_java+=(--add "$f"); done < <(sed -n 's/^ *"\('"${JDK//\//\\/}"'[^"]*\)",$/\1/p' "$BENCH_ROOT/apps/java/manifest")
+APPS=()
+[ -x "$BB" ] || notes+=("start-up: not measured: $BB missing (tools/deps.sh: busybox-static)")
+[ -x /usr/bin/python3 ] && [ -f /usr/lib/python3.11/os.py ] && [ -x "$BB" ] && APPS+=(py)
+[ -x "$JDK/bin/java" ] && [ ${#ADDS_java[@]} -gt 0 ] && [ -x "$BB" ] && APPS+=(java)
+[ -x "$JDK/bin/java" ] || notes+=("java: not measured: no $JDK (tools/deps.sh: openjdk-17-jre-headless)")
+# SIDE APP PROG [--icount FILE]: one boot of PROG (the app's, or bb) with
+# the app's files; host wall ms on stdout
 start_run() {
-	local side=$1 what=$2 t0 rc=0 prog=("$BB" true) ic=()
-	shift 2
-	[ "$what" = py ] && prog=("$PY" -c pass)
+	local side=$1 app=$2 t0 rc=0 ic=() prog adds
+	read -r -a prog <<<"${PROG[$app]}"
+	[ "$3" = bb ] && prog=("$BB" true)
+	adds="ADDS_$app[@]"
+	shift 3
 	t0=$(date +%s%N)
 	if [ $side = ours ]; then
 		[ $# -gt 0 ] && ic=(--kernel-args 'idle_poll=0 norandmaps' --qemu -plugin --qemu "$ICOUNT_SO,out=$2")
-		UNUM_KERNEL=$KERNEL "$BENCH_ROOT/tools/unum" run "${prog[0]}" --mem "$PYMEM" \
-			--timeout "$TIMEOUT" --add "$PYLIB:$PYLIB" "${ic[@]}" -- "${prog[@]:1}" \
+		UNUM_KERNEL=$KERNEL "$BENCH_ROOT/tools/unum" run "${prog[0]}" --mem "${MEMS[$app]}" \
+			--timeout "$TIMEOUT" "${!adds}" "${ic[@]}" -- "${prog[@]:1}" \
 			</dev/null >"$BENCH_TMP/out" 2>"$BENCH_TMP/err" || rc=$?
 	else
-		"$BENCH_ROOT/tools/bench/linux-guest" --mem "$PYMEM" --timeout "$TIMEOUT" --closure \
-			--add "$PYLIB:$PYLIB" "$@" "${prog[@]}" >"$BENCH_TMP/out" 2>"$BENCH_TMP/err" || rc=$?
+		"$BENCH_ROOT/tools/bench/linux-guest" --mem "${MEMS[$app]}" --timeout "$TIMEOUT" --closure \
+			"${!adds}" "$@" "${prog[@]}" >"$BENCH_TMP/out" 2>"$BENCH_TMP/err" || rc=$?
 	fi
 	[ $rc -eq 0 ] || { failed "$side ${prog[*]}" $rc "$BENCH_TMP/err"; return 1; }
 	echo $((($(date +%s%N) - t0) / 1000000))
 }
 total_insns() { awk '$1 == "icount" && $2 == "total" { print $3 }' "$1" 2>/dev/null; }
-declare -A PYW PYI
-for side in ours linux; do
-	PYW[$side]=- PYI[$side]=-
-	[ $have_py -eq 1 ] || continue
-	[ $side = linux ] && [ $have_linux -eq 0 ] && continue
-	[ $side = ours ] && [ $have_ours -eq 0 ] && continue
-	: >"$BENCH_TMP/py.$side"
-	for ((i = 0; i < RUNS; i++)); do
-		p=$(start_run $side py) && b=$(start_run $side bb) && echo "py $((p - b))" >>"$BENCH_TMP/py.$side"
+declare -A SW SI
+for app in "${APPS[@]}"; do
+	for side in ours linux; do
+		SW[$app.$side]=- SI[$app.$side]=-
+		[ $side = linux ] && [ $have_linux -eq 0 ] && continue
+		[ $side = ours ] && [ $have_ours -eq 0 ] && continue
+		: >"$BENCH_TMP/st"
+		for ((i = 0; i < RUNS; i++)); do
+			p=$(start_run $side $app app) && b=$(start_run $side $app bb) &&
+				echo "ms $((p - b))" >>"$BENCH_TMP/st"
+		done
+		SW[$app.$side]=$(figure ms "$BENCH_TMP/st")
+		rm -f "$BENCH_TMP/ic.a" "$BENCH_TMP/ic.b"
+		if start_run $side $app app --icount "$BENCH_TMP/ic.a" >/dev/null &&
+			start_run $side $app bb --icount "$BENCH_TMP/ic.b" >/dev/null; then
+			p=$(total_insns "$BENCH_TMP/ic.a") b=$(total_insns "$BENCH_TMP/ic.b")
+			[ -n "$p" ] && [ -n "$b" ] && SI[$app.$side]=$((p - b))
+		fi
 	done
-	PYW[$side]=$(figure py "$BENCH_TMP/py.$side")
-	rm -f "$BENCH_TMP/ic.py" "$BENCH_TMP/ic.bb"
-	if start_run $side py --icount "$BENCH_TMP/ic.py" >/dev/null &&
-		start_run $side bb --icount "$BENCH_TMP/ic.bb" >/dev/null; then
-		p=$(total_insns "$BENCH_TMP/ic.py") b=$(total_insns "$BENCH_TMP/ic.bb")
-		[ -n "$p" ] && [ -n "$b" ] && PYI[$side]=$((p - b))
-	fi
 done
 
 table() { # BASELINE-SIDE
@@ -184,13 +199,15 @@ bench_table_head "dyn: door 2 vs Linux guest, the same dynamic binary, 1 vCPU, -
 	"  TCG -cpu max; ours microvm, Linux $(cat "$BUILD/linux/PACKAGE" 2>/dev/null || echo '?') on q35 (linux-guest) with Debian's ld-musl" \
 	Linux
 table linux
-bench_subhead "python3 -c pass: Debian's python3 and its stdlib (door 1), less busybox true's run"
-bench_row count "  host ms, QEMU start to exit (median of $RUNS)" "${PYW[ours]}" "${PYW[linux]}"
-bench_row count "  guest instructions, the whole run" "${PYI[ours]}" "${PYI[linux]}"
+for app in "${APPS[@]}"; do
+	bench_subhead "${WHATS[$app]}, less busybox true's run"
+	bench_row count "  host ms, QEMU start to exit (median of $RUNS)" "${SW[$app.ours]}" "${SW[$app.linux]}"
+	bench_row count "  guest instructions, start to exit" "${SI[$app.ours]}" "${SI[$app.linux]}"
+done
 bench_note "ns per op: guest CLOCK_MONOTONIC around each timed loop / ops; median over $RUNS boots per side"
 bench_note "guest instructions per op: (count at mark_NAME_stop - at mark_NAME_start) / ops, one boot per side"
-bench_note "python3: both runs at --mem $PYMEM with $PYLIB added; the Linux guest's initramfs has the same closure"
-bench_note "  (linux-guest --closure); java -version is not measured here"
+bench_note "start-up: each program and busybox true boot with the same files added (python3 at ${MEMS[py]}, java at"
+bench_note "  ${MEMS[java]}); the Linux guest's initramfs has the same library closure (linux-guest --closure)"
 for n in "${notes[@]}"; do
 	bench_note "$n"
 done
