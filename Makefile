@@ -380,6 +380,23 @@ $(DYN)/%/dyn_close: tests/guest-dyn/dyn_close.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -rdynamic -o $@ $< -ldl -lpthread
 guest-apps: $(CLOSE_BINS)
+# relocation dependencies (tests/e2e/dyn-reldeps.sh): libdynreluse.so binds
+# to libdynreldef.so without a DT_NEEDED on it
+RELDEPS_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_reldeps libdynreldef.so \
+	libdynreldef2.so libdynreluse.so))
+$(DYN)/%/libdynreldef.so: tests/guest-dyn/libdynreldef.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynreldef2.so: tests/guest-dyn/libdynreldef.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC -DOTHER $(GUEST_CFLAGS) -o $@ $<
+$(DYN)/%/libdynreluse.so: tests/guest-dyn/libdynreluse.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) -shared -fPIC $(GUEST_CFLAGS) -o $@ $< -ldl
+$(DYN)/%/dyn_reldeps: tests/guest-dyn/dyn_reldeps.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -rdynamic -o $@ $< -ldl -lpthread
+guest-apps: $(RELDEPS_BINS)
 # TLSDESC (tests/e2e/dyn-tlsdesc.sh): a plugin and a DT_NEEDED library built
 # -mtls-dialect=gnu2, each with tests/guest-dyn/tlsdesc_regs.S on one variable
 TLSDESC_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_tlsdesc libdyntlsdesc.so \

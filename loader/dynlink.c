@@ -32,11 +32,14 @@
  * dlclose unloads as glibc's does (musl's ld.so does not): each object
  * counts its dlopens; when the last is closed, every object no longer
  * needed (not loaded at start-up nor RTLD_NODELETE / DF_1_NODELETE, not
- * open, not a DT_NEEDED of one that is, transitively) runs its
- * destructors in the app, leaves every scope, dl_iterate_phdr and
- * dladdr, has each thread's block of its TLS freed and is unmapped; its
- * TLS module id is taken again by a later dlopen (never while a thread
- * could hold a block of it), its handle never: one closed is refused.
+ * open, not a DT_NEEDED of one that is nor bound to by one that is
+ * without a DT_NEEDED, by its relocations or its dlsym(RTLD_DEFAULT), as
+ * glibc's l_reldeps; transitively) runs its destructors in the app (each
+ * before those of what it needs or binds to), leaves every scope,
+ * dl_iterate_phdr and dladdr, has each thread's block of its TLS freed
+ * and is unmapped; its TLS module id is taken again by a later dlopen
+ * (never while a thread could hold a block of it), its handle never: one
+ * closed is refused.
  * XXX: the kernel's musl has no /proc/self/maps name; initial-exec TLS
  * (TPOFF64) of an object dlopen'ed is refused: there is no static TLS
  * to spare once threads run. */
@@ -86,6 +89,11 @@ struct dso {
 	struct dso *deps[MAX_NEEDED];
 	const char *dep_names[MAX_NEEDED]; /* deps[i]'s DT_NEEDED string */
 	int ndeps;
+	/* objects dlopen'ed that its relocations or its dlsym(RTLD_DEFAULT)
+	 * bound to and it does not reach by DT_NEEDED, kept while it is
+	 * (glibc's l_reldeps; reldep), under dl_lock */
+	struct dso *reldeps[MAX_DSOS];
+	int nreldeps;
 	/* PT_TLS */
 	uint64_t tls_image, tls_len, tls_size, tls_align, tls_offset;
 	int tls_id;
@@ -96,13 +104,12 @@ struct dso {
 	struct dso *root; /* the object dlopen'ed that brought it in (NULL: at start-up) */
 	uintptr_t name_u; /* its name in the app's half */
 	/* dlopen's and dlclose's bookkeeping, under dl_lock */
-	uint64_t handle;   /* what dlopen answers: a serial never reused (the program's: 1) */
-	int opens;         /* dlopen calls of it not yet dlclosed */
-	bool nodelete;     /* never unloaded: loaded at start-up, RTLD_NODELETE, DF_1_NODELETE */
-	bool marked;       /* reachable, in a sweep (sweep) */
-	bool tls_gone;     /* its threads' TLS blocks are being freed: no new ones */
-	uint64_t dying;    /* the dlclose unloading it (its ticket; 0: none) */
-	uint64_t init_seq; /* when its constructors were queued: destructors in reverse */
+	uint64_t handle; /* what dlopen answers: a serial never reused (the program's: 1) */
+	int opens;       /* dlopen calls of it not yet dlclosed */
+	bool nodelete;   /* never unloaded: loaded at start-up, RTLD_NODELETE, DF_1_NODELETE */
+	bool marked;     /* reachable, in a sweep (sweep) */
+	bool tls_gone;   /* its threads' TLS blocks are being freed: no new ones */
+	uint64_t dying;  /* the dlclose unloading it (its ticket; 0: none) */
 };
 
 /* the loaded objects in load order (the program first), which is the
@@ -521,17 +528,21 @@ tree(struct dso *root, struct dso **q)
 /* name (of version ver) in a lookup's scope: the global scope (the
  * program, its libraries, objects dlopen'ed RTLD_GLOBAL, in load order)
  * from dsos[from] on, then the tree of local (an object dlopen'ed and
- * not global: itself and what it needs), as glibc's ld.so searches */
+ * not global: itself and what it needs), as glibc's ld.so searches.
+ * Objects a dlclose is unloading are skipped (glibc's l_removed), but
+ * for those of ticket, the dying caller's own unload (0: none) */
 static bool
-lookup(const char *name, const char *ver, bool hidden, int from, struct dso *local, struct def *out)
+lookup(const char *name, const char *ver, bool hidden, int from, struct dso *local, uint64_t ticket,
+       struct def *out)
 {
 	uint32_t sh = sysv_hash(name), gh = gnu_hash(name);
 	struct dso *q[MAX_DSOS];
 	int qn = local ? tree(local, q) : 0;
 
 	for (int i = from; i < ndsos; i++) {
+		bool gone = dsos[i].dying && dsos[i].dying != ticket;
 		const struct elf64_sym *s =
-		    dsos[i].global ? lookup_in(&dsos[i], name, ver, hidden, sh, gh) : NULL;
+		    dsos[i].global && !gone ? lookup_in(&dsos[i], name, ver, hidden, sh, gh) : NULL;
 		if (s) {
 			out->dso = &dsos[i];
 			out->sym = s;
@@ -946,6 +957,30 @@ tlsdesc(const struct dso *d, uintptr_t at, const struct dso *m, uint64_t off, co
 	return err ? err : put64(at + 8, arg);
 }
 
+/* x bound to a symbol of y: y kept while x is, when y could go before
+ * it (dlopen'ed, not RTLD_NODELETE) and x does not need it already
+ * (DT_NEEDED, transitively), as glibc's ld.so's add_dependency. x loaded
+ * at start-up or kept keeps y for good (glibc makes y NODELETE) */
+static void
+reldep(struct dso *x, const struct dso *y)
+{
+	struct dso *q[MAX_DSOS];
+	int qn;
+
+	if (y == x || y->nodelete)
+		return;
+	for (int k = 0; k < x->nreldeps; k++)
+		if (x->reldeps[k] == y)
+			return;
+	qn = tree(x, q);
+	for (int k = 0; k < qn; k++)
+		if (q[k] == y)
+			return;
+	if (x->nreldeps == MAX_DSOS)
+		panic("dynlink: %s binds to over %d objects", x->name, MAX_DSOS);
+	x->reldeps[x->nreldeps++] = &dsos[y - dsos];
+}
+
 static int
 relocate_table(struct dso *d, uint64_t table, uint64_t size, struct dso *local, const char **why)
 {
@@ -983,7 +1018,7 @@ relocate_table(struct dso *d, uint64_t table, uint64_t size, struct dso *local, 
 			} else if (s->shndx == SHN_UNDEF && kernel_export(name)) {
 				def.dso = NULL; /* one of the kernel's doors */
 			} else if (!lookup(name, ver, hidden, type == R_X86_64_COPY ? self + 1 : 0,
-			                   local, &def)) {
+			                   local, 0, &def)) {
 				if (ELF64_ST_BIND(s->info) == STB_WEAK) {
 					def.dso = NULL;
 				} else
@@ -994,6 +1029,7 @@ relocate_table(struct dso *d, uint64_t table, uint64_t size, struct dso *local, 
 			if (!def.dso)
 				S = kernel_export(name);
 			else {
+				reldep(d, def.dso);
 				S = def.dso->bias + def.sym->value;
 				ifunc = ELF64_ST_TYPE(def.sym->info) == STT_GNU_IFUNC;
 			}
@@ -1336,7 +1372,6 @@ static struct ulist pending; /* (function, where) pairs after an open */
  * DT_FINI_ARRAY, in the order of their constructors: at exit, run from
  * the end (UNUM_DL_FINI), before those of the program's objects */
 static struct ulist dl_finis;            /* (function, its object's handle) pairs */
-static uint64_t init_seq;                /* the last dlopen'ed object's struct dso init_seq */
 static size_t pending_at, pending_fixed; /* pending[0, pending_fixed): the fixups */
 
 static long
@@ -1527,7 +1562,6 @@ dl_open(uintptr_t upath, long mode, uintptr_t uerr)
 	for (int i = 0; i < n; i++) {
 		struct dso *o = order[i];
 		struct ulist l = {0};
-		o->init_seq = ++init_seq;
 		err = (o->init && push(&l, o->bias + o->init, 0, 1)) ||
 		              push_array(&l, o, o->init_array, o->init_arraysz, false)
 		          ? -ENOMEM
@@ -1585,7 +1619,7 @@ by_handle(long h)
 	return NULL;
 }
 
-/* d and what it needs, transitively: still needed */
+/* d and what it needs or binds to (reldep), transitively: still needed */
 static void
 mark(struct dso *d)
 {
@@ -1594,6 +1628,8 @@ mark(struct dso *d)
 	d->marked = true;
 	for (int k = 0; k < d->ndeps; k++)
 		mark(d->deps[k]);
+	for (int k = 0; k < d->nreldeps; k++)
+		mark(d->reldeps[k]);
 }
 
 static uint64_t last_ticket; /* the latest dlclose ticket given */
@@ -1601,7 +1637,8 @@ static uint64_t last_ticket; /* the latest dlclose ticket given */
 /* every object no longer needed gets a new ticket, and its destructors
  * leave the exit list: needed are those loaded at start-up or kept
  * (nodelete), those still opened, those a ticket is unloading, and what
- * each of them needs (DT_NEEDED), as glibc's dlclose finds them; cycles
+ * each of them needs (DT_NEEDED) or binds to (reldep), as glibc's
+ * dlclose finds them; cycles
  * of DT_NEEDED go too. The ticket, or 0 when nothing is to go */
 static uint64_t
 sweep(void)
@@ -1658,27 +1695,45 @@ dl_close(long h, uintptr_t uerr)
 	return d->opens || d->nodelete ? 0 : (long)sweep();
 }
 
-/* ticket t's objects into q, the latest constructed first; their count */
+/* o, and before it the objects of ticket t it needs or binds to
+ * (reldep) not seen yet, placed from q[*head] down */
+static void
+fini_place(struct dso *o, uint64_t t, bool *seen, struct dso **q, int *head)
+{
+	seen[o - dsos] = true;
+	for (int k = 0; k < o->ndeps; k++)
+		if (o->deps[k]->dying == t && !seen[o->deps[k] - dsos])
+			fini_place(o->deps[k], t, seen, q, head);
+	for (int k = 0; k < o->nreldeps; k++)
+		if (o->reldeps[k]->dying == t && !seen[o->reldeps[k] - dsos])
+			fini_place(o->reldeps[k], t, seen, q, head);
+	q[--*head] = o;
+}
+
+/* ticket t's objects into q in the order of their destructors, as
+ * glibc's dlclose sorts them (_dl_sort_maps): from the last loaded back,
+ * each placed before what it needs and what it binds to, so an object
+ * goes before any it uses; their count */
 static int
 ticket_objects(uint64_t t, struct dso **q)
 {
-	int n = 0;
+	bool seen[MAX_DSOS] = {false};
+	int n = 0, head;
 
-	for (int i = 0; t && i < ndsos; i++) {
-		int k = n;
-		if (dsos[i].dying != t)
-			continue;
-		n++;
-		for (; k > 0 && q[k - 1]->init_seq < dsos[i].init_seq; k--)
-			q[k] = q[k - 1];
-		q[k] = &dsos[i];
-	}
+	for (int i = 0; t && i < ndsos; i++)
+		n += dsos[i].dying == t;
+	head = n;
+	for (int i = ndsos - 1; t && i >= 0; i--)
+		if (dsos[i].dying == t && !seen[i])
+			fini_place(&dsos[i], t, seen, q, &head);
+	if (head)
+		panic("dynlink: ticket %lu's objects miscounted", (unsigned long)t);
 	return n;
 }
 
-/* the k-th destructor of ticket t's objects, or 0 after the last: as at
- * exit, the object constructed last first, its DT_FINI_ARRAY from the
- * end, then its DT_FINI (read from the app's memory, still mapped) */
+/* the k-th destructor of ticket t's objects, or 0 after the last: in
+ * ticket_objects' order, each object's DT_FINI_ARRAY from the end, then
+ * its DT_FINI (read from the app's memory, still mapped) */
 static long
 close_fini(uint64_t t, uint64_t k)
 {
@@ -1749,6 +1804,17 @@ drop(int i)
 				o->deps[k] = o; /* o goes too, in this unload */
 			shift(&o->deps[k], gone);
 		}
+		for (int k = 0; k < o->nreldeps; k++) {
+			if (o->reldeps[k] == gone && o->dying != gone->dying)
+				panic("dynlink: unloading %s, which %s binds to", gone->name,
+				      o->name);
+			if (o->reldeps[k] == gone) {
+				memmove(&o->reldeps[k], &o->reldeps[k + 1],
+				        (size_t)(--o->nreldeps - k) * sizeof(o->reldeps[0]));
+				k--;
+			} else
+				shift(&o->reldeps[k], gone);
+		}
 	}
 	memmove(gone, gone + 1, (size_t)(ndsos - i - 1) * sizeof(*gone));
 	ndsos--;
@@ -1778,10 +1844,12 @@ dso_at(uintptr_t addr)
 }
 
 /* dlsym(h, name): RTLD_DEFAULT (0) and the program's handle (1) the
- * global scope; RTLD_NEXT (-1) what follows the caller's object in its
+ * global scope, and RTLD_DEFAULT's caller keeps what it found (reldep,
+ * as glibc's); RTLD_NEXT (-1) what follows the caller's object in its
  * scope (glibc's: the global scope, or for an object dlopen'ed
- * RTLD_LOCAL the tree of its dlopen root); a handle its object's tree. A TLS symbol is answered
- * with its module and offset, for the caller's __tls_get_addr: the calling thread's. */
+ * RTLD_LOCAL the tree of its dlopen root); a handle its object's tree. A
+ * TLS symbol is answered with its module and offset, for the caller's
+ * __tls_get_addr: the calling thread's. */
 static long
 dl_sym(long h, uintptr_t uname, uintptr_t uio)
 {
@@ -1799,7 +1867,7 @@ dl_sym(long h, uintptr_t uname, uintptr_t uio)
 		if (c < 0)
 			return dl_err(uerr, "RTLD_NEXT used in code not dynamically loaded");
 		if (dsos[c].global || !dsos[c].root) {
-			found = lookup(name, NULL, false, c + 1, NULL, &def);
+			found = lookup(name, NULL, false, c + 1, NULL, dsos[c].dying, &def);
 		} else { /* its dlopen root's tree, after it */
 			struct dso *q[MAX_DSOS];
 			int qn = tree(dsos[c].root, q), at = 0;
@@ -1813,7 +1881,10 @@ dl_sym(long h, uintptr_t uname, uintptr_t uio)
 			}
 		}
 	} else if (h == 0 || h == 1) {
-		found = lookup(name, NULL, false, 0, NULL, &def);
+		int c = dso_at(ra);
+		found = lookup(name, NULL, false, 0, NULL, c < 0 ? 0 : dsos[c].dying, &def);
+		if (found && h == 0 && c >= 0)
+			reldep(&dsos[c], def.dso); /* as glibc's, not for the program's handle */
 	} else if (h > 1 && by_handle(h)) {
 		/* the object, then what it needs, breadth-first (one being
 		 * unloaded too: its destructors may ask) */
