@@ -941,7 +941,8 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 	mutex_unlock(&lock);
 }
 
-/* Linux's /proc/self/maps line: fields, padded to column 73, the name */
+/* Linux's /proc/self/maps line: fields, padded to column 73, the name;
+ * an anonymous region's offset 0, as Linux's */
 size_t
 vma_describe(char *b, size_t size)
 {
@@ -961,14 +962,14 @@ vma_describe(char *b, size_t size)
 		    b + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
 		    (unsigned long)v->start, (unsigned long)v->end, v->prot & PROT_READ ? 'r' : '-',
 		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
-		    v->shared ? 's' : 'p', (unsigned long)v->off, 0, v->node ? 1 : 0,
-		    (unsigned long)(v->node ? v->node->v_ino : 0));
+		    v->shared ? 's' : 'p', (unsigned long)(v->node ? v->off : 0), 0,
+		    v->node ? 1 : 0, (unsigned long)(v->node ? v->node->v_ino : 0));
 		if (k < 0 || (size_t)k >= size - len)
 			break;
 		len += (size_t)k;
 		if (*name) {
-			size_t pad = k < 73 ? 73 - (size_t)k : 1;
-			k = fmt_snprintf(b + len, size - len, "%*s%s", (int)pad - 1, "", name);
+			size_t pad = k < 73 ? 73 - (size_t)k : 0; /* k: with a space */
+			k = fmt_snprintf(b + len, size - len, "%*s%s", (int)pad, "", name);
 			if (k < 0 || (size_t)k >= size - len)
 				break;
 			len += (size_t)k;

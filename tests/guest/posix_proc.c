@@ -54,6 +54,13 @@ main(int argc, char **argv)
 	         (unsigned long)(p + 3 * 4096));
 	CHECK(slurp("/proc/self/maps") && strstr(text, want), "self/maps lists our mapping");
 	CHECK(strstr(text, "[stack]") != NULL, "self/maps names [stack]");
+	/* a piece of it after an mprotect: still offset 0, as every
+	 * anonymous region's */
+	CHECK(mprotect(p + 4096, 4096, PROT_NONE) == 0, "mprotect of its middle page");
+	snprintf(want, sizeof(want), "%lx-%lx r--p 00000000 00:00 0", (unsigned long)(p + 2 * 4096),
+	         (unsigned long)(p + 3 * 4096));
+	CHECK(slurp("/proc/self/maps") && strstr(text, want),
+	      "self/maps: its last page at offset 0");
 	char exe[512];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = 0;
@@ -82,6 +89,9 @@ main(int argc, char **argv)
 	CHECK(m != MAP_FAILED && slurp("/proc/self/maps") && strstr(text, want) &&
 	          strstr(strstr(text, want), path),
 	      "self/maps: a shared file mapping and its path");
+	const char *at = strstr(text, want);
+	const char *name = at ? strstr(at, path) : NULL;
+	CHECK(name && name - at == 73, "self/maps: the name at column 73, as Linux's");
 	munmap(m, 4096);
 	/* self/fd */
 	snprintf(want, sizeof(want), "/proc/self/fd/%d", fd);
