@@ -397,6 +397,11 @@ $(DYN)/%/dyn_reldeps: tests/guest-dyn/dyn_reldeps.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(V)$(DYN_CC_$*) $(GUEST_CFLAGS) -rdynamic -o $@ $< -ldl -lpthread
 guest-apps: $(RELDEPS_BINS)
+# musl's ld.so's name (tests/e2e/dyn-muslname.sh)
+$(DYN)/musl/dyn_muslname: tests/guest-dyn/dyn_muslname.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(V)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+guest-apps: $(DYN)/musl/dyn_muslname
 # TLSDESC (tests/e2e/dyn-tlsdesc.sh): a plugin and a DT_NEEDED library built
 # -mtls-dialect=gnu2, each with tests/guest-dyn/tlsdesc_regs.S on one variable
 TLSDESC_BINS := $(foreach v,glibc musl,$(addprefix $(DYN)/$(v)/,dyn_tlsdesc libdyntlsdesc.so \

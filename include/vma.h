@@ -76,6 +76,9 @@ void vma_file_filled(struct vnode *node, uint64_t off, uint64_t len);
 /* the loader's segments: name [addr, addr+len) after the file they came
  * from (for /proc/self/maps) */
 void vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off);
+/* the same for segments of no file (the kernel's musl): name (a static
+ * string), off their offset in the image they came from */
+void vma_name(uintptr_t addr, size_t len, const char *name, uint64_t off);
 /* /proc/self/maps, as Linux prints it; the length written */
 size_t vma_describe(char *buf, size_t size);
 /* bytes the regions span, and bytes of them present in memory (private

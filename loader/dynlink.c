@@ -40,7 +40,9 @@
  * and is unmapped; its TLS module id is taken again by a later dlopen
  * (never while a thread could hold a block of it), its handle never: one
  * closed is refused.
- * XXX: the kernel's musl has no /proc/self/maps name; initial-exec TLS
+ * The kernel's musl is named /lib/ld-musl-x86_64.so.1, its PT_INTERP, in
+ * /proc/self/maps (no file: device and inode 0), dl_iterate_phdr and
+ * dladdr, as musl's ld.so names itself. XXX: initial-exec TLS
  * (TPOFF64) of an object dlopen'ed is refused: there is no static TLS
  * to spare once threads run. */
 #include "arch.h"
@@ -646,6 +648,13 @@ map_object(struct dso *d, struct vnode *v, const char **why)
 		return err;
 	if (v)
 		elf_label_segments(v, d->ph, d->phnum, d->bias);
+	for (int i = 0; !v && i < d->phnum; i++) {
+		const struct elf64_phdr *p = &d->ph[i];
+		uintptr_t s = ALIGN_DOWN(d->bias + p->vaddr, PAGE_SIZE);
+		if (p->type == PT_LOAD && p->memsz) /* the kernel's musl: named as its PT_INTERP */
+			vma_name(s, ALIGN_UP(d->bias + p->vaddr + p->memsz, PAGE_SIZE) - s,
+			         DYNLINK_MUSL_INTERP, ALIGN_DOWN(p->offset, PAGE_SIZE));
+	}
 	return parse(d, why);
 }
 
@@ -792,7 +801,7 @@ load_needed(int from, const char *ld_path, const char **why)
 				dep->needed_by = d;
 				dep->musl = libc;
 				if (libc) {
-					dep->name = "/lib/ld-musl-x86_64.so.1";
+					dep->name = DYNLINK_MUSL_INTERP;
 					dep->f = kmusl(&dep->size);
 				} else {
 					dep->vn = v;
@@ -1306,7 +1315,7 @@ dynlink_musl(struct vnode *v, const uint8_t *f, size_t size, uintptr_t bias,
 		struct dso *m = &dsos[ndsos++];
 		memset(m, 0, sizeof(*m));
 		m->musl = true;
-		m->name = "/lib/ld-musl-x86_64.so.1";
+		m->name = DYNLINK_MUSL_INTERP;
 		m->f = kmusl(&m->size);
 		m->needed_by = &dsos[0];
 		if ((err = map_object(m, NULL, why)))

@@ -34,6 +34,9 @@ struct vma {
 	struct vnode *node;
 	uint64_t off;
 	bool shared, paged;
+	/* a region with no file that the loader named (vma_name, static
+	 * string; NULL: none), 'off' then its offset in what it came from */
+	const char *name;
 	bool noreserve; /* MAP_NORESERVE: never charged (include/mm.h, overcommit) */
 };
 
@@ -385,6 +388,9 @@ insert(uintptr_t s, uintptr_t e, int prot, const struct vma *like)
 	if (like) {
 		v->noreserve = like->noreserve;
 		v->shared = like->node && like->shared;
+		v->name = like->name;
+		if (like->name)
+			v->off = like->off + (s - like->start);
 	}
 	if (charged(v, prot) && charge(e - s)) {
 		kfree(v);
@@ -941,6 +947,19 @@ vma_label(uintptr_t addr, size_t len, struct vnode *node, uint64_t off)
 	mutex_unlock(&lock);
 }
 
+void
+vma_name(uintptr_t addr, size_t len, const char *name, uint64_t off)
+{
+	mutex_lock(&lock);
+	for (struct vma *v = first_after(addr); v && v->start < addr + len; v = next_of(v)) {
+		if (v->start >= addr && v->end <= addr + len && !v->node) {
+			v->name = name;
+			v->off = off + (v->start - addr);
+		}
+	}
+	mutex_unlock(&lock);
+}
+
 /* Linux's /proc/self/maps line: fields, padded to column 73, the name;
  * an anonymous region's offset 0, as Linux's */
 size_t
@@ -954,6 +973,8 @@ vma_describe(char *b, size_t size)
 		const char *name = "";
 		if (v->node && vfs_path(v->node, path, sizeof(path)) > 0)
 			name = path;
+		else if (v->name)
+			name = v->name;
 		else if (v->start >= brk_base && v->end <= ALIGN_UP(brk_cur, PAGE_SIZE) && brk_base)
 			name = "[heap]";
 		else if (v->start < vma_layout()->stack_top && v->end >= vma_layout()->stack_top)
@@ -962,7 +983,7 @@ vma_describe(char *b, size_t size)
 		    b + len, size - len, "%08lx-%08lx %c%c%c%c %08lx %02x:%02x %lu ",
 		    (unsigned long)v->start, (unsigned long)v->end, v->prot & PROT_READ ? 'r' : '-',
 		    v->prot & PROT_WRITE ? 'w' : '-', v->prot & PROT_EXEC ? 'x' : '-',
-		    v->shared ? 's' : 'p', (unsigned long)(v->node ? v->off : 0), 0,
+		    v->shared ? 's' : 'p', (unsigned long)(v->node || v->name ? v->off : 0), 0,
 		    v->node ? 1 : 0, (unsigned long)(v->node ? v->node->v_ino : 0));
 		if (k < 0 || (size_t)k >= size - len)
 			break;
