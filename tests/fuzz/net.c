@@ -102,6 +102,13 @@ clock_ns(void)
 	return now_ns;
 }
 
+/* the guest's memory, as mm would say (tcp_max_tw_buckets' default) */
+uint64_t
+frame_total_bytes(void)
+{
+	return 128ull << 20;
+}
+
 static uint64_t rng; /* reseeded per input: the same input, the same run */
 
 void
